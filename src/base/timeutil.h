@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * base/timeutil.h - UTC timestamps as int64 seconds since 1970-01-01.
+ * Parsing and formatting of the ISO-8601 subset argo reads and writes;
+ * no time zones other than UTC (Z or +00:00) are accepted.
+ */
+#ifndef ARGO_TIMEUTIL_H
+#define ARGO_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARGO_DAY_SECONDS 86400
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+int64_t argo_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* Parses "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+00:00]" into
+ * *out (seconds, fractions dropped). Returns 0, or ARGO_EPARSE when the
+ * text is not such a date or names an impossible day or time. */
+int argo_time_parse(const char *s, int64_t *out);
+
+/* Writes ts as "YYYY-MM-DD" when it is midnight UTC, else as
+ * "YYYY-MM-DDTHH:MM:SSZ". buf should hold 32 bytes. Returns buf. */
+char *argo_time_format(int64_t ts, char *buf, size_t n);
+
+/* Always "YYYY-MM-DDTHH:MM:SSZ". */
+char *argo_time_format_full(int64_t ts, char *buf, size_t n);
+
+/* Splits ts into its civil date. */
+void argo_time_civil(int64_t ts, int *y, int *m, int *d);
+
+#endif

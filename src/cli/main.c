@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/main.c - the argo command-line program. It reaches the engine
+ * only through the public headers of libargo. Every failure prints one
+ * line "argo <command>: what, where, why" to stderr and exits 1; a
+ * usage mistake exits 2.
+ */
+#include "base/err.h"
+#include "base/timeutil.h"
+#include "core/config.h"
+#include "core/engine.h"
+#include "core/stats.h"
+#include "market/market.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef ARGO_VERSION
+#define ARGO_VERSION "0.1.0"
+#endif
+
+typedef struct cli {
+    const char *cmd;
+    const char *db_opt, *config_opt;
+    argo_config cfg;
+    char db[ARGO_PATH_MAX];
+    argo_store *store;
+    argo_err err;
+} cli;
+
+__attribute__((format(printf, 2, 3))) static int usage_error(cli *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "argo %s: ", c->cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'argo %s --help')\n", c->cmd);
+    return 2;
+}
+
+static int fail(cli *c)
+{
+    fprintf(stderr, "argo %s: %s\n", c->cmd, c->err.msg[0] ? c->err.msg
+                                                            : argo_strerror(c->err.code));
+    return 1;
+}
+
+/* Config: --config, else $ARGO_CONFIG, else ./argo.conf when present.
+ * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db. */
+static int setup(cli *c, bool need_store)
+{
+    argo_config_init(&c->cfg);
+    const char *path = c->config_opt ? c->config_opt : getenv("ARGO_CONFIG");
+    struct stat sb;
+    if (!path && stat("argo.conf", &sb) == 0)
+        path = "argo.conf";
+    if (path && argo_config_load(&c->cfg, path, &c->err))
+        return fail(c);
+    const char *db = c->db_opt ? c->db_opt : getenv("ARGO_DB");
+    if (!db || !*db)
+        db = c->cfg.db[0] ? c->cfg.db : "argo.db";
+    snprintf(c->db, sizeof c->db, "%s", db);
+    if (!need_store)
+        return 0;
+    argo_store_options opt = {.busy_timeout_ms = c->cfg.busy_timeout_ms};
+    if (argo_store_open(c->db, &opt, &c->store, &c->err))
+        return fail(c);
+    return 0;
+}
+
+static bool parse_date(const char *s, int64_t *out)
+{
+    return argo_time_parse(s, out) == 0;
+}
+
+static void progress(void *ctx, int64_t done, int64_t total)
+{
+    (void)ctx;
+    int width = 40, fill = total ? (int)(done * width / total) : width;
+    fprintf(stderr, "\rreplay [%.*s%*s] %3d%% %lld/%lld bars", fill,
+            "########################################", width - fill, "",
+            total ? (int)(done * 100 / total) : 100, (long long)done, (long long)total);
+    if (done >= total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+enum { OPT_DB = 1000, OPT_CONFIG, OPT_SKIP, OPT_HELP };
+#define COMMON_OPTS                                                                     \
+    {"db", required_argument, NULL, OPT_DB}, {"config", required_argument, NULL, OPT_CONFIG}, \
+        {"help", no_argument, NULL, 'h'}
+
+static const char *const common_help =
+    "  --db PATH       the database (else $ARGO_DB, else [store] db, else ./argo.db)\n"
+    "  --config PATH   the config file (else $ARGO_CONFIG, else ./argo.conf if present)\n"
+    "  -h, --help      this help\n";
+
+static bool common_opt(cli *c, int o)
+{
+    if (o == OPT_DB)
+        c->db_opt = optarg;
+    else if (o == OPT_CONFIG)
+        c->config_opt = optarg;
+    else
+        return false;
+    return true;
+}
+
+static void help(const char *text)
+{
+    fputs(text, stdout);
+    fputs(common_help, stdout);
+}
+
+static const char *basename_symbol(const char *path, char *buf, size_t n)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(buf, n, "%s", b);
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf)
+        *dot = '\0';
+    return buf;
+}
+
+static int cmd_ingest(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"symbol", required_argument, NULL, 's'}, {"skip-invalid", no_argument, NULL, OPT_SKIP},
+        COMMON_OPTS, {0}};
+    const char *symbol = NULL;
+    bool skip = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 's')
+            symbol = optarg;
+        else if (o == OPT_SKIP)
+            skip = true;
+        else if (o == 'h') {
+            help("usage: argo ingest FILE.csv... [--symbol SYM] [--skip-invalid]\n"
+                 "Loads daily or intraday bars from CSV (header: date|timestamp|datetime,\n"
+                 "open, high, low, close, volume in any case and order; other columns\n"
+                 "are ignored). Each file is all-or-nothing unless --skip-invalid.\n"
+                 "  -s, --symbol SYM  the symbol (default: the file name without extension;\n"
+                 "                    only with a single file)\n"
+                 "  --skip-invalid    store the valid rows, report the skipped ones\n");
+            return 0;
+        } else
+            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+    if (optind >= argc)
+        return usage_error(c, "%s", "no CSV file given");
+    if (symbol && argc - optind > 1)
+        return usage_error(c, "%s", "--symbol takes a single file");
+    int rc = setup(c, true);
+    if (rc)
+        return rc;
+    for (int i = optind; i < argc; i++) {
+        char buf[ARGO_SYMBOL_MAX * 4];
+        const char *sym = symbol ? symbol : basename_symbol(argv[i], buf, sizeof buf);
+        argo_ingest_report rep;
+        if (argo_market_ingest_csv(c->store, argv[i], sym, skip, &rep, &c->err))
+            return fail(c);
+        printf("%s: %s: %zu rows, %zu new bars, %zu identical repeats ignored", argv[i], sym,
+               rep.rows, rep.inserted, rep.duplicates);
+        if (rep.skipped) {
+            printf(", %zu skipped (", rep.skipped);
+            const char *sep = "";
+            for (int f = 0; f < ARGO_FAULT_COUNT; f++)
+                if (rep.skipped_by[f]) {
+                    printf("%s%zu %s", sep, rep.skipped_by[f],
+                           argo_bar_fault_name((argo_bar_fault)f));
+                    sep = ", ";
+                }
+            printf("; first: %s)", rep.first_skip);
+        }
+        printf("\n");
+    }
+    return 0;
+}
+
+typedef struct synth_sink {
+    argo_store *store;
+    const char *dir;
+    argo_err *err;
+    size_t bars;
+} synth_sink;
+
+static int synth_to_store(void *ctx, const char *symbol, const argo_bar *bars, size_t n)
+{
+    synth_sink *s = ctx;
+    int64_t id;
+    int rc = argo_store_symbol_id(s->store, symbol, true, &id, s->err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        bool ins;
+        rc = argo_store_bar_put(s->store, id, &bars[i], &ins, s->err);
+        s->bars += ins;
+    }
+    if (rc)
+        argo_err_prefix(s->err, "%s: ", symbol);
+    return rc;
+}
+
+static int synth_to_csv(void *ctx, const char *symbol, const argo_bar *bars, size_t n)
+{
+    synth_sink *s = ctx;
+    char path[ARGO_PATH_MAX], tmp[ARGO_PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/%s.csv", s->dir, symbol);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return argo_err_set(s->err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    fprintf(f, "date,open,high,low,close,volume\n");
+    for (size_t i = 0; i < n; i++) {
+        char d[32];
+        fprintf(f, "%s,%.4f,%.4f,%.4f,%.4f,%.0f\n", argo_time_format(bars[i].ts, d, sizeof d),
+                bars[i].open, bars[i].high, bars[i].low, bars[i].close, bars[i].volume);
+    }
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return argo_err_set(s->err, ARGO_EIO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    s->bars += n;
+    return 0;
+}
+
+static int cmd_synth(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"symbols", required_argument, NULL, 'n'},
+                                         {"days", required_argument, NULL, 'd'},
+                                         {"seed", required_argument, NULL, 's'},
+                                         {"csv", required_argument, NULL, 'o'},
+                                         COMMON_OPTS,
+                                         {0}};
+    argo_synth_options so = {.symbols = 10, .days = 2520, .seed = 1};
+    const char *dir = NULL;
+    int o;
+    while ((o = getopt_long(argc, argv, "n:d:s:o:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        char *end;
+        errno = 0;
+        switch (o) {
+        case 'n':
+        case 'd': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || errno)
+                return usage_error(c, "'%s' is not a whole number", optarg);
+            *(o == 'n' ? &so.symbols : &so.days) = (int)(v > 1000000 ? 1000000 : v);
+            break;
+        }
+        case 's':
+            so.seed = strtoull(optarg, &end, 10);
+            if (*end || end == optarg || errno)
+                return usage_error(c, "seed '%s' is not a whole number", optarg);
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        case 'h':
+            help("usage: argo synth [--symbols N] [--days D] [--seed S] [--csv DIR]\n"
+                 "Makes a deterministic synthetic universe (GBM with volatility regimes,\n"
+                 "Monday-Friday bars from 2010-01-04) and stores it, or writes one CSV\n"
+                 "per symbol into DIR. Defaults: 10 symbols, 2520 days, seed 1.\n");
+            return 0;
+        default:
+            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    int rc = setup(c, dir == NULL);
+    if (rc)
+        return rc;
+    synth_sink sink = {.store = c->store, .dir = dir, .err = &c->err};
+    if (dir) {
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            argo_err_set(&c->err, ARGO_EIO, "%s: cannot create: %s", dir, strerror(errno));
+            return fail(c);
+        }
+        if (argo_market_synth(&so, synth_to_csv, &sink, &c->err))
+            return fail(c);
+    } else {
+        if (argo_store_begin(c->store, &c->err))
+            return fail(c);
+        if (argo_market_synth(&so, synth_to_store, &sink, &c->err) ||
+            argo_store_commit(c->store, &c->err)) {
+            argo_store_rollback(c->store);
+            return fail(c);
+        }
+    }
+    printf("synth: %d symbols x %d days, %zu bars %s %s\n", so.symbols, so.days, sink.bars,
+           dir ? "written to" : "stored in", dir ? dir : c->db);
+    return 0;
+}
+
+static int simple_opts(cli *c, int argc, char **argv, const char *text)
+{
+    static const struct option opts[] = {COMMON_OPTS, {0}};
+    int o;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'h') {
+            help(text);
+            return -1;
+        }
+        return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+static int cmd_generate(cli *c, int argc, char **argv)
+{
+    int rc = simple_opts(c, argc, argv,
+                         "usage: argo generate\n"
+                         "The live cycle: pushes each symbol's new bars through its strategies\n"
+                         "and stores a signal where the consensus turns to BUY or SELL on the\n"
+                         "newest bar.\n");
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = setup(c, true)))
+        return rc;
+    argo_generate_report rep;
+    if (argo_engine_generate(c->store, &c->cfg, &rep, &c->err))
+        return fail(c);
+    printf("generate: %zu symbols, %zu new bars, %zu signals%s\n", rep.symbols, rep.bars_fed,
+           rep.signals, rep.rebuilt ? " (some states rebuilt from history)" : "");
+    return 0;
+}
+
+static int cmd_track(cli *c, int argc, char **argv)
+{
+    int rc = simple_opts(c, argc, argv,
+                         "usage: argo track\n"
+                         "Resolves open signals against the bars they have not scanned yet\n"
+                         "(target, stop, expiry; docs/DESIGN.md). Idempotent.\n");
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = setup(c, true)))
+        return rc;
+    argo_track_report rep;
+    argo_coverage cov;
+    if (argo_engine_track(c->store, &c->cfg, &rep, &c->err) ||
+        argo_engine_coverage(c->store, &cov, &c->err))
+        return fail(c);
+    printf("track: %zu open, %zu resolved, %zu still open; coverage %zu/%zu\n",
+           rep.open_before, rep.resolved, rep.open_after, cov.covered, cov.signals);
+    return 0;
+}
+
+static int cmd_replay(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"quiet", no_argument, NULL, 'q'},
+                                         COMMON_OPTS,
+                                         {0}};
+    argo_replay_options ro = {.from = INT64_MIN, .to = INT64_MAX};
+    bool quiet = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "f:t:qh", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'f' && !parse_date(optarg, &ro.from))
+            return usage_error(c, "--from '%s' is not an ISO date", optarg);
+        if (o == 't' && !parse_date(optarg, &ro.to))
+            return usage_error(c, "--to '%s' is not an ISO date", optarg);
+        if (o == 'q')
+            quiet = true;
+        if (o == 'h') {
+            help("usage: argo replay [--from DATE] [--to DATE] [--quiet]\n"
+                 "Discards stored signals and walks history bar by bar exactly as the\n"
+                 "live loop would (new bar -> generate -> track). Bars before --from\n"
+                 "warm the indicators without making signals; bars after --to are left\n"
+                 "for later live cycles. A progress bar is drawn on a terminal.\n");
+            return 0;
+        }
+        if (o == '?')
+            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    if (ro.to != INT64_MAX && ro.to % 86400 == 0)
+        ro.to += 86399; /* --to DATE includes that whole day */
+    int rc = setup(c, true);
+    if (rc)
+        return rc;
+    if (!quiet && isatty(STDERR_FILENO))
+        ro.progress = progress;
+    argo_replay_report rep;
+    if (argo_engine_replay(c->store, &c->cfg, &ro, &rep, &c->err))
+        return fail(c);
+    printf("replay: %lld bars, %zu signals, %zu resolved, %zu open\n", (long long)rep.bars,
+           rep.signals, rep.resolved, rep.open);
+    return 0;
+}
+
+static int cmd_stats(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"by", required_argument, NULL, 'b'}, COMMON_OPTS, {0}};
+    bool json = false;
+    int by = ARGO_BY_NONE, o;
+    while ((o = getopt_long(argc, argv, "jb:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'j')
+            json = true;
+        else if (o == 'b') {
+            if ((by = argo_stats_by_parse(optarg)) < 0)
+                return usage_error(c, "--by '%s': expected symbol, strategy, bucket or month",
+                                   optarg);
+        } else if (o == 'h') {
+            help("usage: argo stats [--json] [--by symbol|strategy|bucket|month]\n"
+                 "Signals, resolved/open, win rate, average win and loss, profit factor,\n"
+                 "expectancy, Sharpe of the daily equity curve, maximum drawdown and\n"
+                 "outcome coverage; exits by reason per strategy. Definitions:\n"
+                 "docs/STATS.md.\n");
+            return 0;
+        } else
+            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    int rc = setup(c, true);
+    if (rc)
+        return rc;
+    argo_stats *s;
+    if (argo_stats_compute(c->store, &c->cfg, (argo_stats_by)by, &s, &c->err))
+        return fail(c);
+    rc = argo_stats_write(s, (argo_stats_by)by, json, stdout, &c->err);
+    argo_stats_free(s);
+    return rc ? fail(c) : 0;
+}
+
+static void top_help(FILE *f)
+{
+    fprintf(f,
+            "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
+            "commands:\n"
+            "  ingest FILE.csv...  load bars from CSV files\n"
+            "  synth               make a deterministic synthetic universe\n"
+            "  generate            the live cycle: signals for the newest bars\n"
+            "  track               resolve open signals against new bars\n"
+            "  replay              walk history bar by bar as the live loop would\n"
+            "  stats               performance statistics and outcome coverage\n"
+            "  version             print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(cli *, int, char **);
+    } cmds[] = {{"ingest", cmd_ingest},     {"synth", cmd_synth},   {"generate", cmd_generate},
+                {"track", cmd_track},       {"replay", cmd_replay}, {"stats", cmd_stats}};
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        top_help(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        printf("argo %s\n", ARGO_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name)) {
+            cli c = {.cmd = cmds[i].name};
+            optind = 1;
+            opterr = 0;
+            int rc = cmds[i].fn(&c, argc - 1, argv + 1);
+            argo_store_close(c.store);
+            return rc;
+        }
+    fprintf(stderr, "argo: unknown command '%s' (see 'argo --help')\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/config.c - the config table: one row per key with its section,
+ * type, field and range, so parsing, validation and docs agree.
+ */
+#include "core/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_INT, K_DBL, K_STR };
+
+typedef struct key_def {
+    const char *section;
+    const char *name;
+    int type;
+    size_t off;
+    double min, max;
+} key_def;
+
+#define F(field) offsetof(argo_config, field)
+static const key_def keys[] = {
+    {"store", "db", K_STR, F(db), 0, 0},
+    {"store", "busy_timeout_ms", K_INT, F(busy_timeout_ms), 0, 600000},
+    {"indicators", "atr_period", K_INT, F(atr_period), 1, ARGO_WINDOW_MAX},
+    {"indicators", "trend_fast", K_INT, F(trend_fast), 1, ARGO_WINDOW_MAX},
+    {"indicators", "trend_slow", K_INT, F(trend_slow), 2, ARGO_WINDOW_MAX},
+    {"indicators", "rsi_period", K_INT, F(rsi_period), 1, ARGO_WINDOW_MAX},
+    {"indicators", "rsi_low", K_DBL, F(rsi_low), 0, 100},
+    {"indicators", "rsi_high", K_DBL, F(rsi_high), 0, 100},
+    {"indicators", "bb_period", K_INT, F(bb_period), 2, ARGO_WINDOW_MAX},
+    {"indicators", "bb_k", K_DBL, F(bb_k), 0.1, 10},
+    {"indicators", "macd_fast", K_INT, F(macd_fast), 1, ARGO_WINDOW_MAX},
+    {"indicators", "macd_slow", K_INT, F(macd_slow), 2, ARGO_WINDOW_MAX},
+    {"indicators", "macd_signal", K_INT, F(macd_signal), 1, ARGO_WINDOW_MAX},
+    {"indicators", "breakout_period", K_INT, F(breakout_period), 1, ARGO_WINDOW_MAX},
+    {"consensus", "trend_weight", K_DBL, F(weight[ARGO_STRAT_TREND]), 0, 100},
+    {"consensus", "meanrev_weight", K_DBL, F(weight[ARGO_STRAT_MEANREV]), 0, 100},
+    {"consensus", "macd_weight", K_DBL, F(weight[ARGO_STRAT_MACD]), 0, 100},
+    {"consensus", "breakout_weight", K_DBL, F(weight[ARGO_STRAT_BREAKOUT]), 0, 100},
+    {"consensus", "threshold", K_DBL, F(threshold), 0.0, 1},
+    {"consensus", "min_agree", K_INT, F(min_agree), 1, ARGO_STRAT_COUNT},
+    {"signal", "target_atr", K_DBL, F(target_atr), 0.01, 100},
+    {"signal", "stop_atr", K_DBL, F(stop_atr), 0.01, 100},
+    {"signal", "expiry_days", K_INT, F(expiry_days), 1, ARGO_EXPIRY_DAYS_MAX},
+    {"signal", "min_confidence", K_DBL, F(min_confidence), 0, 1},
+    {"track", "fee_bps", K_DBL, F(fee_bps), 0, 1000},
+    {"track", "slippage_bps", K_DBL, F(slippage_bps), 0, 1000},
+    {"stats", "periods_per_year", K_INT, F(periods_per_year), 1, 100000},
+};
+#undef F
+
+void argo_config_init(argo_config *cfg)
+{
+    *cfg = (argo_config){
+        .busy_timeout_ms = 5000,
+        .atr_period = 14,
+        .trend_fast = 20,
+        .trend_slow = 50,
+        .rsi_period = 14,
+        .rsi_low = 30,
+        .rsi_high = 70,
+        .bb_period = 20,
+        .bb_k = 2,
+        .macd_fast = 12,
+        .macd_slow = 26,
+        .macd_signal = 9,
+        .breakout_period = 20,
+        .weight = {1, 1, 1, 1},
+        .threshold = 0.25,
+        .min_agree = 2,
+        .target_atr = 2.0,
+        .stop_atr = 1.0,
+        .expiry_days = 30,
+        .min_confidence = 0,
+        .fee_bps = 5,
+        .slippage_bps = 5,
+        .periods_per_year = 252,
+    };
+}
+
+typedef struct load_ctx {
+    argo_config *cfg;
+    char msg[ARGO_ERR_MSG_MAX];
+} load_ctx;
+
+static int set_key(argo_config *cfg, const key_def *k, const char *value, char *msg,
+                   size_t msglen)
+{
+    char *field = (char *)cfg + k->off;
+    char *end;
+    errno = 0;
+    if (k->type == K_STR) {
+        size_t n = strlen(value);
+        if (n >= ARGO_PATH_MAX) {
+            snprintf(msg, msglen, "[%s] %s: value too long", k->section, k->name);
+            return 0;
+        }
+        memcpy(field, value, n + 1);
+        return 1;
+    }
+    if (k->type == K_INT) {
+        long v = strtol(value, &end, 10);
+        if (end == value || *end != '\0' || errno || v < k->min || v > k->max) {
+            snprintf(msg, msglen, "[%s] %s = '%s': expected a whole number in [%g, %g]",
+                     k->section, k->name, value, k->min, k->max);
+            return 0;
+        }
+        *(int *)field = (int)v;
+        return 1;
+    }
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || errno || !isfinite(v) || v < k->min || v > k->max) {
+        snprintf(msg, msglen, "[%s] %s = '%s': expected a number in [%g, %g]", k->section,
+                 k->name, value, k->min, k->max);
+        return 0;
+    }
+    *(double *)field = v;
+    return 1;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    load_ctx *ctx = user;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+            return set_key(ctx->cfg, &keys[i], value, ctx->msg, sizeof ctx->msg);
+    snprintf(ctx->msg, sizeof ctx->msg, "unknown key '%s' in section [%s]", name, section);
+    return 0;
+}
+
+int argo_config_load(argo_config *cfg, const char *path, argo_err *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return argo_err_set(err, ARGO_ENOENT, "config %s: cannot open: %s", path,
+                            strerror(errno));
+    load_ctx ctx = {.cfg = cfg};
+    int line = ini_parse_file(f, on_key, &ctx);
+    fclose(f);
+    if (line < 0)
+        return argo_err_set(err, ARGO_EIO, "config %s: read error", path);
+    if (line > 0)
+        return argo_err_set(err, ARGO_ECONFIG, "config %s:%d: %s", path, line,
+                            ctx.msg[0] ? ctx.msg : "syntax error (expected key = value)");
+    int rc = argo_config_validate(cfg, err);
+    if (rc)
+        argo_err_prefix(err, "config %s: ", path);
+    return rc;
+}
+
+int argo_config_validate(const argo_config *cfg, argo_err *err)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const key_def *k = &keys[i];
+        const char *field = (const char *)cfg + k->off;
+        double v = k->type == K_INT ? *(const int *)field
+                   : k->type == K_DBL ? *(const double *)field
+                                      : k->min;
+        if (!(v >= k->min && v <= k->max))
+            return argo_err_set(err, ARGO_ECONFIG, "[%s] %s = %g is outside [%g, %g]",
+                                k->section, k->name, v, k->min, k->max);
+    }
+    if (cfg->trend_fast >= cfg->trend_slow)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[indicators] trend_fast (%d) must be below trend_slow (%d)",
+                            cfg->trend_fast, cfg->trend_slow);
+    if (cfg->macd_fast >= cfg->macd_slow)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[indicators] macd_fast (%d) must be below macd_slow (%d)",
+                            cfg->macd_fast, cfg->macd_slow);
+    if (cfg->rsi_low >= cfg->rsi_high)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[indicators] rsi_low (%g) must be below rsi_high (%g)",
+                            cfg->rsi_low, cfg->rsi_high);
+    double wsum = 0;
+    for (int i = 0; i < ARGO_STRAT_COUNT; i++)
+        wsum += cfg->weight[i];
+    if (wsum <= 0)
+        return argo_err_set(err, ARGO_ECONFIG, "[consensus] all strategy weights are 0");
+    return ARGO_OK;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+uint64_t argo_config_strategy_hash(const argo_config *cfg)
+{
+    /* Only what shapes indicator state and the consensus edge. */
+    uint64_t h = 1469598103934665603ull;
+    int ints[] = {cfg->atr_period,  cfg->trend_fast, cfg->trend_slow,
+                  cfg->rsi_period,  cfg->bb_period,  cfg->macd_fast,
+                  cfg->macd_slow,   cfg->macd_signal, cfg->breakout_period,
+                  cfg->min_agree};
+    double dbls[] = {cfg->rsi_low, cfg->rsi_high, cfg->bb_k, cfg->threshold,
+                     cfg->weight[0], cfg->weight[1], cfg->weight[2], cfg->weight[3]};
+    h = fnv(h, ints, sizeof ints);
+    return fnv(h, dbls, sizeof dbls);
+}

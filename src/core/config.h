@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/config.h - every knob of argo, with its documented default
+ * (docs/CONFIG.md lists them all). The config file is INI, read with
+ * inih; unknown keys and out-of-range values are errors, not warnings.
+ */
+#ifndef ARGO_CONFIG_H
+#define ARGO_CONFIG_H
+
+#include "base/err.h"
+#include "base/limits.h"
+#include "core/types.h"
+
+#include <stdint.h>
+
+typedef struct argo_config {
+    /* [store] */
+    char db[ARGO_PATH_MAX]; /* "" = not set in the file */
+    int busy_timeout_ms;    /* 5000 */
+
+    /* [indicators] */
+    int atr_period;     /* 14, Wilder */
+    int trend_fast;     /* 20, SMA */
+    int trend_slow;     /* 50, SMA */
+    int rsi_period;     /* 14, Wilder */
+    double rsi_low;     /* 30 */
+    double rsi_high;    /* 70 */
+    int bb_period;      /* 20 */
+    double bb_k;        /* 2 */
+    int macd_fast;      /* 12 */
+    int macd_slow;      /* 26 */
+    int macd_signal;    /* 9 */
+    int breakout_period; /* 20, Donchian */
+
+    /* [consensus] */
+    double weight[ARGO_STRAT_COUNT]; /* 1 each */
+    double threshold;   /* 0.25: |weighted score| needed for an action */
+    int min_agree;      /* 2: strategies voting the action's way */
+
+    /* [signal] */
+    double target_atr;  /* 2.0 */
+    double stop_atr;    /* 1.0 */
+    int expiry_days;    /* 30 */
+    double min_confidence; /* 0: publishing threshold on confidence */
+
+    /* [track] */
+    double fee_bps;      /* 5 per side */
+    double slippage_bps; /* 5 per side */
+
+    /* [stats] */
+    int periods_per_year; /* 252 */
+} argo_config;
+
+/* Fills cfg with the documented defaults. */
+void argo_config_init(argo_config *cfg);
+
+/* Reads an INI file over the values already in cfg. Returns 0;
+ * ARGO_ENOENT when the file cannot be opened; ARGO_ECONFIG naming
+ * file:line and the key for a syntax error, an unknown key or a bad
+ * value. On failure cfg may be partly updated: callers discard it. */
+int argo_config_load(argo_config *cfg, const char *path, argo_err *err);
+
+/* Checks ranges and relations (fast < slow, ...). Returns 0 or
+ * ARGO_ECONFIG with the offending key named. */
+int argo_config_validate(const argo_config *cfg, argo_err *err);
+
+/* A 64-bit fingerprint of the settings that shape strategy state:
+ * persisted state made under another fingerprint is rebuilt. */
+uint64_t argo_config_strategy_hash(const argo_config *cfg);
+
+#endif

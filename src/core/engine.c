@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/* core/engine.c - generate, track and replay over a store. */
+#include "core/engine.h"
+
+#include "strategy/strategy.h"
+#include "track/track.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static argo_track_costs costs_of(const argo_config *cfg)
+{
+    return (argo_track_costs){cfg->fee_bps, cfg->slippage_bps};
+}
+
+/* ---- generate ---------------------------------------------------------- */
+
+typedef struct gen_ctx {
+    argo_strategy_state *state;
+    argo_decision last;
+    argo_bar last_bar;
+    size_t fed;
+} gen_ctx;
+
+static int gen_feed(void *ctx, int64_t sym, const argo_bar *bar)
+{
+    (void)sym;
+    gen_ctx *g = ctx;
+    argo_strategy_step(g->state, bar, &g->last);
+    g->last_bar = *bar;
+    g->fed++;
+    return 0;
+}
+
+static int load_state(argo_store *st, const argo_config *cfg, int64_t sym,
+                      argo_strategy_state **out, bool *rebuilt, argo_err *err)
+{
+    unsigned char *blob;
+    size_t len;
+    *rebuilt = false;
+    int rc = argo_store_state_get(st, sym, &blob, &len, err);
+    if (rc == ARGO_OK) {
+        rc = argo_strategy_state_load(cfg, blob, len, out, err);
+        free(blob);
+        if (rc == ARGO_OK)
+            return rc;
+        if (rc != ARGO_EVERSION && rc != ARGO_ECORRUPT)
+            return rc;
+    } else if (rc != ARGO_ENOENT)
+        return rc;
+    /* No usable state: start over from the symbol's first bar. */
+    *rebuilt = true;
+    return argo_strategy_state_new(cfg, out, err);
+}
+
+static int save_state(argo_store *st, int64_t sym, argo_strategy_state *state, argo_err *err)
+{
+    unsigned char *blob;
+    size_t len;
+    int rc = argo_strategy_state_save(state, &blob, &len, err);
+    if (rc)
+        return rc;
+    rc = argo_store_state_put(st, sym, blob, len, err);
+    free(blob);
+    return rc;
+}
+
+int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_report *rep,
+                         argo_err *err)
+{
+    argo_generate_report local = {0};
+    argo_symbol *syms = NULL;
+    size_t n = 0;
+    int rc = argo_store_begin(st, err);
+    if (rc)
+        return rc;
+    if ((rc = argo_store_symbols(st, &syms, &n, err)))
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (!syms[i].bars)
+            continue;
+        local.symbols++;
+        gen_ctx g = {0};
+        bool rebuilt;
+        if ((rc = load_state(st, cfg, syms[i].id, &g.state, &rebuilt, err)))
+            goto fail;
+        local.rebuilt += rebuilt;
+        rc = argo_store_bars_scan(st, syms[i].id, argo_strategy_state_last_ts(g.state),
+                                  INT64_MAX, gen_feed, &g, err);
+        if (!rc && g.fed && g.last.edge) {
+            argo_signal sig;
+            argo_strategy_signal(cfg, &g.last_bar, &g.last, &sig);
+            sig.symbol_id = syms[i].id;
+            snprintf(sig.symbol, sizeof sig.symbol, "%s", syms[i].name);
+            rc = argo_store_signal_insert(st, &sig, err);
+            local.signals += !rc;
+        }
+        if (!rc && g.fed)
+            rc = save_state(st, syms[i].id, g.state, err);
+        local.bars_fed += g.fed;
+        argo_strategy_state_free(g.state);
+        if (rc)
+            goto fail;
+    }
+    if ((rc = argo_store_commit(st, err)))
+        goto fail;
+    free(syms);
+    if (rep)
+        *rep = local;
+    return ARGO_OK;
+fail:
+    argo_store_rollback(st);
+    free(syms);
+    return rc;
+}
+
+/* ---- track --------------------------------------------------------------- */
+
+typedef struct sig_vec {
+    argo_signal *v;
+    size_t n, cap;
+} sig_vec;
+
+static int vec_push(sig_vec *s, const argo_signal *g)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        argo_signal *v = realloc(s->v, cap * sizeof *v);
+        if (!v)
+            return ARGO_ENOMEM;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = *g;
+    return 0;
+}
+
+static int collect(void *ctx, const argo_signal *g)
+{
+    return vec_push(ctx, g);
+}
+
+typedef struct track_ctx {
+    argo_signal *first; /* the symbol's open signals */
+    size_t n;
+    argo_track_costs costs;
+    argo_track_report *rep;
+} track_ctx;
+
+static int track_feed(void *ctx, int64_t sym, const argo_bar *bar)
+{
+    (void)sym;
+    track_ctx *t = ctx;
+    for (size_t i = 0; i < t->n; i++) {
+        argo_signal *g = &t->first[i];
+        if (g->status != ARGO_OPEN || bar->ts <= g->scanned_to)
+            continue;
+        t->rep->bars_scanned++;
+        t->rep->resolved += argo_track_bar(g, bar, &t->costs);
+    }
+    return 0;
+}
+
+static int by_symbol_then_ts(const void *a, const void *b)
+{
+    const argo_signal *x = a, *y = b;
+    if (x->symbol_id != y->symbol_id)
+        return x->symbol_id < y->symbol_id ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report *rep,
+                      argo_err *err)
+{
+    argo_track_report local = {0};
+    sig_vec open = {0};
+    int64_t *seen = NULL; /* scanned_to before this run */
+    int rc = argo_store_begin(st, err);
+    if (rc)
+        return rc;
+    argo_signal_query q = {.open_only = true};
+    rc = argo_store_signals_scan(st, &q, collect, &open, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory loading open signals");
+    if (rc)
+        goto fail;
+    local.open_before = open.n;
+    if (open.n)
+        qsort(open.v, open.n, sizeof *open.v, by_symbol_then_ts);
+    seen = malloc((open.n + 1) * sizeof *seen);
+    if (!seen) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory tracking signals");
+        goto fail;
+    }
+    for (size_t i = 0; i < open.n; i++)
+        seen[i] = open.v[i].scanned_to;
+    /* One bar scan per symbol, from the least-scanned open signal on. */
+    for (size_t i = 0; i < open.n;) {
+        size_t j = i;
+        int64_t after = open.v[i].scanned_to;
+        for (; j < open.n && open.v[j].symbol_id == open.v[i].symbol_id; j++)
+            if (open.v[j].scanned_to < after)
+                after = open.v[j].scanned_to;
+        track_ctx t = {&open.v[i], j - i, costs_of(cfg), &local};
+        if ((rc = argo_store_bars_scan(st, open.v[i].symbol_id, after, INT64_MAX, track_feed,
+                                       &t, err)))
+            goto fail;
+        i = j;
+    }
+    for (size_t i = 0; i < open.n; i++) {
+        local.open_after += open.v[i].status == ARGO_OPEN;
+        if (open.v[i].scanned_to != seen[i] &&
+            (rc = argo_store_signal_update(st, &open.v[i], err)))
+            goto fail;
+    }
+    if ((rc = argo_store_commit(st, err)))
+        goto fail;
+    free(seen);
+    free(open.v);
+    if (rep)
+        *rep = local;
+    return ARGO_OK;
+fail:
+    argo_store_rollback(st);
+    free(seen);
+    free(open.v);
+    return rc;
+}
+
+/* ---- replay -------------------------------------------------------------- */
+
+typedef struct sym_run {
+    argo_strategy_state *state;
+    sig_vec open;
+    char name[ARGO_SYMBOL_MAX];
+} sym_run;
+
+typedef struct replay_ctx {
+    argo_store *st;
+    const argo_config *cfg;
+    const argo_replay_options *opt;
+    argo_track_costs costs;
+    sym_run *runs; /* indexed by symbol id */
+    int64_t nruns;
+    argo_replay_report *rep;
+    int64_t total, next_progress;
+    argo_err *err;
+} replay_ctx;
+
+static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
+{
+    replay_ctx *r = ctx;
+    if (sym <= 0 || sym >= r->nruns || !r->runs[sym].state)
+        return argo_err_set(r->err, ARGO_ECORRUPT, "bar of unknown symbol id %lld",
+                            (long long)sym);
+    sym_run *run = &r->runs[sym];
+    int rc;
+    /* Track first: a signal made on this bar never scans this bar, so
+     * the order is immaterial; tracking first keeps the list short. */
+    size_t keep = 0;
+    for (size_t i = 0; i < run->open.n; i++) {
+        argo_signal *g = &run->open.v[i];
+        if (argo_track_bar(g, bar, &r->costs)) {
+            if ((rc = argo_store_signal_update(r->st, g, r->err)))
+                return rc;
+            r->rep->resolved++;
+        } else
+            run->open.v[keep++] = *g;
+    }
+    run->open.n = keep;
+
+    argo_decision d;
+    argo_strategy_step(run->state, bar, &d);
+    if (d.edge && bar->ts >= r->opt->from) {
+        argo_signal g;
+        argo_strategy_signal(r->cfg, bar, &d, &g);
+        g.symbol_id = sym;
+        memcpy(g.symbol, run->name, sizeof g.symbol);
+        if ((rc = argo_store_signal_insert(r->st, &g, r->err)))
+            return rc;
+        if (vec_push(&run->open, &g))
+            return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
+        r->rep->signals++;
+    }
+    if (++r->rep->bars >= r->next_progress && r->opt->progress) {
+        r->opt->progress(r->opt->progress_ctx, r->rep->bars, r->total);
+        r->next_progress = r->rep->bars + (r->total / 200 > 0 ? r->total / 200 : 1);
+    }
+    return 0;
+}
+
+int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay_options *opt,
+                       argo_replay_report *rep, argo_err *err)
+{
+    argo_replay_report local = {0};
+    argo_symbol *syms = NULL;
+    size_t n = 0;
+    replay_ctx r = {.st = st, .cfg = cfg, .opt = opt, .costs = costs_of(cfg),
+                    .rep = &local, .err = err};
+    int rc = argo_store_begin(st, err);
+    if (rc)
+        return rc;
+    if ((rc = argo_store_signals_reset(st, err)) ||
+        (rc = argo_store_symbols(st, &syms, &n, err)) ||
+        (rc = argo_store_bars_count(st, opt->to, &r.total, err)))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (syms[i].id >= r.nruns)
+            r.nruns = syms[i].id + 1;
+    r.runs = calloc((size_t)r.nruns + 1, sizeof *r.runs);
+    if (!r.runs) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory in replay");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sym_run *run = &r.runs[syms[i].id];
+        memcpy(run->name, syms[i].name, sizeof run->name);
+        if ((rc = argo_strategy_state_new(cfg, &run->state, err)))
+            goto out;
+    }
+    if ((rc = argo_store_bars_scan_all(st, opt->to, replay_bar, &r, err)))
+        goto out;
+    if (opt->progress)
+        opt->progress(opt->progress_ctx, local.bars, r.total);
+    for (size_t i = 0; i < n && !rc; i++) {
+        sym_run *run = &r.runs[syms[i].id];
+        for (size_t k = 0; k < run->open.n && !rc; k++)
+            rc = argo_store_signal_update(st, &run->open.v[k], err);
+        local.open += run->open.n;
+        if (!rc && argo_strategy_state_last_ts(run->state) != INT64_MIN)
+            rc = save_state(st, syms[i].id, run->state, err);
+    }
+    if (!rc)
+        rc = argo_store_commit(st, err);
+out:
+    if (rc)
+        argo_store_rollback(st);
+    if (r.runs)
+        for (int64_t i = 0; i < r.nruns; i++) {
+            argo_strategy_state_free(r.runs[i].state);
+            free(r.runs[i].open.v);
+        }
+    free(r.runs);
+    free(syms);
+    if (!rc && rep)
+        *rep = local;
+    return rc;
+}
+
+/* ---- coverage ------------------------------------------------------------ */
+
+typedef struct cov_ctx {
+    int64_t *last; /* last bar ts, indexed by symbol id */
+    int64_t nlast;
+    argo_coverage *out;
+} cov_ctx;
+
+static int cov_one(void *ctx, const argo_signal *g)
+{
+    cov_ctx *c = ctx;
+    c->out->signals++;
+    if (g->status != ARGO_OPEN) {
+        c->out->covered++;
+        return 0;
+    }
+    if (g->symbol_id > 0 && g->symbol_id < c->nlast) {
+        int64_t last = c->last[g->symbol_id];
+        c->out->covered += g->expires_at > last && g->scanned_to == last;
+    }
+    return 0;
+}
+
+int argo_engine_coverage(argo_store *st, argo_coverage *out, argo_err *err)
+{
+    argo_symbol *syms;
+    size_t n;
+    *out = (argo_coverage){0};
+    int rc = argo_store_symbols(st, &syms, &n, err);
+    if (rc)
+        return rc;
+    cov_ctx c = {.out = out};
+    for (size_t i = 0; i < n; i++)
+        if (syms[i].id >= c.nlast)
+            c.nlast = syms[i].id + 1;
+    c.last = calloc((size_t)c.nlast + 1, sizeof *c.last);
+    if (!c.last) {
+        free(syms);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory computing coverage");
+    }
+    for (size_t i = 0; i < n; i++)
+        c.last[syms[i].id] = syms[i].last_ts;
+    argo_signal_query q = {0};
+    rc = argo_store_signals_scan(st, &q, cov_one, &c, err);
+    free(c.last);
+    free(syms);
+    return rc;
+}

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/* core/stats.c - see stats.h for the definitions. */
+#include "core/stats.h"
+
+#include "base/timeutil.h"
+#include "core/engine.h"
+#include "track/track.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const by_names[] = {"none", "symbol", "strategy", "bucket", "month"};
+
+int argo_stats_by_parse(const char *s)
+{
+    for (int i = 1; i < 5; i++)
+        if (!strcmp(s, by_names[i]))
+            return i;
+    return -1;
+}
+
+typedef struct all_ctx {
+    argo_signal *v;
+    size_t n, cap;
+} all_ctx;
+
+static int take(void *ctx, const argo_signal *g)
+{
+    all_ctx *a = ctx;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 1024;
+        argo_signal *v = realloc(a->v, cap * sizeof *v);
+        if (!v)
+            return ARGO_ENOMEM;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = *g;
+    return 0;
+}
+
+typedef struct day_ctx {
+    int64_t *days;
+    size_t n, cap;
+} day_ctx;
+
+static int take_day(void *ctx, int64_t sym, const argo_bar *b)
+{
+    (void)sym;
+    day_ctx *d = ctx;
+    int64_t day = b->ts - ((b->ts % ARGO_DAY_SECONDS) + ARGO_DAY_SECONDS) % ARGO_DAY_SECONDS;
+    if (d->n && d->days[d->n - 1] == day)
+        return 0;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        int64_t *v = realloc(d->days, cap * sizeof *v);
+        if (!v)
+            return ARGO_ENOMEM;
+        d->days = v;
+        d->cap = cap;
+    }
+    d->days[d->n++] = day;
+    return 0;
+}
+
+/* Index of the last day <= ts. */
+static size_t day_index(const day_ctx *d, int64_t ts)
+{
+    size_t lo = 0, hi = d->n;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (d->days[mid] <= ts)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct group {
+    argo_stats_row row;
+    double sum_pos, sum_neg;
+    size_t npos, nneg;
+    double pnl_sum;
+    int64_t first_ts;
+    double *daily; /* per trading day, lazily allocated */
+} group;
+
+typedef struct calc {
+    const argo_config *cfg;
+    day_ctx days;
+    int64_t *last_ts; /* by symbol id */
+    int64_t nlast;
+} calc;
+
+static int add(calc *c, group *g, const argo_signal *s)
+{
+    argo_stats_row *r = &g->row;
+    r->signals++;
+    if (!g->first_ts || s->ts < g->first_ts)
+        g->first_ts = s->ts;
+    if (s->status == ARGO_OPEN) {
+        r->open++;
+        int64_t last = s->symbol_id < c->nlast ? c->last_ts[s->symbol_id] : INT64_MIN;
+        r->covered += s->expires_at > last && s->scanned_to == last;
+        return 0;
+    }
+    r->covered++;
+    r->resolved++;
+    r->wins += argo_track_label(s) == 1;
+    r->losses += s->status == ARGO_LOSS;
+    r->expired += s->status == ARGO_EXPIRED;
+    r->by_exit[s->exit_reason & 3]++;
+    g->pnl_sum += s->pnl_pct;
+    if (s->pnl_pct > 0) {
+        g->sum_pos += s->pnl_pct;
+        g->npos++;
+    } else if (s->pnl_pct < 0) {
+        g->sum_neg += s->pnl_pct;
+        g->nneg++;
+    }
+    if (c->days.n) {
+        if (!g->daily && !(g->daily = calloc(c->days.n, sizeof *g->daily)))
+            return ARGO_ENOMEM;
+        g->daily[day_index(&c->days, s->exit_ts)] += s->pnl_pct;
+    }
+    return 0;
+}
+
+static void finish(calc *c, group *g)
+{
+    argo_stats_row *r = &g->row;
+    r->win_rate = r->resolved ? (double)r->wins / r->resolved : NAN;
+    r->avg_win = g->npos ? g->sum_pos / g->npos : NAN;
+    r->avg_loss = g->nneg ? g->sum_neg / g->nneg : NAN;
+    r->profit_factor = g->nneg ? g->sum_pos / -g->sum_neg : NAN;
+    r->expectancy = r->resolved ? g->pnl_sum / r->resolved : NAN;
+    r->coverage = r->signals ? (double)r->covered / r->signals : NAN;
+    r->sharpe = r->max_drawdown = NAN;
+    if (!g->daily)
+        return;
+    size_t from = day_index(&c->days, g->first_ts);
+    size_t n = c->days.n - from;
+    double sum = 0, sq = 0, eq = 0, peak = 0, dd = 0;
+    for (size_t i = from; i < c->days.n; i++)
+        sum += g->daily[i];
+    double mean = sum / n;
+    for (size_t i = from; i < c->days.n; i++) {
+        sq += (g->daily[i] - mean) * (g->daily[i] - mean);
+        eq += g->daily[i];
+        if (eq > peak)
+            peak = eq;
+        if (peak - eq > dd)
+            dd = peak - eq;
+    }
+    r->max_drawdown = dd;
+    if (n >= 2 && sq > 0)
+        r->sharpe = mean / sqrt(sq / (n - 1)) * sqrt(c->cfg->periods_per_year);
+    free(g->daily);
+    g->daily = NULL;
+}
+
+static void key_of(argo_stats_by by, const argo_signal *s, int strat, char *key, size_t n)
+{
+    int y, m, d;
+    switch (by) {
+    case ARGO_BY_SYMBOL:
+        snprintf(key, n, "%s", s->symbol);
+        break;
+    case ARGO_BY_STRATEGY:
+        snprintf(key, n, "%s", argo_strategy_name(strat));
+        break;
+    case ARGO_BY_BUCKET: {
+        int b = (int)floor(s->confidence * 10);
+        b = b < 0 ? 0 : b > 9 ? 9 : b;
+        snprintf(key, n, "%.1f-%.1f", b / 10.0, (b + 1) / 10.0);
+        break;
+    }
+    case ARGO_BY_MONTH:
+        argo_time_civil(s->ts, &y, &m, &d);
+        snprintf(key, n, "%04d-%02d", y, m);
+        break;
+    default:
+        snprintf(key, n, "all");
+    }
+}
+
+static group *find_group(group **gs, size_t *n, size_t *cap, const char *key)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*gs)[i].row.key, key))
+            return &(*gs)[i];
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        group *v = realloc(*gs, c * sizeof *v);
+        if (!v)
+            return NULL;
+        *gs = v;
+        *cap = c;
+    }
+    group *g = &(*gs)[(*n)++];
+    memset(g, 0, sizeof *g);
+    snprintf(g->row.key, sizeof g->row.key, "%s", key);
+    return g;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(((const argo_stats_row *)a)->key, ((const argo_stats_row *)b)->key);
+}
+
+int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                       argo_stats **out, argo_err *err)
+{
+    *out = NULL;
+    calc c = {.cfg = cfg};
+    all_ctx all = {0};
+    group total, exits[ARGO_STRAT_COUNT], *gs = NULL;
+    memset(&total, 0, sizeof total);
+    memset(exits, 0, sizeof exits);
+    size_t ng = 0, capg = 0;
+    argo_symbol *syms = NULL;
+    size_t nsyms = 0;
+    argo_stats *s = NULL;
+    argo_signal_query q = {0};
+    int rc = argo_store_symbols(st, &syms, &nsyms, err);
+    if (rc)
+        goto out;
+    for (size_t i = 0; i < nsyms; i++)
+        if (syms[i].id >= c.nlast)
+            c.nlast = syms[i].id + 1;
+    c.last_ts = calloc((size_t)c.nlast + 1, sizeof *c.last_ts);
+    rc = ARGO_ENOMEM;
+    if (!c.last_ts)
+        goto oom;
+    for (size_t i = 0; i < nsyms; i++)
+        c.last_ts[syms[i].id] = syms[i].last_ts;
+    if ((rc = argo_store_bars_scan_all(st, INT64_MAX, take_day, &c.days, err)) == ARGO_ENOMEM)
+        goto oom;
+    if (rc)
+        goto out;
+    if ((rc = argo_store_signals_scan(st, &q, take, &all, err)) == ARGO_ENOMEM)
+        goto oom;
+    if (rc)
+        goto out;
+    rc = ARGO_ENOMEM;
+    snprintf(total.row.key, sizeof total.row.key, "all");
+    for (size_t i = 0; i < all.n; i++) {
+        const argo_signal *g = &all.v[i];
+        if (add(&c, &total, g))
+            goto oom;
+        for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+            if (g->votes[k].dir == g->action && add(&c, &exits[k], g))
+                goto oom;
+        if (by == ARGO_BY_NONE)
+            continue;
+        for (int k = 0; k < (by == ARGO_BY_STRATEGY ? ARGO_STRAT_COUNT : 1); k++) {
+            if (by == ARGO_BY_STRATEGY && g->votes[k].dir != g->action)
+                continue;
+            char key[ARGO_SYMBOL_MAX];
+            key_of(by, g, k, key, sizeof key);
+            group *grp = find_group(&gs, &ng, &capg, key);
+            if (!grp || add(&c, grp, g))
+                goto oom;
+        }
+    }
+    if (!(s = calloc(1, sizeof *s)) || (ng && !(s->rows = calloc(ng, sizeof *s->rows))))
+        goto oom;
+    finish(&c, &total);
+    s->total = total.row;
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
+        finish(&c, &exits[k]);
+        s->exits[k] = exits[k].row;
+        snprintf(s->exits[k].key, sizeof s->exits[k].key, "%s", argo_strategy_name(k));
+    }
+    for (size_t i = 0; i < ng; i++) {
+        finish(&c, &gs[i]);
+        s->rows[i] = gs[i].row;
+    }
+    s->nrows = ng;
+    if (ng)
+        qsort(s->rows, ng, sizeof *s->rows, cmp_key);
+    *out = s;
+    s = NULL;
+    rc = ARGO_OK;
+    goto out;
+oom:
+    rc = argo_err_set(err, ARGO_ENOMEM, "out of memory computing statistics");
+out:
+    free(total.daily);
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        free(exits[k].daily);
+    for (size_t i = 0; i < ng; i++)
+        free(gs[i].daily);
+    free(gs);
+    argo_stats_free(s);
+    free(all.v);
+    free(c.days.days);
+    free(c.last_ts);
+    free(syms);
+    return rc;
+}
+
+void argo_stats_free(argo_stats *s)
+{
+    if (s) {
+        free(s->rows);
+        free(s);
+    }
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *row_json(const argo_stats_row *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "key", json_string(r->key));
+    json_object_set_new(o, "signals", json_integer((json_int_t)r->signals));
+    json_object_set_new(o, "resolved", json_integer((json_int_t)r->resolved));
+    json_object_set_new(o, "open", json_integer((json_int_t)r->open));
+    json_object_set_new(o, "wins", json_integer((json_int_t)r->wins));
+    json_object_set_new(o, "losses", json_integer((json_int_t)r->losses));
+    json_object_set_new(o, "expired", json_integer((json_int_t)r->expired));
+    json_object_set_new(o, "win_rate", num(r->win_rate));
+    json_object_set_new(o, "avg_win_pct", num(r->avg_win));
+    json_object_set_new(o, "avg_loss_pct", num(r->avg_loss));
+    json_object_set_new(o, "profit_factor", num(r->profit_factor));
+    json_object_set_new(o, "expectancy_pct", num(r->expectancy));
+    json_object_set_new(o, "sharpe", num(r->sharpe));
+    json_object_set_new(o, "max_drawdown_pct", num(r->max_drawdown));
+    json_object_set_new(o, "coverage", num(r->coverage));
+    json_t *ex = json_object();
+    for (int i = ARGO_EXIT_TARGET; i <= ARGO_EXIT_EXPIRY; i++)
+        json_object_set_new(ex, argo_exit_reason_name((argo_exit_reason)i),
+                            json_integer((json_int_t)r->by_exit[i]));
+    json_object_set_new(o, "exits", ex);
+    return o;
+}
+
+/* v with the given decimals, a sign when signed, a % when pct; "-" for NAN. */
+static void fmt(char *buf, size_t n, int decimals, bool sign, bool pct, double v)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, n, "-");
+        return;
+    }
+    snprintf(buf, n, sign ? "%+.*f%s" : "%.*f%s", decimals, v, pct ? "%" : "");
+}
+
+static void row_text(FILE *f, const argo_stats_row *r)
+{
+    char wr[16], aw[16], al[16], pf[16], ex[16], sh[16], dd[16], cv[16];
+    fmt(wr, sizeof wr, 1, false, true, 100 * r->win_rate);
+    fmt(aw, sizeof aw, 2, true, false, r->avg_win);
+    fmt(al, sizeof al, 2, true, false, r->avg_loss);
+    fmt(pf, sizeof pf, 2, false, false, r->profit_factor);
+    fmt(ex, sizeof ex, 3, true, false, r->expectancy);
+    fmt(sh, sizeof sh, 2, false, false, r->sharpe);
+    fmt(dd, sizeof dd, 1, false, false, r->max_drawdown);
+    fmt(cv, sizeof cv, 1, false, true, 100 * r->coverage);
+    fprintf(f, "%-12s %7zu %8zu %6zu %7s %7s %7s %6s %8s %6s %8s %8s\n", r->key, r->signals,
+            r->resolved, r->open, wr, aw, al, pf, ex, sh, dd, cv);
+}
+
+int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f,
+                     argo_err *err)
+{
+    if (json) {
+        json_t *o = json_object(), *rows = json_array(), *exits = json_array();
+        json_object_set_new(o, "total", row_json(&s->total));
+        json_object_set_new(o, "by", json_string(by_names[by]));
+        for (size_t i = 0; i < s->nrows; i++)
+            json_array_append_new(rows, row_json(&s->rows[i]));
+        json_object_set_new(o, "groups", rows);
+        for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+            json_array_append_new(exits, row_json(&s->exits[k]));
+        json_object_set_new(o, "exits_by_strategy", exits);
+        int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        json_decref(o);
+        fputc('\n', f);
+        return rc ? argo_err_set(err, ARGO_EIO, "cannot write JSON") : ARGO_OK;
+    }
+    fprintf(f, "%-12s %7s %8s %6s %7s %7s %7s %6s %8s %6s %8s %8s\n", by == ARGO_BY_NONE ? "" : by_names[by], "signals", "resolved", "open",
+            "win", "avg_win", "avg_los", "pf", "expect%", "sharpe", "max_dd", "coverage");
+    for (size_t i = 0; i < s->nrows; i++)
+        row_text(f, &s->rows[i]);
+    row_text(f, &s->total);
+    fprintf(f, "\nexits by strategy (signals the strategy voted for)\n");
+    fprintf(f, "%-12s %8s %8s %8s %8s %7s\n", "strategy", "resolved", "target", "stop",
+            "expiry", "win");
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
+        const argo_stats_row *r = &s->exits[k];
+        char wr[16];
+        fmt(wr, sizeof wr, 1, false, true, 100 * r->win_rate);
+        fprintf(f, "%-12s %8zu %8zu %8zu %8zu %7s\n", r->key, r->resolved,
+                r->by_exit[ARGO_EXIT_TARGET], r->by_exit[ARGO_EXIT_STOP],
+                r->by_exit[ARGO_EXIT_EXPIRY], wr);
+    }
+    fprintf(f, "\noutcome coverage: %zu of %zu signals (%.1f%%)\n", s->total.covered,
+            s->total.signals,
+            s->total.signals ? 100.0 * s->total.covered / s->total.signals : 100.0);
+    return ferror(f) ? argo_err_set(err, ARGO_EIO, "cannot write the report") : ARGO_OK;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/stats.h - performance statistics of stored signals. Every
+ * definition is written down in docs/STATS.md; in short:
+ *   win        label 1: WIN, or EXPIRED with pnl_pct > 0
+ *   win_rate   wins / resolved
+ *   avg_win    mean pnl_pct of resolved signals with pnl_pct > 0
+ *   avg_loss   mean pnl_pct of resolved signals with pnl_pct < 0 (negative)
+ *   profit_factor  sum of positive pnl_pct / |sum of negative pnl_pct|
+ *   expectancy mean pnl_pct per resolved signal (per trade)
+ *   equity     each signal traded with one fixed notional, no
+ *              compounding: the daily return is the sum of the net
+ *              pnl_pct of the signals that exit that day, over every
+ *              trading day (a day with any bar in the store) from the
+ *              group's first signal to the store's last bar
+ *   sharpe     mean(daily) / sample sd(daily) * sqrt(periods_per_year)
+ *   max_drawdown  largest fall of the cumulative daily sum from its
+ *              running peak (starting at 0), in percentage points
+ *   coverage   see argo_engine_coverage
+ */
+#ifndef ARGO_STATS_H
+#define ARGO_STATS_H
+
+#include "base/err.h"
+#include "core/config.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum argo_stats_by {
+    ARGO_BY_NONE,
+    ARGO_BY_SYMBOL,
+    ARGO_BY_STRATEGY, /* a signal counts for each strategy that voted its way */
+    ARGO_BY_BUCKET,   /* confidence deciles [0,0.1) ... [0.9,1] */
+    ARGO_BY_MONTH     /* month of the signal's ts, YYYY-MM */
+} argo_stats_by;
+
+/* Parses "symbol", "strategy", "bucket", "month"; -1 otherwise. */
+int argo_stats_by_parse(const char *s);
+
+typedef struct argo_stats_row {
+    char key[ARGO_SYMBOL_MAX];
+    size_t signals, resolved, open, wins, losses, expired, covered;
+    size_t by_exit[4]; /* indexed by argo_exit_reason */
+    double win_rate, avg_win, avg_loss, profit_factor, expectancy;
+    double sharpe, max_drawdown, coverage; /* NAN when undefined */
+} argo_stats_row;
+
+typedef struct argo_stats {
+    argo_stats_row total;
+    argo_stats_row *rows; /* the groups, ordered by key */
+    size_t nrows;
+    argo_stats_row exits[ARGO_STRAT_COUNT]; /* by exit reason, per strategy */
+} argo_stats;
+
+/* Computes statistics over every stored signal. *out is freed with
+ * argo_stats_free. */
+int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                       argo_stats **out, argo_err *err);
+void argo_stats_free(argo_stats *s);
+
+/* Writes a plain-text report, or JSON (jansson) when json is set. */
+int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f,
+                     argo_err *err);
+
+#endif

@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store/sqlite.c - the embedded store on SQLite: WAL journal, a busy
+ * timeout, prepared statements only, write transactions taken with
+ * BEGIN IMMEDIATE, and versioned schema migrations (PRAGMA
+ * user_version; PRAGMA application_id marks the file as argo's).
+ */
+#include "store/store_int.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGO_APPLICATION_ID 0x4152474F /* "ARGO" */
+
+/* Migration N takes the schema from version N to N+1. Never edit a
+ * shipped migration: append a new one. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE symbols(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE bars(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
+    " ts INTEGER NOT NULL, open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL,"
+    " close REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY(symbol_id, ts)) WITHOUT ROWID;"
+    "CREATE INDEX bars_by_ts ON bars(ts, symbol_id);"
+    "CREATE TABLE signals(id INTEGER PRIMARY KEY,"
+    " symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
+    " action INTEGER NOT NULL CHECK(action IN (-1, 1)), ts INTEGER NOT NULL,"
+    " entry REAL NOT NULL, target REAL NOT NULL, stop REAL NOT NULL,"
+    " raw_confidence REAL NOT NULL, confidence REAL NOT NULL, model_version INTEGER,"
+    " published INTEGER NOT NULL,"
+    " v_trend REAL NOT NULL, v_meanrev REAL NOT NULL, v_macd REAL NOT NULL,"
+    " v_breakout REAL NOT NULL,"
+    " expires_at INTEGER NOT NULL, status INTEGER NOT NULL, exit_reason INTEGER NOT NULL,"
+    " gap INTEGER NOT NULL, exit_ts INTEGER, exit_price REAL, pnl_pct REAL,"
+    " bars_held INTEGER NOT NULL, mfe_pct REAL NOT NULL, mae_pct REAL NOT NULL,"
+    " scanned_to INTEGER NOT NULL);"
+    "CREATE INDEX signals_by_ts ON signals(ts);"
+    "CREATE INDEX signals_open ON signals(symbol_id, ts) WHERE status = 0;"
+    "CREATE TABLE strategy_state(symbol_id INTEGER PRIMARY KEY REFERENCES symbols(id),"
+    " state BLOB NOT NULL);",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum {
+    Q_SYMBOL_GET,
+    Q_SYMBOL_ADD,
+    Q_SYMBOLS,
+    Q_BAR_LAST,
+    Q_BAR_AT,
+    Q_BAR_INSERT,
+    Q_BARS_SCAN,
+    Q_BARS_SCAN_ALL,
+    Q_BARS_COUNT,
+    Q_SIGNAL_INSERT,
+    Q_SIGNAL_UPDATE,
+    Q_SIGNALS_ALL,
+    Q_SIGNALS_SYMBOL,
+    Q_SIGNALS_OPEN,
+    Q_SIGNALS_OPEN_SYMBOL,
+    Q_STATE_GET,
+    Q_STATE_PUT,
+    Q_COUNT
+};
+
+#define SIGNAL_COLS                                                                      \
+    "s.id, s.symbol_id, y.name, s.action, s.ts, s.entry, s.target, s.stop,"              \
+    " s.raw_confidence, s.confidence, s.model_version, s.published, s.v_trend,"          \
+    " s.v_meanrev, s.v_macd, s.v_breakout, s.expires_at, s.status, s.exit_reason, s.gap," \
+    " s.exit_ts, s.exit_price, s.pnl_pct, s.bars_held, s.mfe_pct, s.mae_pct, s.scanned_to"
+#define SIGNAL_FROM " FROM signals s JOIN symbols y ON y.id = s.symbol_id"
+
+static const char *const sql[Q_COUNT] = {
+    [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
+    [Q_SYMBOL_ADD] = "INSERT INTO symbols(name) VALUES (?1)",
+    [Q_SYMBOLS] = "SELECT y.id, y.name, (SELECT count(*) FROM bars b WHERE b.symbol_id = y.id),"
+                  " (SELECT min(ts) FROM bars b WHERE b.symbol_id = y.id),"
+                  " (SELECT max(ts) FROM bars b WHERE b.symbol_id = y.id)"
+                  " FROM symbols y ORDER BY y.name",
+    [Q_BAR_LAST] = "SELECT max(ts) FROM bars WHERE symbol_id = ?1",
+    [Q_BAR_AT] = "SELECT open, high, low, close, volume FROM bars"
+                 " WHERE symbol_id = ?1 AND ts = ?2",
+    [Q_BAR_INSERT] = "INSERT INTO bars(symbol_id, ts, open, high, low, close, volume)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_BARS_SCAN] = "SELECT symbol_id, ts, open, high, low, close, volume FROM bars"
+                    " WHERE symbol_id = ?1 AND ts > ?2 AND ts <= ?3 ORDER BY ts",
+    [Q_BARS_SCAN_ALL] = "SELECT symbol_id, ts, open, high, low, close, volume FROM bars"
+                        " WHERE ts <= ?1 ORDER BY ts, symbol_id",
+    [Q_BARS_COUNT] = "SELECT count(*) FROM bars WHERE ts <= ?1",
+    [Q_SIGNAL_INSERT] =
+        "INSERT INTO signals(symbol_id, action, ts, entry, target, stop, raw_confidence,"
+        " confidence, model_version, published, v_trend, v_meanrev, v_macd, v_breakout,"
+        " expires_at, status, exit_reason, gap, exit_ts, exit_price, pnl_pct, bars_held,"
+        " mfe_pct, mae_pct, scanned_to) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+    [Q_SIGNAL_UPDATE] = "UPDATE signals SET status = ?2, exit_reason = ?3, gap = ?4,"
+                        " exit_ts = ?5, exit_price = ?6, pnl_pct = ?7, bars_held = ?8,"
+                        " mfe_pct = ?9, mae_pct = ?10, scanned_to = ?11 WHERE id = ?1",
+    [Q_SIGNALS_ALL] = "SELECT " SIGNAL_COLS SIGNAL_FROM " ORDER BY s.ts, s.id",
+    [Q_SIGNALS_SYMBOL] =
+        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.symbol_id = ?1 ORDER BY s.ts, s.id",
+    [Q_SIGNALS_OPEN] =
+        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status = 0 ORDER BY s.ts, s.id",
+    [Q_SIGNALS_OPEN_SYMBOL] = "SELECT " SIGNAL_COLS SIGNAL_FROM
+                              " WHERE s.status = 0 AND s.symbol_id = ?1 ORDER BY s.ts, s.id",
+    [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
+    [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
+                    " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
+};
+
+typedef struct sq_store {
+    argo_store base;
+    sqlite3 *db;
+    char *path;
+    int busy_ms;
+    sqlite3_stmt *q[Q_COUNT];
+    int64_t cache_sym, cache_last; /* last bar ts of one symbol, for appends */
+} sq_store;
+
+static int fail(sq_store *s, argo_err *err, int rc, const char *what)
+{
+    int code = ARGO_ESTORE;
+    int prim = rc & 0xff;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return argo_err_set(err, ARGO_EBUSY,
+                            "database %s is locked by another process (waited %d ms while %s)",
+                            s->path, s->busy_ms, what);
+    if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+        return argo_err_set(err, ARGO_ECORRUPT,
+                            "database %s is corrupt or not a database (%s: %s)", s->path, what,
+                            sqlite3_errmsg(s->db));
+    if (prim == SQLITE_CANTOPEN || prim == SQLITE_IOERR || prim == SQLITE_READONLY ||
+        prim == SQLITE_FULL)
+        code = ARGO_EIO;
+    return argo_err_set(err, code, "database %s: %s: %s", s->path, what,
+                        sqlite3_errmsg(s->db));
+}
+
+static int prep(sq_store *s, int which, sqlite3_stmt **out, argo_err *err)
+{
+    if (!s->q[which]) {
+        int rc = sqlite3_prepare_v3(s->db, sql[which], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->q[which], NULL);
+        if (rc != SQLITE_OK)
+            return fail(s, err, rc, "preparing a statement");
+    }
+    sqlite3_reset(s->q[which]);
+    sqlite3_clear_bindings(s->q[which]);
+    *out = s->q[which];
+    return ARGO_OK;
+}
+
+static int exec(sq_store *s, const char *text, const char *what, argo_err *err)
+{
+    int rc = sqlite3_exec(s->db, text, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? ARGO_OK : fail(s, err, rc, what);
+}
+
+static sq_store *SQ(argo_store *st)
+{
+    return (sq_store *)st;
+}
+
+static void sq_close(argo_store *st)
+{
+    sq_store *s = SQ(st);
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(s->q[i]);
+    if (s->db && !sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+static int sq_begin(argo_store *st, argo_err *err)
+{
+    return exec(SQ(st), "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+static int sq_commit(argo_store *st, argo_err *err)
+{
+    return exec(SQ(st), "COMMIT", "committing", err);
+}
+
+static void sq_rollback(argo_store *st)
+{
+    sq_store *s = SQ(st);
+    s->cache_sym = 0;
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sq_symbol_id(argo_store *st, const char *name, bool create, int64_t *id,
+                        argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_SYMBOL_GET, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+        return ARGO_OK;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "looking up a symbol");
+    if (!create)
+        return argo_err_set(err, ARGO_ENOENT, "unknown symbol '%s' (no bars ingested for it)",
+                            name);
+    if ((rc = prep(s, Q_SYMBOL_ADD, &q, err)))
+        return rc;
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "adding a symbol");
+    *id = sqlite3_last_insert_rowid(s->db);
+    return ARGO_OK;
+}
+
+static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    *list = NULL;
+    *n = 0;
+    int rc = prep(s, Q_SYMBOLS, &q, err);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    argo_symbol *v = NULL;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            argo_symbol *nv = realloc(v, cap * sizeof *v);
+            if (!nv) {
+                free(v);
+                sqlite3_reset(q);
+                return argo_err_set(err, ARGO_ENOMEM, "out of memory listing symbols");
+            }
+            v = nv;
+        }
+        argo_symbol *y = &v[(*n)++];
+        y->id = sqlite3_column_int64(q, 0);
+        snprintf(y->name, sizeof y->name, "%s", (const char *)sqlite3_column_text(q, 1));
+        y->bars = sqlite3_column_int64(q, 2);
+        y->first_ts = sqlite3_column_type(q, 3) == SQLITE_NULL ? INT64_MIN
+                                                               : sqlite3_column_int64(q, 3);
+        y->last_ts = sqlite3_column_type(q, 4) == SQLITE_NULL ? INT64_MIN
+                                                              : sqlite3_column_int64(q, 4);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        *n = 0;
+        return fail(s, err, rc, "listing symbols");
+    }
+    *list = v;
+    return ARGO_OK;
+}
+
+static int last_ts(sq_store *s, int64_t sym, int64_t *out, argo_err *err)
+{
+    if (s->cache_sym == sym) {
+        *out = s->cache_last;
+        return ARGO_OK;
+    }
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_BAR_LAST, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, sym);
+    rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return fail(s, err, rc, "reading the last bar");
+    }
+    *out = sqlite3_column_type(q, 0) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    s->cache_sym = sym;
+    s->cache_last = *out;
+    return ARGO_OK;
+}
+
+static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inserted,
+                      argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int64_t last = INT64_MIN;
+    *inserted = false;
+    int rc = last_ts(s, sym, &last, err);
+    if (rc)
+        return rc;
+    if (b->ts <= last) {
+        if ((rc = prep(s, Q_BAR_AT, &q, err)))
+            return rc;
+        sqlite3_bind_int64(q, 1, sym);
+        sqlite3_bind_int64(q, 2, b->ts);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_DONE) {
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_EDATA,
+                                "bar is older than the symbol's last stored bar"
+                                " (bars are append-only)");
+        }
+        if (rc != SQLITE_ROW) {
+            sqlite3_reset(q);
+            return fail(s, err, rc, "reading a bar");
+        }
+        bool same = sqlite3_column_double(q, 0) == b->open &&
+                    sqlite3_column_double(q, 1) == b->high &&
+                    sqlite3_column_double(q, 2) == b->low &&
+                    sqlite3_column_double(q, 3) == b->close &&
+                    sqlite3_column_double(q, 4) == b->volume;
+        sqlite3_reset(q);
+        if (!same)
+            return argo_err_set(err, ARGO_ECONFLICT,
+                                "bar conflicts with the stored bar of the same time");
+        return ARGO_OK;
+    }
+    if ((rc = prep(s, Q_BAR_INSERT, &q, err)))
+        return rc;
+    sqlite3_bind_int64(q, 1, sym);
+    sqlite3_bind_int64(q, 2, b->ts);
+    sqlite3_bind_double(q, 3, b->open);
+    sqlite3_bind_double(q, 4, b->high);
+    sqlite3_bind_double(q, 5, b->low);
+    sqlite3_bind_double(q, 6, b->close);
+    sqlite3_bind_double(q, 7, b->volume);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "storing a bar");
+    s->cache_last = b->ts;
+    *inserted = true;
+    return ARGO_OK;
+}
+
+static int scan_bars(sq_store *s, sqlite3_stmt *q, argo_bar_fn fn, void *ctx, argo_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_bar b = {
+            .ts = sqlite3_column_int64(q, 1),
+            .open = sqlite3_column_double(q, 2),
+            .high = sqlite3_column_double(q, 3),
+            .low = sqlite3_column_double(q, 4),
+            .close = sqlite3_column_double(q, 5),
+            .volume = sqlite3_column_double(q, 6),
+        };
+        int r = fn(ctx, sqlite3_column_int64(q, 0), &b);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading bars");
+}
+
+static int sq_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to,
+                        argo_bar_fn fn, void *ctx, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_BARS_SCAN, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, sym);
+    sqlite3_bind_int64(q, 2, after);
+    sqlite3_bind_int64(q, 3, to);
+    return scan_bars(s, q, fn, ctx, err);
+}
+
+static int sq_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx,
+                            argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_BARS_SCAN_ALL, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, to);
+    return scan_bars(s, q, fn, ctx, err);
+}
+
+static int sq_bars_count(argo_store *st, int64_t to, int64_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_BARS_COUNT, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, to);
+    rc = sqlite3_step(q);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? ARGO_OK : fail(s, err, rc, "counting bars");
+}
+
+static double signed_vote(const argo_vote *v)
+{
+    return v->dir * v->strength;
+}
+
+static void bind_opt_int(sqlite3_stmt *q, int i, int64_t v, bool present)
+{
+    if (present)
+        sqlite3_bind_int64(q, i, v);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static void bind_opt_double(sqlite3_stmt *q, int i, double v, bool present)
+{
+    if (present)
+        sqlite3_bind_double(q, i, v);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static int sq_signal_insert(argo_store *st, argo_signal *g, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_SIGNAL_INSERT, &q, err);
+    if (rc)
+        return rc;
+    bool done = g->status != ARGO_OPEN;
+    sqlite3_bind_int64(q, 1, g->symbol_id);
+    sqlite3_bind_int(q, 2, g->action);
+    sqlite3_bind_int64(q, 3, g->ts);
+    sqlite3_bind_double(q, 4, g->entry);
+    sqlite3_bind_double(q, 5, g->target);
+    sqlite3_bind_double(q, 6, g->stop);
+    sqlite3_bind_double(q, 7, g->raw_confidence);
+    sqlite3_bind_double(q, 8, g->confidence);
+    bind_opt_int(q, 9, g->model_version, g->model_version != 0);
+    sqlite3_bind_int(q, 10, g->published);
+    for (int i = 0; i < ARGO_STRAT_COUNT; i++)
+        sqlite3_bind_double(q, 11 + i, signed_vote(&g->votes[i]));
+    sqlite3_bind_int64(q, 15, g->expires_at);
+    sqlite3_bind_int(q, 16, g->status);
+    sqlite3_bind_int(q, 17, g->exit_reason);
+    sqlite3_bind_int(q, 18, g->gap);
+    bind_opt_int(q, 19, g->exit_ts, done);
+    bind_opt_double(q, 20, g->exit_price, done);
+    bind_opt_double(q, 21, g->pnl_pct, done);
+    sqlite3_bind_int(q, 22, g->bars_held);
+    sqlite3_bind_double(q, 23, g->mfe_pct);
+    sqlite3_bind_double(q, 24, g->mae_pct);
+    sqlite3_bind_int64(q, 25, g->scanned_to);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "storing a signal");
+    g->id = sqlite3_last_insert_rowid(s->db);
+    return ARGO_OK;
+}
+
+static int sq_signal_update(argo_store *st, const argo_signal *g, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_SIGNAL_UPDATE, &q, err);
+    if (rc)
+        return rc;
+    bool done = g->status != ARGO_OPEN;
+    sqlite3_bind_int64(q, 1, g->id);
+    sqlite3_bind_int(q, 2, g->status);
+    sqlite3_bind_int(q, 3, g->exit_reason);
+    sqlite3_bind_int(q, 4, g->gap);
+    bind_opt_int(q, 5, g->exit_ts, done);
+    bind_opt_double(q, 6, g->exit_price, done);
+    bind_opt_double(q, 7, g->pnl_pct, done);
+    sqlite3_bind_int(q, 8, g->bars_held);
+    sqlite3_bind_double(q, 9, g->mfe_pct);
+    sqlite3_bind_double(q, 10, g->mae_pct);
+    sqlite3_bind_int64(q, 11, g->scanned_to);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "updating a signal");
+    if (sqlite3_changes(s->db) != 1)
+        return argo_err_set(err, ARGO_ENOENT, "signal %lld is not in the store",
+                            (long long)g->id);
+    return ARGO_OK;
+}
+
+static argo_vote unsigned_vote(double v)
+{
+    if (v > 0)
+        return (argo_vote){ARGO_BUY, v};
+    if (v < 0)
+        return (argo_vote){ARGO_SELL, -v};
+    return (argo_vote){ARGO_NONE, 0};
+}
+
+static void read_signal(sqlite3_stmt *q, argo_signal *g)
+{
+    memset(g, 0, sizeof *g);
+    g->id = sqlite3_column_int64(q, 0);
+    g->symbol_id = sqlite3_column_int64(q, 1);
+    snprintf(g->symbol, sizeof g->symbol, "%s", (const char *)sqlite3_column_text(q, 2));
+    g->action = sqlite3_column_int(q, 3);
+    g->ts = sqlite3_column_int64(q, 4);
+    g->entry = sqlite3_column_double(q, 5);
+    g->target = sqlite3_column_double(q, 6);
+    g->stop = sqlite3_column_double(q, 7);
+    g->raw_confidence = sqlite3_column_double(q, 8);
+    g->confidence = sqlite3_column_double(q, 9);
+    g->model_version = sqlite3_column_int64(q, 10); /* NULL reads as 0 */
+    g->published = sqlite3_column_int(q, 11);
+    for (int i = 0; i < ARGO_STRAT_COUNT; i++)
+        g->votes[i] = unsigned_vote(sqlite3_column_double(q, 12 + i));
+    g->expires_at = sqlite3_column_int64(q, 16);
+    g->status = (argo_status)sqlite3_column_int(q, 17);
+    g->exit_reason = (argo_exit_reason)sqlite3_column_int(q, 18);
+    g->gap = sqlite3_column_int(q, 19);
+    g->exit_ts = sqlite3_column_int64(q, 20);
+    g->exit_price = sqlite3_column_double(q, 21);
+    g->pnl_pct = sqlite3_column_double(q, 22);
+    g->bars_held = sqlite3_column_int(q, 23);
+    g->mfe_pct = sqlite3_column_double(q, 24);
+    g->mae_pct = sqlite3_column_double(q, 25);
+    g->scanned_to = sqlite3_column_int64(q, 26);
+}
+
+static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_signal_fn fn,
+                           void *ctx, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    int which = qy->open_only ? (qy->symbol_id ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
+                              : (qy->symbol_id ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, which, &q, err);
+    if (rc)
+        return rc;
+    if (qy->symbol_id)
+        sqlite3_bind_int64(q, 1, qy->symbol_id);
+    argo_signal g;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        read_signal(q, &g);
+        int r = fn(ctx, &g);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading signals");
+}
+
+static int sq_signals_reset(argo_store *st, argo_err *err)
+{
+    return exec(SQ(st), "DELETE FROM signals; DELETE FROM strategy_state;",
+                "clearing signals", err);
+}
+
+static int sq_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
+                        argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    *blob = NULL;
+    *len = 0;
+    int rc = prep(s, Q_STATE_GET, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, sym);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(q);
+        return argo_err_set(err, ARGO_ENOENT, "no saved strategy state");
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return fail(s, err, rc, "reading strategy state");
+    }
+    int n = sqlite3_column_bytes(q, 0);
+    const void *p = sqlite3_column_blob(q, 0);
+    unsigned char *copy = malloc(n > 0 ? (size_t)n : 1);
+    if (!copy) {
+        sqlite3_reset(q);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory reading strategy state");
+    }
+    if (n > 0)
+        memcpy(copy, p, (size_t)n);
+    sqlite3_reset(q);
+    *blob = copy;
+    *len = (size_t)n;
+    return ARGO_OK;
+}
+
+static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t len,
+                        argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_STATE_PUT, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, sym);
+    sqlite3_bind_blob(q, 2, blob, (int)len, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "saving strategy state");
+}
+
+static const argo_store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .symbol_id = sq_symbol_id,
+    .symbols = sq_symbols,
+    .bar_put = sq_bar_put,
+    .bars_scan = sq_bars_scan,
+    .bars_scan_all = sq_bars_scan_all,
+    .bars_count = sq_bars_count,
+    .signal_insert = sq_signal_insert,
+    .signal_update = sq_signal_update,
+    .signals_scan = sq_signals_scan,
+    .signals_reset = sq_signals_reset,
+    .state_get = sq_state_get,
+    .state_put = sq_state_put,
+};
+
+static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(s->db, text, -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return fail(s, err, rc, "reading the schema version");
+    rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? ARGO_OK : fail(s, err, rc, "reading the schema version");
+}
+
+static int migrate(sq_store *s, argo_err *err)
+{
+    int rc, version, app, tables;
+    if ((rc = exec(s, "BEGIN IMMEDIATE", "opening", err)))
+        return rc;
+    if ((rc = pragma_int(s, "PRAGMA user_version", &version, err)) ||
+        (rc = pragma_int(s, "PRAGMA application_id", &app, err)) ||
+        (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables, err)))
+        goto out;
+    if ((app != 0 && app != ARGO_APPLICATION_ID) || (app == 0 && tables > 0)) {
+        rc = argo_err_set(err, ARGO_ECORRUPT, "database %s is not an argo database",
+                          s->path);
+        goto out;
+    }
+    if (version > SCHEMA_VERSION) {
+        rc = argo_err_set(err, ARGO_EVERSION,
+                          "database %s has schema version %d; this argo knows up to %d",
+                          s->path, version, SCHEMA_VERSION);
+        goto out;
+    }
+    for (; version < SCHEMA_VERSION; version++)
+        if ((rc = exec(s, migrations[version], "migrating the schema", err)))
+            goto out;
+    char set[96];
+    snprintf(set, sizeof set, "PRAGMA user_version = %d; PRAGMA application_id = %d;",
+             SCHEMA_VERSION, ARGO_APPLICATION_ID);
+    if ((rc = exec(s, set, "migrating the schema", err)))
+        goto out;
+    return exec(s, "COMMIT", "migrating the schema", err);
+out:
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo_store **out,
+                           argo_err *err)
+{
+    *out = NULL;
+    sq_store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory opening %s", path);
+    }
+    s->base.ops = &sqlite_ops;
+    s->busy_ms = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        rc = argo_err_set(err, ARGO_EIO, "database %s: cannot open: %s", path,
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sq_close(&s->base);
+        return rc;
+    }
+    sqlite3_busy_timeout(s->db, s->busy_ms);
+    sqlite3_extended_result_codes(s->db, 1);
+    if ((rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                      " PRAGMA synchronous = FULL;",
+                   "opening", err)) ||
+        (rc = migrate(s, err))) {
+        sq_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return ARGO_OK;
+}

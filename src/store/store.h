@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store/store.h - the store interface every caller uses. A backend
+ * (sqlite.c now; a PostgreSQL one later) fills a table of functions
+ * behind it, so callers never name the backend.
+ *
+ * Contract shared by every function below: returns 0 or a negative
+ * ARGO_E* code with err filled; ARGO_EBUSY when the database is locked
+ * by another process past the busy timeout, ARGO_ECORRUPT when the file
+ * is damaged or not an argo database, ARGO_ESTORE for other backend
+ * failures. Writes made between argo_store_begin and argo_store_commit
+ * are all-or-nothing. A store handle is not thread-safe: use one per
+ * thread.
+ */
+#ifndef ARGO_STORE_H
+#define ARGO_STORE_H
+
+#include "base/err.h"
+#include "core/types.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct argo_store argo_store;
+
+typedef struct argo_symbol {
+    int64_t id;
+    char name[ARGO_SYMBOL_MAX];
+    int64_t bars;    /* bar count */
+    int64_t first_ts, last_ts; /* INT64_MIN when it has no bars */
+} argo_symbol;
+
+typedef struct argo_store_options {
+    int busy_timeout_ms; /* how long to wait for a lock; 5000 if 0 */
+} argo_store_options;
+
+/* Opens (creating when absent) the store at path and migrates its
+ * schema to the current version. opt may be NULL. Returns
+ * ARGO_EVERSION when the database is newer than this argo. On failure
+ * *out is NULL and nothing was changed. */
+int argo_store_open(const char *path, const argo_store_options *opt, argo_store **out,
+                    argo_err *err);
+
+/* Closes the store, rolling back an unfinished transaction. NULL is a no-op. */
+void argo_store_close(argo_store *st);
+
+/* Starts a write transaction (taking the write lock at once). */
+int argo_store_begin(argo_store *st, argo_err *err);
+int argo_store_commit(argo_store *st, argo_err *err);
+/* Undoes everything since argo_store_begin; safe without one. */
+void argo_store_rollback(argo_store *st);
+
+/* The id of symbol name; with create, adds it when absent. ARGO_ENOENT
+ * when absent and !create. ARGO_EDATA for a malformed name. */
+int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id,
+                         argo_err *err);
+
+/* All symbols, ordered by name, in a new array freed with free(). */
+int argo_store_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
+
+/* Appends a bar. A bar identical to the stored one at the same ts is
+ * ignored (*inserted = false); a different one at a stored ts is
+ * ARGO_ECONFLICT; a new ts at or before the symbol's last bar is
+ * ARGO_EDATA (bars are append-only). The bar must already be valid. */
+int argo_store_bar_put(argo_store *st, int64_t symbol_id, const argo_bar *bar,
+                       bool *inserted, argo_err *err);
+
+/* Calls fn for the symbol's bars with after < ts <= to, in ts order.
+ * A non-zero return of fn stops the scan and is returned. */
+typedef int (*argo_bar_fn)(void *ctx, int64_t symbol_id, const argo_bar *bar);
+int argo_store_bars_scan(argo_store *st, int64_t symbol_id, int64_t after, int64_t to,
+                         argo_bar_fn fn, void *ctx, argo_err *err);
+
+/* Calls fn for every bar with ts <= to, ordered by ts then symbol id. */
+int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx,
+                             argo_err *err);
+
+/* Number of bars with ts <= to. */
+int argo_store_bars_count(argo_store *st, int64_t to, int64_t *n, argo_err *err);
+
+/* Inserts a new signal and sets sig->id. */
+int argo_store_signal_insert(argo_store *st, argo_signal *sig, argo_err *err);
+/* Rewrites the tracking fields (status, exit, pnl, excursions,
+ * scanned_to, bars held) of the stored signal sig->id. */
+int argo_store_signal_update(argo_store *st, const argo_signal *sig, argo_err *err);
+
+typedef struct argo_signal_query {
+    int64_t symbol_id; /* 0 = every symbol */
+    bool open_only;
+} argo_signal_query;
+
+/* Calls fn for each matching signal in (ts, id) order. sig is borrowed
+ * for the call only. A non-zero return of fn stops and is returned. */
+typedef int (*argo_signal_fn)(void *ctx, const argo_signal *sig);
+int argo_store_signals_scan(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
+                            void *ctx, argo_err *err);
+
+/* Deletes every signal and every saved strategy state (replay starts
+ * from scratch); bars are kept. */
+int argo_store_signals_reset(argo_store *st, argo_err *err);
+
+/* The saved strategy state of a symbol, in a new buffer freed with
+ * free(); ARGO_ENOENT when there is none. */
+int argo_store_state_get(argo_store *st, int64_t symbol_id, unsigned char **blob,
+                         size_t *len, argo_err *err);
+int argo_store_state_put(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
+                         argo_err *err);
+
+/* The backend's name ("sqlite"). */
+const char *argo_store_backend(const argo_store *st);
+
+#endif

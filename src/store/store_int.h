@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* store/store_int.h - the table a backend fills. Private to store/. */
+#ifndef ARGO_STORE_INT_H
+#define ARGO_STORE_INT_H
+
+#include "store/store.h"
+
+typedef struct argo_store_ops {
+    const char *name;
+    void (*close)(argo_store *st);
+    int (*begin)(argo_store *st, argo_err *err);
+    int (*commit)(argo_store *st, argo_err *err);
+    void (*rollback)(argo_store *st);
+    int (*symbol_id)(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err);
+    int (*symbols)(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
+    int (*bar_put)(argo_store *st, int64_t sym, const argo_bar *bar, bool *inserted,
+                   argo_err *err);
+    int (*bars_scan)(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
+                     void *ctx, argo_err *err);
+    int (*bars_scan_all)(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err);
+    int (*bars_count)(argo_store *st, int64_t to, int64_t *n, argo_err *err);
+    int (*signal_insert)(argo_store *st, argo_signal *sig, argo_err *err);
+    int (*signal_update)(argo_store *st, const argo_signal *sig, argo_err *err);
+    int (*signals_scan)(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
+                        void *ctx, argo_err *err);
+    int (*signals_reset)(argo_store *st, argo_err *err);
+    int (*state_get)(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
+                     argo_err *err);
+    int (*state_put)(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err);
+} argo_store_ops;
+
+struct argo_store {
+    const argo_store_ops *ops;
+};
+
+int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo_store **out,
+                           argo_err *err);
+
+#endif

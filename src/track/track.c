@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* track/track.c - see track.h for the rules. */
+#include "track/track.h"
+
+double argo_track_pnl(int action, double entry, double exit, const argo_track_costs *costs)
+{
+    double slip = costs->slippage_bps / 1e4;
+    double fee = costs->fee_bps / 1e4;
+    double in = entry * (1 + action * slip);
+    double out = exit * (1 - action * slip);
+    return 100 * (action * (out - in) / in - 2 * fee);
+}
+
+int argo_track_label(const argo_signal *sig)
+{
+    switch (sig->status) {
+    case ARGO_WIN:
+        return 1;
+    case ARGO_LOSS:
+        return 0;
+    case ARGO_EXPIRED:
+        return sig->pnl_pct > 0;
+    default:
+        return -1;
+    }
+}
+
+static void excursion(argo_signal *s, double price)
+{
+    double e = 100 * s->action * (price - s->entry) / s->entry;
+    if (e > s->mfe_pct)
+        s->mfe_pct = e;
+    if (-e > s->mae_pct)
+        s->mae_pct = -e;
+}
+
+static bool resolve(argo_signal *s, const argo_bar *b, argo_status st, argo_exit_reason why,
+                    double price, bool gap, const argo_track_costs *costs)
+{
+    excursion(s, b->open);
+    excursion(s, price);
+    s->status = st;
+    s->exit_reason = why;
+    s->gap = gap;
+    s->exit_ts = b->ts;
+    s->exit_price = price;
+    s->pnl_pct = argo_track_pnl(s->action, s->entry, price, costs);
+    return true;
+}
+
+bool argo_track_bar(argo_signal *s, const argo_bar *b, const argo_track_costs *costs)
+{
+    if (s->status != ARGO_OPEN || b->ts <= s->scanned_to)
+        return false;
+    s->scanned_to = b->ts;
+    s->bars_held++;
+    /* Map a SELL onto a BUY by flipping signs: "below" becomes "above". */
+    const int d = s->action;
+    const double open = d * b->open, stop = d * s->stop, target = d * s->target;
+    const double worst = d > 0 ? b->low : -b->high;  /* adverse extreme */
+    const double best = d > 0 ? b->high : -b->low;   /* favourable extreme */
+    if (open <= stop)
+        return resolve(s, b, ARGO_LOSS, ARGO_EXIT_STOP, b->open, true, costs);
+    if (open >= target)
+        return resolve(s, b, ARGO_WIN, ARGO_EXIT_TARGET, b->open, true, costs);
+    if (worst <= stop)
+        return resolve(s, b, ARGO_LOSS, ARGO_EXIT_STOP, s->stop, false, costs);
+    if (best >= target)
+        return resolve(s, b, ARGO_WIN, ARGO_EXIT_TARGET, s->target, false, costs);
+    if (b->ts >= s->expires_at) {
+        excursion(s, b->high); /* the whole bar was seen without an exit */
+        excursion(s, b->low);
+        return resolve(s, b, ARGO_EXPIRED, ARGO_EXIT_EXPIRY, b->close, false, costs);
+    }
+    excursion(s, b->high);
+    excursion(s, b->low);
+    return false;
+}
