@@ -78,8 +78,8 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
     if ((rc = argo_store_symbols(st, &syms, &n, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        if (!syms[i].bars)
-            continue;
+        if (syms[i].last_ts == INT64_MIN)
+            continue; /* no bars yet */
         local.symbols++;
         gen_ctx g = {0};
         bool rebuilt;

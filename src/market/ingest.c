@@ -254,7 +254,7 @@ static int parse_file(parse_ctx *c)
         return argo_err_set(c->err, ARGO_ENOENT, "%s: cannot open: %s", c->path,
                             strerror(errno));
     struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
         fclose(f);
         return argo_err_set(c->err, ARGO_ENOMEM, "%s: cannot start the CSV parser", c->path);
     }

@@ -73,7 +73,7 @@ enum {
 static const char *const sql[Q_COUNT] = {
     [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
     [Q_SYMBOL_ADD] = "INSERT INTO symbols(name) VALUES (?1)",
-    [Q_SYMBOLS] = "SELECT y.id, y.name, (SELECT count(*) FROM bars b WHERE b.symbol_id = y.id),"
+    [Q_SYMBOLS] = "SELECT y.id, y.name,"
                   " (SELECT min(ts) FROM bars b WHERE b.symbol_id = y.id),"
                   " (SELECT max(ts) FROM bars b WHERE b.symbol_id = y.id)"
                   " FROM symbols y ORDER BY y.name",
@@ -248,11 +248,10 @@ static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *e
         argo_symbol *y = &v[(*n)++];
         y->id = sqlite3_column_int64(q, 0);
         snprintf(y->name, sizeof y->name, "%s", (const char *)sqlite3_column_text(q, 1));
-        y->bars = sqlite3_column_int64(q, 2);
-        y->first_ts = sqlite3_column_type(q, 3) == SQLITE_NULL ? INT64_MIN
-                                                               : sqlite3_column_int64(q, 3);
-        y->last_ts = sqlite3_column_type(q, 4) == SQLITE_NULL ? INT64_MIN
-                                                              : sqlite3_column_int64(q, 4);
+        y->first_ts = sqlite3_column_type(q, 2) == SQLITE_NULL ? INT64_MIN
+                                                               : sqlite3_column_int64(q, 2);
+        y->last_ts = sqlite3_column_type(q, 3) == SQLITE_NULL ? INT64_MIN
+                                                              : sqlite3_column_int64(q, 3);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
@@ -700,7 +699,8 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
     sqlite3_busy_timeout(s->db, s->busy_ms);
     sqlite3_extended_result_codes(s->db, 1);
     if ((rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                      " PRAGMA synchronous = FULL;",
+                      " PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+                      " PRAGMA mmap_size = 1073741824;",
                    "opening", err)) ||
         (rc = migrate(s, err))) {
         sq_close(&s->base);

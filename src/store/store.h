@@ -27,7 +27,6 @@ typedef struct argo_store argo_store;
 typedef struct argo_symbol {
     int64_t id;
     char name[ARGO_SYMBOL_MAX];
-    int64_t bars;    /* bar count */
     int64_t first_ts, last_ts; /* INT64_MIN when it has no bars */
 } argo_symbol;
 

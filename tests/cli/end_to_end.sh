@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# End to end through the argo program: ingest the shipped real data,
+# replay, stats; then bad input everywhere must give exit 1 (2 for
+# usage) and exactly one line on stderr, and leave the store intact.
+set -u
+argo=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fails=0 passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect CODE PATTERN CMD...: exit code, and one stderr line matching PATTERN
+expect() {
+    local code=$1 pat=$2
+    shift 2
+    "$@" >out.txt 2>err.txt
+    local rc=$?
+    local lines
+    lines=$(wc -l <err.txt)
+    if [ "$rc" -ne "$code" ]; then bad "$* exited $rc, wanted $code: $(cat err.txt)"; return; fi
+    if [ "$code" -ne 0 ] && [ "$lines" -ne 1 ]; then bad "$*: $lines stderr lines"; return; fi
+    if ! grep -qE "$pat" err.txt out.txt; then bad "$*: no '$pat' in: $(cat err.txt out.txt)"; return; fi
+    ok
+}
+
+export ARGO_DB="$tmp/e2e.db"
+expect 0 "5550 new bars" "$argo" ingest "$src/data/market/TTRC.csv"
+expect 0 "249 new bars" "$argo" ingest "$src/data/market/MSFT.csv" --symbol MSFT
+expect 0 "replay: 5799 bars" "$argo" replay
+expect 0 "outcome coverage: ([0-9]+) of \\1 signals \\(100.0%\\)" "$argo" stats
+expect 0 '"coverage": 1' "$argo" stats --json
+expect 0 "macd" "$argo" stats --by strategy
+expect 0 "2001-" "$argo" stats --by month
+expect 0 "0.3-0.4" "$argo" stats --by bucket
+expect 0 "track: 0 open|resolved" "$argo" track
+expect 0 "generate: 2 symbols, 0 new bars, 0 signals" "$argo" generate
+before=$("$argo" stats --json | md5sum)
+
+# bad input: one clear line, non-zero exit, nothing changed
+printf 'date,open,high,low,close,volume\n2030-01-02,10,11,9,10,1\n2030-01-03,10,9,9,10,1\n' >bad.csv
+expect 1 "bad.csv:3: high 9 is below max" "$argo" ingest bad.csv --symbol TTRC
+expect 1 "missing.csv: cannot open" "$argo" ingest missing.csv
+expect 1 "unknown key 'colour'" env ARGO_CONFIG=x.conf sh -c 'printf "[signal]\ncolour = red\n" > x.conf; exec "$0" generate' "$argo"
+expect 1 "cannot open" "$argo" generate --config nope.conf
+printf 'not a database, just text, long enough for the header check of sqlite......' >junk.db
+expect 1 "corrupt or not a database" "$argo" stats --db junk.db
+expect 2 "unknown or incomplete option '--frobnicate'" "$argo" stats --frobnicate
+expect 2 "expected symbol, strategy, bucket or month" "$argo" stats --by colour
+expect 2 "not an ISO date" "$argo" replay --from yesterday
+expect 2 "unknown command" "$argo" frobnicate
+after=$("$argo" stats --json | md5sum)
+[ "$before" = "$after" ] && ok || bad "bad input changed the store"
+[ "$("$argo" stats --db "$ARGO_DB" --json | grep -c '"signals"')" -gt 0 ] && ok || bad "stats json"
+
+# --help on every subcommand
+for c in ingest synth generate track replay stats; do
+    expect 0 "usage: argo $c" "$argo" "$c" --help
+done
+
+# synth into CSV then ingest it
+expect 0 "3 symbols x 300 days" "$argo" synth --symbols 3 --days 300 --seed 5 --csv syn
+expect 0 "300 new bars" "$argo" ingest syn/SYN0002.csv --db syn.db
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

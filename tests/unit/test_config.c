@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+#include "helpers.h"
+
+#include "core/config.h"
+
+#include <string.h>
+
+static void defaults_are_valid(void **state)
+{
+    (void)state;
+    argo_config c;
+    argo_config_init(&c);
+    assert_int_equal(argo_config_validate(&c, NULL), 0);
+    assert_int_equal(c.expiry_days, 30);
+    assert_true(c.target_atr == 2.0 && c.stop_atr == 1.0);
+}
+
+static void a_config_file_overrides_defaults(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("ok.conf", p, sizeof p);
+    th_write(p, "# comment\n[store]\ndb = /tmp/x.db\n[consensus]\nthreshold = 0.4\n"
+                "macd_weight = 2\n[signal]\nexpiry_days = 10\n[track]\nfee_bps = 1.5\n");
+    argo_config c;
+    argo_config_init(&c);
+    assert_int_equal(argo_config_load(&c, p, NULL), 0);
+    assert_string_equal(c.db, "/tmp/x.db");
+    assert_true(c.threshold == 0.4 && c.weight[ARGO_STRAT_MACD] == 2 && c.fee_bps == 1.5);
+    assert_int_equal(c.expiry_days, 10);
+}
+
+static void expect_bad(const char *text, const char *needle)
+{
+    char p[512];
+    th_tmpfile("bad.conf", p, sizeof p);
+    th_write(p, text);
+    argo_config c;
+    argo_config_init(&c);
+    argo_err e;
+    assert_int_equal(argo_config_load(&c, p, &e), ARGO_ECONFIG);
+    if (!strstr(e.msg, needle))
+        fail_msg("'%s' does not mention '%s'", e.msg, needle);
+}
+
+static void bad_values_name_the_line_and_key(void **state)
+{
+    (void)state;
+    expect_bad("[signal]\n\nexpiry_days = soon\n", "bad.conf:3: [signal] expiry_days");
+    expect_bad("[signal]\nexpiry_days = 0\n", "expiry_days");
+    expect_bad("[signal]\ntarget_atr = nan\n", "target_atr");
+    expect_bad("[consensus]\nthreshhold = 0.3\n", "unknown key 'threshhold'");
+    expect_bad("[indicators]\ntrend_fast = 60\n", "trend_fast (60) must be below trend_slow");
+    expect_bad("not an ini line\n", "bad.conf:1:");
+}
+
+static void a_missing_config_file_is_an_error(void **state)
+{
+    (void)state;
+    argo_config c;
+    argo_config_init(&c);
+    argo_err e;
+    assert_int_equal(argo_config_load(&c, "/nonexistent/argo.conf", &e), ARGO_ENOENT);
+    assert_non_null(strstr(e.msg, "/nonexistent/argo.conf"));
+}
+
+static void the_state_fingerprint_follows_strategy_settings_only(void **state)
+{
+    (void)state;
+    argo_config a, b;
+    argo_config_init(&a);
+    argo_config_init(&b);
+    b.fee_bps = 99;
+    b.expiry_days = 5;
+    assert_true(argo_config_strategy_hash(&a) == argo_config_strategy_hash(&b));
+    b.rsi_period = 7;
+    assert_true(argo_config_strategy_hash(&a) != argo_config_strategy_hash(&b));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(defaults_are_valid),
+        cmocka_unit_test(a_config_file_overrides_defaults),
+        cmocka_unit_test(bad_values_name_the_line_and_key),
+        cmocka_unit_test(a_missing_config_file_is_an_error),
+        cmocka_unit_test(the_state_fingerprint_follows_strategy_settings_only),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
