@@ -95,8 +95,7 @@ static int store_series(void *ctx, const char *symbol, const argo_bar *bars, siz
         bool ins;
         rc = argo_store_bar_put(h->st, h->ids[h->k], &bars[i], &ins, h->err);
     }
-    memcpy(&h->last[(size_t)h->k * LIVE_DAYS], &bars[n - LIVE_DAYS],
-           LIVE_DAYS * sizeof *bars);
+    memcpy(&h->last[(size_t)h->k * LIVE_DAYS], &bars[n - LIVE_DAYS], LIVE_DAYS * sizeof *bars);
     h->k++;
     return rc;
 }
@@ -111,7 +110,12 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--replay-child"))
         return replay_child(argv[2]);
-    int symbols = argc > 1 ? atoi(argv[1]) : 500, days = argc > 2 ? atoi(argv[2]) : 2520;
+    int symbols = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 500;
+    int days = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 2520;
+    if (symbols < 1 || days < 100) {
+        fprintf(stderr, "usage: bench_replay [SYMBOLS [DAYS>=100]]\n");
+        return 2;
+    }
     char dir[] = "/tmp/argo-bench-XXXXXX", path[128];
     if (!mkdtemp(dir))
         return perror("mkdtemp"), 1;
@@ -171,10 +175,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: the replay child failed\n");
         return 1;
     }
-    printf("replay:      %.3f s wall for %lld bars (%.2f M bars/s), %zu signals\n", wall,
-           bars, bars / wall / 1e6, sigs);
-    printf("  peer:      bare SQLite scan of the same bars %.3f s; replay / scan = %.2f\n",
-           scan, wall / scan);
+    printf("replay:      %.3f s wall for %lld bars (%.2f M bars/s), %zu signals\n", wall, bars,
+           bars / wall / 1e6, sigs);
+    printf("  peer:      bare SQLite scan of the same bars %.3f s; replay / scan = %.2f\n", scan,
+           wall / scan);
     printf("  peak RSS:  %.1f MB\n", rss / 1024.0);
     printf("  budget:    3 s -> %.2f of budget; 300 MB -> %.2f of budget\n", wall / 3,
            rss / 1024.0 / 300);

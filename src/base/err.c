@@ -10,8 +10,8 @@ const char *argo_strerror(int code)
     switch (code) {
     case ARGO_OK:
         return "success";
-#define ARGO_ERR_CASE(name, num, text) \
-    case ARGO_##name:                  \
+#define ARGO_ERR_CASE(name, num, text)                                                             \
+    case ARGO_##name:                                                                              \
         return text;
         ARGO_ERRNO_MAP(ARGO_ERR_CASE)
 #undef ARGO_ERR_CASE

@@ -9,19 +9,19 @@
 
 #include <stdarg.h>
 
-#define ARGO_ERRNO_MAP(X)                                  \
-    X(EINVAL, -1, "invalid argument")                      \
-    X(ENOMEM, -2, "out of memory")                         \
-    X(EIO, -3, "input/output error")                       \
-    X(ENOENT, -4, "not found")                             \
-    X(EPARSE, -5, "malformed input")                       \
-    X(EDATA, -6, "invalid data")                           \
-    X(ECONFLICT, -7, "conflicting data")                   \
-    X(EBUSY, -8, "database is locked")                     \
-    X(ECORRUPT, -9, "database is corrupt or not argo's")   \
-    X(ESTORE, -10, "store error")                          \
-    X(ECONFIG, -11, "bad configuration")                   \
-    X(ELIMIT, -12, "limit exceeded")                       \
+#define ARGO_ERRNO_MAP(X)                                                                          \
+    X(EINVAL, -1, "invalid argument")                                                              \
+    X(ENOMEM, -2, "out of memory")                                                                 \
+    X(EIO, -3, "input/output error")                                                               \
+    X(ENOENT, -4, "not found")                                                                     \
+    X(EPARSE, -5, "malformed input")                                                               \
+    X(EDATA, -6, "invalid data")                                                                   \
+    X(ECONFLICT, -7, "conflicting data")                                                           \
+    X(EBUSY, -8, "database is locked")                                                             \
+    X(ECORRUPT, -9, "database is corrupt or not argo's")                                           \
+    X(ESTORE, -10, "store error")                                                                  \
+    X(ECONFIG, -11, "bad configuration")                                                           \
+    X(ELIMIT, -12, "limit exceeded")                                                               \
     X(EVERSION, -13, "unsupported version")
 
 enum {
@@ -49,8 +49,7 @@ int argo_err_set(argo_err *err, int code, const char *fmt, ...)
 
 /* Prefixes the message already in err with a printf-style context
  * ("file.csv:12: " + old message). Returns err->code. */
-int argo_err_prefix(argo_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int argo_err_prefix(argo_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Resets err to ARGO_OK and an empty message. */
 void argo_err_clear(argo_err *err);

@@ -6,12 +6,12 @@
 #ifndef ARGO_LIMITS_H
 #define ARGO_LIMITS_H
 
-#define ARGO_SYMBOL_MAX 32          /* bytes of a symbol, with the NUL */
-#define ARGO_CSV_FIELD_MAX 256      /* bytes of one CSV field */
-#define ARGO_CSV_COLS_MAX 64        /* columns of a bar CSV file */
-#define ARGO_WINDOW_MAX 1000        /* longest indicator window, in bars */
-#define ARGO_EXPIRY_DAYS_MAX 3650   /* longest signal expiry */
-#define ARGO_SYMBOLS_MAX 100000     /* symbols in one store */
+#define ARGO_SYMBOL_MAX 32            /* bytes of a symbol, with the NUL */
+#define ARGO_CSV_FIELD_MAX 256        /* bytes of one CSV field */
+#define ARGO_CSV_COLS_MAX 64          /* columns of a bar CSV file */
+#define ARGO_WINDOW_MAX 1000          /* longest indicator window, in bars */
+#define ARGO_EXPIRY_DAYS_MAX 3650     /* longest signal expiry */
+#define ARGO_SYMBOLS_MAX 100000       /* symbols in one store */
 #define ARGO_STATE_BLOB_MAX (1 << 20) /* serialized strategy state */
 #define ARGO_PATH_MAX 4096
 

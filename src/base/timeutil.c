@@ -62,8 +62,8 @@ int argo_time_parse(const char *s, int64_t *out)
     int y, m, d, hh = 0, mi = 0, ss = 0;
     while (*p == ' ')
         p++;
-    if (!read_digits(&p, 4, &y) || *p++ != '-' || !read_digits(&p, 2, &m) ||
-        *p++ != '-' || !read_digits(&p, 2, &d))
+    if (!read_digits(&p, 4, &y) || *p++ != '-' || !read_digits(&p, 2, &m) || *p++ != '-' ||
+        !read_digits(&p, 2, &d))
         return ARGO_EPARSE;
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap(y)))
         return ARGO_EPARSE;
@@ -87,23 +87,23 @@ int argo_time_parse(const char *s, int64_t *out)
             return ARGO_EPARSE;
         if (*p == 'Z')
             p++;
-        else if (p[0] == '+' && p[1] == '0' && p[2] == '0' && p[3] == ':' &&
-                 p[4] == '0' && p[5] == '0')
+        else if (p[0] == '+' && p[1] == '0' && p[2] == '0' && p[3] == ':' && p[4] == '0' &&
+                 p[5] == '0')
             p += 6;
     }
     while (*p == ' ')
         p++;
     if (*p != '\0')
         return ARGO_EPARSE;
-    *out = argo_days_from_civil(y, (unsigned)m, (unsigned)d) * ARGO_DAY_SECONDS +
-           hh * 3600 + mi * 60 + ss;
+    *out = argo_days_from_civil(y, (unsigned)m, (unsigned)d) * ARGO_DAY_SECONDS + hh * 3600 +
+           mi * 60 + ss;
     return ARGO_OK;
 }
 
 void argo_time_civil(int64_t ts, int *y, int *m, int *d)
 {
-    int64_t days = ts >= 0 ? ts / ARGO_DAY_SECONDS
-                           : -((-ts + ARGO_DAY_SECONDS - 1) / ARGO_DAY_SECONDS);
+    int64_t days =
+        ts >= 0 ? ts / ARGO_DAY_SECONDS : -((-ts + ARGO_DAY_SECONDS - 1) / ARGO_DAY_SECONDS);
     civil_from_days(days, y, m, d);
 }
 

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +49,8 @@ __attribute__((format(printf, 2, 3))) static int usage_error(cli *c, const char 
 
 static int fail(cli *c)
 {
-    fprintf(stderr, "argo %s: %s\n", c->cmd, c->err.msg[0] ? c->err.msg
-                                                            : argo_strerror(c->err.code));
+    fprintf(stderr, "argo %s: %s\n", c->cmd,
+            c->err.msg[0] ? c->err.msg : argo_strerror(c->err.code));
     return 1;
 }
 
@@ -94,9 +95,11 @@ static void progress(void *ctx, int64_t done, int64_t total)
 }
 
 enum { OPT_DB = 1000, OPT_CONFIG, OPT_SKIP, OPT_HELP };
-#define COMMON_OPTS                                                                     \
-    {"db", required_argument, NULL, OPT_DB}, {"config", required_argument, NULL, OPT_CONFIG}, \
-        {"help", no_argument, NULL, 'h'}
+#define COMMON_OPTS                                                                                \
+    {"db", required_argument, NULL, OPT_DB}, {"config", required_argument, NULL, OPT_CONFIG},      \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
 
 static const char *const common_help =
     "  --db PATH       the database (else $ARGO_DB, else [store] db, else ./argo.db)\n"
@@ -133,9 +136,10 @@ static const char *basename_symbol(const char *path, char *buf, size_t n)
 
 static int cmd_ingest(cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"symbol", required_argument, NULL, 's'}, {"skip-invalid", no_argument, NULL, OPT_SKIP},
-        COMMON_OPTS, {0}};
+    static const struct option opts[] = {{"symbol", required_argument, NULL, 's'},
+                                         {"skip-invalid", no_argument, NULL, OPT_SKIP},
+                                         COMMON_OPTS,
+                                         {0}};
     const char *symbol = NULL;
     bool skip = false;
     int o;
@@ -358,8 +362,8 @@ static int cmd_track(cli *c, int argc, char **argv)
     if (argo_engine_track(c->store, &c->cfg, &rep, &c->err) ||
         argo_engine_coverage(c->store, &cov, &c->err))
         return fail(c);
-    printf("track: %zu open, %zu resolved, %zu still open; coverage %zu/%zu\n",
-           rep.open_before, rep.resolved, rep.open_after, cov.covered, cov.signals);
+    printf("track: %zu open, %zu resolved, %zu still open; coverage %zu/%zu\n", rep.open_before,
+           rep.resolved, rep.open_after, cov.covered, cov.signals);
     return 0;
 }
 
@@ -448,18 +452,127 @@ static int cmd_stats(cli *c, int argc, char **argv)
     return rc ? fail(c) : 0;
 }
 
+typedef struct list_ctx {
+    bool json;
+    json_t *arr;
+    size_t n;
+} list_ctx;
+
+static int list_one(void *ctx, const argo_signal *g)
+{
+    list_ctx *l = ctx;
+    char ts[32], ex[32], xt[32] = "-";
+    argo_time_format(g->ts, ts, sizeof ts);
+    argo_time_format(g->expires_at, ex, sizeof ex);
+    if (g->status != ARGO_OPEN)
+        argo_time_format(g->exit_ts, xt, sizeof xt);
+    l->n++;
+    if (!l->json) {
+        printf("%8lld %-8s %-4s %s %10.4f %10.4f %10.4f %5.3f %5.3f %-7s %-6s %s %+8.3f\n",
+               (long long)g->id, g->symbol, argo_action_name(g->action), ts, g->entry, g->target,
+               g->stop, g->raw_confidence, g->confidence, argo_status_name(g->status),
+               argo_exit_reason_name(g->exit_reason), xt,
+               g->status == ARGO_OPEN ? 0.0 : g->pnl_pct);
+        return 0;
+    }
+    json_t *o = json_object(), *votes = json_object();
+    json_object_set_new(o, "id", json_integer(g->id));
+    json_object_set_new(o, "symbol", json_string(g->symbol));
+    json_object_set_new(o, "action", json_string(argo_action_name(g->action)));
+    json_object_set_new(o, "ts", json_string(ts));
+    json_object_set_new(o, "entry", json_real(g->entry));
+    json_object_set_new(o, "target", json_real(g->target));
+    json_object_set_new(o, "stop", json_real(g->stop));
+    json_object_set_new(o, "raw_confidence", json_real(g->raw_confidence));
+    json_object_set_new(o, "confidence", json_real(g->confidence));
+    json_object_set_new(o, "model_version",
+                        g->model_version ? json_integer(g->model_version) : json_null());
+    json_object_set_new(o, "published", json_boolean(g->published));
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        json_object_set_new(votes, argo_strategy_name(k),
+                            json_real(g->votes[k].dir * g->votes[k].strength));
+    json_object_set_new(o, "votes", votes);
+    json_object_set_new(o, "expires_at", json_string(ex));
+    json_object_set_new(o, "status", json_string(argo_status_name(g->status)));
+    if (g->status != ARGO_OPEN) {
+        json_object_set_new(o, "exit_reason", json_string(argo_exit_reason_name(g->exit_reason)));
+        json_object_set_new(o, "gap", json_boolean(g->gap));
+        json_object_set_new(o, "exit_ts", json_string(xt));
+        json_object_set_new(o, "exit_price", json_real(g->exit_price));
+        json_object_set_new(o, "pnl_pct", json_real(g->pnl_pct));
+    }
+    json_object_set_new(o, "bars_held", json_integer(g->bars_held));
+    json_object_set_new(o, "mfe_pct", json_real(g->mfe_pct));
+    json_object_set_new(o, "mae_pct", json_real(g->mae_pct));
+    json_array_append_new(l->arr, o);
+    return 0;
+}
+
+static int cmd_signals(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"symbol", required_argument, NULL, 's'},
+                                         {"open", no_argument, NULL, 'o'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         COMMON_OPTS,
+                                         {0}};
+    const char *symbol = NULL;
+    argo_signal_query q = {0};
+    list_ctx l = {0};
+    int o;
+    while ((o = getopt_long(argc, argv, "s:ojh", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 's')
+            symbol = optarg;
+        else if (o == 'o')
+            q.open_only = true;
+        else if (o == 'j')
+            l.json = true;
+        else if (o == 'h') {
+            help("usage: argo signals [--symbol SYM] [--open] [--json]\n"
+                 "Lists stored signals in time order with their outcome: id, symbol,\n"
+                 "action, date, entry, target, stop, raw and calibrated confidence,\n"
+                 "status, exit reason, exit date and net P&L in percent.\n");
+            return 0;
+        } else
+            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    int rc = setup(c, true);
+    if (rc)
+        return rc;
+    if (symbol && argo_store_symbol_id(c->store, symbol, false, &q.symbol_id, &c->err))
+        return fail(c);
+    if (l.json)
+        l.arr = json_array();
+    else
+        printf("%8s %-8s %-4s %-10s %10s %10s %10s %5s %5s %-7s %-6s %-10s %8s\n", "id", "symbol",
+               "act", "date", "entry", "target", "stop", "raw", "conf", "status", "exit",
+               "exit_date", "pnl%");
+    rc = argo_store_signals_scan(c->store, &q, list_one, &l, &c->err);
+    if (!rc && l.json) {
+        rc = json_dumpf(l.arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        fputc('\n', stdout);
+        if (rc)
+            argo_err_set(&c->err, ARGO_EIO, "cannot write JSON");
+    }
+    json_decref(l.arr);
+    return rc ? fail(c) : 0;
+}
+
 static void top_help(FILE *f)
 {
-    fprintf(f,
-            "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
-            "commands:\n"
-            "  ingest FILE.csv...  load bars from CSV files\n"
-            "  synth               make a deterministic synthetic universe\n"
-            "  generate            the live cycle: signals for the newest bars\n"
-            "  track               resolve open signals against new bars\n"
-            "  replay              walk history bar by bar as the live loop would\n"
-            "  stats               performance statistics and outcome coverage\n"
-            "  version             print the version\n");
+    fprintf(f, "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
+               "commands:\n"
+               "  ingest FILE.csv...  load bars from CSV files\n"
+               "  synth               make a deterministic synthetic universe\n"
+               "  generate            the live cycle: signals for the newest bars\n"
+               "  track               resolve open signals against new bars\n"
+               "  replay              walk history bar by bar as the live loop would\n"
+               "  stats               performance statistics and outcome coverage\n"
+               "  signals             list stored signals and their outcomes\n"
+               "  version             print the version\n");
 }
 
 int main(int argc, char **argv)
@@ -467,8 +580,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(cli *, int, char **);
-    } cmds[] = {{"ingest", cmd_ingest},     {"synth", cmd_synth},   {"generate", cmd_generate},
-                {"track", cmd_track},       {"replay", cmd_replay}, {"stats", cmd_stats}};
+    } cmds[] = {{"ingest", cmd_ingest},  {"synth", cmd_synth},   {"generate", cmd_generate},
+                {"track", cmd_track},    {"replay", cmd_replay}, {"stats", cmd_stats},
+                {"signals", cmd_signals}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);

@@ -89,8 +89,7 @@ typedef struct load_ctx {
     char msg[ARGO_ERR_MSG_MAX];
 } load_ctx;
 
-static int set_key(argo_config *cfg, const key_def *k, const char *value, char *msg,
-                   size_t msglen)
+static int set_key(argo_config *cfg, const key_def *k, const char *value, char *msg, size_t msglen)
 {
     char *field = (char *)cfg + k->off;
     char *end;
@@ -107,8 +106,8 @@ static int set_key(argo_config *cfg, const key_def *k, const char *value, char *
     if (k->type == K_INT) {
         long v = strtol(value, &end, 10);
         if (end == value || *end != '\0' || errno || v < k->min || v > k->max) {
-            snprintf(msg, msglen, "[%s] %s = '%s': expected a whole number in [%g, %g]",
-                     k->section, k->name, value, k->min, k->max);
+            snprintf(msg, msglen, "[%s] %s = '%s': expected a whole number in [%g, %g]", k->section,
+                     k->name, value, k->min, k->max);
             return 0;
         }
         *(int *)field = (int)v;
@@ -116,8 +115,8 @@ static int set_key(argo_config *cfg, const key_def *k, const char *value, char *
     }
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || errno || !isfinite(v) || v < k->min || v > k->max) {
-        snprintf(msg, msglen, "[%s] %s = '%s': expected a number in [%g, %g]", k->section,
-                 k->name, value, k->min, k->max);
+        snprintf(msg, msglen, "[%s] %s = '%s': expected a number in [%g, %g]", k->section, k->name,
+                 value, k->min, k->max);
         return 0;
     }
     *(double *)field = v;
@@ -138,8 +137,7 @@ int argo_config_load(argo_config *cfg, const char *path, argo_err *err)
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        return argo_err_set(err, ARGO_ENOENT, "config %s: cannot open: %s", path,
-                            strerror(errno));
+        return argo_err_set(err, ARGO_ENOENT, "config %s: cannot open: %s", path, strerror(errno));
     load_ctx ctx = {.cfg = cfg};
     int line = ini_parse_file(f, on_key, &ctx);
     fclose(f);
@@ -159,12 +157,12 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         const key_def *k = &keys[i];
         const char *field = (const char *)cfg + k->off;
-        double v = k->type == K_INT ? *(const int *)field
+        double v = k->type == K_INT   ? *(const int *)field
                    : k->type == K_DBL ? *(const double *)field
                                       : k->min;
         if (!(v >= k->min && v <= k->max))
-            return argo_err_set(err, ARGO_ECONFIG, "[%s] %s = %g is outside [%g, %g]",
-                                k->section, k->name, v, k->min, k->max);
+            return argo_err_set(err, ARGO_ECONFIG, "[%s] %s = %g is outside [%g, %g]", k->section,
+                                k->name, v, k->min, k->max);
     }
     if (cfg->trend_fast >= cfg->trend_slow)
         return argo_err_set(err, ARGO_ECONFIG,
@@ -176,8 +174,8 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
                             cfg->macd_fast, cfg->macd_slow);
     if (cfg->rsi_low >= cfg->rsi_high)
         return argo_err_set(err, ARGO_ECONFIG,
-                            "[indicators] rsi_low (%g) must be below rsi_high (%g)",
-                            cfg->rsi_low, cfg->rsi_high);
+                            "[indicators] rsi_low (%g) must be below rsi_high (%g)", cfg->rsi_low,
+                            cfg->rsi_high);
     double wsum = 0;
     for (int i = 0; i < ARGO_STRAT_COUNT; i++)
         wsum += cfg->weight[i];
@@ -200,11 +198,10 @@ uint64_t argo_config_strategy_hash(const argo_config *cfg)
 {
     /* Only what shapes indicator state and the consensus edge. */
     uint64_t h = 1469598103934665603ull;
-    int ints[] = {cfg->atr_period,  cfg->trend_fast, cfg->trend_slow,
-                  cfg->rsi_period,  cfg->bb_period,  cfg->macd_fast,
-                  cfg->macd_slow,   cfg->macd_signal, cfg->breakout_period,
-                  cfg->min_agree};
-    double dbls[] = {cfg->rsi_low, cfg->rsi_high, cfg->bb_k, cfg->threshold,
+    int ints[] = {cfg->atr_period,      cfg->trend_fast, cfg->trend_slow, cfg->rsi_period,
+                  cfg->bb_period,       cfg->macd_fast,  cfg->macd_slow,  cfg->macd_signal,
+                  cfg->breakout_period, cfg->min_agree};
+    double dbls[] = {cfg->rsi_low,   cfg->rsi_high,  cfg->bb_k,      cfg->threshold,
                      cfg->weight[0], cfg->weight[1], cfg->weight[2], cfg->weight[3]};
     h = fnv(h, ints, sizeof ints);
     return fnv(h, dbls, sizeof dbls);

@@ -19,28 +19,28 @@ typedef struct argo_config {
     int busy_timeout_ms;    /* 5000 */
 
     /* [indicators] */
-    int atr_period;     /* 14, Wilder */
-    int trend_fast;     /* 20, SMA */
-    int trend_slow;     /* 50, SMA */
-    int rsi_period;     /* 14, Wilder */
-    double rsi_low;     /* 30 */
-    double rsi_high;    /* 70 */
-    int bb_period;      /* 20 */
-    double bb_k;        /* 2 */
-    int macd_fast;      /* 12 */
-    int macd_slow;      /* 26 */
-    int macd_signal;    /* 9 */
+    int atr_period;      /* 14, Wilder */
+    int trend_fast;      /* 20, SMA */
+    int trend_slow;      /* 50, SMA */
+    int rsi_period;      /* 14, Wilder */
+    double rsi_low;      /* 30 */
+    double rsi_high;     /* 70 */
+    int bb_period;       /* 20 */
+    double bb_k;         /* 2 */
+    int macd_fast;       /* 12 */
+    int macd_slow;       /* 26 */
+    int macd_signal;     /* 9 */
     int breakout_period; /* 20, Donchian */
 
     /* [consensus] */
     double weight[ARGO_STRAT_COUNT]; /* 1 each */
-    double threshold;   /* 0.25: |weighted score| needed for an action */
-    int min_agree;      /* 2: strategies voting the action's way */
+    double threshold;                /* 0.25: |weighted score| needed for an action */
+    int min_agree;                   /* 2: strategies voting the action's way */
 
     /* [signal] */
-    double target_atr;  /* 2.0 */
-    double stop_atr;    /* 1.0 */
-    int expiry_days;    /* 30 */
+    double target_atr;     /* 2.0 */
+    double stop_atr;       /* 1.0 */
+    int expiry_days;       /* 30 */
     double min_confidence; /* 0: publishing threshold on confidence */
 
     /* [track] */

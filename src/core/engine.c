@@ -86,8 +86,8 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
         if ((rc = load_state(st, cfg, syms[i].id, &g.state, &rebuilt, err)))
             goto fail;
         local.rebuilt += rebuilt;
-        rc = argo_store_bars_scan(st, syms[i].id, argo_strategy_state_last_ts(g.state),
-                                  INT64_MAX, gen_feed, &g, err);
+        rc = argo_store_bars_scan(st, syms[i].id, argo_strategy_state_last_ts(g.state), INT64_MAX,
+                                  gen_feed, &g, err);
         if (!rc && g.fed && g.last.edge) {
             argo_signal sig;
             argo_strategy_signal(cfg, &g.last_bar, &g.last, &sig);
@@ -172,8 +172,7 @@ static int by_symbol_then_ts(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report *rep,
-                      argo_err *err)
+int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report *rep, argo_err *err)
 {
     argo_track_report local = {0};
     sig_vec open = {0};
@@ -205,15 +204,14 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
             if (open.v[j].scanned_to < after)
                 after = open.v[j].scanned_to;
         track_ctx t = {&open.v[i], j - i, costs_of(cfg), &local};
-        if ((rc = argo_store_bars_scan(st, open.v[i].symbol_id, after, INT64_MAX, track_feed,
-                                       &t, err)))
+        if ((rc = argo_store_bars_scan(st, open.v[i].symbol_id, after, INT64_MAX, track_feed, &t,
+                                       err)))
             goto fail;
         i = j;
     }
     for (size_t i = 0; i < open.n; i++) {
         local.open_after += open.v[i].status == ARGO_OPEN;
-        if (open.v[i].scanned_to != seen[i] &&
-            (rc = argo_store_signal_update(st, &open.v[i], err)))
+        if (open.v[i].scanned_to != seen[i] && (rc = argo_store_signal_update(st, &open.v[i], err)))
             goto fail;
     }
     if ((rc = argo_store_commit(st, err)))
@@ -254,8 +252,7 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
 {
     replay_ctx *r = ctx;
     if (sym <= 0 || sym >= r->nruns || !r->runs[sym].state)
-        return argo_err_set(r->err, ARGO_ECORRUPT, "bar of unknown symbol id %lld",
-                            (long long)sym);
+        return argo_err_set(r->err, ARGO_ECORRUPT, "bar of unknown symbol id %lld", (long long)sym);
     sym_run *run = &r->runs[sym];
     int rc;
     /* Track first: a signal made on this bar never scans this bar, so
@@ -298,13 +295,12 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
     argo_replay_report local = {0};
     argo_symbol *syms = NULL;
     size_t n = 0;
-    replay_ctx r = {.st = st, .cfg = cfg, .opt = opt, .costs = costs_of(cfg),
-                    .rep = &local, .err = err};
+    replay_ctx r = {
+        .st = st, .cfg = cfg, .opt = opt, .costs = costs_of(cfg), .rep = &local, .err = err};
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = argo_store_signals_reset(st, err)) ||
-        (rc = argo_store_symbols(st, &syms, &n, err)) ||
+    if ((rc = argo_store_signals_reset(st, err)) || (rc = argo_store_symbols(st, &syms, &n, err)) ||
         (rc = argo_store_bars_count(st, opt->to, &r.total, err)))
         goto out;
     for (size_t i = 0; i < n; i++)

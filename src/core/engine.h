@@ -49,8 +49,8 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
 typedef void (*argo_progress_fn)(void *ctx, int64_t done, int64_t total);
 
 typedef struct argo_replay_options {
-    int64_t from; /* signals only for bars at or after from (INT64_MIN: all) */
-    int64_t to;   /* bars after to are not replayed (INT64_MAX: all) */
+    int64_t from;              /* signals only for bars at or after from (INT64_MIN: all) */
+    int64_t to;                /* bars after to are not replayed (INT64_MAX: all) */
     argo_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } argo_replay_options;

@@ -211,8 +211,8 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(((const argo_stats_row *)a)->key, ((const argo_stats_row *)b)->key);
 }
 
-int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
-                       argo_stats **out, argo_err *err)
+int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
+                       argo_err *err)
 {
     *out = NULL;
     calc c = {.cfg = cfg};
@@ -367,8 +367,7 @@ static void row_text(FILE *f, const argo_stats_row *r)
             r->resolved, r->open, wr, aw, al, pf, ex, sh, dd, cv);
 }
 
-int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f,
-                     argo_err *err)
+int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, argo_err *err)
 {
     if (json) {
         json_t *o = json_object(), *rows = json_array(), *exits = json_array();
@@ -385,14 +384,15 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f,
         fputc('\n', f);
         return rc ? argo_err_set(err, ARGO_EIO, "cannot write JSON") : ARGO_OK;
     }
-    fprintf(f, "%-12s %7s %8s %6s %7s %7s %7s %6s %8s %6s %8s %8s\n", by == ARGO_BY_NONE ? "" : by_names[by], "signals", "resolved", "open",
-            "win", "avg_win", "avg_los", "pf", "expect%", "sharpe", "max_dd", "coverage");
+    fprintf(f, "%-12s %7s %8s %6s %7s %7s %7s %6s %8s %6s %8s %8s\n",
+            by == ARGO_BY_NONE ? "" : by_names[by], "signals", "resolved", "open", "win", "avg_win",
+            "avg_los", "pf", "expect%", "sharpe", "max_dd", "coverage");
     for (size_t i = 0; i < s->nrows; i++)
         row_text(f, &s->rows[i]);
     row_text(f, &s->total);
     fprintf(f, "\nexits by strategy (signals the strategy voted for)\n");
-    fprintf(f, "%-12s %8s %8s %8s %8s %7s\n", "strategy", "resolved", "target", "stop",
-            "expiry", "win");
+    fprintf(f, "%-12s %8s %8s %8s %8s %7s\n", "strategy", "resolved", "target", "stop", "expiry",
+            "win");
     for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
         const argo_stats_row *r = &s->exits[k];
         char wr[16];

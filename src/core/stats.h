@@ -57,12 +57,11 @@ typedef struct argo_stats {
 
 /* Computes statistics over every stored signal. *out is freed with
  * argo_stats_free. */
-int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
-                       argo_stats **out, argo_err *err);
+int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
+                       argo_err *err);
 void argo_stats_free(argo_stats *s);
 
 /* Writes a plain-text report, or JSON (jansson) when json is set. */
-int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f,
-                     argo_err *err);
+int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, argo_err *err);
 
 #endif

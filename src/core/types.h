@@ -48,12 +48,12 @@ typedef enum argo_exit_reason {
 } argo_exit_reason;
 
 typedef struct argo_signal {
-    int64_t id;       /* store row id; 0 before insertion */
+    int64_t id; /* store row id; 0 before insertion */
     int64_t symbol_id;
     char symbol[ARGO_SYMBOL_MAX];
-    int action;       /* ARGO_BUY or ARGO_SELL */
-    int64_t ts;       /* the bar the signal was made on */
-    double entry;     /* that bar's close */
+    int action;   /* ARGO_BUY or ARGO_SELL */
+    int64_t ts;   /* the bar the signal was made on */
+    double entry; /* that bar's close */
     double target, stop;
     double raw_confidence; /* consensus, in [0, 1] */
     double confidence;     /* calibrated; equals raw when no model */
@@ -63,13 +63,13 @@ typedef struct argo_signal {
     int64_t expires_at;
     argo_status status;
     argo_exit_reason exit_reason;
-    bool gap;          /* exit at the open of a gapping bar */
+    bool gap; /* exit at the open of a gapping bar */
     int64_t exit_ts;
     double exit_price;
-    double pnl_pct;    /* net of fees and slippage */
-    int bars_held;     /* bars scanned after ts, the exit bar included */
+    double pnl_pct;          /* net of fees and slippage */
+    int bars_held;           /* bars scanned after ts, the exit bar included */
     double mfe_pct, mae_pct; /* excursions, non-negative, gross */
-    int64_t scanned_to; /* ts of the last bar scanned (ts itself at first) */
+    int64_t scanned_to;      /* ts of the last bar scanned (ts itself at first) */
 } argo_signal;
 
 const char *argo_action_name(int action);

@@ -17,13 +17,12 @@
 #include <string.h>
 
 enum { C_TS, C_OPEN, C_HIGH, C_LOW, C_CLOSE, C_VOLUME, C_NEEDED };
-static const char *const col_names[C_NEEDED] = {"date", "open", "high",
-                                                "low",  "close", "volume"};
+static const char *const col_names[C_NEEDED] = {"date", "open", "high", "low", "close", "volume"};
 
 const char *argo_bar_fault_name(argo_bar_fault f)
 {
-    static const char *names[] = {"malformed field", "bad price", "inconsistent range",
-                                  "bad volume", "out of order", "conflicting duplicate"};
+    static const char *names[] = {"malformed field", "bad price",    "inconsistent range",
+                                  "bad volume",      "out of order", "conflicting duplicate"};
     return (unsigned)f < ARGO_FAULT_COUNT ? names[f] : "?";
 }
 
@@ -34,24 +33,20 @@ int argo_bar_validate(const argo_bar *b, argo_bar_fault *fault, argo_err *err)
     for (int i = 0; i < 4; i++)
         if (!isfinite(p[i]) || !(p[i] > 0)) {
             *fault = ARGO_FAULT_PRICE;
-            return argo_err_set(err, ARGO_EDATA, "%s %g is not a finite price > 0", pn[i],
-                                p[i]);
+            return argo_err_set(err, ARGO_EDATA, "%s %g is not a finite price > 0", pn[i], p[i]);
         }
     double lo = fmin(b->open, b->close), hi = fmax(b->open, b->close);
     if (b->low > lo) {
         *fault = ARGO_FAULT_RANGE;
-        return argo_err_set(err, ARGO_EDATA, "low %g is above min(open, close) %g", b->low,
-                            lo);
+        return argo_err_set(err, ARGO_EDATA, "low %g is above min(open, close) %g", b->low, lo);
     }
     if (b->high < hi) {
         *fault = ARGO_FAULT_RANGE;
-        return argo_err_set(err, ARGO_EDATA, "high %g is below max(open, close) %g", b->high,
-                            hi);
+        return argo_err_set(err, ARGO_EDATA, "high %g is below max(open, close) %g", b->high, hi);
     }
     if (!isfinite(b->volume) || b->volume < 0) {
         *fault = ARGO_FAULT_VOLUME;
-        return argo_err_set(err, ARGO_EDATA, "volume %g is not a finite number >= 0",
-                            b->volume);
+        return argo_err_set(err, ARGO_EDATA, "volume %g is not a finite number >= 0", b->volume);
     }
     return ARGO_OK;
 }
@@ -66,8 +61,8 @@ typedef struct parse_ctx {
     bool skip_invalid;
     argo_ingest_report *rep;
     argo_err *err;
-    int rc;            /* first fatal error */
-    size_t line;       /* record number, header = 1 */
+    int rc;      /* first fatal error */
+    size_t line; /* record number, header = 1 */
     int ncols;
     int col[C_NEEDED]; /* column index of each needed field, -1 = absent */
     bool have_header;
@@ -114,8 +109,8 @@ static int header(parse_ctx *c)
         char name[ARGO_CSV_FIELD_MAX];
         lower_trim(c->fields[i], name, sizeof name);
         int k = -1;
-        if (!strcmp(name, "date") || !strcmp(name, "timestamp") ||
-            !strcmp(name, "datetime") || !strcmp(name, "time"))
+        if (!strcmp(name, "date") || !strcmp(name, "timestamp") || !strcmp(name, "datetime") ||
+            !strcmp(name, "time"))
             k = C_TS;
         for (int j = 1; j < C_NEEDED && k < 0; j++)
             if (!strcmp(name, col_names[j]))
@@ -123,8 +118,8 @@ static int header(parse_ctx *c)
         if (k < 0)
             continue; /* "adj close" and any other column: ignored */
         if (c->col[k] >= 0)
-            return argo_err_set(c->err, ARGO_EPARSE, "%s:1: column '%s' appears twice",
-                                c->path, col_names[k]);
+            return argo_err_set(c->err, ARGO_EPARSE, "%s:1: column '%s' appears twice", c->path,
+                                col_names[k]);
         c->col[k] = i;
     }
     for (int k = 0; k < C_NEEDED; k++)
@@ -156,8 +151,8 @@ static int parse_row(parse_ctx *c, argo_bar *b, argo_bar_fault *fault, argo_err 
 {
     *fault = ARGO_FAULT_PARSE;
     if (c->nfields != c->ncols)
-        return argo_err_set(err, ARGO_EPARSE, "has %d fields, the header has %d",
-                            c->nfields, c->ncols);
+        return argo_err_set(err, ARGO_EPARSE, "has %d fields, the header has %d", c->nfields,
+                            c->ncols);
     if (c->field_too_long)
         return argo_err_set(err, ARGO_ELIMIT, "a field is longer than %d bytes",
                             ARGO_CSV_FIELD_MAX - 1);
@@ -177,8 +172,8 @@ static void skip(parse_ctx *c, argo_bar_fault f, const argo_err *why)
     c->rep->skipped++;
     c->rep->skipped_by[f]++;
     if (c->rep->skipped == 1)
-        snprintf(c->rep->first_skip, sizeof c->rep->first_skip, "%s:%zu: %s", c->path,
-                 c->line, why->msg);
+        snprintf(c->rep->first_skip, sizeof c->rep->first_skip, "%s:%zu: %s", c->path, c->line,
+                 why->msg);
 }
 
 static int bar_equal(const argo_bar *a, const argo_bar *b)
@@ -216,9 +211,8 @@ static void on_row(int term, void *user)
             char t[32], pt[32];
             fault = b.ts == prev->ts ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER;
             rc = argo_err_set(&why, ARGO_EDATA,
-                              b.ts == prev->ts
-                                  ? "%s repeats line %zu's date with other values"
-                                  : "%s is not after line %zu's date %s",
+                              b.ts == prev->ts ? "%s repeats line %zu's date with other values"
+                                               : "%s is not after line %zu's date %s",
                               argo_time_format(b.ts, t, sizeof t), c->rows[c->nrows - 1].line,
                               argo_time_format(prev->ts, pt, sizeof pt));
         }
@@ -251,8 +245,7 @@ static int parse_file(parse_ctx *c)
 {
     FILE *f = fopen(c->path, "rb");
     if (!f)
-        return argo_err_set(c->err, ARGO_ENOENT, "%s: cannot open: %s", c->path,
-                            strerror(errno));
+        return argo_err_set(c->err, ARGO_ENOENT, "%s: cannot open: %s", c->path, strerror(errno));
     struct csv_parser p;
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
         fclose(f);
@@ -271,8 +264,8 @@ static int parse_file(parse_ctx *c)
     if (!rc && ferror(f))
         rc = argo_err_set(c->err, ARGO_EIO, "%s: read error: %s", c->path, strerror(errno));
     if (!rc && !c->rc && csv_fini(&p, on_field, on_row, c) != 0)
-        rc = argo_err_set(c->err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", c->path,
-                          c->line + 1, csv_strerror(csv_error(&p)));
+        rc = argo_err_set(c->err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", c->path, c->line + 1,
+                          csv_strerror(csv_error(&p)));
     csv_free(&p);
     fclose(f);
     if (!rc && !c->rc && !c->have_header)
@@ -280,8 +273,8 @@ static int parse_file(parse_ctx *c)
     return rc ? rc : c->rc;
 }
 
-int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol,
-                           bool skip_invalid, argo_ingest_report *rep, argo_err *err)
+int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
+                           argo_ingest_report *rep, argo_err *err)
 {
     argo_ingest_report local;
     if (!rep)

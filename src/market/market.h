@@ -17,12 +17,12 @@
 
 /* Why a row was refused; the order of argo_ingest_report.skipped. */
 typedef enum argo_bar_fault {
-    ARGO_FAULT_PARSE,     /* a field is missing, empty or not a number/date */
-    ARGO_FAULT_PRICE,     /* a price is not finite or not > 0 */
-    ARGO_FAULT_RANGE,     /* low <= min(open, close) <= max(open, close) <= high fails */
-    ARGO_FAULT_VOLUME,    /* volume not finite or < 0 */
-    ARGO_FAULT_ORDER,     /* ts not after the previous bar */
-    ARGO_FAULT_CONFLICT,  /* same ts as a stored or earlier row, other values */
+    ARGO_FAULT_PARSE,    /* a field is missing, empty or not a number/date */
+    ARGO_FAULT_PRICE,    /* a price is not finite or not > 0 */
+    ARGO_FAULT_RANGE,    /* low <= min(open, close) <= max(open, close) <= high fails */
+    ARGO_FAULT_VOLUME,   /* volume not finite or < 0 */
+    ARGO_FAULT_ORDER,    /* ts not after the previous bar */
+    ARGO_FAULT_CONFLICT, /* same ts as a stored or earlier row, other values */
     ARGO_FAULT_COUNT
 } argo_bar_fault;
 
@@ -48,8 +48,8 @@ typedef struct argo_ingest_report {
  * first bad row fails the whole load with "file:line: reason" and the
  * store is unchanged. With skip_invalid the valid rows are stored and
  * rep counts the rest. rep may be NULL. */
-int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol,
-                           bool skip_invalid, argo_ingest_report *rep, argo_err *err);
+int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
+                           argo_ingest_report *rep, argo_err *err);
 
 typedef struct argo_synth_options {
     int symbols;   /* how many series */
@@ -67,7 +67,6 @@ typedef int (*argo_synth_fn)(void *ctx, const char *symbol, const argo_bar *bars
  * (a two-state Markov chain), on Monday-Friday days, with consistent
  * OHLCV (low <= open, close <= high; prices rounded to 1e-4). Symbols
  * are SYN0001, SYN0002, ... Deterministic for a given seed. */
-int argo_market_synth(const argo_synth_options *opt, argo_synth_fn fn, void *ctx,
-                      argo_err *err);
+int argo_market_synth(const argo_synth_options *opt, argo_synth_fn fn, void *ctx, argo_err *err);
 
 #endif

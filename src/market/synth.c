@@ -60,12 +60,10 @@ static double round4(double x)
     return round(x * 1e4) / 1e4;
 }
 
-int argo_market_synth(const argo_synth_options *opt, argo_synth_fn fn, void *ctx,
-                      argo_err *err)
+int argo_market_synth(const argo_synth_options *opt, argo_synth_fn fn, void *ctx, argo_err *err)
 {
     if (opt->symbols < 1 || opt->symbols > 9999 || opt->days < 1 || opt->days > 100000)
-        return argo_err_set(err, ARGO_EINVAL,
-                            "synth: symbols must be 1..9999 and days 1..100000");
+        return argo_err_set(err, ARGO_EINVAL, "synth: symbols must be 1..9999 and days 1..100000");
     argo_bar *bars = malloc((size_t)opt->days * sizeof *bars);
     if (!bars)
         return argo_err_set(err, ARGO_ENOMEM, "synth: out of memory");

@@ -63,10 +63,10 @@ enum {
     Q_COUNT
 };
 
-#define SIGNAL_COLS                                                                      \
-    "s.id, s.symbol_id, y.name, s.action, s.ts, s.entry, s.target, s.stop,"              \
-    " s.raw_confidence, s.confidence, s.model_version, s.published, s.v_trend,"          \
-    " s.v_meanrev, s.v_macd, s.v_breakout, s.expires_at, s.status, s.exit_reason, s.gap," \
+#define SIGNAL_COLS                                                                                \
+    "s.id, s.symbol_id, y.name, s.action, s.ts, s.entry, s.target, s.stop,"                        \
+    " s.raw_confidence, s.confidence, s.model_version, s.published, s.v_trend,"                    \
+    " s.v_meanrev, s.v_macd, s.v_breakout, s.expires_at, s.status, s.exit_reason, s.gap,"          \
     " s.exit_ts, s.exit_price, s.pnl_pct, s.bars_held, s.mfe_pct, s.mae_pct, s.scanned_to"
 #define SIGNAL_FROM " FROM signals s JOIN symbols y ON y.id = s.symbol_id"
 
@@ -99,8 +99,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_SIGNALS_ALL] = "SELECT " SIGNAL_COLS SIGNAL_FROM " ORDER BY s.ts, s.id",
     [Q_SIGNALS_SYMBOL] =
         "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.symbol_id = ?1 ORDER BY s.ts, s.id",
-    [Q_SIGNALS_OPEN] =
-        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status = 0 ORDER BY s.ts, s.id",
+    [Q_SIGNALS_OPEN] = "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status = 0 ORDER BY s.ts, s.id",
     [Q_SIGNALS_OPEN_SYMBOL] = "SELECT " SIGNAL_COLS SIGNAL_FROM
                               " WHERE s.status = 0 AND s.symbol_id = ?1 ORDER BY s.ts, s.id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
@@ -126,21 +125,19 @@ static int fail(sq_store *s, argo_err *err, int rc, const char *what)
                             "database %s is locked by another process (waited %d ms while %s)",
                             s->path, s->busy_ms, what);
     if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
-        return argo_err_set(err, ARGO_ECORRUPT,
-                            "database %s is corrupt or not a database (%s: %s)", s->path, what,
-                            sqlite3_errmsg(s->db));
+        return argo_err_set(err, ARGO_ECORRUPT, "database %s is corrupt or not a database (%s: %s)",
+                            s->path, what, sqlite3_errmsg(s->db));
     if (prim == SQLITE_CANTOPEN || prim == SQLITE_IOERR || prim == SQLITE_READONLY ||
         prim == SQLITE_FULL)
         code = ARGO_EIO;
-    return argo_err_set(err, code, "database %s: %s: %s", s->path, what,
-                        sqlite3_errmsg(s->db));
+    return argo_err_set(err, code, "database %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 }
 
 static int prep(sq_store *s, int which, sqlite3_stmt **out, argo_err *err)
 {
     if (!s->q[which]) {
-        int rc = sqlite3_prepare_v3(s->db, sql[which], -1, SQLITE_PREPARE_PERSISTENT,
-                                    &s->q[which], NULL);
+        int rc = sqlite3_prepare_v3(s->db, sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->q[which],
+                                    NULL);
         if (rc != SQLITE_OK)
             return fail(s, err, rc, "preparing a statement");
     }
@@ -191,8 +188,7 @@ static void sq_rollback(argo_store *st)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int sq_symbol_id(argo_store *st, const char *name, bool create, int64_t *id,
-                        argo_err *err)
+static int sq_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
@@ -248,10 +244,10 @@ static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *e
         argo_symbol *y = &v[(*n)++];
         y->id = sqlite3_column_int64(q, 0);
         snprintf(y->name, sizeof y->name, "%s", (const char *)sqlite3_column_text(q, 1));
-        y->first_ts = sqlite3_column_type(q, 2) == SQLITE_NULL ? INT64_MIN
-                                                               : sqlite3_column_int64(q, 2);
-        y->last_ts = sqlite3_column_type(q, 3) == SQLITE_NULL ? INT64_MIN
-                                                              : sqlite3_column_int64(q, 3);
+        y->first_ts =
+            sqlite3_column_type(q, 2) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 2);
+        y->last_ts =
+            sqlite3_column_type(q, 3) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 3);
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {
@@ -286,8 +282,7 @@ static int last_ts(sq_store *s, int64_t sym, int64_t *out, argo_err *err)
     return ARGO_OK;
 }
 
-static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inserted,
-                      argo_err *err)
+static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inserted, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
@@ -312,11 +307,10 @@ static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inse
             sqlite3_reset(q);
             return fail(s, err, rc, "reading a bar");
         }
-        bool same = sqlite3_column_double(q, 0) == b->open &&
-                    sqlite3_column_double(q, 1) == b->high &&
-                    sqlite3_column_double(q, 2) == b->low &&
-                    sqlite3_column_double(q, 3) == b->close &&
-                    sqlite3_column_double(q, 4) == b->volume;
+        bool same =
+            sqlite3_column_double(q, 0) == b->open && sqlite3_column_double(q, 1) == b->high &&
+            sqlite3_column_double(q, 2) == b->low && sqlite3_column_double(q, 3) == b->close &&
+            sqlite3_column_double(q, 4) == b->volume;
         sqlite3_reset(q);
         if (!same)
             return argo_err_set(err, ARGO_ECONFLICT,
@@ -363,8 +357,8 @@ static int scan_bars(sq_store *s, sqlite3_stmt *q, argo_bar_fn fn, void *ctx, ar
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading bars");
 }
 
-static int sq_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to,
-                        argo_bar_fn fn, void *ctx, argo_err *err)
+static int sq_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
+                        void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
@@ -377,8 +371,7 @@ static int sq_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to,
     return scan_bars(s, q, fn, ctx, err);
 }
 
-static int sq_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx,
-                            argo_err *err)
+static int sq_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
@@ -487,8 +480,7 @@ static int sq_signal_update(argo_store *st, const argo_signal *g, argo_err *err)
     if (rc != SQLITE_DONE)
         return fail(s, err, rc, "updating a signal");
     if (sqlite3_changes(s->db) != 1)
-        return argo_err_set(err, ARGO_ENOENT, "signal %lld is not in the store",
-                            (long long)g->id);
+        return argo_err_set(err, ARGO_ENOENT, "signal %lld is not in the store", (long long)g->id);
     return ARGO_OK;
 }
 
@@ -558,8 +550,8 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
 
 static int sq_signals_reset(argo_store *st, argo_err *err)
 {
-    return exec(SQ(st), "DELETE FROM signals; DELETE FROM strategy_state;",
-                "clearing signals", err);
+    return exec(SQ(st), "DELETE FROM signals; DELETE FROM strategy_state;", "clearing signals",
+                err);
 }
 
 static int sq_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
@@ -597,8 +589,7 @@ static int sq_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_
     return ARGO_OK;
 }
 
-static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t len,
-                        argo_err *err)
+static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
@@ -654,14 +645,13 @@ static int migrate(sq_store *s, argo_err *err)
         (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables, err)))
         goto out;
     if ((app != 0 && app != ARGO_APPLICATION_ID) || (app == 0 && tables > 0)) {
-        rc = argo_err_set(err, ARGO_ECORRUPT, "database %s is not an argo database",
-                          s->path);
+        rc = argo_err_set(err, ARGO_ECORRUPT, "database %s is not an argo database", s->path);
         goto out;
     }
     if (version > SCHEMA_VERSION) {
         rc = argo_err_set(err, ARGO_EVERSION,
-                          "database %s has schema version %d; this argo knows up to %d",
-                          s->path, version, SCHEMA_VERSION);
+                          "database %s has schema version %d; this argo knows up to %d", s->path,
+                          version, SCHEMA_VERSION);
         goto out;
     }
     for (; version < SCHEMA_VERSION; version++)
@@ -698,9 +688,10 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
     }
     sqlite3_busy_timeout(s->db, s->busy_ms);
     sqlite3_extended_result_codes(s->db, 1);
-    if ((rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                      " PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
-                      " PRAGMA mmap_size = 1073741824;",
+    if ((rc = exec(s,
+                   "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
+                   " PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+                   " PRAGMA mmap_size = 1073741824;",
                    "opening", err)) ||
         (rc = migrate(s, err))) {
         sq_close(&s->base);

@@ -13,8 +13,7 @@ int argo_store_open(const char *path, const argo_store_options *opt, argo_store 
         return argo_err_set(err, ARGO_EINVAL, "no database path given");
     if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13))
         return argo_err_set(err, ARGO_EINVAL,
-                            "database %s: the PostgreSQL backend is not part of this build",
-                            path);
+                            "database %s: the PostgreSQL backend is not part of this build", path);
     return argo_store_sqlite_open(path, opt, out, err);
 }
 
@@ -24,12 +23,20 @@ void argo_store_close(argo_store *st)
         st->ops->close(st);
 }
 
-int argo_store_begin(argo_store *st, argo_err *err) { return st->ops->begin(st, err); }
-int argo_store_commit(argo_store *st, argo_err *err) { return st->ops->commit(st, err); }
-void argo_store_rollback(argo_store *st) { st->ops->rollback(st); }
+int argo_store_begin(argo_store *st, argo_err *err)
+{
+    return st->ops->begin(st, err);
+}
+int argo_store_commit(argo_store *st, argo_err *err)
+{
+    return st->ops->commit(st, err);
+}
+void argo_store_rollback(argo_store *st)
+{
+    st->ops->rollback(st);
+}
 
-int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id,
-                         argo_err *err)
+int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err)
 {
     size_t n = strlen(name);
     if (n == 0 || n >= ARGO_SYMBOL_MAX)
@@ -38,8 +45,7 @@ int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t 
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)name[i]) && !strchr("._-^=", name[i]))
             return argo_err_set(err, ARGO_EDATA,
-                                "symbol '%s': only letters, digits and . _ - ^ = allowed",
-                                name);
+                                "symbol '%s': only letters, digits and . _ - ^ = allowed", name);
     return st->ops->symbol_id(st, name, create, id, err);
 }
 
@@ -54,14 +60,13 @@ int argo_store_bar_put(argo_store *st, int64_t sym, const argo_bar *bar, bool *i
     return st->ops->bar_put(st, sym, bar, inserted, err);
 }
 
-int argo_store_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to,
-                         argo_bar_fn fn, void *ctx, argo_err *err)
+int argo_store_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
+                         void *ctx, argo_err *err)
 {
     return st->ops->bars_scan(st, sym, after, to, fn, ctx, err);
 }
 
-int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx,
-                             argo_err *err)
+int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err)
 {
     return st->ops->bars_scan_all(st, to, fn, ctx, err);
 }
@@ -98,8 +103,7 @@ int argo_store_state_get(argo_store *st, int64_t sym, unsigned char **blob, size
     return st->ops->state_get(st, sym, blob, len, err);
 }
 
-int argo_store_state_put(argo_store *st, int64_t sym, const void *blob, size_t len,
-                         argo_err *err)
+int argo_store_state_put(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err)
 {
     return st->ops->state_put(st, sym, blob, len, err);
 }

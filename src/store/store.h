@@ -52,8 +52,7 @@ void argo_store_rollback(argo_store *st);
 
 /* The id of symbol name; with create, adds it when absent. ARGO_ENOENT
  * when absent and !create. ARGO_EDATA for a malformed name. */
-int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id,
-                         argo_err *err);
+int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err);
 
 /* All symbols, ordered by name, in a new array freed with free(). */
 int argo_store_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
@@ -62,8 +61,8 @@ int argo_store_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *
  * ignored (*inserted = false); a different one at a stored ts is
  * ARGO_ECONFLICT; a new ts at or before the symbol's last bar is
  * ARGO_EDATA (bars are append-only). The bar must already be valid. */
-int argo_store_bar_put(argo_store *st, int64_t symbol_id, const argo_bar *bar,
-                       bool *inserted, argo_err *err);
+int argo_store_bar_put(argo_store *st, int64_t symbol_id, const argo_bar *bar, bool *inserted,
+                       argo_err *err);
 
 /* Calls fn for the symbol's bars with after < ts <= to, in ts order.
  * A non-zero return of fn stops the scan and is returned. */
@@ -72,8 +71,7 @@ int argo_store_bars_scan(argo_store *st, int64_t symbol_id, int64_t after, int64
                          argo_bar_fn fn, void *ctx, argo_err *err);
 
 /* Calls fn for every bar with ts <= to, ordered by ts then symbol id. */
-int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx,
-                             argo_err *err);
+int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err);
 
 /* Number of bars with ts <= to. */
 int argo_store_bars_count(argo_store *st, int64_t to, int64_t *n, argo_err *err);
@@ -101,8 +99,8 @@ int argo_store_signals_reset(argo_store *st, argo_err *err);
 
 /* The saved strategy state of a symbol, in a new buffer freed with
  * free(); ARGO_ENOENT when there is none. */
-int argo_store_state_get(argo_store *st, int64_t symbol_id, unsigned char **blob,
-                         size_t *len, argo_err *err);
+int argo_store_state_get(argo_store *st, int64_t symbol_id, unsigned char **blob, size_t *len,
+                         argo_err *err);
 int argo_store_state_put(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
                          argo_err *err);
 

@@ -13,19 +13,17 @@ typedef struct argo_store_ops {
     void (*rollback)(argo_store *st);
     int (*symbol_id)(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err);
     int (*symbols)(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
-    int (*bar_put)(argo_store *st, int64_t sym, const argo_bar *bar, bool *inserted,
-                   argo_err *err);
+    int (*bar_put)(argo_store *st, int64_t sym, const argo_bar *bar, bool *inserted, argo_err *err);
     int (*bars_scan)(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
                      void *ctx, argo_err *err);
     int (*bars_scan_all)(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err);
     int (*bars_count)(argo_store *st, int64_t to, int64_t *n, argo_err *err);
     int (*signal_insert)(argo_store *st, argo_signal *sig, argo_err *err);
     int (*signal_update)(argo_store *st, const argo_signal *sig, argo_err *err);
-    int (*signals_scan)(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
-                        void *ctx, argo_err *err);
+    int (*signals_scan)(argo_store *st, const argo_signal_query *q, argo_signal_fn fn, void *ctx,
+                        argo_err *err);
     int (*signals_reset)(argo_store *st, argo_err *err);
-    int (*state_get)(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
-                     argo_err *err);
+    int (*state_get)(argo_store *st, int64_t sym, unsigned char **blob, size_t *len, argo_err *err);
     int (*state_put)(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err);
 } argo_store_ops;
 

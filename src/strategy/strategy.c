@@ -33,8 +33,7 @@ struct argo_strategy_state {
 static size_t storage_size(const argo_config *c)
 {
     return argo_ind_sma_storage(c->trend_fast) + argo_ind_sma_storage(c->trend_slow) +
-           argo_ind_bbands_storage(c->bb_period) +
-           argo_ind_donchian_storage(c->breakout_period);
+           argo_ind_bbands_storage(c->bb_period) + argo_ind_donchian_storage(c->breakout_period);
 }
 
 int argo_strategy_state_new(const argo_config *cfg, argo_strategy_state **out, argo_err *err)
@@ -84,8 +83,7 @@ static argo_vote vote(double signed_strength)
 {
     if (!(fabs(signed_strength) > 0))
         return (argo_vote){ARGO_NONE, 0};
-    return (argo_vote){signed_strength > 0 ? ARGO_BUY : ARGO_SELL,
-                       clamp01(fabs(signed_strength))};
+    return (argo_vote){signed_strength > 0 ? ARGO_BUY : ARGO_SELL, clamp01(fabs(signed_strength))};
 }
 
 void argo_strategy_step(argo_strategy_state *st, const argo_bar *bar, argo_decision *out)
@@ -134,8 +132,7 @@ void argo_strategy_step(argo_strategy_state *st, const argo_bar *bar, argo_decis
         out->score = num / den;
         if (out->score >= c->threshold && out->score > 0 && agree_buy >= c->min_agree)
             out->action = ARGO_BUY;
-        else if (out->score <= -c->threshold && out->score < 0 &&
-                 agree_sell >= c->min_agree)
+        else if (out->score <= -c->threshold && out->score < 0 && agree_sell >= c->min_agree)
             out->action = ARGO_SELL;
         out->raw_confidence = clamp01(fabs(out->score));
     }
@@ -143,8 +140,8 @@ void argo_strategy_step(argo_strategy_state *st, const argo_bar *bar, argo_decis
     st->prev_action = out->action;
 }
 
-void argo_strategy_signal(const argo_config *cfg, const argo_bar *bar,
-                          const argo_decision *d, argo_signal *sig)
+void argo_strategy_signal(const argo_config *cfg, const argo_bar *bar, const argo_decision *d,
+                          argo_signal *sig)
 {
     memset(sig, 0, sizeof *sig);
     sig->action = d->action;

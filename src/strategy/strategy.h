@@ -33,11 +33,11 @@ typedef struct argo_strategy_state argo_strategy_state;
 /* What the consensus says at one bar. */
 typedef struct argo_decision {
     int64_t ts;
-    int action;     /* ARGO_BUY, ARGO_SELL or ARGO_NONE */
-    bool edge;      /* action is BUY/SELL and differs from the bar before */
-    double score;   /* weighted score in [-1, 1] */
+    int action;   /* ARGO_BUY, ARGO_SELL or ARGO_NONE */
+    bool edge;    /* action is BUY/SELL and differs from the bar before */
+    double score; /* weighted score in [-1, 1] */
     double raw_confidence;
-    double atr;     /* NAN until warm */
+    double atr; /* NAN until warm */
     argo_vote votes[ARGO_STRAT_COUNT];
 } argo_decision;
 
@@ -67,7 +67,7 @@ int argo_strategy_state_load(const argo_config *cfg, const void *blob, size_t le
 /* Fills *sig with a signal for a decision whose edge is set: entry at
  * the bar's close, target/stop at the configured ATR multiples,
  * expiry, confidence = raw (no model), published per min_confidence. */
-void argo_strategy_signal(const argo_config *cfg, const argo_bar *bar,
-                          const argo_decision *d, argo_signal *sig);
+void argo_strategy_signal(const argo_config *cfg, const argo_bar *bar, const argo_decision *d,
+                          argo_signal *sig);
 
 #endif

@@ -57,8 +57,8 @@ bool argo_track_bar(argo_signal *s, const argo_bar *b, const argo_track_costs *c
     /* Map a SELL onto a BUY by flipping signs: "below" becomes "above". */
     const int d = s->action;
     const double open = d * b->open, stop = d * s->stop, target = d * s->target;
-    const double worst = d > 0 ? b->low : -b->high;  /* adverse extreme */
-    const double best = d > 0 ? b->high : -b->low;   /* favourable extreme */
+    const double worst = d > 0 ? b->low : -b->high; /* adverse extreme */
+    const double best = d > 0 ? b->high : -b->low;  /* favourable extreme */
     if (open <= stop)
         return resolve(s, b, ARGO_LOSS, ARGO_EXIT_STOP, b->open, true, costs);
     if (open >= target)

@@ -51,12 +51,15 @@ expect 2 "unknown or incomplete option '--frobnicate'" "$argo" stats --frobnicat
 expect 2 "expected symbol, strategy, bucket or month" "$argo" stats --by colour
 expect 2 "not an ISO date" "$argo" replay --from yesterday
 expect 2 "unknown command" "$argo" frobnicate
+expect 1 "unknown symbol 'NOPE'" "$argo" signals --symbol NOPE
+expect 0 "MSFT +(BUY|SELL) +2001-" "$argo" signals --symbol MSFT
+expect 0 '"status": "(WIN|LOSS|EXPIRED)"' "$argo" signals --json
 after=$("$argo" stats --json | md5sum)
 [ "$before" = "$after" ] && ok || bad "bad input changed the store"
 [ "$("$argo" stats --db "$ARGO_DB" --json | grep -c '"signals"')" -gt 0 ] && ok || bad "stats json"
 
 # --help on every subcommand
-for c in ingest synth generate track replay stats; do
+for c in ingest synth generate track replay stats signals; do
     expect 0 "usage: argo $c" "$argo" "$c" --help
 done
 

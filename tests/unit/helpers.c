@@ -16,9 +16,8 @@ const char *th_tmpdir(void)
 {
     if (!tmpdir[0]) {
         struct stat sb;
-        const char *base = stat("/dev/shm", &sb) == 0 && access("/dev/shm", W_OK) == 0
-                               ? "/dev/shm"
-                               : "/tmp";
+        const char *base =
+            stat("/dev/shm", &sb) == 0 && access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
         snprintf(tmpdir, sizeof tmpdir, "%s/argo-test-XXXXXX", base);
         if (!mkdtemp(tmpdir)) {
             perror("mkdtemp");
@@ -134,9 +133,8 @@ argo_bar *th_market_bars(const char *sym, size_t *n)
     snprintf(rel, sizeof rel, "data/market/%s.csv", sym);
     th_table *t = th_table_read(th_src(rel, path, sizeof path));
     argo_bar *b = calloc(t->nrows, sizeof *b);
-    int cd = th_table_col(t, "date"), co = th_table_col(t, "open"),
-        ch = th_table_col(t, "high"), cl = th_table_col(t, "low"),
-        cc = th_table_col(t, "close"), cv = th_table_col(t, "volume");
+    int cd = th_table_col(t, "date"), co = th_table_col(t, "open"), ch = th_table_col(t, "high"),
+        cl = th_table_col(t, "low"), cc = th_table_col(t, "close"), cv = th_table_col(t, "volume");
     for (size_t r = 0; r < t->nrows; r++) {
         assert_int_equal(argo_time_parse(t->cells[r][cd], &b[r].ts), 0);
         b[r].open = th_table_num(t, r, co);

@@ -77,8 +77,7 @@ static void put_bars(argo_store *st, const int64_t ids[2], size_t from, size_t t
     assert_int_equal(argo_store_begin(st, NULL), 0);
     for (size_t i = from; i < to; i++) {
         bool ins;
-        assert_int_equal(argo_store_bar_put(st, ids[all_bars[i].sym], &all_bars[i].bar, &ins,
-                                            NULL),
+        assert_int_equal(argo_store_bar_put(st, ids[all_bars[i].sym], &all_bars[i].bar, &ins, NULL),
                          0);
     }
     assert_int_equal(argo_store_commit(st, NULL), 0);
@@ -127,8 +126,8 @@ static void expect_same_signals(const dump *a, const dump *b)
             char t[32];
             argo_time_format(x.ts, t, sizeof t);
             fail_msg("signal %zu (%s %s) differs: status %d/%d exit %lld/%lld pnl %g/%g", i,
-                     x.symbol, t, x.status, y.status, (long long)x.exit_ts,
-                     (long long)y.exit_ts, x.pnl_pct, y.pnl_pct);
+                     x.symbol, t, x.status, y.status, (long long)x.exit_ts, (long long)y.exit_ts,
+                     x.pnl_pct, y.pnl_pct);
         }
     }
 }
@@ -143,8 +142,7 @@ static void replay_all(argo_store *st, const argo_config *cfg, int64_t to)
 }
 
 /* Runs the live cycle day by day over all_bars[from..]. */
-static void live_days(argo_store *st, const int64_t ids[2], const argo_config *cfg,
-                      size_t from)
+static void live_days(argo_store *st, const int64_t ids[2], const argo_config *cfg, size_t from)
 {
     for (size_t i = from; i < nall;) {
         size_t j = i;

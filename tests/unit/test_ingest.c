@@ -64,8 +64,8 @@ static void the_shipped_series_load_whole(void **state)
     (void)state;
     char p[512];
     argo_ingest_report r;
-    assert_int_equal(argo_market_ingest_csv(st, th_src("data/market/TTRC.csv", p, sizeof p),
-                                            "TTRC", false, &r, NULL),
+    assert_int_equal(argo_market_ingest_csv(st, th_src("data/market/TTRC.csv", p, sizeof p), "TTRC",
+                                            false, &r, NULL),
                      0);
     assert_int_equal(r.rows, 5550);
     assert_int_equal(r.inserted, 5550);
@@ -100,9 +100,8 @@ static void every_rule_rejects_the_whole_file_naming_the_line(void **state)
 static void a_conflict_with_stored_bars_rejects_the_file(void **state)
 {
     (void)state;
-    assert_int_equal(argo_market_ingest_csv(st, csv("a.csv", HEAD GOOD1 GOOD2), "C", false,
-                                            NULL, NULL),
-                     0);
+    assert_int_equal(
+        argo_market_ingest_csv(st, csv("a.csv", HEAD GOOD1 GOOD2), "C", false, NULL, NULL), 0);
     int64_t before = bar_count();
     argo_err e;
     const char *p = csv("b.csv", HEAD GOOD2 "2020-01-06,11,12,10,11.5,10\n"
@@ -146,9 +145,9 @@ static void header_variants_are_understood(void **state)
 static void skip_invalid_keeps_the_good_rows_and_counts_the_rest(void **state)
 {
     (void)state;
-    const char *p = csv("skip.csv", HEAD GOOD1 "2020-01-03,10,9,9,10,1\n" GOOD2
-                                        "2020-01-06,x,1,1,1,1\n" GOOD2
-                                        "2020-01-07,11,12,10,11.5,-1\n");
+    const char *p =
+        csv("skip.csv", HEAD GOOD1 "2020-01-03,10,9,9,10,1\n" GOOD2 "2020-01-06,x,1,1,1,1\n" GOOD2
+                                   "2020-01-07,11,12,10,11.5,-1\n");
     argo_ingest_report r;
     assert_int_equal(argo_market_ingest_csv(st, p, "S", true, &r, NULL), 0);
     assert_int_equal(r.rows, 6);
@@ -202,13 +201,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_shipped_series_load_whole, setup, teardown),
-        cmocka_unit_test_setup_teardown(every_rule_rejects_the_whole_file_naming_the_line,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(every_rule_rejects_the_whole_file_naming_the_line, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_conflict_with_stored_bars_rejects_the_file, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(header_variants_are_understood, setup, teardown),
-        cmocka_unit_test_setup_teardown(skip_invalid_keeps_the_good_rows_and_counts_the_rest,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(skip_invalid_keeps_the_good_rows_and_counts_the_rest, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(a_missing_file_is_a_clear_error, setup, teardown),
         cmocka_unit_test(the_synthetic_universe_is_valid_and_deterministic),
     };

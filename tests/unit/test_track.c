@@ -37,8 +37,8 @@ static argo_bar mirror(argo_bar b)
     return (argo_bar){b.ts, 200 - b.open, 200 - b.low, 200 - b.high, 200 - b.close, b.volume};
 }
 
-static void expect_exit(int action, argo_bar b, argo_status st, argo_exit_reason why,
-                        double price, bool gap)
+static void expect_exit(int action, argo_bar b, argo_status st, argo_exit_reason why, double price,
+                        bool gap)
 {
     argo_signal s = sig(action);
     if (action == ARGO_SELL)
