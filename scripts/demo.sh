@@ -6,17 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target argo_cli >/dev/null
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-release -j"$(nproc)" --target argo_cli >/dev/null
 mkdir -p demo
 export ARGO_DB=demo/argo.db
 rm -f demo/argo.db demo/argo.db-wal demo/argo.db-shm
 for f in data/market/*.csv; do
-    build/argo ingest "$f"
+    build-release/argo ingest "$f"
 done
-build/argo replay
-build/argo stats
+build-release/argo replay
+build-release/argo stats
 echo
-build/argo stats --by strategy
+build-release/argo stats --by strategy
 echo
-echo "database: $ARGO_DB  (try: build/argo stats --db $ARGO_DB --by month --json)"
+echo "database: $ARGO_DB  (try: build-release/argo stats --db $ARGO_DB --by month --json)"

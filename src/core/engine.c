@@ -2,6 +2,7 @@
 /* core/engine.c - generate, track and replay over a store. */
 #include "core/engine.h"
 
+#include "base/timeutil.h"
 #include "strategy/strategy.h"
 #include "track/track.h"
 
@@ -289,6 +290,85 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
     return 0;
 }
 
+/* Bars of one time chunk, from every symbol, merged by (ts, symbol). */
+typedef struct chunk_bar {
+    int64_t sym;
+    argo_bar bar;
+} chunk_bar;
+
+typedef struct chunk {
+    chunk_bar *v;
+    size_t n, cap;
+} chunk;
+
+static int chunk_add(void *ctx, int64_t sym, const argo_bar *bar)
+{
+    chunk *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        chunk_bar *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return ARGO_ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = (chunk_bar){sym, *bar};
+    return 0;
+}
+
+static int by_ts_then_symbol(const void *a, const void *b)
+{
+    const chunk_bar *x = a, *y = b;
+    if (x->bar.ts != y->bar.ts)
+        return x->bar.ts < y->bar.ts ? -1 : 1;
+    return (x->sym > y->sym) - (x->sym < y->sym);
+}
+
+#define REPLAY_CHUNK_BARS 262144 /* default bars per chunk, on average */
+
+/* Feeds every bar up to opt->to to replay_bar in (ts, symbol) order.
+ * Reading a symbol's bars by its own key is sequential in the store,
+ * unlike one scan in time order, which looks every row up through an
+ * index; time is cut into chunks of about chunk_bars bars so the memory
+ * held does not grow with history. */
+static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
+{
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    for (size_t i = 0; i < n; i++)
+        if (syms[i].last_ts != INT64_MIN) {
+            first = syms[i].first_ts < first ? syms[i].first_ts : first;
+            last = syms[i].last_ts > last ? syms[i].last_ts : last;
+        }
+    if (last > r->opt->to)
+        last = r->opt->to;
+    if (first > last || r->total == 0)
+        return 0;
+    double span = (double)(last - first) + 1;
+    int64_t per = r->opt->chunk_bars > 0 ? r->opt->chunk_bars : REPLAY_CHUNK_BARS;
+    double width = span * (double)per / (double)r->total;
+    int64_t w = width > (double)(INT64_MAX / 4) ? INT64_MAX / 4 : (int64_t)width;
+    if (w < ARGO_DAY_SECONDS)
+        w = ARGO_DAY_SECONDS;
+    chunk c = {0};
+    int rc = 0;
+    for (int64_t from = first; from <= last && !rc; from = from > last - w ? last + 1 : from + w) {
+        int64_t to = from > last - w ? last : from + w - 1;
+        c.n = 0;
+        for (size_t i = 0; i < n && !rc; i++)
+            if (syms[i].last_ts >= from && syms[i].first_ts <= to)
+                rc = argo_store_bars_scan(r->st, syms[i].id, from - 1, to, chunk_add, &c, r->err);
+        if (rc == ARGO_ENOMEM)
+            rc = argo_err_set(r->err, rc, "out of memory in replay");
+        if (rc)
+            break;
+        qsort(c.v, c.n, sizeof *c.v, by_ts_then_symbol);
+        for (size_t i = 0; i < c.n && !rc; i++)
+            rc = replay_bar(r, c.v[i].sym, &c.v[i].bar);
+    }
+    free(c.v);
+    return rc;
+}
+
 int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay_options *opt,
                        argo_replay_report *rep, argo_err *err)
 {
@@ -317,7 +397,7 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
         if ((rc = argo_strategy_state_new(cfg, &run->state, err)))
             goto out;
     }
-    if ((rc = argo_store_bars_scan_all(st, opt->to, replay_bar, &r, err)))
+    if ((rc = replay_chunks(&r, syms, n)))
         goto out;
     if (opt->progress)
         opt->progress(opt->progress_ctx, local.bars, r.total);

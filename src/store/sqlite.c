@@ -679,7 +679,8 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
     }
     s->base.ops = &sqlite_ops;
     s->busy_ms = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         rc = argo_err_set(err, ARGO_EIO, "database %s: cannot open: %s", path,
                           s->db ? sqlite3_errmsg(s->db) : "out of memory");

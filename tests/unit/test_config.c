@@ -77,6 +77,20 @@ static void the_state_fingerprint_follows_strategy_settings_only(void **state)
     assert_true(argo_config_strategy_hash(&a) != argo_config_strategy_hash(&b));
 }
 
+/* argo.conf.example documents the defaults: it must load to exactly them. */
+static void the_example_config_holds_the_defaults(void **state)
+{
+    (void)state;
+    char p[1024];
+    argo_config a, b;
+    argo_config_init(&a);
+    argo_config_init(&b);
+    argo_err e;
+    if (argo_config_load(&b, th_src("argo.conf.example", p, sizeof p), &e))
+        fail_msg("%s", e.msg);
+    assert_memory_equal(&a, &b, sizeof a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +99,7 @@ int main(void)
         cmocka_unit_test(bad_values_name_the_line_and_key),
         cmocka_unit_test(a_missing_config_file_is_an_error),
         cmocka_unit_test(the_state_fingerprint_follows_strategy_settings_only),
+        cmocka_unit_test(the_example_config_holds_the_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -263,6 +263,28 @@ static void signals_do_not_depend_on_future_bars(void **state)
     argo_store_close(cut);
 }
 
+/* Replay reads history in time chunks; chunk edges must not show. */
+static void replay_in_small_chunks_equals_one_chunk(void **state)
+{
+    (void)state;
+    argo_config cfg;
+    argo_config_init(&cfg);
+    int64_t ids[2];
+    argo_store *st = open_fresh("chunks.db", ids);
+    put_bars(st, ids, 0, nall);
+    replay_all(st, &cfg, INT64_MAX);
+    dump a = dump_signals(st);
+    argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX, .chunk_bars = 97};
+    argo_replay_report r;
+    assert_int_equal(argo_engine_replay(st, &cfg, &o, &r, NULL), 0);
+    assert_int_equal(r.bars, (int64_t)nall);
+    dump b = dump_signals(st);
+    expect_same_signals(&a, &b);
+    free(a.v);
+    free(b.v);
+    argo_store_close(st);
+}
+
 static void a_changed_strategy_config_rebuilds_state_from_history(void **state)
 {
     (void)state;
@@ -288,6 +310,7 @@ int main(void)
         cmocka_unit_test(replay_to_a_date_then_live_equals_a_full_replay),
         cmocka_unit_test(tracking_twice_changes_nothing_and_covers_every_signal),
         cmocka_unit_test(signals_do_not_depend_on_future_bars),
+        cmocka_unit_test(replay_in_small_chunks_equals_one_chunk),
         cmocka_unit_test(a_changed_strategy_config_rebuilds_state_from_history),
     };
     return cmocka_run_group_tests(tests, load_all, free_all);
