@@ -43,6 +43,11 @@ typedef struct argo_config {
     int expiry_days;       /* 30 */
     double min_confidence; /* 0: publishing threshold on confidence */
 
+    /* [calibrate] */
+    int calibrate;           /* 1: calibrate confidences; 0: confidence = raw */
+    int retrain_every;       /* 50: new resolved outcomes that trigger a refit */
+    int symbol_min_outcomes; /* 100: resolved outcomes before a symbol uses its own model */
+
     /* [track] */
     double fee_bps;      /* 5 per side */
     double slippage_bps; /* 5 per side */

@@ -3,6 +3,7 @@
 #include "core/engine.h"
 
 #include "base/timeutil.h"
+#include "calibrate/calibrate.h"
 #include "strategy/strategy.h"
 #include "track/track.h"
 
@@ -13,6 +14,20 @@
 static argo_track_costs costs_of(const argo_config *cfg)
 {
     return (argo_track_costs){cfg->fee_bps, cfg->slippage_bps};
+}
+
+/* Calibrates a new signal and decides whether it is published. */
+static int calibrate_signal(argo_calibrator *cal, argo_store *st, const argo_config *cfg,
+                            argo_signal *sig, argo_err *err)
+{
+    if (cal) {
+        int rc = argo_calibrator_apply(cal, st, sig->symbol_id, sig->raw_confidence,
+                                       &sig->confidence, &sig->model_version, err);
+        if (rc)
+            return rc;
+    }
+    sig->published = sig->confidence >= cfg->min_confidence;
+    return ARGO_OK;
 }
 
 /* ---- generate ---------------------------------------------------------- */
@@ -72,11 +87,21 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
 {
     argo_generate_report local = {0};
     argo_symbol *syms = NULL;
+    argo_calibrator *cal = NULL;
     size_t n = 0;
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
     if ((rc = argo_store_symbols(st, &syms, &n, err)))
+        goto fail;
+    /* Models for signals at the newest time are trained on outcomes
+     * resolved before it. */
+    int64_t newest = INT64_MIN;
+    for (size_t i = 0; i < n; i++)
+        newest = syms[i].last_ts > newest ? syms[i].last_ts : newest;
+    if (cfg->calibrate && newest != INT64_MIN &&
+        ((rc = argo_calibrator_open(st, cfg, newest, &cal, err)) ||
+         (rc = argo_calibrator_advance(cal, st, newest, false, &local.models, err))))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         if (syms[i].last_ts == INT64_MIN)
@@ -94,7 +119,9 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
             argo_strategy_signal(cfg, &g.last_bar, &g.last, &sig);
             sig.symbol_id = syms[i].id;
             snprintf(sig.symbol, sizeof sig.symbol, "%s", syms[i].name);
-            rc = argo_store_signal_insert(st, &sig, err);
+            rc = calibrate_signal(cal, st, cfg, &sig, err);
+            if (!rc)
+                rc = argo_store_signal_insert(st, &sig, err);
             local.signals += !rc;
         }
         if (!rc && g.fed)
@@ -107,12 +134,14 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
     if ((rc = argo_store_commit(st, err)))
         goto fail;
     free(syms);
+    argo_calibrator_free(cal);
     if (rep)
         *rep = local;
     return ARGO_OK;
 fail:
     argo_store_rollback(st);
     free(syms);
+    argo_calibrator_free(cal);
     return rc;
 }
 
@@ -246,6 +275,8 @@ typedef struct replay_ctx {
     int64_t nruns;
     argo_replay_report *rep;
     int64_t total, next_progress;
+    argo_calibrator *cal; /* NULL when calibration is off */
+    int64_t now;          /* ts of the bars being replayed */
     argo_err *err;
 } replay_ctx;
 
@@ -264,6 +295,9 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
         if (argo_track_bar(g, bar, &r->costs)) {
             if ((rc = argo_store_signal_update(r->st, g, r->err)))
                 return rc;
+            if (r->cal && (rc = argo_calibrator_add(r->cal, sym, g->exit_ts, g->raw_confidence,
+                                                    argo_track_label(g), r->err)))
+                return rc;
             r->rep->resolved++;
         } else
             run->open.v[keep++] = *g;
@@ -277,7 +311,8 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
         argo_strategy_signal(r->cfg, bar, &d, &g);
         g.symbol_id = sym;
         memcpy(g.symbol, run->name, sizeof g.symbol);
-        if ((rc = argo_store_signal_insert(r->st, &g, r->err)))
+        if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
+            (rc = argo_store_signal_insert(r->st, &g, r->err)))
             return rc;
         if (vec_push(&run->open, &g))
             return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
@@ -362,8 +397,18 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
         if (rc)
             break;
         qsort(c.v, c.n, sizeof *c.v, by_ts_then_symbol);
-        for (size_t i = 0; i < c.n && !rc; i++)
+        for (size_t i = 0; i < c.n && !rc; i++) {
+            /* a new point in time: refit on what resolved before it */
+            if (r->cal && c.v[i].bar.ts != r->now) {
+                int fitted;
+                r->now = c.v[i].bar.ts;
+                rc = argo_calibrator_advance(r->cal, r->st, r->now, false, &fitted, r->err);
+                r->rep->models += (size_t)fitted;
+                if (rc)
+                    break;
+            }
             rc = replay_bar(r, c.v[i].sym, &c.v[i].bar);
+        }
     }
     free(c.v);
     return rc;
@@ -391,6 +436,9 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
         rc = argo_err_set(err, ARGO_ENOMEM, "out of memory in replay");
         goto out;
     }
+    r.now = INT64_MIN;
+    if (cfg->calibrate && (rc = argo_calibrator_new(cfg, r.nruns, &r.cal, err)))
+        goto out;
     for (size_t i = 0; i < n; i++) {
         sym_run *run = &r.runs[syms[i].id];
         memcpy(run->name, syms[i].name, sizeof run->name);
@@ -421,6 +469,7 @@ out:
         }
     free(r.runs);
     free(syms);
+    argo_calibrator_free(r.cal);
     if (!rc && rep)
         *rep = local;
     return rc;

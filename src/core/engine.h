@@ -24,6 +24,7 @@ typedef struct argo_generate_report {
     size_t signals;  /* signals made on the newest bars */
     size_t rebuilt;  /* states rebuilt from all bars (none saved, or
                         saved under another config) */
+    int models;      /* calibration models fitted */
 } argo_generate_report;
 
 /* The live cycle: for every symbol, pushes the bars not yet seen
@@ -59,6 +60,7 @@ typedef struct argo_replay_options {
 typedef struct argo_replay_report {
     int64_t bars;
     size_t signals, resolved, open;
+    size_t models; /* calibration models fitted */
 } argo_replay_report;
 
 /* Discards every stored signal and strategy state, then walks the

@@ -7,6 +7,8 @@
  */
 #include "store/store_int.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,15 @@ static const char *const migrations[] = {
     "CREATE INDEX signals_open ON signals(symbol_id, ts) WHERE status = 0;"
     "CREATE TABLE strategy_state(symbol_id INTEGER PRIMARY KEY REFERENCES symbols(id),"
     " state BLOB NOT NULL);",
+    /* 1 -> 2: calibration models */
+    "CREATE TABLE calibration_models(version INTEGER PRIMARY KEY,"
+    " scope TEXT NOT NULL CHECK(scope IN ('global', 'symbol', 'external')),"
+    " symbol_id INTEGER REFERENCES symbols(id), trained_through INTEGER NOT NULL,"
+    " window_from INTEGER, window_to INTEGER, samples INTEGER NOT NULL,"
+    " x TEXT NOT NULL, y TEXT NOT NULL, brier_raw REAL, brier REAL, log_loss_raw REAL,"
+    " log_loss REAL, ece_raw REAL, ece REAL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX models_by_scope ON calibration_models(scope, symbol_id, version);"
+    "CREATE INDEX signals_resolved ON signals(exit_ts) WHERE status != 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -60,6 +71,14 @@ enum {
     Q_SIGNALS_OPEN_SYMBOL,
     Q_STATE_GET,
     Q_STATE_PUT,
+    Q_SIGNALS_RESOLVED,
+    Q_SIGNALS_RESOLVED_SYMBOL,
+    Q_MODEL_INSERT,
+    Q_MODEL_GET,
+    Q_MODEL_LATEST,
+    Q_MODEL_LATEST_SYMBOL,
+    Q_MODELS,
+    Q_OUTCOME_COUNTS,
     Q_COUNT
 };
 
@@ -69,6 +88,10 @@ enum {
     " s.v_meanrev, s.v_macd, s.v_breakout, s.expires_at, s.status, s.exit_reason, s.gap,"          \
     " s.exit_ts, s.exit_price, s.pnl_pct, s.bars_held, s.mfe_pct, s.mae_pct, s.scanned_to"
 #define SIGNAL_FROM " FROM signals s JOIN symbols y ON y.id = s.symbol_id"
+
+#define MODEL_COLS                                                                                 \
+    "version, scope, symbol_id, trained_through, window_from, window_to, samples, x, y,"           \
+    " brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece, created_at"
 
 static const char *const sql[Q_COUNT] = {
     [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
@@ -102,6 +125,23 @@ static const char *const sql[Q_COUNT] = {
     [Q_SIGNALS_OPEN] = "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status = 0 ORDER BY s.ts, s.id",
     [Q_SIGNALS_OPEN_SYMBOL] = "SELECT " SIGNAL_COLS SIGNAL_FROM
                               " WHERE s.status = 0 AND s.symbol_id = ?1 ORDER BY s.ts, s.id",
+    [Q_SIGNALS_RESOLVED] = "SELECT " SIGNAL_COLS SIGNAL_FROM
+                           " WHERE s.status != 0 AND s.exit_ts < ?2 ORDER BY s.exit_ts, s.id",
+    [Q_SIGNALS_RESOLVED_SYMBOL] =
+        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status != 0 AND s.exit_ts < ?2"
+        " AND s.symbol_id = ?1 ORDER BY s.exit_ts, s.id",
+    [Q_MODEL_INSERT] =
+        "INSERT INTO calibration_models(scope, symbol_id, trained_through, window_from,"
+        " window_to, samples, x, y, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
+        " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    [Q_MODEL_GET] = "SELECT " MODEL_COLS " FROM calibration_models WHERE version = ?1",
+    [Q_MODEL_LATEST] = "SELECT " MODEL_COLS " FROM calibration_models WHERE scope = ?1"
+                       " ORDER BY version DESC LIMIT 1",
+    [Q_MODEL_LATEST_SYMBOL] = "SELECT " MODEL_COLS " FROM calibration_models"
+                              " WHERE scope = ?1 AND symbol_id = ?2 ORDER BY version DESC LIMIT 1",
+    [Q_MODELS] = "SELECT " MODEL_COLS " FROM calibration_models ORDER BY version",
+    [Q_OUTCOME_COUNTS] = "SELECT symbol_id, count(*) FROM signals"
+                         " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
     [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
@@ -527,14 +567,18 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
                            void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
-    int which = qy->open_only ? (qy->symbol_id ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
-                              : (qy->symbol_id ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
+    int which = qy->resolved_before
+                    ? (qy->symbol_id ? Q_SIGNALS_RESOLVED_SYMBOL : Q_SIGNALS_RESOLVED)
+                : qy->open_only ? (qy->symbol_id ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
+                                : (qy->symbol_id ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
     sqlite3_stmt *q = NULL;
     int rc = prep(s, which, &q, err);
     if (rc)
         return rc;
     if (qy->symbol_id)
         sqlite3_bind_int64(q, 1, qy->symbol_id);
+    if (qy->resolved_before)
+        sqlite3_bind_int64(q, 2, qy->resolved_before);
     argo_signal g;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         read_signal(q, &g);
@@ -550,8 +594,10 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
 
 static int sq_signals_reset(argo_store *st, argo_err *err)
 {
-    return exec(SQ(st), "DELETE FROM signals; DELETE FROM strategy_state;", "clearing signals",
-                err);
+    return exec(SQ(st),
+                "DELETE FROM signals; DELETE FROM strategy_state;"
+                " DELETE FROM calibration_models WHERE scope != 'external';",
+                "clearing signals", err);
 }
 
 static int sq_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
@@ -603,6 +649,210 @@ static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t le
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "saving strategy state");
 }
 
+static char *points_json(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_real(v[i]));
+    char *s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(a);
+    return s;
+}
+
+static void bind_metric(sqlite3_stmt *q, int i, double v)
+{
+    bind_opt_double(q, i, v, isfinite(v));
+}
+
+static int sq_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_MODEL_INSERT, &q, err);
+    if (rc)
+        return rc;
+    char *xs = points_json(m->x, m->n), *ys = points_json(m->y, m->n);
+    if (!xs || !ys) {
+        free(xs);
+        free(ys);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory storing a model");
+    }
+    sqlite3_bind_text(q, 1, m->scope, -1, SQLITE_STATIC);
+    bind_opt_int(q, 2, m->symbol_id, m->symbol_id != 0);
+    sqlite3_bind_int64(q, 3, m->trained_through);
+    bind_opt_int(q, 4, m->window_from, m->samples > 0);
+    bind_opt_int(q, 5, m->window_to, m->samples > 0);
+    sqlite3_bind_int64(q, 6, m->samples);
+    sqlite3_bind_text(q, 7, xs, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, ys, -1, SQLITE_STATIC);
+    bind_metric(q, 9, m->brier_raw);
+    bind_metric(q, 10, m->brier);
+    bind_metric(q, 11, m->log_loss_raw);
+    bind_metric(q, 12, m->log_loss);
+    bind_metric(q, 13, m->ece_raw);
+    bind_metric(q, 14, m->ece);
+    sqlite3_bind_int64(q, 15, m->created_at);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    free(xs);
+    free(ys);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "storing a calibration model");
+    m->version = sqlite3_last_insert_rowid(s->db);
+    return ARGO_OK;
+}
+
+static double col_metric(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+/* Reads a row; with points, parses them (ARGO_ECORRUPT when malformed). */
+static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err *err)
+{
+    memset(m, 0, sizeof *m);
+    m->version = sqlite3_column_int64(q, 0);
+    snprintf(m->scope, sizeof m->scope, "%s", (const char *)sqlite3_column_text(q, 1));
+    m->symbol_id = sqlite3_column_int64(q, 2);
+    m->trained_through = sqlite3_column_int64(q, 3);
+    m->window_from = sqlite3_column_int64(q, 4);
+    m->window_to = sqlite3_column_int64(q, 5);
+    m->samples = sqlite3_column_int64(q, 6);
+    m->brier_raw = col_metric(q, 9);
+    m->brier = col_metric(q, 10);
+    m->log_loss_raw = col_metric(q, 11);
+    m->log_loss = col_metric(q, 12);
+    m->ece_raw = col_metric(q, 13);
+    m->ece = col_metric(q, 14);
+    m->created_at = sqlite3_column_int64(q, 15);
+    if (!points)
+        return ARGO_OK;
+    json_error_t je;
+    json_t *xa = json_loads((const char *)sqlite3_column_text(q, 7), 0, &je);
+    json_t *ya = json_loads((const char *)sqlite3_column_text(q, 8), 0, &je);
+    int rc = ARGO_OK;
+    size_t n = json_array_size(xa);
+    if (!json_is_array(xa) || !json_is_array(ya) || n == 0 || json_array_size(ya) != n) {
+        rc = argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
+                          (long long)m->version);
+        goto out;
+    }
+    m->x = malloc(n * sizeof *m->x);
+    m->y = malloc(n * sizeof *m->y);
+    if (!m->x || !m->y) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_array_get(xa, i), *b = json_array_get(ya, i);
+        if (!json_is_number(a) || !json_is_number(b)) {
+            rc = argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
+                              (long long)m->version);
+            goto out;
+        }
+        m->x[i] = json_number_value(a);
+        m->y[i] = json_number_value(b);
+    }
+    m->n = n;
+out:
+    if (rc)
+        argo_model_row_cleanup(m);
+    json_decref(xa);
+    json_decref(ya);
+    return rc;
+}
+
+static int sq_model_get(argo_store *st, int64_t version, const char *scope, int64_t symbol_id,
+                        argo_model_row *out, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int which = version ? Q_MODEL_GET : symbol_id ? Q_MODEL_LATEST_SYMBOL : Q_MODEL_LATEST;
+    int rc = prep(s, which, &q, err);
+    if (rc)
+        return rc;
+    if (version)
+        sqlite3_bind_int64(q, 1, version);
+    else {
+        sqlite3_bind_text(q, 1, scope, -1, SQLITE_STATIC);
+        if (symbol_id)
+            sqlite3_bind_int64(q, 2, symbol_id);
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(q);
+        return version ? argo_err_set(err, ARGO_ENOENT, "no calibration model version %lld",
+                                      (long long)version)
+                       : argo_err_set(err, ARGO_ENOENT, "no %s calibration model", scope);
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return fail(s, err, rc, "reading a calibration model");
+    }
+    rc = read_model(q, true, out, err);
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int sq_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_MODELS, &q, err);
+    if (rc)
+        return rc;
+    argo_model_row m;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        read_model(q, false, &m, err);
+        int r = fn(ctx, &m);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "listing calibration models");
+}
+
+static int sq_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+                             int64_t *total, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    *list = NULL;
+    *n = 0;
+    *total = 0;
+    int rc = prep(s, Q_OUTCOME_COUNTS, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, before);
+    size_t cap = 0;
+    argo_outcome_count *v = NULL;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            argo_outcome_count *nv = realloc(v, cap * sizeof *v);
+            if (!nv) {
+                free(v);
+                sqlite3_reset(q);
+                return argo_err_set(err, ARGO_ENOMEM, "out of memory counting outcomes");
+            }
+            v = nv;
+        }
+        v[*n] = (argo_outcome_count){sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1)};
+        *total += v[*n].count;
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        *n = 0;
+        return fail(s, err, rc, "counting outcomes");
+    }
+    *list = v;
+    return ARGO_OK;
+}
+
 static const argo_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -621,6 +871,10 @@ static const argo_store_ops sqlite_ops = {
     .signals_reset = sq_signals_reset,
     .state_get = sq_state_get,
     .state_put = sq_state_put,
+    .model_insert = sq_model_insert,
+    .model_get = sq_model_get,
+    .models_scan = sq_models_scan,
+    .outcome_counts = sq_outcome_counts,
 };
 
 static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)

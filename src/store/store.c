@@ -3,6 +3,7 @@
 #include "store/store_int.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 int argo_store_open(const char *path, const argo_store_options *opt, argo_store **out,
@@ -111,4 +112,41 @@ int argo_store_state_put(argo_store *st, int64_t sym, const void *blob, size_t l
 const char *argo_store_backend(const argo_store *st)
 {
     return st->ops->name;
+}
+
+void argo_model_row_cleanup(argo_model_row *m)
+{
+    if (m) {
+        free(m->x);
+        free(m->y);
+        m->x = m->y = NULL;
+        m->n = 0;
+    }
+}
+
+int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
+{
+    return st->ops->model_insert(st, m, err);
+}
+
+int argo_store_model_get(argo_store *st, int64_t version, argo_model_row *out, argo_err *err)
+{
+    return st->ops->model_get(st, version, NULL, 0, out, err);
+}
+
+int argo_store_model_latest(argo_store *st, const char *scope, int64_t symbol_id,
+                            argo_model_row *out, argo_err *err)
+{
+    return st->ops->model_get(st, 0, scope, symbol_id, out, err);
+}
+
+int argo_store_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err)
+{
+    return st->ops->models_scan(st, fn, ctx, err);
+}
+
+int argo_store_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+                              int64_t *total, argo_err *err)
+{
+    return st->ops->outcome_counts(st, before, list, n, total, err);
 }

@@ -85,6 +85,8 @@ int argo_store_signal_update(argo_store *st, const argo_signal *sig, argo_err *e
 typedef struct argo_signal_query {
     int64_t symbol_id; /* 0 = every symbol */
     bool open_only;
+    int64_t resolved_before; /* non-zero: only resolved signals with exit_ts < it,
+                                in (exit_ts, id) order */
 } argo_signal_query;
 
 /* Calls fn for each matching signal in (ts, id) order. sig is borrowed
@@ -93,8 +95,9 @@ typedef int (*argo_signal_fn)(void *ctx, const argo_signal *sig);
 int argo_store_signals_scan(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
                             void *ctx, argo_err *err);
 
-/* Deletes every signal and every saved strategy state (replay starts
- * from scratch); bars are kept. */
+/* Deletes every signal, every saved strategy state and every
+ * calibration model fitted on signals (replay starts from scratch);
+ * bars and models fitted from external files are kept. */
 int argo_store_signals_reset(argo_store *st, argo_err *err);
 
 /* The saved strategy state of a symbol, in a new buffer freed with
@@ -103,6 +106,42 @@ int argo_store_state_get(argo_store *st, int64_t symbol_id, unsigned char **blob
                          argo_err *err);
 int argo_store_state_put(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
                          argo_err *err);
+
+/* A calibration model as stored: one versioned row per fit. */
+typedef struct argo_model_row {
+    int64_t version;                /* set by argo_store_model_insert */
+    char scope[16];                 /* "global", "symbol" or "external" */
+    int64_t symbol_id;              /* the symbol of a "symbol" model, else 0 */
+    int64_t trained_through;        /* trained on outcomes with exit_ts < this */
+    int64_t window_from, window_to; /* exit_ts range of the training outcomes */
+    int64_t samples;                /* training samples */
+    size_t n;                       /* fitted points */
+    double *x, *y;                  /* owned; freed by argo_model_row_cleanup */
+    double brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece; /* in-sample */
+    int64_t created_at;                                            /* wall clock, UTC seconds */
+} argo_model_row;
+
+void argo_model_row_cleanup(argo_model_row *m);
+
+/* Stores a model and sets m->version. */
+int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err);
+/* Reads model version into *out (cleaned up by the caller). ARGO_ENOENT
+ * when there is no such version. */
+int argo_store_model_get(argo_store *st, int64_t version, argo_model_row *out, argo_err *err);
+/* The newest model of scope (and symbol, for "symbol"); ARGO_ENOENT if none. */
+int argo_store_model_latest(argo_store *st, const char *scope, int64_t symbol_id,
+                            argo_model_row *out, argo_err *err);
+/* Calls fn for every model in version order (points not loaded: n = 0). */
+typedef int (*argo_model_fn)(void *ctx, const argo_model_row *m);
+int argo_store_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err);
+
+/* Resolved signals with exit_ts < before, counted per symbol: a new
+ * array (freed with free()) of {symbol_id, count}, and the total. */
+typedef struct argo_outcome_count {
+    int64_t symbol_id, count;
+} argo_outcome_count;
+int argo_store_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+                              int64_t *total, argo_err *err);
 
 /* The backend's name ("sqlite"). */
 const char *argo_store_backend(const argo_store *st);

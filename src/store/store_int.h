@@ -25,6 +25,12 @@ typedef struct argo_store_ops {
     int (*signals_reset)(argo_store *st, argo_err *err);
     int (*state_get)(argo_store *st, int64_t sym, unsigned char **blob, size_t *len, argo_err *err);
     int (*state_put)(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err);
+    int (*model_insert)(argo_store *st, argo_model_row *m, argo_err *err);
+    int (*model_get)(argo_store *st, int64_t version, const char *scope, int64_t symbol_id,
+                     argo_model_row *out, argo_err *err);
+    int (*models_scan)(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err);
+    int (*outcome_counts)(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+                          int64_t *total, argo_err *err);
 } argo_store_ops;
 
 struct argo_store {

@@ -29,7 +29,7 @@ static void a_new_store_is_migrated_and_marked_as_argo(void **state)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);
     sqlite3_finalize(q);
     sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * calibrate/calibrate.c - see calibrate.h for the policy. The global
+ * training set of a replay is kept sorted by raw confidence: each refit
+ * sorts only the outcomes that arrived since the last one and merges
+ * them in, so a refit costs O(n) rather than a full sort.
+ */
+#include "calibrate/calibrate.h"
+
+#include "track/track.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct samples {
+    double *x, *y;
+    int64_t *t; /* exit_ts, in arrival order (unsorted sets only) */
+    size_t n, cap;
+} samples;
+
+typedef struct scope {
+    int64_t count;         /* outcomes with exit_ts < now */
+    int64_t fitted_count;  /* count at the last stored fit; -1: never */
+    int64_t version;       /* newest stored model; 0: none */
+    argo_iso_model *model; /* its points, when loaded */
+    samples own;           /* a symbol's outcomes (memory mode) */
+} scope;
+
+struct argo_calibrator {
+    argo_config cfg;
+    bool memory; /* fed by argo_calibrator_add */
+    int64_t now;
+    scope global;
+    scope *sym; /* indexed by symbol id */
+    int64_t nsym;
+    samples sorted, pending; /* global set (memory mode): sorted + new */
+    int64_t first_exit, last_exit;
+};
+
+static int push(samples *s, double x, double y, int64_t t)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        double *nx = realloc(s->x, cap * sizeof *nx);
+        if (nx)
+            s->x = nx;
+        double *ny = realloc(s->y, cap * sizeof *ny);
+        if (ny)
+            s->y = ny;
+        int64_t *nt = realloc(s->t, cap * sizeof *nt);
+        if (nt)
+            s->t = nt;
+        if (!nx || !ny || !nt)
+            return ARGO_ENOMEM;
+        s->cap = cap;
+    }
+    s->x[s->n] = x;
+    s->y[s->n] = y;
+    s->t[s->n] = t;
+    s->n++;
+    return 0;
+}
+
+static void samples_free(samples *s)
+{
+    free(s->x);
+    free(s->y);
+    free(s->t);
+    memset(s, 0, sizeof *s);
+}
+
+static int alloc(const argo_config *cfg, int64_t nsym, argo_calibrator **out, argo_err *err)
+{
+    argo_calibrator *c = calloc(1, sizeof *c);
+    if (c)
+        c->sym = calloc((size_t)nsym + 1, sizeof *c->sym);
+    if (!c || !c->sym) {
+        free(c);
+        *out = NULL;
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory for the calibrator");
+    }
+    c->cfg = *cfg;
+    c->nsym = nsym + 1;
+    c->now = INT64_MIN;
+    c->global.fitted_count = -1;
+    for (int64_t i = 0; i < c->nsym; i++)
+        c->sym[i].fitted_count = -1;
+    c->first_exit = INT64_MAX;
+    c->last_exit = INT64_MIN;
+    *out = c;
+    return ARGO_OK;
+}
+
+int argo_calibrator_new(const argo_config *cfg, int64_t nsymbols, argo_calibrator **out,
+                        argo_err *err)
+{
+    int rc = alloc(cfg, nsymbols, out, err);
+    if (!rc)
+        (*out)->memory = true;
+    return rc;
+}
+
+void argo_calibrator_free(argo_calibrator *c)
+{
+    if (!c)
+        return;
+    argo_iso_model_free(c->global.model);
+    for (int64_t i = 0; i < c->nsym; i++) {
+        argo_iso_model_free(c->sym[i].model);
+        samples_free(&c->sym[i].own);
+    }
+    samples_free(&c->sorted);
+    samples_free(&c->pending);
+    free(c->sym);
+    free(c);
+}
+
+typedef struct open_ctx {
+    argo_calibrator *c;
+} open_ctx;
+
+static int note_model(void *ctx, const argo_model_row *m)
+{
+    argo_calibrator *c = ((open_ctx *)ctx)->c;
+    scope *s = NULL;
+    if (!strcmp(m->scope, "global"))
+        s = &c->global;
+    else if (!strcmp(m->scope, "symbol") && m->symbol_id > 0 && m->symbol_id < c->nsym)
+        s = &c->sym[m->symbol_id];
+    if (s && m->trained_through <= c->now) { /* models are in version order */
+        s->version = m->version;
+        s->fitted_count = m->samples;
+    }
+    return 0;
+}
+
+int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, argo_calibrator **out,
+                         argo_err *err)
+{
+    argo_outcome_count *counts = NULL;
+    size_t n = 0;
+    int64_t total;
+    *out = NULL;
+    int rc = argo_store_outcome_counts(st, t, &counts, &n, &total, err);
+    if (rc)
+        return rc;
+    int64_t maxid = 0;
+    argo_symbol *syms;
+    size_t ns;
+    if ((rc = argo_store_symbols(st, &syms, &ns, err))) {
+        free(counts);
+        return rc;
+    }
+    for (size_t i = 0; i < ns; i++)
+        maxid = syms[i].id > maxid ? syms[i].id : maxid;
+    free(syms);
+    argo_calibrator *c;
+    if ((rc = alloc(cfg, maxid, &c, err))) {
+        free(counts);
+        return rc;
+    }
+    c->now = t;
+    c->global.count = total;
+    for (size_t i = 0; i < n; i++)
+        if (counts[i].symbol_id > 0 && counts[i].symbol_id < c->nsym)
+            c->sym[counts[i].symbol_id].count = counts[i].count;
+    free(counts);
+    open_ctx oc = {c};
+    if ((rc = argo_store_models_scan(st, note_model, &oc, err))) {
+        argo_calibrator_free(c);
+        return rc;
+    }
+    *out = c;
+    return ARGO_OK;
+}
+
+int argo_calibrator_add(argo_calibrator *c, int64_t symbol_id, int64_t exit_ts, double raw,
+                        int label, argo_err *err)
+{
+    if (symbol_id <= 0 || symbol_id >= c->nsym)
+        return argo_err_set(err, ARGO_EINVAL, "calibrator: unknown symbol id %lld",
+                            (long long)symbol_id);
+    if (push(&c->pending, raw, label, exit_ts) || push(&c->sym[symbol_id].own, raw, label, exit_ts))
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory recording an outcome");
+    c->global.count++;
+    c->sym[symbol_id].count++;
+    if (exit_ts < c->first_exit)
+        c->first_exit = exit_ts;
+    if (exit_ts > c->last_exit)
+        c->last_exit = exit_ts;
+    return ARGO_OK;
+}
+
+/* Merges the pending outcomes into the sorted global set. */
+static int merge_pending(argo_calibrator *c, argo_err *err)
+{
+    samples *p = &c->pending, *s = &c->sorted;
+    if (!p->n)
+        return ARGO_OK;
+    size_t *perm = malloc(p->n * sizeof *perm);
+    if (!perm || argo_iso_sort(p->x, p->n, perm, err)) {
+        free(perm);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory sorting outcomes");
+    }
+    size_t need = s->n + p->n;
+    if (need > s->cap) {
+        size_t cap = s->cap ? s->cap : 1024;
+        while (cap < need)
+            cap *= 2;
+        double *nx = realloc(s->x, cap * sizeof *nx);
+        if (nx)
+            s->x = nx;
+        double *ny = realloc(s->y, cap * sizeof *ny);
+        if (ny)
+            s->y = ny;
+        if (!nx || !ny) {
+            free(perm);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory merging outcomes");
+        }
+        s->cap = cap;
+    }
+    /* merge from the back; on equal x the older sample stays first */
+    size_t i = s->n, j = p->n, k = need;
+    while (j > 0) {
+        size_t pj = perm[j - 1];
+        if (i > 0 && s->x[i - 1] > p->x[pj]) {
+            k--;
+            i--;
+            s->x[k] = s->x[i];
+            s->y[k] = s->y[i];
+        } else {
+            k--;
+            j--;
+            s->x[k] = p->x[pj];
+            s->y[k] = p->y[pj];
+        }
+    }
+    s->n = need;
+    p->n = 0;
+    free(perm);
+    return ARGO_OK;
+}
+
+static void metrics(const argo_iso_model *m, const double *x, const double *y, size_t n,
+                    argo_model_row *row)
+{
+    double *p = malloc((n ? n : 1) * sizeof *p), *r = malloc((n ? n : 1) * sizeof *r);
+    row->brier = row->brier_raw = row->log_loss = row->log_loss_raw = NAN;
+    row->ece = row->ece_raw = NAN;
+    if (p && r) {
+        for (size_t i = 0; i < n; i++) {
+            p[i] = argo_iso_predict(m, x[i]);
+            r[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+        }
+        argo_calib_metrics cm, cr;
+        argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
+        argo_calib_metrics_compute(r, y, n, 10, &cr, NULL);
+        row->brier = cm.brier;
+        row->log_loss = cm.log_loss;
+        row->ece = cm.ece;
+        row->brier_raw = cr.brier;
+        row->log_loss_raw = cr.log_loss;
+        row->ece_raw = cr.ece;
+    }
+    free(p);
+    free(r);
+}
+
+/* Fits and stores one model; a fit with < 2 distinct x stores nothing. */
+static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *kind,
+                     int64_t symbol_id, const double *x, const double *y, size_t n, bool sorted,
+                     int64_t from, int64_t to, int *fitted, argo_err *err)
+{
+    argo_iso_model *m;
+    int rc =
+        sorted ? argo_iso_fit_sorted(x, y, NULL, n, &m, err) : argo_iso_fit(x, y, NULL, n, &m, err);
+    if (rc)
+        return rc;
+    if (m->distinct < 2) {
+        argo_iso_model_free(m);
+        return ARGO_OK;
+    }
+    argo_model_row row = {
+        .symbol_id = symbol_id,
+        .trained_through = c->now,
+        .window_from = from,
+        .window_to = to,
+        .samples = (int64_t)n,
+        .n = m->n,
+        .x = m->x,
+        .y = m->y,
+        .created_at = (int64_t)time(NULL),
+    };
+    snprintf(row.scope, sizeof row.scope, "%s", kind);
+    metrics(m, x, y, n, &row);
+    if ((rc = argo_store_model_insert(st, &row, err))) {
+        argo_iso_model_free(m);
+        return rc;
+    }
+    argo_iso_model_free(s->model);
+    s->model = m;
+    s->version = row.version;
+    s->fitted_count = (int64_t)n;
+    if (fitted)
+        (*fitted)++;
+    return ARGO_OK;
+}
+
+static bool due(const argo_calibrator *c, const scope *s, int64_t min_count, bool force)
+{
+    if (s->count < min_count || s->count == 0)
+        return false;
+    if (s->fitted_count < 0)
+        return force || s->count >= c->cfg.retrain_every;
+    return s->count > s->fitted_count &&
+           (force || s->count - s->fitted_count >= c->cfg.retrain_every);
+}
+
+/* Live mode: the outcomes before now, loaded once when a fit is due. */
+typedef struct loaded {
+    samples all;
+    int64_t *sym;
+} loaded;
+
+static int load_one(void *ctx, const argo_signal *g)
+{
+    loaded *l = ctx;
+    if (push(&l->all, g->raw_confidence, argo_track_label(g), g->exit_ts))
+        return ARGO_ENOMEM;
+    int64_t *ns = realloc(l->sym, l->all.cap * sizeof *ns);
+    if (!ns)
+        return ARGO_ENOMEM;
+    l->sym = ns;
+    l->sym[l->all.n - 1] = g->symbol_id;
+    return 0;
+}
+
+int argo_calibrator_advance(argo_calibrator *c, argo_store *st, int64_t t, bool force, int *fitted,
+                            argo_err *err)
+{
+    if (fitted)
+        *fitted = 0;
+    if (c->memory)
+        c->now = t;
+    int64_t min_sym = c->cfg.symbol_min_outcomes;
+    bool any = due(c, &c->global, 1, force);
+    for (int64_t i = 1; i < c->nsym && !any; i++)
+        any = due(c, &c->sym[i], min_sym, force);
+    if (!any)
+        return ARGO_OK;
+    int rc;
+    if (c->memory) {
+        if (due(c, &c->global, 1, force)) {
+            if ((rc = merge_pending(c, err)))
+                return rc;
+            rc = fit_store(c, st, &c->global, "global", 0, c->sorted.x, c->sorted.y, c->sorted.n,
+                           true, c->first_exit, c->last_exit, fitted, err);
+            if (rc)
+                return rc;
+        }
+        for (int64_t i = 1; i < c->nsym; i++) {
+            scope *s = &c->sym[i];
+            if (!due(c, s, min_sym, force))
+                continue;
+            rc = fit_store(c, st, s, "symbol", i, s->own.x, s->own.y, s->own.n, false, s->own.t[0],
+                           s->own.t[s->own.n - 1], fitted, err);
+            if (rc)
+                return rc;
+        }
+        return ARGO_OK;
+    }
+    loaded l = {0};
+    argo_signal_query q = {.resolved_before = c->now};
+    rc = argo_store_signals_scan(st, &q, load_one, &l, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory loading outcomes");
+    if (!rc && (size_t)c->global.count != l.all.n)
+        rc = argo_err_set(err, ARGO_ESTORE, "outcome count changed while calibrating");
+    if (!rc && due(c, &c->global, 1, force) && l.all.n)
+        rc = fit_store(c, st, &c->global, "global", 0, l.all.x, l.all.y, l.all.n, false, l.all.t[0],
+                       l.all.t[l.all.n - 1], fitted, err);
+    for (int64_t i = 1; i < c->nsym && !rc; i++) {
+        scope *s = &c->sym[i];
+        if (!due(c, s, min_sym, force))
+            continue;
+        samples own = {0};
+        for (size_t k = 0; k < l.all.n && !rc; k++)
+            if (l.sym[k] == i && push(&own, l.all.x[k], l.all.y[k], l.all.t[k]))
+                rc = argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
+        if (!rc && own.n)
+            rc = fit_store(c, st, s, "symbol", i, own.x, own.y, own.n, false, own.t[0],
+                           own.t[own.n - 1], fitted, err);
+        samples_free(&own);
+    }
+    samples_free(&l.all);
+    free(l.sym);
+    return rc;
+}
+
+static int model_of(argo_calibrator *c, argo_store *st, scope *s, argo_err *err)
+{
+    if (s->model || !s->version)
+        return ARGO_OK;
+    argo_model_row row;
+    int rc = argo_store_model_get(st, s->version, &row, err);
+    if (rc)
+        return rc;
+    rc = argo_iso_model_from_points(row.x, row.y, row.n, &s->model, err);
+    argo_model_row_cleanup(&row);
+    (void)c;
+    return rc;
+}
+
+int argo_calibrator_apply(argo_calibrator *c, argo_store *st, int64_t symbol_id, double raw,
+                          double *confidence, int64_t *version, argo_err *err)
+{
+    scope *s = symbol_id > 0 && symbol_id < c->nsym ? &c->sym[symbol_id] : NULL;
+    if (!s || !s->version || s->count < c->cfg.symbol_min_outcomes)
+        s = &c->global;
+    *confidence = raw;
+    *version = 0;
+    if (!s->version)
+        return ARGO_OK;
+    int rc = model_of(c, st, s, err);
+    if (rc)
+        return rc;
+    *confidence = argo_iso_predict(s->model, raw);
+    *version = s->version;
+    return ARGO_OK;
+}

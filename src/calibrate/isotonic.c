@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * calibrate/isotonic.c - see isotonic.h. PAV keeps a stack of blocks
+ * (weighted mean, weight, first point); each new point is pushed and
+ * merged backwards while the previous block's mean is not below it,
+ * which is O(n) overall. Sorting is an LSD radix sort over the keys'
+ * order-preserving 64-bit images, skipping digits all keys share.
+ */
+#include "calibrate/isotonic.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TIE_EPS 1e-15 /* numpy.finfo(float64).resolution, as sklearn's _make_unique */
+
+void argo_iso_model_free(argo_iso_model *m)
+{
+    if (m) {
+        free(m->x);
+        free(m->y);
+        free(m);
+    }
+}
+
+static argo_iso_model *model_alloc(size_t n)
+{
+    argo_iso_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->x = malloc((n ? n : 1) * sizeof *m->x);
+    m->y = malloc((n ? n : 1) * sizeof *m->y);
+    if (!m->x || !m->y) {
+        argo_iso_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_iso_model **out,
+                               argo_err *err)
+{
+    *out = NULL;
+    if (n == 0)
+        return argo_err_set(err, ARGO_EDATA, "a model needs at least one point");
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]) || !isfinite(y[i]) || (i && (x[i] <= x[i - 1] || y[i] < y[i - 1])))
+            return argo_err_set(err, ARGO_ECORRUPT, "model point %zu is not finite or not in order",
+                                i + 1);
+    argo_iso_model *m = model_alloc(n);
+    if (!m)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory for a model");
+    memcpy(m->x, x, n * sizeof *x);
+    memcpy(m->y, y, n * sizeof *y);
+    m->n = m->distinct = n;
+    *out = m;
+    return ARGO_OK;
+}
+
+static int check(const double *x, const double *y, const double *w, size_t n, argo_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return argo_err_set(err, ARGO_EINVAL, "sample %zu: x and y must be finite", i + 1);
+        if (w && !(isfinite(w[i]) && w[i] >= 0))
+            return argo_err_set(err, ARGO_EINVAL, "sample %zu: weight must be a finite number >= 0",
+                                i + 1);
+    }
+    return ARGO_OK;
+}
+
+int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
+                        argo_iso_model **out, argo_err *err)
+{
+    *out = NULL;
+    int rc = check(x, y, w, n, err);
+    if (rc)
+        return rc;
+    /* Pool ties (as sklearn's _make_unique) into ux, uy, uw. */
+    double *ux = malloc((n ? n : 1) * sizeof *ux), *uy = malloc((n ? n : 1) * sizeof *uy),
+           *uw = malloc((n ? n : 1) * sizeof *uw);
+    size_t *start = malloc((n ? n : 1) * sizeof *start);
+    argo_iso_model *m = NULL;
+    if (!ux || !uy || !uw || !start) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
+        goto out;
+    }
+    size_t u = 0;
+    double cx = 0, sw = 0, swy = 0;
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        if (!(wi > 0))
+            continue;
+        if (any && !(x[i] - cx >= TIE_EPS)) {
+            sw += wi;
+            swy += y[i] * wi;
+            continue;
+        }
+        if (any) {
+            ux[u] = cx;
+            uw[u] = sw;
+            uy[u] = swy / sw;
+            u++;
+        }
+        any = true;
+        cx = x[i];
+        sw = wi;
+        swy = y[i] * wi;
+    }
+    if (!any) {
+        rc = argo_err_set(err, ARGO_EDATA, "empty training set: no sample with weight > 0");
+        goto out;
+    }
+    ux[u] = cx;
+    uw[u] = sw;
+    uy[u] = swy / sw;
+    u++;
+
+    /* PAV over the u pooled points: blocks on a stack. */
+    size_t nb = 0;
+    for (size_t i = 0; i < u; i++) {
+        double v = uy[i], bw = uw[i];
+        size_t s = i;
+        while (nb && uy[nb - 1] >= v) { /* the block below violates: merge */
+            nb--;
+            double tw = uw[nb] + bw;
+            v = (uy[nb] * uw[nb] + v * bw) / tw;
+            bw = tw;
+            s = start[nb];
+        }
+        uy[nb] = v; /* block means reuse the front of uy/uw */
+        uw[nb] = bw;
+        start[nb] = s;
+        nb++;
+    }
+    /* Expand blocks back to one value per pooled point, in place from the end. */
+    double *fit = malloc(u * sizeof *fit);
+    if (!fit) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
+        goto out;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        size_t end = b + 1 < nb ? start[b + 1] : u;
+        for (size_t i = start[b]; i < end; i++)
+            fit[i] = uy[b];
+    }
+    /* Keep the ends and every point whose y differs from a neighbour's. */
+    m = model_alloc(u);
+    if (!m) {
+        free(fit);
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
+        goto out;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < u; i++)
+        if (i == 0 || i == u - 1 || fit[i] != fit[i - 1] || fit[i] != fit[i + 1]) {
+            m->x[k] = ux[i];
+            m->y[k] = fit[i];
+            k++;
+        }
+    m->n = k;
+    m->distinct = u;
+    free(fit);
+    *out = m;
+    m = NULL;
+out:
+    argo_iso_model_free(m);
+    free(ux);
+    free(uy);
+    free(uw);
+    free(start);
+    return rc;
+}
+
+static uint64_t key_bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return (b >> 63) ? ~b : b | (1ull << 63); /* order-preserving image */
+}
+
+int argo_iso_sort(const double *keys, size_t n, size_t *perm, argo_err *err)
+{
+    uint64_t *k = malloc((n ? n : 1) * 2 * sizeof *k);
+    size_t *p2 = malloc((n ? n : 1) * sizeof *p2);
+    size_t *count = malloc(65536 * sizeof *count);
+    if (!k || !p2 || !count) {
+        free(k);
+        free(p2);
+        free(count);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory sorting %zu values", n);
+    }
+    uint64_t *k2 = k + n;
+    for (size_t i = 0; i < n; i++) {
+        k[i] = key_bits(keys[i]);
+        perm[i] = i;
+    }
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(k[i] >> shift) & 0xffff]++;
+        if (n && count[(k[0] >> shift) & 0xffff] == n)
+            continue; /* every key has this digit: the pass changes nothing */
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t at = count[(k[i] >> shift) & 0xffff]++;
+            k2[at] = k[i];
+            p2[at] = perm[i];
+        }
+        memcpy(k, k2, n * sizeof *k);
+        memcpy(perm, p2, n * sizeof *perm);
+    }
+    free(k);
+    free(p2);
+    free(count);
+    return ARGO_OK;
+}
+
+int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
+                 argo_err *err)
+{
+    *out = NULL;
+    int rc = check(x, y, w, n, err);
+    if (rc)
+        return rc;
+    size_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    double *sx = malloc((n ? n : 1) * sizeof *sx), *sy = malloc((n ? n : 1) * sizeof *sy);
+    double *sw = w ? malloc(n * sizeof *sw) : NULL;
+    if (!perm || !sx || !sy || (w && n && !sw))
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
+    if (!rc)
+        rc = argo_iso_sort(x, n, perm, err);
+    if (!rc) {
+        for (size_t i = 0; i < n; i++) {
+            sx[i] = x[perm[i]];
+            sy[i] = y[perm[i]];
+            if (sw)
+                sw[i] = w[perm[i]];
+        }
+        rc = argo_iso_fit_sorted(sx, sy, sw, n, out, err);
+    }
+    free(perm);
+    free(sx);
+    free(sy);
+    free(sw);
+    return rc;
+}
+
+double argo_iso_predict(const argo_iso_model *m, double x)
+{
+    const double *px = m->x, *py = m->y;
+    size_t n = m->n;
+    if (n == 1 || x <= px[0])
+        return py[0];
+    if (x >= px[n - 1])
+        return py[n - 1];
+    /* the first knot >= x (numpy searchsorted, side="left"), as interp1d */
+    size_t lo = 0, hi = n - 1;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (px[mid] < x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double slope = (py[hi] - py[lo]) / (px[hi] - px[lo]);
+    return slope * (x - px[lo]) + py[lo];
+}
+
+void argo_calib_metrics_compute(const double *p, const double *label, size_t n, int bins,
+                                argo_calib_metrics *m, argo_reliability_bin *rel)
+{
+    double sp[ARGO_CALIB_BINS_MAX] = {0}, sl[ARGO_CALIB_BINS_MAX] = {0};
+    size_t cnt[ARGO_CALIB_BINS_MAX] = {0};
+    if (bins < 1 || bins > ARGO_CALIB_BINS_MAX)
+        bins = 10;
+    *m = (argo_calib_metrics){.n = n};
+    for (size_t i = 0; i < n; i++) {
+        double q = p[i], y = label[i];
+        m->brier += (q - y) * (q - y);
+        double c = q < 1e-15 ? 1e-15 : q > 1 - 1e-15 ? 1 - 1e-15 : q;
+        m->log_loss -= y * log(c) + (1 - y) * log(1 - c);
+        int b = (int)(q * bins);
+        b = b < 0 ? 0 : b >= bins ? bins - 1 : b;
+        sp[b] += q;
+        sl[b] += y;
+        cnt[b]++;
+    }
+    if (n) {
+        m->brier /= (double)n;
+        m->log_loss /= (double)n;
+    } else
+        m->brier = m->log_loss = m->ece = m->mce = NAN;
+    for (int b = 0; b < bins; b++) {
+        double gap = cnt[b] ? fabs(sp[b] / cnt[b] - sl[b] / cnt[b]) : 0;
+        if (n) {
+            m->ece += (double)cnt[b] / (double)n * gap;
+            if (gap > m->mce)
+                m->mce = gap;
+        }
+        if (rel)
+            rel[b] = (argo_reliability_bin){cnt[b], cnt[b] ? sp[b] / cnt[b] : NAN,
+                                            cnt[b] ? sl[b] / cnt[b] : NAN};
+    }
+}

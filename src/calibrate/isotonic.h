@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * calibrate/isotonic.h - isotonic regression (pool adjacent violators)
+ * and the calibration metrics. The definition is scikit-learn's
+ * IsotonicRegression(increasing=True, out_of_bounds="clip"):
+ *   - samples of weight 0 are dropped;
+ *   - samples are ordered by x, and samples whose x differ by less than
+ *     1e-15 (numpy's float64 resolution) are pooled into one point: the
+ *     weighted mean of their y and the sum of their weights;
+ *   - PAV fits the non-decreasing sequence closest in weighted least
+ *     squares (Barlow et al., "Statistical Inference under Order
+ *     Restrictions", 1972; Best & Chakravarti, 1990);
+ *   - interior points whose y equals both neighbours' are dropped;
+ *   - a prediction clips x to [x_min, x_max] and interpolates linearly
+ *     between the neighbouring fitted points.
+ * Written here because no Debian package offers isotonic regression for
+ * C. Pure computation: no I/O, no globals, thread-safe.
+ */
+#ifndef ARGO_ISOTONIC_H
+#define ARGO_ISOTONIC_H
+
+#include "base/err.h"
+
+#include <stddef.h>
+
+typedef struct argo_iso_model {
+    size_t n;        /* fitted points, >= 1 */
+    double *x;       /* strictly increasing */
+    double *y;       /* non-decreasing */
+    size_t distinct; /* distinct x values seen in training */
+} argo_iso_model;
+
+/* Fits x, y with weights w (NULL = all 1). Returns 0, or ARGO_EINVAL
+ * naming the sample (1-based) for a non-finite value or a negative
+ * weight, ARGO_EDATA for an empty training set (no sample with weight
+ * > 0), ARGO_ENOMEM. *out is freed with argo_iso_model_free. */
+int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
+                 argo_err *err);
+
+/* The same for input already ordered by x (ties in any order). */
+int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
+                        argo_iso_model **out, argo_err *err);
+
+/* A model from stored points (x strictly increasing, n >= 1). */
+int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_iso_model **out,
+                               argo_err *err);
+
+void argo_iso_model_free(argo_iso_model *m);
+
+/* The model's value at x (clipped to the training range). */
+double argo_iso_predict(const argo_iso_model *m, double x);
+
+/* Sorts n finite keys ascending, stably: perm[i] receives the original
+ * index of the i-th smallest key. A radix sort, O(n). */
+int argo_iso_sort(const double *keys, size_t n, size_t *perm, argo_err *err);
+
+/* Calibration metrics of predictions p (in [0,1]) against labels in
+ * {0,1}: Brier score, log loss (p clipped to [1e-15, 1-1e-15]),
+ * expected and maximum calibration error over `bins` equal-width bins
+ * ([0, 1/bins), ..., [1 - 1/bins, 1]). */
+typedef struct argo_calib_metrics {
+    size_t n;
+    double brier, log_loss, ece, mce;
+} argo_calib_metrics;
+
+#define ARGO_CALIB_BINS_MAX 100
+
+typedef struct argo_reliability_bin {
+    size_t count;
+    double mean_pred, observed; /* NAN when count is 0 */
+} argo_reliability_bin;
+
+/* Fills *m and, when rel is not NULL, rel[0..bins-1]. */
+void argo_calib_metrics_compute(const double *p, const double *label, size_t n, int bins,
+                                argo_calib_metrics *m, argo_reliability_bin *rel);
+
+#endif
