@@ -21,12 +21,41 @@ typedef struct samples {
     size_t n, cap;
 } samples;
 
+/* Raw-confidence metrics, accumulated one outcome at a time. */
+typedef struct raw_acc {
+    double n, brier, log_loss, sp[10], sl[10], cnt[10];
+} raw_acc;
+
+static void raw_add(raw_acc *a, double x, double y)
+{
+    double p = x < 0 ? 0 : x > 1 ? 1 : x, c = p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
+    int b = (int)(p * 10);
+    b = b > 9 ? 9 : b;
+    a->n += 1;
+    a->brier += (p - y) * (p - y);
+    a->log_loss -= y * log(c) + (1 - y) * log(1 - c);
+    a->sp[b] += p;
+    a->sl[b] += y;
+    a->cnt[b] += 1;
+}
+
+static void raw_finish(const raw_acc *a, argo_model_row *row)
+{
+    double ece = 0;
+    for (int b = 0; b < 10; b++)
+        ece += fabs(a->sp[b] - a->sl[b]) / a->n;
+    row->brier_raw = a->brier / a->n;
+    row->log_loss_raw = a->log_loss / a->n;
+    row->ece_raw = ece;
+}
+
 typedef struct scope {
     int64_t count;         /* outcomes with exit_ts < now */
     int64_t fitted_count;  /* count at the last stored fit; -1: never */
     int64_t version;       /* newest stored model; 0: none */
     argo_iso_model *model; /* its points, when loaded */
     samples own;           /* a symbol's outcomes (memory mode) */
+    raw_acc raw;           /* metrics of the raw confidences (memory mode) */
 } scope;
 
 struct argo_calibrator {
@@ -137,14 +166,14 @@ static int note_model(void *ctx, const argo_model_row *m)
     return 0;
 }
 
-int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, argo_calibrator **out,
-                         argo_err *err)
+int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, bool with_counts,
+                         argo_calibrator **out, argo_err *err)
 {
     argo_outcome_count *counts = NULL;
     size_t n = 0;
-    int64_t total;
+    int64_t total = 0;
     *out = NULL;
-    int rc = argo_store_outcome_counts(st, t, &counts, &n, &total, err);
+    int rc = with_counts ? argo_store_outcome_counts(st, t, &counts, &n, &total, err) : 0;
     if (rc)
         return rc;
     int64_t maxid = 0;
@@ -187,6 +216,8 @@ int argo_calibrator_add(argo_calibrator *c, int64_t symbol_id, int64_t exit_ts, 
         return argo_err_set(err, ARGO_ENOMEM, "out of memory recording an outcome");
     c->global.count++;
     c->sym[symbol_id].count++;
+    raw_add(&c->global.raw, raw, label);
+    raw_add(&c->sym[symbol_id].raw, raw, label);
     if (exit_ts < c->first_exit)
         c->first_exit = exit_ts;
     if (exit_ts > c->last_exit)
@@ -244,39 +275,15 @@ static int merge_pending(argo_calibrator *c, argo_err *err)
     return ARGO_OK;
 }
 
-static void metrics(const argo_iso_model *m, const double *x, const double *y, size_t n,
-                    argo_model_row *row)
-{
-    double *p = malloc((n ? n : 1) * sizeof *p), *r = malloc((n ? n : 1) * sizeof *r);
-    row->brier = row->brier_raw = row->log_loss = row->log_loss_raw = NAN;
-    row->ece = row->ece_raw = NAN;
-    if (p && r) {
-        for (size_t i = 0; i < n; i++) {
-            p[i] = argo_iso_predict(m, x[i]);
-            r[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
-        }
-        argo_calib_metrics cm, cr;
-        argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
-        argo_calib_metrics_compute(r, y, n, 10, &cr, NULL);
-        row->brier = cm.brier;
-        row->log_loss = cm.log_loss;
-        row->ece = cm.ece;
-        row->brier_raw = cr.brier;
-        row->log_loss_raw = cr.log_loss;
-        row->ece_raw = cr.ece;
-    }
-    free(p);
-    free(r);
-}
-
 /* Fits and stores one model; a fit with < 2 distinct x stores nothing. */
 static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *kind,
                      int64_t symbol_id, const double *x, const double *y, size_t n, bool sorted,
                      int64_t from, int64_t to, int *fitted, argo_err *err)
 {
     argo_iso_model *m;
-    int rc =
-        sorted ? argo_iso_fit_sorted(x, y, NULL, n, &m, err) : argo_iso_fit(x, y, NULL, n, &m, err);
+    argo_iso_fit_stats fs;
+    int rc = sorted ? argo_iso_fit_sorted(x, y, NULL, n, &m, &fs, err)
+                    : argo_iso_fit(x, y, NULL, n, &m, &fs, err);
     if (rc)
         return rc;
     if (m->distinct < 2) {
@@ -295,7 +302,17 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
         .created_at = (int64_t)time(NULL),
     };
     snprintf(row.scope, sizeof row.scope, "%s", kind);
-    metrics(m, x, y, n, &row);
+    row.brier = fs.brier;
+    row.log_loss = fs.log_loss;
+    row.ece = fs.ece;
+    if (c->memory)
+        raw_finish(&s->raw, &row);
+    else {
+        raw_acc acc = {0};
+        for (size_t i = 0; i < n; i++)
+            raw_add(&acc, x[i], y[i]);
+        raw_finish(&acc, &row);
+    }
     if ((rc = argo_store_model_insert(st, &row, err))) {
         argo_iso_model_free(m);
         return rc;
@@ -325,16 +342,16 @@ typedef struct loaded {
     int64_t *sym;
 } loaded;
 
-static int load_one(void *ctx, const argo_signal *g)
+static int load_one(void *ctx, const argo_outcome *o)
 {
     loaded *l = ctx;
-    if (push(&l->all, g->raw_confidence, argo_track_label(g), g->exit_ts))
+    if (push(&l->all, o->raw_confidence, argo_track_label_of(o->status, o->pnl_pct), o->exit_ts))
         return ARGO_ENOMEM;
     int64_t *ns = realloc(l->sym, l->all.cap * sizeof *ns);
     if (!ns)
         return ARGO_ENOMEM;
     l->sym = ns;
-    l->sym[l->all.n - 1] = g->symbol_id;
+    l->sym[l->all.n - 1] = o->symbol_id;
     return 0;
 }
 
@@ -373,8 +390,7 @@ int argo_calibrator_advance(argo_calibrator *c, argo_store *st, int64_t t, bool 
         return ARGO_OK;
     }
     loaded l = {0};
-    argo_signal_query q = {.resolved_before = c->now};
-    rc = argo_store_signals_scan(st, &q, load_one, &l, err);
+    rc = argo_store_outcomes_scan(st, c->now, load_one, &l, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory loading outcomes");
     if (!rc && (size_t)c->global.count != l.all.n)
@@ -418,7 +434,7 @@ int argo_calibrator_apply(argo_calibrator *c, argo_store *st, int64_t symbol_id,
                           double *confidence, int64_t *version, argo_err *err)
 {
     scope *s = symbol_id > 0 && symbol_id < c->nsym ? &c->sym[symbol_id] : NULL;
-    if (!s || !s->version || s->count < c->cfg.symbol_min_outcomes)
+    if (!s || !s->version) /* a symbol model exists only past symbol_min_outcomes */
         s = &c->global;
     *confidence = raw;
     *version = 0;

@@ -13,7 +13,8 @@
  *     then after every retrain_every new ones of its own, refitted on
  *     that symbol's outcomes only;
  *   - a signal's confidence comes from its symbol's model when there is
- *     one, else from the global model, else it is the raw confidence
+ *     one (there is one only once the symbol had symbol_min_outcomes
+ *     outcomes), else from the global model, else it is the raw confidence
  *     and the model version is 0 (cold start); a fit with fewer than 2
  *     distinct raw confidences makes no model.
  * Every fit is stored as a new model version. Nothing trained at t uses
@@ -38,11 +39,12 @@ typedef struct argo_calibrator argo_calibrator;
 int argo_calibrator_new(const argo_config *cfg, int64_t nsymbols, argo_calibrator **out,
                         argo_err *err);
 
-/* A calibrator for the live cycle at time t: the stored models and the
- * counts of outcomes resolved before t are read from the store; the
- * outcomes themselves only when a refit is due. */
-int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, argo_calibrator **out,
-                         argo_err *err);
+/* A calibrator over the store at time t: the newest stored models
+ * trained on outcomes before t (trained_through <= t); with counts,
+ * also the number of outcomes resolved before t, which a refit needs
+ * (the outcomes themselves are read only when a refit is due). */
+int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, bool counts,
+                         argo_calibrator **out, argo_err *err);
 
 void argo_calibrator_free(argo_calibrator *c);
 

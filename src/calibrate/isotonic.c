@@ -71,107 +71,119 @@ static int check(const double *x, const double *y, const double *w, size_t n, ar
     return ARGO_OK;
 }
 
+static double clip_p(double p)
+{
+    return p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
+}
+
 int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
-                        argo_iso_model **out, argo_err *err)
+                        argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
 {
     *out = NULL;
     int rc = check(x, y, w, n, err);
     if (rc)
         return rc;
-    /* Pool ties (as sklearn's _make_unique) into ux, uy, uw. */
-    double *ux = malloc((n ? n : 1) * sizeof *ux), *uy = malloc((n ? n : 1) * sizeof *uy),
-           *uw = malloc((n ? n : 1) * sizeof *uw);
-    size_t *start = malloc((n ? n : 1) * sizeof *start);
-    argo_iso_model *m = NULL;
-    if (!ux || !uy || !uw || !start) {
-        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
-        goto out;
+    /* One pass: pool ties (as sklearn's _make_unique) into points, and
+     * push each point on a stack of PAV blocks, merging while the block
+     * below is not lower. A block keeps its mean, its weight, its sums
+     * of w*y and w*y*y (for the metrics), and its first point. */
+    size_t cap = n ? n : 1;
+    double *mem = malloc(cap * 5 * sizeof *mem);
+    size_t *first = malloc(cap * sizeof *first);
+    if (!mem || !first) {
+        free(mem);
+        free(first);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
     }
-    size_t u = 0;
-    double cx = 0, sw = 0, swy = 0;
+    double *ux = mem, *bv = mem + cap, *bw = mem + 2 * cap, *bs = mem + 3 * cap,
+           *bq = mem + 4 * cap;
+    size_t u = 0, nb = 0;
+    double cx = 0, sw = 0, swy = 0, swyy = 0;
     bool any = false;
-    for (size_t i = 0; i < n; i++) {
-        double wi = w ? w[i] : 1.0;
-        if (!(wi > 0))
+    for (size_t i = 0; i <= n; i++) {
+        double wi = i < n ? (w ? w[i] : 1.0) : 0;
+        if (i < n && !(wi > 0))
             continue;
-        if (any && !(x[i] - cx >= TIE_EPS)) {
+        if (i < n && any && !(x[i] - cx >= TIE_EPS)) {
             sw += wi;
             swy += y[i] * wi;
+            swyy += y[i] * y[i] * wi;
             continue;
         }
-        if (any) {
-            ux[u] = cx;
-            uw[u] = sw;
-            uy[u] = swy / sw;
-            u++;
+        if (any) { /* the point (cx; swy/sw) is complete: push it */
+            double v = swy / sw, bwt = sw, s1 = swy, s2 = swyy;
+            size_t f = u;
+            ux[u++] = cx;
+            while (nb && bv[nb - 1] >= v) {
+                nb--;
+                double tw = bw[nb] + bwt;
+                v = (bv[nb] * bw[nb] + v * bwt) / tw;
+                bwt = tw;
+                s1 += bs[nb];
+                s2 += bq[nb];
+                f = first[nb];
+            }
+            bv[nb] = v;
+            bw[nb] = bwt;
+            bs[nb] = s1;
+            bq[nb] = s2;
+            first[nb] = f;
+            nb++;
         }
+        if (i == n)
+            break;
         any = true;
         cx = x[i];
         sw = wi;
         swy = y[i] * wi;
+        swyy = y[i] * y[i] * wi;
     }
     if (!any) {
         rc = argo_err_set(err, ARGO_EDATA, "empty training set: no sample with weight > 0");
         goto out;
     }
-    ux[u] = cx;
-    uw[u] = sw;
-    uy[u] = swy / sw;
-    u++;
-
-    /* PAV over the u pooled points: blocks on a stack. */
-    size_t nb = 0;
-    for (size_t i = 0; i < u; i++) {
-        double v = uy[i], bw = uw[i];
-        size_t s = i;
-        while (nb && uy[nb - 1] >= v) { /* the block below violates: merge */
-            nb--;
-            double tw = uw[nb] + bw;
-            v = (uy[nb] * uw[nb] + v * bw) / tw;
-            bw = tw;
-            s = start[nb];
-        }
-        uy[nb] = v; /* block means reuse the front of uy/uw */
-        uw[nb] = bw;
-        start[nb] = s;
-        nb++;
-    }
-    /* Expand blocks back to one value per pooled point, in place from the end. */
-    double *fit = malloc(u * sizeof *fit);
-    if (!fit) {
-        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
-        goto out;
-    }
-    for (size_t b = 0; b < nb; b++) {
-        size_t end = b + 1 < nb ? start[b + 1] : u;
-        for (size_t i = start[b]; i < end; i++)
-            fit[i] = uy[b];
-    }
-    /* Keep the ends and every point whose y differs from a neighbour's. */
-    m = model_alloc(u);
+    /* Block means strictly increase, so sklearn's trimming keeps exactly
+     * the first and the last point of every block. */
+    argo_iso_model *m = model_alloc(2 * nb);
     if (!m) {
-        free(fit);
         rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
         goto out;
     }
     size_t k = 0;
-    for (size_t i = 0; i < u; i++)
-        if (i == 0 || i == u - 1 || fit[i] != fit[i - 1] || fit[i] != fit[i + 1]) {
-            m->x[k] = ux[i];
-            m->y[k] = fit[i];
-            k++;
+    for (size_t b = 0; b < nb; b++) {
+        size_t last = b + 1 < nb ? first[b + 1] - 1 : u - 1;
+        m->x[k] = ux[first[b]];
+        m->y[k++] = bv[b];
+        if (last != first[b]) {
+            m->x[k] = ux[last];
+            m->y[k++] = bv[b];
         }
+    }
     m->n = k;
     m->distinct = u;
-    free(fit);
+    if (stats) {
+        double tw = 0, brier = 0, ll = 0, sp[10] = {0}, sl[10] = {0}, cw[10] = {0};
+        for (size_t b = 0; b < nb; b++) {
+            double f = bv[b], c = clip_p(f);
+            tw += bw[b];
+            brier += bw[b] * f * f - 2 * f * bs[b] + bq[b];
+            ll -= bs[b] * log(c) + (bw[b] - bs[b]) * log(1 - c);
+            int bin = (int)(f * 10);
+            bin = bin < 0 ? 0 : bin > 9 ? 9 : bin;
+            sp[bin] += bw[b] * f;
+            sl[bin] += bs[b];
+            cw[bin] += bw[b];
+        }
+        double ece = 0;
+        for (int i = 0; i < 10; i++)
+            if (cw[i] > 0)
+                ece += fabs(sp[i] - sl[i]) / tw;
+        *stats = (argo_iso_fit_stats){tw, brier / tw, ll / tw, ece};
+    }
     *out = m;
-    m = NULL;
 out:
-    argo_iso_model_free(m);
-    free(ux);
-    free(uy);
-    free(uw);
-    free(start);
+    free(mem);
+    free(first);
     return rc;
 }
 
@@ -182,8 +194,35 @@ static uint64_t key_bits(double d)
     return (b >> 63) ? ~b : b | (1ull << 63); /* order-preserving image */
 }
 
+typedef struct keyed {
+    double key;
+    size_t at;
+} keyed;
+
+static int by_key_then_index(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+#define RADIX_MIN 2048 /* below this a comparison sort is cheaper */
+
 int argo_iso_sort(const double *keys, size_t n, size_t *perm, argo_err *err)
 {
+    if (n < RADIX_MIN) {
+        keyed *v = malloc((n ? n : 1) * sizeof *v);
+        if (!v)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory sorting %zu values", n);
+        for (size_t i = 0; i < n; i++)
+            v[i] = (keyed){keys[i], i};
+        qsort(v, n, sizeof *v, by_key_then_index);
+        for (size_t i = 0; i < n; i++)
+            perm[i] = v[i].at;
+        free(v);
+        return ARGO_OK;
+    }
     uint64_t *k = malloc((n ? n : 1) * 2 * sizeof *k);
     size_t *p2 = malloc((n ? n : 1) * sizeof *p2);
     size_t *count = malloc(65536 * sizeof *count);
@@ -225,7 +264,7 @@ int argo_iso_sort(const double *keys, size_t n, size_t *perm, argo_err *err)
 }
 
 int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
-                 argo_err *err)
+                 argo_iso_fit_stats *stats, argo_err *err)
 {
     *out = NULL;
     int rc = check(x, y, w, n, err);
@@ -245,7 +284,7 @@ int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, ar
             if (sw)
                 sw[i] = w[perm[i]];
         }
-        rc = argo_iso_fit_sorted(sx, sy, sw, n, out, err);
+        rc = argo_iso_fit_sorted(sx, sy, sw, n, out, stats, err);
     }
     free(perm);
     free(sx);

@@ -30,16 +30,24 @@ typedef struct argo_iso_model {
     size_t distinct; /* distinct x values seen in training */
 } argo_iso_model;
 
+/* In-sample metrics of a fit, computed from its blocks (no second
+ * pass over the samples): weighted Brier score, log loss (predictions
+ * clipped to [1e-15, 1-1e-15]) and 10-bin expected calibration error. */
+typedef struct argo_iso_fit_stats {
+    double weight, brier, log_loss, ece;
+} argo_iso_fit_stats;
+
 /* Fits x, y with weights w (NULL = all 1). Returns 0, or ARGO_EINVAL
  * naming the sample (1-based) for a non-finite value or a negative
  * weight, ARGO_EDATA for an empty training set (no sample with weight
- * > 0), ARGO_ENOMEM. *out is freed with argo_iso_model_free. */
+ * > 0), ARGO_ENOMEM. *out is freed with argo_iso_model_free; stats may
+ * be NULL. */
 int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
-                 argo_err *err);
+                 argo_iso_fit_stats *stats, argo_err *err);
 
 /* The same for input already ordered by x (ties in any order). */
 int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
-                        argo_iso_model **out, argo_err *err);
+                        argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err);
 
 /* A model from stored points (x strictly increasing, n >= 1). */
 int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_iso_model **out,

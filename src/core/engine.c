@@ -30,6 +30,46 @@ static int calibrate_signal(argo_calibrator *cal, argo_store *st, const argo_con
     return ARGO_OK;
 }
 
+static int64_t newest_bar(const argo_symbol *syms, size_t n)
+{
+    int64_t newest = INT64_MIN;
+    for (size_t i = 0; i < n; i++)
+        newest = syms[i].last_ts > newest ? syms[i].last_ts : newest;
+    return newest;
+}
+
+/* Refits the calibration models on every outcome resolved up to the
+ * newest bar, as the policy asks (force: every model with new outcomes). */
+static int refit(argo_store *st, const argo_config *cfg, bool force, int *fitted, argo_err *err)
+{
+    argo_symbol *syms;
+    size_t n;
+    argo_calibrator *cal;
+    *fitted = 0;
+    int rc = argo_store_symbols(st, &syms, &n, err);
+    if (rc)
+        return rc;
+    int64_t newest = newest_bar(syms, n);
+    free(syms);
+    if (newest == INT64_MIN)
+        return ARGO_OK;
+    if ((rc = argo_calibrator_open(st, cfg, newest + 1, true, &cal, err)))
+        return rc;
+    rc = argo_calibrator_advance(cal, st, newest + 1, force, fitted, err);
+    argo_calibrator_free(cal);
+    return rc;
+}
+
+int argo_engine_calibrate(argo_store *st, const argo_config *cfg, int *fitted, argo_err *err)
+{
+    int rc = argo_store_begin(st, err);
+    if (rc)
+        return rc;
+    if ((rc = refit(st, cfg, true, fitted, err)) || (rc = argo_store_commit(st, err)))
+        argo_store_rollback(st);
+    return rc;
+}
+
 /* ---- generate ---------------------------------------------------------- */
 
 typedef struct gen_ctx {
@@ -94,14 +134,11 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
         return rc;
     if ((rc = argo_store_symbols(st, &syms, &n, err)))
         goto fail;
-    /* Models for signals at the newest time are trained on outcomes
-     * resolved before it. */
-    int64_t newest = INT64_MIN;
-    for (size_t i = 0; i < n; i++)
-        newest = syms[i].last_ts > newest ? syms[i].last_ts : newest;
+    /* Signals at the newest time use the newest models trained on
+     * outcomes resolved before it (refits happen in track). */
+    int64_t newest = newest_bar(syms, n);
     if (cfg->calibrate && newest != INT64_MIN &&
-        ((rc = argo_calibrator_open(st, cfg, newest, &cal, err)) ||
-         (rc = argo_calibrator_advance(cal, st, newest, false, &local.models, err))))
+        (rc = argo_calibrator_open(st, cfg, newest, false, &cal, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         if (syms[i].last_ts == INT64_MIN)
@@ -244,6 +281,9 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
         if (open.v[i].scanned_to != seen[i] && (rc = argo_store_signal_update(st, &open.v[i], err)))
             goto fail;
     }
+    /* resolved outcomes -> calibrator (docs/DESIGN.md's flow) */
+    if (cfg->calibrate && local.resolved && (rc = refit(st, cfg, false, &local.models, err)))
+        goto fail;
     if ((rc = argo_store_commit(st, err)))
         goto fail;
     free(seen);
@@ -359,6 +399,18 @@ static int by_ts_then_symbol(const void *a, const void *b)
     return (x->sym > y->sym) - (x->sym < y->sym);
 }
 
+/* All bars at r->now are done: refit on what resolved up to now, as
+ * track does after a live day (trained_through = now + 1). */
+static int replay_time_passes(replay_ctx *r)
+{
+    if (!r->cal || r->now == INT64_MIN)
+        return ARGO_OK;
+    int fitted;
+    int rc = argo_calibrator_advance(r->cal, r->st, r->now + 1, false, &fitted, r->err);
+    r->rep->models += (size_t)fitted;
+    return rc;
+}
+
 #define REPLAY_CHUNK_BARS 262144 /* default bars per chunk, on average */
 
 /* Feeds every bar up to opt->to to replay_bar in (ts, symbol) order.
@@ -399,19 +451,16 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
         qsort(c.v, c.n, sizeof *c.v, by_ts_then_symbol);
         for (size_t i = 0; i < c.n && !rc; i++) {
             /* a new point in time: refit on what resolved before it */
-            if (r->cal && c.v[i].bar.ts != r->now) {
-                int fitted;
-                r->now = c.v[i].bar.ts;
-                rc = argo_calibrator_advance(r->cal, r->st, r->now, false, &fitted, r->err);
-                r->rep->models += (size_t)fitted;
-                if (rc)
+            if (c.v[i].bar.ts != r->now) {
+                if ((rc = replay_time_passes(r)))
                     break;
+                r->now = c.v[i].bar.ts;
             }
             rc = replay_bar(r, c.v[i].sym, &c.v[i].bar);
         }
     }
     free(c.v);
-    return rc;
+    return rc ? rc : replay_time_passes(r);
 }
 
 int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay_options *opt,

@@ -24,7 +24,7 @@ typedef struct argo_generate_report {
     size_t signals;  /* signals made on the newest bars */
     size_t rebuilt;  /* states rebuilt from all bars (none saved, or
                         saved under another config) */
-    int models;      /* calibration models fitted */
+
 } argo_generate_report;
 
 /* The live cycle: for every symbol, pushes the bars not yet seen
@@ -40,12 +40,20 @@ typedef struct argo_track_report {
     size_t bars_scanned; /* (signal, bar) pairs examined */
     size_t resolved;
     size_t open_after;
+    int models; /* calibration models refitted after resolving */
 } argo_track_report;
 
 /* Resolves open signals against the bars after what each has already
- * scanned; a second run with no new bars changes nothing. */
+ * scanned; a second run with no new bars changes nothing. When it
+ * resolved any and calibration is on, refits the calibration models
+ * the policy asks for (calibrate/calibrate.h) on every outcome up to
+ * the newest bar. */
 int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report *rep,
                       argo_err *err);
+
+/* Refits every calibration model that has outcomes it was not trained
+ * on, now (argo calibrate), and reports how many were stored. */
+int argo_engine_calibrate(argo_store *st, const argo_config *cfg, int *fitted, argo_err *err);
 
 typedef void (*argo_progress_fn)(void *ctx, int64_t done, int64_t total);
 

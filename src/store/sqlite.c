@@ -49,7 +49,10 @@ static const char *const migrations[] = {
     " x TEXT NOT NULL, y TEXT NOT NULL, brier_raw REAL, brier REAL, log_loss_raw REAL,"
     " log_loss REAL, ece_raw REAL, ece REAL, created_at INTEGER NOT NULL);"
     "CREATE INDEX models_by_scope ON calibration_models(scope, symbol_id, version);"
-    "CREATE INDEX signals_resolved ON signals(exit_ts) WHERE status != 0;",
+    "CREATE INDEX signals_outcomes ON signals(exit_ts, id, symbol_id, raw_confidence, status,"
+    " pnl_pct) WHERE status != 0;"
+    "CREATE INDEX signals_outcomes_by_symbol ON signals(symbol_id, exit_ts) WHERE status != 0;"
+    "CREATE INDEX signals_open_by_ts ON signals(ts, id) WHERE status = 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -79,6 +82,7 @@ enum {
     Q_MODEL_LATEST_SYMBOL,
     Q_MODELS,
     Q_OUTCOME_COUNTS,
+    Q_OUTCOMES,
     Q_COUNT
 };
 
@@ -139,7 +143,12 @@ static const char *const sql[Q_COUNT] = {
                        " ORDER BY version DESC LIMIT 1",
     [Q_MODEL_LATEST_SYMBOL] = "SELECT " MODEL_COLS " FROM calibration_models"
                               " WHERE scope = ?1 AND symbol_id = ?2 ORDER BY version DESC LIMIT 1",
-    [Q_MODELS] = "SELECT " MODEL_COLS " FROM calibration_models ORDER BY version",
+    [Q_MODELS] = "SELECT version, scope, symbol_id, trained_through, window_from, window_to,"
+                 " samples, NULL, NULL, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
+                 " created_at FROM calibration_models ORDER BY version",
+    [Q_OUTCOMES] = "SELECT symbol_id, exit_ts, raw_confidence, status, pnl_pct FROM signals"
+                   " INDEXED BY signals_outcomes WHERE status != 0 AND exit_ts < ?1"
+                   " ORDER BY exit_ts, id",
     [Q_OUTCOME_COUNTS] = "SELECT symbol_id, count(*) FROM signals"
                          " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
@@ -853,6 +862,33 @@ static int sq_outcome_counts(argo_store *st, int64_t before, argo_outcome_count 
     return ARGO_OK;
 }
 
+static int sq_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
+                            argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_OUTCOMES, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, before);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_outcome o = {
+            .symbol_id = sqlite3_column_int64(q, 0),
+            .exit_ts = sqlite3_column_int64(q, 1),
+            .raw_confidence = sqlite3_column_double(q, 2),
+            .status = (argo_status)sqlite3_column_int(q, 3),
+            .pnl_pct = sqlite3_column_double(q, 4),
+        };
+        int r = fn(ctx, &o);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading outcomes");
+}
+
 static const argo_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -875,6 +911,7 @@ static const argo_store_ops sqlite_ops = {
     .model_get = sq_model_get,
     .models_scan = sq_models_scan,
     .outcome_counts = sq_outcome_counts,
+    .outcomes_scan = sq_outcomes_scan,
 };
 
 static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)

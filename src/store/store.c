@@ -150,3 +150,9 @@ int argo_store_outcome_counts(argo_store *st, int64_t before, argo_outcome_count
 {
     return st->ops->outcome_counts(st, before, list, n, total, err);
 }
+
+int argo_store_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
+                             argo_err *err)
+{
+    return st->ops->outcomes_scan(st, before, fn, ctx, err);
+}

@@ -143,6 +143,20 @@ typedef struct argo_outcome_count {
 int argo_store_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
                               int64_t *total, argo_err *err);
 
+/* A resolved signal as calibration sees it. */
+typedef struct argo_outcome {
+    int64_t symbol_id, exit_ts;
+    double raw_confidence;
+    argo_status status;
+    double pnl_pct;
+} argo_outcome;
+
+/* Calls fn for each resolved signal with exit_ts < before, in
+ * (exit_ts, id) order, reading only an index (no signal rows). */
+typedef int (*argo_outcome_fn)(void *ctx, const argo_outcome *o);
+int argo_store_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
+                             argo_err *err);
+
 /* The backend's name ("sqlite"). */
 const char *argo_store_backend(const argo_store *st);
 

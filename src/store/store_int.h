@@ -31,6 +31,8 @@ typedef struct argo_store_ops {
     int (*models_scan)(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err);
     int (*outcome_counts)(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
                           int64_t *total, argo_err *err);
+    int (*outcomes_scan)(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
+                         argo_err *err);
 } argo_store_ops;
 
 struct argo_store {

@@ -11,18 +11,23 @@ double argo_track_pnl(int action, double entry, double exit, const argo_track_co
     return 100 * (action * (out - in) / in - 2 * fee);
 }
 
-int argo_track_label(const argo_signal *sig)
+int argo_track_label_of(argo_status status, double pnl_pct)
 {
-    switch (sig->status) {
+    switch (status) {
     case ARGO_WIN:
         return 1;
     case ARGO_LOSS:
         return 0;
     case ARGO_EXPIRED:
-        return sig->pnl_pct > 0;
+        return pnl_pct > 0;
     default:
         return -1;
     }
+}
+
+int argo_track_label(const argo_signal *sig)
+{
+    return argo_track_label_of(sig->status, sig->pnl_pct);
 }
 
 static void excursion(argo_signal *s, double price)

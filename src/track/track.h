@@ -40,4 +40,7 @@ double argo_track_pnl(int action, double entry, double exit, const argo_track_co
  * EXPIRED = (pnl_pct > 0). -1 for an open signal. */
 int argo_track_label(const argo_signal *sig);
 
+/* The same from a status and a net P&L. */
+int argo_track_label_of(argo_status status, double pnl_pct);
+
 #endif
