@@ -6,6 +6,8 @@
  * usage mistake exits 2.
  */
 #include "base/err.h"
+#include "calibrate/isotonic.h"
+#include "calibrate/report.h"
 #include "base/timeutil.h"
 #include "core/config.h"
 #include "core/engine.h"
@@ -16,11 +18,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef ARGO_VERSION
@@ -561,6 +565,230 @@ static int cmd_signals(cli *c, int argc, char **argv)
     return rc ? fail(c) : 0;
 }
 
+static int list_model(void *ctx, const argo_model_row *m)
+{
+    argo_store *st = ctx;
+    char tt[32], sym[ARGO_SYMBOL_MAX] = "-";
+    argo_time_format(m->trained_through, tt, sizeof tt);
+    if (m->symbol_id) {
+        argo_symbol *syms;
+        size_t n;
+        if (argo_store_symbols(st, &syms, &n, NULL) == 0) {
+            for (size_t i = 0; i < n; i++)
+                if (syms[i].id == m->symbol_id)
+                    snprintf(sym, sizeof sym, "%s", syms[i].name);
+            free(syms);
+        }
+    }
+    printf("%7lld %-8s %-8s %8lld %-20s %9.4f %9.4f %8.4f %8.4f\n", (long long)m->version, m->scope,
+           sym, (long long)m->samples, tt, m->brier_raw, m->brier, m->ece_raw, m->ece);
+    return 0;
+}
+
+static int calibrate_fit(cli *c, const char *csv, bool json)
+{
+    double *x, *y, *w;
+    size_t n;
+    if (argo_calib_csv_read(csv, &x, &y, &w, &n, &c->err))
+        return fail(c);
+    argo_iso_model *m = NULL;
+    argo_iso_fit_stats fs;
+    int rc = argo_iso_fit(x, y, w, n, &m, &fs, &c->err);
+    free(x);
+    free(y);
+    free(w);
+    if (rc)
+        return fail(c);
+    argo_model_row row = {.trained_through = 0,
+                          .samples = (int64_t)n,
+                          .n = m->n,
+                          .x = m->x,
+                          .y = m->y,
+                          .brier = fs.brier,
+                          .log_loss = fs.log_loss,
+                          .ece = fs.ece,
+                          .brier_raw = NAN,
+                          .log_loss_raw = NAN,
+                          .ece_raw = NAN,
+                          .created_at = (int64_t)time(NULL)};
+    snprintf(row.scope, sizeof row.scope, "external");
+    if (argo_store_begin(c->store, &c->err) || argo_store_model_insert(c->store, &row, &c->err) ||
+        argo_store_commit(c->store, &c->err)) {
+        argo_store_rollback(c->store);
+        argo_iso_model_free(m);
+        return fail(c);
+    }
+    if (json) {
+        json_t *o = json_object(), *xs = json_array(), *ys = json_array();
+        for (size_t i = 0; i < m->n; i++) {
+            json_array_append_new(xs, json_real(m->x[i]));
+            json_array_append_new(ys, json_real(m->y[i]));
+        }
+        json_object_set_new(o, "version", json_integer(row.version));
+        json_object_set_new(o, "samples", json_integer((json_int_t)n));
+        json_object_set_new(o, "x", xs);
+        json_object_set_new(o, "y", ys);
+        json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        fputc('\n', stdout);
+        json_decref(o);
+    } else {
+        printf("model %lld: %zu samples, %zu fitted points (in-sample Brier %.4f, ECE %.4f)\n",
+               (long long)row.version, n, m->n, fs.brier, fs.ece);
+        printf("%23s %23s\n", "x", "y");
+        for (size_t i = 0; i < m->n; i++)
+            printf("%23.17g %23.17g\n", m->x[i], m->y[i]);
+    }
+    argo_iso_model_free(m);
+    return 0;
+}
+
+static int calibrate_predict(cli *c, int64_t version)
+{
+    argo_model_row row;
+    argo_iso_model *m;
+    if (argo_store_model_get(c->store, version, &row, &c->err))
+        return fail(c);
+    int rc = argo_iso_model_from_points(row.x, row.y, row.n, &m, &c->err);
+    argo_model_row_cleanup(&row);
+    if (rc)
+        return fail(c);
+    char line[256];
+    size_t no = 0;
+    while (fgets(line, sizeof line, stdin)) {
+        no++;
+        char *p = line, *end;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\n' || *p == '\0')
+            continue;
+        errno = 0;
+        double v = strtod(p, &end);
+        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+            end++;
+        if (end == p || *end || errno || !isfinite(v) || v < 0 || v > 1) {
+            line[strcspn(line, "\r\n")] = '\0';
+            argo_err_set(&c->err, ARGO_EDATA, "stdin:%zu: '%s' is not a confidence in [0, 1]", no,
+                         line);
+            argo_iso_model_free(m);
+            return fail(c);
+        }
+        printf("%.17g\n", argo_iso_predict(m, v));
+    }
+    argo_iso_model_free(m);
+    return 0;
+}
+
+static int cmd_calibrate(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"out", required_argument, NULL, 'o'},
+                                         {"csv", required_argument, NULL, 'c'},
+                                         {"model", required_argument, NULL, 'm'},
+                                         {"train-fraction", required_argument, NULL, 'f'},
+                                         {"folds", required_argument, NULL, 'k'},
+                                         COMMON_OPTS,
+                                         {0}};
+    const char *sub = argc > 1 && argv[1][0] != '-' ? argv[1] : "";
+    const char *out = NULL, *csv = NULL;
+    bool json = false;
+    int64_t version = 0;
+    double fraction = 0.7;
+    int folds = 5, o;
+    if (*sub) {
+        argc--;
+        argv++;
+    }
+    while ((o = getopt_long(argc, argv, "jo:c:m:f:k:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        char *end;
+        errno = 0;
+        switch (o) {
+        case 'j':
+            json = true;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'c':
+            csv = optarg;
+            break;
+        case 'm':
+            version = strtoll(optarg, &end, 10);
+            if (*end || end == optarg || errno || version <= 0)
+                return usage_error(c, "--model '%s' is not a model version", optarg);
+            break;
+        case 'f':
+            fraction = strtod(optarg, &end);
+            if (*end || end == optarg || !(fraction > 0 && fraction < 1))
+                return usage_error(c, "--train-fraction '%s' is not in (0, 1)", optarg);
+            break;
+        case 'k':
+            folds = (int)strtol(optarg, &end, 10);
+            if (*end || end == optarg || folds < 1 || folds > 100)
+                return usage_error(c, "--folds '%s' is not a whole number in 1..100", optarg);
+            break;
+        case 'h':
+            help("usage: argo calibrate                 refit every model with new outcomes now\n"
+                 "       argo calibrate list            the stored model versions\n"
+                 "       argo calibrate report [--json] [--train-fraction F] [--folds K]\n"
+                 "       argo calibrate plot --out FILE.svg [--train-fraction F] [--folds K]\n"
+                 "       argo calibrate fit --csv FILE [--json]   (columns "
+                 "confidence,label[,weight])\n"
+                 "       argo calibrate predict --model V < confidences\n"
+                 "Isotonic-regression calibration of signal confidence (docs/CALIBRATION.md).\n"
+                 "report and plot evaluate out of sample in time order: fitted on outcomes\n"
+                 "resolved before the split (default 70% of signals), and walk-forward in K\n"
+                 "folds (default 5). fit stores an 'external' model, never applied to signals.\n");
+            return 0;
+        default:
+            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    bool known = !*sub || !strcmp(sub, "list") || !strcmp(sub, "report") || !strcmp(sub, "plot") ||
+                 !strcmp(sub, "fit") || !strcmp(sub, "predict");
+    if (!known)
+        return usage_error(c, "unknown subcommand '%s'", sub);
+    if (!strcmp(sub, "plot") && !out)
+        return usage_error(c, "%s", "plot needs --out FILE.svg");
+    if (!strcmp(sub, "fit") && !csv)
+        return usage_error(c, "%s", "fit needs --csv FILE");
+    if (!strcmp(sub, "predict") && !version)
+        return usage_error(c, "%s", "predict needs --model V");
+    int rc = setup(c, true);
+    if (rc)
+        return rc;
+    if (!*sub) {
+        int fitted;
+        if (argo_engine_calibrate(c->store, &c->cfg, &fitted, &c->err))
+            return fail(c);
+        printf("calibrate: %d model%s fitted\n", fitted, fitted == 1 ? "" : "s");
+        return 0;
+    }
+    if (!strcmp(sub, "list")) {
+        printf("%7s %-8s %-8s %8s %-20s %9s %9s %8s %8s\n", "version", "scope", "symbol", "samples",
+               "trained_through", "brier_raw", "brier", "ece_raw", "ece");
+        return argo_store_models_scan(c->store, list_model, c->store, &c->err) ? fail(c) : 0;
+    }
+    if (!strcmp(sub, "fit"))
+        return calibrate_fit(c, csv, json);
+    if (!strcmp(sub, "predict"))
+        return calibrate_predict(c, version);
+    argo_calib_report *r;
+    if (argo_calib_report_compute(c->store, &c->cfg, fraction, folds, &r, &c->err))
+        return fail(c);
+    rc = !strcmp(sub, "plot") ? argo_calib_report_svg(r, out, &c->err)
+                              : argo_calib_report_write(r, json, stdout, &c->err);
+    free(r);
+    if (rc)
+        return fail(c);
+    if (!strcmp(sub, "plot"))
+        printf("calibrate plot: wrote %s\n", out);
+    return 0;
+}
+
 static void top_help(FILE *f)
 {
     fprintf(f, "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
@@ -572,6 +800,7 @@ static void top_help(FILE *f)
                "  replay              walk history bar by bar as the live loop would\n"
                "  stats               performance statistics and outcome coverage\n"
                "  signals             list stored signals and their outcomes\n"
+               "  calibrate           confidence calibration: refit, report, plot, fit, predict\n"
                "  version             print the version\n");
 }
 
@@ -580,9 +809,9 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(cli *, int, char **);
-    } cmds[] = {{"ingest", cmd_ingest},  {"synth", cmd_synth},   {"generate", cmd_generate},
-                {"track", cmd_track},    {"replay", cmd_replay}, {"stats", cmd_stats},
-                {"signals", cmd_signals}};
+    } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},        {"generate", cmd_generate},
+                {"track", cmd_track},     {"replay", cmd_replay},      {"stats", cmd_stats},
+                {"signals", cmd_signals}, {"calibrate", cmd_calibrate}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: MIT */
+/* calibrate/report.c - see report.h. */
+#include "calibrate/report.h"
+
+#include "base/timeutil.h"
+#include "track/track.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+typedef struct item {
+    int64_t ts, exit_ts;
+    double raw, stored, label;
+} item;
+
+typedef struct items {
+    item *v;
+    size_t n, cap;
+} items;
+
+static int take(void *ctx, const argo_signal *g)
+{
+    items *it = ctx;
+    if (g->status == ARGO_OPEN)
+        return 0;
+    if (it->n == it->cap) {
+        size_t cap = it->cap ? it->cap * 2 : 1024;
+        item *v = realloc(it->v, cap * sizeof *v);
+        if (!v)
+            return ARGO_ENOMEM;
+        it->v = v;
+        it->cap = cap;
+    }
+    it->v[it->n++] =
+        (item){g->ts, g->exit_ts, g->raw_confidence, g->confidence, argo_track_label(g)};
+    return 0;
+}
+
+static double clamp01(double x)
+{
+    return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/* Fits on items with exit_ts < before (all of them when they are few). */
+static int fit_before(const items *it, int64_t before, argo_iso_model **m, size_t *used,
+                      argo_err *err)
+{
+    double *x = malloc((it->n + 1) * sizeof *x), *y = malloc((it->n + 1) * sizeof *y);
+    size_t k = 0;
+    int rc = ARGO_OK;
+    *m = NULL;
+    if (!x || !y)
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < it->n; i++)
+        if (it->v[i].exit_ts < before) {
+            x[k] = it->v[i].raw;
+            y[k++] = it->v[i].label;
+        }
+    *used = k;
+    if (!rc && k)
+        rc = argo_iso_fit(x, y, NULL, k, m, NULL, err);
+    free(x);
+    free(y);
+    return rc;
+}
+
+static void evaluate(const double *raw, const double *cal, const double *label, size_t n,
+                     argo_calib_eval *e)
+{
+    argo_calib_metrics_compute(raw, label, n, ARGO_REPORT_BINS, &e->raw, e->rel_raw);
+    argo_calib_metrics_compute(cal, label, n, ARGO_REPORT_BINS, &e->cal, e->rel_cal);
+}
+
+static int by_ts(const void *a, const void *b)
+{
+    const item *x = a, *y = b;
+    return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double train_fraction,
+                              int folds, argo_calib_report **out, argo_err *err)
+{
+    *out = NULL;
+    if (!(train_fraction > 0 && train_fraction < 1) || folds < 1 || folds > 100)
+        return argo_err_set(err, ARGO_EINVAL,
+                            "train fraction must be in (0, 1) and folds in 1..100");
+    items it = {0};
+    argo_signal_query q = {0};
+    int rc = argo_store_signals_scan(st, &q, take, &it, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory reading signals");
+    if (rc) {
+        free(it.v);
+        return rc;
+    }
+    qsort(it.v, it.n, sizeof *it.v, by_ts);
+    argo_calib_report *r = calloc(1, sizeof *r);
+    double *raw = malloc((it.n + 1) * sizeof *raw), *cal = malloc((it.n + 1) * sizeof *cal),
+           *lab = malloc((it.n + 1) * sizeof *lab);
+    argo_iso_model *m = NULL;
+    if (!r || !raw || !cal || !lab) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        goto out;
+    }
+    r->outcomes = it.n;
+    r->train_fraction = train_fraction;
+    r->folds = folds;
+    size_t split = (size_t)floor((double)it.n * train_fraction);
+    if (it.n < 20 || split >= it.n) {
+        rc = argo_err_set(err, ARGO_EDATA,
+                          "only %zu resolved signals: at least 20 are needed to evaluate "
+                          "calibration (run argo replay or track first)",
+                          it.n);
+        goto out;
+    }
+    r->split_ts = it.v[split].ts;
+    while (split > 0 && it.v[split - 1].ts == r->split_ts)
+        split--; /* every signal of the split time is evaluated */
+    size_t used;
+    if ((rc = fit_before(&it, r->split_ts, &m, &used, err)))
+        goto out;
+    r->train_n = used;
+    size_t test = it.n - split;
+    if (used < 10 || !m || m->distinct < 2 || test < 10) {
+        rc = argo_err_set(err, ARGO_EDATA,
+                          "too few outcomes on one side of the split (%zu resolved before it, "
+                          "%zu signals after): try another --train-fraction",
+                          used, test);
+        goto out;
+    }
+    for (size_t i = 0; i < test; i++) {
+        const item *t = &it.v[split + i];
+        raw[i] = clamp01(t->raw);
+        cal[i] = argo_iso_predict(m, t->raw);
+        lab[i] = t->label;
+    }
+    evaluate(raw, cal, lab, test, &r->holdout);
+
+    /* walk-forward over the same evaluation period */
+    for (int f = 0; f < folds; f++) {
+        size_t a = split + test * (size_t)f / (size_t)folds;
+        size_t b = split + test * (size_t)(f + 1) / (size_t)folds;
+        if (a >= b)
+            continue;
+        argo_iso_model_free(m);
+        m = NULL;
+        if ((rc = fit_before(&it, it.v[a].ts, &m, &used, err)))
+            goto out;
+        for (size_t i = a; i < b; i++)
+            cal[i - split] = m ? argo_iso_predict(m, it.v[i].raw) : clamp01(it.v[i].raw);
+    }
+    evaluate(raw, cal, lab, test, &r->walk);
+    static const double thr[] = {0.3, 0.4, 0.5, 0.6, 0.7};
+    double all[ARGO_REPORT_THRESHOLDS];
+    size_t nt = 0;
+    if (cfg->min_confidence > 0)
+        all[nt++] = cfg->min_confidence;
+    for (size_t k = 0; k < sizeof thr / sizeof thr[0]; k++)
+        if (thr[k] != cfg->min_confidence)
+            all[nt++] = thr[k];
+    for (size_t k = 0; k < nt; k++) {
+        argo_calib_threshold *t = &r->thresholds[k];
+        t->threshold = all[k];
+        for (size_t i = 0; i < test; i++) {
+            if (raw[i] >= all[k]) {
+                t->raw_n++;
+                t->raw_wins += lab[i] == 1;
+            }
+            if (cal[i] >= all[k]) {
+                t->cal_n++;
+                t->cal_wins += lab[i] == 1;
+            }
+        }
+    }
+    r->nthresholds = nt;
+
+    /* the confidences as the engine stored them */
+    for (size_t i = 0; i < it.n; i++) {
+        raw[i] = clamp01(it.v[i].raw);
+        cal[i] = clamp01(it.v[i].stored);
+        lab[i] = it.v[i].label;
+    }
+    evaluate(raw, cal, lab, it.n, &r->stored);
+    *out = r;
+    r = NULL;
+out:
+    argo_iso_model_free(m);
+    free(r);
+    free(raw);
+    free(cal);
+    free(lab);
+    free(it.v);
+    return rc;
+}
+
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *metrics_json(const argo_calib_metrics *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "brier", num(m->brier));
+    json_object_set_new(o, "log_loss", num(m->log_loss));
+    json_object_set_new(o, "ece", num(m->ece));
+    json_object_set_new(o, "mce", num(m->mce));
+    return o;
+}
+
+static json_t *eval_json(const argo_calib_eval *e)
+{
+    json_t *o = json_object(), *rel = json_array();
+    json_object_set_new(o, "n", json_integer((json_int_t)e->raw.n));
+    json_object_set_new(o, "raw", metrics_json(&e->raw));
+    json_object_set_new(o, "calibrated", metrics_json(&e->cal));
+    for (int b = 0; b < ARGO_REPORT_BINS; b++) {
+        json_t *row = json_object();
+        json_object_set_new(row, "bin", json_real(b / (double)ARGO_REPORT_BINS));
+        json_object_set_new(row, "raw_mean_predicted", num(e->rel_raw[b].mean_pred));
+        json_object_set_new(row, "raw_observed", num(e->rel_raw[b].observed));
+        json_object_set_new(row, "raw_count", json_integer((json_int_t)e->rel_raw[b].count));
+        json_object_set_new(row, "cal_mean_predicted", num(e->rel_cal[b].mean_pred));
+        json_object_set_new(row, "cal_observed", num(e->rel_cal[b].observed));
+        json_object_set_new(row, "cal_count", json_integer((json_int_t)e->rel_cal[b].count));
+        json_array_append_new(rel, row);
+    }
+    json_object_set_new(o, "reliability", rel);
+    return o;
+}
+
+static void eval_text(FILE *f, const char *title, const argo_calib_eval *e)
+{
+    fprintf(f, "\n%s (%zu signals)\n", title, e->raw.n);
+    fprintf(f, "  %-12s %8s %8s %8s %8s\n", "", "brier", "logloss", "ECE", "MCE");
+    fprintf(f, "  %-12s %8.4f %8.4f %8.4f %8.4f\n", "raw", e->raw.brier, e->raw.log_loss,
+            e->raw.ece, e->raw.mce);
+    fprintf(f, "  %-12s %8.4f %8.4f %8.4f %8.4f\n", "calibrated", e->cal.brier, e->cal.log_loss,
+            e->cal.ece, e->cal.mce);
+    fprintf(f, "  reliability  bin      raw: mean  observed  count |  calibrated: mean  observed  "
+               "count\n");
+    for (int b = 0; b < ARGO_REPORT_BINS; b++) {
+        const argo_reliability_bin *a = &e->rel_raw[b], *c = &e->rel_cal[b];
+        if (!a->count && !c->count)
+            continue;
+        fprintf(f, "               %.1f-%.1f  ", b / 10.0, (b + 1) / 10.0);
+        if (a->count)
+            fprintf(f, "%9.3f %9.3f %6zu |", a->mean_pred, a->observed, a->count);
+        else
+            fprintf(f, "%9s %9s %6s |", "-", "-", "0");
+        if (c->count)
+            fprintf(f, "  %15.3f %9.3f %6zu\n", c->mean_pred, c->observed, c->count);
+        else
+            fprintf(f, "  %15s %9s %6s\n", "-", "-", "0");
+    }
+}
+
+int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo_err *err)
+{
+    char split[32];
+    argo_time_format(r->split_ts, split, sizeof split);
+    if (json) {
+        json_t *o = json_object(), *th = json_array();
+        json_object_set_new(o, "resolved_signals", json_integer((json_int_t)r->outcomes));
+        json_object_set_new(o, "train_fraction", json_real(r->train_fraction));
+        json_object_set_new(o, "split", json_string(split));
+        json_object_set_new(o, "train_outcomes", json_integer((json_int_t)r->train_n));
+        json_object_set_new(o, "holdout", eval_json(&r->holdout));
+        json_object_set_new(o, "folds", json_integer(r->folds));
+        json_object_set_new(o, "walk_forward", eval_json(&r->walk));
+        json_object_set_new(o, "as_stored", eval_json(&r->stored));
+        for (size_t k = 0; k < r->nthresholds; k++) {
+            const argo_calib_threshold *t = &r->thresholds[k];
+            json_t *row = json_object();
+            json_object_set_new(row, "threshold", json_real(t->threshold));
+            json_object_set_new(row, "raw_published", json_integer((json_int_t)t->raw_n));
+            json_object_set_new(row, "raw_win_rate",
+                                t->raw_n ? json_real((double)t->raw_wins / t->raw_n) : json_null());
+            json_object_set_new(row, "calibrated_published", json_integer((json_int_t)t->cal_n));
+            json_object_set_new(row, "calibrated_win_rate",
+                                t->cal_n ? json_real((double)t->cal_wins / t->cal_n) : json_null());
+            json_array_append_new(th, row);
+        }
+        json_object_set_new(o, "published_walk_forward", th);
+        int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        json_decref(o);
+        fputc('\n', f);
+        return rc ? argo_err_set(err, ARGO_EIO, "cannot write JSON") : ARGO_OK;
+    }
+    fprintf(f,
+            "calibration report: %zu resolved signals; split at %s (%.0f%% of signals "
+            "before it), %zu outcomes resolved before the split\n",
+            r->outcomes, split, 100 * r->train_fraction, r->train_n);
+    eval_text(f, "holdout: fitted on outcomes resolved before the split", &r->holdout);
+    char title[96];
+    snprintf(title, sizeof title, "walk-forward: %d folds, each fitted on outcomes before it",
+             r->folds);
+    eval_text(f, title, &r->walk);
+    eval_text(f, "as stored: the confidence each signal was published with", &r->stored);
+    fprintf(f, "\npublished with a threshold (walk-forward signals)\n");
+    fprintf(f, "  %9s  %10s %8s  %10s %8s\n", "threshold", "raw: count", "win", "cal: count",
+            "win");
+    for (size_t k = 0; k < r->nthresholds; k++) {
+        const argo_calib_threshold *t = &r->thresholds[k];
+        fprintf(f, "  %9.2f  %10zu ", t->threshold, t->raw_n);
+        if (t->raw_n)
+            fprintf(f, "%7.1f%%", 100.0 * t->raw_wins / t->raw_n);
+        else
+            fprintf(f, "%8s", "-");
+        fprintf(f, "  %10zu ", t->cal_n);
+        if (t->cal_n)
+            fprintf(f, "%7.1f%%\n", 100.0 * t->cal_wins / t->cal_n);
+        else
+            fprintf(f, "%8s\n", "-");
+    }
+    return ferror(f) ? argo_err_set(err, ARGO_EIO, "cannot write the report") : ARGO_OK;
+}
+
+/* ---- SVG ------------------------------------------------------------------ */
+
+#define W 640
+#define H 520
+#define L 70
+#define T 40
+#define S 400 /* plot side */
+
+static double px(double v)
+{
+    return L + v * S;
+}
+
+static double py(double v)
+{
+    return T + S - v * S;
+}
+
+static void curve(FILE *f, const argo_reliability_bin *rel, const char *color, const char *name,
+                  int legend_row)
+{
+    fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
+    for (int b = 0; b < ARGO_REPORT_BINS; b++)
+        if (rel[b].count)
+            fprintf(f, "%.1f,%.1f ", px(rel[b].mean_pred), py(rel[b].observed));
+    fprintf(f, "\"/>\n");
+    for (int b = 0; b < ARGO_REPORT_BINS; b++)
+        if (rel[b].count) {
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n",
+                    px(rel[b].mean_pred), py(rel[b].observed), color);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">n=%zu</text>\n",
+                    px(rel[b].mean_pred) + 6, py(rel[b].observed) - 6, color, rel[b].count);
+        }
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>\n", L + S + 20,
+            T + 20 + 22 * legend_row, color);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>\n", L + S + 40,
+            T + 26 + 22 * legend_row, name);
+}
+
+int argo_calib_report_svg(const argo_calib_report *r, const char *path, argo_err *err)
+{
+    char tmp[ARGO_PATH_MAX + 16];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return argo_err_set(err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            W + 80, H, W + 80, H);
+    fprintf(f,
+            "<text x=\"%d\" y=\"24\" font-size=\"15\">Reliability: walk-forward, %zu "
+            "signals, %d folds</text>\n",
+            L, r->walk.raw.n, r->folds);
+    for (int i = 0; i <= 10; i++) {
+        double v = i / 10.0;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>\n", px(v),
+                T, px(v), T + S);
+        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>\n", L,
+                py(v), L + S, py(v));
+        fprintf(f,
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.1f</text>\n",
+                px(v), T + S + 14, v);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.1f</text>\n",
+                L - 6, py(v) + 3, v);
+    }
+    fprintf(f,
+            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+            "stroke=\"black\"/>\n",
+            L, T, S, S);
+    fprintf(f,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"gray\" "
+            "stroke-dasharray=\"6,4\"/>\n",
+            px(0), py(0), px(1), py(1));
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">mean predicted "
+            "confidence (bin)</text>\n",
+            L + S / 2, T + S + 34);
+    fprintf(f,
+            "<text x=\"16\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+            "transform=\"rotate(-90 16 %d)\">observed win rate</text>\n",
+            T + S / 2, T + S / 2);
+    curve(f, r->walk.rel_raw, "#d62728", "raw", 0);
+    curve(f, r->walk.rel_cal, "#1f77b4", "calibrated", 1);
+    fprintf(f,
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"gray\" "
+            "stroke-dasharray=\"6,4\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"12\">perfect</text>\n",
+            L + S + 20, T + 66, L + S + 34, T + 66, L + S + 40, T + 70);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">Brier raw %.4f, calibrated %.4f</text>\n",
+            L, H - 30, r->walk.raw.brier, r->walk.cal.brier);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">ECE raw %.4f, calibrated %.4f</text>\n", L,
+            H - 14, r->walk.raw.ece, r->walk.cal.ece);
+    fprintf(f, "</svg>\n");
+    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return argo_err_set(err, ARGO_EIO, "%s: cannot write: %s", path, strerror(e));
+    }
+    /* make the rename durable */
+    char dir[ARGO_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return ARGO_OK;
+}
+
+/* ---- CSV of (confidence, label[, weight]) ------------------------------------ */
+
+typedef struct csv_ctx {
+    const char *path;
+    argo_err *err;
+    int rc;
+    size_t line;
+    int col[3]; /* confidence, label, weight */
+    bool header;
+    char field[16][64];
+    int nf;
+    double *x, *y, *w;
+    size_t n, cap;
+} csv_ctx;
+
+static void on_field(void *data, size_t len, void *user)
+{
+    csv_ctx *c = user;
+    if (c->nf < 16) {
+        if (len > 63)
+            len = 63;
+        memcpy(c->field[c->nf], data ? data : "", len);
+        c->field[c->nf][len] = '\0';
+    }
+    c->nf++;
+}
+
+static bool number(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    return end != s && *end == '\0' && errno == 0 && isfinite(*out);
+}
+
+static void on_row(int term, void *user)
+{
+    (void)term;
+    csv_ctx *c = user;
+    c->line++;
+    int nf = c->nf;
+    c->nf = 0;
+    if (c->rc || (nf == 1 && !c->field[0][0]))
+        return;
+    if (!c->header) {
+        c->header = true;
+        c->col[0] = c->col[1] = c->col[2] = -1;
+        for (int i = 0; i < nf && i < 16; i++)
+            for (int k = 0; k < 3; k++)
+                if (!strcasecmp(c->field[i], (const char *[]){"confidence", "label", "weight"}[k]))
+                    c->col[k] = i;
+        if (c->col[0] < 0 || c->col[1] < 0)
+            c->rc = argo_err_set(c->err, ARGO_EPARSE,
+                                 "%s:1: the header needs columns confidence and label", c->path);
+        return;
+    }
+    double v[3] = {0, 0, 1};
+    for (int k = 0; k < 3; k++) {
+        if (c->col[k] < 0)
+            continue;
+        const char *s = c->col[k] < nf && c->col[k] < 16 ? c->field[c->col[k]] : "";
+        bool ok = number(s, &v[k]);
+        if (k == 0 && !(ok && v[0] >= 0 && v[0] <= 1)) {
+            c->rc = argo_err_set(c->err, ARGO_EDATA,
+                                 "%s:%zu: confidence '%s' is not a number in [0, 1]", c->path,
+                                 c->line, s);
+            return;
+        }
+        if (k == 1 && !(ok && (v[1] == 0 || v[1] == 1))) {
+            c->rc = argo_err_set(c->err, ARGO_EDATA, "%s:%zu: label '%s' is not 0 or 1", c->path,
+                                 c->line, s);
+            return;
+        }
+        if (k == 2 && !(ok && v[2] >= 0)) {
+            c->rc =
+                argo_err_set(c->err, ARGO_EDATA, "%s:%zu: weight '%s' is not a finite number >= 0",
+                             c->path, c->line, s);
+            return;
+        }
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        double *nx = realloc(c->x, cap * sizeof *nx);
+        if (nx)
+            c->x = nx;
+        double *ny = realloc(c->y, cap * sizeof *ny);
+        if (ny)
+            c->y = ny;
+        double *nw = realloc(c->w, cap * sizeof *nw);
+        if (nw)
+            c->w = nw;
+        if (!nx || !ny || !nw) {
+            c->rc = argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
+            return;
+        }
+        c->cap = cap;
+    }
+    c->x[c->n] = v[0];
+    c->y[c->n] = v[1];
+    c->w[c->n] = v[2];
+    c->n++;
+}
+
+int argo_calib_csv_read(const char *path, double **x, double **y, double **w, size_t *n,
+                        argo_err *err)
+{
+    *x = *y = *w = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return argo_err_set(err, ARGO_ENOENT, "%s: cannot open: %s", path, strerror(errno));
+    struct csv_parser p;
+    csv_ctx c = {.path = path, .err = err};
+    int rc = csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
+    if (rc) {
+        fclose(f);
+        return argo_err_set(err, ARGO_ENOMEM, "cannot start the CSV parser");
+    }
+    char buf[65536];
+    size_t got;
+    while (!c.rc && (got = fread(buf, 1, sizeof buf, f)) > 0)
+        if (csv_parse(&p, buf, got, on_field, on_row, &c) != got) {
+            c.rc = argo_err_set(err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", path, c.line + 1,
+                                csv_strerror(csv_error(&p)));
+            break;
+        }
+    if (!c.rc && csv_fini(&p, on_field, on_row, &c) != 0)
+        c.rc = argo_err_set(err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", path, c.line + 1,
+                            csv_strerror(csv_error(&p)));
+    csv_free(&p);
+    fclose(f);
+    if (!c.rc && !c.header)
+        c.rc = argo_err_set(err, ARGO_EPARSE, "%s: empty file (no header row)", path);
+    if (!c.rc && c.n == 0)
+        c.rc = argo_err_set(err, ARGO_EDATA, "%s: no rows: the training set is empty", path);
+    if (c.rc) {
+        free(c.x);
+        free(c.y);
+        free(c.w);
+        return c.rc;
+    }
+    *x = c.x;
+    *y = c.y;
+    if (c.col[2] >= 0)
+        *w = c.w;
+    else
+        free(c.w);
+    *n = c.n;
+    return ARGO_OK;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * calibrate/report.h - measuring calibration honestly, out of sample
+ * and in time order (docs/CALIBRATION.md):
+ *   holdout       resolved signals ordered by the time they were made;
+ *                 the split time is that of the signal at train_fraction;
+ *                 a model is fitted on the outcomes resolved before the
+ *                 split and evaluated on the signals made from it on
+ *   walk-forward  the same evaluation period cut into `folds` parts;
+ *                 each part is predicted by a model fitted on every
+ *                 outcome resolved before the part starts
+ *   as stored     the confidences the engine stored with each signal
+ *                 (made with models trained before the signal)
+ * For each: Brier, log loss, ECE and MCE (10 equal-width bins) of raw
+ * and calibrated confidence, and the reliability table; and, on the
+ * walk-forward predictions, the count and win rate of signals passing
+ * publishing thresholds on raw vs calibrated confidence.
+ * Also the auditing helpers: reading a (confidence, label, weight) CSV.
+ */
+#ifndef ARGO_CALIB_REPORT_H
+#define ARGO_CALIB_REPORT_H
+
+#include "base/err.h"
+#include "calibrate/isotonic.h"
+#include "core/config.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define ARGO_REPORT_BINS 10
+#define ARGO_REPORT_THRESHOLDS 7
+
+typedef struct argo_calib_eval {
+    argo_calib_metrics raw, cal;
+    argo_reliability_bin rel_raw[ARGO_REPORT_BINS], rel_cal[ARGO_REPORT_BINS];
+} argo_calib_eval;
+
+typedef struct argo_calib_threshold {
+    double threshold;
+    size_t raw_n, raw_wins, cal_n, cal_wins;
+} argo_calib_threshold;
+
+typedef struct argo_calib_report {
+    size_t outcomes; /* resolved signals */
+    double train_fraction;
+    int folds;
+    int64_t split_ts;
+    size_t train_n;
+    argo_calib_eval holdout, walk, stored;
+    argo_calib_threshold thresholds[ARGO_REPORT_THRESHOLDS];
+    size_t nthresholds;
+} argo_calib_report;
+
+/* Computes the report over the stored resolved signals. ARGO_EDATA
+ * with a clear message when there are too few to evaluate (fewer than
+ * 10 training outcomes or 10 evaluation signals). *out is freed with
+ * free(). */
+int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double train_fraction,
+                              int folds, argo_calib_report **out, argo_err *err);
+
+int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo_err *err);
+
+/* Writes a reliability diagram of the walk-forward evaluation as SVG
+ * (temporary file, fsync, rename: never a partial file). */
+int argo_calib_report_svg(const argo_calib_report *r, const char *path, argo_err *err);
+
+/* Reads a CSV with a header naming columns confidence and label and,
+ * optionally, weight. Confidences must be numbers in [0, 1], labels 0
+ * or 1, weights finite and >= 0; the first bad row fails the read with
+ * "path:line: reason". w is NULL when there is no weight column. The
+ * arrays are freed with free(). */
+int argo_calib_csv_read(const char *path, double **x, double **y, double **w, size_t *n,
+                        argo_err *err);
+
+#endif
