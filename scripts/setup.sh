@@ -5,7 +5,8 @@
 set -euo pipefail
 pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev clang-format)
+    # python3-sklearn: the reference the calibration test compares with
+    pkgs+=(libcmocka-dev clang-format python3-sklearn)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,6 +8,7 @@
  */
 #include "calibrate/isotonic.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,13 +17,47 @@
 
 #define TIE_EPS 1e-15 /* numpy.finfo(float64).resolution, as sklearn's _make_unique */
 
+/* An order-preserving image of a double as an unsigned integer. */
+static uint64_t key_bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return (b >> 63) ? ~b : b | (1ull << 63); /* order-preserving image */
+}
+
 void argo_iso_model_free(argo_iso_model *m)
 {
     if (m) {
         free(m->x);
         free(m->y);
+        free(m->lut);
         free(m);
     }
+}
+
+/* Builds the bucket table; without memory, predictions fall back to a
+ * plain binary search (lut_n = 0). */
+static void build_lut(argo_iso_model *m)
+{
+    m->lut_n = 0;
+    if (m->n < 8 || !(m->x[m->n - 1] > m->x[0]))
+        return;
+    size_t nb = m->n * 4;
+    if (nb > 65536)
+        nb = 65536;
+    m->lut = malloc(nb * sizeof *m->lut);
+    if (!m->lut)
+        return;
+    double span = m->x[m->n - 1] - m->x[0];
+    m->lut_scale = (double)nb / span;
+    size_t k = 0;
+    for (size_t b = 0; b < nb; b++) {
+        double start = m->x[0] + (double)b / m->lut_scale;
+        while (k < m->n - 1 && m->x[k] < start)
+            k++;
+        m->lut[b] = (uint32_t)(k > 0 ? k - 1 : 0);
+    }
+    m->lut_n = nb;
 }
 
 static argo_iso_model *model_alloc(size_t n)
@@ -55,6 +90,7 @@ int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_
     memcpy(m->x, x, n * sizeof *x);
     memcpy(m->y, y, n * sizeof *y);
     m->n = m->distinct = n;
+    build_lut(m);
     *out = m;
     return ARGO_OK;
 }
@@ -161,6 +197,7 @@ int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_
     }
     m->n = k;
     m->distinct = u;
+    build_lut(m);
     if (stats) {
         double tw = 0, brier = 0, ll = 0, sp[10] = {0}, sl[10] = {0}, cw[10] = {0};
         for (size_t b = 0; b < nb; b++) {
@@ -185,13 +222,6 @@ out:
     free(mem);
     free(first);
     return rc;
-}
-
-static uint64_t key_bits(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, sizeof b);
-    return (b >> 63) ? ~b : b | (1ull << 63); /* order-preserving image */
 }
 
 typedef struct keyed {
@@ -263,33 +293,104 @@ int argo_iso_sort(const double *keys, size_t n, size_t *perm, argo_err *err)
     return ARGO_OK;
 }
 
+typedef struct rec {
+    uint64_t key;
+    double y; /* or, with weights, the sample's index */
+} rec;
+
+/* LSD radix sort of records by key, stable. Only the bits where keys
+ * differ are sorted (above the highest bit of min ^ max every key is
+ * the same), in 16-bit digits, all histograms counted in one pass. Returns the buffer holding the
+ * result (a or tmp), NULL without memory. */
+static rec *radix_records(rec *a, rec *tmp, size_t n)
+{
+    enum { BITS = 16, B = 1 << BITS, MAXD = (64 + BITS - 1) / BITS };
+    if (n < 2)
+        return a;
+    uint64_t lo = a[0].key, hi = a[0].key;
+    for (size_t i = 1; i < n; i++) {
+        lo = a[i].key < lo ? a[i].key : lo;
+        hi = a[i].key > hi ? a[i].key : hi;
+    }
+    int bits = 0;
+    for (uint64_t d = lo ^ hi; d; d >>= 1)
+        bits++;
+    int digits = (bits + BITS - 1) / BITS;
+    size_t(*count)[B] = calloc(MAXD, sizeof *count);
+    if (!count)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < digits; d++)
+            count[d][(a[i].key >> (d * BITS)) & (B - 1)]++;
+    rec *src = a, *dst = tmp;
+    for (int d = 0; d < digits; d++) {
+        size_t *c = count[d];
+        if (c[(src[0].key >> (d * BITS)) & (B - 1)] == n)
+            continue;
+        size_t sum = 0;
+        for (size_t v = 0; v < B; v++) {
+            size_t k = c[v];
+            c[v] = sum;
+            sum += k;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[c[(src[i].key >> (d * BITS)) & (B - 1)]++] = src[i];
+        rec *t = src;
+        src = dst;
+        dst = t;
+    }
+    free(count);
+    return src;
+}
+
+/* The inverse of key_bits. */
+static double key_value(uint64_t k)
+{
+    uint64_t b = (k >> 63) ? k & ~(1ull << 63) : ~k;
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
 int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
                  argo_iso_fit_stats *stats, argo_err *err)
 {
     *out = NULL;
-    int rc = check(x, y, w, n, err);
-    if (rc)
-        return rc;
-    size_t *perm = malloc((n ? n : 1) * sizeof *perm);
-    double *sx = malloc((n ? n : 1) * sizeof *sx), *sy = malloc((n ? n : 1) * sizeof *sy);
-    double *sw = w ? malloc(n * sizeof *sw) : NULL;
-    if (!perm || !sx || !sy || (w && n && !sw))
+    int rc = ARGO_OK;
+    size_t cap = n ? n : 1;
+    rec *a = malloc(2 * cap * sizeof *a);
+    double *cols = malloc((w ? 3 : 2) * cap * sizeof *cols);
+    if (!a || !cols) {
+        free(a);
+        free(cols);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
+    }
+    for (size_t i = 0; i < n; i++) { /* validated here: one pass less */
+        if (!isfinite(x[i]) || !isfinite(y[i]) || (w && !(isfinite(w[i]) && w[i] >= 0))) {
+            free(a);
+            free(cols);
+            return check(x, y, w, n, err);
+        }
+        a[i] = (rec){key_bits(x[i]), w ? (double)i : y[i]};
+    }
+    rec *sorted = radix_records(a, a + cap, n);
+    if (!sorted)
         rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
-    if (!rc)
-        rc = argo_iso_sort(x, n, perm, err);
-    if (!rc) {
+    else {
+        double *sx = cols, *sy = cols + cap, *sw = w ? cols + 2 * cap : NULL;
         for (size_t i = 0; i < n; i++) {
-            sx[i] = x[perm[i]];
-            sy[i] = y[perm[i]];
-            if (sw)
-                sw[i] = w[perm[i]];
+            sx[i] = key_value(sorted[i].key);
+            if (w) {
+                size_t at = (size_t)sorted[i].y;
+                sy[i] = y[at];
+                sw[i] = w[at];
+            } else
+                sy[i] = sorted[i].y;
         }
         rc = argo_iso_fit_sorted(sx, sy, sw, n, out, stats, err);
     }
-    free(perm);
-    free(sx);
-    free(sy);
-    free(sw);
+    free(a);
+    free(cols);
     return rc;
 }
 
@@ -303,6 +404,18 @@ double argo_iso_predict(const argo_iso_model *m, double x)
         return py[n - 1];
     /* the first knot >= x (numpy searchsorted, side="left"), as interp1d */
     size_t lo = 0, hi = n - 1;
+    if (m->lut_n) { /* start from a knot below x, then walk to the first >= x */
+        size_t b = (size_t)((x - px[0]) * m->lut_scale);
+        lo = m->lut[b < m->lut_n ? b : m->lut_n - 1];
+        while (lo > 0 && !(px[lo] < x))
+            lo--;
+        hi = lo + 1;
+        while (px[hi] < x)
+            hi++;
+        lo = hi - 1;
+        double slope = (py[hi] - py[lo]) / (px[hi] - px[lo]);
+        return slope * (x - px[lo]) + py[lo];
+    }
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
         if (px[mid] < x)

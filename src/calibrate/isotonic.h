@@ -22,12 +22,18 @@
 #include "base/err.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct argo_iso_model {
     size_t n;        /* fitted points, >= 1 */
     double *x;       /* strictly increasing */
     double *y;       /* non-decreasing */
     size_t distinct; /* distinct x values seen in training */
+    /* lookup table: lut[b] is the first knot >= the start of bucket b of
+     * lut_n equal buckets over [x[0], x[n-1]] (speeds up predictions) */
+    uint32_t *lut;
+    size_t lut_n;
+    double lut_scale;
 } argo_iso_model;
 
 /* In-sample metrics of a fit, computed from its blocks (no second

@@ -285,6 +285,39 @@ static void replay_in_small_chunks_equals_one_chunk(void **state)
     argo_store_close(st);
 }
 
+/* No look-ahead in calibration: the model a signal used was trained
+ * only on outcomes resolved before the signal's bar. */
+static void each_signal_used_a_model_trained_before_it(void **state)
+{
+    (void)state;
+    argo_config cfg;
+    argo_config_init(&cfg);
+    int64_t ids[2];
+    argo_store *st = open_fresh("lookahead.db", ids);
+    put_bars(st, ids, 0, nall);
+    replay_all(st, &cfg, INT64_MAX);
+    dump d = dump_signals(st);
+    size_t calibrated = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        const argo_signal *g = &d.v[i];
+        if (!g->model_version) {
+            assert_true(g->confidence == g->raw_confidence);
+            continue;
+        }
+        argo_model_row m;
+        assert_int_equal(argo_store_model_get(st, g->model_version, &m, NULL), 0);
+        assert_true(m.trained_through <= g->ts);
+        assert_true(m.window_to < g->ts);
+        assert_true(g->confidence >= 0 && g->confidence <= 1);
+        assert_int_equal(g->published, g->confidence >= cfg.min_confidence);
+        argo_model_row_cleanup(&m);
+        calibrated++;
+    }
+    assert_true(calibrated > d.n / 2);
+    free(d.v);
+    argo_store_close(st);
+}
+
 static void a_changed_strategy_config_rebuilds_state_from_history(void **state)
 {
     (void)state;
@@ -311,6 +344,7 @@ int main(void)
         cmocka_unit_test(tracking_twice_changes_nothing_and_covers_every_signal),
         cmocka_unit_test(signals_do_not_depend_on_future_bars),
         cmocka_unit_test(replay_in_small_chunks_equals_one_chunk),
+        cmocka_unit_test(each_signal_used_a_model_trained_before_it),
         cmocka_unit_test(a_changed_strategy_config_rebuilds_state_from_history),
     };
     return cmocka_run_group_tests(tests, load_all, free_all);

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/* The calibrator's policy: cold start, refits after retrain_every
+ * outcomes, symbol models, and no outcome at or after t in a model
+ * used at t. */
+#include "helpers.h"
+
+#include "calibrate/calibrate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static argo_store *st;
+static argo_config cfg;
+
+static int setup(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("cal.db", p, sizeof p);
+    th_rm_db(p);
+    argo_config_init(&cfg);
+    cfg.retrain_every = 10;
+    cfg.symbol_min_outcomes = 20;
+    int64_t id;
+    if (argo_store_open(p, NULL, &st, NULL))
+        return -1;
+    argo_store_symbol_id(st, "A", true, &id, NULL);
+    argo_store_symbol_id(st, "B", true, &id, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    argo_store_close(st);
+    return 0;
+}
+
+/* Outcome k: raw spread over [0.2, 0.9], label 1 above 0.55. */
+static void feed(argo_calibrator *c, int64_t sym, int k, int64_t t)
+{
+    double raw = 0.2 + 0.7 * ((k * 37) % 100) / 100.0;
+    assert_int_equal(argo_calibrator_add(c, sym, t, raw, raw > 0.55, NULL), 0);
+}
+
+static void cold_start_gives_raw_and_no_version(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&cfg, 2, &c, NULL), 0);
+    for (int k = 0; k < 9; k++)
+        feed(c, 1, k, 100 + k);
+    int fitted;
+    assert_int_equal(argo_calibrator_advance(c, st, 200, false, &fitted, NULL), 0);
+    assert_int_equal(fitted, 0); /* 9 < retrain_every */
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, st, 1, 0.42, &conf, &v, NULL), 0);
+    assert_true(conf == 0.42);
+    assert_int_equal(v, 0);
+    argo_calibrator_free(c);
+}
+
+static void a_fit_needs_two_distinct_confidences(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&cfg, 2, &c, NULL), 0);
+    for (int k = 0; k < 12; k++)
+        assert_int_equal(argo_calibrator_add(c, 1, 100 + k, 0.5, k % 2, NULL), 0);
+    int fitted;
+    assert_int_equal(argo_calibrator_advance(c, st, 200, false, &fitted, NULL), 0);
+    assert_int_equal(fitted, 0);
+    double conf;
+    int64_t v;
+    argo_calibrator_apply(c, st, 1, 0.5, &conf, &v, NULL);
+    assert_int_equal(v, 0);
+    argo_calibrator_free(c);
+}
+
+static void models_refit_after_retrain_every_outcomes(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&cfg, 2, &c, NULL), 0);
+    int fitted, total = 0;
+    int64_t t = 1000, last_v = 0;
+    for (int k = 0; k < 45; k++) {
+        feed(c, k % 2 ? 2 : 1, k, t);
+        t += 10;
+        assert_int_equal(argo_calibrator_advance(c, st, t, false, &fitted, NULL), 0);
+        total += fitted;
+        double conf;
+        int64_t v;
+        assert_int_equal(argo_calibrator_apply(c, st, 1, 0.8, &conf, &v, NULL), 0);
+        if (k + 1 < 10)
+            assert_int_equal(v, 0);
+        else {
+            assert_true(v >= last_v && v > 0);
+            assert_true(conf == 1.0); /* all raw > 0.55 won */
+        }
+        last_v = v;
+    }
+    /* global at 10, 20, 30, 40; symbols A and B reach 20 at 39 and 40 */
+    assert_int_equal(total, 4 + 2);
+    argo_model_row g;
+    assert_int_equal(argo_store_model_latest(st, "global", 0, &g, NULL), 0);
+    assert_int_equal(g.samples, 40);
+    assert_true(g.window_to < g.trained_through);
+    assert_true(g.brier <= g.brier_raw);
+    argo_model_row_cleanup(&g);
+    argo_model_row a;
+    assert_int_equal(argo_store_model_latest(st, "symbol", 1, &a, NULL), 0);
+    assert_int_equal(a.samples, 20);
+    /* symbol A now uses its own model */
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, st, 1, 0.3, &conf, &v, NULL), 0);
+    assert_int_equal(v, a.version);
+    argo_model_row_cleanup(&a);
+    argo_calibrator_free(c);
+}
+
+/* A calibrator opened over the store at t sees the models stored so
+ * far, and counts only outcomes resolved before t. */
+static void the_store_view_excludes_outcomes_at_or_after_t(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_open(st, &cfg, 1000000, true, &c, NULL), 0);
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, st, 2, 0.8, &conf, &v, NULL), 0);
+    assert_true(v > 0);
+    argo_calibrator_free(c);
+    /* a time before every model: no model may be used */
+    assert_int_equal(argo_calibrator_open(st, &cfg, 5, true, &c, NULL), 0);
+    assert_int_equal(argo_calibrator_apply(c, st, 2, 0.8, &conf, &v, NULL), 0);
+    assert_int_equal(v, 0);
+    argo_calibrator_free(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cold_start_gives_raw_and_no_version),
+        cmocka_unit_test(a_fit_needs_two_distinct_confidences),
+        cmocka_unit_test(models_refit_after_retrain_every_outcomes),
+        cmocka_unit_test(the_store_view_excludes_outcomes_at_or_after_t),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* Isotonic regression on hand-worked cases; the comparison with
+ * scikit-learn on random data is tests/calibrate/sklearn_compare.py. */
+#include "helpers.h"
+
+#include "calibrate/isotonic.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static argo_iso_model *fit(const double *x, const double *y, const double *w, size_t n)
+{
+    argo_iso_model *m;
+    argo_err e;
+    if (argo_iso_fit(x, y, w, n, &m, NULL, &e))
+        fail_msg("%s", e.msg);
+    return m;
+}
+
+static void expect_points(const argo_iso_model *m, const double *x, const double *y, size_t n)
+{
+    assert_int_equal(m->n, n);
+    for (size_t i = 0; i < n; i++)
+        if (fabs(m->x[i] - x[i]) > 1e-15 || fabs(m->y[i] - y[i]) > 1e-15)
+            fail_msg("point %zu: (%g, %g), wanted (%g, %g)", i, m->x[i], m->y[i], x[i], y[i]);
+}
+
+static void a_monotone_series_is_kept_and_flat_runs_trimmed(void **state)
+{
+    (void)state;
+    double x[] = {0.1, 0.2, 0.3, 0.4, 0.5}, y[] = {0, 0.2, 0.2, 0.2, 1};
+    argo_iso_model *m = fit(x, y, NULL, 5);
+    /* the interior 0.3 equals both neighbours: dropped */
+    expect_points(m, (double[]){0.1, 0.2, 0.4, 0.5}, (double[]){0, 0.2, 0.2, 1}, 4);
+    argo_iso_model_free(m);
+}
+
+static void violators_are_pooled_into_their_weighted_mean(void **state)
+{
+    (void)state;
+    double x[] = {3, 1, 2}, y[] = {1, 1, 0}; /* unsorted on purpose */
+    argo_iso_model *m = fit(x, y, NULL, 3);
+    expect_points(m, (double[]){1, 2, 3}, (double[]){0.5, 0.5, 1}, 3);
+    argo_iso_model_free(m);
+    double w[] = {1, 3, 1}; /* x=1 weighs 3: (3*1 + 1*0)/4 */
+    m = fit(x, y, w, 3);
+    expect_points(m, (double[]){1, 2, 3}, (double[]){0.75, 0.75, 1}, 3);
+    argo_iso_model_free(m);
+    /* a violation found late pools backwards across blocks */
+    double x2[] = {1, 2, 3, 4}, y2[] = {0.2, 0.6, 0.8, 0};
+    m = fit(x2, y2, NULL, 4);
+        /* 0.8, 0 -> 0.4; then 0.6 >= 0.4 -> (0.6 + 0.8 + 0) / 3; 0.2 stays */
+    expect_points(m, (double[]){1, 2, 4}, (double[]){0.2, 1.4 / 3, 1.4 / 3}, 3);
+    argo_iso_model_free(m);
+}
+
+static void ties_in_x_are_pooled_first(void **state)
+{
+    (void)state;
+    double x[] = {1, 1, 2, 1 + 1e-16}, y[] = {1, 0, 0.2, 1};
+    /* x = 1 pools three samples (1e-16 is below numpy's resolution): 2/3;
+     * then 2/3 > 0.2 pools with x = 2: (2 + 0.2)/4 */
+    argo_iso_model *m = fit(x, y, NULL, 4);
+    expect_points(m, (double[]){1, 2}, (double[]){0.55, 0.55}, 2);
+    assert_int_equal(m->distinct, 2);
+    argo_iso_model_free(m);
+}
+
+static void zero_weights_are_dropped_and_bad_input_named(void **state)
+{
+    (void)state;
+    double x[] = {0.1, 0.2, 0.3}, y[] = {1, 0, 1}, w[] = {0, 1, 1};
+    argo_iso_model *m = fit(x, y, w, 3);
+    expect_points(m, (double[]){0.2, 0.3}, (double[]){0, 1}, 2);
+    argo_iso_model_free(m);
+    argo_err e;
+    double zw[] = {0, 0, 0};
+    assert_int_equal(argo_iso_fit(x, y, zw, 3, &m, NULL, &e), ARGO_EDATA);
+    assert_null(m);
+    assert_int_equal(argo_iso_fit(x, y, NULL, 0, &m, NULL, &e), ARGO_EDATA);
+    assert_non_null(strstr(e.msg, "empty training set"));
+    double bad[] = {0.1, NAN, 0.3};
+    assert_int_equal(argo_iso_fit(bad, y, NULL, 3, &m, NULL, &e), ARGO_EINVAL);
+    assert_non_null(strstr(e.msg, "sample 2"));
+    double nw[] = {1, 1, -1};
+    assert_int_equal(argo_iso_fit(x, y, nw, 3, &m, NULL, &e), ARGO_EINVAL);
+    assert_non_null(strstr(e.msg, "sample 3"));
+}
+
+static void predictions_interpolate_and_clip(void **state)
+{
+    (void)state;
+    double x[] = {0.2, 0.4, 0.8}, y[] = {0.1, 0.3, 0.9};
+    argo_iso_model *m = fit(x, y, NULL, 3);
+    assert_true(argo_iso_predict(m, 0.0) == 0.1); /* clipped below */
+    assert_true(argo_iso_predict(m, 1.0) == 0.9); /* clipped above */
+    assert_true(fabs(argo_iso_predict(m, 0.3) - 0.2) < 1e-15);
+    assert_true(fabs(argo_iso_predict(m, 0.6) - 0.6) < 1e-15);
+    assert_true(fabs(argo_iso_predict(m, 0.4) - 0.3) < 1e-15);
+    argo_iso_model_free(m);
+    double one[] = {0.5}, oy[] = {1};
+    m = fit(one, oy, NULL, 1);
+    assert_true(argo_iso_predict(m, 0.1) == 1 && argo_iso_predict(m, 0.9) == 1);
+    argo_iso_model_free(m);
+}
+
+static void fit_stats_equal_a_direct_computation(void **state)
+{
+    (void)state;
+    enum { N = 500 };
+    double x[N], y[N];
+    srand(3);
+    for (int i = 0; i < N; i++) {
+        x[i] = (rand() % 100) / 100.0;
+        y[i] = (rand() % 100) / 100.0 < x[i];
+    }
+    argo_iso_model *m;
+    argo_iso_fit_stats fs;
+    assert_int_equal(argo_iso_fit(x, y, NULL, N, &m, &fs, NULL), 0);
+    double p[N];
+    for (int i = 0; i < N; i++)
+        p[i] = argo_iso_predict(m, x[i]);
+    argo_calib_metrics cm;
+    argo_calib_metrics_compute(p, y, N, 10, &cm, NULL);
+    assert_true(fabs(fs.brier - cm.brier) < 1e-12);
+    assert_true(fabs(fs.log_loss - cm.log_loss) < 1e-9);
+    assert_true(fabs(fs.ece - cm.ece) < 1e-12);
+    assert_true(fs.weight == N);
+    argo_iso_model_free(m);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void the_sort_orders_any_finite_keys_stably(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n < 20000; n = n * 7 + 3) { /* both the small and the radix path */
+        double *k = malloc(n * sizeof *k), *s = malloc(n * sizeof *s);
+        size_t *perm = malloc(n * sizeof *perm);
+        for (size_t i = 0; i < n; i++)
+            k[i] = ((rand() % 2001) - 1000) / 7.0 * (rand() % 3 ? 1 : 1e-300);
+        memcpy(s, k, n * sizeof *k);
+        qsort(s, n, sizeof *s, cmp_key);
+        assert_int_equal(argo_iso_sort(k, n, perm, NULL), 0);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(k[perm[i]] == s[i]);
+            if (i && k[perm[i]] == k[perm[i - 1]])
+                assert_true(perm[i] > perm[i - 1]); /* stable */
+        }
+        free(k);
+        free(s);
+        free(perm);
+    }
+}
+
+static void metrics_match_their_definitions(void **state)
+{
+    (void)state;
+    double p[] = {0.05, 0.15, 0.95, 0.95}, y[] = {0, 1, 1, 0};
+    argo_calib_metrics m;
+    argo_reliability_bin rel[10];
+    argo_calib_metrics_compute(p, y, 4, 10, &m, rel);
+    assert_true(fabs(m.brier - (0.0025 + 0.7225 + 0.0025 + 0.9025) / 4) < 1e-15);
+    double ll = -(log(0.95) + log(0.15) + log(0.95) + log(0.05)) / 4;
+    assert_true(fabs(m.log_loss - ll) < 1e-12);
+    /* bins: 0.0-0.1 {0.05|0}, 0.1-0.2 {0.15|1}, 0.9-1.0 {0.95,0.95|1,0} */
+    double ece = 0.25 * 0.05 + 0.25 * 0.85 + 0.5 * 0.45;
+    assert_true(fabs(m.ece - ece) < 1e-15);
+    assert_true(fabs(m.mce - 0.85) < 1e-15);
+    assert_int_equal(rel[9].count, 2);
+    assert_true(isnan(rel[5].mean_pred));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_monotone_series_is_kept_and_flat_runs_trimmed),
+        cmocka_unit_test(violators_are_pooled_into_their_weighted_mean),
+        cmocka_unit_test(ties_in_x_are_pooled_first),
+        cmocka_unit_test(zero_weights_are_dropped_and_bad_input_named),
+        cmocka_unit_test(predictions_interpolate_and_clip),
+        cmocka_unit_test(fit_stats_equal_a_direct_computation),
+        cmocka_unit_test(the_sort_orders_any_finite_keys_stably),
+        cmocka_unit_test(metrics_match_their_definitions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
