@@ -275,6 +275,41 @@ static int merge_pending(argo_calibrator *c, argo_err *err)
     return ARGO_OK;
 }
 
+/* w * a + (1 - w) * b as a model on the union of their knots: both are
+ * linear between consecutive union knots and constant beyond their
+ * ends, so the blend is exact there too, and non-decreasing. */
+static argo_iso_model *blend(const argo_iso_model *a, const argo_iso_model *b, double w,
+                             argo_err *err)
+{
+    size_t n = a->n + b->n, k = 0, i = 0, j = 0;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    argo_iso_model *m = NULL;
+    if (x && y) {
+        while (i < a->n || j < b->n) {
+            double v = j >= b->n || (i < a->n && a->x[i] < b->x[j]) ? a->x[i] : b->x[j];
+            while (i < a->n && a->x[i] == v)
+                i++;
+            while (j < b->n && b->x[j] == v)
+                j++;
+            x[k] = v;
+            y[k] = w * argo_iso_predict(a, v) + (1 - w) * argo_iso_predict(b, v);
+            if (k && y[k] < y[k - 1])
+                y[k] = y[k - 1]; /* rounding must not break monotonicity */
+            k++;
+        }
+        if (argo_iso_model_from_points(x, y, k, &m, err))
+            m = NULL;
+        else
+            m->distinct = a->distinct;
+    } else
+        argo_err_set(err, ARGO_ENOMEM, "out of memory blending models");
+    free(x);
+    free(y);
+    return m;
+}
+
+static int model_of(argo_calibrator *c, argo_store *st, scope *s, argo_err *err);
+
 /* Fits and stores one model; a fit with < 2 distinct x stores nothing. */
 static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *kind,
                      int64_t symbol_id, const double *x, const double *y, size_t n, bool sorted,
@@ -290,6 +325,56 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
         argo_iso_model_free(m);
         return ARGO_OK;
     }
+    /* A global model is shrunk toward the base rate by its sample size. */
+    if (!symbol_id && c->cfg.global_shrinkage > 0) {
+        double rate = 0;
+        for (size_t i = 0; i < n; i++)
+            rate += y[i];
+        rate /= (double)n;
+        double w = (double)n / ((double)n + c->cfg.global_shrinkage);
+        for (size_t i = 0; i < m->n; i++)
+            m->y[i] = w * m->y[i] + (1 - w) * rate;
+        double *p = malloc(n * sizeof *p);
+        if (!p) {
+            argo_iso_model_free(m);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
+        }
+        for (size_t i = 0; i < n; i++)
+            p[i] = argo_iso_predict(m, x[i]);
+        argo_calib_metrics cm;
+        argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
+        free(p);
+        fs = (argo_iso_fit_stats){(double)n, cm.brier, cm.log_loss, cm.ece};
+    }
+    /* A symbol's model is shrunk toward the global one by its sample size. */
+    int64_t base = 0;
+    double base_w = 0;
+    if (symbol_id && c->cfg.symbol_shrinkage > 0 && c->global.version) {
+        if ((rc = model_of(c, st, &c->global, err))) {
+            argo_iso_model_free(m);
+            return rc;
+        }
+        double w = (double)n / ((double)n + c->cfg.symbol_shrinkage);
+        argo_iso_model *b = blend(m, c->global.model, w, err);
+        argo_iso_model_free(m);
+        if (!b)
+            return err ? err->code : ARGO_ENOMEM;
+        m = b;
+        base = c->global.version;
+        base_w = 1 - w;
+        /* in-sample metrics of what is stored, not of the unblended fit */
+        double *p = malloc(n * sizeof *p);
+        if (!p) {
+            argo_iso_model_free(m);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
+        }
+        for (size_t i = 0; i < n; i++)
+            p[i] = argo_iso_predict(m, x[i]);
+        argo_calib_metrics cm;
+        argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
+        free(p);
+        fs = (argo_iso_fit_stats){(double)n, cm.brier, cm.log_loss, cm.ece};
+    }
     argo_model_row row = {
         .symbol_id = symbol_id,
         .trained_through = c->now,
@@ -300,6 +385,8 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
         .x = m->x,
         .y = m->y,
         .created_at = (int64_t)time(NULL),
+        .base_version = base,
+        .base_weight = base_w,
     };
     snprintf(row.scope, sizeof row.scope, "%s", kind);
     row.brier = fs.brier;

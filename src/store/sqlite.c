@@ -47,7 +47,8 @@ static const char *const migrations[] = {
     " symbol_id INTEGER REFERENCES symbols(id), trained_through INTEGER NOT NULL,"
     " window_from INTEGER, window_to INTEGER, samples INTEGER NOT NULL,"
     " x TEXT NOT NULL, y TEXT NOT NULL, brier_raw REAL, brier REAL, log_loss_raw REAL,"
-    " log_loss REAL, ece_raw REAL, ece REAL, created_at INTEGER NOT NULL);"
+    " log_loss REAL, ece_raw REAL, ece REAL, created_at INTEGER NOT NULL,"
+    " base_version INTEGER REFERENCES calibration_models(version), base_weight REAL);"
     "CREATE INDEX models_by_scope ON calibration_models(scope, symbol_id, version);"
     "CREATE INDEX signals_outcomes ON signals(exit_ts, id, symbol_id, raw_confidence, status,"
     " pnl_pct) WHERE status != 0;"
@@ -95,7 +96,8 @@ enum {
 
 #define MODEL_COLS                                                                                 \
     "version, scope, symbol_id, trained_through, window_from, window_to, samples, x, y,"           \
-    " brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece, created_at"
+    " brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece, created_at, base_version,"           \
+    " base_weight"
 
 static const char *const sql[Q_COUNT] = {
     [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
@@ -137,7 +139,8 @@ static const char *const sql[Q_COUNT] = {
     [Q_MODEL_INSERT] =
         "INSERT INTO calibration_models(scope, symbol_id, trained_through, window_from,"
         " window_to, samples, x, y, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
-        " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        " created_at, base_version, base_weight) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     [Q_MODEL_GET] = "SELECT " MODEL_COLS " FROM calibration_models WHERE version = ?1",
     [Q_MODEL_LATEST] = "SELECT " MODEL_COLS " FROM calibration_models WHERE scope = ?1"
                        " ORDER BY version DESC LIMIT 1",
@@ -145,7 +148,7 @@ static const char *const sql[Q_COUNT] = {
                               " WHERE scope = ?1 AND symbol_id = ?2 ORDER BY version DESC LIMIT 1",
     [Q_MODELS] = "SELECT version, scope, symbol_id, trained_through, window_from, window_to,"
                  " samples, NULL, NULL, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
-                 " created_at FROM calibration_models ORDER BY version",
+                 " created_at, base_version, base_weight FROM calibration_models ORDER BY version",
     [Q_OUTCOMES] = "SELECT symbol_id, exit_ts, raw_confidence, status, pnl_pct FROM signals"
                    " INDEXED BY signals_outcomes WHERE status != 0 AND exit_ts < ?1"
                    " ORDER BY exit_ts, id",
@@ -701,6 +704,8 @@ static int sq_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
     bind_metric(q, 13, m->ece_raw);
     bind_metric(q, 14, m->ece);
     sqlite3_bind_int64(q, 15, m->created_at);
+    bind_opt_int(q, 16, m->base_version, m->base_version != 0);
+    bind_opt_double(q, 17, m->base_weight, m->base_version != 0);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
     free(xs);
@@ -734,6 +739,8 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
     m->ece_raw = col_metric(q, 13);
     m->ece = col_metric(q, 14);
     m->created_at = sqlite3_column_int64(q, 15);
+    m->base_version = sqlite3_column_int64(q, 16);
+    m->base_weight = sqlite3_column_double(q, 17);
     if (!points)
         return ARGO_OK;
     json_error_t je;

@@ -119,6 +119,8 @@ typedef struct argo_model_row {
     double *x, *y;                  /* owned; freed by argo_model_row_cleanup */
     double brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece; /* in-sample */
     int64_t created_at;                                            /* wall clock, UTC seconds */
+    int64_t base_version; /* a symbol model blended with this global one; 0: none */
+    double base_weight;   /* the global model's weight in that blend */
 } argo_model_row;
 
 void argo_model_row_cleanup(argo_model_row *m);

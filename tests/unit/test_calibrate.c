@@ -22,6 +22,8 @@ static int setup(void **state)
     argo_config_init(&cfg);
     cfg.retrain_every = 10;
     cfg.symbol_min_outcomes = 20;
+    cfg.global_shrinkage = 0; /* the blends have a test of their own */
+    cfg.symbol_shrinkage = 0;
     int64_t id;
     if (argo_store_open(p, NULL, &st, NULL))
         return -1;
@@ -141,6 +143,52 @@ static void the_store_view_excludes_outcomes_at_or_after_t(void **state)
     argo_calibrator_free(c);
 }
 
+/* The shrinkage blends: global toward the base rate, symbol toward the
+ * global model, both by n / (n + k), stored as plain models. */
+static void shrinkage_blends_follow_their_formulas(void **state)
+{
+    (void)state;
+    char p[512];
+    argo_store *s2;
+    th_tmpfile("shrink.db", p, sizeof p);
+    th_rm_db(p);
+    assert_int_equal(argo_store_open(p, NULL, &s2, NULL), 0);
+    int64_t id;
+    argo_store_symbol_id(s2, "A", true, &id, NULL);
+    argo_config c2 = cfg;
+    c2.retrain_every = 40;
+    c2.symbol_min_outcomes = 40;
+    c2.global_shrinkage = 10;
+    c2.symbol_shrinkage = 30;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&c2, 1, &c, NULL), 0);
+    /* 40 outcomes: raw 0.2 loses, raw 0.8 wins, half each: base rate 0.5 */
+    for (int k = 0; k < 40; k++)
+        assert_int_equal(argo_calibrator_add(c, 1, 100 + k, k % 2 ? 0.8 : 0.2, k % 2, NULL), 0);
+    int fitted;
+    assert_int_equal(argo_calibrator_advance(c, s2, 1000, false, &fitted, NULL), 0);
+    assert_int_equal(fitted, 2);
+    argo_model_row g, a;
+    assert_int_equal(argo_store_model_latest(s2, "global", 0, &g, NULL), 0);
+    assert_int_equal(argo_store_model_latest(s2, "symbol", 1, &a, NULL), 0);
+    /* global: 40/50 * iso + 10/50 * 0.5, iso = 0 at 0.2 and 1 at 0.8 */
+    assert_true(fabs(g.y[0] - 0.1) < 1e-15 && fabs(g.y[g.n - 1] - 0.9) < 1e-15);
+    /* symbol: 40/70 * iso + 30/70 * global */
+    assert_int_equal(a.base_version, g.version);
+    assert_true(fabs(a.base_weight - 30.0 / 70) < 1e-15);
+    assert_true(fabs(a.y[0] - (30.0 / 70 * 0.1)) < 1e-15);
+    assert_true(fabs(a.y[a.n - 1] - (40.0 / 70 + 30.0 / 70 * 0.9)) < 1e-15);
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, s2, 1, 0.5, &conf, &v, NULL), 0);
+    assert_int_equal(v, a.version);
+    assert_true(fabs(conf - (40.0 / 70 * 0.5 + 30.0 / 70 * 0.5)) < 1e-15);
+    argo_model_row_cleanup(&g);
+    argo_model_row_cleanup(&a);
+    argo_calibrator_free(c);
+    argo_store_close(s2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +196,7 @@ int main(void)
         cmocka_unit_test(a_fit_needs_two_distinct_confidences),
         cmocka_unit_test(models_refit_after_retrain_every_outcomes),
         cmocka_unit_test(the_store_view_excludes_outcomes_at_or_after_t),
+        cmocka_unit_test(shrinkage_blends_follow_their_formulas),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
