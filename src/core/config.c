@@ -86,7 +86,7 @@ void argo_config_init(argo_config *cfg)
         .calibrate = 1,
         .retrain_every = 50,
         .symbol_min_outcomes = 100,
-                .symbol_shrinkage = 300,
+        .symbol_shrinkage = 300,
         .global_shrinkage = 100,
         .fee_bps = 5,
         .slippage_bps = 5,

@@ -47,7 +47,7 @@ typedef struct argo_config {
     int calibrate;           /* 1: calibrate confidences; 0: confidence = raw */
     int retrain_every;       /* 50: new resolved outcomes that trigger a refit */
     int symbol_min_outcomes; /* 100: resolved outcomes before a symbol uses its own model */
-        double symbol_shrinkage; /* 300: k of the blend n/(n+k) symbol + k/(n+k) global; 0 = none */
+    double symbol_shrinkage; /* 300: k of the blend n/(n+k) symbol + k/(n+k) global; 0 = none */
     double global_shrinkage; /* 100: k of the blend n/(n+k) global + k/(n+k) base rate; 0 = none */
 
     /* [track] */

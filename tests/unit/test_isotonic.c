@@ -50,7 +50,7 @@ static void violators_are_pooled_into_their_weighted_mean(void **state)
     /* a violation found late pools backwards across blocks */
     double x2[] = {1, 2, 3, 4}, y2[] = {0.2, 0.6, 0.8, 0};
     m = fit(x2, y2, NULL, 4);
-        /* 0.8, 0 -> 0.4; then 0.6 >= 0.4 -> (0.6 + 0.8 + 0) / 3; 0.2 stays */
+    /* 0.8, 0 -> 0.4; then 0.6 >= 0.4 -> (0.6 + 0.8 + 0) / 3; 0.2 stays */
     expect_points(m, (double[]){1, 2, 4}, (double[]){0.2, 1.4 / 3, 1.4 / 3}, 3);
     argo_iso_model_free(m);
 }
