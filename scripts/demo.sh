@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The main job on the shipped real data: set up, build, then ingest
 # data/market/*.csv into demo/argo.db, replay history through the
-# strategies and the tracker, and print the statistics.
+# strategies, the calibrator and the tracker, and print the statistics
+# and the calibration report (reliability diagram: demo/reliability.svg).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -18,5 +19,8 @@ build-release/argo replay
 build-release/argo stats
 echo
 build-release/argo stats --by strategy
+echo
+build-release/argo calibrate report
+build-release/argo calibrate plot --out demo/reliability.svg
 echo
 echo "database: $ARGO_DB  (try: build-release/argo stats --db $ARGO_DB --by month --json)"

@@ -48,9 +48,10 @@ static double clamp01(double x)
     return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
-/* Fits on items with exit_ts < before (all of them when they are few). */
-static int fit_before(const items *it, int64_t before, argo_iso_model **m, size_t *used,
-                      argo_err *err)
+/* Fits on items with exit_ts < before, as the engine fits its global
+ * model (blended toward the base rate by global_shrinkage). */
+static int fit_before(const items *it, int64_t before, double shrinkage, argo_iso_model **m,
+                      size_t *used, argo_err *err)
 {
     double *x = malloc((it->n + 1) * sizeof *x), *y = malloc((it->n + 1) * sizeof *y);
     size_t k = 0;
@@ -66,6 +67,14 @@ static int fit_before(const items *it, int64_t before, argo_iso_model **m, size_
     *used = k;
     if (!rc && k)
         rc = argo_iso_fit(x, y, NULL, k, m, NULL, err);
+    if (!rc && k && shrinkage > 0) {
+        double rate = 0, w = (double)k / ((double)k + shrinkage);
+        for (size_t i = 0; i < k; i++)
+            rate += y[i];
+        rate /= (double)k;
+        for (size_t i = 0; i < (*m)->n; i++)
+            (*m)->y[i] = w * (*m)->y[i] + (1 - w) * rate;
+    }
     free(x);
     free(y);
     return rc;
@@ -124,7 +133,7 @@ int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double tra
     while (split > 0 && it.v[split - 1].ts == r->split_ts)
         split--; /* every signal of the split time is evaluated */
     size_t used;
-    if ((rc = fit_before(&it, r->split_ts, &m, &used, err)))
+    if ((rc = fit_before(&it, r->split_ts, cfg->global_shrinkage, &m, &used, err)))
         goto out;
     r->train_n = used;
     size_t test = it.n - split;
@@ -151,7 +160,7 @@ int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double tra
             continue;
         argo_iso_model_free(m);
         m = NULL;
-        if ((rc = fit_before(&it, it.v[a].ts, &m, &used, err)))
+        if ((rc = fit_before(&it, it.v[a].ts, cfg->global_shrinkage, &m, &used, err)))
             goto out;
         for (size_t i = a; i < b; i++)
             cal[i - split] = m ? argo_iso_predict(m, it.v[i].raw) : clamp01(it.v[i].raw);
@@ -341,9 +350,15 @@ static double py(double v)
     return T + S - v * S;
 }
 
+/* One reliability curve; a marker's area follows its bin's count, so a
+ * bin of one signal does not look like a bin of thousands. */
 static void curve(FILE *f, const argo_reliability_bin *rel, const char *color, const char *name,
                   int legend_row)
 {
+    size_t most = 1;
+    for (int b = 0; b < ARGO_REPORT_BINS; b++)
+        most = rel[b].count > most ? rel[b].count : most;
+    int label_dy = legend_row ? -8 : 16; /* calibrated above, raw below */
     fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", color);
     for (int b = 0; b < ARGO_REPORT_BINS; b++)
         if (rel[b].count)
@@ -351,10 +366,13 @@ static void curve(FILE *f, const argo_reliability_bin *rel, const char *color, c
     fprintf(f, "\"/>\n");
     for (int b = 0; b < ARGO_REPORT_BINS; b++)
         if (rel[b].count) {
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n",
-                    px(rel[b].mean_pred), py(rel[b].observed), color);
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" "
+                    "fill-opacity=\"0.6\"/>\n",
+                    px(rel[b].mean_pred), py(rel[b].observed),
+                    2.5 + 9 * sqrt((double)rel[b].count / (double)most), color);
             fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" fill=\"%s\">n=%zu</text>\n",
-                    px(rel[b].mean_pred) + 6, py(rel[b].observed) - 6, color, rel[b].count);
+                    px(rel[b].mean_pred) + 6, py(rel[b].observed) + label_dy, color, rel[b].count);
         }
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" fill=\"%s\"/>\n", L + S + 20,
             T + 20 + 22 * legend_row, color);
@@ -419,6 +437,8 @@ int argo_calib_report_svg(const argo_calib_report *r, const char *path, argo_err
             L + S + 20, T + 66, L + S + 34, T + 66, L + S + 40, T + 70);
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">Brier raw %.4f, calibrated %.4f</text>\n",
             L, H - 30, r->walk.raw.brier, r->walk.cal.brier);
+    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">marker area ~ signals in the bin</text>\n",
+            L + S + 20, T + 100);
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\">ECE raw %.4f, calibrated %.4f</text>\n", L,
             H - 14, r->walk.raw.ece, r->walk.cal.ece);
     fprintf(f, "</svg>\n");

@@ -58,8 +58,34 @@ after=$("$argo" stats --json | md5sum)
 [ "$before" = "$after" ] && ok || bad "bad input changed the store"
 [ "$("$argo" stats --db "$ARGO_DB" --json | grep -c '"signals"')" -gt 0 ] && ok || bad "stats json"
 
+# calibration: refit, list, report, plot, fit and predict, and their bad input
+expect 0 "calibrate: [0-9]+ models? fitted" "$argo" calibrate
+expect 0 "global" "$argo" calibrate list
+expect 0 "walk-forward: 5 folds" "$argo" calibrate report
+expect 0 '"walk_forward"' "$argo" calibrate report --json --folds 3
+expect 0 "wrote rel.svg" "$argo" calibrate plot --out rel.svg
+head -c 5 rel.svg | grep -q '<?xml' && grep -q '</svg>' rel.svg && ok || bad "rel.svg is not a whole SVG"
+# 0.4 (weight 2, won) and 0.6 (lost) pool to 2/3
+printf 'confidence,label,weight\n0.2,0,1\n0.4,1,2\n0.6,0,1\n0.8,1,1\n' >fit.csv
+expect 0 "model [0-9]+: 4 samples" "$argo" calibrate fit --csv fit.csv
+v=$("$argo" calibrate fit --csv fit.csv --json | grep -oE '"version": ?[0-9]+' | grep -oE '[0-9]+$')
+[ "$(printf '0.1\n0.5\n0.9\n' | "$argo" calibrate predict --model "$v" | tr '\n' ' ')" = "0 0.66666666666666663 1 " ] && ok || bad "predict on the fitted audit model"
+printf 'confidence,label\n0.2,0\n1.5,1\n' >bad1.csv
+expect 1 "bad1.csv:3: confidence '1.5' is not a number in \[0, 1\]" "$argo" calibrate fit --csv bad1.csv
+printf 'confidence,label\n0.2,0\nnan,1\n' >bad2.csv
+expect 1 "bad2.csv:3: confidence 'nan'" "$argo" calibrate fit --csv bad2.csv
+printf 'confidence,label\n0.2,2\n' >bad3.csv
+expect 1 "bad3.csv:2: label '2' is not 0 or 1" "$argo" calibrate fit --csv bad3.csv
+printf 'confidence,label\n' >empty.csv
+expect 1 "no rows: the training set is empty" "$argo" calibrate fit --csv empty.csv
+expect 1 "stdin:2: 'abc' is not a confidence" sh -c 'printf "0.5\nabc\n" | "$0" calibrate predict --model 1' "$argo"
+expect 1 "no calibration model version 99999" "$argo" calibrate predict --model 99999
+expect 1 "only 0 resolved signals" "$argo" calibrate report --db empty.db
+expect 2 "plot needs --out" "$argo" calibrate plot
+expect 2 "unknown subcommand 'frob'" "$argo" calibrate frob
+
 # --help on every subcommand
-for c in ingest synth generate track replay stats signals; do
+for c in ingest synth generate track replay stats signals calibrate; do
     expect 0 "usage: argo $c" "$argo" "$c" --help
 done
 
