@@ -109,7 +109,8 @@ int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double tra
         free(it.v);
         return rc;
     }
-    qsort(it.v, it.n, sizeof *it.v, by_ts);
+    if (it.n)
+        qsort(it.v, it.n, sizeof *it.v, by_ts);
     argo_calib_report *r = calloc(1, sizeof *r);
     double *raw = malloc((it.n + 1) * sizeof *raw), *cal = malloc((it.n + 1) * sizeof *cal),
            *lab = malloc((it.n + 1) * sizeof *lab);

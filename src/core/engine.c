@@ -448,7 +448,8 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
             rc = argo_err_set(r->err, rc, "out of memory in replay");
         if (rc)
             break;
-        qsort(c.v, c.n, sizeof *c.v, by_ts_then_symbol);
+        if (c.n)
+            qsort(c.v, c.n, sizeof *c.v, by_ts_then_symbol);
         for (size_t i = 0; i < c.n && !rc; i++) {
             /* a new point in time: refit on what resolved before it */
             if (c.v[i].bar.ts != r->now) {
