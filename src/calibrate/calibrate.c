@@ -275,6 +275,22 @@ static int merge_pending(argo_calibrator *c, argo_err *err)
     return ARGO_OK;
 }
 
+/* In-sample metrics of model m as stored (after a blend changed it). */
+static int stored_metrics(const argo_iso_model *m, const double *x, const double *y, size_t n,
+                          argo_iso_fit_stats *fs, argo_err *err)
+{
+    double *p = malloc((n ? n : 1) * sizeof *p);
+    if (!p)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
+    for (size_t i = 0; i < n; i++)
+        p[i] = argo_iso_predict(m, x[i]);
+    argo_calib_metrics cm;
+    argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
+    free(p);
+    *fs = (argo_iso_fit_stats){(double)n, cm.brier, cm.log_loss, cm.ece};
+    return ARGO_OK;
+}
+
 /* w * a + (1 - w) * b as a model on the union of their knots: both are
  * linear between consecutive union knots and constant beyond their
  * ends, so the blend is exact there too, and non-decreasing. */
@@ -334,17 +350,10 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
         double w = (double)n / ((double)n + c->cfg.global_shrinkage);
         for (size_t i = 0; i < m->n; i++)
             m->y[i] = w * m->y[i] + (1 - w) * rate;
-        double *p = malloc(n * sizeof *p);
-        if (!p) {
+        if ((rc = stored_metrics(m, x, y, n, &fs, err))) {
             argo_iso_model_free(m);
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
+            return rc;
         }
-        for (size_t i = 0; i < n; i++)
-            p[i] = argo_iso_predict(m, x[i]);
-        argo_calib_metrics cm;
-        argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
-        free(p);
-        fs = (argo_iso_fit_stats){(double)n, cm.brier, cm.log_loss, cm.ece};
     }
     /* A symbol's model is shrunk toward the global one by its sample size. */
     int64_t base = 0;
@@ -363,17 +372,10 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
         base = c->global.version;
         base_w = 1 - w;
         /* in-sample metrics of what is stored, not of the unblended fit */
-        double *p = malloc(n * sizeof *p);
-        if (!p) {
+        if ((rc = stored_metrics(m, x, y, n, &fs, err))) {
             argo_iso_model_free(m);
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
+            return rc;
         }
-        for (size_t i = 0; i < n; i++)
-            p[i] = argo_iso_predict(m, x[i]);
-        argo_calib_metrics cm;
-        argo_calib_metrics_compute(p, y, n, 10, &cm, NULL);
-        free(p);
-        fs = (argo_iso_fit_stats){(double)n, cm.brier, cm.log_loss, cm.ece};
     }
     argo_model_row row = {
         .symbol_id = symbol_id,

@@ -2,6 +2,7 @@
 /* calibrate/report.c - see report.h. */
 #include "calibrate/report.h"
 
+#include "base/grow.h"
 #include "base/timeutil.h"
 #include "track/track.h"
 
@@ -30,14 +31,10 @@ static int take(void *ctx, const argo_signal *g)
     items *it = ctx;
     if (g->status == ARGO_OPEN)
         return 0;
-    if (it->n == it->cap) {
-        size_t cap = it->cap ? it->cap * 2 : 1024;
-        item *v = realloc(it->v, cap * sizeof *v);
-        if (!v)
-            return ARGO_ENOMEM;
-        it->v = v;
-        it->cap = cap;
-    }
+    item *v = argo_grow(it->v, &it->cap, it->n + 1, sizeof *v, 1024);
+    if (!v)
+        return ARGO_ENOMEM;
+    it->v = v;
     it->v[it->n++] =
         (item){g->ts, g->exit_ts, g->raw_confidence, g->confidence, argo_track_label(g)};
     return 0;

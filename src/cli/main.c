@@ -51,6 +51,21 @@ __attribute__((format(printf, 2, 3))) static int usage_error(cli *c, const char 
     return 2;
 }
 
+static int unknown_opt(cli *c, char **argv)
+{
+    return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+}
+
+static int setup(cli *c, bool need_store);
+
+/* After the options: no stray argument, then the config and the store. */
+static int finish_opts(cli *c, int argc, char **argv, bool need_store)
+{
+    if (optind < argc)
+        return usage_error(c, "unexpected argument '%s'", argv[optind]);
+    return setup(c, need_store);
+}
+
 static int fail(cli *c)
 {
     fprintf(stderr, "argo %s: %s\n", c->cmd,
@@ -164,7 +179,7 @@ static int cmd_ingest(cli *c, int argc, char **argv)
                  "  --skip-invalid    store the valid rows, report the skipped ones\n");
             return 0;
         } else
-            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return unknown_opt(c, argv);
     }
     if (optind >= argc)
         return usage_error(c, "%s", "no CSV file given");
@@ -284,12 +299,10 @@ static int cmd_synth(cli *c, int argc, char **argv)
                  "per symbol into DIR. Defaults: 10 symbols, 2520 days, seed 1.\n");
             return 0;
         default:
-            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return unknown_opt(c, argv);
         }
     }
-    if (optind < argc)
-        return usage_error(c, "unexpected argument '%s'", argv[optind]);
-    int rc = setup(c, dir == NULL);
+    int rc = finish_opts(c, argc, argv, dir == NULL);
     if (rc)
         return rc;
     synth_sink sink = {.store = c->store, .dir = dir, .err = &c->err};
@@ -325,7 +338,7 @@ static int simple_opts(cli *c, int argc, char **argv, const char *text)
             help(text);
             return -1;
         }
-        return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+        return unknown_opt(c, argv);
     }
     if (optind < argc)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
@@ -399,7 +412,7 @@ static int cmd_replay(cli *c, int argc, char **argv)
             return 0;
         }
         if (o == '?')
-            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return unknown_opt(c, argv);
     }
     if (optind < argc)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
@@ -441,11 +454,9 @@ static int cmd_stats(cli *c, int argc, char **argv)
                  "docs/STATS.md.\n");
             return 0;
         } else
-            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return unknown_opt(c, argv);
     }
-    if (optind < argc)
-        return usage_error(c, "unexpected argument '%s'", argv[optind]);
-    int rc = setup(c, true);
+    int rc = finish_opts(c, argc, argv, true);
     if (rc)
         return rc;
     argo_stats *s;
@@ -539,11 +550,9 @@ static int cmd_signals(cli *c, int argc, char **argv)
                  "status, exit reason, exit date and net P&L in percent.\n");
             return 0;
         } else
-            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return unknown_opt(c, argv);
     }
-    if (optind < argc)
-        return usage_error(c, "unexpected argument '%s'", argv[optind]);
-    int rc = setup(c, true);
+    int rc = finish_opts(c, argc, argv, true);
     if (rc)
         return rc;
     if (symbol && argo_store_symbol_id(c->store, symbol, false, &q.symbol_id, &c->err))
@@ -742,7 +751,7 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
                  "folds (default 5). fit stores an 'external' model, never applied to signals.\n");
             return 0;
         default:
-            return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
+            return unknown_opt(c, argv);
         }
     }
     if (optind < argc)

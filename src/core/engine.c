@@ -2,6 +2,7 @@
 /* core/engine.c - generate, track and replay over a store. */
 #include "core/engine.h"
 
+#include "base/grow.h"
 #include "base/timeutil.h"
 #include "calibrate/calibrate.h"
 #include "strategy/strategy.h"
@@ -191,14 +192,10 @@ typedef struct sig_vec {
 
 static int vec_push(sig_vec *s, const argo_signal *g)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        argo_signal *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return ARGO_ENOMEM;
-        s->v = v;
-        s->cap = cap;
-    }
+    argo_signal *v = argo_grow(s->v, &s->cap, s->n + 1, sizeof *v, 64);
+    if (!v)
+        return ARGO_ENOMEM;
+    s->v = v;
     s->v[s->n++] = *g;
     return 0;
 }
@@ -379,14 +376,10 @@ typedef struct chunk {
 static int chunk_add(void *ctx, int64_t sym, const argo_bar *bar)
 {
     chunk *c = ctx;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        chunk_bar *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return ARGO_ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
+    chunk_bar *v = argo_grow(c->v, &c->cap, c->n + 1, sizeof *v, 4096);
+    if (!v)
+        return ARGO_ENOMEM;
+    c->v = v;
     c->v[c->n++] = (chunk_bar){sym, *bar};
     return 0;
 }

@@ -2,6 +2,7 @@
 /* core/stats.c - see stats.h for the definitions. */
 #include "core/stats.h"
 
+#include "base/grow.h"
 #include "base/timeutil.h"
 #include "core/engine.h"
 #include "track/track.h"
@@ -29,14 +30,10 @@ typedef struct all_ctx {
 static int take(void *ctx, const argo_signal *g)
 {
     all_ctx *a = ctx;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 1024;
-        argo_signal *v = realloc(a->v, cap * sizeof *v);
-        if (!v)
-            return ARGO_ENOMEM;
-        a->v = v;
-        a->cap = cap;
-    }
+    argo_signal *v = argo_grow(a->v, &a->cap, a->n + 1, sizeof *v, 1024);
+    if (!v)
+        return ARGO_ENOMEM;
+    a->v = v;
     a->v[a->n++] = *g;
     return 0;
 }
@@ -53,14 +50,10 @@ static int take_day(void *ctx, int64_t sym, const argo_bar *b)
     int64_t day = b->ts - ((b->ts % ARGO_DAY_SECONDS) + ARGO_DAY_SECONDS) % ARGO_DAY_SECONDS;
     if (d->n && d->days[d->n - 1] == day)
         return 0;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 1024;
-        int64_t *v = realloc(d->days, cap * sizeof *v);
-        if (!v)
-            return ARGO_ENOMEM;
-        d->days = v;
-        d->cap = cap;
-    }
+    int64_t *v = argo_grow(d->days, &d->cap, d->n + 1, sizeof *v, 1024);
+    if (!v)
+        return ARGO_ENOMEM;
+    d->days = v;
     d->days[d->n++] = day;
     return 0;
 }
@@ -192,14 +185,10 @@ static group *find_group(group **gs, size_t *n, size_t *cap, const char *key)
     for (size_t i = 0; i < *n; i++)
         if (!strcmp((*gs)[i].row.key, key))
             return &(*gs)[i];
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        group *v = realloc(*gs, c * sizeof *v);
-        if (!v)
-            return NULL;
-        *gs = v;
-        *cap = c;
-    }
+    group *v = argo_grow(*gs, cap, *n + 1, sizeof *v, 16);
+    if (!v)
+        return NULL;
+    *gs = v;
     group *g = &(*gs)[(*n)++];
     memset(g, 0, sizeof *g);
     snprintf(g->row.key, sizeof g->row.key, "%s", key);

@@ -6,6 +6,7 @@
  */
 #include "market/market.h"
 
+#include "base/grow.h"
 #include "base/timeutil.h"
 
 #include <csv.h>
@@ -225,16 +226,12 @@ static void on_row(int term, void *user)
         skip(c, fault, &why);
         goto done;
     }
-    if (c->nrows == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        row_bar *r = realloc(c->rows, cap * sizeof *r);
-        if (!r) {
-            c->rc = argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
-            goto done;
-        }
-        c->rows = r;
-        c->cap = cap;
+    row_bar *r = argo_grow(c->rows, &c->cap, c->nrows + 1, sizeof *r, 1024);
+    if (!r) {
+        c->rc = argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
+        goto done;
     }
+    c->rows = r;
     c->rows[c->nrows++] = (row_bar){b, c->line};
 done:
     c->nfields = 0;

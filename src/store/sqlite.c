@@ -7,6 +7,8 @@
  */
 #include "store/store_int.h"
 
+#include "base/grow.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -283,16 +285,13 @@ static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *e
     size_t cap = 0;
     argo_symbol *v = NULL;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            argo_symbol *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                free(v);
-                sqlite3_reset(q);
-                return argo_err_set(err, ARGO_ENOMEM, "out of memory listing symbols");
-            }
-            v = nv;
+        argo_symbol *nv = argo_grow(v, &cap, *n + 1, sizeof *v, 16);
+        if (!nv) {
+            free(v);
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing symbols");
         }
+        v = nv;
         argo_symbol *y = &v[(*n)++];
         y->id = sqlite3_column_int64(q, 0);
         snprintf(y->name, sizeof y->name, "%s", (const char *)sqlite3_column_text(q, 1));
@@ -845,16 +844,13 @@ static int sq_outcome_counts(argo_store *st, int64_t before, argo_outcome_count 
     size_t cap = 0;
     argo_outcome_count *v = NULL;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 64;
-            argo_outcome_count *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                free(v);
-                sqlite3_reset(q);
-                return argo_err_set(err, ARGO_ENOMEM, "out of memory counting outcomes");
-            }
-            v = nv;
+        argo_outcome_count *nv = argo_grow(v, &cap, *n + 1, sizeof *v, 64);
+        if (!nv) {
+            free(v);
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory counting outcomes");
         }
+        v = nv;
         v[*n] = (argo_outcome_count){sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1)};
         *total += v[*n].count;
         (*n)++;

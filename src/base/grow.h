@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * base/grow.h - growing an array by doubling, with an overflow check
+ * and a maximum (curl's dynbuf "toobig"): every growable array in argo
+ * goes through here.
+ */
+#ifndef ARGO_GROW_H
+#define ARGO_GROW_H
+
+#include <stddef.h>
+
+#define ARGO_GROW_MAX ((size_t)1 << 34) /* elements: far beyond any real need */
+
+/* Returns p, or p moved, with room for `need` elements of `size` bytes
+ * (*cap is updated), doubling from `first`. Returns NULL when memory is
+ * short or need exceeds ARGO_GROW_MAX; p and *cap are untouched then
+ * and still owned by the caller. */
+void *argo_grow(void *p, size_t *cap, size_t need, size_t size, size_t first);
+
+#endif
