@@ -3,7 +3,8 @@
 # Installs the Debian 12 packages argo needs, only those missing.
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
-pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev)
+pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev
+      libsnappy-dev libzstd-dev zlib1g-dev libssl-dev)
 if [ "${1:-}" = "--test" ]; then
     # python3-sklearn: the reference the calibration test compares with
     pkgs+=(libcmocka-dev clang-format python3-sklearn)

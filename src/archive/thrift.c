@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/* archive/thrift.c - see thrift.h. */
+#include "archive/thrift.h"
+
+#include "base/grow.h"
+
+#include <string.h>
+
+void tc_bytes(tc_out *o, const void *p, size_t n)
+{
+    if (o->bad)
+        return;
+    uint8_t *q = argo_grow(o->p, &o->cap, o->len + n, 1, 256);
+    if (!q) {
+        o->bad = true;
+        return;
+    }
+    o->p = q;
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
+}
+
+void tc_varint(tc_out *o, uint64_t v)
+{
+    uint8_t b[10];
+    size_t n = 0;
+    do {
+        b[n] = v & 0x7f;
+        v >>= 7;
+        if (v)
+            b[n] |= 0x80;
+        n++;
+    } while (v);
+    tc_bytes(o, b, n);
+}
+
+static uint64_t zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+void tc_field(tc_out *o, int16_t id, int type)
+{
+    int16_t *last = &o->last[o->depth];
+    int delta = id - *last;
+    if (delta > 0 && delta <= 15) {
+        uint8_t b = (uint8_t)(delta << 4 | type);
+        tc_bytes(o, &b, 1);
+    } else {
+        uint8_t b = (uint8_t)type;
+        tc_bytes(o, &b, 1);
+        tc_varint(o, zigzag(id));
+    }
+    *last = id;
+}
+
+void tc_i32(tc_out *o, int16_t id, int32_t v)
+{
+    tc_field(o, id, TC_I32);
+    tc_varint(o, zigzag(v));
+}
+
+void tc_i64(tc_out *o, int16_t id, int64_t v)
+{
+    tc_field(o, id, TC_I64);
+    tc_varint(o, zigzag(v));
+}
+
+void tc_bool(tc_out *o, int16_t id, bool v)
+{
+    tc_field(o, id, v ? TC_TRUE : TC_FALSE);
+}
+
+void tc_binary(tc_out *o, int16_t id, const void *p, size_t n)
+{
+    tc_field(o, id, TC_BINARY);
+    tc_varint(o, n);
+    tc_bytes(o, p, n);
+}
+
+void tc_string(tc_out *o, int16_t id, const char *s)
+{
+    tc_binary(o, id, s, strlen(s));
+}
+
+void tc_list(tc_out *o, int16_t id, int elem_type, size_t n)
+{
+    tc_field(o, id, TC_LIST);
+    if (n < 15) {
+        uint8_t b = (uint8_t)(n << 4 | (size_t)elem_type);
+        tc_bytes(o, &b, 1);
+    } else {
+        uint8_t b = (uint8_t)(0xf0 | elem_type);
+        tc_bytes(o, &b, 1);
+        tc_varint(o, n);
+    }
+}
+
+void tc_list_i32(tc_out *o, int32_t v)
+{
+    tc_varint(o, zigzag(v));
+}
+
+void tc_list_string(tc_out *o, const char *s)
+{
+    size_t n = strlen(s);
+    tc_varint(o, n);
+    tc_bytes(o, s, n);
+}
+
+void tc_struct_begin(tc_out *o, int16_t id)
+{
+    if (id >= 0)
+        tc_field(o, id, TC_STRUCT);
+    if (o->depth + 1 >= TC_DEPTH_MAX) {
+        o->bad = true;
+        return;
+    }
+    o->last[++o->depth] = 0;
+}
+
+void tc_struct_end(tc_out *o)
+{
+    uint8_t stop = TC_STOP;
+    tc_bytes(o, &stop, 1);
+    if (o->depth > 0)
+        o->depth--;
+}
+
+/* ---- reading ---- */
+
+void tc_in_init(tc_in *in, const void *p, size_t n)
+{
+    *in = (tc_in){.p = p, .end = (const uint8_t *)p + n};
+}
+
+uint64_t tc_read_varint(tc_in *in)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (in->bad || in->p >= in->end) {
+            in->bad = true;
+            return 0;
+        }
+        uint8_t b = *in->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    in->bad = true;
+    return 0;
+}
+
+static int64_t unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+void tc_enter(tc_in *in)
+{
+    if (in->depth + 1 >= TC_DEPTH_MAX) {
+        in->bad = true;
+        return;
+    }
+    in->last[++in->depth] = 0;
+}
+
+bool tc_next(tc_in *in, int16_t *id, int *type)
+{
+    if (in->bad || in->p >= in->end) {
+        in->bad = true;
+        return false;
+    }
+    uint8_t b = *in->p++;
+    if (b == TC_STOP) {
+        if (in->depth > 0)
+            in->depth--;
+        return false;
+    }
+    *type = b & 0x0f;
+    int delta = b >> 4;
+    int64_t fid = delta ? in->last[in->depth] + delta : unzigzag(tc_read_varint(in));
+    if (fid < -32768 || fid > 32767)
+        in->bad = true;
+    *id = (int16_t)fid;
+    in->last[in->depth] = *id;
+    return !in->bad;
+}
+
+int64_t tc_read_int(tc_in *in, int type)
+{
+    if (type == TC_BYTE) {
+        if (in->p >= in->end) {
+            in->bad = true;
+            return 0;
+        }
+        return (int8_t)*in->p++;
+    }
+    if (type != TC_I16 && type != TC_I32 && type != TC_I64) {
+        in->bad = true;
+        return 0;
+    }
+    return unzigzag(tc_read_varint(in));
+}
+
+bool tc_read_bool(int type)
+{
+    return type == TC_TRUE;
+}
+
+const uint8_t *tc_read_binary(tc_in *in, size_t *n)
+{
+    uint64_t len = tc_read_varint(in);
+    if (in->bad || len > (uint64_t)(in->end - in->p)) {
+        in->bad = true;
+        *n = 0;
+        return NULL;
+    }
+    const uint8_t *p = in->p;
+    in->p += len;
+    *n = (size_t)len;
+    return p;
+}
+
+size_t tc_read_list(tc_in *in, int *elem_type)
+{
+    if (in->bad || in->p >= in->end) {
+        in->bad = true;
+        return 0;
+    }
+    uint8_t b = *in->p++;
+    *elem_type = b & 0x0f;
+    uint64_t n = b >> 4;
+    if (n == 15)
+        n = tc_read_varint(in);
+    /* every element takes at least one byte (bools in lists too) */
+    if (in->bad || n > (uint64_t)(in->end - in->p)) {
+        in->bad = true;
+        return 0;
+    }
+    return (size_t)n;
+}
+
+void tc_skip(tc_in *in, int type)
+{
+    if (in->bad)
+        return;
+    switch (type) {
+    case TC_TRUE:
+    case TC_FALSE:
+        return;
+    case TC_BYTE:
+        tc_read_int(in, TC_BYTE);
+        return;
+    case TC_I16:
+    case TC_I32:
+    case TC_I64:
+        tc_read_varint(in);
+        return;
+    case TC_DOUBLE:
+        if (in->end - in->p < 8)
+            in->bad = true;
+        else
+            in->p += 8;
+        return;
+    case TC_BINARY: {
+        size_t n;
+        tc_read_binary(in, &n);
+        return;
+    }
+    case TC_LIST:
+    case TC_SET: {
+        int et;
+        size_t n = tc_read_list(in, &et);
+        for (size_t i = 0; i < n && !in->bad; i++) {
+            if (et == TC_TRUE || et == TC_FALSE) { /* bools in lists are a byte each */
+                tc_read_int(in, TC_BYTE);
+                continue;
+            }
+            tc_skip(in, et);
+        }
+        return;
+    }
+    case TC_MAP: {
+        uint64_t n = tc_read_varint(in);
+        if (n == 0)
+            return;
+        if (in->p >= in->end || n > (uint64_t)(in->end - in->p)) {
+            in->bad = true;
+            return;
+        }
+        uint8_t kv = *in->p++;
+        for (uint64_t i = 0; i < n && !in->bad; i++) {
+            tc_skip(in, kv >> 4);
+            tc_skip(in, kv & 0x0f);
+        }
+        return;
+    }
+    case TC_STRUCT: {
+        tc_enter(in);
+        int16_t id;
+        int t;
+        while (tc_next(in, &id, &t))
+            tc_skip(in, t);
+        return;
+    }
+    default:
+        in->bad = true;
+    }
+}

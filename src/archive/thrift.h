@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * archive/thrift.h - the Thrift compact protocol, only as much as
+ * Parquet's metadata needs (apache/thrift doc/specs/thrift-compact-
+ * protocol.md): structs, fields, i16/i32/i64 (zigzag varints), binary,
+ * lists, booleans; skipping any field a reader does not know.
+ * Private to archive/.
+ */
+#ifndef ARGO_THRIFT_H
+#define ARGO_THRIFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    TC_STOP = 0,
+    TC_TRUE = 1,
+    TC_FALSE = 2,
+    TC_BYTE = 3,
+    TC_I16 = 4,
+    TC_I32 = 5,
+    TC_I64 = 6,
+    TC_DOUBLE = 7,
+    TC_BINARY = 8,
+    TC_LIST = 9,
+    TC_SET = 10,
+    TC_MAP = 11,
+    TC_STRUCT = 12
+};
+
+#define TC_DEPTH_MAX 32
+
+/* Writer: appends to a growable buffer; `bad` on allocation failure. */
+typedef struct tc_out {
+    uint8_t *p;
+    size_t len, cap;
+    bool bad;
+    int16_t last[TC_DEPTH_MAX]; /* last field id per open struct */
+    int depth;
+} tc_out;
+
+void tc_bytes(tc_out *o, const void *p, size_t n);
+void tc_varint(tc_out *o, uint64_t v);
+void tc_field(tc_out *o, int16_t id, int type);
+void tc_i32(tc_out *o, int16_t id, int32_t v);
+void tc_i64(tc_out *o, int16_t id, int64_t v);
+void tc_bool(tc_out *o, int16_t id, bool v);
+void tc_binary(tc_out *o, int16_t id, const void *p, size_t n);
+void tc_string(tc_out *o, int16_t id, const char *s);
+void tc_list(tc_out *o, int16_t id, int elem_type, size_t n); /* then the elements */
+void tc_list_i32(tc_out *o, int32_t v);                       /* an element */
+void tc_list_string(tc_out *o, const char *s);
+void tc_struct_begin(tc_out *o, int16_t id); /* id < 0: a list element */
+void tc_struct_end(tc_out *o);
+
+/* Reader over a bounded buffer; `bad` once anything is malformed or out
+ * of bounds (every later read then returns zeros). */
+typedef struct tc_in {
+    const uint8_t *p, *end;
+    bool bad;
+    int16_t last[TC_DEPTH_MAX];
+    int depth;
+} tc_in;
+
+void tc_in_init(tc_in *in, const void *p, size_t n);
+/* Next field of the current struct: its id and type; false at its end. */
+bool tc_next(tc_in *in, int16_t *id, int *type);
+int64_t tc_read_int(tc_in *in, int type);            /* i16/i32/i64/byte */
+bool tc_read_bool(int type);                         /* from the field type */
+const uint8_t *tc_read_binary(tc_in *in, size_t *n); /* borrowed */
+size_t tc_read_list(tc_in *in, int *elem_type);      /* header; then elements */
+void tc_enter(tc_in *in);                            /* into a struct */
+void tc_skip(tc_in *in, int type);                   /* any value */
+uint64_t tc_read_varint(tc_in *in);
+
+#endif
