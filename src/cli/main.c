@@ -5,6 +5,7 @@
  * line "argo <command>: what, where, why" to stderr and exits 1; a
  * usage mistake exits 2.
  */
+#include "archive/archive.h"
 #include "base/err.h"
 #include "calibrate/isotonic.h"
 #include "calibrate/report.h"
@@ -798,6 +799,216 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
     return 0;
 }
 
+static int backup_one(cli *c, int64_t day, const argo_backup_options *bo)
+{
+    argo_backup_result r;
+    char d[16];
+    if (argo_backup_day(c->store, day, bo, &r, &c->err))
+        return fail(c);
+    printf("backup %s: %zu signals, %zu outcomes, version %d%s\n",
+           argo_time_format(day, d, sizeof d), r.signals, r.outcomes, r.version,
+           r.unchanged ? " (unchanged)" : "");
+    return 0;
+}
+
+static int cmd_backup(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"codec", required_argument, NULL, 'c'},
+                                         {"dir", required_argument, NULL, 'o'},
+                                         COMMON_OPTS,
+                                         {0}};
+    bool verify = argc > 1 && !strcmp(argv[1], "verify"), all = false;
+    int64_t day = INT64_MIN;
+    argo_backup_options bo = {.codec = ARGO_PQ_SNAPPY};
+    const char *dir = NULL;
+    int o;
+    if (verify) {
+        argc--;
+        argv++;
+    }
+    while ((o = getopt_long(argc, argv, "d:af:c:o:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        switch (o) {
+        case 'd':
+            if (argo_time_parse(optarg, &day))
+                return usage_error(c, "--date '%s' is not an ISO date", optarg);
+            break;
+        case 'a':
+            all = true;
+            break;
+        case 'f':
+            bo.formats = !strcmp(optarg, "parquet") ? ARGO_BACKUP_PARQUET
+                         : !strcmp(optarg, "csv")   ? ARGO_BACKUP_CSV
+                         : !strcmp(optarg, "both")  ? ARGO_BACKUP_PARQUET | ARGO_BACKUP_CSV
+                                                    : -1;
+            if (bo.formats < 0)
+                return usage_error(c, "--format '%s': expected parquet, csv or both", optarg);
+            break;
+        case 'c': {
+            int k = argo_pq_codec_parse(optarg);
+            if (k < 0)
+                return usage_error(c, "--codec '%s': expected snappy, zstd or none", optarg);
+            bo.codec = (argo_pq_codec)k;
+            break;
+        }
+        case 'o':
+            dir = optarg;
+            break;
+        case 'h':
+            help("usage: argo backup [--date D | --all] [--format parquet|csv|both]\n"
+                 "                   [--codec snappy|zstd|none] [--dir DIR]\n"
+                 "       argo backup verify [--date D | --all] [--dir DIR]\n"
+                 "Backs up the signals made and the outcomes resolved on day D (default:\n"
+                 "the day of the newest bar) to DIR/YYYY/MM/DD/ (DIR: [archive] dir, else\n"
+                 "./backups) as Parquet and CSV with a manifest (SHA-256, rows). Same\n"
+                 "content: nothing written; other content: a new version, the old kept.\n"
+                 "verify re-reads every file, checks SHA-256 and rows, and compares the\n"
+                 "content with the store (docs/BACKUPS.md).\n");
+            return 0;
+        default:
+            return unknown_opt(c, argv);
+        }
+    }
+    if (all && day != INT64_MIN)
+        return usage_error(c, "%s", "--date and --all exclude each other");
+    int rc = finish_opts(c, argc, argv, true);
+    if (rc)
+        return rc;
+    bo.root = dir ? dir : c->cfg.archive_dir;
+    int64_t *days = NULL;
+    size_t n = 0;
+    if (all) {
+        if (verify ? argo_backup_list(bo.root, &days, &n, &c->err)
+                   : argo_backup_days(c->store, &days, &n, &c->err))
+            return fail(c);
+    } else {
+        if (day == INT64_MIN) {
+            argo_symbol *syms;
+            size_t ns;
+            if (argo_store_symbols(c->store, &syms, &ns, &c->err))
+                return fail(c);
+            for (size_t i = 0; i < ns; i++)
+                day = syms[i].last_ts > day ? syms[i].last_ts : day;
+            free(syms);
+            if (day == INT64_MIN) {
+                argo_err_set(&c->err, ARGO_ENOENT, "no bars in %s: nothing to back up", c->db);
+                return fail(c);
+            }
+        }
+        days = malloc(sizeof *days);
+        if (!days)
+            return 1;
+        days[0] = day;
+        n = 1;
+    }
+    size_t files = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (verify) {
+            size_t f;
+            if (argo_backup_verify(c->store, bo.root, days[i], &f, &c->err))
+                rc = fail(c);
+            files += f;
+        } else
+            rc = backup_one(c, days[i], &bo);
+    }
+    free(days);
+    if (!rc && verify)
+        printf("backup verify: %zu day%s, %zu files: all match their manifests and the store\n", n,
+               n == 1 ? "" : "s", files);
+    return rc;
+}
+
+static int cmd_archive(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"from", required_argument, NULL, 'f'},
+                                         {"to", required_argument, NULL, 't'},
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"csv", no_argument, NULL, 'c'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"dir", required_argument, NULL, 'o'},
+                                         COMMON_OPTS,
+                                         {0}};
+    if (argc < 2 || strcmp(argv[1], "query")) {
+        if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+            help("usage: argo archive query [--from D] [--to D] [--by symbol|month] [--csv]\n"
+                 "                          [--json] [--dir DIR]\n"
+                 "Win rate and P&L of the outcomes resolved between two days, straight\n"
+                 "from the daily backups: from Parquet (only the needed columns, row\n"
+                 "groups skipped by statistics) or, with --csv, from the CSV files.\n");
+            return 0;
+        }
+        return usage_error(c, "%s", "expected: argo archive query [options]");
+    }
+    argc--;
+    argv++;
+    int64_t from = INT64_MIN / 4, to = INT64_MAX / 4;
+    bool by_month = false, csv = false, json = false;
+    const char *dir = NULL;
+    int o;
+    while ((o = getopt_long(argc, argv, "f:t:b:cjo:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'f' && argo_time_parse(optarg, &from))
+            return usage_error(c, "--from '%s' is not an ISO date", optarg);
+        if (o == 't' && argo_time_parse(optarg, &to))
+            return usage_error(c, "--to '%s' is not an ISO date", optarg);
+        if (o == 'b') {
+            if (strcmp(optarg, "symbol") && strcmp(optarg, "month"))
+                return usage_error(c, "--by '%s': expected symbol or month", optarg);
+            by_month = !strcmp(optarg, "month");
+        }
+        if (o == 'c')
+            csv = true;
+        if (o == 'j')
+            json = true;
+        if (o == 'o')
+            dir = optarg;
+        if (o == 'h') {
+            help("usage: argo archive query [--from D] [--to D] [--by symbol|month] [--csv]\n"
+                 "                          [--json] [--dir DIR]\n");
+            return 0;
+        }
+        if (o == '?' || o == ':')
+            return unknown_opt(c, argv);
+    }
+    int rc = finish_opts(c, argc, argv, false);
+    if (rc)
+        return rc;
+    argo_query_result r;
+    if (argo_archive_query(dir ? dir : c->cfg.archive_dir, from, to, by_month, csv, &r, &c->err))
+        return fail(c);
+    if (json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < r.n; i++) {
+            json_t *row = json_object();
+            json_object_set_new(row, by_month ? "month" : "symbol", json_string(r.rows[i].key));
+            json_object_set_new(row, "resolved", json_integer((json_int_t)r.rows[i].resolved));
+            json_object_set_new(row, "wins", json_integer((json_int_t)r.rows[i].wins));
+            json_object_set_new(row, "win_rate",
+                                json_real((double)r.rows[i].wins / (double)r.rows[i].resolved));
+            json_object_set_new(row, "pnl_pct_sum", json_real(r.rows[i].pnl_sum));
+            json_array_append_new(arr, row);
+        }
+        json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+        fputc('\n', stdout);
+        json_decref(arr);
+    } else {
+        printf("%-10s %9s %7s %12s %12s\n", by_month ? "month" : "symbol", "resolved", "win",
+               "pnl% sum", "pnl% mean");
+        for (size_t i = 0; i < r.n; i++)
+            printf("%-10s %9zu %6.1f%% %+12.3f %+12.4f\n", r.rows[i].key, r.rows[i].resolved,
+                   100.0 * (double)r.rows[i].wins / (double)r.rows[i].resolved, r.rows[i].pnl_sum,
+                   r.rows[i].pnl_sum / (double)r.rows[i].resolved);
+        printf("(%zu daily %s files)\n", r.files, csv ? "CSV" : "Parquet");
+    }
+    argo_query_result_cleanup(&r);
+    return 0;
+}
+
 static void top_help(FILE *f)
 {
     fprintf(f, "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
@@ -810,6 +1021,8 @@ static void top_help(FILE *f)
                "  stats               performance statistics and outcome coverage\n"
                "  signals             list stored signals and their outcomes\n"
                "  calibrate           confidence calibration: refit, report, plot, fit, predict\n"
+               "  backup              daily Parquet + CSV backups with a manifest; verify them\n"
+               "  archive query       win rate and P&L straight from the backups\n"
                "  version             print the version\n");
 }
 
@@ -818,9 +1031,10 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(cli *, int, char **);
-    } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},        {"generate", cmd_generate},
-                {"track", cmd_track},     {"replay", cmd_replay},      {"stats", cmd_stats},
-                {"signals", cmd_signals}, {"calibrate", cmd_calibrate}};
+    } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},         {"generate", cmd_generate},
+                {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
+                {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
+                {"archive", cmd_archive}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);

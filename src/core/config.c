@@ -54,6 +54,7 @@ static const key_def keys[] = {
     {"calibrate", "symbol_min_outcomes", K_INT, F(symbol_min_outcomes), 2, 1000000},
     {"calibrate", "symbol_shrinkage", K_DBL, F(symbol_shrinkage), 0, 1e9},
     {"calibrate", "global_shrinkage", K_DBL, F(global_shrinkage), 0, 1e9},
+    {"archive", "dir", K_STR, F(archive_dir), 0, 0},
     {"track", "fee_bps", K_DBL, F(fee_bps), 0, 1000},
     {"track", "slippage_bps", K_DBL, F(slippage_bps), 0, 1000},
     {"stats", "periods_per_year", K_INT, F(periods_per_year), 1, 100000},
@@ -63,6 +64,7 @@ static const key_def keys[] = {
 void argo_config_init(argo_config *cfg)
 {
     *cfg = (argo_config){
+        .archive_dir = "backups",
         .busy_timeout_ms = 5000,
         .atr_period = 14,
         .trend_fast = 20,

@@ -50,6 +50,9 @@ typedef struct argo_config {
     double symbol_shrinkage; /* 300: k of the blend n/(n+k) symbol + k/(n+k) global; 0 = none */
     double global_shrinkage; /* 100: k of the blend n/(n+k) global + k/(n+k) base rate; 0 = none */
 
+    /* [archive] */
+    char archive_dir[ARGO_PATH_MAX]; /* "backups" */
+
     /* [track] */
     double fee_bps;      /* 5 per side */
     double slippage_bps; /* 5 per side */

@@ -86,6 +86,8 @@ enum {
     Q_MODELS,
     Q_OUTCOME_COUNTS,
     Q_OUTCOMES,
+    Q_SIGNALS_MADE_BETWEEN,
+    Q_SIGNALS_RESOLVED_BETWEEN,
     Q_COUNT
 };
 
@@ -156,6 +158,11 @@ static const char *const sql[Q_COUNT] = {
                    " ORDER BY exit_ts, id",
     [Q_OUTCOME_COUNTS] = "SELECT symbol_id, count(*) FROM signals"
                          " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id",
+    [Q_SIGNALS_MADE_BETWEEN] =
+        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.ts >= ?3 AND s.ts < ?4 ORDER BY s.ts, s.id",
+    [Q_SIGNALS_RESOLVED_BETWEEN] =
+        "SELECT " SIGNAL_COLS SIGNAL_FROM
+        " WHERE s.status != 0 AND s.exit_ts >= ?3 AND s.exit_ts < ?4 ORDER BY s.exit_ts, s.id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
     [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
@@ -578,7 +585,9 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
                            void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
-    int which = qy->resolved_before
+    int which = qy->made_from < qy->made_to           ? Q_SIGNALS_MADE_BETWEEN
+                : qy->resolved_from < qy->resolved_to ? Q_SIGNALS_RESOLVED_BETWEEN
+                : qy->resolved_before
                     ? (qy->symbol_id ? Q_SIGNALS_RESOLVED_SYMBOL : Q_SIGNALS_RESOLVED)
                 : qy->open_only ? (qy->symbol_id ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
                                 : (qy->symbol_id ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
@@ -586,9 +595,15 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
     int rc = prep(s, which, &q, err);
     if (rc)
         return rc;
-    if (qy->symbol_id)
+    if (qy->symbol_id && which != Q_SIGNALS_MADE_BETWEEN && which != Q_SIGNALS_RESOLVED_BETWEEN)
         sqlite3_bind_int64(q, 1, qy->symbol_id);
-    if (qy->resolved_before)
+    if (which == Q_SIGNALS_MADE_BETWEEN) {
+        sqlite3_bind_int64(q, 3, qy->made_from);
+        sqlite3_bind_int64(q, 4, qy->made_to);
+    } else if (which == Q_SIGNALS_RESOLVED_BETWEEN) {
+        sqlite3_bind_int64(q, 3, qy->resolved_from);
+        sqlite3_bind_int64(q, 4, qy->resolved_to);
+    } else if (qy->resolved_before)
         sqlite3_bind_int64(q, 2, qy->resolved_before);
     argo_signal g;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {

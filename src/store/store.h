@@ -86,7 +86,11 @@ typedef struct argo_signal_query {
     int64_t symbol_id; /* 0 = every symbol */
     bool open_only;
     int64_t resolved_before; /* non-zero: only resolved signals with exit_ts < it,
-                                in (exit_ts, id) order */
+                            in (exit_ts, id) order */
+    /* when from < to: only signals made in [made_from, made_to), in (ts, id)
+     * order, or resolved in [resolved_from, resolved_to), in (exit_ts, id)
+     * order (symbol_id and open_only are then ignored) */
+    int64_t made_from, made_to, resolved_from, resolved_to;
 } argo_signal_query;
 
 /* Calls fn for each matching signal in (ts, id) order. sig is borrowed

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * archive/archive.h - daily compliance backups (docs/BACKUPS.md).
+ *
+ * For a day D (UTC) argo writes, under ROOT/YYYY/MM/DD/:
+ *   signals-vN.parquet, signals-vN.csv    every signal made on D
+ *   outcomes-vN.parquet, outcomes-vN.csv  every signal resolved on D
+ *   manifest.json                         the current version: date, row
+ *                                         counts, SHA-256 and size of each
+ *                                         file, schema version, codec,
+ *                                         argo version, created_at
+ * Every file is written to a temporary name, fsynced, renamed and its
+ * folder fsynced; manifest.json is written last, so a crash leaves at
+ * worst files that no manifest names, never a backup that looks whole.
+ * Backing up a day again with the same content changes nothing; with
+ * other content it writes version N+1 and keeps version N (its files,
+ * and its manifest as manifest-vN.json).
+ */
+#ifndef ARGO_ARCHIVE_H
+#define ARGO_ARCHIVE_H
+
+#include "archive/parquet.h"
+#include "base/err.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARGO_BACKUP_SCHEMA_VERSION 1
+
+enum { ARGO_BACKUP_PARQUET = 1, ARGO_BACKUP_CSV = 2 };
+
+typedef struct argo_backup_options {
+    const char *root; /* "backups" when NULL */
+    int formats;      /* ARGO_BACKUP_PARQUET | ARGO_BACKUP_CSV; 0 = both */
+    argo_pq_codec codec;
+    size_t row_group_rows; /* 0: the codec's default */
+} argo_backup_options;
+
+typedef struct argo_backup_result {
+    int version;    /* the day's current version */
+    bool unchanged; /* the same content was already backed up */
+    size_t signals, outcomes;
+} argo_backup_result;
+
+/* Backs up day (any ts within the UTC day). */
+int argo_backup_day(argo_store *st, int64_t day, const argo_backup_options *opt,
+                    argo_backup_result *res, argo_err *err);
+
+/* The UTC days (midnights) on which a signal was made or resolved, in
+ * order, in a new array freed with free(). */
+int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err);
+
+/* Verifies the backup of a day: every file of every version against
+ * its manifest (size, SHA-256, rows; Parquet files are decoded, CSV
+ * files parsed), and the current version against the store (Parquet
+ * values and CSV lines). Returns ARGO_ECORRUPT with the file and the
+ * discrepancy, ARGO_ENOENT when the day has no backup. */
+int argo_backup_verify(argo_store *st, const char *root, int64_t day, size_t *files, argo_err *err);
+
+/* The backed-up days under root, in order (for verify --all). */
+int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err);
+
+/* Analytics straight from the backups: outcomes resolved in [from, to]
+ * (days), grouped by symbol or month, read from the Parquet files (only
+ * the needed columns; row groups skipped by their statistics) or from
+ * the CSV files. */
+typedef struct argo_query_row {
+    char key[32];
+    size_t resolved, wins;
+    double pnl_sum;
+} argo_query_row;
+
+typedef struct argo_query_result {
+    argo_query_row *rows;
+    size_t n;
+    size_t files, bytes_read;
+} argo_query_result;
+
+int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month, bool from_csv,
+                       argo_query_result *out, argo_err *err);
+void argo_query_result_cleanup(argo_query_result *r);
+
+#endif
