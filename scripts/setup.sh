@@ -13,7 +13,26 @@ missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "${1:-}" = "--test" ]; then
+    # the Parquet interop tools (DuckDB, hyparquet) are npm packages
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    # libFuzzer for the fuzz targets
+    pkgs2=(clang-14 libclang-rt-14-dev)
+    for p in "${pkgs2[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+fi
+install_npm() {
+    # test-only tools, pinned to exact versions in tests/interop/package.json
+    if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/interop/node_modules/@duckdb" ]; then
+        (cd "$(dirname "$0")/../tests/interop" && npm install --no-audit --no-fund --loglevel=error)
+    fi
+}
+if [ ${#missing[@]} -eq 0 ]; then
+    install_npm "${1:-}"
+    exit 0
+fi
 echo "setup: installing ${missing[*]}"
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,3 +42,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_npm "${1:-}"

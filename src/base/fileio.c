@@ -24,6 +24,13 @@ int argo_dir_sync(const char *path, argo_err *err)
     return rc ? argo_err_set(err, ARGO_EIO, "%s: fsync: %s", path, strerror(e)) : ARGO_OK;
 }
 
+static int fault_countdown;
+
+void argo_file_fault_after(int n)
+{
+    fault_countdown = n;
+}
+
 int argo_file_write_atomic(const char *path, const void *data, size_t len, argo_err *err)
 {
     char tmp[ARGO_PATH_MAX + 32], dir[ARGO_PATH_MAX];
@@ -51,6 +58,10 @@ int argo_file_write_atomic(const char *path, const void *data, size_t len, argo_
         int e = errno;
         unlink(tmp);
         return argo_err_set(err, ARGO_EIO, "%s: fsync: %s", tmp, strerror(e));
+    }
+    if (fault_countdown > 0 && --fault_countdown == 0) {
+        unlink(tmp);
+        return argo_err_set(err, ARGO_EIO, "%s: injected fault before rename", path);
     }
     if (rename(tmp, path) != 0) {
         int e = errno;

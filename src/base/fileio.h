@@ -24,6 +24,11 @@ int argo_file_read(const char *path, size_t max, uint8_t **data, size_t *len, ar
 /* Creates path and its parents (mode 0755); existing folders are fine. */
 int argo_mkdirs(const char *path, argo_err *err);
 
+/* Fault injection for tests (SQLite's faultsim): the nth atomic write
+ * from now fails before its rename, as a crash there would; 0 turns it
+ * off. Not thread-safe; never used outside tests. */
+void argo_file_fault_after(int n);
+
 /* fsyncs a folder so the renames in it are durable. */
 int argo_dir_sync(const char *path, argo_err *err);
 
