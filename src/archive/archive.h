@@ -30,6 +30,16 @@
 #define ARGO_BACKUP_SCHEMA_VERSION 1
 
 enum { ARGO_BACKUP_PARQUET = 1, ARGO_BACKUP_CSV = 2 };
+enum { ARGO_BACKUP_SIGNALS = 0, ARGO_BACKUP_OUTCOMES = 1 };
+
+/* The columns of a backup file kind (docs/BACKUPS.md); static storage. */
+const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols);
+
+/* Renders rows as argo's backup CSV (RFC 4180, a header, CRLF, ISO-8601
+ * UTC timestamps, doubles with 17 significant digits, nulls as empty
+ * fields) into a new buffer freed with free(). */
+int argo_backup_csv(const argo_pq_column_def *defs, const argo_pq_column_data *data, size_t ncols,
+                    size_t nrows, uint8_t **out, size_t *len, argo_err *err);
 
 typedef struct argo_backup_options {
     const char *root; /* "backups" when NULL */

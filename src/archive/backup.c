@@ -219,23 +219,24 @@ static void csv_ts(tc_out *o, int64_t msv)
 /* RFC 4180: a header, CRLF line ends, quotes where needed; ISO-8601 UTC
  * timestamps; doubles with 17 significant digits (they read back to the
  * same double); an absent value is an empty field. */
-static void table_csv(const table *t, tc_out *o)
+static void csv_render(const argo_pq_column_def *defs, const argo_pq_column_data *data,
+                       size_t ncols, size_t nrows, tc_out *o)
 {
-    for (size_t c = 0; c < t->ncols; c++) {
+    for (size_t c = 0; c < ncols; c++) {
         if (c)
             tc_bytes(o, ",", 1);
-        csv_field_str(o, t->defs[c].name);
+        csv_field_str(o, defs[c].name);
     }
     tc_bytes(o, "\r\n", 2);
     char b[64];
-    for (size_t r = 0; r < t->n; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            const argo_pq_column_data *d = &t->data[c];
+    for (size_t r = 0; r < nrows; r++) {
+        for (size_t c = 0; c < ncols; c++) {
+            const argo_pq_column_data *d = &data[c];
             if (c)
                 tc_bytes(o, ",", 1);
             if (d->valid && !d->valid[r])
                 continue;
-            switch (t->defs[c].type) {
+            switch (defs[c].type) {
             case ARGO_PQ_BOOLEAN:
                 tc_bytes(o, d->b[r] ? "true" : "false", d->b[r] ? 4 : 5);
                 break;
@@ -258,6 +259,36 @@ static void table_csv(const table *t, tc_out *o)
         }
         tc_bytes(o, "\r\n", 2);
     }
+}
+
+static void table_csv(const table *t, tc_out *o)
+{
+    csv_render(t->defs, t->data, t->ncols, t->n, o);
+}
+
+const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols)
+{
+    if (kind == ARGO_BACKUP_SIGNALS) {
+        *ncols = sizeof signal_cols / sizeof signal_cols[0];
+        return signal_cols;
+    }
+    *ncols = sizeof outcome_cols / sizeof outcome_cols[0];
+    return outcome_cols;
+}
+
+int argo_backup_csv(const argo_pq_column_def *defs, const argo_pq_column_data *data, size_t ncols,
+                    size_t nrows, uint8_t **out, size_t *len, argo_err *err)
+{
+    tc_out o = {0};
+    csv_render(defs, data, ncols, nrows, &o);
+    if (o.bad) {
+        free(o.p);
+        *out = NULL;
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory writing CSV");
+    }
+    *out = o.p;
+    *len = o.len;
+    return ARGO_OK;
 }
 
 static void sha256_hex(const void *p, size_t n, char out[65])

@@ -14,11 +14,14 @@
 #include "base/grow.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -36,6 +39,10 @@ enum {
 enum { E_PLAIN = 0, E_PLAIN_DICTIONARY = 2, E_RLE = 3, E_RLE_DICTIONARY = 8 };
 enum { P_DATA = 0, P_INDEX = 1, P_DICTIONARY = 2, P_DATA_V2 = 3 };
 enum { CT_UTF8 = 0, CT_TIMESTAMP_MILLIS = 9, CT_TIMESTAMP_MICROS = 10 };
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "argo's Parquet writer copies values as they lie in memory: little-endian hosts only"
+#endif
 
 #define PAGE_MAX ((size_t)1 << 30) /* largest page argo will inflate */
 #define DICT_MAX_ENTRIES 65536
@@ -145,20 +152,23 @@ static void hybrid_encode(tc_out *o, const uint32_t *v, size_t n, int width)
             size_t groups = (pending + 7) / 8;
             tc_varint(o, (uint64_t)groups << 1 | 1);
             size_t nbytes = groups * (size_t)width;
-            uint8_t *buf = calloc(nbytes ? nbytes : 1, 1);
-            if (!buf) {
-                o->bad = true;
+            uint8_t *q = tc_reserve(o, nbytes);
+            if (!q)
                 return;
+            /* LSB first: a 64-bit accumulator, emptied a byte at a time */
+            uint64_t acc = 0;
+            int bits = 0;
+            size_t out = 0;
+            for (size_t k = 0; k < groups * 8; k++) {
+                uint64_t val = k < pending ? v[packed_from + k] : 0;
+                acc |= val << bits;
+                bits += width;
+                while (bits >= 8) {
+                    q[out++] = (uint8_t)acc;
+                    acc >>= 8;
+                    bits -= 8;
+                }
             }
-            for (size_t k = 0; k < pending; k++) {
-                uint64_t val = v[packed_from + k];
-                size_t bit = k * (size_t)width;
-                for (int b = 0; b < width; b++, bit++)
-                    if (val >> b & 1)
-                        buf[bit / 8] |= (uint8_t)(1u << (bit % 8));
-            }
-            tc_bytes(o, buf, nbytes);
-            free(buf);
         }
         if (i >= n)
             break;
@@ -338,7 +348,7 @@ static int cmp_bytes(const char *a, size_t la, const char *b, size_t lb)
 
 /* Statistics over rows [r0, r1). */
 static void chunk_stats(const argo_pq_column_def *def, const argo_pq_column_data *d, size_t r0,
-                        size_t r1, chunk_meta *m)
+                        size_t r1, bool strings, chunk_meta *m)
 {
     bool first = true;
     double dmin = 0, dmax = 0;
@@ -363,6 +373,8 @@ static void chunk_stats(const argo_pq_column_def *def, const argo_pq_column_data
         }
         case ARGO_PQ_STRING:
         case ARGO_PQ_BYTES: {
+            if (!strings)
+                break; /* taken from the dictionary entries instead */
             uint32_t l = (uint32_t)str_len(d, r);
             if (first || cmp_bytes(d->str[r], l, m->smin, m->lmin) < 0) {
                 m->smin = d->str[r];
@@ -472,7 +484,8 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
                        size_t r0, size_t r1, chunk_meta *m)
 {
     *m = (chunk_meta){.dict_offset = -1, .data_offset = -1, .num_values = (int64_t)(r1 - r0)};
-    chunk_stats(def, d, r0, r1, m);
+    bool is_str0 = def->type == ARGO_PQ_STRING || def->type == ARGO_PQ_BYTES;
+    chunk_stats(def, d, r0, r1, !(is_str0 && def->dictionary), m);
     int rc = 0;
     size_t n = r1 - r0;
     uint32_t *idx = NULL, *lv = malloc((n ? n : 1) * sizeof *lv);
@@ -494,17 +507,40 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
             goto out;
         }
         m->dict = true;
+        const char *last = NULL;
+        int64_t last_k = -1;
         for (size_t r = r0; r < r1 && m->dict; r++) {
             if (!valid_at(d, r))
                 continue;
+            if (d->str[r] == last && !d->len) { /* the same string as the row before */
+                idx[r - r0] = (uint32_t)last_k;
+                continue;
+            }
             int64_t k = dict_index(&dc, d->str[r], (uint32_t)str_len(d, r));
+            last = d->str[r];
+            last_k = k;
             if (k < 0)
                 m->dict = false; /* too many or too long: PLAIN instead */
             else
                 idx[r - r0] = (uint32_t)k;
         }
     }
+    if (is_str && def->dictionary && !m->dict) { /* the dictionary gave up: per row */
+        m->null_count = 0;
+        chunk_stats(def, d, r0, r1, true, m);
+    }
     if (m->dict) {
+        for (size_t k = 0; k < dc.n; k++) { /* string statistics from distinct values */
+            if (!k || cmp_bytes(dc.s[k], dc.l[k], m->smin, m->lmin) < 0) {
+                m->smin = dc.s[k];
+                m->lmin = dc.l[k];
+            }
+            if (!k || cmp_bytes(dc.s[k], dc.l[k], m->smax, m->lmax) > 0) {
+                m->smax = dc.s[k];
+                m->lmax = dc.l[k];
+            }
+        }
+        m->has_minmax = dc.n > 0;
         tc_out body = {0};
         for (size_t k = 0; k < dc.n; k++) {
             put_u32(&body, dc.l[k]);
@@ -553,10 +589,25 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
             }
             if (nb)
                 tc_bytes(&body, &acc, 1);
-        } else {
+        } else if (def->type == ARGO_PQ_STRING || def->type == ARGO_PQ_BYTES) {
             for (size_t r = p0; r < p1; r++)
                 if (valid_at(d, r))
                     plain_value(&body, def, d, r);
+        } else { /* fixed width: one block, little-endian values */
+            size_t vw = def->type == ARGO_PQ_INT32 ? 4 : 8, k = 0;
+            const uint8_t *src = def->type == ARGO_PQ_INT32    ? (const uint8_t *)d->i32
+                                 : def->type == ARGO_PQ_DOUBLE ? (const uint8_t *)d->f64
+                                                               : (const uint8_t *)d->i64;
+            uint8_t *q = tc_reserve(&body, (p1 - p0) * vw);
+            if (q) {
+                if (!d->valid)
+                    memcpy(q, src + p0 * vw, (p1 - p0) * vw); /* the host is little-endian */
+                else
+                    for (size_t r = p0; r < p1; r++)
+                        if (d->valid[r])
+                            memcpy(q + vw * k++, src + r * vw, vw);
+                body.len -= (p1 - p0 - k) * vw * (d->valid != NULL);
+            }
         }
         rc = write_page(w, P_DATA, &body, (int32_t)(p1 - p0), m->dict ? E_RLE_DICTIONARY : E_PLAIN,
                         m);
@@ -776,9 +827,10 @@ typedef struct pq_col {
 } pq_col;
 
 struct argo_pq_file {
-    const uint8_t *data;
+    const uint8_t *data; /* the whole file (open_buffer), or NULL: read by chunk */
     size_t len;
-    uint8_t *owned; /* argo_pq_open's copy */
+    int fd;         /* argo_pq_open: -1 for a buffer */
+    uint8_t *owned; /* argo_pq_open's copy of the footer */
     int64_t num_rows;
     pq_col *cols;
     size_t ncols;
@@ -1142,6 +1194,8 @@ void argo_pq_close(argo_pq_file *f)
     free(f->chunks);
     free(f->created_by);
     free(f->owned);
+    if (f->fd >= 0)
+        close(f->fd);
     free(f);
 }
 
@@ -1159,6 +1213,7 @@ int argo_pq_open_buffer(const void *data, size_t len, argo_pq_file **out, argo_e
         return argo_err_set(err, ARGO_ENOMEM, "out of memory opening Parquet");
     f->data = p;
     f->len = len;
+    f->fd = -1;
     int rc = parse_footer(f, p + len - 8 - flen, flen, err);
     if (rc) {
         argo_pq_close(f);
@@ -1168,37 +1223,66 @@ int argo_pq_open_buffer(const void *data, size_t len, argo_pq_file **out, argo_e
     return ARGO_OK;
 }
 
+static bool read_at(int fd, uint8_t *buf, size_t n, off_t at)
+{
+    while (n) {
+        ssize_t r = pread(fd, buf, n, at);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        buf += r;
+        n -= (size_t)r;
+        at += r;
+    }
+    return true;
+}
+
+/* Reads the footer only; column chunks are read when asked for, so a
+ * query touching 4 of 15 columns reads about 4/15 of the file. */
 int argo_pq_open(const char *path, argo_pq_file **out, argo_err *err)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
         return argo_err_set(err, ARGO_ENOENT, "%s: cannot open: %s", path, strerror(errno));
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        uint8_t *nb = argo_grow(buf, &cap, len + 65536, 1, 1 << 20);
-        if (!nb) {
-            free(buf);
-            fclose(fp);
-            return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
-        }
-        buf = nb;
-        got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-    } while (got > 0);
-    bool failed = ferror(fp);
-    fclose(fp);
-    if (failed) {
-        free(buf);
-        return argo_err_set(err, ARGO_EIO, "%s: read error", path);
+    struct stat st;
+    uint8_t tail[8];
+    if (fstat(fd, &st) != 0 || st.st_size < 12 || !read_at(fd, tail, 8, st.st_size - 8) ||
+        memcmp(tail + 4, "PAR1", 4)) {
+        close(fd);
+        return argo_err_set(err, ARGO_EPARSE, "%s: not a Parquet file (no PAR1 magic at the end)",
+                            path);
     }
-    int rc = argo_pq_open_buffer(buf, len, out, err);
+    size_t len = (size_t)st.st_size;
+    uint32_t flen = get_u32(tail);
+    uint8_t head[4];
+    if (flen > len - 12 || !read_at(fd, head, 4, 0) || memcmp(head, "PAR1", 4)) {
+        close(fd);
+        return argo_err_set(err, ARGO_EPARSE,
+                            "%s: not a Parquet file (bad footer length or "
+                            "no PAR1 magic at the start)",
+                            path);
+    }
+    uint8_t *footer = malloc(flen ? flen : 1);
+    argo_pq_file *f = calloc(1, sizeof *f);
+    if (!footer || !f) {
+        free(footer);
+        free(f);
+        close(fd);
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+    }
+    f->fd = fd;
+    f->len = len;
+    f->owned = footer;
+    int rc = read_at(fd, footer, flen, (off_t)(len - 8 - flen))
+                 ? parse_footer(f, footer, flen, err)
+                 : argo_err_set(err, ARGO_EIO, "read error");
     if (rc) {
-        free(buf);
+        argo_pq_close(f);
         return argo_err_prefix(err, "%s: ", path);
     }
-    (*out)->owned = buf;
+    *out = f;
     return ARGO_OK;
 }
 
@@ -1275,6 +1359,7 @@ typedef struct pq_dict {
     uint8_t *b;
     const uint8_t **s; /* into the page buffer, kept alive */
     uint32_t *l;
+    size_t *off;   /* each string's copy in the output arena, made once */
     uint8_t *page; /* owned decompressed dictionary page */
 } pq_dict;
 
@@ -1295,7 +1380,8 @@ static int bad_page(reader *r, const char *why)
     return argo_err_set(r->err, ARGO_EPARSE, "Parquet column %s: %s", r->col->name, why);
 }
 
-static int put_string(reader *r, const uint8_t *p, uint32_t l)
+/* Copies a string into the arena (NUL-terminated); *off gets its offset. */
+static int arena_put(reader *r, const uint8_t *p, uint32_t l, size_t *off)
 {
     char *a = argo_grow(r->out->arena, &r->arena_cap, r->arena_len + l + 1, 1, 1 << 16);
     if (!a)
@@ -1303,10 +1389,16 @@ static int put_string(reader *r, const uint8_t *p, uint32_t l)
     r->out->arena = a;
     memcpy(a + r->arena_len, p, l);
     a[r->arena_len + l] = '\0';
-    r->soff[r->pos] = r->arena_len;
-    r->out->len[r->pos] = l;
+    *off = r->arena_len;
     r->arena_len += l + 1;
     return 0;
+}
+
+/* The string of row r->pos. */
+static int put_string(reader *r, const uint8_t *p, uint32_t l)
+{
+    r->out->len[r->pos] = l;
+    return arena_put(r, p, l, &r->soff[r->pos]);
 }
 
 /* Reads n PLAIN values of the column's physical type from [p, end) into
@@ -1399,7 +1491,7 @@ static int grow_tmp(reader *r, size_t n)
 }
 
 static int dict_decode(reader *r, const uint8_t *p, const uint8_t *end, size_t slots,
-                       const uint8_t *valid, size_t nvalid, const pq_dict *d)
+                       const uint8_t *valid, size_t nvalid, pq_dict *d)
 {
     if (!d->page && d->n == 0)
         return bad_page(r, "dictionary-encoded page without a dictionary");
@@ -1411,6 +1503,17 @@ static int dict_decode(reader *r, const uint8_t *p, const uint8_t *end, size_t s
         return rc;
     if (!hybrid_decode(p, (size_t)(end - p), width, r->tmp, nvalid))
         return bad_page(r, "malformed dictionary indices");
+    if (d->s && !d->off) { /* copy the dictionary's strings into the arena once */
+        size_t *off = malloc((d->n ? d->n : 1) * sizeof *off);
+        if (!off)
+            return argo_err_set(r->err, ARGO_ENOMEM, "out of memory reading a dictionary");
+        for (size_t k = 0; k < d->n; k++)
+            if ((rc = arena_put(r, d->s[k], d->l[k], &off[k]))) {
+                free(off);
+                return rc;
+            }
+        d->off = off;
+    }
     size_t k = 0;
     for (size_t s = 0; s < slots; s++) {
         if (valid && !valid[s])
@@ -1432,14 +1535,9 @@ static int dict_decode(reader *r, const uint8_t *p, const uint8_t *end, size_t s
         case T_DOUBLE:
             r->out->f64[at] = d->f64[ix];
             break;
-        default: {
-            size_t save = r->pos;
-            r->pos = at;
-            rc = put_string(r, d->s[ix], d->l[ix]);
-            r->pos = save;
-            if (rc)
-                return rc;
-        }
+        default: /* rows share the dictionary's one copy of the string */
+            r->soff[at] = d->off[ix];
+            r->out->len[at] = d->l[ix];
         }
     }
     return 0;
@@ -1559,6 +1657,7 @@ static int load_dict(reader *r, const uint8_t *body, size_t len, size_t n, pq_di
 
 static void dict_free(pq_dict *d)
 {
+    free(d->off);
     free(d->i32);
     free(d->i64);
     free(d->f64);
@@ -1600,7 +1699,7 @@ static int alloc_values(reader *r, size_t n)
 }
 
 static int read_data_page(reader *r, const page_header *h, const uint8_t *body, size_t blen,
-                          const pq_dict *d)
+                          pq_dict *d)
 {
     size_t slots = (size_t)h->num_values;
     if (h->num_values < 0 || slots > r->out->n - r->pos)
@@ -1688,8 +1787,18 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
                             pc->name);
     reader r = {.f = f, .col = pc, .out = out, .err = err};
     pq_dict d = {0};
+    uint8_t *chunk = NULL; /* the chunk read from the file (argo_pq_open) */
+    if (!f->data) {
+        chunk = malloc((size_t)cc->compressed ? (size_t)cc->compressed : 1);
+        if (!chunk)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a column");
+        if (!read_at(f->fd, chunk, (size_t)cc->compressed, (off_t)start)) {
+            free(chunk);
+            return argo_err_set(err, ARGO_EIO, "Parquet column %s: read error", pc->name);
+        }
+    }
     int rc = alloc_values(&r, (size_t)cc->num_values);
-    const uint8_t *p = f->data + start, *end = p + cc->compressed;
+    const uint8_t *p = chunk ? chunk : f->data + start, *end = p + cc->compressed;
     while (!rc && r.pos < out->n) {
         if (p >= end) {
             rc = bad_page(&r, "the column chunk ends before its values");
@@ -1755,6 +1864,7 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
         free(page);
     }
     dict_free(&d);
+    free(chunk);
     if (!rc && r.soff)
         for (size_t i = 0; i < out->n; i++)
             out->str[i] = out->valid[i] ? out->arena + r.soff[i] : NULL;

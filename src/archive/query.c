@@ -15,6 +15,7 @@
 
 #include <csv.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +23,17 @@ typedef struct agg {
     argo_query_result *out;
     size_t cap;
     uint32_t *slot; /* hash of keys -> index + 1 */
-    size_t nslot;
+    uint64_t *hash; /* each row's key hash, by index */
+    size_t nslot, hcap;
     bool by_month;
     int64_t from_ms, to_ms; /* exit_ts range, [from, to) */
+    int64_t month_day;      /* the day whose month key is in month_key */
+    char month_key[16];
+    /* string pointer -> row index: Parquet rows share dictionary strings,
+     * so a symbol costs one lookup per column chunk, not a hash per row */
+    const char *pc_key[1024];
+    uint32_t pc_row[1024];
+    bool ptr_cache; /* only while strings are stable (Parquet), never for CSV buffers */
 } agg;
 
 static uint64_t hash_key(const char *s)
@@ -59,26 +68,50 @@ static int add(agg *a, const char *symbol, int64_t exit_ms, argo_status status, 
 {
     if (exit_ms < a->from_ms || exit_ms >= a->to_ms)
         return 0;
-    char key[32];
-    if (a->by_month) {
-        int y, m, d;
-        argo_time_civil(exit_ms / 1000, &y, &m, &d);
-        snprintf(key, sizeof key, "%04d-%02d", y, m);
-    } else
-        snprintf(key, sizeof key, "%s", symbol);
+    const char *key = symbol;
+    size_t pc = ((uintptr_t)symbol >> 3) & 1023;
+    if (a->ptr_cache && !a->by_month && a->pc_key[pc] == symbol) {
+        argo_query_row *r = &a->out->rows[a->pc_row[pc]];
+        r->resolved++;
+        r->wins += argo_track_label_of(status, pnl) == 1;
+        r->pnl_sum += pnl;
+        return 0;
+    }
+    if (a->by_month) { /* one month key per day: no formatting per row */
+        int64_t dayn = exit_ms >= 0 ? exit_ms / 86400000 : -((-exit_ms + 86399999) / 86400000);
+        if (dayn != a->month_day || !a->month_key[0]) {
+            int y, m, d;
+            argo_time_civil(dayn * 86400, &y, &m, &d);
+            snprintf(a->month_key, sizeof a->month_key, "%04d-%02d", y, m);
+            a->month_day = dayn;
+        }
+        key = a->month_key;
+    }
     if (2 * (a->out->n + 1) > a->nslot && rehash(a))
         return ARGO_ENOMEM;
-    size_t h = hash_key(key) & (a->nslot - 1);
-    while (a->slot[h] && strcmp(a->out->rows[a->slot[h] - 1].key, key))
+    uint64_t hk = hash_key(key);
+    size_t h = hk & (a->nslot - 1);
+    while (a->slot[h] &&
+           (a->hash[a->slot[h] - 1] != hk || strcmp(a->out->rows[a->slot[h] - 1].key, key)))
         h = (h + 1) & (a->nslot - 1);
     if (!a->slot[h]) {
-        argo_query_row *v = argo_grow(a->out->rows, &a->cap, a->out->n + 1, sizeof *v, 64);
+        size_t n = a->out->n;
+        argo_query_row *v = argo_grow(a->out->rows, &a->cap, n + 1, sizeof *v, 64);
         if (!v)
             return ARGO_ENOMEM;
         a->out->rows = v;
-        memset(&v[a->out->n], 0, sizeof *v);
-        memcpy(v[a->out->n].key, key, sizeof key);
+        uint64_t *hv = argo_grow(a->hash, &a->hcap, n + 1, sizeof *hv, 64);
+        if (!hv)
+            return ARGO_ENOMEM;
+        a->hash = hv;
+        memset(&v[n], 0, sizeof *v);
+        snprintf(v[n].key, sizeof v[n].key, "%s", key);
+        hv[n] = hk;
         a->slot[h] = (uint32_t)++a->out->n;
+    }
+    if (a->ptr_cache && !a->by_month) {
+        a->pc_key[pc] = symbol;
+        a->pc_row[pc] = a->slot[h] - 1;
     }
     argo_query_row *r = &a->out->rows[a->slot[h] - 1];
     r->resolved++;
@@ -89,10 +122,16 @@ static int add(agg *a, const char *symbol, int64_t exit_ms, argo_status status, 
 
 static argo_status status_of(const char *s)
 {
-    return !strcmp(s, "WIN")       ? ARGO_WIN
-           : !strcmp(s, "LOSS")    ? ARGO_LOSS
-           : !strcmp(s, "EXPIRED") ? ARGO_EXPIRED
-                                   : ARGO_OPEN;
+    switch (s[0]) { /* WIN, LOSS, EXPIRED: the first letter decides */
+    case 'W':
+        return !strcmp(s, "WIN") ? ARGO_WIN : ARGO_OPEN;
+    case 'L':
+        return !strcmp(s, "LOSS") ? ARGO_LOSS : ARGO_OPEN;
+    case 'E':
+        return !strcmp(s, "EXPIRED") ? ARGO_EXPIRED : ARGO_OPEN;
+    default:
+        return ARGO_OPEN;
+    }
 }
 
 static int query_parquet(agg *a, const char *path, argo_err *err)
@@ -114,6 +153,8 @@ static int query_parquet(agg *a, const char *path, argo_err *err)
         if (st.has_minmax && (st.max < (double)a->from_ms || st.min >= (double)a->to_ms))
             continue; /* the row group holds no exit in range */
         argo_pq_values v[4] = {0};
+        memset(a->pc_key, 0, sizeof a->pc_key); /* string pointers are per chunk */
+        a->ptr_cache = true;
         for (int k = 0; k < 4 && !rc; k++)
             if ((rc = argo_pq_read(f, g, (size_t)col[k], &v[k], err)))
                 argo_err_prefix(err, "%s: ", path);
@@ -122,6 +163,7 @@ static int query_parquet(agg *a, const char *path, argo_err *err)
                 rc = add(a, v[0].str[i], v[2].i64[i], status_of(v[1].str[i]), v[3].f64[i]);
         for (int k = 0; k < 4; k++)
             argo_pq_values_cleanup(&v[k]);
+        a->ptr_cache = false;
     }
     argo_pq_close(f);
     return rc == ARGO_ENOMEM ? argo_err_set(err, rc, "out of memory querying") : rc;
@@ -213,6 +255,7 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
         return rc;
     agg a = {.out = out,
              .by_month = by_month,
+             .month_day = INT64_MIN,
              .from_ms = from * 1000,
              .to_ms = (to + ARGO_DAY_SECONDS) * 1000};
     for (size_t i = 0; i < n && !rc; i++) {
@@ -251,6 +294,7 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
     }
     free(days);
     free(a.slot);
+    free(a.hash);
     if (rc) {
         argo_query_result_cleanup(out);
         return rc;

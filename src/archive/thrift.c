@@ -20,6 +20,20 @@ void tc_bytes(tc_out *o, const void *p, size_t n)
     o->len += n;
 }
 
+uint8_t *tc_reserve(tc_out *o, size_t n)
+{
+    if (o->bad)
+        return NULL;
+    uint8_t *q = argo_grow(o->p, &o->cap, o->len + n, 1, 256);
+    if (!q) {
+        o->bad = true;
+        return NULL;
+    }
+    o->p = q;
+    o->len += n;
+    return q + o->len - n;
+}
+
 void tc_varint(tc_out *o, uint64_t v)
 {
     uint8_t b[10];

@@ -41,6 +41,9 @@ typedef struct tc_out {
 } tc_out;
 
 void tc_bytes(tc_out *o, const void *p, size_t n);
+/* Room for n more bytes: returns where to write them (and counts them
+ * as written), or NULL (and `bad`) without memory. */
+uint8_t *tc_reserve(tc_out *o, size_t n);
 void tc_varint(tc_out *o, uint64_t v);
 void tc_field(tc_out *o, int16_t id, int type);
 void tc_i32(tc_out *o, int16_t id, int32_t v);
