@@ -23,4 +23,8 @@ echo
 build-release/argo calibrate report
 build-release/argo calibrate plot --out demo/reliability.svg
 echo
+build-release/argo backup --all --dir demo/backups | tail -3
+build-release/argo backup verify --all --dir demo/backups
+build-release/argo archive query --dir demo/backups --by symbol
+echo
 echo "database: $ARGO_DB  (try: build-release/argo stats --db $ARGO_DB --by month --json)"
