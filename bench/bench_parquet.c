@@ -227,7 +227,10 @@ int main(int argc, char **argv)
            same ? "identical" : "DIFFER");
     argo_query_result_cleanup(&res[0]);
     argo_query_result_cleanup(&res[1]);
-    if (getenv("ARGO_BENCH_KEEP")) { printf("kept %s\n", dir); return same ? 0 : 1; }
+    if (getenv("ARGO_BENCH_KEEP")) {
+        printf("kept %s\n", dir);
+        return same ? 0 : 1;
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "bench: could not remove %s\n", dir);
