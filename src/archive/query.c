@@ -253,11 +253,13 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
     int rc = argo_backup_list(root, &days, &n, err);
     if (rc)
         return rc;
+    /* days in seconds to an exit_ts range in milliseconds, saturating */
+    const int64_t lim = INT64_MAX / 1000 - ARGO_DAY_SECONDS;
     agg a = {.out = out,
              .by_month = by_month,
              .month_day = INT64_MIN,
-             .from_ms = from * 1000,
-             .to_ms = (to + ARGO_DAY_SECONDS) * 1000};
+             .from_ms = from < -lim ? INT64_MIN : from * 1000,
+             .to_ms = to > lim ? INT64_MAX : (to + ARGO_DAY_SECONDS) * 1000};
     for (size_t i = 0; i < n && !rc; i++) {
         if (days[i] < from || days[i] > to)
             continue;

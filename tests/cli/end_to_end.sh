@@ -84,8 +84,25 @@ expect 1 "only 0 resolved signals" "$argo" calibrate report --db empty.db
 expect 2 "plot needs --out" "$argo" calibrate plot
 expect 2 "unknown subcommand 'frob'" "$argo" calibrate frob
 
+# backups: write, rerun unchanged, verify, query (default range), cat, damage
+expect 0 "backup 2001-03-14: 0 signals, 0 outcomes, version 1" "$argo" backup --date 2001-03-14 --dir bk
+expect 0 "version 1 \(unchanged\)" "$argo" backup --date 2001-03-14 --dir bk
+expect 0 "outcomes, version 1" "$argo" backup --all --dir bk
+expect 0 "all match their manifests and the store" "$argo" backup verify --all --dir bk
+expect 0 "TTRC +302 " "$argo" archive query --dir bk --by symbol
+expect 0 "TTRC +10 " "$argo" archive query --dir bk --by symbol --csv --from 2001-01-01 --to 2001-12-31
+expect 0 '"month": "2001-' "$argo" archive query --dir bk --by month --json
+expect 0 "signal_id INT64" "$argo" archive cat bk/2006/12/21/outcomes-v1.parquet --schema
+expect 0 '"status":"(WIN|LOSS|EXPIRED)"' "$argo" archive cat bk/2006/12/21/outcomes-v1.parquet
+printf 'X' | dd of=bk/2006/12/21/outcomes-v1.csv bs=1 seek=40 conv=notrunc 2>/dev/null
+expect 1 "outcomes-v1.csv: SHA-256 .* does not match" "$argo" backup verify --date 2006-12-21 --dir bk
+expect 1 "no backup of 1999-01-01" "$argo" backup verify --date 1999-01-01 --dir bk
+expect 1 "not a Parquet file" "$argo" archive cat bk/2006/12/21/outcomes-v1.csv
+expect 2 "expected parquet, csv or both" "$argo" backup --format xml
+expect 2 "expected snappy, zstd or none" "$argo" backup --codec lz4
+
 # --help on every subcommand
-for c in ingest synth generate track replay stats signals calibrate; do
+for c in ingest synth generate track replay stats signals calibrate backup; do
     expect 0 "usage: argo $c" "$argo" "$c" --help
 done
 
