@@ -7,6 +7,7 @@
  */
 #include "calibrate/calibrate.h"
 
+#include "base/grow.h"
 #include "track/track.h"
 
 #include <math.h>
@@ -69,23 +70,34 @@ struct argo_calibrator {
     int64_t first_exit, last_exit;
 };
 
+/* Room for need samples in the parallel arrays (t too when with_t). */
+static int samples_reserve(samples *s, size_t need, bool with_t)
+{
+    if (need <= s->cap)
+        return 0;
+    size_t cx = s->cap, cy = s->cap, ct = s->cap; /* each grows to the same size */
+    double *x = argo_grow(s->x, &cx, need, sizeof *x, 64);
+    if (!x)
+        return ARGO_ENOMEM;
+    s->x = x;
+    double *y = argo_grow(s->y, &cy, need, sizeof *y, 64);
+    if (!y)
+        return ARGO_ENOMEM;
+    s->y = y;
+    if (with_t) {
+        int64_t *t = argo_grow(s->t, &ct, need, sizeof *t, 64);
+        if (!t)
+            return ARGO_ENOMEM;
+        s->t = t;
+    }
+    s->cap = cx;
+    return 0;
+}
+
 static int push(samples *s, double x, double y, int64_t t)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        double *nx = realloc(s->x, cap * sizeof *nx);
-        if (nx)
-            s->x = nx;
-        double *ny = realloc(s->y, cap * sizeof *ny);
-        if (ny)
-            s->y = ny;
-        int64_t *nt = realloc(s->t, cap * sizeof *nt);
-        if (nt)
-            s->t = nt;
-        if (!nx || !ny || !nt)
-            return ARGO_ENOMEM;
-        s->cap = cap;
-    }
+    if (samples_reserve(s, s->n + 1, true))
+        return ARGO_ENOMEM;
     s->x[s->n] = x;
     s->y[s->n] = y;
     s->t[s->n] = t;
@@ -237,21 +249,9 @@ static int merge_pending(argo_calibrator *c, argo_err *err)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory sorting outcomes");
     }
     size_t need = s->n + p->n;
-    if (need > s->cap) {
-        size_t cap = s->cap ? s->cap : 1024;
-        while (cap < need)
-            cap *= 2;
-        double *nx = realloc(s->x, cap * sizeof *nx);
-        if (nx)
-            s->x = nx;
-        double *ny = realloc(s->y, cap * sizeof *ny);
-        if (ny)
-            s->y = ny;
-        if (!nx || !ny) {
-            free(perm);
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory merging outcomes");
-        }
-        s->cap = cap;
+    if (samples_reserve(s, need, false)) {
+        free(perm);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory merging outcomes");
     }
     /* merge from the back; on equal x the older sample stays first */
     size_t i = s->n, j = p->n, k = need;
