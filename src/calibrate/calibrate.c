@@ -333,27 +333,14 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
 {
     argo_iso_model *m;
     argo_iso_fit_stats fs;
-    int rc = sorted ? argo_iso_fit_sorted(x, y, NULL, n, &m, &fs, err)
-                    : argo_iso_fit(x, y, NULL, n, &m, &fs, err);
+    /* a global model is shrunk toward the base rate inside the fit */
+    double k = symbol_id ? 0 : c->cfg.global_shrinkage;
+    int rc = argo_iso_fit_shrunk(x, y, NULL, n, sorted, k, &m, &fs, err);
     if (rc)
         return rc;
     if (m->distinct < 2) {
         argo_iso_model_free(m);
         return ARGO_OK;
-    }
-    /* A global model is shrunk toward the base rate by its sample size. */
-    if (!symbol_id && c->cfg.global_shrinkage > 0) {
-        double rate = 0;
-        for (size_t i = 0; i < n; i++)
-            rate += y[i];
-        rate /= (double)n;
-        double w = (double)n / ((double)n + c->cfg.global_shrinkage);
-        for (size_t i = 0; i < m->n; i++)
-            m->y[i] = w * m->y[i] + (1 - w) * rate;
-        if ((rc = stored_metrics(m, x, y, n, &fs, err))) {
-            argo_iso_model_free(m);
-            return rc;
-        }
     }
     /* A symbol's model is shrunk toward the global one by its sample size. */
     int64_t base = 0;

@@ -112,8 +112,8 @@ static double clip_p(double p)
     return p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
 }
 
-int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
-                        argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+static int fit_core(const double *x, const double *y, const double *w, size_t n, double shrink,
+                    argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
 {
     *out = NULL;
     int rc = check(x, y, w, n, err);
@@ -178,6 +178,16 @@ int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_
         rc = argo_err_set(err, ARGO_EDATA, "empty training set: no sample with weight > 0");
         goto out;
     }
+    if (shrink > 0) { /* blend every block toward the weighted mean of y */
+        double tw = 0, ts = 0;
+        for (size_t b = 0; b < nb; b++) {
+            tw += bw[b];
+            ts += bs[b];
+        }
+        double wt = tw / (tw + shrink), mean = ts / tw;
+        for (size_t b = 0; b < nb; b++)
+            bv[b] = wt * bv[b] + (1 - wt) * mean;
+    }
     /* Block means strictly increase, so sklearn's trimming keeps exactly
      * the first and the last point of every block. */
     argo_iso_model *m = model_alloc(2 * nb);
@@ -222,6 +232,12 @@ out:
     free(mem);
     free(first);
     return rc;
+}
+
+int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
+                        argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+{
+    return fit_core(x, y, w, n, 0, out, stats, err);
 }
 
 typedef struct keyed {
@@ -355,6 +371,14 @@ static double key_value(uint64_t k)
 int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
                  argo_iso_fit_stats *stats, argo_err *err)
 {
+    return argo_iso_fit_shrunk(x, y, w, n, false, 0, out, stats, err);
+}
+
+int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_t n, bool sorted_in,
+                        double k, argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+{
+    if (sorted_in)
+        return fit_core(x, y, w, n, k, out, stats, err);
     *out = NULL;
     int rc = ARGO_OK;
     size_t cap = n ? n : 1;
@@ -387,7 +411,7 @@ int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, ar
             } else
                 sy[i] = sorted[i].y;
         }
-        rc = argo_iso_fit_sorted(sx, sy, sw, n, out, stats, err);
+        rc = fit_core(sx, sy, sw, n, k, out, stats, err);
     }
     free(a);
     free(cols);

@@ -21,6 +21,7 @@
 
 #include "base/err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,14 @@ int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, ar
 /* The same for input already ordered by x (ties in any order). */
 int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
                         argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err);
+
+/* Fits as argo_iso_fit (sorted: input already ordered by x), then
+ * shrinks every fitted value toward the weighted mean of y by
+ * k / (W + k), W the total weight: y' = W/(W+k) y + k/(W+k) mean. The
+ * blend keeps PAV's blocks, so stats are still computed from them.
+ * k = 0 is argo_iso_fit. */
+int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_t n, bool sorted,
+                        double k, argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err);
 
 /* A model from stored points (x strictly increasing, n >= 1). */
 int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_iso_model **out,
