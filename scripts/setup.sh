@@ -6,8 +6,9 @@ set -euo pipefail
 pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev
       libsnappy-dev libzstd-dev zlib1g-dev libssl-dev)
 if [ "${1:-}" = "--test" ]; then
-    # python3-sklearn: the reference the calibration test compares with
-    pkgs+=(libcmocka-dev clang-format python3-sklearn)
+    # python3-sklearn, python3-botocore: the references the calibration and
+    # SigV4 tests compare with
+    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
