@@ -6,6 +6,7 @@
  * usage mistake exits 2.
  */
 #include "archive/archive.h"
+#include "archive/lifecycle.h"
 #include "base/err.h"
 #include "calibrate/isotonic.h"
 #include "calibrate/report.h"
@@ -990,8 +991,56 @@ static int archive_cat(cli *c, const char *path, bool schema)
     return rc;
 }
 
+/* The [lifecycle] policy of the config, validated. */
+static int lifecycle_of(cli *c, argo_lifecycle *lc)
+{
+    argo_lifecycle_default(lc, c->cfg.lc_prefix);
+    lc->expiration_days = c->cfg.lc_expiration_days;
+    lc->object_size_greater_than = c->cfg.lc_object_size_greater_than;
+    snprintf(lc->min_size_behaviour, sizeof lc->min_size_behaviour, "%s", c->cfg.lc_min_size);
+    if (argo_lifecycle_parse_transitions(lc, c->cfg.lc_transitions, &c->err) ||
+        argo_lifecycle_validate(lc, &c->err))
+        return fail(c);
+    return 0;
+}
+
+static int archive_lifecycle(cli *c, int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[2], "show"))
+        return usage_error(c, "%s", "usage: argo archive lifecycle show [--config PATH]");
+    static const struct option opts[] = {COMMON_OPTS, {0}};
+    int o;
+    argc -= 2;
+    argv += 2;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'h') {
+            help("usage: argo archive lifecycle show\n"
+                 "Prints the archive's S3 LifecycleConfiguration (from [lifecycle] in the\n"
+                 "config), after checking S3's rules; docs/ARCHIVE.md.\n");
+            return 0;
+        }
+        return unknown_opt(c, argv);
+    }
+    int rc = finish_opts(c, argc, argv, false);
+    if (rc)
+        return rc;
+    argo_lifecycle lc;
+    if ((rc = lifecycle_of(c, &lc)))
+        return rc;
+    char *xml;
+    if (argo_lifecycle_xml(&lc, &xml, &c->err))
+        return fail(c);
+    fputs(xml, stdout);
+    free(xml);
+    return 0;
+}
+
 static int cmd_archive(cli *c, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "lifecycle"))
+        return archive_lifecycle(c, argc, argv);
     if (argc >= 3 && !strcmp(argv[1], "cat")) {
         bool schema = argc >= 4 && !strcmp(argv[3], "--schema");
         if (argc > (schema ? 4 : 3))

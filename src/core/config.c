@@ -55,6 +55,11 @@ static const key_def keys[] = {
     {"calibrate", "symbol_shrinkage", K_DBL, F(symbol_shrinkage), 0, 1e9},
     {"calibrate", "global_shrinkage", K_DBL, F(global_shrinkage), 0, 1e9},
     {"archive", "dir", K_STR, F(archive_dir), 0, 0},
+    {"lifecycle", "prefix", K_STR, F(lc_prefix), 0, 0},
+    {"lifecycle", "transitions", K_STR, F(lc_transitions), 0, 0},
+    {"lifecycle", "expiration_days", K_INT, F(lc_expiration_days), 0, 100000},
+    {"lifecycle", "min_size_behaviour", K_STR, F(lc_min_size), 0, 0},
+    {"lifecycle", "object_size_greater_than", K_INT, F(lc_object_size_greater_than), 0, 2000000000},
     {"track", "fee_bps", K_DBL, F(fee_bps), 0, 1000},
     {"track", "slippage_bps", K_DBL, F(slippage_bps), 0, 1000},
     {"stats", "periods_per_year", K_INT, F(periods_per_year), 1, 100000},
@@ -65,6 +70,9 @@ void argo_config_init(argo_config *cfg)
 {
     *cfg = (argo_config){
         .archive_dir = "backups",
+        .lc_prefix = "backups/",
+        .lc_transitions = "STANDARD_IA:30,GLACIER:365,DEEP_ARCHIVE:2555",
+        .lc_min_size = "all_storage_classes_128K",
         .busy_timeout_ms = 5000,
         .atr_period = 14,
         .trend_fast = 20,

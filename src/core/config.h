@@ -53,6 +53,13 @@ typedef struct argo_config {
     /* [archive] */
     char archive_dir[ARGO_PATH_MAX]; /* "backups" */
 
+    /* [lifecycle] (string fields are ARGO_PATH_MAX: the loader's bound) */
+    char lc_prefix[ARGO_PATH_MAX];      /* "backups/" */
+    char lc_transitions[ARGO_PATH_MAX]; /* "STANDARD_IA:30,GLACIER:365,DEEP_ARCHIVE:2555" */
+    int lc_expiration_days;             /* 0: never (compliance retention) */
+    char lc_min_size[ARGO_PATH_MAX];    /* "all_storage_classes_128K" */
+    int lc_object_size_greater_than;    /* 0: no explicit size filter */
+
     /* [track] */
     double fee_bps;      /* 5 per side */
     double slippage_bps; /* 5 per side */

@@ -101,6 +101,12 @@ expect 1 "not a Parquet file" "$argo" archive cat bk/2006/12/21/outcomes-v1.csv
 expect 2 "expected parquet, csv or both" "$argo" backup --format xml
 expect 2 "expected snappy, zstd or none" "$argo" backup --codec lz4
 
+# the archive's lifecycle policy
+expect 0 "<StorageClass>DEEP_ARCHIVE</StorageClass>" "$argo" archive lifecycle show
+expect 0 "all_storage_classes_128K" "$argo" archive lifecycle show
+printf '[lifecycle]\ntransitions = STANDARD_IA:10\n' >lc.conf
+expect 1 "STANDARD_IA at day 10: S3 allows it no earlier than day 30" "$argo" archive lifecycle show --config lc.conf
+
 # --help on every subcommand
 for c in ingest synth generate track replay stats signals calibrate backup; do
     expect 0 "usage: argo $c" "$argo" "$c" --help
