@@ -6,6 +6,7 @@
  * usage mistake exits 2.
  */
 #include "archive/archive.h"
+#include "archive/cost.h"
 #include "archive/lifecycle.h"
 #include "base/err.h"
 #include "calibrate/isotonic.h"
@@ -1037,8 +1038,247 @@ static int archive_lifecycle(cli *c, int argc, char **argv)
     return 0;
 }
 
+/* Average size per kind of the day's objects in the backups, and how
+ * many backup days a month holds; also bytes per row for --signals-per-day. */
+static int backup_sizes(cli *c, const char *dir, argo_cost_input *in)
+{
+    int64_t *days;
+    size_t n;
+    if (argo_backup_list(dir, &days, &n, &c->err) || n == 0) {
+        free(n ? days : NULL);
+        argo_err_set(&c->err, ARGO_ENOENT,
+                     "no backups in %s to size the model: run argo backup, or give "
+                     "--signals-per-day N",
+                     dir);
+        return fail(c);
+    }
+    double sum[ARGO_COST_KINDS_MAX] = {0}, msum = 0;
+    for (size_t i = 0; i < n; i++) {
+        int y, m, d;
+        argo_time_civil(days[i], &y, &m, &d);
+        char path[ARGO_PATH_MAX + 64];
+        snprintf(path, sizeof path, "%s/%04d/%02d/%02d/manifest.json", dir, y, m, d);
+        json_t *man = json_load_file(path, 0, NULL);
+        json_t *files = json_object_get(man, "files");
+        for (size_t k = 0; k < json_array_size(files); k++) {
+            json_t *f = json_array_get(files, k);
+            const char *kind = json_string_value(json_object_get(f, "kind"));
+            const char *fmt = json_string_value(json_object_get(f, "format"));
+            double b = (double)json_integer_value(json_object_get(f, "bytes"));
+            char name[32];
+            snprintf(name, sizeof name, "%s.%s", kind ? kind : "?", fmt ? fmt : "?");
+            size_t slot = 0;
+            while (slot < in->nkinds && strcmp(in->kinds[slot].name, name))
+                slot++;
+            if (slot == in->nkinds && in->nkinds < ARGO_COST_KINDS_MAX - 1)
+                snprintf(in->kinds[in->nkinds++].name, sizeof in->kinds[0].name, "%s", name);
+            if (slot < in->nkinds)
+                sum[slot] += b;
+        }
+        struct stat st;
+        if (stat(path, &st) == 0)
+            msum += (double)st.st_size;
+        json_decref(man);
+    }
+    for (size_t k = 0; k < in->nkinds; k++)
+        in->kinds[k].bytes = sum[k] / (double)n;
+    snprintf(in->kinds[in->nkinds].name, sizeof in->kinds[0].name, "manifest.json");
+    in->kinds[in->nkinds++].bytes = msum / (double)n;
+    double months = (double)(days[n - 1] - days[0]) / 86400.0 / 30.4375 + 1;
+    in->days_per_month = n > 1 ? (double)n / months : 21;
+    free(days);
+    return 0;
+}
+
+static int archive_cost(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"years", required_argument, NULL, 'y'},
+                                         {"signals-per-day", required_argument, NULL, 's'},
+                                         {"growth", required_argument, NULL, 'g'},
+                                         {"bundle", no_argument, NULL, 'b'},
+                                         {"monthly", no_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"dir", required_argument, NULL, 'o'},
+                                         COMMON_OPTS,
+                                         {0}};
+    argo_cost_input in = {.years = 7, .days_per_month = 21};
+    double per_day = 0, growth_pct = 0;
+    bool monthly = false, json = false;
+    const char *dir = NULL;
+    int o;
+    argc--;
+    argv++;
+    while ((o = getopt_long(argc, argv, "y:s:g:bmjo:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        char *end;
+        switch (o) {
+        case 'y':
+            in.years = (int)strtol(optarg, &end, 10);
+            if (*end || in.years < 1 || in.years > 100)
+                return usage_error(c, "--years '%s': expected 1..100", optarg);
+            break;
+        case 's':
+            per_day = strtod(optarg, &end);
+            if (*end || !(per_day > 0) || per_day > 1e9)
+                return usage_error(c, "--signals-per-day '%s': expected a number > 0", optarg);
+            break;
+        case 'g':
+            growth_pct = strtod(optarg, &end);
+            if (*end || growth_pct < 0 || growth_pct > 1000)
+                return usage_error(c, "--growth '%s': expected a percentage per year", optarg);
+            break;
+        case 'b':
+            in.bundle_month = true;
+            break;
+        case 'm':
+            monthly = true;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'o':
+            dir = optarg;
+            break;
+        case 'h':
+            help("usage: argo archive cost [--years 7] [--signals-per-day N] [--growth PCT]\n"
+                 "                         [--bundle] [--monthly] [--json] [--dir DIR]\n"
+                 "Models the archive's S3 cost month by month, all in Standard vs tiered\n"
+                 "by [lifecycle], from the real backup sizes in DIR (or a stated daily\n"
+                 "volume), with [prices]: minimum object sizes, Glacier's per-object\n"
+                 "overhead, minimum durations and request fees included. --bundle\n"
+                 "models one object per file kind per month (docs/ARCHIVE.md).\n");
+            return 0;
+        default:
+            return unknown_opt(c, argv);
+        }
+    }
+    int rc = finish_opts(c, argc, argv, false);
+    if (rc)
+        return rc;
+    argo_lifecycle lc;
+    if ((rc = lifecycle_of(c, &lc)))
+        return rc;
+    in.lc = &lc;
+    in.growth = growth_pct / 100;
+    if (per_day == 0 && (rc = backup_sizes(c, dir ? dir : c->cfg.archive_dir, &in)))
+        return rc;
+    if (per_day > 0) { /* a stated volume: every signal is a row made and a row resolved */
+        const char *names[] = {"signals.parquet", "signals.csv", "outcomes.parquet",
+                               "outcomes.csv"};
+        /* bytes per row, measured by bench_parquet on 1 M rows (Snappy), plus the
+         * fixed part of a small file */
+        const double row[] = {78, 231, 75, 220};
+        in.nkinds = 0;
+        for (int k = 0; k < 4; k++) {
+            snprintf(in.kinds[k].name, sizeof in.kinds[0].name, "%s", names[k]);
+            in.kinds[k].bytes = per_day * row[k] + (k % 2 ? 200 : 2500);
+        }
+        snprintf(in.kinds[4].name, sizeof in.kinds[0].name, "manifest.json");
+        in.kinds[4].bytes = 1200;
+        in.nkinds = 5;
+    }
+    argo_prices p = {c->cfg.price_standard, c->cfg.price_standard_ia,   c->cfg.price_glacier_ir,
+                     c->cfg.price_glacier,  c->cfg.price_deep,          c->cfg.price_put,
+                     c->cfg.price_to_ia,    c->cfg.price_to_glacier_ir, c->cfg.price_to_glacier,
+                     c->cfg.price_to_deep};
+    argo_cost_result r, rb = {0};
+    if (argo_cost_model(&in, &p, &r, &c->err))
+        return fail(c);
+    argo_cost_input ib = in;
+    ib.bundle_month = true;
+    if (!in.bundle_month && argo_cost_model(&ib, &p, &rb, &c->err)) {
+        free(r.months);
+        return fail(c);
+    }
+    double saving = 1 - r.total_tiered / r.total_standard;
+    if (json) {
+        json_t *o2 = json_object(), *months = json_array(), *kinds = json_array();
+        for (size_t k = 0; k < in.nkinds; k++) {
+            json_t *kk = json_object();
+            json_object_set_new(kk, "kind", json_string(in.kinds[k].name));
+            json_object_set_new(kk, "bytes_per_object", json_real(in.kinds[k].bytes));
+            json_array_append_new(kinds, kk);
+        }
+        double cs = 0, ct = 0;
+        for (int m = 0; m < r.nmonths; m++) {
+            cs += r.months[m].standard;
+            ct += r.months[m].tiered;
+            json_t *mm = json_object();
+            json_object_set_new(mm, "month", json_integer(m + 1));
+            json_object_set_new(mm, "standard", json_real(r.months[m].standard));
+            json_object_set_new(mm, "tiered", json_real(r.months[m].tiered));
+            json_object_set_new(mm, "cumulative_standard", json_real(cs));
+            json_object_set_new(mm, "cumulative_tiered", json_real(ct));
+            json_array_append_new(months, mm);
+        }
+        json_object_set_new(o2, "years", json_integer(in.years));
+        json_object_set_new(o2, "bundle_month", json_boolean(in.bundle_month));
+        json_object_set_new(o2, "objects_per_month_per_kind",
+                            json_real(in.bundle_month ? 1 : in.days_per_month));
+        json_object_set_new(o2, "kinds", kinds);
+        json_object_set_new(o2, "total_standard", json_real(r.total_standard));
+        json_object_set_new(o2, "total_tiered", json_real(r.total_tiered));
+        json_object_set_new(o2, "saving", json_real(saving));
+        json_object_set_new(o2, "objects", json_real(r.objects));
+        json_object_set_new(o2, "objects_never_transitioned", json_real(r.never_transitioned));
+        if (!in.bundle_month)
+            json_object_set_new(o2, "bundled_total_tiered", json_real(rb.total_tiered));
+        json_object_set_new(o2, "months", months);
+        json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        fputc('\n', stdout);
+        json_decref(o2);
+    } else {
+        printf("archive cost over %d years (%s; %.1f backup days a month, growth %.0f%%/year)\n",
+               in.years,
+               in.bundle_month ? "one object per kind per month"
+                               : "one object per "
+                                 "kind per day",
+               in.days_per_month, growth_pct);
+        for (size_t k = 0; k < in.nkinds; k++)
+            printf("  %-18s %10.0f bytes per daily object\n", in.kinds[k].name, in.kinds[k].bytes);
+        printf("\n%8s %14s %14s %16s %16s\n", monthly ? "month" : "year", "all Standard", "tiered",
+               "cum. Standard", "cum. tiered");
+        double cs = 0, ct = 0, ys = 0, yt = 0;
+        for (int m = 0; m < r.nmonths; m++) {
+            cs += r.months[m].standard;
+            ct += r.months[m].tiered;
+            ys += r.months[m].standard;
+            yt += r.months[m].tiered;
+            if (monthly || m % 12 == 11) {
+                printf("%8d %14.4f %14.4f %16.4f %16.4f\n", monthly ? m + 1 : m / 12 + 1, ys, yt,
+                       cs, ct);
+                ys = yt = 0;
+            }
+        }
+        printf("\ntotal: all Standard $%.4f, tiered $%.4f: ", r.total_standard, r.total_tiered);
+        if (saving >= 0.0005)
+            printf("tiering saves %.1f%%\n", 100 * saving);
+        else if (saving > -0.0005)
+            printf("tiering saves nothing\n");
+        else
+            printf("tiering COSTS %.1f%% MORE than keeping everything in Standard\n",
+                   -100 * saving);
+        if (r.never_transitioned > 0)
+            printf("%.0f of %.0f objects are under 128 KB and never leave Standard (S3's default "
+                   "since September 2024, %s).\n",
+                   r.never_transitioned, r.objects, lc.min_size_behaviour);
+        if (!in.bundle_month && rb.total_tiered > 0)
+            printf("Bundling a month per object (--bundle) would store objects of about %.0f KB: "
+                   "tiered $%.4f, %.1f%% %s than today's all-Standard $%.4f.\n",
+                   rb.bytes_per_object / 1024, rb.total_tiered,
+                   100 * fabs(1 - rb.total_tiered / r.total_standard),
+                   rb.total_tiered <= r.total_standard ? "less" : "more", r.total_standard);
+    }
+    free(r.months);
+    free(rb.months);
+    return 0;
+}
+
 static int cmd_archive(cli *c, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "cost"))
+        return archive_cost(c, argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "lifecycle"))
         return archive_lifecycle(c, argc, argv);
     if (argc >= 3 && !strcmp(argv[1], "cat")) {

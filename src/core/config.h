@@ -60,6 +60,11 @@ typedef struct argo_config {
     char lc_min_size[ARGO_PATH_MAX];    /* "all_storage_classes_128K" */
     int lc_object_size_greater_than;    /* 0: no explicit size filter */
 
+    /* [prices]: $ per GB-month and per 1,000 requests; us-east-1 list
+     * prices by default (archive/cost.h) */
+    double price_standard, price_standard_ia, price_glacier_ir, price_glacier, price_deep;
+    double price_put, price_to_ia, price_to_glacier_ir, price_to_glacier, price_to_deep;
+
     /* [track] */
     double fee_bps;      /* 5 per side */
     double slippage_bps; /* 5 per side */

@@ -107,6 +107,14 @@ expect 0 "all_storage_classes_128K" "$argo" archive lifecycle show
 printf '[lifecycle]\ntransitions = STANDARD_IA:10\n' >lc.conf
 expect 1 "STANDARD_IA at day 10: S3 allows it no earlier than day 30" "$argo" archive lifecycle show --config lc.conf
 
+# the 7-year cost model: the real backups are tiny, so tiering saves nothing
+expect 0 "tiering saves nothing" "$argo" archive cost --dir bk
+expect 0 "never leave Standard" "$argo" archive cost --dir bk
+expect 0 "tiering saves [0-9.]+%" "$argo" archive cost --signals-per-day 20000
+expect 0 '"saving"' "$argo" archive cost --signals-per-day 20000 --json --bundle
+expect 1 "no backups in nowhere" "$argo" archive cost --dir nowhere
+expect 2 "expected 1..100" "$argo" archive cost --years 0
+
 # --help on every subcommand
 for c in ingest synth generate track replay stats signals calibrate backup; do
     expect 0 "usage: argo $c" "$argo" "$c" --help
