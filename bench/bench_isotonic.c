@@ -6,6 +6,7 @@
  * timings, their ratio, and whether the predictions agree.
  * Usage: bench_isotonic [N]   (default 1,000,000)
  */
+#include "bench_util.h"
 #include "calibrate/isotonic.h"
 
 #include <math.h>
@@ -16,21 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static uint64_t state = 0x9e3779b97f4a7c15ull;
-static double uniform(void)
-{
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (double)(state >> 11) * 0x1.0p-53;
-}
+static bench_rng rng = {0x9e3779b97f4a7c15ull};
 
 int main(int argc, char **argv)
 {
@@ -45,9 +32,9 @@ int main(int argc, char **argv)
         return perror("malloc"), 1;
     /* confidences with ties (6 decimals), labels won with probability x^2 */
     for (size_t i = 0; i < n; i++) {
-        x[i] = round(uniform() * 1e6) / 1e6;
-        y[i] = uniform() < x[i] * x[i];
-        q[i] = uniform();
+        x[i] = round(bench_uniform(&rng) * 1e6) / 1e6;
+        y[i] = bench_uniform(&rng) < x[i] * x[i];
+        q[i] = bench_uniform(&rng);
         pairs[2 * i] = x[i];
         pairs[2 * i + 1] = y[i];
     }
@@ -56,14 +43,14 @@ int main(int argc, char **argv)
     for (int rep = 0; rep < 3; rep++) {
         argo_iso_model *m;
         argo_err e;
-        double t0 = now();
+        double t0 = bench_now();
         if (argo_iso_fit(x, y, NULL, n, &m, NULL, &e))
             return fprintf(stderr, "bench: %s\n", e.msg), 1;
-        double t1 = now();
+        double t1 = bench_now();
         sum = 0;
         for (size_t i = 0; i < n; i++)
             sum += argo_iso_predict(m, q[i]);
-        double t2 = now();
+        double t2 = bench_now();
         best_fit = t1 - t0 < best_fit ? t1 - t0 : best_fit;
         best_pred = t2 - t1 < best_pred ? t2 - t1 : best_pred;
         points = m->n;

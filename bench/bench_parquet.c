@@ -13,6 +13,7 @@
  * Usage: bench_parquet [ROWS]   (default 1,000,000)
  */
 #include "archive/archive.h"
+#include "bench_util.h"
 #include "base/timeutil.h"
 #include "store/store.h"
 
@@ -24,21 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static uint64_t rs = 88172645463325252ull;
-static double uni(void)
-{
-    rs ^= rs << 13;
-    rs ^= rs >> 7;
-    rs ^= rs << 17;
-    return (double)(rs >> 11) * 0x1.0p-53;
-}
+static bench_rng rng = {88172645463325252ull};
 
 static void die(const char *what, const argo_err *e)
 {
@@ -79,9 +66,10 @@ int main(int argc, char **argv)
     uint8_t *pub = malloc(n), *mvv = malloc(n);
     int64_t t0ms = argo_days_from_civil(2025, 1, 2) * 86400000LL;
     for (size_t i = 0; i < n; i++) {
-        int s = (int)(uni() * 500);
-        double entry = round((10 + 190 * uni()) * 100) / 100, atr = entry * (0.01 + 0.02 * uni());
-        int dir1 = uni() < 0.5 ? 1 : -1;
+        int s = (int)(bench_uniform(&rng) * 500);
+        double entry = round((10 + 190 * bench_uniform(&rng)) * 100) / 100,
+               atr = entry * (0.01 + 0.02 * bench_uniform(&rng));
+        int dir1 = bench_uniform(&rng) < 0.5 ? 1 : -1;
         id[i] = (int64_t)i + 1;
         sym[i] = names[s];
         act[i] = dir1 > 0 ? "BUY" : "SELL";
@@ -89,13 +77,15 @@ int main(int argc, char **argv)
         f[0][i] = entry;
         f[1][i] = entry + dir1 * 2 * atr;
         f[2][i] = entry - dir1 * atr;
-        f[3][i] = 0.25 + 0.75 * uni();
-        f[4][i] = 0.2 + 0.3 * uni();
+        f[3][i] = 0.25 + 0.75 * bench_uniform(&rng);
+        f[4][i] = 0.2 + 0.3 * bench_uniform(&rng);
         mv[i] = 1 + (int64_t)(i / 5000);
         mvv[i] = i > 20000;
         pub[i] = f[4][i] >= 0.3;
         for (int k = 0; k < 4; k++)
-            f[5 + k][i] = uni() < 0.3 ? 0 : (uni() < 0.5 ? -1 : 1) * uni();
+            f[5 + k][i] = bench_uniform(&rng) < 0.3
+                              ? 0
+                              : (bench_uniform(&rng) < 0.5 ? -1 : 1) * bench_uniform(&rng);
         exp[i] = ts[i] + 30LL * 86400000;
     }
     argo_pq_column_data d[16] = {
@@ -113,22 +103,22 @@ int main(int argc, char **argv)
     size_t plen = 0;
     for (int rep = 0; rep < 3; rep++) {
         uint8_t *buf;
-        double t0 = now();
+        double t0 = bench_now();
         argo_pq_write_options o = {.codec = ARGO_PQ_SNAPPY};
         if (argo_pq_encode(cols, ncols, d, n, &o, &buf, &plen, &e))
             die("encode", &e);
         if (write_file(pq, buf, plen))
             return perror("write"), 1;
-        double t = now() - t0;
+        double t = bench_now() - t0;
         best = t < best ? t : best;
         free(buf);
     }
     uint8_t *cbuf;
     size_t clen;
-    double t0 = now();
+    double t0 = bench_now();
     if (argo_backup_csv(cols, d, ncols, n, &cbuf, &clen, &e) || write_file(csv, cbuf, clen))
         die("csv", &e);
-    double csv_t = now() - t0;
+    double csv_t = bench_now() - t0;
     free(cbuf);
     printf("write %zu signal rows (16 columns):\n", n);
     printf("  argo Parquet/Snappy:   %7.1f ms  %10zu bytes\n", best * 1e3, plen);
@@ -162,20 +152,20 @@ int main(int argc, char **argv)
         if (argo_store_symbol_id(st, names[s], true, &sid[s], &e))
             die("symbol", &e);
     int64_t day0 = argo_days_from_civil(2025, 1, 2) * 86400;
-    t0 = now();
+    t0 = bench_now();
     for (size_t i = 0; i < n; i++) {
         argo_signal g = {0};
-        int s = (int)(uni() * 500);
+        int s = (int)(bench_uniform(&rng) * 500);
         int64_t dayn = (int64_t)(i * 252 / n);
         g.symbol_id = sid[s];
-        g.action = uni() < 0.5 ? ARGO_BUY : ARGO_SELL;
+        g.action = bench_uniform(&rng) < 0.5 ? ARGO_BUY : ARGO_SELL;
         g.ts = day0 + dayn * 86400;
         g.entry = 100;
         g.target = 100 + g.action * 4;
         g.stop = 100 - g.action * 2;
-        g.raw_confidence = g.confidence = 0.25 + 0.5 * uni();
+        g.raw_confidence = g.confidence = 0.25 + 0.5 * bench_uniform(&rng);
         g.expires_at = g.ts + 30 * 86400;
-        double u = uni();
+        double u = bench_uniform(&rng);
         g.status = u < 0.35 ? ARGO_WIN : u < 0.9 ? ARGO_LOSS : ARGO_EXPIRED;
         g.exit_reason = g.status == ARGO_WIN    ? ARGO_EXIT_TARGET
                         : g.status == ARGO_LOSS ? ARGO_EXIT_STOP
@@ -183,22 +173,22 @@ int main(int argc, char **argv)
         g.exit_ts = g.ts + 3600; /* resolved the same day */
         g.exit_price = g.status == ARGO_WIN ? g.target : g.status == ARGO_LOSS ? g.stop : 100.5;
         g.pnl_pct = g.action * (g.exit_price - 100) - 0.2;
-        g.bars_held = 1 + (int)(uni() * 20);
+        g.bars_held = 1 + (int)(bench_uniform(&rng) * 20);
         g.scanned_to = g.exit_ts;
         if (argo_store_signal_insert(st, &g, &e))
             die("insert", &e);
     }
     if (argo_store_commit(st, &e))
         die("commit", &e);
-    double ins = now() - t0;
-    t0 = now();
+    double ins = bench_now() - t0;
+    t0 = bench_now();
     argo_backup_options bo = {.root = root, .codec = ARGO_PQ_SNAPPY};
     for (int64_t k = 0; k < 252; k++) {
         argo_backup_result r;
         if (argo_backup_day(st, day0 + k * 86400, &bo, &r, &e))
             die("backup", &e);
     }
-    double bk = now() - t0;
+    double bk = bench_now() - t0;
     argo_store_close(st);
     printf("a year of daily backups: 252 days, %zu outcomes (store %.1f s, backups %.1f s)\n", n,
            ins, bk);
@@ -206,11 +196,11 @@ int main(int argc, char **argv)
     argo_query_result res[2];
     for (int mode = 0; mode < 2; mode++)
         for (int rep = 0; rep < 3; rep++) {
-            t0 = now();
+            t0 = bench_now();
             if (argo_archive_query(root, day0, day0 + 400 * 86400, false, mode == 1, &res[mode],
                                    &e))
                 die("query", &e);
-            double t = now() - t0;
+            double t = bench_now() - t0;
             q[mode] = t < q[mode] ? t : q[mode];
             if (rep < 2)
                 argo_query_result_cleanup(&res[mode]);

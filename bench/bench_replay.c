@@ -13,6 +13,7 @@
  * Usage: bench_replay [SYMBOLS [DAYS]]   (default 500 x 2520)
  * Prints figures and their ratio to the budgets of the core issue.
  */
+#include "bench_util.h"
 #include "core/config.h"
 #include "core/engine.h"
 #include "market/market.h"
@@ -30,13 +31,6 @@
 extern char **environ;
 
 #define LIVE_DAYS 5
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
 
 static void die(const char *what, const argo_err *e)
 {
@@ -63,15 +57,15 @@ static int replay_child(const char *path)
     /* replay first: the peer scan after it runs on a warmer cache */
     argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX};
     argo_replay_report r;
-    double t0 = now();
+    double t0 = bench_now();
     if (argo_engine_replay(st, &cfg, &o, &r, &e))
         die("replay", &e);
-    double wall = now() - t0;
+    double wall = bench_now() - t0;
     double sum = 0;
-    t0 = now();
+    t0 = bench_now();
     if (argo_store_bars_scan_all(st, INT64_MAX, count_bar, &sum, &e))
         die("scan", &e);
-    double scan = now() - t0;
+    double scan = bench_now() - t0;
     argo_store_close(st);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -132,11 +126,11 @@ int main(int argc, char **argv)
     h.last = malloc((size_t)symbols * LIVE_DAYS * sizeof *h.last);
     h.ids = malloc((size_t)symbols * sizeof *h.ids);
     argo_synth_options so = {.symbols = symbols, .days = days + LIVE_DAYS, .seed = 42};
-    double t0 = now();
+    double t0 = bench_now();
     if (argo_store_begin(st, &e) || argo_market_synth(&so, store_series, &h, &e) ||
         argo_store_commit(st, &e))
         die("synth", &e);
-    double ingest = now() - t0;
+    double ingest = bench_now() - t0;
     argo_store_close(st);
     printf("universe: %d symbols x %d days = %lld bars (synth + store, not timed below: "
            "%.2f s)\n",
@@ -201,14 +195,14 @@ int main(int argc, char **argv)
             die("commit", &e);
         argo_generate_report g;
         argo_track_report tr;
-        t0 = now();
+        t0 = bench_now();
         if (argo_engine_generate(st, &cfg, &g, &e))
             die("generate", &e);
-        gen[d] = now() - t0;
-        t0 = now();
+        gen[d] = bench_now() - t0;
+        t0 = bench_now();
         if (argo_engine_track(st, &cfg, &tr, &e))
             die("track", &e);
-        trk[d] = now() - t0;
+        trk[d] = bench_now() - t0;
         both[d] = gen[d] + trk[d];
         made += g.signals;
     }
