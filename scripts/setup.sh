@@ -4,11 +4,12 @@
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
 pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev
-      libsnappy-dev libzstd-dev zlib1g-dev libssl-dev)
+      libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev)
 if [ "${1:-}" = "--test" ]; then
     # python3-sklearn, python3-botocore: the references the calibration and
     # SigV4 tests compare with
-    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore)
+    # awscli: the independent client the S3 tests read argo's uploads back with
+    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -26,8 +27,15 @@ if [ "${1:-}" = "--test" ]; then
 fi
 install_npm() {
     # test-only tools, pinned to exact versions in tests/interop/package.json
-    if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/interop/node_modules/@duckdb" ]; then
-        (cd "$(dirname "$0")/../tests/interop" && npm install --no-audit --no-fund --loglevel=error)
+    # (DuckDB, hyparquet) and tests/s3/package.json (s3rver)
+    [ "${1:-}" = "--test" ] || return 0
+    local root
+    root="$(dirname "$0")/.."
+    if [ ! -d "$root/tests/interop/node_modules/@duckdb" ]; then
+        (cd "$root/tests/interop" && npm install --no-audit --no-fund --loglevel=error)
+    fi
+    if [ ! -d "$root/tests/s3/node_modules/s3rver" ]; then
+        (cd "$root/tests/s3" && npm install --no-audit --no-fund --loglevel=error)
     fi
 }
 if [ ${#missing[@]} -eq 0 ]; then

@@ -69,6 +69,29 @@ int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err);
  * discrepancy, ARGO_ENOENT when the day has no backup. */
 int argo_backup_verify(argo_store *st, const char *root, int64_t day, size_t *files, argo_err *err);
 
+/* Where a manifest's file lives: LOCATION/YYYY/MM/DD/NAME when the
+ * manifest gives it a "location" (a tier folder, archive tier), else
+ * ROOT/YYYY/MM/DD/NAME. */
+void argo_backup_file_path(const char *root, int64_t day, const char *location, const char *name,
+                           char *out, size_t n);
+
+/* Every file of a day's backup, all versions: each version's data files
+ * and then its manifest, the current manifest.json last (so uploading in
+ * this order never leaves a manifest naming a file not yet there). */
+typedef struct argo_backup_file {
+    char name[64];                 /* "signals-v1.parquet", "manifest.json" */
+    char path[ARGO_PATH_MAX + 96]; /* where it is now */
+    char location[ARGO_PATH_MAX];  /* the tier folder it is in; "" = root */
+    char tier[24];                 /* its tier's storage class; "" = root */
+    int64_t bytes;
+    char sha256[65]; /* from the manifest; for manifests, of the file as read */
+    int version;
+    bool manifest;
+} argo_backup_file;
+
+int argo_backup_files(const char *root, int64_t day, argo_backup_file **files, size_t *n,
+                      argo_err *err);
+
 /* The backed-up days under root, in order (for verify --all). */
 int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err);
 

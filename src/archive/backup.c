@@ -670,6 +670,116 @@ static int compare_parquet(const char *name, argo_pq_file *f, const table *t, ar
 
 /* Verifies the files one manifest names; with tables (the current
  * version), also their content against the store. */
+void argo_backup_file_path(const char *root, int64_t day, const char *location, const char *name,
+                           char *out, size_t n)
+{
+    int y, m, d;
+    argo_time_civil(day, &y, &m, &d);
+    snprintf(out, n, "%s/%04d/%02d/%02d/%s", location && *location ? location : root, y, m, d,
+             name);
+}
+
+/* Appends a manifest's entries (data files, then the manifest itself). */
+static int files_of(const char *root, int64_t day, const char *mname, argo_backup_file **v,
+                    size_t *n, size_t *cap, argo_err *err)
+{
+    char mpath[ARGO_PATH_MAX + 96];
+    argo_backup_file_path(root, day, NULL, mname, mpath, sizeof mpath);
+    json_t *m;
+    int rc = manifest_load(mpath, &m, err);
+    if (rc)
+        return rc;
+    int version = (int)json_integer_value(json_object_get(m, "version"));
+    json_t *arr = json_object_get(m, "files");
+    for (size_t i = 0; i <= json_array_size(arr) && !rc; i++) {
+        if (*n == *cap) {
+            argo_backup_file *g = argo_grow(*v, cap, *n + 1, sizeof **v, 16);
+            if (!g) {
+                rc = argo_err_set(err, ARGO_ENOMEM, "out of memory listing backup files");
+                break;
+            }
+            *v = g;
+        }
+        argo_backup_file *f = &(*v)[*n];
+        memset(f, 0, sizeof *f);
+        f->version = version;
+        if (i == json_array_size(arr)) { /* the manifest itself */
+            uint8_t *data;
+            size_t len;
+            if ((rc = argo_file_read(mpath, MANIFEST_MAX, &data, &len, err)))
+                break;
+            sha256_hex(data, len, f->sha256);
+            free(data);
+            f->bytes = (int64_t)len;
+            f->manifest = true;
+            snprintf(f->name, sizeof f->name, "%s", mname);
+            snprintf(f->path, sizeof f->path, "%s", mpath);
+            (*n)++;
+            break;
+        }
+        json_t *e = json_array_get(arr, i);
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *sha = json_string_value(json_object_get(e, "sha256"));
+        const char *loc = json_string_value(json_object_get(e, "location"));
+        const char *tier = json_string_value(json_object_get(e, "tier"));
+        if (!name || !sha || strchr(name, '/') || strlen(name) >= sizeof f->name ||
+            strlen(sha) != 64) {
+            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: file entry %zu is malformed", mpath, i);
+            break;
+        }
+        snprintf(f->name, sizeof f->name, "%s", name);
+        snprintf(f->sha256, sizeof f->sha256, "%s", sha);
+        snprintf(f->location, sizeof f->location, "%s", loc ? loc : "");
+        snprintf(f->tier, sizeof f->tier, "%s", tier ? tier : "");
+        f->bytes = (int64_t)json_integer_value(json_object_get(e, "bytes"));
+        argo_backup_file_path(root, day, loc, name, f->path, sizeof f->path);
+        (*n)++;
+    }
+    json_decref(m);
+    return rc;
+}
+
+int argo_backup_files(const char *root, int64_t day_ts, argo_backup_file **files, size_t *n,
+                      argo_err *err)
+{
+    int64_t day = day_start(day_ts);
+    size_t cap = 0;
+    *files = NULL;
+    *n = 0;
+    char date[16];
+    argo_time_format(day, date, sizeof date);
+    /* the current version first, to learn how many there are */
+    int rc = files_of(root, day, "manifest.json", files, n, &cap, err);
+    if (rc == ARGO_ENOENT)
+        rc = argo_err_set(err, ARGO_ENOENT, "no backup of %s under %s", date, root);
+    int current = rc ? 0 : (*files)[*n - 1].version;
+    size_t ncur = *n;
+    for (int k = 1; !rc && k < current; k++) {
+        char mname[32];
+        snprintf(mname, sizeof mname, "manifest-v%d.json", k);
+        rc = files_of(root, day, mname, files, n, &cap, err);
+    }
+    if (rc) {
+        free(*files);
+        *files = NULL;
+        *n = 0;
+        return rc;
+    }
+    /* older versions first, the current manifest.json last */
+    argo_backup_file *v = malloc((*n ? *n : 1) * sizeof *v);
+    if (!v) {
+        free(*files);
+        *files = NULL;
+        *n = 0;
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory listing backup files");
+    }
+    memcpy(v, *files + ncur, (*n - ncur) * sizeof *v);
+    memcpy(v + (*n - ncur), *files, ncur * sizeof *v);
+    free(*files);
+    *files = v;
+    return ARGO_OK;
+}
+
 static int verify_manifest(const char *mpath, const char *dir, const char *date, table *t,
                            argo_store *st, int64_t day, size_t *checked, int *version,
                            argo_err *err)
@@ -698,7 +808,11 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
             break;
         }
         char fpath[ARGO_PATH_MAX + 160];
-        snprintf(fpath, sizeof fpath, "%s/%s", dir, name);
+        const char *loc = json_string_value(json_object_get(f, "location"));
+        if (loc && *loc)
+            argo_backup_file_path(NULL, day, loc, name, fpath, sizeof fpath);
+        else
+            snprintf(fpath, sizeof fpath, "%s/%s", dir, name);
         uint8_t *data;
         size_t len;
         argo_err why;

@@ -274,14 +274,16 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
         json_t *man = json_loadb((const char *)text, len, 0, NULL);
         free(text);
         json_t *files = json_object_get(man, "files");
-        const char *name = NULL;
+        const char *name = NULL, *loc = NULL;
         for (size_t k = 0; k < json_array_size(files); k++) {
             json_t *f = json_array_get(files, k);
             const char *kind = json_string_value(json_object_get(f, "kind"));
             const char *fmt = json_string_value(json_object_get(f, "format"));
             if (kind && fmt && !strcmp(kind, "outcomes") &&
-                !strcmp(fmt, from_csv ? "csv" : "parquet"))
+                !strcmp(fmt, from_csv ? "csv" : "parquet")) {
                 name = json_string_value(json_object_get(f, "name"));
+                loc = json_string_value(json_object_get(f, "location"));
+            }
         }
         if (!name || strchr(name, '/')) {
             json_decref(man);
@@ -289,7 +291,7 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
                               from_csv ? "CSV" : "Parquet");
             break;
         }
-        snprintf(fpath, sizeof fpath, "%s/%04d/%02d/%02d/%s", root, y, m, d, name);
+        argo_backup_file_path(root, days[i], loc, name, fpath, sizeof fpath);
         json_decref(man);
         rc = from_csv ? query_csv(&a, fpath, err) : query_parquet(&a, fpath, err);
         out->files++;

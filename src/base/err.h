@@ -22,7 +22,9 @@
     X(ESTORE, -10, "store error")                                                                  \
     X(ECONFIG, -11, "bad configuration")                                                           \
     X(ELIMIT, -12, "limit exceeded")                                                               \
-    X(EVERSION, -13, "unsupported version")
+    X(EVERSION, -13, "unsupported version")                                                        \
+    X(ENET, -14, "network or server error")                                                        \
+    X(EREMOTE, -15, "request refused by the server")
 
 enum {
     ARGO_OK = 0,

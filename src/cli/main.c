@@ -8,7 +8,11 @@
 #include "archive/archive.h"
 #include "archive/cost.h"
 #include "archive/lifecycle.h"
+#include "archive/remote.h"
+#include "archive/s3.h"
+#include "archive/tier.h"
 #include "base/err.h"
+#include "base/fileio.h"
 #include "calibrate/isotonic.h"
 #include "calibrate/report.h"
 #include "base/timeutil.h"
@@ -1005,10 +1009,57 @@ static int lifecycle_of(cli *c, argo_lifecycle *lc)
     return 0;
 }
 
+static void on_retry(void *ctx, const char *what)
+{
+    cli *c = ctx;
+    fprintf(stderr, "argo %s: %s\n", c->cmd, what);
+}
+
+/* The S3 client of the config's [s3] section. */
+static int s3_of(cli *c, argo_s3 **s3)
+{
+    if (!c->cfg.s3_bucket[0]) {
+        argo_err_set(&c->err, ARGO_ECONFIG,
+                     "no [s3] bucket in the config: S3 is not configured (docs/ARCHIVE.md)");
+        return fail(c);
+    }
+    argo_s3_config sc;
+    argo_s3_config_from(&sc, &c->cfg);
+    if (argo_s3_open(&sc, on_retry, c, s3, &c->err))
+        return fail(c);
+    return 0;
+}
+
+/* XML without the declaration, comments and the blanks between tags. */
+static void xml_canonical(const char *in, char *out, size_t n)
+{
+    size_t k = 0;
+    while (*in && k + 1 < n) {
+        if (!strncmp(in, "<?", 2) || !strncmp(in, "<!--", 4)) {
+            const char *end = strstr(in, in[1] == '?' ? "?>" : "-->");
+            in = end ? end + (in[1] == '?' ? 2 : 3) : in + strlen(in);
+            continue;
+        }
+        if (*in == '>' || *in == '<') {
+            if (*in == '<')
+                while (k > 0 && strchr(" \t\r\n", out[k - 1]))
+                    k--;
+            out[k++] = *in;
+            if (*in++ == '>')
+                while (*in && strchr(" \t\r\n", *in))
+                    in++;
+            continue;
+        }
+        out[k++] = *in++;
+    }
+    out[k] = '\0';
+}
+
 static int archive_lifecycle(cli *c, int argc, char **argv)
 {
-    if (argc < 3 || strcmp(argv[2], "show"))
-        return usage_error(c, "%s", "usage: argo archive lifecycle show [--config PATH]");
+    const char *sub = argc >= 3 ? argv[2] : "";
+    if (strcmp(sub, "show") && strcmp(sub, "apply") && strcmp(sub, "get"))
+        return usage_error(c, "%s", "usage: argo archive lifecycle show|apply|get [--config PATH]");
     static const struct option opts[] = {COMMON_OPTS, {0}};
     int o;
     argc -= 2;
@@ -1017,9 +1068,11 @@ static int archive_lifecycle(cli *c, int argc, char **argv)
         if (common_opt(c, o))
             continue;
         if (o == 'h') {
-            help("usage: argo archive lifecycle show\n"
-                 "Prints the archive's S3 LifecycleConfiguration (from [lifecycle] in the\n"
-                 "config), after checking S3's rules; docs/ARCHIVE.md.\n");
+            help("usage: argo archive lifecycle show|apply|get\n"
+                 "show prints the archive's S3 LifecycleConfiguration (from [lifecycle] in\n"
+                 "the config), after checking S3's rules; apply PUTs it on the [s3] bucket\n"
+                 "(?lifecycle); get reads the bucket's back and says whether it matches;\n"
+                 "docs/ARCHIVE.md.\n");
             return 0;
         }
         return unknown_opt(c, argv);
@@ -1033,9 +1086,276 @@ static int archive_lifecycle(cli *c, int argc, char **argv)
     char *xml;
     if (argo_lifecycle_xml(&lc, &xml, &c->err))
         return fail(c);
-    fputs(xml, stdout);
+    if (!strcmp(sub, "show")) {
+        fputs(xml, stdout);
+        free(xml);
+        return 0;
+    }
+    argo_s3 *s3 = NULL;
+    size_t cap = strlen(xml) + 1;
+    char *want = malloc(cap);
+    if (!want || (rc = s3_of(c, &s3))) {
+        free(xml);
+        free(want);
+        return rc ? rc : 1;
+    }
+    xml_canonical(xml, want, cap);
     free(xml);
+    if (strncmp(argo_s3_settings(s3)->prefix, lc.prefix, strlen(lc.prefix)))
+        fprintf(stderr,
+                "argo archive: warning: [s3] prefix '%s' is not under [lifecycle] prefix '%s': "
+                "the rule does not cover the pushed objects\n",
+                argo_s3_settings(s3)->prefix, lc.prefix);
+    if (!strcmp(sub, "apply")) {
+        rc = argo_s3_lifecycle_put(s3, want, lc.min_size_behaviour, &c->err);
+        if (rc == ARGO_EREMOTE && strstr(c->err.msg, "NotImplemented"))
+            argo_err_prefix(&c->err, "%s", "the server does not implement bucket lifecycle: ");
+        if (!rc)
+            printf("lifecycle applied to %s (%d transitions, prefix %s, object size: %s)\n",
+                   argo_s3_target(s3), lc.n, lc.prefix, lc.min_size_behaviour);
+    } else {
+        char *got = NULL, min_size[40];
+        bool found;
+        rc = argo_s3_lifecycle_get(s3, &got, min_size, sizeof min_size, &found, &c->err);
+        if (rc == ARGO_EREMOTE && strstr(c->err.msg, "NotImplemented"))
+            argo_err_prefix(&c->err, "%s", "the server does not implement bucket lifecycle: ");
+        if (!rc && !found) {
+            printf("lifecycle of %s: none set; differs from the config (run: argo archive "
+                   "lifecycle apply)\n",
+                   argo_s3_target(s3));
+            rc = 3;
+        } else if (!rc) {
+            size_t gcap = strlen(got) + 1;
+            char *g = malloc(gcap);
+            if (g) {
+                xml_canonical(got, g, gcap);
+                bool same_xml = !strcmp(g, want);
+                bool same_size = !min_size[0] || !strcmp(min_size, lc.min_size_behaviour);
+                printf("lifecycle of %s: %s the config%s%s\n", argo_s3_target(s3),
+                       same_xml && same_size ? "matches" : "differs from",
+                       same_size ? "" : "; object-size behaviour is ", same_size ? "" : min_size);
+                if (!same_xml)
+                    printf("server:\n%s\nconfig:\n%s\n", g, want);
+                rc = same_xml && same_size ? 0 : 3;
+            }
+            free(g);
+        }
+        free(got);
+    }
+    free(want);
+    argo_s3_close(s3);
+    return rc < 0 ? fail(c) : rc;
+}
+
+/* The days asked for: --date D, or every backed-up day. */
+static int archive_days(cli *c, const char *root, int64_t day, int64_t **days, size_t *n)
+{
+    if (day == INT64_MIN) {
+        if (argo_backup_list(root, days, n, &c->err))
+            return fail(c);
+        return 0;
+    }
+    *days = malloc(sizeof **days);
+    if (!*days)
+        return 1;
+    (*days)[0] = day - ((day % 86400) + 86400) % 86400;
+    *n = 1;
     return 0;
+}
+
+static void on_pushed(void *ctx, const argo_remote_object *o, bool uploaded)
+{
+    bool *verbose = ctx;
+    if (!uploaded && !*verbose)
+        return;
+    char until[32];
+    printf("%s %s (%lld bytes, %s%s%s%s)\n", uploaded ? "uploaded" : "already ", o->key,
+           (long long)o->bytes, o->storage_class, o->lock_mode[0] ? ", lock " : "", o->lock_mode,
+           o->lock_mode[0] ? argo_time_format(o->lock_until, until, sizeof until) : "");
+}
+
+static void on_checked(void *ctx, const argo_remote_check *r)
+{
+    (void)ctx;
+    printf("%-4s %s  %lld bytes  %s  lock: %s%s%s%s%s\n", r->ok ? "ok" : "BAD", r->key,
+           (long long)r->head.size, r->head.storage_class,
+           r->head.lock_mode[0] ? r->head.lock_mode : "none", r->head.lock_mode[0] ? " until " : "",
+           r->head.lock_until, r->ok ? "" : "  -- ", r->ok ? "" : r->problem);
+}
+
+static void on_moved(void *ctx, const argo_tier_move *m)
+{
+    bool *dry = ctx;
+    printf("%s %s -> %s (%s)\n", *dry ? "would move" : "moved", m->from, m->to,
+           m->tier[0] ? m->tier : "root");
+}
+
+/* argo archive tier: the lifecycle policy on local folders. */
+static int archive_tier(cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"now", required_argument, NULL, 'n'},
+                                         {"dry-run", no_argument, NULL, 'y'},
+                                         {"dir", required_argument, NULL, 'o'},
+                                         COMMON_OPTS,
+                                         {0}};
+    int64_t now = (int64_t)time(NULL);
+    bool dry = false;
+    const char *dir = NULL;
+    int o;
+    argc--;
+    argv++;
+    while ((o = getopt_long(argc, argv, "n:yo:h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'n' && argo_time_parse(optarg, &now))
+            return usage_error(c, "--now '%s' is not an ISO date", optarg);
+        if (o == 'y')
+            dry = true;
+        if (o == 'o')
+            dir = optarg;
+        if (o == 'h') {
+            help("usage: argo archive tier [--now D] [--dry-run] [--dir DIR]\n"
+                 "Moves each backup day's files to the local tier folder ([tiers] in the\n"
+                 "config) of the coldest [lifecycle] class its age has reached (at --now,\n"
+                 "default today), atomically, and records the move in the manifests;\n"
+                 "argo backup verify and archive query follow them.\n");
+            return 0;
+        }
+        if (o == '?' || o == ':')
+            return unknown_opt(c, argv);
+    }
+    int rc = finish_opts(c, argc, argv, false);
+    if (rc)
+        return rc;
+    argo_lifecycle lc;
+    if ((rc = lifecycle_of(c, &lc)))
+        return rc;
+    /* tier folders are recorded in manifests: absolute, so cwd does not matter */
+    static char abs[ARGO_TIER_CLASSES][ARGO_PATH_MAX];
+    const char *dirs[ARGO_TIER_CLASSES] = {0};
+    bool any = false;
+    for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
+        if (!c->cfg.tier_dir[k][0])
+            continue;
+        if (argo_mkdirs(c->cfg.tier_dir[k], &c->err))
+            return fail(c);
+        if (!realpath(c->cfg.tier_dir[k], abs[k])) {
+            argo_err_set(&c->err, ARGO_EIO, "[tiers] %s = %s: %s", argo_tier_classes[k],
+                         c->cfg.tier_dir[k], strerror(errno));
+            return fail(c);
+        }
+        dirs[k] = abs[k];
+        any = true;
+    }
+    if (!any) {
+        argo_err_set(&c->err, ARGO_ECONFIG,
+                     "no [tiers] folders in the config: nothing to tier to (docs/ARCHIVE.md)");
+        return fail(c);
+    }
+    size_t moved;
+    if (argo_archive_tier(dir ? dir : c->cfg.archive_dir, &lc, dirs, now, dry, on_moved, &dry,
+                          &moved, &c->err))
+        return fail(c);
+    printf("archive tier: %zu file%s %s\n", moved, moved == 1 ? "" : "s",
+           dry ? "would move (dry run)" : "moved");
+    return 0;
+}
+
+/* argo archive push | verify --remote */
+static int archive_remote(cli *c, int argc, char **argv, bool push)
+{
+    static const struct option opts[] = {{"date", required_argument, NULL, 'd'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {"dir", required_argument, NULL, 'o'},
+                                         {"remote", no_argument, NULL, 'r'},
+                                         {"download", no_argument, NULL, 'g'},
+                                         {"verbose", no_argument, NULL, 'v'},
+                                         COMMON_OPTS,
+                                         {0}};
+    int64_t day = INT64_MIN;
+    bool all = false, remote = false, download = false, verbose = false;
+    const char *dir = NULL;
+    int o;
+    argc--;
+    argv++;
+    while ((o = getopt_long(argc, argv, "d:ao:rgvh", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 'd' && argo_time_parse(optarg, &day))
+            return usage_error(c, "--date '%s' is not an ISO date", optarg);
+        if (o == 'a')
+            all = true;
+        if (o == 'o')
+            dir = optarg;
+        if (o == 'r')
+            remote = true;
+        if (o == 'g')
+            download = true;
+        if (o == 'v')
+            verbose = true;
+        if (o == 'h') {
+            help(push ? "usage: argo archive push [--date D | --all] [--dir DIR] [--verbose]\n"
+                        "Uploads to the [s3] bucket every backup file not uploaded yet (all\n"
+                        "days unless --date), checking each against its manifest first, and\n"
+                        "records key, size, ETag and SHA-256 in the store. Idempotent.\n"
+                      : "usage: argo archive verify --remote [--date D | --all] [--download]\n"
+                        "                           [--dir DIR]\n"
+                        "Checks every remote object of the backups against its manifest\n"
+                        "(HEAD: size, SHA-256 or the ETag recorded at upload; changed ETags\n"
+                        "are downloaded and hashed; --download hashes every object) and\n"
+                        "reports each object's storage class and Object Lock.\n");
+            return 0;
+        }
+        if (o == '?' || o == ':')
+            return unknown_opt(c, argv);
+    }
+    if (all && day != INT64_MIN)
+        return usage_error(c, "%s", "--date and --all exclude each other");
+    if (!push && !remote)
+        return usage_error(c, "%s",
+                           "archive verify checks the remote copy: give --remote (local "
+                           "backups: argo backup verify)");
+    int rc = finish_opts(c, argc, argv, true);
+    if (rc)
+        return rc;
+    const char *root = dir ? dir : c->cfg.archive_dir;
+    argo_s3 *s3;
+    int64_t *days;
+    size_t n;
+    if ((rc = s3_of(c, &s3)))
+        return rc;
+    if ((rc = archive_days(c, root, day, &days, &n))) {
+        argo_s3_close(s3);
+        return rc;
+    }
+    if (push) {
+        argo_push_stats ps;
+        rc = argo_archive_push(c->store, s3, root, days, n, on_pushed, &verbose, &ps, &c->err);
+        if (!rc)
+            printf("archive push: %zu uploaded (%zu bytes), %zu already uploaded, to %s\n",
+                   ps.uploaded, ps.bytes, ps.already, argo_s3_target(s3));
+        else
+            rc = fail(c);
+    } else {
+        size_t checked, bad;
+        rc = argo_archive_verify_remote(c->store, s3, root, days, n, download, on_checked, c,
+                                        &checked, &bad, &c->err);
+        if (rc)
+            rc = fail(c);
+        else if (bad) {
+            fprintf(stderr,
+                    "argo archive verify: %zu of %zu remote objects at %s do not match their "
+                    "manifests (lines marked BAD)\n",
+                    bad, checked, argo_s3_target(s3));
+            rc = 1;
+        } else
+            printf("archive verify --remote: %zu objects on %zu day%s at %s match their "
+                   "manifests\n",
+                   checked, n, n == 1 ? "" : "s", argo_s3_target(s3));
+    }
+    free(days);
+    argo_s3_close(s3);
+    return rc;
 }
 
 /* Average size per kind of the day's objects in the backups, and how
@@ -1281,6 +1601,10 @@ static int cmd_archive(cli *c, int argc, char **argv)
         return archive_cost(c, argc, argv);
     if (argc >= 2 && !strcmp(argv[1], "lifecycle"))
         return archive_lifecycle(c, argc, argv);
+    if (argc >= 2 && (!strcmp(argv[1], "push") || !strcmp(argv[1], "verify")))
+        return archive_remote(c, argc, argv, !strcmp(argv[1], "push"));
+    if (argc >= 2 && !strcmp(argv[1], "tier"))
+        return archive_tier(c, argc, argv);
     if (argc >= 3 && !strcmp(argv[1], "cat")) {
         bool schema = argc >= 4 && !strcmp(argv[3], "--schema");
         if (argc > (schema ? 4 : 3))
@@ -1388,6 +1712,10 @@ static void top_help(FILE *f)
                "  calibrate           confidence calibration: refit, report, plot, fit, predict\n"
                "  backup              daily Parquet + CSV backups with a manifest; verify them\n"
                "  archive query       win rate and P&L straight from the backups\n"
+               "  archive push        upload the backups to S3; verify --remote checks them\n"
+               "  archive lifecycle   the S3 lifecycle policy: show, apply, get\n"
+               "  archive tier        the lifecycle policy on local tier folders\n"
+               "  archive cost        the 7-year storage cost model\n"
                "  version             print the version\n");
 }
 

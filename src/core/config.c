@@ -72,6 +72,27 @@ static const key_def keys[] = {
     {"lifecycle", "object_size_greater_than", K_INT, F(lc_object_size_greater_than), 0, 2000000000},
     {"track", "fee_bps", K_DBL, F(fee_bps), 0, 1000},
     {"track", "slippage_bps", K_DBL, F(slippage_bps), 0, 1000},
+    {"s3", "endpoint", K_STR, F(s3_endpoint), 0, sizeof(((argo_config *)0)->s3_endpoint)},
+    {"s3", "region", K_STR, F(s3_region), 0, sizeof(((argo_config *)0)->s3_region)},
+    {"s3", "bucket", K_STR, F(s3_bucket), 0, sizeof(((argo_config *)0)->s3_bucket)},
+    {"s3", "path_style", K_INT, F(s3_path_style), 0, 1},
+    {"s3", "prefix", K_STR, F(s3_prefix), 0, sizeof(((argo_config *)0)->s3_prefix)},
+    {"s3", "storage_class", K_STR, F(s3_storage_class), 0,
+     sizeof(((argo_config *)0)->s3_storage_class)},
+    {"s3", "multipart_threshold_mb", K_INT, F(s3_multipart_threshold_mb), 5, 5000000},
+    {"s3", "part_size_mb", K_INT, F(s3_part_size_mb), 5, 5120},
+    {"s3", "retries", K_INT, F(s3_retries), 0, 20},
+    {"s3", "retry_base_ms", K_INT, F(s3_retry_base_ms), 1, 60000},
+    {"s3", "retry_cap_ms", K_INT, F(s3_retry_cap_ms), 1, 600000},
+    {"s3", "timeout_s", K_INT, F(s3_timeout_s), 1, 3600},
+    {"s3", "object_lock", K_STR, F(s3_object_lock), 0, sizeof(((argo_config *)0)->s3_object_lock)},
+    {"s3", "retention_years", K_INT, F(s3_retention_years), 1, 100},
+    {"s3", "credentials_file", K_STR, F(s3_credentials_file), 0, 0},
+    {"s3", "profile", K_STR, F(s3_profile), 0, sizeof(((argo_config *)0)->s3_profile)},
+    {"tiers", "standard_ia", K_STR, F(tier_dir[0]), 0, 0},
+    {"tiers", "glacier_ir", K_STR, F(tier_dir[1]), 0, 0},
+    {"tiers", "glacier", K_STR, F(tier_dir[2]), 0, 0},
+    {"tiers", "deep_archive", K_STR, F(tier_dir[3]), 0, 0},
     {"stats", "periods_per_year", K_INT, F(periods_per_year), 1, 100000},
 };
 #undef F
@@ -83,6 +104,18 @@ void argo_config_init(argo_config *cfg)
         .lc_prefix = "backups/",
         .lc_transitions = "STANDARD_IA:30,GLACIER:365,DEEP_ARCHIVE:2555",
         .lc_min_size = "all_storage_classes_128K",
+        .s3_region = "us-east-1",
+        .s3_path_style = 1,
+        .s3_prefix = "backups/",
+        .s3_storage_class = "STANDARD",
+        .s3_multipart_threshold_mb = 64,
+        .s3_part_size_mb = 16,
+        .s3_retries = 4,
+        .s3_retry_base_ms = 200,
+        .s3_retry_cap_ms = 20000,
+        .s3_timeout_s = 30,
+        .s3_retention_years = 7,
+        .s3_profile = "default",
         .price_standard = 0.023,
         .price_standard_ia = 0.0125,
         .price_glacier_ir = 0.004,
@@ -135,8 +168,8 @@ static int set_key(argo_config *cfg, const key_def *k, const char *value, char *
     char *end;
     errno = 0;
     if (k->type == K_STR) {
-        size_t n = strlen(value);
-        if (n >= ARGO_PATH_MAX) {
+        size_t n = strlen(value), cap = k->max > 0 ? (size_t)k->max : ARGO_PATH_MAX;
+        if (n >= cap) {
             snprintf(msg, msglen, "[%s] %s: value too long", k->section, k->name);
             return 0;
         }

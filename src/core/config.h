@@ -60,6 +60,29 @@ typedef struct argo_config {
     char lc_min_size[ARGO_PATH_MAX];    /* "all_storage_classes_128K" */
     int lc_object_size_greater_than;    /* 0: no explicit size filter */
 
+    /* [s3] (archive/s3.h; empty bucket: no S3) */
+    char s3_endpoint[512];                   /* "": https://s3.REGION.amazonaws.com */
+    char s3_region[64];                      /* "us-east-1" */
+    char s3_bucket[64];                      /* "" */
+    int s3_path_style;                       /* 1 */
+    char s3_prefix[256];                     /* "backups/" */
+    char s3_storage_class[24];               /* "STANDARD" */
+    int s3_multipart_threshold_mb;           /* 64 */
+    int s3_part_size_mb;                     /* 16 */
+    int s3_retries;                          /* 4 */
+    int s3_retry_base_ms;                    /* 200 */
+    int s3_retry_cap_ms;                     /* 20000 */
+    int s3_timeout_s;                        /* 30 */
+    char s3_object_lock[16];                 /* "": off; COMPLIANCE or GOVERNANCE */
+    int s3_retention_years;                  /* 7 */
+    char s3_credentials_file[ARGO_PATH_MAX]; /* "": $AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials
+                                              */
+    char s3_profile[64];                     /* "default" */
+
+    /* [tiers]: local tier folders for STANDARD_IA, GLACIER_IR, GLACIER,
+     * DEEP_ARCHIVE ("" = that tier stays where it is) */
+    char tier_dir[4][ARGO_PATH_MAX];
+
     /* [prices]: $ per GB-month and per 1,000 requests; us-east-1 list
      * prices by default (archive/cost.h) */
     double price_standard, price_standard_ia, price_glacier_ir, price_glacier, price_deep;

@@ -56,6 +56,11 @@ static const char *const migrations[] = {
     " pnl_pct) WHERE status != 0;"
     "CREATE INDEX signals_outcomes_by_symbol ON signals(symbol_id, exit_ts) WHERE status != 0;"
     "CREATE INDEX signals_open_by_ts ON signals(ts, id) WHERE status = 0;",
+    /* 2 -> 3: archive objects uploaded to remote storage */
+    "CREATE TABLE remote_objects(target TEXT NOT NULL, key TEXT NOT NULL,"
+    " day INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, etag TEXT NOT NULL,"
+    " storage_class TEXT NOT NULL, lock_mode TEXT, lock_until INTEGER,"
+    " uploaded_at INTEGER NOT NULL, PRIMARY KEY(target, key)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -88,6 +93,9 @@ enum {
     Q_OUTCOMES,
     Q_SIGNALS_MADE_BETWEEN,
     Q_SIGNALS_RESOLVED_BETWEEN,
+    Q_REMOTE_PUT,
+    Q_REMOTE_GET,
+    Q_REMOTES,
     Q_COUNT
 };
 
@@ -103,7 +111,14 @@ enum {
     " brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece, created_at, base_version,"           \
     " base_weight"
 
+#define REMOTE_COLS                                                                                \
+    "target, key, day, bytes, sha256, etag, storage_class, lock_mode, lock_until, uploaded_at"
+
 static const char *const sql[Q_COUNT] = {
+    [Q_REMOTE_PUT] = "INSERT OR REPLACE INTO remote_objects(" REMOTE_COLS ")"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [Q_REMOTE_GET] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 AND key = ?2",
+    [Q_REMOTES] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 ORDER BY key",
     [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
     [Q_SYMBOL_ADD] = "INSERT INTO symbols(name) VALUES (?1)",
     [Q_SYMBOLS] = "SELECT y.id, y.name,"
@@ -844,6 +859,89 @@ static int sq_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err 
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "listing calibration models");
 }
 
+static int sq_remote_put(argo_store *st, const argo_remote_object *o, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_REMOTE_PUT, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(q, 1, o->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, o->key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, o->day);
+    sqlite3_bind_int64(q, 4, o->bytes);
+    sqlite3_bind_text(q, 5, o->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 6, o->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, o->storage_class, -1, SQLITE_STATIC);
+    if (o->lock_mode[0]) {
+        sqlite3_bind_text(q, 8, o->lock_mode, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 9, o->lock_until);
+    }
+    sqlite3_bind_int64(q, 10, o->uploaded_at);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "recording an uploaded object");
+}
+
+static void read_remote(sqlite3_stmt *q, argo_remote_object *o)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->target, sizeof o->target, "%s", (const char *)sqlite3_column_text(q, 0));
+    snprintf(o->key, sizeof o->key, "%s", (const char *)sqlite3_column_text(q, 1));
+    o->day = sqlite3_column_int64(q, 2);
+    o->bytes = sqlite3_column_int64(q, 3);
+    snprintf(o->sha256, sizeof o->sha256, "%s", (const char *)sqlite3_column_text(q, 4));
+    snprintf(o->etag, sizeof o->etag, "%s", (const char *)sqlite3_column_text(q, 5));
+    snprintf(o->storage_class, sizeof o->storage_class, "%s",
+             (const char *)sqlite3_column_text(q, 6));
+    if (sqlite3_column_type(q, 7) != SQLITE_NULL) {
+        snprintf(o->lock_mode, sizeof o->lock_mode, "%s", (const char *)sqlite3_column_text(q, 7));
+        o->lock_until = sqlite3_column_int64(q, 8);
+    }
+    o->uploaded_at = sqlite3_column_int64(q, 9);
+}
+
+static int sq_remote_get(argo_store *st, const char *target, const char *key, argo_remote_object *o,
+                         bool *found, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_REMOTE_GET, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    if (*found)
+        read_remote(q, o);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ARGO_OK
+                                                 : fail(s, err, rc, "reading an uploaded object");
+}
+
+static int sq_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
+                           argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_REMOTES, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
+    argo_remote_object o;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        read_remote(q, &o);
+        int r = fn(ctx, &o);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "listing uploaded objects");
+}
+
 static int sq_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
                              int64_t *total, argo_err *err)
 {
@@ -928,6 +1026,9 @@ static const argo_store_ops sqlite_ops = {
     .model_insert = sq_model_insert,
     .model_get = sq_model_get,
     .models_scan = sq_models_scan,
+    .remote_put = sq_remote_put,
+    .remote_get = sq_remote_get,
+    .remotes_scan = sq_remotes_scan,
     .outcome_counts = sq_outcome_counts,
     .outcomes_scan = sq_outcomes_scan,
 };

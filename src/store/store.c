@@ -156,3 +156,20 @@ int argo_store_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn,
 {
     return st->ops->outcomes_scan(st, before, fn, ctx, err);
 }
+
+int argo_store_remote_put(argo_store *st, const argo_remote_object *o, argo_err *err)
+{
+    return st->ops->remote_put(st, o, err);
+}
+
+int argo_store_remote_get(argo_store *st, const char *target, const char *key,
+                          argo_remote_object *o, bool *found, argo_err *err)
+{
+    return st->ops->remote_get(st, target, key, o, found, err);
+}
+
+int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
+                            argo_err *err)
+{
+    return st->ops->remotes_scan(st, target, fn, ctx, err);
+}

@@ -163,6 +163,31 @@ typedef int (*argo_outcome_fn)(void *ctx, const argo_outcome *o);
 int argo_store_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
                              argo_err *err);
 
+/* An archive object uploaded to remote storage (archive push): where,
+ * what (the local file's SHA-256 and size) and what the server said. */
+typedef struct argo_remote_object {
+    char target[640]; /* "https://host/bucket" */
+    char key[1024];
+    int64_t day; /* the backup day */
+    int64_t bytes;
+    char sha256[65]; /* hex, of the file uploaded */
+    char etag[80];
+    char storage_class[24];
+    char lock_mode[16];  /* "" when no Object Lock */
+    int64_t lock_until;  /* 0 when no Object Lock */
+    int64_t uploaded_at; /* UTC seconds */
+} argo_remote_object;
+
+/* Records (or replaces) an uploaded object. */
+int argo_store_remote_put(argo_store *st, const argo_remote_object *o, argo_err *err);
+/* The record of target/key; *found false when there is none. */
+int argo_store_remote_get(argo_store *st, const char *target, const char *key,
+                          argo_remote_object *o, bool *found, argo_err *err);
+/* Calls fn for each object recorded for target, in key order. */
+typedef int (*argo_remote_fn)(void *ctx, const argo_remote_object *o);
+int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
+                            argo_err *err);
+
 /* The backend's name ("sqlite"). */
 const char *argo_store_backend(const argo_store *st);
 

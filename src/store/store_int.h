@@ -33,6 +33,11 @@ typedef struct argo_store_ops {
                           int64_t *total, argo_err *err);
     int (*outcomes_scan)(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
                          argo_err *err);
+    int (*remote_put)(argo_store *st, const argo_remote_object *o, argo_err *err);
+    int (*remote_get)(argo_store *st, const char *target, const char *key, argo_remote_object *o,
+                      bool *found, argo_err *err);
+    int (*remotes_scan)(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
+                        argo_err *err);
 } argo_store_ops;
 
 struct argo_store {

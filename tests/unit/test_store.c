@@ -4,6 +4,7 @@
 #include "store/store.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static void a_new_store_is_migrated_and_marked_as_argo(void **state)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 2);
+    assert_int_equal(sqlite3_column_int(q, 0), 3);
     sqlite3_finalize(q);
     sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -175,6 +176,51 @@ static void strategy_state_round_trips(void **state)
     argo_store_close(st);
 }
 
+static int count_remote(void *ctx, const argo_remote_object *o)
+{
+    (void)o;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void uploaded_objects_are_recorded_per_target_and_replaced(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("remote.db");
+    argo_err e;
+    argo_remote_object o = {.day = 86400, .bytes = 10, .lock_until = 0, .uploaded_at = 5};
+    snprintf(o.target, sizeof o.target, "http://h/b");
+    snprintf(o.key, sizeof o.key, "backups/1970/01/02/manifest.json");
+    snprintf(o.sha256, sizeof o.sha256, "%064d", 1);
+    snprintf(o.etag, sizeof o.etag, "abc");
+    snprintf(o.storage_class, sizeof o.storage_class, "STANDARD");
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    snprintf(o.target, sizeof o.target, "http://h/other");
+    snprintf(o.lock_mode, sizeof o.lock_mode, "COMPLIANCE");
+    o.lock_until = 1000;
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    /* the same key again replaces the record */
+    snprintf(o.etag, sizeof o.etag, "def");
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    argo_remote_object got;
+    bool found;
+    assert_int_equal(argo_store_remote_get(st, "http://h/b", o.key, &got, &found, &e), 0);
+    assert_true(found);
+    assert_string_equal(got.etag, "abc");
+    assert_string_equal(got.lock_mode, "");
+    assert_int_equal(got.bytes, 10);
+    assert_int_equal(argo_store_remote_get(st, "http://h/other", o.key, &got, &found, &e), 0);
+    assert_string_equal(got.etag, "def");
+    assert_string_equal(got.lock_mode, "COMPLIANCE");
+    assert_int_equal(got.lock_until, 1000);
+    assert_int_equal(argo_store_remote_get(st, "http://h/none", o.key, &got, &found, &e), 0);
+    assert_false(found);
+    int n = 0;
+    assert_int_equal(argo_store_remotes_scan(st, "http://h/other", count_remote, &n, &e), 0);
+    assert_int_equal(n, 1);
+    argo_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +231,7 @@ int main(void)
         cmocka_unit_test(rollback_discards_everything_since_begin),
         cmocka_unit_test(a_locked_database_reports_busy),
         cmocka_unit_test(strategy_state_round_trips),
+        cmocka_unit_test(uploaded_objects_are_recorded_per_target_and_replaced),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
