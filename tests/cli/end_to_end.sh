@@ -115,6 +115,38 @@ expect 0 '"saving"' "$argo" archive cost --signals-per-day 20000 --json --bundle
 expect 1 "no backups in nowhere" "$argo" archive cost --dir nowhere
 expect 2 "expected 1..100" "$argo" archive cost --years 0
 
+# local tier folders: the lifecycle policy applied by age, atomically
+expect 0 "outcomes, version 1" "$argo" backup --all --dir tb
+printf '[archive]\ndir = tb\n[tiers]\nstandard_ia = t_ia\nglacier = t_cold\ndeep_archive = t_deep\n' >tier.conf
+"$argo" archive query --dir tb --by symbol >q_before.txt
+nfiles=$(find tb -type f ! -name 'manifest*' | wc -l)
+expect 0 "would move \(dry run\)" "$argo" archive tier --config tier.conf --now 2007-06-01 --dry-run
+[ "$(find t_ia t_cold t_deep -type f 2>/dev/null | wc -l)" -eq 0 ] && ok || bad "dry run moved files"
+expect 0 "archive tier: [0-9]+ files moved" "$argo" archive tier --config tier.conf --now 2007-06-01
+# 2006-12-21 is 162 days old: Standard-IA; 2001-03-14, 2,270 days: Glacier;
+# 1990-01-02: Deep Archive; the manifests stay in the root
+[ -f t_ia/2006/12/21/outcomes-v1.parquet ] && [ ! -e tb/2006/12/21/outcomes-v1.parquet ] &&
+    [ -f tb/2006/12/21/manifest.json ] && ok || bad "2006-12-21 not in the IA folder"
+[ -n "$(find t_cold -path '*2001/*' -type f)" ] && [ -n "$(find t_deep -path '*1990/*' -type f)" ] &&
+    [ -z "$(find t_deep -path '*2006/*' -type f)" ] && ok || bad "tiers by age wrong"
+[ "$(find tb t_ia t_cold t_deep -type f ! -name 'manifest*' | wc -l)" -eq "$nfiles" ] && ok ||
+    bad "files lost or duplicated by tiering"
+grep -q '"tier": "STANDARD_IA"' tb/2006/12/21/manifest.json && ok || bad "manifest not updated"
+expect 0 "all match their manifests and the store" "$argo" backup verify --all --dir tb
+"$argo" archive query --dir tb --by symbol >q_after.txt
+cmp -s q_before.txt q_after.txt && ok || bad "archive query differs after tiering"
+expect 0 "archive tier: 0 files moved" "$argo" archive tier --config tier.conf --now 2007-06-01
+expect 0 "archive tier: [1-9][0-9]* files moved" "$argo" archive tier --config tier.conf --now 2030-01-01
+[ -z "$(find tb t_ia t_cold -type f ! -name 'manifest*')" ] && ok || bad "not all in deep archive"
+expect 0 "all match their manifests and the store" "$argo" backup verify --all --dir tb
+printf 'x' >>t_deep/2006/12/21/outcomes-v1.csv
+printf '[tiers]\nglacier = t_x\n' >tier2.conf
+expect 1 "does not match its manifest; not moved" "$argo" archive tier --config tier2.conf --now 2030-01-01 --dir tb
+[ -f t_deep/2006/12/21/outcomes-v1.csv ] && ok || bad "a damaged file was moved"
+expect 1 "no \[tiers\] folders" "$argo" archive tier --dir tb
+expect 1 "no \[s3\] bucket" "$argo" archive push --dir tb
+expect 2 "give --remote" "$argo" archive verify --dir tb
+
 # --help on every subcommand
 for c in ingest synth generate track replay stats signals calibrate backup; do
     expect 0 "usage: argo $c" "$argo" "$c" --help
