@@ -503,6 +503,12 @@ static int perform_once(argo_s3 *s3, const request *rq, response *r, CURLcode *c
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)s3->cfg.timeout_s);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)s3->cfg.timeout_s);
+    /* libcurl's speed check does not cover waiting for an answer: bound
+     * each request at timeout_s plus 10 s per MiB sent (a floor of about
+     * 100 KB/s); a GET's size is unknown, so it relies on the speed check */
+    if (strcmp(rq->method, "GET"))
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+                         (long)s3->cfg.timeout_s * 1000L + (long)(rq->len * 10000 / 1048576));
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!strcmp(rq->method, "HEAD")) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);

@@ -84,7 +84,8 @@ tmp = tempfile.mkdtemp(prefix="argo-s3-")
 S3_PORT = free_port()
 BUCKET = "argo-test"
 server = subprocess.Popen([S3RVER, "-d", os.path.join(tmp, "s3rver"), "-a", "127.0.0.1", "-p",
-                           str(S3_PORT), "-s", "--configure-bucket", BUCKET],
+                           str(S3_PORT), "-s", "--service-endpoint", "localhost",
+                           "--configure-bucket", BUCKET],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 for _ in range(100):
     try:
@@ -99,6 +100,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     log = []
     fail_next = []      # statuses to answer instead of forwarding
+    hang_next = 0       # requests to stall (longer than argo's timeout) before answering
     emulate_lock = False
     locks = {}          # path -> (mode, until), as S3 Object Lock would keep them
 
@@ -111,6 +113,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         rec = {"method": self.command, "path": self.path, "body": body,
                "headers": [(k, v) for k, v in self.headers.items()]}
         Proxy.log.append(rec)
+        if Proxy.hang_next:
+            Proxy.hang_next -= 1
+            time.sleep(3)
         if Proxy.fail_next:
             status = Proxy.fail_next.pop(0)
             msg = (b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate."
@@ -289,6 +294,29 @@ try:
     r = argo("archive", "push", "--config", cfg, db="b.db")
     check(r.returncode == 0 and r.stderr.count("retrying") == 2 and
           remote_rows("b.db") == len(local), "two 503 SlowDown answers are retried, then it works")
+
+    # a server that stops answering: the transfer times out and is retried
+    tcfg = config("timeout.conf", timeout_s="1")
+    first_day = os.path.relpath(sorted(local.values())[0], os.path.join(tmp, "bk"))[:10]
+    Proxy.hang_next = 1
+    r = argo("archive", "push", "--config", tcfg, "--date", first_day.replace("/", "-"),
+             db="t.db")
+    check(r.returncode == 0 and "Timeout was reached; retrying" in r.stderr and
+          remote_rows("t.db") > 0, f"a stalled request times out and is retried ({r.stderr.strip()})")
+
+    # virtual-hosted style: BUCKET.s3.localhost (curl resolves *.localhost)
+    vcfg = config("vhost.conf", endpoint=f"http://s3.localhost:{PROXY_PORT}", path_style="0",
+                  prefix="vhost/")
+    n = len(Proxy.log)
+    r = argo("archive", "push", "--config", vcfg, "--date", first_day.replace("/", "-"),
+             db="v.db")
+    hosts = {dict((k.lower(), v) for k, v in x["headers"])["host"] for x in Proxy.log[n:]}
+    vkeys = {o["Key"] for o in json.loads(aws("list-objects-v2", "--bucket", BUCKET, "--prefix",
+                                              "vhost/").stdout or b"{}").get("Contents", [])}
+    check(r.returncode == 0 and hosts == {f"{BUCKET}.s3.localhost:{PROXY_PORT}"} and
+          vkeys == {"vhost/" + k[len("backups/"):] for k in local
+                    if k.startswith("backups/" + first_day)},
+          f"virtual-hosted style: Host {sorted(hosts)}, {len(vkeys)} objects")
 
     # 4xx are not retried: an unknown access key
     n = len(Proxy.log)
