@@ -60,6 +60,15 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
         size_t nf;
         if ((rc = argo_backup_files(root, days[i], &files, &nf, err)))
             break;
+        /* the day's records are written in one short transaction after its
+         * uploads: one fsync per day, and no lock held over the network */
+        argo_remote_object *done = malloc((nf ? nf : 1) * sizeof *done);
+        size_t ndone = 0;
+        if (!done) {
+            free(files);
+            rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
+            break;
+        }
         for (size_t k = 0; k < nf && !rc; k++) {
             const argo_backup_file *f = &files[k];
             argo_remote_object o = {0};
@@ -99,14 +108,25 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
                 o.lock_until = put.lock_until;
             }
             o.uploaded_at = (int64_t)time(NULL);
-            /* recorded at once: an interrupted push keeps what it sent */
-            if ((rc = argo_store_remote_put(st, &o, err)))
-                break;
+            done[ndone++] = o;
             stats->uploaded++;
             stats->bytes += (size_t)f->bytes;
             if (fn)
                 fn(ctx, &o, true);
         }
+        /* what was uploaded is recorded even when a later file failed */
+        argo_err werr;
+        argo_err *e = rc ? &werr : err;
+        int wrc = ndone ? argo_store_begin(st, e) : 0;
+        for (size_t k = 0; k < ndone && !wrc; k++)
+            wrc = argo_store_remote_put(st, &done[k], e);
+        if (ndone && !wrc)
+            wrc = argo_store_commit(st, e);
+        if (wrc)
+            argo_store_rollback(st);
+        if (wrc && !rc)
+            rc = wrc;
+        free(done);
         free(files);
     }
     return rc;

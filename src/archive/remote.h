@@ -6,9 +6,10 @@
  * manifest that names them) to PREFIX/YYYY/MM/DD/NAME. Before an upload
  * the local file is checked against its manifest, so a damaged file is
  * never sent. Each object is recorded in the store (key, size, ETag,
- * SHA-256, storage class, lock) as soon as the server accepts it, so an
- * interrupted push loses nothing and the next push sends only what is
- * missing; a push of what is already recorded sends nothing.
+ * SHA-256, storage class, lock) once the server accepts it, committed
+ * per day and also when a later upload fails, so the next push sends
+ * only what is missing (a crash mid-day re-sends at most that day's
+ * objects, identical bytes); a push of what is recorded sends nothing.
  *
  * verify asks the server for every object of the days given (HEAD):
  * present, of the manifest's size, with the server's SHA-256 (when it
