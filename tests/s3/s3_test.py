@@ -116,8 +116,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if Proxy.hang_next:
             Proxy.hang_next -= 1
             time.sleep(3)
-        if Proxy.fail_next:
-            status = Proxy.fail_next.pop(0)
+        status = Proxy.fail_next.pop(0) if Proxy.fail_next else None
+        if status:
             msg = (b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate."
                    b"</Message></Error>")
             self.send_response(status)
@@ -294,6 +294,17 @@ try:
     r = argo("archive", "push", "--config", cfg, db="b.db")
     check(r.returncode == 0 and r.stderr.count("retrying") == 2 and
           remote_rows("b.db") == len(local), "two 503 SlowDown answers are retried, then it works")
+
+    # interrupted mid-day: what was sent is recorded, the next push sends the rest
+    Proxy.fail_next = [None, None, 400]
+    r = argo("archive", "push", "--config", cfg, db="i.db")
+    first = remote_rows("i.db")
+    n = len(Proxy.log)
+    r2 = argo("archive", "push", "--config", cfg, db="i.db")
+    check(r.returncode == 1 and "400" in r.stderr and first == 2 and r2.returncode == 0 and
+          len(Proxy.log) - n == len(local) - 2 and remote_rows("i.db") == len(local),
+          f"an interrupted push keeps its 2 uploads; the next sends only the other "
+          f"{len(local) - 2}")
 
     # a server that stops answering: the transfer times out and is retried
     tcfg = config("timeout.conf", timeout_s="1")
