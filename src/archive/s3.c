@@ -717,6 +717,16 @@ static int put_multipart(argo_s3 *s3, const char *key, const uint8_t *data, size
             else if (*e == '"')
                 e++;
             e[strcspn(e, "\"&")] = '\0';
+            /* S3's multipart ETag is the MD5 of the parts' MD5s + "-N";
+             * some S3-compatible servers (s3rver) give the whole object's MD5 */
+            char want[80], whole[80];
+            argo_s3_etag(data, len, (int64_t)psize, want);
+            argo_s3_etag(data, len, 0, whole);
+            if (strcmp(e, want) && strcmp(e, whole))
+                rc = argo_err_set(err, ARGO_ECORRUPT,
+                                  "%s: the server's ETag %s is neither %s nor the MD5 %s of what "
+                                  "was sent",
+                                  what, e, want, whole);
             memset(out, 0, sizeof *out);
             out->size = (int64_t)len;
             out->parts = (int)nparts;

@@ -237,6 +237,15 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
             return argo_err_set(err, ARGO_ECONFIG, "[%s] %s = %g is outside [%g, %g]", k->section,
                                 k->name, v, k->min, k->max);
     }
+    if (cfg->s3_object_lock[0] && strcmp(cfg->s3_object_lock, "COMPLIANCE") &&
+        strcmp(cfg->s3_object_lock, "GOVERNANCE"))
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[s3] object_lock = '%s': expected COMPLIANCE, GOVERNANCE or empty",
+                            cfg->s3_object_lock);
+    if (cfg->s3_part_size_mb > cfg->s3_multipart_threshold_mb)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[s3] part_size_mb %d is above multipart_threshold_mb %d",
+                            cfg->s3_part_size_mb, cfg->s3_multipart_threshold_mb);
     if (cfg->trend_fast >= cfg->trend_slow)
         return argo_err_set(err, ARGO_ECONFIG,
                             "[indicators] trend_fast (%d) must be below trend_slow (%d)",

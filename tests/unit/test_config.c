@@ -52,6 +52,12 @@ static void bad_values_name_the_line_and_key(void **state)
     expect_bad("[consensus]\nthreshhold = 0.3\n", "unknown key 'threshhold'");
     expect_bad("[indicators]\ntrend_fast = 60\n", "trend_fast (60) must be below trend_slow");
     expect_bad("not an ini line\n", "bad.conf:1:");
+    expect_bad("[s3]\nobject_lock = COMPLAINCE\n", "[s3] object_lock = 'COMPLAINCE'");
+    expect_bad("[s3]\npart_size_mb = 128\n", "part_size_mb 128 is above multipart_threshold_mb");
+    expect_bad("[s3]\npart_size_mb = 4\n", "part_size_mb");
+    expect_bad("[s3]\nregion = "
+               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+               "[s3] region: value too long");
 }
 
 static void a_missing_config_file_is_an_error(void **state)
