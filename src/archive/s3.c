@@ -301,7 +301,30 @@ typedef struct response {
     bool overflow;
     argo_s3_object obj;
     char min_size[40];
+    int timeout_s;
+    struct timespec last_move;
+    curl_off_t seen; /* bytes moved, both ways */
+    bool stalled;
 } response;
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)ultotal;
+    response *r = user;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (dlnow + ulnow != r->seen) {
+        r->seen = dlnow + ulnow;
+        r->last_move = now;
+        return 0;
+    }
+    double idle = (double)(now.tv_sec - r->last_move.tv_sec) +
+                  (double)(now.tv_nsec - r->last_move.tv_nsec) / 1e9;
+    r->stalled = idle > r->timeout_s;
+    return r->stalled; /* non-zero aborts the transfer */
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *user)
 {
@@ -501,14 +524,14 @@ static int perform_once(argo_s3 *s3, const request *rq, response *r, CURLcode *c
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)s3->cfg.timeout_s);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)s3->cfg.timeout_s);
-    /* libcurl's speed check does not cover waiting for an answer: bound
-     * each request at timeout_s plus 10 s per MiB sent (a floor of about
-     * 100 KB/s); a GET's size is unknown, so it relies on the speed check */
-    if (strcmp(rq->method, "GET"))
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-                         (long)s3->cfg.timeout_s * 1000L + (long)(rq->len * 10000 / 1048576));
+    /* a request fails when no byte moves either way for timeout_s,
+     * waiting for the answer included (libcurl's LOW_SPEED options do
+     * not cover that wait) */
+    r->timeout_s = s3->cfg.timeout_s;
+    clock_gettime(CLOCK_MONOTONIC, &r->last_move);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     if (!strcmp(rq->method, "HEAD")) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -547,7 +570,10 @@ static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, 
             return argo_err_set(err, ARGO_ELIMIT, "%s: answer larger than %zu bytes", rq->what,
                                 FILE_MAX);
         bool retry;
-        if (cc != CURLE_OK) {
+        if (cc == CURLE_ABORTED_BY_CALLBACK && r->stalled) {
+            snprintf(why, sizeof why, "timed out: nothing moved for %d s", s3->cfg.timeout_s);
+            retry = true;
+        } else if (cc != CURLE_OK) {
             snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
             retry = retryable_curl(cc);
         } else {

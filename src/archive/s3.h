@@ -46,9 +46,9 @@ typedef struct argo_s3_config {
     int retries;                 /* retries after the first attempt (4) */
     int retry_base_ms;           /* first backoff ceiling (200) */
     int retry_cap_ms;            /* largest backoff ceiling (20000) */
-    int timeout_s;               /* connect timeout; and a transfer stalled this long fails (30) */
-    char lock_mode[16];          /* "" (off), COMPLIANCE or GOVERNANCE */
-    int lock_years;              /* retain-until = backup day + this many years (7) */
+    int timeout_s;      /* connect timeout; a request with nothing moving this long fails (30) */
+    char lock_mode[16]; /* "" (off), COMPLIANCE or GOVERNANCE */
+    int lock_years;     /* retain-until = backup day + this many years (7) */
     char credentials_file[ARGO_PATH_MAX];
     char profile[64];
 } argo_s3_config;

@@ -369,7 +369,7 @@ try:
     Proxy.hang_next = 1
     r = argo("archive", "push", "--config", tcfg, "--date", first_day.replace("/", "-"),
              db="t.db")
-    check(r.returncode == 0 and "Timeout was reached; retrying" in r.stderr and
+    check(r.returncode == 0 and "timed out: nothing moved for 1 s; retrying" in r.stderr and
           remote_rows("t.db") > 0, f"a stalled request times out and is retried ({r.stderr.strip()})")
 
     # virtual-hosted style: BUCKET.s3.localhost (curl resolves *.localhost)
