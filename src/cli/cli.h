@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli/cli.h - what the argo program's command files share: the state of
+ * one command, option parsing and the error and usage conventions
+ * ("argo COMMAND: what, where, why" on stderr, exit 1; usage, exit 2).
+ */
+#ifndef ARGO_CLI_H
+#define ARGO_CLI_H
+
+#include "base/err.h"
+#include "base/limits.h"
+#include "core/config.h"
+#include "store/store.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+
+typedef struct cli {
+    const char *cmd;
+    const char *db_opt, *config_opt;
+    argo_config cfg;
+    char db[ARGO_PATH_MAX];
+    argo_store *store;
+    argo_err err;
+} cli;
+
+enum { OPT_DB = 1000, OPT_CONFIG, OPT_SKIP, OPT_HELP };
+#define COMMON_OPTS                                                                                \
+    {"db", required_argument, NULL, OPT_DB}, {"config", required_argument, NULL, OPT_CONFIG},      \
+    {                                                                                              \
+        "help", no_argument, NULL, 'h'                                                             \
+    }
+
+/* A usage mistake: one line, exit status 2. */
+int usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int unknown_opt(cli *c, char **argv);
+/* After the options: no stray argument, then the config and the store. */
+int finish_opts(cli *c, int argc, char **argv, bool need_store);
+/* Prints c->err as the command's one error line; returns 1. */
+int fail(cli *c);
+/* --db and --config; true when o was one of them. */
+bool common_opt(cli *c, int o);
+/* Prints a command's help and the common options. */
+void help(const char *text);
+
+/* argo archive ... (cli/archive_cmd.c) */
+int cmd_archive(cli *c, int argc, char **argv);
+
+#endif
