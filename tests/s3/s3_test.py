@@ -430,6 +430,22 @@ try:
           and any(k2 in b and "bytes" in b for b in bad) and "2 of" in r.stderr,
           f"verify --remote names both objects changed remotely ({bad})")
 
+    # local tiering rewrites manifests: push sends only those, verify still passes
+    aws("put-object", "--bucket", BUCKET, "--key", k1, "--body", local[k1])
+    aws("put-object", "--bucket", BUCKET, "--key", k2, "--body", local[k2])
+    tcfg2 = config("tier.conf")
+    with open(tcfg2, "a") as f:
+        f.write("[tiers]\nstandard_ia = %s\n" % os.path.join(tmp, "t_ia"))
+    r = argo("archive", "tier", "--config", tcfg2, "--now", "2100-01-01")
+    n = len(Proxy.log)
+    r2 = argo("archive", "push", "--config", tcfg2)
+    sent = [x["path"] for x in Proxy.log[n:] if x["method"] == "PUT"]
+    r3 = argo("archive", "verify", "--remote", "--config", tcfg2)
+    check(r.returncode == 0 and r2.returncode == 0 and sent and
+          all("manifest" in p for p in sent) and r3.returncode == 0,
+          f"after archive tier, push re-sends only the {len(sent)} rewritten manifests and "
+          f"verify --remote passes")
+
     # Object Lock: headers sent, retain-until = backup day + 7 years, reported
     Proxy.emulate_lock = True
     lcfg = config("lock.conf", object_lock="COMPLIANCE", prefix="locked/")
