@@ -4,7 +4,8 @@
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
 pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev
-      libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev)
+      libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
+      libarchive-dev)
 if [ "${1:-}" = "--test" ]; then
     # python3-sklearn, python3-botocore: the references the calibration and
     # SigV4 tests compare with

@@ -4,8 +4,11 @@
 
 #include "archive/sigv4.h"
 #include "base/fileio.h"
+#include "base/grow.h"
 #include "base/timeutil.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,88 +51,260 @@ static int read_checked(const argo_backup_file *f, uint8_t **data, size_t *len, 
     return ARGO_OK;
 }
 
+/* One object to send: a backup file (f) or a month's bundle (data). */
+typedef struct item {
+    char key[1024];
+    int64_t day; /* for the lock date: the backup day, or a bundle's last day */
+    const argo_backup_file *f;
+    const uint8_t *data;
+    size_t len;
+    char sha256[65];
+    int64_t bytes;
+} item;
+
+typedef struct pusher {
+    argo_store *st;
+    argo_s3 *s3;
+    argo_remote_object *done;
+    size_t ndone, cap;
+    argo_push_stats *stats;
+    argo_push_fn fn;
+    void *ctx;
+} pusher;
+
+static int push_item(pusher *p, const item *it, argo_err *err)
+{
+    const argo_s3_config *cfg = argo_s3_settings(p->s3);
+    argo_remote_object o = {0};
+    snprintf(o.target, sizeof o.target, "%s", argo_s3_target(p->s3));
+    snprintf(o.key, sizeof o.key, "%s", it->key);
+    argo_remote_object had;
+    bool found;
+    int rc = argo_store_remote_get(p->st, o.target, o.key, &had, &found, err);
+    if (rc)
+        return rc;
+    if (found && !strcmp(had.sha256, it->sha256) && had.bytes == it->bytes) {
+        p->stats->already++;
+        if (p->fn)
+            p->fn(p->ctx, &had, false);
+        return ARGO_OK;
+    }
+    uint8_t *data = NULL;
+    size_t len = it->len;
+    if (it->f && (rc = read_checked(it->f, &data, &len, err)))
+        return rc;
+    argo_s3_put put = {.storage_class = cfg->storage_class};
+    if (cfg->lock_mode[0]) {
+        put.lock_mode = cfg->lock_mode;
+        put.lock_until = argo_archive_retain_until(it->day, cfg->lock_years);
+    }
+    argo_s3_object obj;
+    rc = argo_s3_put_data(p->s3, o.key, it->f ? data : it->data, len, &put, &obj, err);
+    free(data);
+    if (rc)
+        return rc;
+    if (p->ndone == p->cap) {
+        argo_remote_object *g = argo_grow(p->done, &p->cap, p->ndone + 1, sizeof *g, 64);
+        if (!g)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        p->done = g;
+    }
+    o.day = it->day;
+    o.bytes = it->bytes;
+    snprintf(o.sha256, sizeof o.sha256, "%s", it->sha256);
+    snprintf(o.etag, sizeof o.etag, "%s", obj.etag);
+    snprintf(o.storage_class, sizeof o.storage_class, "%s", cfg->storage_class);
+    if (put.lock_mode) {
+        snprintf(o.lock_mode, sizeof o.lock_mode, "%s", put.lock_mode);
+        o.lock_until = put.lock_until;
+    }
+    o.uploaded_at = (int64_t)time(NULL);
+    p->done[p->ndone++] = o;
+    p->stats->uploaded++;
+    p->stats->bytes += (size_t)it->bytes;
+    if (p->fn)
+        p->fn(p->ctx, &o, true);
+    return ARGO_OK;
+}
+
+/* Records what was uploaded, even when a later upload failed (rc): one
+ * short transaction, no lock held over the network, one fsync. */
+static int record(pusher *p, int rc, argo_err *err)
+{
+    argo_err werr;
+    argo_err *e = rc ? &werr : err;
+    int wrc = p->ndone ? argo_store_begin(p->st, e) : 0;
+    for (size_t k = 0; k < p->ndone && !wrc; k++)
+        wrc = argo_store_remote_put(p->st, &p->done[k], e);
+    if (p->ndone && !wrc)
+        wrc = argo_store_commit(p->st, e);
+    if (wrc)
+        argo_store_rollback(p->st);
+    p->ndone = 0;
+    return rc ? rc : wrc;
+}
+
+void argo_archive_bundle_key(const char *prefix, int64_t day, char *out, size_t n)
+{
+    int y, m, d;
+    argo_time_civil(day, &y, &m, &d);
+    snprintf(out, n, "%s%04d/%02d/bundle-%04d-%02d.tar", prefix, y, m, y, m);
+}
+
+/* The first day of the month after day's. */
+static int64_t next_month(int64_t day)
+{
+    int y, m, d;
+    argo_time_civil(day, &y, &m, &d);
+    return argo_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : (unsigned)m + 1, 1) *
+           ARGO_DAY_SECONDS;
+}
+
+/* Days [i, *j) are one month's. */
+static void month_span(const int64_t *days, size_t n, size_t i, size_t *j)
+{
+    int64_t end = next_month(days[i]);
+    *j = i;
+    while (*j < n && days[*j] < end)
+        (*j)++;
+}
+
+static int bundle_item(const char *root, const int64_t *days, size_t n, const char *prefix,
+                       uint8_t **tar, item *it, argo_err *err)
+{
+    size_t len;
+    int rc = argo_archive_bundle(root, days, n, tar, &len, err);
+    if (rc)
+        return rc;
+    memset(it, 0, sizeof *it);
+    argo_archive_bundle_key(prefix, days[0], it->key, sizeof it->key);
+    it->day = days[n - 1];
+    it->data = *tar;
+    it->len = len;
+    it->bytes = (int64_t)len;
+    argo_sha256_hex(*tar, len, it->sha256);
+    return ARGO_OK;
+}
+
 int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
-                      size_t ndays, argo_push_fn fn, void *ctx, argo_push_stats *stats,
-                      argo_err *err)
+                      size_t ndays, const argo_push_options *opt, argo_push_fn fn, void *ctx,
+                      argo_push_stats *stats, argo_err *err)
 {
     const argo_s3_config *cfg = argo_s3_settings(s3);
     memset(stats, 0, sizeof *stats);
+    pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx};
     int rc = ARGO_OK;
-    for (size_t i = 0; i < ndays && !rc; i++) {
+    for (size_t i = 0, j; i < ndays && !rc; i = j) {
+        month_span(days, ndays, i, &j);
+        if (opt && opt->bundle_month) {
+            if (next_month(days[i]) > opt->now) { /* the month has not ended */
+                stats->held += j - i;
+                continue;
+            }
+            uint8_t *tar = NULL;
+            item it;
+            if (!(rc = bundle_item(root, days + i, j - i, cfg->prefix, &tar, &it, err)))
+                rc = push_item(&p, &it, err);
+            free(tar);
+            rc = record(&p, rc, err);
+            continue;
+        }
+        for (size_t d = i; d < j && !rc; d++) {
+            argo_backup_file *files;
+            size_t nf;
+            if ((rc = argo_backup_files(root, days[d], &files, &nf, err)))
+                break;
+            for (size_t k = 0; k < nf && !rc; k++) {
+                item it = {.day = days[d], .f = &files[k], .bytes = files[k].bytes};
+                argo_archive_key(cfg->prefix, days[d], files[k].name, it.key, sizeof it.key);
+                snprintf(it.sha256, sizeof it.sha256, "%s", files[k].sha256);
+                rc = push_item(&p, &it, err);
+            }
+            free(files);
+            rc = record(&p, rc, err);
+        }
+    }
+    free(p.done);
+    return rc;
+}
+
+/* libarchive writes the tar through this into a growing buffer. */
+typedef struct membuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool bad;
+} membuf;
+
+static la_ssize_t membuf_write(struct archive *a, void *user, const void *buf, size_t n)
+{
+    (void)a;
+    membuf *m = user;
+    uint8_t *g = argo_grow(m->p, &m->cap, m->len + n, 1, 1 << 16);
+    if (!g) {
+        m->bad = true;
+        return -1;
+    }
+    m->p = g;
+    memcpy(m->p + m->len, buf, n);
+    m->len += n;
+    return (la_ssize_t)n;
+}
+
+int argo_archive_bundle(const char *root, const int64_t *days, size_t n, uint8_t **out, size_t *len,
+                        argo_err *err)
+{
+    *out = NULL;
+    *len = 0;
+    membuf m = {0};
+    struct archive *a = archive_write_new();
+    if (!a)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    int rc = ARGO_OK;
+    /* no padding of the last block to 10 KiB: small months stay small */
+    if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+        archive_write_open(a, &m, NULL, membuf_write, NULL) != ARCHIVE_OK)
+        rc = argo_err_set(err, ARGO_EIO, "bundle: %s", archive_error_string(a));
+    for (size_t i = 0; i < n && !rc; i++) {
         argo_backup_file *files;
         size_t nf;
         if ((rc = argo_backup_files(root, days[i], &files, &nf, err)))
             break;
-        /* the day's records are written in one short transaction after its
-         * uploads: one fsync per day, and no lock held over the network */
-        argo_remote_object *done = malloc((nf ? nf : 1) * sizeof *done);
-        size_t ndone = 0;
-        if (!done) {
-            free(files);
-            rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
-            break;
-        }
         for (size_t k = 0; k < nf && !rc; k++) {
-            const argo_backup_file *f = &files[k];
-            argo_remote_object o = {0};
-            snprintf(o.target, sizeof o.target, "%s", argo_s3_target(s3));
-            argo_archive_key(cfg->prefix, days[i], f->name, o.key, sizeof o.key);
-            argo_remote_object had;
-            bool found;
-            if ((rc = argo_store_remote_get(st, o.target, o.key, &had, &found, err)))
-                break;
-            if (found && !strcmp(had.sha256, f->sha256) && had.bytes == f->bytes) {
-                stats->already++;
-                if (fn)
-                    fn(ctx, &had, false);
-                continue;
-            }
             uint8_t *data;
-            size_t len;
-            if ((rc = read_checked(f, &data, &len, err)))
+            size_t dl;
+            if ((rc = read_checked(&files[k], &data, &dl, err)))
                 break;
-            argo_s3_put put = {.storage_class = cfg->storage_class};
-            if (cfg->lock_mode[0]) {
-                put.lock_mode = cfg->lock_mode;
-                put.lock_until = argo_archive_retain_until(days[i], cfg->lock_years);
-            }
-            argo_s3_object obj;
-            rc = argo_s3_put_data(s3, o.key, data, len, &put, &obj, err);
+            /* fixed metadata: the same backups always give the same bytes */
+            char name[128];
+            argo_archive_key("", days[i], files[k].name, name, sizeof name);
+            struct archive_entry *e = archive_entry_new();
+            archive_entry_set_pathname(e, name);
+            archive_entry_set_filetype(e, AE_IFREG);
+            archive_entry_set_perm(e, 0644);
+            archive_entry_set_size(e, (la_int64_t)dl);
+            archive_entry_set_mtime(e, (time_t)days[i], 0);
+            archive_entry_set_uid(e, 0);
+            archive_entry_set_gid(e, 0);
+            if (archive_write_header(a, e) != ARCHIVE_OK ||
+                archive_write_data(a, data, dl) != (la_ssize_t)dl)
+                rc = argo_err_set(err, m.bad ? ARGO_ENOMEM : ARGO_EIO, "bundle %s: %s", name,
+                                  archive_error_string(a));
+            archive_entry_free(e);
             free(data);
-            if (rc)
-                break;
-            o.day = days[i];
-            o.bytes = f->bytes;
-            snprintf(o.sha256, sizeof o.sha256, "%s", f->sha256);
-            snprintf(o.etag, sizeof o.etag, "%s", obj.etag);
-            snprintf(o.storage_class, sizeof o.storage_class, "%s", cfg->storage_class);
-            if (put.lock_mode) {
-                snprintf(o.lock_mode, sizeof o.lock_mode, "%s", put.lock_mode);
-                o.lock_until = put.lock_until;
-            }
-            o.uploaded_at = (int64_t)time(NULL);
-            done[ndone++] = o;
-            stats->uploaded++;
-            stats->bytes += (size_t)f->bytes;
-            if (fn)
-                fn(ctx, &o, true);
         }
-        /* what was uploaded is recorded even when a later file failed */
-        argo_err werr;
-        argo_err *e = rc ? &werr : err;
-        int wrc = ndone ? argo_store_begin(st, e) : 0;
-        for (size_t k = 0; k < ndone && !wrc; k++)
-            wrc = argo_store_remote_put(st, &done[k], e);
-        if (ndone && !wrc)
-            wrc = argo_store_commit(st, e);
-        if (wrc)
-            argo_store_rollback(st);
-        if (wrc && !rc)
-            rc = wrc;
-        free(done);
         free(files);
     }
-    return rc;
+    if (archive_write_close(a) != ARCHIVE_OK && !rc)
+        rc = argo_err_set(err, ARGO_EIO, "bundle: %s", archive_error_string(a));
+    archive_write_free(a);
+    if (rc) {
+        free(m.p);
+        return rc;
+    }
+    *out = m.p;
+    *len = m.len;
+    return ARGO_OK;
 }
 
 /* Hex SHA-256 to S3's base64 form. */
@@ -144,13 +319,14 @@ static void sha_b64(const char *hexs, char out[64])
     EVP_EncodeBlock((unsigned char *)out, b, 32);
 }
 
-static int check_one(argo_store *st, argo_s3 *s3, const argo_backup_file *f, int64_t day,
+/* Checks the object at key against what it should hold: the sha256 and
+ * bytes of f (a backup file, or a bundle built again locally). */
+static int check_one(argo_store *st, argo_s3 *s3, const argo_backup_file *f, const char *key,
                      bool download, argo_remote_check *c, argo_err *err)
 {
-    const argo_s3_config *cfg = argo_s3_settings(s3);
     memset(c, 0, sizeof *c);
     c->ok = true;
-    argo_archive_key(cfg->prefix, day, f->name, c->key, sizeof c->key);
+    snprintf(c->key, sizeof c->key, "%s", key);
     bool found;
     int rc = argo_s3_head(s3, c->key, &c->head, &found, err);
     if (rc)
@@ -224,26 +400,52 @@ static int check_one(argo_store *st, argo_s3 *s3, const argo_backup_file *f, int
 }
 
 int argo_archive_verify_remote(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
-                               size_t ndays, bool download, argo_verify_fn fn, void *ctx,
-                               size_t *checked, size_t *bad, argo_err *err)
+                               size_t ndays, const argo_push_options *opt, bool download,
+                               argo_verify_fn fn, void *ctx, argo_verify_stats *vs, argo_err *err)
 {
-    *checked = *bad = 0;
+    const argo_s3_config *cfg = argo_s3_settings(s3);
+    memset(vs, 0, sizeof *vs);
     int rc = ARGO_OK;
-    for (size_t i = 0; i < ndays && !rc; i++) {
-        argo_backup_file *files;
-        size_t nf;
-        if ((rc = argo_backup_files(root, days[i], &files, &nf, err)))
-            break;
-        for (size_t k = 0; k < nf && !rc; k++) {
-            argo_remote_check c;
-            if ((rc = check_one(st, s3, &files[k], days[i], download, &c, err)))
+    argo_remote_check c;
+    for (size_t i = 0, j; i < ndays && !rc; i = j) {
+        month_span(days, ndays, i, &j);
+        if (opt && opt->bundle_month) {
+            if (next_month(days[i]) > opt->now) {
+                vs->held += j - i;
+                continue;
+            }
+            uint8_t *tar = NULL;
+            item it;
+            if ((rc = bundle_item(root, days + i, j - i, cfg->prefix, &tar, &it, err)))
                 break;
-            (*checked)++;
-            *bad += !c.ok;
+            free(tar);
+            argo_backup_file f = {.bytes = it.bytes};
+            snprintf(f.sha256, sizeof f.sha256, "%s", it.sha256);
+            if ((rc = check_one(st, s3, &f, it.key, download, &c, err)))
+                break;
+            vs->checked++;
+            vs->bad += !c.ok;
             if (fn)
                 fn(ctx, &c);
+            continue;
         }
-        free(files);
+        for (size_t d = i; d < j && !rc; d++) {
+            argo_backup_file *files;
+            size_t nf;
+            if ((rc = argo_backup_files(root, days[d], &files, &nf, err)))
+                break;
+            for (size_t k = 0; k < nf && !rc; k++) {
+                char key[1024];
+                argo_archive_key(cfg->prefix, days[d], files[k].name, key, sizeof key);
+                if ((rc = check_one(st, s3, &files[k], key, download, &c, err)))
+                    break;
+                vs->checked++;
+                vs->bad += !c.ok;
+                if (fn)
+                    fn(ctx, &c);
+            }
+            free(files);
+        }
     }
     return rc;
 }

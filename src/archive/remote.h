@@ -27,14 +27,33 @@
 
 typedef struct argo_push_stats {
     size_t uploaded, already, bytes;
+    size_t held; /* days of a month not ended yet (bundle_month) */
 } argo_push_stats;
+
+/* [s3] bundle = month: each month that has ended (before now) goes up as
+ * one object, PREFIX/YYYY/MM/bundle-YYYY-MM.tar, a POSIX ustar archive of
+ * every file of its days (YYYY/MM/DD/NAME, built the same way every time,
+ * so the same backups give the same bytes); days of the month not ended
+ * yet stay local until it ends. */
+typedef struct argo_push_options {
+    bool bundle_month;
+    int64_t now; /* UTC seconds */
+} argo_push_options;
 
 /* Called after each object, uploaded (true) or already there (false). */
 typedef void (*argo_push_fn)(void *ctx, const argo_remote_object *o, bool uploaded);
 
 int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
-                      size_t ndays, argo_push_fn fn, void *ctx, argo_push_stats *stats,
-                      argo_err *err);
+                      size_t ndays, const argo_push_options *opt, argo_push_fn fn, void *ctx,
+                      argo_push_stats *stats, argo_err *err);
+
+/* The bundle of days (one month's, in order): a new buffer freed with
+ * free(). Each file is checked against its manifest first. */
+int argo_archive_bundle(const char *root, const int64_t *days, size_t n, uint8_t **out, size_t *len,
+                        argo_err *err);
+
+/* PREFIX/YYYY/MM/bundle-YYYY-MM.tar for the month of day. */
+void argo_archive_bundle_key(const char *prefix, int64_t day, char *out, size_t n);
 
 /* One remote object as verify found it. */
 typedef struct argo_remote_check {
@@ -47,12 +66,18 @@ typedef struct argo_remote_check {
 
 typedef void (*argo_verify_fn)(void *ctx, const argo_remote_check *c);
 
-/* Calls fn for each object; *bad counts the objects that do not match.
+typedef struct argo_verify_stats {
+    size_t checked, bad; /* objects; bad: not matching */
+    size_t held;         /* days of a month not ended yet (bundle_month) */
+} argo_verify_stats;
+
+/* Calls fn for each object (with bundle_month, a month's bundle is
+ * checked against the bundle built again from the local backups).
  * Returns an error only when the check itself could not run (network,
  * credentials, a missing local backup). */
 int argo_archive_verify_remote(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
-                               size_t ndays, bool download, argo_verify_fn fn, void *ctx,
-                               size_t *checked, size_t *bad, argo_err *err);
+                               size_t ndays, const argo_push_options *opt, bool download,
+                               argo_verify_fn fn, void *ctx, argo_verify_stats *vs, argo_err *err);
 
 /* The object key of a backup file: PREFIX + YYYY/MM/DD/NAME. */
 void argo_archive_key(const char *prefix, int64_t day, const char *name, char *out, size_t n);

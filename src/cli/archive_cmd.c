@@ -365,17 +365,20 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
                                          {"remote", no_argument, NULL, 'r'},
                                          {"download", no_argument, NULL, 'g'},
                                          {"verbose", no_argument, NULL, 'v'},
+                                         {"now", required_argument, NULL, 'n'},
                                          COMMON_OPTS,
                                          {0}};
-    int64_t day = INT64_MIN;
+    int64_t day = INT64_MIN, now = (int64_t)time(NULL);
     bool all = false, remote = false, download = false, verbose = false;
     const char *dir = NULL;
     int o;
     argc--;
     argv++;
-    while ((o = getopt_long(argc, argv, "d:ao:rgvh", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "d:ao:rgvn:h", opts, NULL)) != -1) {
         if (common_opt(c, o))
             continue;
+        if (o == 'n' && argo_time_parse(optarg, &now))
+            return usage_error(c, "--now '%s' is not an ISO date", optarg);
         if (o == 'd' && argo_time_parse(optarg, &day))
             return usage_error(c, "--date '%s' is not an ISO date", optarg);
         if (o == 'a')
@@ -390,9 +393,12 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
             verbose = true;
         if (o == 'h') {
             help(push ? "usage: argo archive push [--date D | --all] [--dir DIR] [--verbose]\n"
+                        "                         [--now D]\n"
                         "Uploads to the [s3] bucket every backup file not uploaded yet (all\n"
                         "days unless --date), checking each against its manifest first, and\n"
                         "records key, size, ETag and SHA-256 in the store. Idempotent.\n"
+                        "With [s3] bundle = month, each month ended before --now (default:\n"
+                        "today) goes up as one tar object instead.\n"
                       : "usage: argo archive verify --remote [--date D | --all] [--download]\n"
                         "                           [--dir DIR]\n"
                         "Checks every remote object of the backups against its manifest\n"
@@ -423,18 +429,28 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
         argo_s3_close(s3);
         return rc;
     }
+    argo_push_options po = {.bundle_month = !strcmp(c->cfg.s3_bundle, "month"), .now = now};
     if (push) {
         argo_push_stats ps;
-        rc = argo_archive_push(c->store, s3, root, days, n, on_pushed, &verbose, &ps, &c->err);
+        rc = argo_archive_push(c->store, s3, root, days, n, &po, on_pushed, &verbose, &ps, &c->err);
         if (!rc)
             printf("archive push: %zu uploaded (%zu bytes), %zu already uploaded, to %s\n",
                    ps.uploaded, ps.bytes, ps.already, argo_s3_target(s3));
         else
             rc = fail(c);
+        if (!rc && ps.held)
+            printf("%zu backup day%s of a month not ended yet stay%s local until it ends "
+                   "(bundle = month)\n",
+                   ps.held, ps.held == 1 ? "" : "s", ps.held == 1 ? "s" : "");
     } else {
-        size_t checked, bad;
-        rc = argo_archive_verify_remote(c->store, s3, root, days, n, download, on_checked, c,
-                                        &checked, &bad, &c->err);
+        argo_verify_stats vs;
+        rc = argo_archive_verify_remote(c->store, s3, root, days, n, &po, download, on_checked, c,
+                                        &vs, &c->err);
+        size_t checked = vs.checked, bad = vs.bad;
+        if (!rc && vs.held)
+            printf("%zu backup day%s of a month not ended yet not checked: not uploaded until "
+                   "it ends (bundle = month)\n",
+                   vs.held, vs.held == 1 ? "" : "s");
         if (rc)
             rc = fail(c);
         else if (bad) {

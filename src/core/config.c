@@ -86,6 +86,7 @@ static const key_def keys[] = {
     {"s3", "retry_cap_ms", K_INT, F(s3_retry_cap_ms), 1, 600000},
     {"s3", "timeout_s", K_INT, F(s3_timeout_s), 1, 3600},
     {"s3", "object_lock", K_STR, F(s3_object_lock), 0, sizeof(((argo_config *)0)->s3_object_lock)},
+    {"s3", "bundle", K_STR, F(s3_bundle), 0, sizeof(((argo_config *)0)->s3_bundle)},
     {"s3", "retention_years", K_INT, F(s3_retention_years), 1, 100},
     {"s3", "credentials_file", K_STR, F(s3_credentials_file), 0, 0},
     {"s3", "profile", K_STR, F(s3_profile), 0, sizeof(((argo_config *)0)->s3_profile)},
@@ -115,6 +116,7 @@ void argo_config_init(argo_config *cfg)
         .s3_retry_cap_ms = 20000,
         .s3_timeout_s = 30,
         .s3_retention_years = 7,
+        .s3_bundle = "none",
         .s3_profile = "default",
         .price_standard = 0.023,
         .price_standard_ia = 0.0125,
@@ -242,6 +244,9 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
         return argo_err_set(err, ARGO_ECONFIG,
                             "[s3] object_lock = '%s': expected COMPLIANCE, GOVERNANCE or empty",
                             cfg->s3_object_lock);
+    if (strcmp(cfg->s3_bundle, "none") && strcmp(cfg->s3_bundle, "month"))
+        return argo_err_set(err, ARGO_ECONFIG, "[s3] bundle = '%s': expected none or month",
+                            cfg->s3_bundle);
     if (cfg->s3_part_size_mb > cfg->s3_multipart_threshold_mb)
         return argo_err_set(err, ARGO_ECONFIG,
                             "[s3] part_size_mb %d is above multipart_threshold_mb %d",

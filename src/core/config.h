@@ -75,6 +75,7 @@ typedef struct argo_config {
     int s3_timeout_s;                        /* 30 */
     char s3_object_lock[16];                 /* "": off; COMPLIANCE or GOVERNANCE */
     int s3_retention_years;                  /* 7 */
+    char s3_bundle[16];                      /* "none"; "month": one object per ended month */
     char s3_credentials_file[ARGO_PATH_MAX]; /* "": $AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials
                                               */
     char s3_profile[64];                     /* "default" */
