@@ -186,27 +186,32 @@ static int bundle_item(const char *root, const int64_t *days, size_t n, const ch
     return ARGO_OK;
 }
 
-int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
-                      size_t ndays, const argo_push_options *opt, argo_push_fn fn, void *ctx,
-                      argo_push_stats *stats, argo_err *err)
+/* Called for each object of the days (item), and with NULL after each
+ * group (a day, or a bundled month) so the caller can record. */
+typedef int (*item_fn)(void *ctx, const item *it, int rc, argo_err *err);
+
+/* The objects of days, in order: each month ended before opt->now as
+ * one bundle when opt->bundle_month (*held counts the days of months
+ * not ended), else every file of every day. */
+static int walk_items(const char *root, const int64_t *days, size_t ndays,
+                      const argo_push_options *opt, const char *prefix, item_fn fn, void *ctx,
+                      size_t *held, argo_err *err)
 {
-    const argo_s3_config *cfg = argo_s3_settings(s3);
-    memset(stats, 0, sizeof *stats);
-    pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx};
     int rc = ARGO_OK;
+    *held = 0;
     for (size_t i = 0, j; i < ndays && !rc; i = j) {
         month_span(days, ndays, i, &j);
         if (opt && opt->bundle_month) {
             if (next_month(days[i]) > opt->now) { /* the month has not ended */
-                stats->held += j - i;
+                *held += j - i;
                 continue;
             }
             uint8_t *tar = NULL;
             item it;
-            if (!(rc = bundle_item(root, days + i, j - i, cfg->prefix, &tar, &it, err)))
-                rc = push_item(&p, &it, err);
+            if (!(rc = bundle_item(root, days + i, j - i, prefix, &tar, &it, err)))
+                rc = fn(ctx, &it, rc, err);
             free(tar);
-            rc = record(&p, rc, err);
+            rc = fn(ctx, NULL, rc, err);
             continue;
         }
         for (size_t d = i; d < j && !rc; d++) {
@@ -216,14 +221,30 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
                 break;
             for (size_t k = 0; k < nf && !rc; k++) {
                 item it = {.day = days[d], .f = &files[k], .bytes = files[k].bytes};
-                argo_archive_key(cfg->prefix, days[d], files[k].name, it.key, sizeof it.key);
+                argo_archive_key(prefix, days[d], files[k].name, it.key, sizeof it.key);
                 snprintf(it.sha256, sizeof it.sha256, "%s", files[k].sha256);
-                rc = push_item(&p, &it, err);
+                rc = fn(ctx, &it, rc, err);
             }
             free(files);
-            rc = record(&p, rc, err);
+            rc = fn(ctx, NULL, rc, err);
         }
     }
+    return rc;
+}
+
+static int push_cb(void *ctx, const item *it, int rc, argo_err *err)
+{
+    return it ? push_item(ctx, it, err) : record(ctx, rc, err);
+}
+
+int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
+                      size_t ndays, const argo_push_options *opt, argo_push_fn fn, void *ctx,
+                      argo_push_stats *stats, argo_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx};
+    int rc = walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, push_cb, &p,
+                        &stats->held, err);
     free(p.done);
     return rc;
 }
@@ -399,53 +420,38 @@ static int check_one(argo_store *st, argo_s3 *s3, const argo_backup_file *f, con
     return ARGO_OK;
 }
 
+typedef struct verifier {
+    argo_store *st;
+    argo_s3 *s3;
+    bool download;
+    argo_verify_fn fn;
+    void *ctx;
+    argo_verify_stats *vs;
+} verifier;
+
+static int verify_cb(void *ctx, const item *it, int rc, argo_err *err)
+{
+    verifier *v = ctx;
+    if (!it)
+        return rc;
+    argo_backup_file f = {.bytes = it->bytes};
+    snprintf(f.sha256, sizeof f.sha256, "%s", it->sha256);
+    argo_remote_check c;
+    if ((rc = check_one(v->st, v->s3, it->f ? it->f : &f, it->key, v->download, &c, err)))
+        return rc;
+    v->vs->checked++;
+    v->vs->bad += !c.ok;
+    if (v->fn)
+        v->fn(v->ctx, &c);
+    return ARGO_OK;
+}
+
 int argo_archive_verify_remote(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
                                size_t ndays, const argo_push_options *opt, bool download,
                                argo_verify_fn fn, void *ctx, argo_verify_stats *vs, argo_err *err)
 {
-    const argo_s3_config *cfg = argo_s3_settings(s3);
     memset(vs, 0, sizeof *vs);
-    int rc = ARGO_OK;
-    argo_remote_check c;
-    for (size_t i = 0, j; i < ndays && !rc; i = j) {
-        month_span(days, ndays, i, &j);
-        if (opt && opt->bundle_month) {
-            if (next_month(days[i]) > opt->now) {
-                vs->held += j - i;
-                continue;
-            }
-            uint8_t *tar = NULL;
-            item it;
-            if ((rc = bundle_item(root, days + i, j - i, cfg->prefix, &tar, &it, err)))
-                break;
-            free(tar);
-            argo_backup_file f = {.bytes = it.bytes};
-            snprintf(f.sha256, sizeof f.sha256, "%s", it.sha256);
-            if ((rc = check_one(st, s3, &f, it.key, download, &c, err)))
-                break;
-            vs->checked++;
-            vs->bad += !c.ok;
-            if (fn)
-                fn(ctx, &c);
-            continue;
-        }
-        for (size_t d = i; d < j && !rc; d++) {
-            argo_backup_file *files;
-            size_t nf;
-            if ((rc = argo_backup_files(root, days[d], &files, &nf, err)))
-                break;
-            for (size_t k = 0; k < nf && !rc; k++) {
-                char key[1024];
-                argo_archive_key(cfg->prefix, days[d], files[k].name, key, sizeof key);
-                if ((rc = check_one(st, s3, &files[k], key, download, &c, err)))
-                    break;
-                vs->checked++;
-                vs->bad += !c.ok;
-                if (fn)
-                    fn(ctx, &c);
-            }
-            free(files);
-        }
-    }
-    return rc;
+    verifier v = {st, s3, download, fn, ctx, vs};
+    return walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, verify_cb, &v,
+                      &vs->held, err);
 }
