@@ -8,6 +8,7 @@
 #include "archive/archive.h"
 
 #include "archive/thrift.h"
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"
 #include "base/timeutil.h"
@@ -17,7 +18,6 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -291,15 +291,6 @@ int argo_backup_csv(const argo_pq_column_def *defs, const argo_pq_column_data *d
     return ARGO_OK;
 }
 
-static void sha256_hex(const void *p, size_t n, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 typedef struct out_file {
     char name[64];
     int kind, format;
@@ -313,11 +304,6 @@ static void day_dir(const char *root, int64_t day, char *buf, size_t n)
     int y, m, d;
     argo_time_civil(day, &y, &m, &d);
     snprintf(buf, n, "%s/%04d/%02d/%02d", root, y, m, d);
-}
-
-static int64_t day_start(int64_t ts)
-{
-    return ts - ((ts % ARGO_DAY_SECONDS) + ARGO_DAY_SECONDS) % ARGO_DAY_SECONDS;
 }
 
 /* Encodes one kind in the asked formats. */
@@ -444,7 +430,7 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
         opt.root = "backups";
     if (!opt.formats)
         opt.formats = ARGO_BACKUP_PARQUET | ARGO_BACKUP_CSV;
-    int64_t day = day_start(day_ts);
+    int64_t day = argo_time_day_start(day_ts);
     table t[KINDS] = {0};
     out_file files[4] = {0};
     size_t nf = 0;
@@ -461,7 +447,7 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
     res->signals = t[KIND_SIGNALS].n;
     res->outcomes = t[KIND_OUTCOMES].n;
     for (size_t i = 0; i < nf; i++)
-        sha256_hex(files[i].data, files[i].len, files[i].sha);
+        argo_sha256_hex(files[i].data, files[i].len, files[i].sha);
     day_dir(opt.root, day, dir, sizeof dir);
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     rc = manifest_load(path, &old, err);
@@ -528,9 +514,9 @@ static int add_day(days_ctx *d, int64_t day)
 static int days_of(void *ctx, const argo_signal *g)
 {
     days_ctx *d = ctx;
-    int rc = add_day(d, day_start(g->ts));
+    int rc = add_day(d, argo_time_day_start(g->ts));
     if (!rc && g->status != ARGO_OPEN)
-        rc = add_day(d, day_start(g->exit_ts));
+        rc = add_day(d, argo_time_day_start(g->exit_ts));
     return rc;
 }
 
@@ -708,7 +694,7 @@ static int files_of(const char *root, int64_t day, const char *mname, argo_backu
             size_t len;
             if ((rc = argo_file_read(mpath, MANIFEST_MAX, &data, &len, err)))
                 break;
-            sha256_hex(data, len, f->sha256);
+            argo_sha256_hex(data, len, f->sha256);
             free(data);
             f->bytes = (int64_t)len;
             f->manifest = true;
@@ -742,7 +728,7 @@ static int files_of(const char *root, int64_t day, const char *mname, argo_backu
 int argo_backup_files(const char *root, int64_t day_ts, argo_backup_file **files, size_t *n,
                       argo_err *err)
 {
-    int64_t day = day_start(day_ts);
+    int64_t day = argo_time_day_start(day_ts);
     size_t cap = 0;
     *files = NULL;
     *n = 0;
@@ -821,7 +807,7 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
             break;
         }
         char got[65];
-        sha256_hex(data, len, got);
+        argo_sha256_hex(data, len, got);
         int k = !strcmp(kind, "signals") ? KIND_SIGNALS : KIND_OUTCOMES;
         size_t nrows = 0;
         if ((json_int_t)len != bytes)
@@ -877,7 +863,7 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
 int argo_backup_verify(argo_store *st, const char *root, int64_t day_ts, size_t *nfiles,
                        argo_err *err)
 {
-    int64_t day = day_start(day_ts);
+    int64_t day = argo_time_day_start(day_ts);
     char dir[ARGO_PATH_MAX], path[ARGO_PATH_MAX + 80], date[16];
     argo_time_format(day, date, sizeof date);
     day_dir(root ? root : "backups", day, dir, sizeof dir);

@@ -2,7 +2,7 @@
 /* archive/remote.c - push and remote verify (archive/remote.h). */
 #include "archive/remote.h"
 
-#include "archive/sigv4.h"
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"
 #include "base/timeutil.h"

@@ -6,6 +6,7 @@
 #include "archive/s3.h"
 
 #include "archive/sigv4.h"
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"
 #include "base/timeutil.h"
@@ -245,12 +246,6 @@ static void digest(const EVP_MD *md, const void *data, size_t n, unsigned char *
     EVP_Digest(data, n, out, &len, md, NULL);
 }
 
-static void hex(const unsigned char *b, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static void b64(const unsigned char *b, size_t n, char *out)
 {
     EVP_EncodeBlock((unsigned char *)out, b, (int)n);
@@ -261,7 +256,7 @@ void argo_s3_etag(const uint8_t *data, size_t len, int64_t part_size, char out[8
     unsigned char md[16];
     if (part_size <= 0 || len <= (size_t)part_size) {
         digest(EVP_md5(), data, len, md);
-        hex(md, 16, out);
+        argo_hex(md, 16, out);
         return;
     }
     size_t nparts = (len + (size_t)part_size - 1) / (size_t)part_size;
@@ -277,7 +272,7 @@ void argo_s3_etag(const uint8_t *data, size_t len, int64_t part_size, char out[8
     }
     digest(EVP_md5(), all, nparts * 16, md);
     free(all);
-    hex(md, 16, out);
+    argo_hex(md, 16, out);
     snprintf(out + 32, 48, "-%zu", nparts);
 }
 
@@ -627,7 +622,7 @@ static int put_single(argo_s3 *s3, const char *key, const uint8_t *data, size_t 
     digest(EVP_sha256(), data, len, sha);
     b64(md5, 16, md5b);
     b64(sha, 32, shab);
-    hex(md5, 16, md5h);
+    argo_hex(md5, 16, md5h);
     snprintf(what, sizeof what, "PUT %s", key);
     request rq = {.method = "PUT", .key = key, .query = "", .body = data, .len = len, .what = what};
     hdr_add(&rq.extra, "Content-MD5", md5b);
@@ -697,7 +692,7 @@ static int put_multipart(argo_s3 *s3, const char *key, const uint8_t *data, size
         char md5b[32], md5h[33];
         digest(EVP_md5(), data + off, n, md5);
         b64(md5, 16, md5b);
-        hex(md5, 16, md5h);
+        argo_hex(md5, 16, md5h);
         /* sorted or not, the signer sorts; sent in S3's documented order */
         snprintf(query, sizeof query, "partNumber=%zu&uploadId=%s", i + 1, enc_id);
         snprintf(what, sizeof what, "PUT %s part %zu of %zu", key, i + 1, nparts);

@@ -2,6 +2,7 @@
 /* archive/sigv4.c - see sigv4.h. */
 #include "archive/sigv4.h"
 
+#include "base/digest.h"
 #include "base/timeutil.h"
 
 #include <ctype.h>
@@ -13,15 +14,6 @@
 #include <string.h>
 
 #define CANON_MAX 16384
-
-void argo_sha256_hex(const void *data, size_t n, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(data, n, md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
 
 int argo_uri_encode(const char *s, int keep_slash, char *buf, size_t n)
 {
@@ -209,8 +201,7 @@ int argo_sigv4_sign(const argo_sigv4_request *r, const argo_sigv4_credentials *c
     hmac(k2, 32, "s3", k3);
     hmac(k3, 32, "aws4_request", k4);
     hmac(k4, 32, sts, sig);
-    for (int i = 0; i < 32; i++)
-        snprintf(out->signature + 2 * i, 3, "%02x", sig[i]);
+    argo_hex(sig, 32, out->signature);
     int w = snprintf(out->authorization, sizeof out->authorization,
                      "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
                      c->access_key, scope, signed_headers, out->signature);

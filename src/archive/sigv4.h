@@ -61,7 +61,4 @@ int argo_sigv4_sign(const argo_sigv4_request *req, const argo_sigv4_credentials 
  * when keep_slash) into buf. Returns 0 or ARGO_ELIMIT. */
 int argo_uri_encode(const char *s, int keep_slash, char *buf, size_t n);
 
-/* Hex SHA-256 of data. */
-void argo_sha256_hex(const void *data, size_t n, char out[65]);
-
 #endif

@@ -3,7 +3,7 @@
 #include "archive/tier.h"
 
 #include "archive/archive.h"
-#include "archive/sigv4.h"
+#include "base/digest.h"
 #include "base/fileio.h"
 #include "base/timeutil.h"
 

@@ -11,6 +11,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+int64_t argo_time_day_start(int64_t ts)
+{
+    return ts - ((ts % ARGO_DAY_SECONDS) + ARGO_DAY_SECONDS) % ARGO_DAY_SECONDS;
+}
+
 int64_t argo_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;

@@ -12,6 +12,9 @@
 
 #define ARGO_DAY_SECONDS 86400
 
+/* The midnight (UTC) that begins ts's day, for negative ts too. */
+int64_t argo_time_day_start(int64_t ts);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t argo_days_from_civil(int64_t y, unsigned m, unsigned d);
 

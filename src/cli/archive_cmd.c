@@ -253,7 +253,7 @@ static int archive_days(cli *c, const char *root, int64_t day, int64_t **days, s
     *days = malloc(sizeof **days);
     if (!*days)
         return 1;
-    (*days)[0] = day - ((day % 86400) + 86400) % 86400;
+    (*days)[0] = argo_time_day_start(day);
     *n = 1;
     return 0;
 }

@@ -47,7 +47,7 @@ static int take_day(void *ctx, int64_t sym, const argo_bar *b)
 {
     (void)sym;
     day_ctx *d = ctx;
-    int64_t day = b->ts - ((b->ts % ARGO_DAY_SECONDS) + ARGO_DAY_SECONDS) % ARGO_DAY_SECONDS;
+    int64_t day = argo_time_day_start(b->ts);
     if (d->n && d->days[d->n - 1] == day)
         return 0;
     int64_t *v = argo_grow(d->days, &d->cap, d->n + 1, sizeof *v, 1024);

@@ -3,6 +3,7 @@
  * them as JSON lines; sigv4_botocore.py signs the same requests with
  * botocore and compares the Authorization headers. */
 #include "archive/sigv4.h"
+#include "base/digest.h"
 #include "base/timeutil.h"
 
 #include <jansson.h>

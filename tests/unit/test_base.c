@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "helpers.h"
 
+#include "base/digest.h"
 #include "base/err.h"
 #include "base/timeutil.h"
 
@@ -70,6 +71,23 @@ static void error_prefix_keeps_the_message(void **state)
     assert_int_equal(argo_err_set(NULL, ARGO_EIO, "x"), ARGO_EIO);
 }
 
+static void day_starts_and_hex_digests(void **state)
+{
+    (void)state;
+    assert_int_equal(argo_time_day_start(0), 0);
+    assert_int_equal(argo_time_day_start(86399), 0);
+    assert_int_equal(argo_time_day_start(86400 + 5), 86400);
+    assert_int_equal(argo_time_day_start(-1), -86400);
+    assert_int_equal(argo_time_day_start(-86400), -86400);
+    char out[65];
+    const unsigned char b[] = {0x00, 0x0f, 0xa5, 0xff};
+    argo_hex(b, sizeof b, out);
+    assert_string_equal(out, "000fa5ff");
+    /* SHA-256("abc"), FIPS 180-2 */
+    argo_sha256_hex("abc", 3, out);
+    assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -77,6 +95,7 @@ int main(void)
         cmocka_unit_test(impossible_or_malformed_dates_are_rejected),
         cmocka_unit_test(timestamps_format_back_to_iso),
         cmocka_unit_test(error_prefix_keeps_the_message),
+        cmocka_unit_test(day_starts_and_hex_digests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
