@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds the libFuzzer targets with clang-14 (ASan + UBSan) and runs each
-# for a bounded time from the seed corpus in fuzz/corpus. A crash, leak
-# or sanitizer report fails the run and leaves the input in build-fuzz/.
+# Builds every libFuzzer target (fuzz/fuzz_*.c) with clang-14 (ASan +
+# UBSan) and runs each for a bounded time from its seed corpus in
+# fuzz/corpus/NAME. The run fails when a fuzzer exits non-zero or leaves
+# any artifact (crash-, leak-, timeout-, oom-, slow-unit-...): the memory
+# limits are low (256 MB RSS, 256 MB per allocation) so that an
+# allocation bomb is a finding, not a pass. Findings stay in build-fuzz/.
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-30}
+targets=()
+for f in fuzz/fuzz_*.c; do
+    t=${f#fuzz/fuzz_}
+    targets+=("${t%.c}")
+done
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DARGO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_parquet fuzz_csv >/dev/null
-for t in parquet csv; do
+cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
+rm -rf build-fuzz/artifacts
+mkdir -p build-fuzz/artifacts
+total=0
+for t in "${targets[@]}"; do
     work=$(mktemp -d)
-    cp fuzz/corpus/"$t"/* "$work"/
+    if [ -d fuzz/corpus/"$t" ]; then cp -r fuzz/corpus/"$t"/. "$work"/; fi
     echo "== fuzz_$t for ${secs}s"
-    (cd build-fuzz && ./fuzz_"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 "$work" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" || true)
-    rc=${PIPESTATUS[0]}
+    set +e
+    (cd build-fuzz && ./fuzz_"$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=256 \
+        -malloc_limit_mb=256 -artifact_prefix=artifacts/ -print_final_stats=1 "$work" \
+        >fuzz_"$t".log 2>&1)
+    rc=$?
+    set -e
     rm -rf "$work"
-    ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* >/dev/null 2>&1 && {
-        echo "fuzz_$t found a failing input:"; ls build-fuzz/crash-* build-fuzz/leak-* build-fuzz/timeout-* 2>/dev/null; exit 1; }
+    grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|ERROR|SUMMARY" \
+        build-fuzz/fuzz_"$t".log || true
+    n=$(sed -n 's/^stat::number_of_executed_units: *//p' build-fuzz/fuzz_"$t".log)
+    total=$((total + ${n:-0}))
+    if [ "$rc" -ne 0 ] || [ -n "$(ls -A build-fuzz/artifacts)" ]; then
+        echo "fuzz_$t failed (exit $rc); its log: build-fuzz/fuzz_$t.log; findings:"
+        ls build-fuzz/artifacts
+        tail -n 30 build-fuzz/fuzz_"$t".log
+        exit 1
+    fi
 done
-echo "fuzz: no crash, leak or sanitizer report"
+echo "fuzz: ${#targets[@]} targets, $total executions, no crash, leak, timeout, OOM or sanitizer report"

@@ -1,0 +1,334 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The hostile-input suite: runs every case under tests/hostile/cases/
+against one argo program and checks exit status, a single stderr line
+with the expected first words, and that a failed command left the store
+and the backup folder byte-identical. The case format is in README.md
+beside this file.
+
+Usage: run.py ARGO SRCDIR [--only AREA] [--case FILE] [-v] [--jobs N]
+Exit status: 0 when every case passes, 1 otherwise.
+"""
+import argparse
+import base64
+import concurrent.futures
+import hashlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+CASE_TIMEOUT = 60  # seconds; a command that hangs fails its case
+
+
+class Case:
+    def __init__(self, path):
+        self.path = path
+        self.comment = []
+        self.fixture = "empty"
+        self.sh = []
+        self.bg = []
+        self.env = {}
+        self.cmd = None
+        self.exit = None
+        self.stderr = None
+        self.stderr_has = []
+        self.stdout_has = []
+        self.files = []  # (name, bytes)
+        self.stdin = None
+        self.parse()
+
+    def parse(self):
+        with open(self.path, "rb") as f:
+            text = f.read().decode("utf-8")
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        i = 0
+        while i < len(lines) and not lines[i].startswith("--- "):
+            line = lines[i]
+            i += 1
+            if not line.strip():
+                continue
+            if line.startswith("#"):
+                self.comment.append(line[1:].strip())
+                continue
+            key, sep, val = line.partition(":")
+            if not sep:
+                raise ValueError(f"{self.path}: line without 'key:': {line!r}")
+            key, val = key.strip(), val.strip()
+            if key == "fixture":
+                if val not in ("empty", "store", "backups"):
+                    raise ValueError(f"{self.path}: unknown fixture {val!r}")
+                self.fixture = val
+            elif key == "sh":
+                self.sh.append(val)
+            elif key == "bg":
+                self.bg.append(val)
+            elif key == "env":
+                k, _, v = val.partition("=")
+                self.env[k] = v
+            elif key == "cmd":
+                self.cmd = val
+            elif key == "exit":
+                self.exit = int(val)
+            elif key == "stderr":
+                self.stderr = val
+            elif key == "stderr-has":
+                self.stderr_has.append(val)
+            elif key == "stdout-has":
+                self.stdout_has.append(val)
+            else:
+                raise ValueError(f"{self.path}: unknown key {key!r}")
+        sections = []
+        while i < len(lines):
+            head = lines[i][4:].strip()
+            i += 1
+            body = []
+            while i < len(lines) and not lines[i].startswith("--- "):
+                body.append(lines[i])
+                i += 1
+            sections.append((head, body))
+        for head, body in sections:
+            kind, _, name = head.partition(" ")
+            name = name.strip()
+            if kind == "file":
+                if name.endswith("!"):
+                    data = "\n".join(body).encode("utf-8")
+                    name = name[:-1]
+                else:
+                    data = ("\n".join(body) + "\n").encode("utf-8")
+            elif kind == "b64":
+                data = base64.b64decode("".join(body))
+            elif kind == "hex":
+                data = bytes.fromhex("".join(body).replace(" ", ""))
+            elif kind == "stdin":
+                self.stdin = ("\n".join(body) + "\n").encode("utf-8")
+                continue
+            else:
+                raise ValueError(f"{self.path}: unknown section {head!r}")
+            if not name or name.startswith("/") or ".." in name.split("/"):
+                raise ValueError(f"{self.path}: bad file name {name!r}")
+            self.files.append((name, data))
+        if self.cmd is None or self.exit is None:
+            raise ValueError(f"{self.path}: needs cmd: and exit:")
+        if self.exit != 0 and self.stderr is None:
+            raise ValueError(f"{self.path}: a failing case needs stderr:")
+        if not self.comment:
+            raise ValueError(f"{self.path}: say what the case checks in a # line")
+
+
+def snapshot(folder, skip):
+    """sha256 of every file under folder except skip and SQLite's -wal/-shm."""
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for d in dirs:
+            rel = os.path.relpath(os.path.join(root, d), folder)
+            out[rel + "/"] = "dir"
+        for fn in files:
+            p = os.path.join(root, fn)
+            rel = os.path.relpath(p, folder)
+            if rel in skip or fn.endswith("-wal") or fn.endswith("-shm"):
+                continue
+            try:
+                with open(p, "rb") as f:
+                    out[rel] = hashlib.sha256(f.read()).hexdigest()
+            except OSError as e:  # unreadable on purpose (sh: chmod)
+                out[rel] = "unreadable:" + e.strerror
+    return out
+
+
+def clean_env():
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ARGO_") and not k.startswith("AWS_")}
+    env["HOME"] = env.get("HOME", "/nonexistent")
+    return env
+
+
+def run_argo(argo, args, cwd, env, stdin=None, timeout=CASE_TIMEOUT):
+    return subprocess.run([argo] + args, cwd=cwd, env=env, input=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout)
+
+
+def build_fixtures(argo, src, base):
+    """empty, store (MSFT ingested and replayed), backups (+ backup --all)."""
+    env = clean_env()
+    fx = {}
+    empty = os.path.join(base, "empty")
+    os.makedirs(empty)
+    fx["empty"] = empty
+    store = os.path.join(base, "store")
+    os.makedirs(store)
+    msft = os.path.join(src, "data", "market", "MSFT.csv")
+    for args in (["ingest", msft, "--symbol", "MSFT"], ["replay", "--quiet"]):
+        r = run_argo(argo, args, store, env, timeout=300)
+        if r.returncode != 0:
+            sys.exit(f"hostile: fixture 'store': argo {' '.join(args)} failed: "
+                     f"{r.stderr.decode(errors='replace').strip()}")
+    fx["store"] = store
+    backups = os.path.join(base, "backups")
+    shutil.copytree(store, backups)
+    r = run_argo(argo, ["backup", "--all"], backups, env, timeout=300)
+    if r.returncode != 0:
+        sys.exit(f"hostile: fixture 'backups': argo backup --all failed: "
+                 f"{r.stderr.decode(errors='replace').strip()}")
+    fx["backups"] = backups
+    return fx
+
+
+def expand(s, src):
+    return (s.replace("{data}", os.path.join(src, "data", "market"))
+            .replace("{src}", src))
+
+
+def run_case(case, argo, src, fixtures, tmpbase):
+    """Returns a list of failure strings (empty: passed)."""
+    work = tempfile.mkdtemp(prefix="case-", dir=tmpbase)
+    try:
+        shutil.rmtree(work)
+        shutil.copytree(fixtures[case.fixture], work)
+        for name, data in case.files:
+            p = os.path.join(work, name)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(data)
+        env = clean_env()
+        env.update(case.env)
+        for line in case.sh:
+            r = subprocess.run(["bash", "-c", expand(line, src)], cwd=work, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               timeout=CASE_TIMEOUT)
+            if r.returncode != 0:
+                return [f"sh: {line!r} failed: {r.stderr.decode(errors='replace').strip()}"]
+        skip = {name for name, _ in case.files}
+        before = snapshot(work, skip)
+        procs = []
+        for line in case.bg:
+            procs.append(subprocess.Popen(["bash", "-c", expand(line, src)], cwd=work,
+                                          env=env, start_new_session=True,
+                                          stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        if procs:
+            time.sleep(0.5)  # let it take its lock
+        args = [expand(a, src) for a in shlex.split(case.cmd)]
+        t0 = time.monotonic()
+        try:
+            r = run_argo(argo, args, work, env, case.stdin)
+        except subprocess.TimeoutExpired:
+            return [f"argo {case.cmd} did not finish in {CASE_TIMEOUT} s"]
+        finally:
+            for p in procs:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait()
+        took = time.monotonic() - t0
+        fails = []
+        err = r.stderr.decode("utf-8", errors="replace")
+        out = r.stdout.decode("utf-8", errors="replace")
+        if r.returncode != case.exit:
+            fails.append(f"exit {r.returncode}, wanted {case.exit}; stderr: {err.strip()[:300]}")
+        if case.exit != 0:
+            lines = err.split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            if len(lines) != 1:
+                fails.append(f"{len(lines)} stderr lines, wanted 1: {err.strip()[:400]}")
+            first = lines[0] if lines else ""
+            if case.stderr is not None and not first.startswith(case.stderr):
+                fails.append(f"stderr {first[:300]!r} does not start with {case.stderr!r}")
+            for h in case.stderr_has:
+                if h not in first:
+                    fails.append(f"stderr {first[:300]!r} lacks {h!r}")
+            if r.returncode > 0 or r.returncode < 0:
+                after = snapshot(work, skip)
+                if after != before:
+                    changed = sorted(k for k in set(before) | set(after)
+                                     if before.get(k) != after.get(k))
+                    fails.append(f"a failed command changed files: {changed[:8]}")
+        else:
+            if case.stderr is not None and not err.startswith(case.stderr):
+                fails.append(f"stderr {err.strip()[:300]!r} does not start with {case.stderr!r}")
+            for h in case.stderr_has:
+                if h not in err:
+                    fails.append(f"stderr lacks {h!r}")
+        for h in case.stdout_has:
+            if h not in out:
+                fails.append(f"stdout lacks {h!r}: {out.strip()[:300]}")
+        if r.returncode < 0:
+            fails.append(f"killed by signal {-r.returncode}")
+        if "runtime error:" in err or "AddressSanitizer" in err or "LeakSanitizer" in err:
+            fails.append("sanitizer report: " + err.strip()[:400])
+        case.took = took
+        return fails
+    finally:
+        subprocess.run(["chmod", "-R", "u+rwX", work], stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("argo")
+    ap.add_argument("src")
+    ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--case", action="append", default=[])
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("-v", action="store_true")
+    a = ap.parse_args()
+    argo = os.path.abspath(a.argo)
+    src = os.path.abspath(a.src)
+    root = os.path.join(src, "tests", "hostile", "cases")
+    paths = []
+    if a.case:
+        paths = [os.path.abspath(p) for p in a.case]
+    else:
+        for area in sorted(os.listdir(root)):
+            if a.only and area not in a.only:
+                continue
+            d = os.path.join(root, area)
+            paths += [os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith(".case")]
+    cases = []
+    bad = 0
+    for p in paths:
+        try:
+            cases.append(Case(p))
+        except (ValueError, UnicodeDecodeError) as e:
+            print(f"FAIL {os.path.relpath(p, root)}: malformed case: {e}")
+            bad += 1
+    tmpbase = tempfile.mkdtemp(prefix="argo-hostile-")
+    try:
+        fixtures = build_fixtures(argo, src, os.path.join(tmpbase, "fixtures"))
+        failed = bad
+        with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+            futs = {ex.submit(run_case, c, argo, src, fixtures, tmpbase): c for c in cases}
+            for fut in concurrent.futures.as_completed(futs):
+                c = futs[fut]
+                rel = os.path.relpath(c.path, root)
+                try:
+                    fails = fut.result()
+                except Exception as e:  # a broken case is a failure, not a crash
+                    fails = [f"runner error: {e!r}"]
+                if fails:
+                    failed += 1
+                    print(f"FAIL {rel}: {c.comment[0]}")
+                    for f in fails:
+                        print(f"    {f}")
+                elif a.v:
+                    print(f"ok   {rel} ({getattr(c, 'took', 0):.2f} s)")
+        areas = sorted({os.path.basename(os.path.dirname(c.path)) for c in cases})
+        print(f"hostile: {len(cases) + bad} cases in {len(areas)} areas ({', '.join(areas)})")
+        print(f"{len(cases) + bad - failed} passed, {failed} failed")
+        return 1 if failed or not cases else 0
+    finally:
+        subprocess.run(["chmod", "-R", "u+rwX", tmpbase], stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmpbase, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
