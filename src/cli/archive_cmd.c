@@ -551,12 +551,12 @@ static int archive_cost(cli *c, int argc, char **argv)
             break;
         case 's':
             per_day = strtod(optarg, &end);
-            if (*end || !(per_day > 0) || per_day > 1e9)
+            if (*end || end == optarg || !(per_day > 0 && per_day <= 1e9))
                 return usage_error(c, "--signals-per-day '%s': expected a number > 0", optarg);
             break;
         case 'g':
             growth_pct = strtod(optarg, &end);
-            if (*end || growth_pct < 0 || growth_pct > 1000)
+            if (*end || end == optarg || !(growth_pct >= 0 && growth_pct <= 1000))
                 return usage_error(c, "--growth '%s': expected a percentage per year", optarg);
             break;
         case 'b':

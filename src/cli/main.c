@@ -72,6 +72,10 @@ int fail(cli *c)
  * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db. */
 static int setup(cli *c, bool need_store)
 {
+    if (c->db_opt && !*c->db_opt)
+        return usage_error(c, "--db '': the database path is empty");
+    if (c->config_opt && !*c->config_opt)
+        return usage_error(c, "--config '': the config path is empty");
     argo_config_init(&c->cfg);
     const char *path = c->config_opt ? c->config_opt : getenv("ARGO_CONFIG");
     struct stat sb;
@@ -269,7 +273,11 @@ static int cmd_synth(cli *c, int argc, char **argv)
             long v = strtol(optarg, &end, 10);
             if (*end || end == optarg || errno)
                 return usage_error(c, "'%s' is not a whole number", optarg);
-            *(o == 'n' ? &so.symbols : &so.days) = (int)(v > 1000000 ? 1000000 : v);
+            long max = o == 'n' ? ARGO_SYNTH_SYMBOLS_MAX : ARGO_SYNTH_DAYS_MAX;
+            if (v < 1 || v > max)
+                return usage_error(c, "--%s %ld: expected 1..%ld", o == 'n' ? "symbols" : "days", v,
+                                   max);
+            *(o == 'n' ? &so.symbols : &so.days) = (int)v;
             break;
         }
         case 's':

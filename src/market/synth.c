@@ -8,6 +8,7 @@
  * behave like daily bars (trends, volatility clusters, gaps).
  */
 #include "market/market.h"
+#include "base/limits.h"
 
 #include "base/timeutil.h"
 
@@ -62,8 +63,10 @@ static double round4(double x)
 
 int argo_market_synth(const argo_synth_options *opt, argo_synth_fn fn, void *ctx, argo_err *err)
 {
-    if (opt->symbols < 1 || opt->symbols > 9999 || opt->days < 1 || opt->days > 100000)
-        return argo_err_set(err, ARGO_EINVAL, "synth: symbols must be 1..9999 and days 1..100000");
+    if (opt->symbols < 1 || opt->symbols > ARGO_SYNTH_SYMBOLS_MAX || opt->days < 1 ||
+        opt->days > ARGO_SYNTH_DAYS_MAX)
+        return argo_err_set(err, ARGO_EINVAL, "symbols must be 1..%d and days 1..%d",
+                            ARGO_SYNTH_SYMBOLS_MAX, ARGO_SYNTH_DAYS_MAX);
     argo_bar *bars = malloc((size_t)opt->days * sizeof *bars);
     if (!bars)
         return argo_err_set(err, ARGO_ENOMEM, "synth: out of memory");
