@@ -51,14 +51,14 @@ int unknown_opt(cli *c, char **argv)
     return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
 }
 
-static int setup(cli *c, bool need_store);
+static int setup(cli *c, int store);
 
 /* After the options: no stray argument, then the config and the store. */
-int finish_opts(cli *c, int argc, char **argv, bool need_store)
+int finish_opts(cli *c, int argc, char **argv, int store)
 {
     if (optind < argc)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
-    return setup(c, need_store);
+    return setup(c, store);
 }
 
 int fail(cli *c)
@@ -69,8 +69,11 @@ int fail(cli *c)
 }
 
 /* Config: --config, else $ARGO_CONFIG, else ./argo.conf when present.
- * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db. */
-static int setup(cli *c, bool need_store)
+ * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db, opened
+ * as store asks (CLI_STORE_*): a command that only reads opens it
+ * read-only, so it runs beside a writer (replay, say) without waiting,
+ * and a missing file is an error rather than a new empty store. */
+static int setup(cli *c, int store)
 {
     argo_config_init(&c->cfg);
     const char *path = c->config_opt ? c->config_opt : getenv("ARGO_CONFIG");
@@ -83,9 +86,11 @@ static int setup(cli *c, bool need_store)
     if (!db || !*db)
         db = c->cfg.db[0] ? c->cfg.db : "argo.db";
     snprintf(c->db, sizeof c->db, "%s", db);
-    if (!need_store)
+    if (store == CLI_STORE_NONE)
         return 0;
-    argo_store_options opt = {.busy_timeout_ms = c->cfg.busy_timeout_ms};
+    /* [store] busy_timeout_ms as configured: 0 is "do not wait" */
+    argo_store_options opt = {.busy_timeout_ms = c->cfg.busy_timeout_ms,
+                              .read_only = store == CLI_STORE_RO};
     if (argo_store_open(c->db, &opt, &c->store, &c->err))
         return fail(c);
     return 0;
@@ -173,7 +178,7 @@ static int cmd_ingest(cli *c, int argc, char **argv)
         return usage_error(c, "%s", "no CSV file given");
     if (symbol && argc - optind > 1)
         return usage_error(c, "%s", "--symbol takes a single file");
-    int rc = setup(c, true);
+    int rc = setup(c, CLI_STORE_RW);
     if (rc)
         return rc;
     for (int i = optind; i < argc; i++) {
@@ -290,7 +295,7 @@ static int cmd_synth(cli *c, int argc, char **argv)
             return unknown_opt(c, argv);
         }
     }
-    int rc = finish_opts(c, argc, argv, dir == NULL);
+    int rc = finish_opts(c, argc, argv, dir == NULL ? CLI_STORE_RW : CLI_STORE_NONE);
     if (rc)
         return rc;
     synth_sink sink = {.store = c->store, .dir = dir, .err = &c->err};
@@ -342,7 +347,7 @@ static int cmd_generate(cli *c, int argc, char **argv)
                          "newest bar.\n");
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = setup(c, true)))
+    if ((rc = setup(c, CLI_STORE_RW)))
         return rc;
     argo_generate_report rep;
     if (argo_engine_generate(c->store, &c->cfg, &rep, &c->err))
@@ -360,7 +365,7 @@ static int cmd_track(cli *c, int argc, char **argv)
                          "(target, stop, expiry; docs/DESIGN.md). Idempotent.\n");
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = setup(c, true)))
+    if ((rc = setup(c, CLI_STORE_RW)))
         return rc;
     argo_track_report rep;
     argo_coverage cov;
@@ -406,7 +411,7 @@ static int cmd_replay(cli *c, int argc, char **argv)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
     if (ro.to != INT64_MAX && ro.to % 86400 == 0)
         ro.to += 86399; /* --to DATE includes that whole day */
-    int rc = setup(c, true);
+    int rc = setup(c, CLI_STORE_RW);
     if (rc)
         return rc;
     if (!quiet && isatty(STDERR_FILENO))
@@ -444,7 +449,7 @@ static int cmd_stats(cli *c, int argc, char **argv)
         } else
             return unknown_opt(c, argv);
     }
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, CLI_STORE_RO);
     if (rc)
         return rc;
     argo_stats *s;
@@ -540,7 +545,7 @@ static int cmd_signals(cli *c, int argc, char **argv)
         } else
             return unknown_opt(c, argv);
     }
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, CLI_STORE_RO);
     if (rc)
         return rc;
     if (symbol && argo_store_symbol_id(c->store, symbol, false, &q.symbol_id, &c->err))
@@ -754,7 +759,7 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
         return usage_error(c, "%s", "fit needs --csv FILE");
     if (!strcmp(sub, "predict") && !version)
         return usage_error(c, "%s", "predict needs --model V");
-    int rc = setup(c, true);
+    int rc = setup(c, !*sub || !strcmp(sub, "fit") ? CLI_STORE_RW : CLI_STORE_RO);
     if (rc)
         return rc;
     if (!*sub) {
@@ -862,7 +867,7 @@ static int cmd_backup(cli *c, int argc, char **argv)
     }
     if (all && day != INT64_MIN)
         return usage_error(c, "%s", "--date and --all exclude each other");
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, verify ? CLI_STORE_RO : CLI_STORE_RW);
     if (rc)
         return rc;
     bo.root = dir ? dir : c->cfg.archive_dir;
