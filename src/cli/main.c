@@ -352,8 +352,9 @@ static int cmd_generate(cli *c, int argc, char **argv)
     argo_generate_report rep;
     if (argo_engine_generate(c->store, &c->cfg, &rep, &c->err))
         return fail(c);
-    printf("generate: %zu symbols, %zu new bars, %zu signals%s\n", rep.symbols, rep.bars_fed,
-           rep.signals, rep.rebuilt ? " (some states rebuilt from history)" : "");
+    printf("generate: %zu symbols, %zu new bars, %zu signals, %zu suppressed%s\n", rep.symbols,
+           rep.bars_fed, rep.signals, rep.suppressed,
+           rep.rebuilt ? " (some states rebuilt from history)" : "");
     return 0;
 }
 
@@ -411,6 +412,8 @@ static int cmd_replay(cli *c, int argc, char **argv)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
     if (ro.to != INT64_MAX && ro.to % 86400 == 0)
         ro.to += 86399; /* --to DATE includes that whole day */
+    if (ro.from > ro.to)
+        return usage_error(c, "%s", "--from is later than --to: nothing would be replayed");
     int rc = setup(c, CLI_STORE_RW);
     if (rc)
         return rc;
@@ -419,8 +422,8 @@ static int cmd_replay(cli *c, int argc, char **argv)
     argo_replay_report rep;
     if (argo_engine_replay(c->store, &c->cfg, &ro, &rep, &c->err))
         return fail(c);
-    printf("replay: %lld bars, %zu signals, %zu resolved, %zu open\n", (long long)rep.bars,
-           rep.signals, rep.resolved, rep.open);
+    printf("replay: %lld bars, %zu signals, %zu resolved, %zu open, %zu suppressed\n",
+           (long long)rep.bars, rep.signals, rep.resolved, rep.open, rep.suppressed);
     return 0;
 }
 
