@@ -1175,8 +1175,11 @@ static int migrate(sq_store *s, argo_err *err)
         return rc;
     rc = schema_of(s, &version, &app, &tables, err);
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-    if (rc || (version == SCHEMA_VERSION && app == ARGO_APPLICATION_ID))
+    /* only argo's own (or a new, empty) file is switched to WAL */
+    if (rc || (rc = exec(s, "PRAGMA journal_mode = WAL", "opening", err)))
         return rc;
+    if (version == SCHEMA_VERSION && app == ARGO_APPLICATION_ID)
+        return ARGO_OK;
     if ((rc = exec(s, "BEGIN IMMEDIATE", "opening", err)))
         return rc;
     if ((rc = schema_of(s, &version, &app, &tables, err))) /* again, under the lock */
@@ -1234,17 +1237,10 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
     }
     sqlite3_busy_timeout(s->db, s->busy_ms);
     sqlite3_extended_result_codes(s->db, 1);
-    if (s->read_only)
-        rc = exec(s,
-                  "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;"
-                  " PRAGMA mmap_size = 1073741824;",
-                  "opening", err);
-    else
-        rc = exec(s,
-                  "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                  " PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
-                  " PRAGMA mmap_size = 1073741824;",
-                  "opening", err);
+    rc = exec(s,
+              "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+              " PRAGMA mmap_size = 1073741824;",
+              "opening", err);
     if (rc || (rc = s->read_only ? check_read_only(s, err) : migrate(s, err))) {
         sq_close(&s->base);
         return rc;
