@@ -411,8 +411,8 @@ int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, ar
 }
 
 int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_t n, bool sorted_in,
-                        double k, double min_block, argo_iso_model **out,
-                        argo_iso_fit_stats *stats, argo_err *err)
+                        double k, double min_block, argo_iso_model **out, argo_iso_fit_stats *stats,
+                        argo_err *err)
 {
     if (sorted_in)
         return fit_core(x, y, w, n, k, min_block, out, stats, err);

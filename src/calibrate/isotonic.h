@@ -69,8 +69,8 @@ int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_
  * y' = W/(W+k) y + k/(W+k) mean. Stats are computed from the final
  * blocks. k = 0 and min_block <= 1 with unit weights is argo_iso_fit. */
 int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_t n, bool sorted,
-                        double k, double min_block, argo_iso_model **out,
-                        argo_iso_fit_stats *stats, argo_err *err);
+                        double k, double min_block, argo_iso_model **out, argo_iso_fit_stats *stats,
+                        argo_err *err);
 
 /* A model from stored points (x strictly increasing, n >= 1). */
 int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_iso_model **out,

@@ -505,10 +505,11 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
     }
     if (last != INT64_MIN && (opt->from > last || opt->to < first)) {
         char a[32], b[32];
-        rc = argo_err_set(err, ARGO_EDATA,
-                          "no bars in the replay window: the stored bars run from %s to %s"
-                          " (nothing changed)",
-                          argo_time_format(first, a, sizeof a), argo_time_format(last, b, sizeof b));
+        rc =
+            argo_err_set(err, ARGO_EDATA,
+                         "no bars in the replay window: the stored bars run from %s to %s"
+                         " (nothing changed)",
+                         argo_time_format(first, a, sizeof a), argo_time_format(last, b, sizeof b));
         goto out;
     }
     if ((rc = argo_store_signals_reset(st, err)) ||

@@ -19,12 +19,12 @@
 #include <stdint.h>
 
 typedef struct argo_generate_report {
-    size_t symbols;  /* symbols with bars */
-    size_t bars_fed; /* new bars pushed through the indicators */
-    size_t signals;  /* signals made on the newest bars */
+    size_t symbols;    /* symbols with bars */
+    size_t bars_fed;   /* new bars pushed through the indicators */
+    size_t signals;    /* signals made on the newest bars */
     size_t suppressed; /* signals not made: too little edge over costs */
-    size_t rebuilt;  /* states rebuilt from all bars (none saved, or
-                        saved under another config) */
+    size_t rebuilt;    /* states rebuilt from all bars (none saved, or
+                          saved under another config) */
 
 } argo_generate_report;
 

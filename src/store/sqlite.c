@@ -128,8 +128,9 @@ static const char *const sql[Q_COUNT] = {
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_REMOTE_GET] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 AND key = ?2",
     [Q_REMOTES] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 ORDER BY key",
-    [Q_SUPPRESSED_ADD] = "INSERT INTO suppressed_signals(symbol_id, day, count) VALUES (?1, ?2, ?3)"
-                         " ON CONFLICT(symbol_id, day) DO UPDATE SET count = count + excluded.count",
+    [Q_SUPPRESSED_ADD] =
+        "INSERT INTO suppressed_signals(symbol_id, day, count) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT(symbol_id, day) DO UPDATE SET count = count + excluded.count",
     [Q_SUPPRESSED_COUNTS] = "SELECT symbol_id, sum(count) FROM suppressed_signals"
                             " GROUP BY symbol_id ORDER BY symbol_id",
     [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
@@ -685,8 +686,8 @@ static int sq_suppressed_add(argo_store *st, int64_t sym, int64_t ts, int64_t n,
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "counting a suppressed signal");
 }
 
-static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n,
-                                int64_t *total, argo_err *err)
+static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
+                                argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
@@ -974,8 +975,7 @@ static void read_remote(sqlite3_stmt *q, argo_remote_object *o)
     o->bytes = sqlite3_column_int64(q, 3);
     snprintf(o->sha256, sizeof o->sha256, "%s", col_text(q, 4));
     snprintf(o->etag, sizeof o->etag, "%s", col_text(q, 5));
-    snprintf(o->storage_class, sizeof o->storage_class, "%s",
-             col_text(q, 6));
+    snprintf(o->storage_class, sizeof o->storage_class, "%s", col_text(q, 6));
     if (sqlite3_column_type(q, 7) != SQLITE_NULL) {
         snprintf(o->lock_mode, sizeof o->lock_mode, "%s", col_text(q, 7));
         o->lock_until = sqlite3_column_int64(q, 8);
@@ -1208,7 +1208,8 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         return argo_err_set(err, ARGO_ENOMEM, "out of memory opening %s", path);
     }
     s->base.ops = &sqlite_ops;
-    s->busy_ms = !opt || opt->busy_timeout_ms < 0 ? ARGO_STORE_BUSY_DEFAULT_MS : opt->busy_timeout_ms;
+    s->busy_ms =
+        !opt || opt->busy_timeout_ms < 0 ? ARGO_STORE_BUSY_DEFAULT_MS : opt->busy_timeout_ms;
     s->read_only = opt && opt->read_only;
     bool memory = !strcmp(path, ":memory:");
     struct stat sb;
@@ -1221,10 +1222,10 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         int e = errno;
         free(s->path);
         free(s);
-        return e == ENOENT ? argo_err_set(err, ARGO_ENOENT,
-                                          "database %s does not exist (ingest bars first)", path)
-                           : argo_err_set(err, ARGO_EIO, "database %s: cannot open: %s", path,
-                                          strerror(e));
+        return e == ENOENT
+                   ? argo_err_set(err, ARGO_ENOENT,
+                                  "database %s does not exist (ingest bars first)", path)
+                   : argo_err_set(err, ARGO_EIO, "database %s: cannot open: %s", path, strerror(e));
     }
     int flags = SQLITE_OPEN_NOMUTEX |
                 (s->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

@@ -25,8 +25,7 @@ double argo_track_target_pnl(const argo_signal *sig, const argo_track_costs *cos
     return argo_track_pnl(sig->action, sig->entry, sig->target, costs);
 }
 
-bool argo_track_has_edge(const argo_signal *sig, const argo_track_costs *costs,
-                         double min_edge_bps)
+bool argo_track_has_edge(const argo_signal *sig, const argo_track_costs *costs, double min_edge_bps)
 {
     double net = argo_track_target_pnl(sig, costs);
     return isfinite(net) && net * 100 > min_edge_bps;

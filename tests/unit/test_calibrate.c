@@ -224,7 +224,7 @@ static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
     argo_store_symbol_id(s2, "A", true, &id, NULL);
     argo_store_symbol_id(s2, "B", true, &id, NULL);
     argo_config c2;
-    argo_config_init(&c2); /* min_block_outcomes 20, global shrinkage 100 */
+    argo_config_init(&c2);   /* min_block_outcomes 20, global shrinkage 100 */
     c2.symbol_shrinkage = 0; /* symbol models unblended, so their blocks can be read */
     assert_int_equal(c2.min_block_outcomes, 20);
     argo_calibrator *c;
@@ -256,8 +256,8 @@ static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
             int64_t count = 0;
             for (int k = 0; k < N; k++)
                 count += rec[k].t < m.trained_through &&
-                         (m.symbol_id == 0 || rec[k].sym == m.symbol_id) &&
-                         rec[k].raw >= m.x[a] && rec[k].raw <= m.x[b];
+                         (m.symbol_id == 0 || rec[k].sym == m.symbol_id) && rec[k].raw >= m.x[a] &&
+                         rec[k].raw <= m.x[b];
             if (count < c2.min_block_outcomes)
                 fail_msg("model %lld: block [%g, %g] from %lld outcomes", (long long)m.version,
                          m.x[a], m.x[b], (long long)count);
