@@ -21,6 +21,7 @@ typedef struct cli {
     argo_config cfg;
     char db[ARGO_PATH_MAX];
     argo_store *store;
+    bool store_created; /* this command created the store file: a failure removes it */
     argo_err err;
 } cli;
 
@@ -32,9 +33,11 @@ enum { OPT_DB = 1000, OPT_CONFIG, OPT_SKIP, OPT_HELP };
     }
 
 /* What a command needs of the store (finish_opts): nothing, read and
- * write, or only to read (opened read-only: never creates, migrates or
- * waits for a writer). CLI_STORE_RW is 1 so `true` still means it. */
-enum { CLI_STORE_NONE = 0, CLI_STORE_RW = 1, CLI_STORE_RO = 2 };
+ * write (created when absent), only to read (opened read-only: never
+ * creates, migrates or waits for a writer), or read and write of a store
+ * that must exist already (commands that work on stored bars).
+ * CLI_STORE_RW is 1 so `true` still means it. */
+enum { CLI_STORE_NONE = 0, CLI_STORE_RW = 1, CLI_STORE_RO = 2, CLI_STORE_RW_EXISTING = 3 };
 
 /* A usage mistake: one line, exit status 2. */
 int usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -90,9 +90,13 @@ static int setup(cli *c, int store)
         return 0;
     /* [store] busy_timeout_ms as configured: 0 is "do not wait" */
     argo_store_options opt = {.busy_timeout_ms = c->cfg.busy_timeout_ms,
-                              .read_only = store == CLI_STORE_RO};
-    if (argo_store_open(c->db, &opt, &c->store, &c->err))
+                              .read_only = store == CLI_STORE_RO,
+                              .must_exist = store == CLI_STORE_RW_EXISTING};
+    c->store_created = store == CLI_STORE_RW && strcmp(c->db, ":memory:") && stat(c->db, &sb) != 0;
+    if (argo_store_open(c->db, &opt, &c->store, &c->err)) {
+        c->store_created = false; /* nothing was left to remove */
         return fail(c);
+    }
     return 0;
 }
 
@@ -347,7 +351,7 @@ static int cmd_generate(cli *c, int argc, char **argv)
                          "newest bar.\n");
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = setup(c, CLI_STORE_RW)))
+    if ((rc = setup(c, CLI_STORE_RW_EXISTING)))
         return rc;
     argo_generate_report rep;
     if (argo_engine_generate(c->store, &c->cfg, &rep, &c->err))
@@ -366,7 +370,7 @@ static int cmd_track(cli *c, int argc, char **argv)
                          "(target, stop, expiry; docs/DESIGN.md). Idempotent.\n");
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = setup(c, CLI_STORE_RW)))
+    if ((rc = setup(c, CLI_STORE_RW_EXISTING)))
         return rc;
     argo_track_report rep;
     argo_coverage cov;
@@ -414,7 +418,7 @@ static int cmd_replay(cli *c, int argc, char **argv)
         ro.to += 86399; /* --to DATE includes that whole day */
     if (ro.from > ro.to)
         return usage_error(c, "%s", "--from is later than --to: nothing would be replayed");
-    int rc = setup(c, CLI_STORE_RW);
+    int rc = setup(c, CLI_STORE_RW_EXISTING);
     if (rc)
         return rc;
     if (!quiet && isatty(STDERR_FILENO))
@@ -762,7 +766,9 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
         return usage_error(c, "%s", "fit needs --csv FILE");
     if (!strcmp(sub, "predict") && !version)
         return usage_error(c, "%s", "predict needs --model V");
-    int rc = setup(c, !*sub || !strcmp(sub, "fit") ? CLI_STORE_RW : CLI_STORE_RO);
+    int rc = setup(c, !*sub                 ? CLI_STORE_RW_EXISTING
+                      : !strcmp(sub, "fit") ? CLI_STORE_RW
+                                            : CLI_STORE_RO);
     if (rc)
         return rc;
     if (!*sub) {
@@ -963,6 +969,14 @@ int main(int argc, char **argv)
             opterr = 0;
             int rc = cmds[i].fn(&c, argc - 1, argv + 1);
             argo_store_close(c.store);
+            if (rc && c.store_created) { /* a failed command leaves no new store behind */
+                static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+                for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
+                    char p[ARGO_PATH_MAX + 16];
+                    snprintf(p, sizeof p, "%s%s", c.db, ext[k]);
+                    unlink(p);
+                }
+            }
             return rc;
         }
     fprintf(stderr, "argo: unknown command '%s' (see 'argo --help')\n", argv[1]);

@@ -1218,7 +1218,7 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         free(s);
         return argo_err_set(err, ARGO_EIO, "database %s: cannot open: it is a directory", path);
     }
-    if (s->read_only && !memory && stat(path, &sb) != 0) {
+    if ((s->read_only || (opt && opt->must_exist)) && !memory && stat(path, &sb) != 0) {
         int e = errno;
         free(s->path);
         free(s);

@@ -41,6 +41,9 @@ typedef struct argo_store_options {
      * and never waits for a writer (SQLite's WAL lets readers run
      * beside one). argo_store_begin then fails with ARGO_EINVAL. */
     bool read_only;
+    /* Read-write, but only an existing store: ARGO_ENOENT when the file
+     * does not exist (nothing is created). */
+    bool must_exist;
 } argo_store_options;
 
 /* Opens (creating when absent, unless read-only) the store at path and
