@@ -335,7 +335,8 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
     argo_iso_fit_stats fs;
     /* a global model is shrunk toward the base rate inside the fit */
     double k = symbol_id ? 0 : c->cfg.global_shrinkage;
-    int rc = argo_iso_fit_shrunk(x, y, NULL, n, sorted, k, &m, &fs, err);
+    /* no block of fewer than min_block_outcomes outcomes (pooled) */
+    int rc = argo_iso_fit_shrunk(x, y, NULL, n, sorted, k, c->cfg.min_block_outcomes, &m, &fs, err);
     if (rc)
         return rc;
     if (m->distinct < 2) {

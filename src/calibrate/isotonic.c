@@ -112,8 +112,42 @@ static double clip_p(double p)
     return p < 1e-15 ? 1e-15 : p > 1 - 1e-15 ? 1 - 1e-15 : p;
 }
 
+/* Pools blocks lighter than min_w into their right neighbour (the last
+ * one into its left), as isotonic.h says; returns the new count. */
+static size_t pool_sparse(double *bv, double *bw, double *bs, double *bq, size_t *first, size_t nb,
+                          double min_w)
+{
+    size_t k = 0;
+    for (size_t b = 0; b < nb; b++) {
+        if (k > 0 && bw[k - 1] < min_w) {
+            double tw = bw[k - 1] + bw[b];
+            bv[k - 1] = (bv[k - 1] * bw[k - 1] + bv[b] * bw[b]) / tw;
+            bw[k - 1] = tw;
+            bs[k - 1] += bs[b];
+            bq[k - 1] += bq[b];
+            continue;
+        }
+        bv[k] = bv[b];
+        bw[k] = bw[b];
+        bs[k] = bs[b];
+        bq[k] = bq[b];
+        first[k] = first[b];
+        k++;
+    }
+    if (k > 1 && bw[k - 1] < min_w) {
+        double tw = bw[k - 2] + bw[k - 1];
+        bv[k - 2] = (bv[k - 2] * bw[k - 2] + bv[k - 1] * bw[k - 1]) / tw;
+        bw[k - 2] = tw;
+        bs[k - 2] += bs[k - 1];
+        bq[k - 2] += bq[k - 1];
+        k--;
+    }
+    return k;
+}
+
 static int fit_core(const double *x, const double *y, const double *w, size_t n, double shrink,
-                    argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+                    double min_block, argo_iso_model **out, argo_iso_fit_stats *stats,
+                    argo_err *err)
 {
     *out = NULL;
     int rc = check(x, y, w, n, err);
@@ -178,6 +212,8 @@ static int fit_core(const double *x, const double *y, const double *w, size_t n,
         rc = argo_err_set(err, ARGO_EDATA, "empty training set: no sample with weight > 0");
         goto out;
     }
+    if (min_block > 0)
+        nb = pool_sparse(bv, bw, bs, bq, first, nb, min_block);
     if (shrink > 0) { /* blend every block toward the weighted mean of y */
         double tw = 0, ts = 0;
         for (size_t b = 0; b < nb; b++) {
@@ -237,7 +273,7 @@ out:
 int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_t n,
                         argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
 {
-    return fit_core(x, y, w, n, 0, out, stats, err);
+    return fit_core(x, y, w, n, 0, 0, out, stats, err);
 }
 
 typedef struct keyed {
@@ -371,14 +407,15 @@ static double key_value(uint64_t k)
 int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
                  argo_iso_fit_stats *stats, argo_err *err)
 {
-    return argo_iso_fit_shrunk(x, y, w, n, false, 0, out, stats, err);
+    return argo_iso_fit_shrunk(x, y, w, n, false, 0, 0, out, stats, err);
 }
 
 int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_t n, bool sorted_in,
-                        double k, argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+                        double k, double min_block, argo_iso_model **out, argo_iso_fit_stats *stats,
+                        argo_err *err)
 {
     if (sorted_in)
-        return fit_core(x, y, w, n, k, out, stats, err);
+        return fit_core(x, y, w, n, k, min_block, out, stats, err);
     *out = NULL;
     int rc = ARGO_OK;
     size_t cap = n ? n : 1;
@@ -411,7 +448,7 @@ int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_
             } else
                 sy[i] = sorted[i].y;
         }
-        rc = fit_core(sx, sy, sw, n, k, out, stats, err);
+        rc = fit_core(sx, sy, sw, n, k, min_block, out, stats, err);
     }
     free(a);
     free(cols);

@@ -57,12 +57,20 @@ int argo_iso_fit_sorted(const double *x, const double *y, const double *w, size_
                         argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err);
 
 /* Fits as argo_iso_fit (sorted: input already ordered by x), then
- * shrinks every fitted value toward the weighted mean of y by
- * k / (W + k), W the total weight: y' = W/(W+k) y + k/(W+k) mean. The
- * blend keeps PAV's blocks, so stats are still computed from them.
- * k = 0 is argo_iso_fit. */
+ * pools sparse blocks: in x order, a block whose weight is below
+ * min_block is merged with the block after it (the weighted mean of
+ * both, weights summed), repeatedly, until it reaches min_block; a
+ * sparse last block is merged into the one before it. Merging two
+ * neighbours of a strictly increasing sequence keeps it strictly
+ * increasing, so the result is still isotonic; every block then holds
+ * a weight >= min_block, or there is one block (total weight below
+ * min_block). Then shrinks every block value toward the weighted mean
+ * of y by k / (W + k), W the total weight:
+ * y' = W/(W+k) y + k/(W+k) mean. Stats are computed from the final
+ * blocks. k = 0 and min_block <= 1 with unit weights is argo_iso_fit. */
 int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_t n, bool sorted,
-                        double k, argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err);
+                        double k, double min_block, argo_iso_model **out, argo_iso_fit_stats *stats,
+                        argo_err *err);
 
 /* A model from stored points (x strictly increasing, n >= 1). */
 int argo_iso_model_from_points(const double *x, const double *y, size_t n, argo_iso_model **out,

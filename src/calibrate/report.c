@@ -46,8 +46,9 @@ static double clamp01(double x)
 }
 
 /* Fits on items with exit_ts < before, as the engine fits its global
- * model (blended toward the base rate by global_shrinkage). */
-static int fit_before(const items *it, int64_t before, double shrinkage, argo_iso_model **m,
+ * model (sparse blocks pooled to min_block_outcomes, blended toward the
+ * base rate by global_shrinkage). */
+static int fit_before(const items *it, int64_t before, const argo_config *cfg, argo_iso_model **m,
                       size_t *used, argo_err *err)
 {
     double *x = malloc((it->n + 1) * sizeof *x), *y = malloc((it->n + 1) * sizeof *y);
@@ -63,15 +64,8 @@ static int fit_before(const items *it, int64_t before, double shrinkage, argo_is
         }
     *used = k;
     if (!rc && k)
-        rc = argo_iso_fit(x, y, NULL, k, m, NULL, err);
-    if (!rc && k && shrinkage > 0) {
-        double rate = 0, w = (double)k / ((double)k + shrinkage);
-        for (size_t i = 0; i < k; i++)
-            rate += y[i];
-        rate /= (double)k;
-        for (size_t i = 0; i < (*m)->n; i++)
-            (*m)->y[i] = w * (*m)->y[i] + (1 - w) * rate;
-    }
+        rc = argo_iso_fit_shrunk(x, y, NULL, k, false, cfg->global_shrinkage,
+                                 cfg->min_block_outcomes, m, NULL, err);
     free(x);
     free(y);
     return rc;
@@ -131,7 +125,7 @@ int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double tra
     while (split > 0 && it.v[split - 1].ts == r->split_ts)
         split--; /* every signal of the split time is evaluated */
     size_t used;
-    if ((rc = fit_before(&it, r->split_ts, cfg->global_shrinkage, &m, &used, err)))
+    if ((rc = fit_before(&it, r->split_ts, cfg, &m, &used, err)))
         goto out;
     r->train_n = used;
     size_t test = it.n - split;
@@ -158,7 +152,7 @@ int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double tra
             continue;
         argo_iso_model_free(m);
         m = NULL;
-        if ((rc = fit_before(&it, it.v[a].ts, cfg->global_shrinkage, &m, &used, err)))
+        if ((rc = fit_before(&it, it.v[a].ts, cfg, &m, &used, err)))
             goto out;
         for (size_t i = a; i < b; i++)
             cal[i - split] = m ? argo_iso_predict(m, it.v[i].raw) : clamp01(it.v[i].raw);

@@ -416,7 +416,7 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
         return usage_error(c, "%s",
                            "archive verify checks the remote copy: give --remote (local "
                            "backups: argo backup verify)");
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, push ? CLI_STORE_RW : CLI_STORE_RO);
     if (rc)
         return rc;
     const char *root = dir ? dir : c->cfg.archive_dir;

@@ -21,6 +21,7 @@ typedef struct cli {
     argo_config cfg;
     char db[ARGO_PATH_MAX];
     argo_store *store;
+    bool store_created; /* this command created the store file: a failure removes it */
     argo_err err;
 } cli;
 
@@ -31,11 +32,19 @@ enum { OPT_DB = 1000, OPT_CONFIG, OPT_SKIP, OPT_HELP };
         "help", no_argument, NULL, 'h'                                                             \
     }
 
+/* What a command needs of the store (finish_opts): nothing, read and
+ * write (created when absent), only to read (opened read-only: never
+ * creates, migrates or waits for a writer), or read and write of a store
+ * that must exist already (commands that work on stored bars).
+ * CLI_STORE_RW is 1 so `true` still means it. */
+enum { CLI_STORE_NONE = 0, CLI_STORE_RW = 1, CLI_STORE_RO = 2, CLI_STORE_RW_EXISTING = 3 };
+
 /* A usage mistake: one line, exit status 2. */
 int usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int unknown_opt(cli *c, char **argv);
-/* After the options: no stray argument, then the config and the store. */
-int finish_opts(cli *c, int argc, char **argv, bool need_store);
+/* After the options: no stray argument, then the config and the store
+ * (store: CLI_STORE_NONE, CLI_STORE_RW or CLI_STORE_RO). */
+int finish_opts(cli *c, int argc, char **argv, int store);
 /* Prints c->err as the command's one error line; returns 1. */
 int fail(cli *c);
 /* --db and --config; true when o was one of them. */

@@ -51,14 +51,14 @@ int unknown_opt(cli *c, char **argv)
     return usage_error(c, "unknown or incomplete option '%s'", argv[optind - 1]);
 }
 
-static int setup(cli *c, bool need_store);
+static int setup(cli *c, int store);
 
 /* After the options: no stray argument, then the config and the store. */
-int finish_opts(cli *c, int argc, char **argv, bool need_store)
+int finish_opts(cli *c, int argc, char **argv, int store)
 {
     if (optind < argc)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
-    return setup(c, need_store);
+    return setup(c, store);
 }
 
 int fail(cli *c)
@@ -69,8 +69,11 @@ int fail(cli *c)
 }
 
 /* Config: --config, else $ARGO_CONFIG, else ./argo.conf when present.
- * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db. */
-static int setup(cli *c, bool need_store)
+ * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db, opened
+ * as store asks (CLI_STORE_*): a command that only reads opens it
+ * read-only, so it runs beside a writer (replay, say) without waiting,
+ * and a missing file is an error rather than a new empty store. */
+static int setup(cli *c, int store)
 {
     if (c->db_opt && !*c->db_opt)
         return usage_error(c, "--db '': the database path is empty");
@@ -87,11 +90,17 @@ static int setup(cli *c, bool need_store)
     if (!db || !*db)
         db = c->cfg.db[0] ? c->cfg.db : "argo.db";
     snprintf(c->db, sizeof c->db, "%s", db);
-    if (!need_store)
+    if (store == CLI_STORE_NONE)
         return 0;
-    argo_store_options opt = {.busy_timeout_ms = c->cfg.busy_timeout_ms};
-    if (argo_store_open(c->db, &opt, &c->store, &c->err))
+    /* [store] busy_timeout_ms as configured: 0 is "do not wait" */
+    argo_store_options opt = {.busy_timeout_ms = c->cfg.busy_timeout_ms,
+                              .read_only = store == CLI_STORE_RO,
+                              .must_exist = store == CLI_STORE_RW_EXISTING};
+    c->store_created = store == CLI_STORE_RW && strcmp(c->db, ":memory:") && stat(c->db, &sb) != 0;
+    if (argo_store_open(c->db, &opt, &c->store, &c->err)) {
+        c->store_created = false; /* nothing was left to remove */
         return fail(c);
+    }
     return 0;
 }
 
@@ -177,7 +186,7 @@ static int cmd_ingest(cli *c, int argc, char **argv)
         return usage_error(c, "%s", "no CSV file given");
     if (symbol && argc - optind > 1)
         return usage_error(c, "%s", "--symbol takes a single file");
-    int rc = setup(c, true);
+    int rc = setup(c, CLI_STORE_RW);
     if (rc)
         return rc;
     for (int i = optind; i < argc; i++) {
@@ -298,7 +307,7 @@ static int cmd_synth(cli *c, int argc, char **argv)
             return unknown_opt(c, argv);
         }
     }
-    int rc = finish_opts(c, argc, argv, dir == NULL);
+    int rc = finish_opts(c, argc, argv, dir == NULL ? CLI_STORE_RW : CLI_STORE_NONE);
     if (rc)
         return rc;
     synth_sink sink = {.store = c->store, .dir = dir, .err = &c->err};
@@ -350,13 +359,14 @@ static int cmd_generate(cli *c, int argc, char **argv)
                          "newest bar.\n");
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = setup(c, true)))
+    if ((rc = setup(c, CLI_STORE_RW_EXISTING)))
         return rc;
     argo_generate_report rep;
     if (argo_engine_generate(c->store, &c->cfg, &rep, &c->err))
         return fail(c);
-    printf("generate: %zu symbols, %zu new bars, %zu signals%s\n", rep.symbols, rep.bars_fed,
-           rep.signals, rep.rebuilt ? " (some states rebuilt from history)" : "");
+    printf("generate: %zu symbols, %zu new bars, %zu signals, %zu suppressed%s\n", rep.symbols,
+           rep.bars_fed, rep.signals, rep.suppressed,
+           rep.rebuilt ? " (some states rebuilt from history)" : "");
     return 0;
 }
 
@@ -368,7 +378,7 @@ static int cmd_track(cli *c, int argc, char **argv)
                          "(target, stop, expiry; docs/DESIGN.md). Idempotent.\n");
     if (rc)
         return rc < 0 ? 0 : rc;
-    if ((rc = setup(c, true)))
+    if ((rc = setup(c, CLI_STORE_RW_EXISTING)))
         return rc;
     argo_track_report rep;
     argo_coverage cov;
@@ -414,7 +424,9 @@ static int cmd_replay(cli *c, int argc, char **argv)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
     if (ro.to != INT64_MAX && ro.to % 86400 == 0)
         ro.to += 86399; /* --to DATE includes that whole day */
-    int rc = setup(c, true);
+    if (ro.from > ro.to)
+        return usage_error(c, "%s", "--from is later than --to: nothing would be replayed");
+    int rc = setup(c, CLI_STORE_RW_EXISTING);
     if (rc)
         return rc;
     if (!quiet && isatty(STDERR_FILENO))
@@ -422,8 +434,8 @@ static int cmd_replay(cli *c, int argc, char **argv)
     argo_replay_report rep;
     if (argo_engine_replay(c->store, &c->cfg, &ro, &rep, &c->err))
         return fail(c);
-    printf("replay: %lld bars, %zu signals, %zu resolved, %zu open\n", (long long)rep.bars,
-           rep.signals, rep.resolved, rep.open);
+    printf("replay: %lld bars, %zu signals, %zu resolved, %zu open, %zu suppressed\n",
+           (long long)rep.bars, rep.signals, rep.resolved, rep.open, rep.suppressed);
     return 0;
 }
 
@@ -452,7 +464,7 @@ static int cmd_stats(cli *c, int argc, char **argv)
         } else
             return unknown_opt(c, argv);
     }
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, CLI_STORE_RO);
     if (rc)
         return rc;
     argo_stats *s;
@@ -548,7 +560,7 @@ static int cmd_signals(cli *c, int argc, char **argv)
         } else
             return unknown_opt(c, argv);
     }
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, CLI_STORE_RO);
     if (rc)
         return rc;
     if (symbol && argo_store_symbol_id(c->store, symbol, false, &q.symbol_id, &c->err))
@@ -762,7 +774,9 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
         return usage_error(c, "%s", "fit needs --csv FILE");
     if (!strcmp(sub, "predict") && !version)
         return usage_error(c, "%s", "predict needs --model V");
-    int rc = setup(c, true);
+    int rc = setup(c, !*sub                 ? CLI_STORE_RW_EXISTING
+                      : !strcmp(sub, "fit") ? CLI_STORE_RW
+                                            : CLI_STORE_RO);
     if (rc)
         return rc;
     if (!*sub) {
@@ -870,7 +884,7 @@ static int cmd_backup(cli *c, int argc, char **argv)
     }
     if (all && day != INT64_MIN)
         return usage_error(c, "%s", "--date and --all exclude each other");
-    int rc = finish_opts(c, argc, argv, true);
+    int rc = finish_opts(c, argc, argv, verify ? CLI_STORE_RO : CLI_STORE_RW);
     if (rc)
         return rc;
     bo.root = dir ? dir : c->cfg.archive_dir;
@@ -963,6 +977,14 @@ int main(int argc, char **argv)
             opterr = 0;
             int rc = cmds[i].fn(&c, argc - 1, argv + 1);
             argo_store_close(c.store);
+            if (rc && c.store_created) { /* a failed command leaves no new store behind */
+                static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+                for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
+                    char p[ARGO_PATH_MAX + 16];
+                    snprintf(p, sizeof p, "%s%s", c.db, ext[k]);
+                    unlink(p);
+                }
+            }
             return rc;
         }
     fprintf(stderr, "argo: unknown command '%s' (see 'argo --help')\n", argv[1]);

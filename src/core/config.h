@@ -42,6 +42,7 @@ typedef struct argo_config {
     double stop_atr;       /* 1.0 */
     int expiry_days;       /* 30 */
     double min_confidence; /* 0: publishing threshold on confidence */
+    double min_edge_bps;   /* 10: a signal's target move must beat the round-trip cost by this */
 
     /* [calibrate] */
     int calibrate;           /* 1: calibrate confidences; 0: confidence = raw */
@@ -49,6 +50,7 @@ typedef struct argo_config {
     int symbol_min_outcomes; /* 100: resolved outcomes before a symbol uses its own model */
     double symbol_shrinkage; /* 300: k of the blend n/(n+k) symbol + k/(n+k) global; 0 = none */
     double global_shrinkage; /* 100: k of the blend n/(n+k) global + k/(n+k) base rate; 0 = none */
+    int min_block_outcomes;  /* 20: outcomes an isotonic block needs; sparser ones are pooled */
 
     /* [archive] */
     char archive_dir[ARGO_PATH_MAX]; /* "backups" */

@@ -31,6 +31,18 @@ static int calibrate_signal(argo_calibrator *cal, argo_store *st, const argo_con
     return ARGO_OK;
 }
 
+/* The edge rule (docs/STRATEGIES.md): a signal whose target move does
+ * not beat the round-trip cost by min_edge_bps is not made; it is
+ * counted per symbol and day instead. Live and replay share this.
+ * *made tells which. */
+static int edge_or_suppress(argo_store *st, const argo_config *cfg, const argo_signal *sig,
+                            bool *made, argo_err *err)
+{
+    argo_track_costs costs = costs_of(cfg);
+    *made = argo_track_has_edge(sig, &costs, cfg->min_edge_bps);
+    return *made ? ARGO_OK : argo_store_suppressed_add(st, sig->symbol_id, sig->ts, 1, err);
+}
+
 static int64_t newest_bar(const argo_symbol *syms, size_t n)
 {
     int64_t newest = INT64_MIN;
@@ -157,10 +169,14 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
             argo_strategy_signal(cfg, &g.last_bar, &g.last, &sig);
             sig.symbol_id = syms[i].id;
             snprintf(sig.symbol, sizeof sig.symbol, "%s", syms[i].name);
-            rc = calibrate_signal(cal, st, cfg, &sig, err);
-            if (!rc)
+            bool made;
+            rc = edge_or_suppress(st, cfg, &sig, &made, err);
+            if (!rc && made)
+                rc = calibrate_signal(cal, st, cfg, &sig, err);
+            if (!rc && made)
                 rc = argo_store_signal_insert(st, &sig, err);
-            local.signals += !rc;
+            local.signals += !rc && made;
+            local.suppressed += !rc && !made;
         }
         if (!rc && g.fed)
             rc = save_state(st, syms[i].id, g.state, err);
@@ -348,12 +364,18 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
         argo_strategy_signal(r->cfg, bar, &d, &g);
         g.symbol_id = sym;
         memcpy(g.symbol, run->name, sizeof g.symbol);
-        if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
-            (rc = argo_store_signal_insert(r->st, &g, r->err)))
+        bool made;
+        if ((rc = edge_or_suppress(r->st, r->cfg, &g, &made, r->err)))
             return rc;
-        if (vec_push(&run->open, &g))
-            return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
-        r->rep->signals++;
+        r->rep->suppressed += !made;
+        if (made) {
+            if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
+                (rc = argo_store_signal_insert(r->st, &g, r->err)))
+                return rc;
+            if (vec_push(&run->open, &g))
+                return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
+            r->rep->signals++;
+        }
     }
     if (++r->rep->bars >= r->next_progress && r->opt->progress) {
         r->opt->progress(r->opt->progress_ctx, r->rep->bars, r->total);
@@ -468,7 +490,29 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = argo_store_signals_reset(st, err)) || (rc = argo_store_symbols(st, &syms, &n, err)) ||
+    if ((rc = argo_store_symbols(st, &syms, &n, err)))
+        goto out;
+    /* A window without bars would only discard every signal: refuse it. */
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    for (size_t i = 0; i < n; i++)
+        if (syms[i].last_ts != INT64_MIN) {
+            first = syms[i].first_ts < first ? syms[i].first_ts : first;
+            last = syms[i].last_ts > last ? syms[i].last_ts : last;
+        }
+    if (opt->from > opt->to) {
+        rc = argo_err_set(err, ARGO_EINVAL, "replay: from is later than to");
+        goto out;
+    }
+    if (last != INT64_MIN && (opt->from > last || opt->to < first)) {
+        char a[32], b[32];
+        rc =
+            argo_err_set(err, ARGO_EDATA,
+                         "no bars in the replay window: the stored bars run from %s to %s"
+                         " (nothing changed)",
+                         argo_time_format(first, a, sizeof a), argo_time_format(last, b, sizeof b));
+        goto out;
+    }
+    if ((rc = argo_store_signals_reset(st, err)) ||
         (rc = argo_store_bars_count(st, opt->to, &r.total, err)))
         goto out;
     for (size_t i = 0; i < n; i++)

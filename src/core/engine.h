@@ -19,17 +19,20 @@
 #include <stdint.h>
 
 typedef struct argo_generate_report {
-    size_t symbols;  /* symbols with bars */
-    size_t bars_fed; /* new bars pushed through the indicators */
-    size_t signals;  /* signals made on the newest bars */
-    size_t rebuilt;  /* states rebuilt from all bars (none saved, or
-                        saved under another config) */
+    size_t symbols;    /* symbols with bars */
+    size_t bars_fed;   /* new bars pushed through the indicators */
+    size_t signals;    /* signals made on the newest bars */
+    size_t suppressed; /* signals not made: too little edge over costs */
+    size_t rebuilt;    /* states rebuilt from all bars (none saved, or
+                          saved under another config) */
 
 } argo_generate_report;
 
 /* The live cycle: for every symbol, pushes the bars not yet seen
  * through its saved strategy state, makes a signal when the consensus
- * turns to BUY or SELL on the newest bar, and saves the state. Bars
+ * turns to BUY or SELL on the newest bar (unless its target move does
+ * not beat the round-trip cost by [signal] min_edge_bps: then it is
+ * counted as suppressed in the store instead), and saves the state. Bars
  * between the previous cycle and the newest one update the indicators
  * but make no signals. rep may be NULL. */
 int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_report *rep,
@@ -68,7 +71,8 @@ typedef struct argo_replay_options {
 typedef struct argo_replay_report {
     int64_t bars;
     size_t signals, resolved, open;
-    size_t models; /* calibration models fitted */
+    size_t suppressed; /* signals not made: too little edge over costs */
+    size_t models;     /* calibration models fitted */
 } argo_replay_report;
 
 /* Discards every stored signal and strategy state, then walks the

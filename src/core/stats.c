@@ -211,7 +211,8 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
     memset(exits, 0, sizeof exits);
     size_t ng = 0, capg = 0;
     argo_symbol *syms = NULL;
-    size_t nsyms = 0;
+    size_t nsyms = 0, nsupp = 0;
+    argo_symbol_count *supp = NULL;
     argo_stats *s = NULL;
     argo_signal_query q = {0};
     int rc = argo_store_symbols(st, &syms, &nsyms, err);
@@ -255,6 +256,22 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
                 goto oom;
         }
     }
+    rc = argo_store_suppressed_counts(st, &supp, &nsupp, &total.row.suppressed, err);
+    if (rc == ARGO_ENOMEM)
+        goto oom;
+    if (rc)
+        goto out;
+    rc = ARGO_ENOMEM;
+    for (size_t i = 0; i < ng; i++)
+        gs[i].row.suppressed = by == ARGO_BY_SYMBOL ? 0 : -1;
+    for (size_t i = 0; i < nsupp && by == ARGO_BY_SYMBOL; i++)
+        for (size_t k = 0; k < nsyms; k++)
+            if (syms[k].id == supp[i].symbol_id) {
+                group *grp = find_group(&gs, &ng, &capg, syms[k].name);
+                if (!grp)
+                    goto oom;
+                grp->row.suppressed = supp[i].count;
+            }
     if (!(s = calloc(1, sizeof *s)) || (ng && !(s->rows = calloc(ng, sizeof *s->rows))))
         goto oom;
     finish(&c, &total);
@@ -262,6 +279,7 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
     for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
         finish(&c, &exits[k]);
         s->exits[k] = exits[k].row;
+        s->exits[k].suppressed = -1;
         snprintf(s->exits[k].key, sizeof s->exits[k].key, "%s", argo_strategy_name(k));
     }
     for (size_t i = 0; i < ng; i++) {
@@ -289,6 +307,7 @@ out:
     free(c.days.days);
     free(c.last_ts);
     free(syms);
+    free(supp);
     return rc;
 }
 
@@ -323,6 +342,8 @@ static json_t *row_json(const argo_stats_row *r)
     json_object_set_new(o, "sharpe", num(r->sharpe));
     json_object_set_new(o, "max_drawdown_pct", num(r->max_drawdown));
     json_object_set_new(o, "coverage", num(r->coverage));
+    json_object_set_new(o, "suppressed",
+                        r->suppressed >= 0 ? json_integer((json_int_t)r->suppressed) : json_null());
     json_t *ex = json_object();
     for (int i = ARGO_EXIT_TARGET; i <= ARGO_EXIT_EXPIRY; i++)
         json_object_set_new(ex, argo_exit_reason_name((argo_exit_reason)i),
@@ -343,7 +364,7 @@ static void fmt(char *buf, size_t n, int decimals, bool sign, bool pct, double v
 
 static void row_text(FILE *f, const argo_stats_row *r)
 {
-    char wr[16], aw[16], al[16], pf[16], ex[16], sh[16], dd[16], cv[16];
+    char wr[16], aw[16], al[16], pf[16], ex[16], sh[16], dd[16], cv[16], sp[24] = "-";
     fmt(wr, sizeof wr, 1, false, true, 100 * r->win_rate);
     fmt(aw, sizeof aw, 2, true, false, r->avg_win);
     fmt(al, sizeof al, 2, true, false, r->avg_loss);
@@ -352,8 +373,10 @@ static void row_text(FILE *f, const argo_stats_row *r)
     fmt(sh, sizeof sh, 2, false, false, r->sharpe);
     fmt(dd, sizeof dd, 1, false, false, r->max_drawdown);
     fmt(cv, sizeof cv, 1, false, true, 100 * r->coverage);
-    fprintf(f, "%-12s %7zu %8zu %6zu %7s %7s %7s %6s %8s %6s %8s %8s\n", r->key, r->signals,
-            r->resolved, r->open, wr, aw, al, pf, ex, sh, dd, cv);
+    if (r->suppressed >= 0)
+        snprintf(sp, sizeof sp, "%lld", (long long)r->suppressed);
+    fprintf(f, "%-12s %7zu %8zu %6zu %7s %7s %7s %6s %8s %6s %8s %8s %10s\n", r->key, r->signals,
+            r->resolved, r->open, wr, aw, al, pf, ex, sh, dd, cv, sp);
 }
 
 int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, argo_err *err)
@@ -361,6 +384,7 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
     if (json) {
         json_t *o = json_object(), *rows = json_array(), *exits = json_array();
         json_object_set_new(o, "total", row_json(&s->total));
+        json_object_set_new(o, "suppressed", json_integer((json_int_t)s->total.suppressed));
         json_object_set_new(o, "by", json_string(by_names[by]));
         for (size_t i = 0; i < s->nrows; i++)
             json_array_append_new(rows, row_json(&s->rows[i]));
@@ -373,9 +397,9 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
         fputc('\n', f);
         return rc ? argo_err_set(err, ARGO_EIO, "cannot write JSON") : ARGO_OK;
     }
-    fprintf(f, "%-12s %7s %8s %6s %7s %7s %7s %6s %8s %6s %8s %8s\n",
+    fprintf(f, "%-12s %7s %8s %6s %7s %7s %7s %6s %8s %6s %8s %8s %10s\n",
             by == ARGO_BY_NONE ? "" : by_names[by], "signals", "resolved", "open", "win", "avg_win",
-            "avg_los", "pf", "expect%", "sharpe", "max_dd", "coverage");
+            "avg_los", "pf", "expect%", "sharpe", "max_dd", "coverage", "suppressed");
     for (size_t i = 0; i < s->nrows; i++)
         row_text(f, &s->rows[i]);
     row_text(f, &s->total);
@@ -393,5 +417,9 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
     fprintf(f, "\noutcome coverage: %zu of %zu signals (%.1f%%)\n", s->total.covered,
             s->total.signals,
             s->total.signals ? 100.0 * s->total.covered / s->total.signals : 100.0);
+    fprintf(f,
+            "suppressed: %lld signals not made, their target move within the round-trip cost"
+            " plus [signal] min_edge_bps\n",
+            (long long)s->total.suppressed);
     return ferror(f) ? argo_err_set(err, ARGO_EIO, "cannot write the report") : ARGO_OK;
 }

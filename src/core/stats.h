@@ -2,7 +2,9 @@
 /*
  * core/stats.h - performance statistics of stored signals. Every
  * definition is written down in docs/STATS.md; in short:
- *   win        label 1: WIN, or EXPIRED with pnl_pct > 0
+ *   win        label 1: a resolved signal with net pnl_pct > 0, whatever
+ *              its exit reason (a target exit is always one: the edge
+ *              rule of docs/STRATEGIES.md)
  *   win_rate   wins / resolved
  *   avg_win    mean pnl_pct of resolved signals with pnl_pct > 0
  *   avg_loss   mean pnl_pct of resolved signals with pnl_pct < 0 (negative)
@@ -17,6 +19,9 @@
  *   max_drawdown  largest fall of the cumulative daily sum from its
  *              running peak (starting at 0), in percentage points
  *   coverage   see argo_engine_coverage
+ *   suppressed signals not made because their target move did not beat
+ *              the round-trip cost by [signal] min_edge_bps (total, and
+ *              per symbol with --by symbol)
  */
 #ifndef ARGO_STATS_H
 #define ARGO_STATS_H
@@ -46,6 +51,7 @@ typedef struct argo_stats_row {
     size_t by_exit[4]; /* indexed by argo_exit_reason */
     double win_rate, avg_win, avg_loss, profit_factor, expectancy;
     double sharpe, max_drawdown, coverage; /* NAN when undefined */
+    int64_t suppressed; /* total and by-symbol rows; -1 where it has no meaning */
 } argo_stats_row;
 
 typedef struct argo_stats {

@@ -4,14 +4,18 @@
  * timeout, prepared statements only, write transactions taken with
  * BEGIN IMMEDIATE, and versioned schema migrations (PRAGMA
  * user_version; PRAGMA application_id marks the file as argo's).
+ * A read-only handle (SQLITE_OPEN_READONLY) neither creates, migrates
+ * nor writes: in WAL mode it reads a snapshot beside a running writer.
  */
 #include "store/store_int.h"
 
 #include "base/grow.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +65,9 @@ static const char *const migrations[] = {
     " day INTEGER NOT NULL, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, etag TEXT NOT NULL,"
     " storage_class TEXT NOT NULL, lock_mode TEXT, lock_until INTEGER,"
     " uploaded_at INTEGER NOT NULL, PRIMARY KEY(target, key)) WITHOUT ROWID;",
+    /* 3 -> 4: signals not made for too little edge over costs, per symbol and day */
+    "CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
+    " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -96,6 +103,8 @@ enum {
     Q_REMOTE_PUT,
     Q_REMOTE_GET,
     Q_REMOTES,
+    Q_SUPPRESSED_ADD,
+    Q_SUPPRESSED_COUNTS,
     Q_COUNT
 };
 
@@ -119,6 +128,11 @@ static const char *const sql[Q_COUNT] = {
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_REMOTE_GET] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 AND key = ?2",
     [Q_REMOTES] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 ORDER BY key",
+    [Q_SUPPRESSED_ADD] =
+        "INSERT INTO suppressed_signals(symbol_id, day, count) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT(symbol_id, day) DO UPDATE SET count = count + excluded.count",
+    [Q_SUPPRESSED_COUNTS] = "SELECT symbol_id, sum(count) FROM suppressed_signals"
+                            " GROUP BY symbol_id ORDER BY symbol_id",
     [Q_SYMBOL_GET] = "SELECT id FROM symbols WHERE name = ?1",
     [Q_SYMBOL_ADD] = "INSERT INTO symbols(name) VALUES (?1)",
     [Q_SYMBOLS] = "SELECT y.id, y.name,"
@@ -188,6 +202,7 @@ typedef struct sq_store {
     sqlite3 *db;
     char *path;
     int busy_ms;
+    bool read_only;
     sqlite3_stmt *q[Q_COUNT];
     int64_t cache_sym, cache_last; /* last bar ts of one symbol, for appends */
 } sq_store;
@@ -229,6 +244,13 @@ static int exec(sq_store *s, const char *text, const char *what, argo_err *err)
     return rc == SQLITE_OK ? ARGO_OK : fail(s, err, rc, what);
 }
 
+/* A text column; "" for NULL (a damaged row must not crash a reader). */
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
 static sq_store *SQ(argo_store *st)
 {
     return (sq_store *)st;
@@ -248,7 +270,12 @@ static void sq_close(argo_store *st)
 
 static int sq_begin(argo_store *st, argo_err *err)
 {
-    return exec(SQ(st), "BEGIN IMMEDIATE", "starting a transaction", err);
+    sq_store *s = SQ(st);
+    if (s->read_only)
+        return argo_err_set(err, ARGO_EINVAL, "database %s is open read-only", s->path);
+    /* another process may have appended bars since the last transaction */
+    s->cache_sym = 0;
+    return exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
 }
 
 static int sq_commit(argo_store *st, argo_err *err)
@@ -316,7 +343,7 @@ static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *e
         v = nv;
         argo_symbol *y = &v[(*n)++];
         y->id = sqlite3_column_int64(q, 0);
-        snprintf(y->name, sizeof y->name, "%s", (const char *)sqlite3_column_text(q, 1));
+        snprintf(y->name, sizeof y->name, "%s", col_text(q, 1));
         y->first_ts =
             sqlite3_column_type(q, 2) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 2);
         y->last_ts =
@@ -571,7 +598,7 @@ static void read_signal(sqlite3_stmt *q, argo_signal *g)
     memset(g, 0, sizeof *g);
     g->id = sqlite3_column_int64(q, 0);
     g->symbol_id = sqlite3_column_int64(q, 1);
-    snprintf(g->symbol, sizeof g->symbol, "%s", (const char *)sqlite3_column_text(q, 2));
+    snprintf(g->symbol, sizeof g->symbol, "%s", col_text(q, 2));
     g->action = sqlite3_column_int(q, 3);
     g->ts = sqlite3_column_int64(q, 4);
     g->entry = sqlite3_column_double(q, 5);
@@ -636,9 +663,65 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
 static int sq_signals_reset(argo_store *st, argo_err *err)
 {
     return exec(SQ(st),
-                "DELETE FROM signals; DELETE FROM strategy_state;"
+                "DELETE FROM signals; DELETE FROM strategy_state; DELETE FROM suppressed_signals;"
                 " DELETE FROM calibration_models WHERE scope != 'external';",
                 "clearing signals", err);
+}
+
+static int sq_suppressed_add(argo_store *st, int64_t sym, int64_t ts, int64_t n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_SUPPRESSED_ADD, &q, err);
+    if (rc)
+        return rc;
+    int64_t day = ts / 86400 * 86400;
+    if (ts < 0 && day != ts)
+        day -= 86400; /* floor, for days before 1970 */
+    sqlite3_bind_int64(q, 1, sym);
+    sqlite3_bind_int64(q, 2, day);
+    sqlite3_bind_int64(q, 3, n);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "counting a suppressed signal");
+}
+
+static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
+                                argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    *list = NULL;
+    *n = 0;
+    *total = 0;
+    int rc = prep(s, Q_SUPPRESSED_COUNTS, &q, err);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    argo_symbol_count *v = NULL;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_symbol_count *nv = argo_grow(v, &cap, *n + 1, sizeof *v, 64);
+        if (!nv) {
+            free(v);
+            sqlite3_reset(q);
+            *n = 0;
+            *total = 0;
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory counting suppressed signals");
+        }
+        v = nv;
+        v[*n] = (argo_symbol_count){sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1)};
+        *total += v[*n].count;
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        *n = 0;
+        *total = 0;
+        return fail(s, err, rc, "counting suppressed signals");
+    }
+    *list = v;
+    return ARGO_OK;
 }
 
 static int sq_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
@@ -755,7 +838,7 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
 {
     memset(m, 0, sizeof *m);
     m->version = sqlite3_column_int64(q, 0);
-    snprintf(m->scope, sizeof m->scope, "%s", (const char *)sqlite3_column_text(q, 1));
+    snprintf(m->scope, sizeof m->scope, "%s", col_text(q, 1));
     m->symbol_id = sqlite3_column_int64(q, 2);
     m->trained_through = sqlite3_column_int64(q, 3);
     m->window_from = sqlite3_column_int64(q, 4);
@@ -773,8 +856,8 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
     if (!points)
         return ARGO_OK;
     json_error_t je;
-    json_t *xa = json_loads((const char *)sqlite3_column_text(q, 7), 0, &je);
-    json_t *ya = json_loads((const char *)sqlite3_column_text(q, 8), 0, &je);
+    json_t *xa = json_loads(col_text(q, 7), 0, &je);
+    json_t *ya = json_loads(col_text(q, 8), 0, &je);
     int rc = ARGO_OK;
     size_t n = json_array_size(xa);
     if (!json_is_array(xa) || !json_is_array(ya) || n == 0 || json_array_size(ya) != n) {
@@ -886,16 +969,15 @@ static int sq_remote_put(argo_store *st, const argo_remote_object *o, argo_err *
 static void read_remote(sqlite3_stmt *q, argo_remote_object *o)
 {
     memset(o, 0, sizeof *o);
-    snprintf(o->target, sizeof o->target, "%s", (const char *)sqlite3_column_text(q, 0));
-    snprintf(o->key, sizeof o->key, "%s", (const char *)sqlite3_column_text(q, 1));
+    snprintf(o->target, sizeof o->target, "%s", col_text(q, 0));
+    snprintf(o->key, sizeof o->key, "%s", col_text(q, 1));
     o->day = sqlite3_column_int64(q, 2);
     o->bytes = sqlite3_column_int64(q, 3);
-    snprintf(o->sha256, sizeof o->sha256, "%s", (const char *)sqlite3_column_text(q, 4));
-    snprintf(o->etag, sizeof o->etag, "%s", (const char *)sqlite3_column_text(q, 5));
-    snprintf(o->storage_class, sizeof o->storage_class, "%s",
-             (const char *)sqlite3_column_text(q, 6));
+    snprintf(o->sha256, sizeof o->sha256, "%s", col_text(q, 4));
+    snprintf(o->etag, sizeof o->etag, "%s", col_text(q, 5));
+    snprintf(o->storage_class, sizeof o->storage_class, "%s", col_text(q, 6));
     if (sqlite3_column_type(q, 7) != SQLITE_NULL) {
-        snprintf(o->lock_mode, sizeof o->lock_mode, "%s", (const char *)sqlite3_column_text(q, 7));
+        snprintf(o->lock_mode, sizeof o->lock_mode, "%s", col_text(q, 7));
         o->lock_until = sqlite3_column_int64(q, 8);
     }
     o->uploaded_at = sqlite3_column_int64(q, 9);
@@ -1031,6 +1113,8 @@ static const argo_store_ops sqlite_ops = {
     .remotes_scan = sq_remotes_scan,
     .outcome_counts = sq_outcome_counts,
     .outcomes_scan = sq_outcomes_scan,
+    .suppressed_add = sq_suppressed_add,
+    .suppressed_counts = sq_suppressed_counts,
 };
 
 static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)
@@ -1045,25 +1129,61 @@ static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)
     return rc == SQLITE_ROW ? ARGO_OK : fail(s, err, rc, "reading the schema version");
 }
 
+/* Reads the schema version, the application id and the table count. */
+static int schema_of(sq_store *s, int *version, int *app, int *tables, argo_err *err)
+{
+    int rc;
+    if ((rc = pragma_int(s, "PRAGMA user_version", version, err)) ||
+        (rc = pragma_int(s, "PRAGMA application_id", app, err)) ||
+        (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", tables, err)))
+        return rc;
+    if ((*app != 0 && *app != ARGO_APPLICATION_ID) || (*app == 0 && *tables > 0))
+        return argo_err_set(err, ARGO_ECORRUPT, "database %s is not an argo database", s->path);
+    if (*version > SCHEMA_VERSION)
+        return argo_err_set(err, ARGO_EVERSION,
+                            "database %s has schema version %d; this argo knows up to %d", s->path,
+                            *version, SCHEMA_VERSION);
+    return ARGO_OK;
+}
+
+/* A read-only handle: the schema must be current (nothing is migrated). */
+static int check_read_only(sq_store *s, argo_err *err)
+{
+    int rc, version, app, tables;
+    if ((rc = exec(s, "BEGIN", "opening", err)))
+        return rc;
+    rc = schema_of(s, &version, &app, &tables, err);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    if (rc)
+        return rc;
+    if (app == 0 && tables == 0)
+        return argo_err_set(err, ARGO_ENOENT,
+                            "database %s is empty: no bars or signals to read yet", s->path);
+    if (version < SCHEMA_VERSION)
+        return argo_err_set(err, ARGO_EVERSION,
+                            "database %s has schema version %d and needs a migration to %d,"
+                            " which a read-only command does not do (run argo track once)",
+                            s->path, version, SCHEMA_VERSION);
+    return ARGO_OK;
+}
+
 static int migrate(sq_store *s, argo_err *err)
 {
     int rc, version, app, tables;
+    /* A current schema needs no write lock: check it with a read first. */
+    if ((rc = exec(s, "BEGIN", "opening", err)))
+        return rc;
+    rc = schema_of(s, &version, &app, &tables, err);
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    /* only argo's own (or a new, empty) file is switched to WAL */
+    if (rc || (rc = exec(s, "PRAGMA journal_mode = WAL", "opening", err)))
+        return rc;
+    if (version == SCHEMA_VERSION && app == ARGO_APPLICATION_ID)
+        return ARGO_OK;
     if ((rc = exec(s, "BEGIN IMMEDIATE", "opening", err)))
         return rc;
-    if ((rc = pragma_int(s, "PRAGMA user_version", &version, err)) ||
-        (rc = pragma_int(s, "PRAGMA application_id", &app, err)) ||
-        (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables, err)))
+    if ((rc = schema_of(s, &version, &app, &tables, err))) /* again, under the lock */
         goto out;
-    if ((app != 0 && app != ARGO_APPLICATION_ID) || (app == 0 && tables > 0)) {
-        rc = argo_err_set(err, ARGO_ECORRUPT, "database %s is not an argo database", s->path);
-        goto out;
-    }
-    if (version > SCHEMA_VERSION) {
-        rc = argo_err_set(err, ARGO_EVERSION,
-                          "database %s has schema version %d; this argo knows up to %d", s->path,
-                          version, SCHEMA_VERSION);
-        goto out;
-    }
     for (; version < SCHEMA_VERSION; version++)
         if ((rc = exec(s, migrations[version], "migrating the schema", err)))
             goto out;
@@ -1088,9 +1208,28 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         return argo_err_set(err, ARGO_ENOMEM, "out of memory opening %s", path);
     }
     s->base.ops = &sqlite_ops;
-    s->busy_ms = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
-    int rc = sqlite3_open_v2(
-        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    s->busy_ms =
+        !opt || opt->busy_timeout_ms < 0 ? ARGO_STORE_BUSY_DEFAULT_MS : opt->busy_timeout_ms;
+    s->read_only = opt && opt->read_only;
+    bool memory = !strcmp(path, ":memory:");
+    struct stat sb;
+    if (!memory && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        free(s->path);
+        free(s);
+        return argo_err_set(err, ARGO_EIO, "database %s: cannot open: it is a directory", path);
+    }
+    if ((s->read_only || (opt && opt->must_exist)) && !memory && stat(path, &sb) != 0) {
+        int e = errno;
+        free(s->path);
+        free(s);
+        return e == ENOENT
+                   ? argo_err_set(err, ARGO_ENOENT,
+                                  "database %s does not exist (ingest bars first)", path)
+                   : argo_err_set(err, ARGO_EIO, "database %s: cannot open: %s", path, strerror(e));
+    }
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (s->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
     if (rc != SQLITE_OK) {
         rc = argo_err_set(err, ARGO_EIO, "database %s: cannot open: %s", path,
                           s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -1099,12 +1238,11 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
     }
     sqlite3_busy_timeout(s->db, s->busy_ms);
     sqlite3_extended_result_codes(s->db, 1);
-    if ((rc = exec(s,
-                   "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;"
-                   " PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
-                   " PRAGMA mmap_size = 1073741824;",
-                   "opening", err)) ||
-        (rc = migrate(s, err))) {
+    rc = exec(s,
+              "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+              " PRAGMA mmap_size = 1073741824;",
+              "opening", err);
+    if (rc || (rc = s->read_only ? check_read_only(s, err) : migrate(s, err))) {
         sq_close(&s->base);
         return rc;
     }

@@ -173,3 +173,15 @@ int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn f
 {
     return st->ops->remotes_scan(st, target, fn, ctx, err);
 }
+
+int argo_store_suppressed_add(argo_store *st, int64_t symbol_id, int64_t ts, int64_t n,
+                              argo_err *err)
+{
+    return st->ops->suppressed_add(st, symbol_id, ts, n, err);
+}
+
+int argo_store_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n,
+                                 int64_t *total, argo_err *err)
+{
+    return st->ops->suppressed_counts(st, list, n, total, err);
+}

@@ -30,21 +30,39 @@ typedef struct argo_symbol {
     int64_t first_ts, last_ts; /* INT64_MIN when it has no bars */
 } argo_symbol;
 
+#define ARGO_STORE_BUSY_DEFAULT_MS 5000
+
 typedef struct argo_store_options {
-    int busy_timeout_ms; /* how long to wait for a lock; 5000 if 0 */
+    /* How long a write waits for another process's lock, in ms: 0 = fail
+     * at once; negative = ARGO_STORE_BUSY_DEFAULT_MS. */
+    int busy_timeout_ms;
+    /* Read-only: the file must exist and be at the current schema
+     * version (nothing is created or migrated); the handle never writes
+     * and never waits for a writer (SQLite's WAL lets readers run
+     * beside one). argo_store_begin then fails with ARGO_EINVAL. */
+    bool read_only;
+    /* Read-write, but only an existing store: ARGO_ENOENT when the file
+     * does not exist (nothing is created). */
+    bool must_exist;
 } argo_store_options;
 
-/* Opens (creating when absent) the store at path and migrates its
- * schema to the current version. opt may be NULL. Returns
- * ARGO_EVERSION when the database is newer than this argo. On failure
- * *out is NULL and nothing was changed. */
+/* Opens (creating when absent, unless read-only) the store at path and
+ * migrates its schema to the current version. opt may be NULL (read-write,
+ * the default busy timeout). Returns ARGO_EVERSION when the database is
+ * newer than this argo, or (read-only) older and in need of a migration;
+ * ARGO_ENOENT when a read-only store does not exist; ARGO_ECORRUPT for a
+ * damaged or foreign file; ARGO_EBUSY when a writer holds the lock past
+ * the busy timeout. On failure *out is NULL and nothing was changed. */
 int argo_store_open(const char *path, const argo_store_options *opt, argo_store **out,
                     argo_err *err);
 
 /* Closes the store, rolling back an unfinished transaction. NULL is a no-op. */
 void argo_store_close(argo_store *st);
 
-/* Starts a write transaction (taking the write lock at once). */
+/* Starts a write transaction (taking the write lock at once, waiting
+ * up to the busy timeout for another writer). Also forgets what the
+ * handle cached about the data, since another process may have
+ * written since. ARGO_EINVAL on a read-only handle. */
 int argo_store_begin(argo_store *st, argo_err *err);
 int argo_store_commit(argo_store *st, argo_err *err);
 /* Undoes everything since argo_store_begin; safe without one. */
@@ -99,8 +117,8 @@ typedef int (*argo_signal_fn)(void *ctx, const argo_signal *sig);
 int argo_store_signals_scan(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
                             void *ctx, argo_err *err);
 
-/* Deletes every signal, every saved strategy state and every
- * calibration model fitted on signals (replay starts from scratch);
+/* Deletes every signal, every suppressed-signal count, every saved
+ * strategy state and every calibration model fitted on signals (replay starts from scratch);
  * bars and models fitted from external files are kept. */
 int argo_store_signals_reset(argo_store *st, argo_err *err);
 
@@ -187,6 +205,22 @@ int argo_store_remote_get(argo_store *st, const char *target, const char *key,
 typedef int (*argo_remote_fn)(void *ctx, const argo_remote_object *o);
 int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
                             argo_err *err);
+
+/* A count per symbol. */
+typedef struct argo_symbol_count {
+    int64_t symbol_id, count;
+} argo_symbol_count;
+
+/* Adds n to the signals suppressed for symbol_id on the UTC day of ts:
+ * signals the consensus called for but not made, because their target
+ * move does not clear the round-trip cost by [signal] min_edge_bps
+ * (docs/STRATEGIES.md). argo_store_signals_reset clears them. */
+int argo_store_suppressed_add(argo_store *st, int64_t symbol_id, int64_t ts, int64_t n,
+                              argo_err *err);
+/* The suppressed signals per symbol (a new array in symbol id order,
+ * freed with free()), and their total. */
+int argo_store_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n,
+                                 int64_t *total, argo_err *err);
 
 /* The backend's name ("sqlite"). */
 const char *argo_store_backend(const argo_store *st);

@@ -38,6 +38,9 @@ typedef struct argo_store_ops {
                       bool *found, argo_err *err);
     int (*remotes_scan)(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
                         argo_err *err);
+    int (*suppressed_add)(argo_store *st, int64_t sym, int64_t ts, int64_t n, argo_err *err);
+    int (*suppressed_counts)(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
+                             argo_err *err);
 } argo_store_ops;
 
 struct argo_store {

@@ -2,6 +2,8 @@
 /* track/track.c - see track.h for the rules. */
 #include "track/track.h"
 
+#include <math.h>
+
 double argo_track_pnl(int action, double entry, double exit, const argo_track_costs *costs)
 {
     double slip = costs->slippage_bps / 1e4;
@@ -13,16 +15,20 @@ double argo_track_pnl(int action, double entry, double exit, const argo_track_co
 
 int argo_track_label_of(argo_status status, double pnl_pct)
 {
-    switch (status) {
-    case ARGO_WIN:
-        return 1;
-    case ARGO_LOSS:
-        return 0;
-    case ARGO_EXPIRED:
-        return pnl_pct > 0;
-    default:
+    if (status != ARGO_WIN && status != ARGO_LOSS && status != ARGO_EXPIRED)
         return -1;
-    }
+    return pnl_pct > 0; /* net P&L, whatever the exit reason */
+}
+
+double argo_track_target_pnl(const argo_signal *sig, const argo_track_costs *costs)
+{
+    return argo_track_pnl(sig->action, sig->entry, sig->target, costs);
+}
+
+bool argo_track_has_edge(const argo_signal *sig, const argo_track_costs *costs, double min_edge_bps)
+{
+    double net = argo_track_target_pnl(sig, costs);
+    return isfinite(net) && net * 100 > min_edge_bps;
 }
 
 int argo_track_label(const argo_signal *sig)

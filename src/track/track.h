@@ -36,11 +36,26 @@ bool argo_track_bar(argo_signal *sig, const argo_bar *bar, const argo_track_cost
  * from entry to exit, with costs. */
 double argo_track_pnl(int action, double entry, double exit, const argo_track_costs *costs);
 
-/* The calibration label of a resolved signal: WIN = 1, LOSS = 0,
- * EXPIRED = (pnl_pct > 0). -1 for an open signal. */
+/* The label of a resolved signal, for calibration and win rates alike
+ * (docs/DESIGN.md): 1 when its net P&L is > 0, else 0, whatever the
+ * exit reason; -1 for an open signal. */
 int argo_track_label(const argo_signal *sig);
 
 /* The same from a status and a net P&L. */
 int argo_track_label_of(argo_status status, double pnl_pct);
+
+/* The net P&L in percent of exiting sig exactly at its target: the
+ * target move |target - entry| / entry less the round-trip cost (fees
+ * and slippage on both sides, as argo_track_pnl charges them). */
+double argo_track_target_pnl(const argo_signal *sig, const argo_track_costs *costs);
+
+/* The edge rule of docs/STRATEGIES.md: true when sig's target move
+ * beats the round-trip cost by more than min_edge_bps, that is when
+ * argo_track_target_pnl is above min_edge_bps / 100 percent. A signal
+ * without edge is not made (it is counted as suppressed). With
+ * min_edge_bps >= 0, every target exit of a signal with edge has net
+ * P&L > 0, since a target exit is at the target or, after a gap, beyond. */
+bool argo_track_has_edge(const argo_signal *sig, const argo_track_costs *costs,
+                         double min_edge_bps);
 
 #endif

@@ -80,7 +80,10 @@ printf 'confidence,label\n' >empty.csv
 expect 1 "no rows: the training set is empty" "$argo" calibrate fit --csv empty.csv
 expect 1 "stdin:2: 'abc' is not a confidence" sh -c 'printf "0.5\nabc\n" | "$0" calibrate predict --model 1' "$argo"
 expect 1 "no calibration model version 99999" "$argo" calibrate predict --model 99999
-expect 1 "only 0 resolved signals" "$argo" calibrate report --db empty.db
+expect 1 "database empty.db does not exist" "$argo" calibrate report --db empty.db
+[ ! -e empty.db ] && ok || bad "a read-only command created empty.db"
+expect 0 "synth: 1 symbols x 5 days" "$argo" synth --symbols 1 --days 5 --db few.db
+expect 1 "only 0 resolved signals" "$argo" calibrate report --db few.db
 expect 2 "plot needs --out" "$argo" calibrate plot
 expect 2 "unknown subcommand 'frob'" "$argo" calibrate frob
 

@@ -24,6 +24,7 @@ static int setup(void **state)
     cfg.symbol_min_outcomes = 20;
     cfg.global_shrinkage = 0; /* the blends have a test of their own */
     cfg.symbol_shrinkage = 0;
+    cfg.min_block_outcomes = 1; /* pooling has a test of its own */
     int64_t id;
     if (argo_store_open(p, NULL, &st, NULL))
         return -1;
@@ -189,6 +190,87 @@ static void shrinkage_blends_follow_their_formulas(void **state)
     argo_store_close(s2);
 }
 
+typedef struct outcome_rec {
+    int64_t sym, t;
+    double raw, label;
+} outcome_rec;
+
+typedef struct versions {
+    int64_t v[512];
+    size_t n;
+} versions;
+
+static int note_version(void *ctx, const argo_model_row *m)
+{
+    versions *vs = ctx;
+    if (vs->n < 512)
+        vs->v[vs->n++] = m->version;
+    return 0;
+}
+
+/* No stored confidence comes from a block of fewer than
+ * min_block_outcomes outcomes: every block of every stored model (the
+ * runs of equal fitted values) spans at least that many of the
+ * outcomes the model was trained on. */
+static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
+{
+    (void)state;
+    char p[512];
+    argo_store *s2;
+    th_tmpfile("blocks.db", p, sizeof p);
+    th_rm_db(p);
+    assert_int_equal(argo_store_open(p, NULL, &s2, NULL), 0);
+    int64_t id;
+    argo_store_symbol_id(s2, "A", true, &id, NULL);
+    argo_store_symbol_id(s2, "B", true, &id, NULL);
+    argo_config c2;
+    argo_config_init(&c2);   /* min_block_outcomes 20, global shrinkage 100 */
+    c2.symbol_shrinkage = 0; /* symbol models unblended, so their blocks can be read */
+    assert_int_equal(c2.min_block_outcomes, 20);
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&c2, 2, &c, NULL), 0);
+    enum { N = 900 };
+    outcome_rec *rec = malloc(N * sizeof *rec);
+    uint64_t s = 99;
+    for (int k = 0; k < N; k++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        double raw = 0.25 + 0.5 * (double)(s >> 11) / 9007199254740992.0;
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        int label = (double)(s >> 11) / 9007199254740992.0 < raw;
+        rec[k] = (outcome_rec){1 + k % 2, 1000 + k, raw, label};
+        assert_int_equal(argo_calibrator_add(c, rec[k].sym, rec[k].t, raw, label, NULL), 0);
+        assert_int_equal(argo_calibrator_advance(c, s2, 1001 + k, false, NULL, NULL), 0);
+    }
+    argo_calibrator_free(c);
+    versions vs = {0};
+    assert_int_equal(argo_store_models_scan(s2, note_version, &vs, NULL), 0);
+    assert_true(vs.n > 10);
+    size_t checked = 0;
+    for (size_t i = 0; i < vs.n; i++) {
+        argo_model_row m;
+        assert_int_equal(argo_store_model_get(s2, vs.v[i], &m, NULL), 0);
+        for (size_t a = 0; a < m.n;) {
+            size_t b = a;
+            while (b + 1 < m.n && m.y[b + 1] == m.y[a])
+                b++;
+            int64_t count = 0;
+            for (int k = 0; k < N; k++)
+                count += rec[k].t < m.trained_through &&
+                         (m.symbol_id == 0 || rec[k].sym == m.symbol_id) && rec[k].raw >= m.x[a] &&
+                         rec[k].raw <= m.x[b];
+            if (count < c2.min_block_outcomes)
+                fail_msg("model %lld: block [%g, %g] from %lld outcomes", (long long)m.version,
+                         m.x[a], m.x[b], (long long)count);
+            checked++;
+            a = b + 1;
+        }
+        argo_model_row_cleanup(&m);
+    }
+    assert_true(checked > vs.n);
+    free(rec);
+    argo_store_close(s2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +279,7 @@ int main(void)
         cmocka_unit_test(models_refit_after_retrain_every_outcomes),
         cmocka_unit_test(the_store_view_excludes_outcomes_at_or_after_t),
         cmocka_unit_test(shrinkage_blends_follow_their_formulas),
+        cmocka_unit_test(no_stored_model_has_a_block_below_min_block_outcomes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

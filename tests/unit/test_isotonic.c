@@ -88,6 +88,100 @@ static void zero_weights_are_dropped_and_bad_input_named(void **state)
     assert_non_null(strstr(e.msg, "sample 3"));
 }
 
+static void sparse_blocks_are_pooled_with_a_neighbour(void **state)
+{
+    (void)state;
+    /* increasing already: four blocks weighing 10, 2, 10, 3 */
+    double x[] = {1, 2, 3, 4}, y[] = {0, 0.3, 0.6, 1}, w[] = {10, 2, 10, 3};
+    argo_iso_model *m;
+    assert_int_equal(argo_iso_fit_shrunk(x, y, w, 4, true, 0, 5, &m, NULL, NULL), 0);
+    /* 2 pools with the 10 after it: 0.55 weighing 12; the last (3) is
+     * sparse and pools with that: (0.55 * 12 + 3) / 15 = 0.64 */
+    expect_points(m, (double[]){1, 2, 4}, (double[]){0, 0.64, 0.64}, 3);
+    argo_iso_model_free(m);
+    /* min_block 1 changes nothing; above the total weight, one block */
+    assert_int_equal(argo_iso_fit_shrunk(x, y, w, 4, true, 0, 1, &m, NULL, NULL), 0);
+    expect_points(m, x, y, 4);
+    argo_iso_model_free(m);
+    assert_int_equal(argo_iso_fit_shrunk(x, y, w, 4, true, 0, 100, &m, NULL, NULL), 0);
+    double mean = (0 * 10 + 0.3 * 2 + 0.6 * 10 + 1 * 3) / 25.0;
+    expect_points(m, (double[]){1, 4}, (double[]){mean, mean}, 2);
+    argo_iso_model_free(m);
+}
+
+/* Samples whose x lies in each run of equal fitted values: the blocks. */
+static void expect_blocks_of_at_least(const argo_iso_model *m, const double *x, size_t n,
+                                      size_t min_block, bool check_mean, const double *y)
+{
+    for (size_t i = 0; i < m->n;) {
+        size_t j = i;
+        while (j + 1 < m->n && m->y[j + 1] == m->y[i])
+            j++;
+        size_t count = 0;
+        double sum = 0;
+        for (size_t k = 0; k < n; k++)
+            if (x[k] >= m->x[i] && x[k] <= m->x[j]) {
+                count++;
+                sum += y[k];
+            }
+        if (count < min_block)
+            fail_msg("block [%g, %g] holds %zu samples, fewer than %zu", m->x[i], m->x[j], count,
+                     min_block);
+        if (check_mean && fabs(sum / count - m->y[i]) > 1e-12)
+            fail_msg("block [%g, %g]: %g is not the mean %g", m->x[i], m->x[j], m->y[i],
+                     sum / count);
+        i = j + 1;
+    }
+}
+
+static void every_pooled_block_holds_min_block_samples(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    uint64_t s = 7;
+    for (size_t i = 0; i < N; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] = 0.2 + 0.6 * (double)(s >> 11) / 9007199254740992.0;
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        y[i] = (double)(s >> 11) / 9007199254740992.0 < x[i] * 0.8;
+    }
+    size_t mins[] = {2, 20, 57, 400};
+    for (size_t t = 0; t < 4; t++) {
+        argo_iso_model *m, *plain;
+        assert_int_equal(
+            argo_iso_fit_shrunk(x, y, NULL, N, false, 0, (double)mins[t], &m, NULL, NULL), 0);
+        assert_int_equal(argo_iso_fit(x, y, NULL, N, &plain, NULL, NULL), 0);
+        expect_blocks_of_at_least(m, x, N, mins[t], true, y);
+        /* the plain fit has blocks below these minimums: the check bites */
+        if (mins[t] >= 20) {
+            size_t smallest = N;
+            for (size_t i = 0; i < plain->n;) {
+                size_t j = i, count = 0;
+                while (j + 1 < plain->n && plain->y[j + 1] == plain->y[i])
+                    j++;
+                for (size_t k = 0; k < N; k++)
+                    count += x[k] >= plain->x[i] && x[k] <= plain->x[j];
+                smallest = count < smallest ? count : smallest;
+                i = j + 1;
+            }
+            assert_true(smallest < mins[t]);
+        }
+        for (size_t i = 1; i < m->n; i++)
+            assert_true(m->x[i] > m->x[i - 1] && m->y[i] >= m->y[i - 1]);
+        /* with shrinkage the blocks stay the same */
+        argo_iso_model *k;
+        assert_int_equal(
+            argo_iso_fit_shrunk(x, y, NULL, N, false, 100, (double)mins[t], &k, NULL, NULL), 0);
+        expect_blocks_of_at_least(k, x, N, mins[t], false, y);
+        argo_iso_model_free(k);
+        argo_iso_model_free(m);
+        argo_iso_model_free(plain);
+    }
+    free(x);
+    free(y);
+}
+
 static void predictions_interpolate_and_clip(void **state)
 {
     (void)state;
@@ -184,6 +278,8 @@ int main(void)
         cmocka_unit_test(ties_in_x_are_pooled_first),
         cmocka_unit_test(zero_weights_are_dropped_and_bad_input_named),
         cmocka_unit_test(predictions_interpolate_and_clip),
+        cmocka_unit_test(sparse_blocks_are_pooled_with_a_neighbour),
+        cmocka_unit_test(every_pooled_block_holds_min_block_samples),
         cmocka_unit_test(fit_stats_equal_a_direct_computation),
         cmocka_unit_test(the_sort_orders_any_finite_keys_stably),
         cmocka_unit_test(metrics_match_their_definitions),

@@ -6,6 +6,7 @@
 #include "core/stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define DAY 86400
@@ -140,11 +141,66 @@ static void groups_split_as_documented(void **state)
     argo_stats_free(s);
 }
 
+/* A win is net P&L > 0, whatever the exit reason; suppressed signals
+ * are reported on the total and per symbol, in text and JSON. */
+static void wins_count_money_and_suppressed_signals_are_reported(void **state)
+{
+    (void)state;
+    char p[512];
+    argo_store *s2;
+    th_tmpfile("stats-supp.db", p, sizeof p);
+    th_rm_db(p);
+    assert_int_equal(argo_store_open(p, NULL, &s2, NULL), 0);
+    argo_store *keep = st;
+    int64_t keep_sym = sym, other;
+    st = s2;
+    assert_int_equal(argo_store_symbol_id(st, "X", true, &sym, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "Y", true, &other, NULL), 0);
+    for (int d = 1; d <= 10; d++) {
+        argo_bar b = {d * DAY, 100, 101, 99, 100, 1};
+        bool ins;
+        assert_int_equal(argo_store_bar_put(st, sym, &b, &ins, NULL), 0);
+    }
+    add(1, 0.35, ARGO_WIN, 3, -0.05, 3 * DAY, 1, 1, 0); /* target hit, lost to costs */
+    add(2, 0.35, ARGO_WIN, 4, 0.8, 4 * DAY, 1, 1, 0);
+    add(3, 0.35, ARGO_EXPIRED, 6, 0.0, 6 * DAY, 1, 1, 0); /* flat is not a win */
+    assert_int_equal(argo_store_suppressed_add(st, sym, 2 * DAY, 2, NULL), 0);
+    assert_int_equal(argo_store_suppressed_add(st, other, 5 * DAY, 1, NULL), 0);
+    argo_config cfg;
+    argo_config_init(&cfg);
+    argo_stats *s;
+    assert_int_equal(argo_stats_compute(st, &cfg, ARGO_BY_SYMBOL, &s, NULL), 0);
+    assert_int_equal(s->total.wins, 1);
+    assert_true(fabs(s->total.win_rate - 1.0 / 3) < 1e-15);
+    assert_int_equal(s->total.suppressed, 3);
+    assert_int_equal(group(s, "X")->suppressed, 2);
+    assert_int_equal(group(s, "Y")->suppressed, 1); /* a symbol with only suppressed signals */
+    assert_int_equal(group(s, "Y")->signals, 0);
+    char text[8192] = "", json[16384] = "";
+    FILE *f = fmemopen(text, sizeof text - 1, "w");
+    assert_int_equal(argo_stats_write(s, ARGO_BY_SYMBOL, false, f, NULL), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "suppressed: 3 signals"));
+    f = fmemopen(json, sizeof json - 1, "w");
+    assert_int_equal(argo_stats_write(s, ARGO_BY_SYMBOL, true, f, NULL), 0);
+    fclose(f);
+    assert_non_null(strstr(json, "\"suppressed\": 3"));
+    argo_stats_free(s);
+    assert_int_equal(argo_stats_compute(st, &cfg, ARGO_BY_MONTH, &s, NULL), 0);
+    assert_int_equal(group(s, "1970-01")->suppressed, -1); /* no meaning per month */
+    assert_int_equal(s->total.suppressed, 3);
+    argo_stats_free(s);
+    argo_store_close(s2);
+    st = keep;
+    sym = keep_sym;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(totals_follow_the_documented_formulas),
         cmocka_unit_test(groups_split_as_documented),
+        cmocka_unit_test(wins_count_money_and_suppressed_signals_are_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int user_version(const char *p)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    sqlite3_open(p, &db);
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
+    int v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
 
 static argo_store *fresh(const char *name)
 {
@@ -30,7 +52,7 @@ static void a_new_store_is_migrated_and_marked_as_argo(void **state)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 3);
+    assert_int_equal(sqlite3_column_int(q, 0), 4);
     sqlite3_finalize(q);
     sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -221,6 +243,160 @@ static void uploaded_objects_are_recorded_per_target_and_replaced(void **state)
     argo_store_close(st);
 }
 
+static void a_read_only_store_is_never_created_nor_migrated(void **state)
+{
+    (void)state;
+    char p[512];
+    argo_store *st;
+    argo_err e;
+    argo_store_options ro = {.busy_timeout_ms = -1, .read_only = true};
+    th_tmpfile("ro-missing.db", p, sizeof p);
+    th_rm_db(p);
+    assert_int_equal(argo_store_open(p, &ro, &st, &e), ARGO_ENOENT);
+    assert_null(st);
+    assert_non_null(strstr(e.msg, "does not exist"));
+    struct stat sb;
+    assert_int_not_equal(stat(p, &sb), 0); /* not created */
+
+    assert_int_equal(argo_store_open(th_tmpdir(), &ro, &st, &e), ARGO_EIO);
+    assert_non_null(strstr(e.msg, "directory"));
+    assert_int_equal(argo_store_open(th_tmpdir(), NULL, &st, &e), ARGO_EIO);
+
+    th_tmpfile("ro-empty.db", p, sizeof p);
+    th_rm_db(p);
+    th_write(p, "");
+    assert_int_equal(argo_store_open(p, &ro, &st, &e), ARGO_ENOENT);
+    assert_non_null(strstr(e.msg, "empty"));
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+
+    /* an older schema: a read-only open refuses it and changes nothing */
+    argo_store_close(fresh("ro-old.db"));
+    th_tmpfile("ro-old.db", p, sizeof p);
+    sqlite3 *db;
+    sqlite3_open(p, &db);
+    sqlite3_exec(db, "DROP TABLE suppressed_signals; PRAGMA user_version = 3", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(argo_store_open(p, &ro, &st, &e), ARGO_EVERSION);
+    assert_non_null(strstr(e.msg, "migration"));
+    assert_int_equal(user_version(p), 3);
+    /* a read-write open migrates it; then read-only works and cannot write */
+    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
+    argo_store_close(st);
+    assert_int_equal(user_version(p), 4);
+    assert_int_equal(argo_store_open(p, &ro, &st, &e), 0);
+    assert_int_equal(argo_store_begin(st, &e), ARGO_EINVAL);
+    argo_symbol *syms;
+    size_t n;
+    assert_int_equal(argo_store_symbols(st, &syms, &n, NULL), 0);
+    free(syms);
+    argo_store_close(st);
+}
+
+static void readers_do_not_wait_for_a_writer(void **state)
+{
+    (void)state;
+    argo_store *w = fresh("rw.db");
+    int64_t id;
+    bool ins;
+    argo_bar b = {86400, 10, 11, 9, 10.5, 100};
+    assert_int_equal(argo_store_begin(w, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(w, "ABC", true, &id, NULL), 0);
+    assert_int_equal(argo_store_bar_put(w, id, &b, &ins, NULL), 0);
+    assert_int_equal(argo_store_commit(w, NULL), 0);
+    /* another writer holds the write lock with an insert pending */
+    assert_int_equal(argo_store_begin(w, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(w, "DEF", true, &id, NULL), 0);
+    char p[512];
+    th_tmpfile("rw.db", p, sizeof p);
+    argo_store_options ro = {.busy_timeout_ms = 3000, .read_only = true};
+    argo_store *r;
+    argo_err e;
+    double t0 = now_s();
+    if (argo_store_open(p, &ro, &r, &e))
+        fail_msg("%s", e.msg);
+    argo_symbol *syms;
+    size_t n;
+    assert_int_equal(argo_store_symbols(r, &syms, &n, NULL), 0);
+    assert_int_equal(n, 1); /* the committed snapshot only */
+    free(syms);
+    assert_true(now_s() - t0 < 1.0);
+    argo_store_close(r);
+    /* a writer with busy_timeout_ms = 0 fails at once */
+    argo_store_options none = {.busy_timeout_ms = 0};
+    argo_store *w2;
+    t0 = now_s();
+    assert_int_equal(argo_store_open(p, &none, &w2, NULL), 0);
+    assert_int_equal(argo_store_begin(w2, &e), ARGO_EBUSY);
+    assert_true(now_s() - t0 < 0.5);
+    assert_non_null(strstr(e.msg, "waited 0 ms"));
+    argo_store_close(w2);
+    argo_store_rollback(w);
+    argo_store_close(w);
+}
+
+/* Another process appends bars between two transactions of a handle:
+ * the handle must not trust what it cached about the last bar. */
+static void the_last_bar_is_reread_at_each_begin(void **state)
+{
+    (void)state;
+    argo_store *a = fresh("cache.db"), *b;
+    char p[512];
+    th_tmpfile("cache.db", p, sizeof p);
+    assert_int_equal(argo_store_open(p, NULL, &b, NULL), 0);
+    int64_t id;
+    bool ins;
+    argo_bar b1 = {86400, 10, 11, 9, 10.5, 100}, b2 = {3 * 86400, 10, 12, 9, 11, 50},
+             b_mid = {2 * 86400, 10, 12, 9, 11, 50};
+    assert_int_equal(argo_store_begin(a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(a, "ABC", true, &id, NULL), 0);
+    assert_int_equal(argo_store_bar_put(a, id, &b1, &ins, NULL), 0);
+    assert_int_equal(argo_store_commit(a, NULL), 0);
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    assert_int_equal(argo_store_bar_put(b, id, &b2, &ins, NULL), 0);
+    assert_int_equal(argo_store_commit(b, NULL), 0);
+    argo_err e;
+    assert_int_equal(argo_store_begin(a, NULL), 0);
+    assert_int_equal(argo_store_bar_put(a, id, &b2, &ins, &e), 0); /* a repeat, not a clash */
+    assert_false(ins);
+    assert_int_equal(argo_store_bar_put(a, id, &b_mid, &ins, &e), ARGO_EDATA); /* append-only */
+    assert_int_equal(argo_store_commit(a, NULL), 0);
+    argo_store_close(a);
+    argo_store_close(b);
+}
+
+static void suppressed_signals_are_counted_per_symbol_and_reset_by_replay(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("supp.db");
+    int64_t a, b;
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "A", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "B", true, &b, NULL), 0);
+    assert_int_equal(argo_store_suppressed_add(st, a, 86400 + 5, 1, NULL), 0);
+    assert_int_equal(argo_store_suppressed_add(st, a, 86400 + 1800, 1, NULL), 0);
+    assert_int_equal(argo_store_suppressed_add(st, a, -5, 1, NULL), 0); /* before 1970 */
+    assert_int_equal(argo_store_suppressed_add(st, b, 9 * 86400, 3, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    argo_symbol_count *v;
+    size_t n;
+    int64_t total;
+    assert_int_equal(argo_store_suppressed_counts(st, &v, &n, &total, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(total, 6);
+    assert_int_equal(v[0].symbol_id, a);
+    assert_int_equal(v[0].count, 3);
+    assert_int_equal(v[1].count, 3);
+    free(v);
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_signals_reset(st, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    assert_int_equal(argo_store_suppressed_counts(st, &v, &n, &total, NULL), 0);
+    assert_int_equal(total, 0);
+    free(v);
+    argo_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +408,10 @@ int main(void)
         cmocka_unit_test(a_locked_database_reports_busy),
         cmocka_unit_test(strategy_state_round_trips),
         cmocka_unit_test(uploaded_objects_are_recorded_per_target_and_replaced),
+        cmocka_unit_test(a_read_only_store_is_never_created_nor_migrated),
+        cmocka_unit_test(readers_do_not_wait_for_a_writer),
+        cmocka_unit_test(the_last_bar_is_reread_at_each_begin),
+        cmocka_unit_test(suppressed_signals_are_counted_per_symbol_and_reset_by_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

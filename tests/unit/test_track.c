@@ -163,14 +163,70 @@ static void labels_follow_the_design(void **state)
     argo_signal s = sig(ARGO_BUY);
     assert_int_equal(argo_track_label(&s), -1);
     s.status = ARGO_WIN;
+    s.pnl_pct = 0.5;
     assert_int_equal(argo_track_label(&s), 1);
+    s.pnl_pct = -0.01; /* a target hit that lost money after costs is not a win */
+    assert_int_equal(argo_track_label(&s), 0);
     s.status = ARGO_LOSS;
     assert_int_equal(argo_track_label(&s), 0);
+    s.pnl_pct = 0.2; /* the label reads the P&L only, not the exit reason */
+    assert_int_equal(argo_track_label(&s), 1);
     s.status = ARGO_EXPIRED;
     s.pnl_pct = -0.01;
     assert_int_equal(argo_track_label(&s), 0);
     s.pnl_pct = 0;
     assert_int_equal(argo_track_label(&s), 0);
+}
+
+static void a_target_move_below_the_round_trip_cost_plus_edge_has_no_edge(void **state)
+{
+    (void)state;
+    argo_track_costs c = {.fee_bps = 5, .slippage_bps = 5}; /* round trip about 20 bp */
+    for (int action = -1; action <= 1; action += 2) {
+        argo_signal s = sig(action);
+        s.target = 100 + action * 0.25; /* a 25 bp move: about 5 bp net */
+        assert_true(argo_track_has_edge(&s, &c, 0));
+        assert_true(argo_track_has_edge(&s, &c, 4));
+        assert_false(argo_track_has_edge(&s, &c, 10));
+        s.target = 100 + action * 0.15; /* below the cost: never */
+        assert_false(argo_track_has_edge(&s, &c, 0));
+        assert_true(argo_track_target_pnl(&s, &c) < 0);
+    }
+    /* exactly the nominal 20 bp: a BUY nets slightly less than 0 */
+    argo_signal b = sig(ARGO_BUY);
+    b.target = 100.2;
+    assert_false(argo_track_has_edge(&b, &c, 0));
+}
+
+static void every_target_exit_of_a_signal_with_edge_makes_money(void **state)
+{
+    (void)state;
+    argo_track_costs c = {.fee_bps = 7, .slippage_bps = 3};
+    int with_edge = 0;
+    for (int action = -1; action <= 1; action += 2)
+        for (double move = 0.15; move < 0.30; move += 0.0007) {
+            argo_signal s = sig(action);
+            s.target = 100 + action * move;
+            s.stop = 100 - action * 5;
+            if (!argo_track_has_edge(&s, &c, 0))
+                continue;
+            with_edge++;
+            /* one bar that touches the target, one that gaps past it */
+            argo_bar touch = bar(1, 100, 100 + move * 1.2, 100 - move, 100);
+            argo_bar gap = bar(1, 100 + move * 1.5, 100 + move * 2, 100 + move, 100 + move);
+            if (action == ARGO_SELL) {
+                touch = mirror(touch);
+                gap = mirror(gap);
+            }
+            for (int k = 0; k < 2; k++) {
+                argo_signal t = s;
+                assert_true(argo_track_bar(&t, k ? &gap : &touch, &c));
+                assert_int_equal(t.exit_reason, ARGO_EXIT_TARGET);
+                assert_true(t.pnl_pct > 0);
+                assert_int_equal(argo_track_label(&t), 1);
+            }
+        }
+    assert_true(with_edge > 100);
 }
 
 static void exit_bar_counts_only_its_open_and_exit_in_excursions(void **state)
@@ -197,6 +253,8 @@ int main(void)
         cmocka_unit_test(bars_already_scanned_change_nothing),
         cmocka_unit_test(pnl_is_net_of_slippage_and_fees),
         cmocka_unit_test(labels_follow_the_design),
+        cmocka_unit_test(a_target_move_below_the_round_trip_cost_plus_edge_has_no_edge),
+        cmocka_unit_test(every_target_exit_of_a_signal_with_edge_makes_money),
         cmocka_unit_test(exit_bar_counts_only_its_open_and_exit_in_excursions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
