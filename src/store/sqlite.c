@@ -435,6 +435,16 @@ static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inse
     return ARGO_OK;
 }
 
+/* A stored bar as DESIGN.md defines a valid one: a row edited or damaged
+ * outside argo is reported, never fed to the strategies. */
+static bool bar_ok(const argo_bar *b)
+{
+    double lo = b->open < b->close ? b->open : b->close;
+    double hi = b->open < b->close ? b->close : b->open;
+    return isfinite(b->open) && isfinite(b->high) && isfinite(b->low) && isfinite(b->close) &&
+           isfinite(b->volume) && b->low > 0 && b->low <= lo && hi <= b->high && b->volume >= 0;
+}
+
 static int scan_bars(sq_store *s, sqlite3_stmt *q, argo_bar_fn fn, void *ctx, argo_err *err)
 {
     int rc;
@@ -447,6 +457,14 @@ static int scan_bars(sq_store *s, sqlite3_stmt *q, argo_bar_fn fn, void *ctx, ar
             .close = sqlite3_column_double(q, 5),
             .volume = sqlite3_column_double(q, 6),
         };
+        if (!bar_ok(&b)) {
+            long long sym = sqlite3_column_int64(q, 0);
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ECORRUPT,
+                                "database %s: the bar of symbol id %lld at %lld is not valid"
+                                " (changed outside argo?)",
+                                s->path, sym, (long long)b.ts);
+        }
         int r = fn(ctx, sqlite3_column_int64(q, 0), &b);
         if (r) {
             sqlite3_reset(q);
@@ -623,6 +641,17 @@ static void read_signal(sqlite3_stmt *q, argo_signal *g)
     g->scanned_to = sqlite3_column_int64(q, 26);
 }
 
+/* The enums and numbers a stored signal must hold. */
+static bool signal_ok(const argo_signal *g)
+{
+    bool done = g->status != ARGO_OPEN;
+    return (g->action == ARGO_BUY || g->action == ARGO_SELL) &&
+           (unsigned)g->status <= ARGO_EXPIRED && (unsigned)g->exit_reason <= ARGO_EXIT_EXPIRY &&
+           isfinite(g->entry) && g->entry > 0 && isfinite(g->target) && isfinite(g->stop) &&
+           isfinite(g->raw_confidence) && isfinite(g->confidence) &&
+           (!done || (isfinite(g->pnl_pct) && isfinite(g->exit_price)));
+}
+
 static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_signal_fn fn,
                            void *ctx, argo_err *err)
 {
@@ -650,6 +679,12 @@ static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_sig
     argo_signal g;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         read_signal(q, &g);
+        if (!signal_ok(&g)) {
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ECORRUPT,
+                                "database %s: signal %lld is not valid (changed outside argo?)",
+                                s->path, (long long)g.id);
+        }
         int r = fn(ctx, &g);
         if (r) {
             sqlite3_reset(q);

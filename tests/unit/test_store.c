@@ -397,6 +397,53 @@ static void suppressed_signals_are_counted_per_symbol_and_reset_by_replay(void *
     argo_store_close(st);
 }
 
+static int count_bar(void *ctx, int64_t sym, const argo_bar *b)
+{
+    (void)sym;
+    (void)b;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int count_signal(void *ctx, const argo_signal *g)
+{
+    (void)g;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Rows changed outside argo are reported as damage, never handed on. */
+static void rows_edited_outside_argo_are_reported(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("edited.db");
+    int64_t id;
+    bool ins;
+    argo_bar b = {86400, 10, 11, 9, 10.5, 100};
+    argo_signal g = {.action = ARGO_BUY, .ts = 86400, .entry = 10, .target = 11, .stop = 9.5};
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
+    assert_int_equal(argo_store_bar_put(st, id, &b, &ins, NULL), 0);
+    g.symbol_id = id;
+    assert_int_equal(argo_store_signal_insert(st, &g, NULL), 0);
+    argo_store_close(st);
+    char p[512];
+    th_tmpfile("edited.db", p, sizeof p);
+    sqlite3 *db;
+    sqlite3_open(p, &db);
+    sqlite3_exec(db, "UPDATE bars SET low = 12; UPDATE signals SET status = 7", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
+    int n = 0;
+    argo_err e;
+    assert_int_equal(argo_store_bars_scan(st, id, INT64_MIN, INT64_MAX, count_bar, &n, &e),
+                     ARGO_ECORRUPT);
+    assert_non_null(strstr(e.msg, "not valid"));
+    argo_signal_query q = {0};
+    assert_int_equal(argo_store_signals_scan(st, &q, count_signal, &n, &e), ARGO_ECORRUPT);
+    assert_int_equal(n, 0);
+    argo_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +459,7 @@ int main(void)
         cmocka_unit_test(readers_do_not_wait_for_a_writer),
         cmocka_unit_test(the_last_bar_is_reread_at_each_begin),
         cmocka_unit_test(suppressed_signals_are_counted_per_symbol_and_reset_by_replay),
+        cmocka_unit_test(rows_edited_outside_argo_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
