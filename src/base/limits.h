@@ -14,5 +14,9 @@
 #define ARGO_SYMBOLS_MAX 100000       /* symbols in one store */
 #define ARGO_STATE_BLOB_MAX (1 << 20) /* serialized strategy state */
 #define ARGO_PATH_MAX 4096
+#define ARGO_MANIFEST_MAX (1 << 20)             /* bytes of a backup manifest */
+#define ARGO_BACKUP_VERSIONS_MAX 100000         /* versions of one backup day */
+#define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file */
+#define ARGO_BACKUP_ROWS_MAX ((int64_t)1 << 32) /* rows of one backup file */
 
 #endif
