@@ -79,21 +79,10 @@ static bool same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* Whether loc is "" (the root) or one of the tier folders. */
-static bool known_location(const char *loc, const char *const dirs[ARGO_TIER_CLASSES])
-{
-    if (!loc[0])
-        return true;
-    for (int k = 0; k < ARGO_TIER_CLASSES; k++)
-        if (dirs[k] && !strcmp(dirs[k], loc))
-            return true;
-    return false;
-}
-
 /* Moves the files of one manifest; rewrites it when anything moved. */
 static int tier_manifest(const char *root, int64_t day, const char *mpath, const char *to,
-                         const char *cls, const char *const dirs[ARGO_TIER_CLASSES], bool dry_run,
-                         argo_tier_fn fn, void *ctx, size_t *moved, argo_err *err)
+                         const char *cls, bool dry_run, argo_tier_fn fn, void *ctx, size_t *moved,
+                         argo_err *err)
 {
     json_t *m;
     argo_manifest *man = malloc(sizeof *man);
@@ -114,12 +103,9 @@ static int tier_manifest(const char *root, int64_t day, const char *mpath, const
     size_t nold = 0;
     char(*old)[ARGO_PATH_MAX + 96] = calloc(ARGO_MANIFEST_FILES, sizeof *old);
     rc = old ? ARGO_OK : argo_err_set(err, ARGO_ENOMEM, "out of memory");
-    /* every location must be a folder argo knows before anything moves */
-    for (size_t i = 0; i < man->nfiles && !rc; i++)
-        if (!known_location(man->files[i].location, dirs))
-            rc = argo_err_set(err, ARGO_ECORRUPT,
-                              "%s: file entry %zu is in '%s', not the root or a [tiers] folder",
-                              mpath, i + 1, man->files[i].location);
+    /* a location from the manifest is an absolute folder without . or ..
+     * (the loader checks it), perhaps a tier folder since dropped from the
+     * config; a file is only moved out of it after its SHA-256 matched */
     for (size_t i = 0; i < man->nfiles && !rc; i++) {
         const argo_manifest_file *f = &man->files[i];
         json_t *e = json_array_get(arr, i);
@@ -212,10 +198,10 @@ int argo_archive_tier(const char *root, const argo_lifecycle *lc,
             char name[40], path[ARGO_PATH_MAX + 96];
             snprintf(name, sizeof name, "manifest-v%d.json", v);
             argo_backup_file_path(root, days[i], NULL, name, path, sizeof path);
-            rc = tier_manifest(root, days[i], path, to, cls, dirs, dry_run, fn, ctx, moved, err);
+            rc = tier_manifest(root, days[i], path, to, cls, dry_run, fn, ctx, moved, err);
         }
         if (!rc)
-            rc = tier_manifest(root, days[i], mpath, to, cls, dirs, dry_run, fn, ctx, moved, err);
+            rc = tier_manifest(root, days[i], mpath, to, cls, dry_run, fn, ctx, moved, err);
         /* second copies an interrupted move left behind */
         if (!rc && !dry_run)
             rc = argo_backup_orphans(root, dirs, ARGO_TIER_CLASSES, days[i], true, NULL, NULL, NULL,
