@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-30}
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DARGO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_parquet fuzz_csv >/dev/null
-for t in parquet csv; do
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_parquet fuzz_csv fuzz_manifest >/dev/null
+for t in parquet csv manifest; do
     work=$(mktemp -d)
     cp fuzz/corpus/"$t"/* "$work"/
     echo "== fuzz_$t for ${secs}s"

@@ -875,28 +875,18 @@ static int cmd_backup(cli *c, int argc, char **argv)
     bo.root = dir ? dir : c->cfg.archive_dir;
     if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", bo.root, !verify, &c->err))
         return fail(c);
-    const char *tiers[4];
+    /* the [tiers] folders, as the manifests record them (absolute) */
+    static char tier_abs[4][ARGO_PATH_MAX];
+    const char *tiers[4] = {0};
     for (int k = 0; k < 4; k++)
-        tiers[k] = c->cfg.tier_dir[k];
+        if (c->cfg.tier_dir[k][0] && realpath(c->cfg.tier_dir[k], tier_abs[k]))
+            tiers[k] = tier_abs[k];
     int64_t *days = NULL;
     size_t n = 0;
     if (all) {
         if (verify ? argo_backup_list(bo.root, &days, &n, &c->err)
                    : argo_backup_days(c->store, &days, &n, &c->err))
             return fail(c);
-        /* an interrupted backup can leave a day folder without a manifest */
-        size_t orphans = 0;
-        char first[ARGO_PATH_MAX + 160] = "";
-        if (verify &&
-            (argo_backup_orphans(bo.root, tiers, 4, INT64_MIN, false, first_orphan, first, &orphans,
-                                 &c->err) ||
-             (orphans && argo_err_set(&c->err, ARGO_ECORRUPT,
-                                      "%s (%zu file%s no manifest lists; the next argo backup "
-                                      "removes argo's own)",
-                                      first, orphans, orphans == 1 ? "" : "s")))) {
-            free(days);
-            return fail(c);
-        }
     } else {
         if (day == INT64_MIN) {
             argo_symbol *syms;
@@ -932,6 +922,18 @@ static int cmd_backup(cli *c, int argc, char **argv)
             files += f;
         } else
             rc = backup_one(c, days[i], &bo);
+    }
+    /* an interrupted backup can leave a day folder without a manifest */
+    if (!rc && all && verify) {
+        size_t orphans = 0;
+        char first[ARGO_PATH_MAX + 160] = "";
+        if (argo_backup_orphans(bo.root, tiers, 4, INT64_MIN, false, first_orphan, first, &orphans,
+                                &c->err) ||
+            (orphans && argo_err_set(&c->err, ARGO_ECORRUPT,
+                                     "%s (%zu file%s no manifest lists; the next argo backup "
+                                     "removes argo's own)",
+                                     first, orphans, orphans == 1 ? "" : "s")))
+            rc = fail(c);
     }
     /* every day is whole: what an interrupted --all left elsewhere goes */
     if (!rc && all && !verify &&
