@@ -434,14 +434,13 @@ static void a_stale_copy_of_an_interrupted_tier_move_is_an_orphan(void **state)
 static void hostile_manifests_are_refused(void **state)
 {
     (void)state;
-    static const char *const good_files =
+#define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    const char *files =
         "\"files\":[{\"name\":\"signals-v1.csv\",\"kind\":\"signals\",\"format\":\"csv\","
-        "\"rows\":1,\"bytes\":10,\"sha256\":\"%s\"%s},"
+        "\"rows\":1,\"bytes\":10,\"sha256\":\"" SHA "\"},"
         "{\"name\":\"outcomes-v1.csv\",\"kind\":\"outcomes\",\"format\":\"csv\",\"rows\":2,"
-        "\"bytes\":10,\"sha256\":\"%s\"}]";
-    const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    char files[1024], text[2048];
-    snprintf(files, sizeof files, good_files, sha, "", sha);
+        "\"bytes\":10,\"sha256\":\"" SHA "\"}]";
+    char text[2048];
 #define HEAD                                                                                       \
     "{\"format\":\"argo-backup\",\"date\":\"2001-03-30\",\"version\":1,\"schema_version\":1,"      \
     "\"codec\":\"snappy\",\"argo_version\":\"0.1.0\",\"created_at\":\"2026-01-01T00:00:00Z\","
@@ -500,6 +499,7 @@ static void hostile_manifests_are_refused(void **state)
     assert_int_equal(argo_manifest_parse("m", huge, big, &m, &e), ARGO_ELIMIT);
     free(huge);
 #undef HEAD
+#undef SHA
 }
 
 static void root_like_and_unwritable_folders_are_refused(void **state)
