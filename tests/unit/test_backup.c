@@ -4,6 +4,8 @@
 #include "helpers.h"
 
 #include "archive/archive.h"
+#include "archive/lifecycle.h"
+#include "archive/tier.h"
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/timeutil.h"
@@ -529,6 +531,64 @@ static void root_like_and_unwritable_folders_are_refused(void **state)
     assert_int_equal(argo_backup_dir_check("--dir", sub, true, &e), 0);
 }
 
+static void tier_to(const char *dir, int *rc, size_t *moved, argo_err *e)
+{
+    argo_lifecycle lc;
+    argo_lifecycle_default(&lc, "");
+    assert_int_equal(argo_lifecycle_parse_transitions(&lc, "GLACIER:1", NULL), 0);
+    const char *dirs[ARGO_TIER_CLASSES] = {NULL, NULL, dir, NULL};
+    *rc = argo_archive_tier(root, &lc, dirs, day + 400 * 86400, false, NULL, NULL, moved, e);
+}
+
+static void a_tier_folder_that_is_the_root_never_deletes_the_only_copy(void **state)
+{
+    (void)state;
+    fresh_root("b11");
+    backup();
+    char abs[4096];
+    assert_non_null(realpath(root, abs));
+    int rc;
+    size_t moved;
+    argo_err e;
+    tier_to(abs, &rc, &moved, &e);
+    assert_int_equal(rc, ARGO_ECONFIG);
+    assert_non_null(strstr(e.msg, "are the same file"));
+    assert_int_equal(verify(&e), 0); /* nothing lost */
+}
+
+static void a_rerun_of_an_interrupted_tier_move_removes_the_second_copy(void **state)
+{
+    (void)state;
+    fresh_root("b12");
+    backup();
+    char tier[600], abs[4096], stale[1100];
+    th_tmpfile("b12-tier", tier, sizeof tier);
+    assert_int_equal(argo_mkdirs(tier, NULL), 0);
+    assert_non_null(realpath(tier, abs));
+    file_path("outcomes-v1.parquet", stale, sizeof stale);
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(argo_file_read(stale, 1 << 30, &data, &len, NULL), 0);
+    int rc;
+    size_t moved;
+    argo_err e;
+    tier_to(abs, &rc, &moved, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    assert_int_equal(moved, 4);
+    assert_int_equal(verify(&e), 0);
+    /* as if killed between the manifest rewrite and the delete */
+    assert_int_equal(argo_file_write_atomic(stale, data, len, NULL), 0);
+    free(data);
+    assert_int_equal(verify(&e), ARGO_ECORRUPT);
+    assert_non_null(strstr(e.msg, "outcomes-v1.parquet: a data file that no manifest lists"));
+    tier_to(abs, &rc, &moved, &e);
+    assert_int_equal(rc, 0);
+    assert_int_equal(moved, 0);
+    assert_int_not_equal(access(stale, F_OK), 0);
+    assert_int_equal(verify(&e), 0);
+}
+
 static void a_day_without_backup_is_named(void **state)
 {
     (void)state;
@@ -553,6 +613,8 @@ int main(void)
         cmocka_unit_test(a_stale_copy_of_an_interrupted_tier_move_is_an_orphan),
         cmocka_unit_test(hostile_manifests_are_refused),
         cmocka_unit_test(root_like_and_unwritable_folders_are_refused),
+        cmocka_unit_test(a_tier_folder_that_is_the_root_never_deletes_the_only_copy),
+        cmocka_unit_test(a_rerun_of_an_interrupted_tier_move_removes_the_second_copy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
