@@ -694,9 +694,13 @@ int argo_backup_dir_check(const char *what, const char *path, bool write, argo_e
         return argo_err_set(err, ARGO_ECONFIG, "%s is empty: give a folder for the backups", what);
     if (strlen(path) >= ARGO_PATH_MAX - 64)
         return argo_err_set(err, ARGO_ECONFIG, "%s: path too long", what);
+    /* "/", "//", "/.", "/..", "/./..": every component empty, . or .. */
     bool only_root = path[0] == '/';
-    for (const char *p = path; *p && only_root; p++)
-        only_root = *p == '/' || *p == '.';
+    for (const char *p = path; *p && only_root;) {
+        size_t n = strcspn(p, "/");
+        only_root = n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
+        p += n + (p[n] == '/');
+    }
     char real[PATH_MAX];
     struct stat sb;
     if (stat(path, &sb) == 0) {
@@ -961,6 +965,12 @@ static int compare_parquet(const char *name, argo_pq_file *f, const table *t, ar
             if (rc)
                 return argo_err_prefix(err, "%s: ", name);
             const argo_pq_column_data *e = &t->data[c];
+            if (v.n > t->n || row > t->n - v.n) {
+                argo_pq_values_cleanup(&v);
+                return argo_err_set(err, ARGO_ECORRUPT,
+                                    "%s: row group %zu holds more rows than the file says", name,
+                                    g + 1);
+            }
             for (size_t i = 0; i < v.n; i++) {
                 size_t r = row + i;
                 bool ev = !e->valid || e->valid[r];
@@ -1415,7 +1425,8 @@ static bool argo_tmp_name(const char *name, long *pid)
 typedef struct listed {
     char names[ARGO_MANIFEST_FILES * 64][64]; /* data files in this folder */
     size_t n;
-    int current; /* manifest.json's version; 0 when none */
+    int current;     /* manifest.json's version; 0 when none */
+    bool incomplete; /* a kept manifest is missing: nothing is deleted */
 } listed;
 
 /* Whether a process with that id is running (its temp file is in use). */
@@ -1524,8 +1535,10 @@ static int day_listed(const char *root, int64_t day, const char *location, liste
         snprintf(name, sizeof name, "manifest-v%d.json", k);
         argo_backup_file_path(root, day, NULL, name, path, sizeof path);
         rc = argo_manifest_load(path, m, err);
-        if (rc == ARGO_ENOENT)
-            continue; /* verify reports it; nothing it lists can be told apart */
+        if (rc == ARGO_ENOENT) { /* verify reports it; what it listed is unknown */
+            ls->incomplete = true;
+            continue;
+        }
         if (rc)
             return rc;
         listed_add(ls, m, location);
@@ -1542,6 +1555,8 @@ static int day_orphans(const char *root, const char *const *dirs, size_t ndirs, 
     char dir[ARGO_PATH_MAX + 96];
     if (!rc && !(rc = day_listed(root, day, "", ls, m, err))) {
         day_dir(root, day, dir, sizeof dir);
+        if (ls->incomplete)
+            clean = false;
         if (clean && !ls->current) {
             /* a version that never got its manifest: keep old versions safe */
             char p[ARGO_PATH_MAX + 128];
@@ -1557,7 +1572,7 @@ static int day_orphans(const char *root, const char *const *dirs, size_t ndirs, 
             continue;
         if (!(rc = day_listed(root, day, dirs[i], ls, m, err))) {
             day_dir(dirs[i], day, dir, sizeof dir);
-            rc = folder_orphans(dir, ls, false, clean, fn, ctx, count, err);
+            rc = folder_orphans(dir, ls, false, clean && !ls->incomplete, fn, ctx, count, err);
         }
     }
     free(ls);
