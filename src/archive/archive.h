@@ -21,6 +21,7 @@
 
 #include "archive/parquet.h"
 #include "base/err.h"
+#include "base/limits.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -31,6 +32,56 @@
 
 enum { ARGO_BACKUP_PARQUET = 1, ARGO_BACKUP_CSV = 2 };
 enum { ARGO_BACKUP_SIGNALS = 0, ARGO_BACKUP_OUTCOMES = 1 };
+
+/* A manifest, every field checked (argo_manifest_parse). */
+typedef struct argo_manifest_file {
+    char name[64]; /* exactly KIND-vVERSION.FORMAT: a plain name */
+    int kind;      /* ARGO_BACKUP_SIGNALS | ARGO_BACKUP_OUTCOMES */
+    int format;    /* ARGO_BACKUP_PARQUET | ARGO_BACKUP_CSV */
+    int64_t rows;  /* 0..ARGO_BACKUP_ROWS_MAX */
+    int64_t bytes; /* 0..ARGO_BACKUP_FILE_MAX */
+    char sha256[65];
+    char location[ARGO_PATH_MAX]; /* a tier folder (absolute, no . or ..); "" = root */
+    char tier[24];                /* its storage class; "" = root */
+} argo_manifest_file;
+
+#define ARGO_MANIFEST_FILES 4 /* one per kind and format */
+
+typedef struct argo_manifest {
+    char date[16]; /* YYYY-MM-DD */
+    int64_t day;   /* its midnight */
+    int version;   /* 1..ARGO_BACKUP_VERSIONS_MAX */
+    int schema_version;
+    argo_pq_codec codec;
+    int64_t rows[2]; /* by kind */
+    size_t nfiles;
+    argo_manifest_file files[ARGO_MANIFEST_FILES];
+} argo_manifest;
+
+/* Parses and checks a manifest's bytes (at most ARGO_MANIFEST_MAX):
+ * a JSON object without duplicate keys; format "argo-backup"; a valid
+ * date; version, schema version, codec, rows in range; 1 to 4 file
+ * entries, each with a kind and format (unique pair), the name that
+ * kind, version and format give (so never a path), rows equal to the
+ * manifest's rows of its kind, bytes in range, a 64-hex-digit
+ * SHA-256, and location/tier both absent or both valid. where names
+ * the manifest in errors. ARGO_ECORRUPT (or ARGO_ELIMIT) on any
+ * violation, and *m is then unspecified. */
+int argo_manifest_parse(const char *where, const uint8_t *data, size_t len, argo_manifest *m,
+                        argo_err *err);
+
+/* Reads (bounded by ARGO_MANIFEST_MAX) and parses the manifest at path;
+ * ARGO_ENOENT when it does not exist. */
+int argo_manifest_load(const char *path, argo_manifest *m, argo_err *err);
+
+/* Checks a folder argo reads backups from (write false) or writes them
+ * to (write true), before anything is written: refuses an empty path,
+ * the filesystem root ("/", "//", "/.", or a path resolving to it), a
+ * path that exists but is not a folder, and, for writing, a path that
+ * cannot be created (a parent that is a file, or not writable) or a
+ * folder that is not writable. what names the setting in the error
+ * ("--dir", "[archive] dir"). ARGO_ECONFIG. */
+int argo_backup_dir_check(const char *what, const char *path, bool write, argo_err *err);
 
 /* The columns of a backup file kind (docs/BACKUPS.md); static storage. */
 const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols);
@@ -68,6 +119,21 @@ int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err);
  * values and CSV lines). Returns ARGO_ECORRUPT with the file and the
  * discrepancy, ARGO_ENOENT when the day has no backup. */
 int argo_backup_verify(argo_store *st, const char *root, int64_t day, size_t *files, argo_err *err);
+
+/* Files that no manifest lists, left by an interrupted backup or tier
+ * move: "*.tmp.PID" of argo's names whose process is gone, data files
+ * (KIND-vN.FORMAT) and manifest-vN.json of versions no manifest lists,
+ * and whole day folders without a manifest.json. Looks in the day
+ * folder under root and under each of dirs (tier folders; NULL or ""
+ * entries skipped); day INT64_MIN: every day folder found. fn (may be
+ * NULL) sees each orphan's path. With clean, each is deleted (never a
+ * file a manifest lists; other names are only reported) and emptied
+ * day folders removed. A day whose manifest cannot be read is an error
+ * (ARGO_ECORRUPT), and nothing of it is cleaned. *count (may be NULL)
+ * gets the number of orphans found. */
+typedef void (*argo_orphan_fn)(void *ctx, const char *path, const char *why);
+int argo_backup_orphans(const char *root, const char *const *dirs, size_t ndirs, int64_t day,
+                        bool clean, argo_orphan_fn fn, void *ctx, size_t *count, argo_err *err);
 
 /* Where a manifest's file lives: LOCATION/YYYY/MM/DD/NAME when the
  * manifest gives it a "location" (a tier folder, archive tier), else

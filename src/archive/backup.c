@@ -7,6 +7,7 @@
  */
 #include "archive/archive.h"
 
+#include "archive/archive_int.h"
 #include "archive/thrift.h"
 #include "base/digest.h"
 #include "base/fileio.h"
@@ -14,20 +15,24 @@
 #include "base/timeutil.h"
 #include "track/track.h"
 
+#include <assert.h>
 #include <csv.h>
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef ARGO_VERSION
 #define ARGO_VERSION "0.1.0"
 #endif
 
-#define MANIFEST_MAX ((size_t)1 << 20)
-#define BACKUP_FILE_MAX ((size_t)1 << 32)
 #define COLS_MAX 16
 
 enum { KIND_SIGNALS, KIND_OUTCOMES, KINDS };
@@ -62,6 +67,55 @@ static const argo_pq_column_def outcome_cols[] = {
     {"mae_pct", ARGO_PQ_DOUBLE, false, false},    {"raw_confidence", ARGO_PQ_DOUBLE, false, false},
     {"confidence", ARGO_PQ_DOUBLE, false, false},
 };
+
+/* The layouts are fixed tables: table_load fills columns by index. */
+static_assert(sizeof signal_cols / sizeof signal_cols[0] == 16, "signals: 16 columns");
+static_assert(sizeof outcome_cols / sizeof outcome_cols[0] == 15, "outcomes: 15 columns");
+static_assert(16 <= COLS_MAX && 15 <= COLS_MAX, "a backup table holds every column");
+static_assert(ARGO_STRAT_COUNT == 4, "signals: one vote column per strategy (11..14)");
+static_assert((int)KIND_SIGNALS == (int)ARGO_BACKUP_SIGNALS &&
+                  (int)KIND_OUTCOMES == (int)ARGO_BACKUP_OUTCOMES,
+              "kinds");
+
+/* The schema of docs/BACKUPS.md written out a second time, not derived
+ * from the writer's tables above: verify checks every Parquet file and
+ * every CSV header against this, so a writer that drifts is caught. */
+typedef struct expect_col {
+    const char *name;
+    argo_pq_type type;
+    bool optional;
+} expect_col;
+
+static const expect_col expect_signals[] = {
+    {"signal_id", ARGO_PQ_INT64, false},      {"symbol", ARGO_PQ_STRING, false},
+    {"action", ARGO_PQ_STRING, false},        {"ts", ARGO_PQ_TIMESTAMP_MS, false},
+    {"entry", ARGO_PQ_DOUBLE, false},         {"target", ARGO_PQ_DOUBLE, false},
+    {"stop", ARGO_PQ_DOUBLE, false},          {"raw_confidence", ARGO_PQ_DOUBLE, false},
+    {"confidence", ARGO_PQ_DOUBLE, false},    {"model_version", ARGO_PQ_INT64, true},
+    {"published", ARGO_PQ_BOOLEAN, false},    {"vote_trend", ARGO_PQ_DOUBLE, false},
+    {"vote_meanrev", ARGO_PQ_DOUBLE, false},  {"vote_macd", ARGO_PQ_DOUBLE, false},
+    {"vote_breakout", ARGO_PQ_DOUBLE, false}, {"expires_at", ARGO_PQ_TIMESTAMP_MS, false},
+};
+static const char expect_signals_csv[] =
+    "signal_id,symbol,action,ts,entry,target,stop,raw_confidence,confidence,model_version,"
+    "published,vote_trend,vote_meanrev,vote_macd,vote_breakout,expires_at\r\n";
+
+static const expect_col expect_outcomes[] = {
+    {"signal_id", ARGO_PQ_INT64, false},   {"symbol", ARGO_PQ_STRING, false},
+    {"action", ARGO_PQ_STRING, false},     {"ts", ARGO_PQ_TIMESTAMP_MS, false},
+    {"status", ARGO_PQ_STRING, false},     {"exit_reason", ARGO_PQ_STRING, false},
+    {"gap", ARGO_PQ_BOOLEAN, false},       {"exit_ts", ARGO_PQ_TIMESTAMP_MS, false},
+    {"exit_price", ARGO_PQ_DOUBLE, false}, {"pnl_pct", ARGO_PQ_DOUBLE, false},
+    {"bars_held", ARGO_PQ_INT32, false},   {"mfe_pct", ARGO_PQ_DOUBLE, false},
+    {"mae_pct", ARGO_PQ_DOUBLE, false},    {"raw_confidence", ARGO_PQ_DOUBLE, false},
+    {"confidence", ARGO_PQ_DOUBLE, false},
+};
+static const char expect_outcomes_csv[] =
+    "signal_id,symbol,action,ts,status,exit_reason,gap,exit_ts,exit_price,pnl_pct,bars_held,"
+    "mfe_pct,mae_pct,raw_confidence,confidence\r\n";
+
+static_assert(sizeof expect_signals / sizeof expect_signals[0] == 16, "signals: 16 columns");
+static_assert(sizeof expect_outcomes / sizeof expect_outcomes[0] == 15, "outcomes: 15 columns");
 
 typedef struct table {
     const argo_pq_column_def *defs;
@@ -376,50 +430,323 @@ static json_t *manifest_json(int64_t day, int version, const argo_backup_options
     return m;
 }
 
-/* The manifest at path, or NULL (ARGO_ENOENT when absent). */
-static int manifest_load(const char *path, json_t **out, argo_err *err)
+/* ---- manifests: one bounded loader, every field checked ---- */
+
+static const char *const format_name[] = {"", "parquet", "csv"};
+
+/* A JSON string value of at most max bytes without a NUL, or NULL. */
+static const char *jstr(json_t *o, const char *key, size_t max)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_string(v))
+        return NULL;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    return n <= max && strlen(s) == n ? s : NULL;
+}
+
+/* A JSON integer in [lo, hi], or false. */
+static bool jint(json_t *o, const char *key, int64_t lo, int64_t hi, int64_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v))
+        return false;
+    json_int_t x = json_integer_value(v);
+    if (x < lo || x > hi)
+        return false;
+    *out = (int64_t)x;
+    return true;
+}
+
+static bool is_hex64(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return false;
+    return true;
+}
+
+/* An absolute folder path with no empty, "." or ".." component and no
+ * control characters: what archive tier records, and nothing that could
+ * lead a reader or a delete out of it. */
+static bool location_ok(const char *s)
+{
+    if (s[0] != '/' || !s[1])
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    const char *c = s + 1;
+    while (*c) {
+        const char *e = strchr(c, '/');
+        size_t n = e ? (size_t)(e - c) : strlen(c);
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+            return false;
+        c += n + (e ? 1 : 0);
+        if (e && !*c)
+            return false; /* trailing slash */
+    }
+    return true;
+}
+
+static int tier_class_ok(const char *s)
+{
+    static const char *const cls[] = {"STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"};
+    for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++)
+        if (!strcmp(s, cls[i]))
+            return 1;
+    return 0;
+}
+
+static int bad_manifest(argo_err *err, const char *where, const char *what)
+{
+    return argo_err_set(err, ARGO_ECORRUPT, "%s: not a valid manifest: %s", where, what);
+}
+
+static int manifest_from_json(const char *where, json_t *j, argo_manifest *m, argo_err *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!json_is_object(j))
+        return bad_manifest(err, where, "not a JSON object");
+    const char *fmt = jstr(j, "format", 32);
+    if (!fmt || strcmp(fmt, "argo-backup"))
+        return bad_manifest(err, where, "\"format\" is not \"argo-backup\"");
+    const char *date = jstr(j, "date", 10);
+    int64_t day;
+    if (!date || strlen(date) != 10 || argo_time_parse(date, &day) ||
+        day != argo_time_day_start(day))
+        return bad_manifest(err, where, "\"date\" is not a YYYY-MM-DD date");
+    snprintf(m->date, sizeof m->date, "%s", date);
+    m->day = day;
+    int64_t v;
+    if (!jint(j, "version", 1, ARGO_BACKUP_VERSIONS_MAX, &v))
+        return bad_manifest(err, where, "\"version\" is not an integer from 1 to the limit");
+    m->version = (int)v;
+    if (!jint(j, "schema_version", ARGO_BACKUP_SCHEMA_VERSION, ARGO_BACKUP_SCHEMA_VERSION, &v))
+        return bad_manifest(err, where, "\"schema_version\" is not 1");
+    m->schema_version = (int)v;
+    const char *codec = jstr(j, "codec", 16);
+    int ck = codec ? argo_pq_codec_parse(codec) : -1;
+    if (ck < 0)
+        return bad_manifest(err, where, "\"codec\" is not snappy, zstd or none");
+    m->codec = (argo_pq_codec)ck;
+    const char *av = jstr(j, "argo_version", 64), *ca = jstr(j, "created_at", 32);
+    int64_t cats;
+    if (!av || !*av)
+        return bad_manifest(err, where, "\"argo_version\" is not a short string");
+    if (!ca || argo_time_parse(ca, &cats))
+        return bad_manifest(err, where, "\"created_at\" is not an ISO-8601 time");
+    json_t *rows = json_object_get(j, "rows");
+    if (!json_is_object(rows) || json_object_size(rows) != KINDS ||
+        !jint(rows, "signals", 0, ARGO_BACKUP_ROWS_MAX, &m->rows[KIND_SIGNALS]) ||
+        !jint(rows, "outcomes", 0, ARGO_BACKUP_ROWS_MAX, &m->rows[KIND_OUTCOMES]))
+        return bad_manifest(err, where, "\"rows\" is not {\"signals\": N, \"outcomes\": N}");
+    json_t *files = json_object_get(j, "files");
+    if (!json_is_array(files) || json_array_size(files) < KINDS ||
+        json_array_size(files) > ARGO_MANIFEST_FILES)
+        return bad_manifest(err, where, "\"files\" is not an array of 2 to 4 entries");
+    bool seen[KINDS][3] = {{0}};
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        json_t *e = json_array_get(files, i);
+        argo_manifest_file *f = &m->files[m->nfiles];
+        char what[96];
+        snprintf(what, sizeof what, "file entry %zu ", i + 1);
+        size_t wl = strlen(what);
+#define BAD(text)                                                                                  \
+    (snprintf(what + wl, sizeof what - wl, "%s", text), bad_manifest(err, where, what))
+        if (!json_is_object(e))
+            return BAD("is not an object");
+        const char *kind = jstr(e, "kind", 16), *ff = jstr(e, "format", 16);
+        f->kind = kind && !strcmp(kind, "signals")    ? KIND_SIGNALS
+                  : kind && !strcmp(kind, "outcomes") ? KIND_OUTCOMES
+                                                      : -1;
+        f->format = ff && !strcmp(ff, "parquet") ? ARGO_BACKUP_PARQUET
+                    : ff && !strcmp(ff, "csv")   ? ARGO_BACKUP_CSV
+                                                 : -1;
+        if (f->kind < 0)
+            return BAD("has no kind signals or outcomes");
+        if (f->format < 0)
+            return BAD("has no format parquet or csv");
+        if (seen[f->kind][f->format])
+            return BAD("repeats a kind and format");
+        seen[f->kind][f->format] = true;
+        const char *name = jstr(e, "name", sizeof f->name - 1);
+        snprintf(f->name, sizeof f->name, "%s-v%d.%s", kind_name[f->kind], m->version,
+                 format_name[f->format]);
+        if (!name || strcmp(name, f->name))
+            return BAD("has a name that is not KIND-vVERSION.FORMAT of its entry");
+        if (!jint(e, "rows", 0, ARGO_BACKUP_ROWS_MAX, &f->rows) || f->rows != m->rows[f->kind])
+            return BAD("has rows that are not the manifest's rows of its kind");
+        if (!jint(e, "bytes", 0, ARGO_BACKUP_FILE_MAX, &f->bytes))
+            return BAD("has bytes that are not an integer within the limit");
+        const char *sha = jstr(e, "sha256", 64);
+        if (!is_hex64(sha))
+            return BAD("has a sha256 that is not 64 lowercase hex digits");
+        snprintf(f->sha256, sizeof f->sha256, "%s", sha);
+        json_t *jl = json_object_get(e, "location"), *jt = json_object_get(e, "tier");
+        if (jl || jt) {
+            const char *loc = jstr(e, "location", sizeof f->location - 1);
+            const char *tier = jstr(e, "tier", sizeof f->tier - 1);
+            if (!loc || !location_ok(loc))
+                return BAD("has a location that is not an absolute folder without . or ..");
+            if (!tier || !tier_class_ok(tier))
+                return BAD("has a tier that is not a storage class");
+            snprintf(f->location, sizeof f->location, "%s", loc);
+            snprintf(f->tier, sizeof f->tier, "%s", tier);
+        }
+#undef BAD
+        m->nfiles++;
+    }
+    for (int k = 0; k < KINDS; k++)
+        if (!seen[k][ARGO_BACKUP_PARQUET] && !seen[k][ARGO_BACKUP_CSV])
+            return argo_err_set(err, ARGO_ECORRUPT, "%s: not a valid manifest: no %s file", where,
+                                kind_name[k]);
+    for (int fmt2 = 1; fmt2 <= 2; fmt2++)
+        if (seen[KIND_SIGNALS][fmt2] != seen[KIND_OUTCOMES][fmt2])
+            return argo_err_set(err, ARGO_ECORRUPT,
+                                "%s: not a valid manifest: a %s file for only one of signals and "
+                                "outcomes",
+                                where, format_name[fmt2]);
+    return ARGO_OK;
+}
+
+/* Parses bytes into JSON (no duplicate keys) and checks them; *j is the
+ * JSON on success (for a rewrite), else NULL. */
+static int manifest_parse_json(const char *where, const uint8_t *data, size_t len, json_t **j,
+                               argo_manifest *m, argo_err *err)
+{
+    *j = NULL;
+    if (len > (size_t)ARGO_MANIFEST_MAX)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: a manifest is at most %d bytes", where,
+                            ARGO_MANIFEST_MAX);
+    json_error_t je;
+    json_t *x = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
+    if (!x)
+        return argo_err_set(err, ARGO_ECORRUPT, "%s: not a valid manifest: line %d: %s", where,
+                            je.line, je.text);
+    int rc = manifest_from_json(where, x, m, err);
+    if (rc)
+        json_decref(x);
+    else
+        *j = x;
+    return rc;
+}
+
+int argo_manifest_parse(const char *where, const uint8_t *data, size_t len, argo_manifest *m,
+                        argo_err *err)
+{
+    json_t *j;
+    int rc = manifest_parse_json(where, data, len, &j, m, err);
+    json_decref(j);
+    return rc;
+}
+
+int argo_manifest_json_load(const char *path, json_t **j, argo_manifest *m, argo_err *err)
 {
     uint8_t *data;
     size_t len;
-    *out = NULL;
-    int rc = argo_file_read(path, MANIFEST_MAX, &data, &len, err);
+    *j = NULL;
+    int rc = argo_file_read(path, (size_t)ARGO_MANIFEST_MAX, &data, &len, err);
+    if (rc == ARGO_ELIMIT)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: a manifest is at most %d bytes", path,
+                            ARGO_MANIFEST_MAX);
     if (rc)
         return rc;
-    json_error_t je;
-    json_t *m = json_loadb((const char *)data, len, 0, &je);
+    rc = manifest_parse_json(path, data, len, j, m, err);
     free(data);
-    if (!m || !json_is_object(m) || !json_is_array(json_object_get(m, "files")) ||
-        !json_is_integer(json_object_get(m, "version"))) {
-        json_decref(m);
-        return argo_err_set(err, ARGO_ECORRUPT, "%s: not a valid manifest (%s)", path,
-                            m ? "missing fields" : je.text);
-    }
-    *out = m;
-    return ARGO_OK;
+    return rc;
+}
+
+int argo_manifest_load(const char *path, argo_manifest *m, argo_err *err)
+{
+    json_t *j;
+    int rc = argo_manifest_json_load(path, &j, m, err);
+    json_decref(j);
+    return rc;
 }
 
 /* True when the manifest lists exactly these contents (by kind, format
  * and SHA-256), whatever the version in the file names. */
-static bool same_content(json_t *m, const out_file *files, size_t nf)
+static bool same_content(const argo_manifest *m, const out_file *files, size_t nf)
 {
-    json_t *arr = json_object_get(m, "files");
-    if (json_array_size(arr) != nf)
+    if (m->nfiles != nf)
         return false;
     for (size_t i = 0; i < nf; i++) {
         bool found = false;
         for (size_t k = 0; k < nf && !found; k++) {
-            json_t *f = json_array_get(arr, k);
-            const char *sha = json_string_value(json_object_get(f, "sha256"));
-            const char *kind = json_string_value(json_object_get(f, "kind"));
-            const char *fmt = json_string_value(json_object_get(f, "format"));
-            found = sha && kind && fmt && !strcmp(sha, files[i].sha) &&
-                    !strcmp(kind, kind_name[files[i].kind]) &&
-                    !strcmp(fmt, files[i].format == ARGO_BACKUP_PARQUET ? "parquet" : "csv");
+            const argo_manifest_file *f = &m->files[k];
+            found = f->kind == files[i].kind && f->format == files[i].format &&
+                    !strcmp(f->sha256, files[i].sha);
         }
         if (!found)
             return false;
     }
     return true;
+}
+
+/* ---- the folders argo writes to ---- */
+
+int argo_backup_dir_check(const char *what, const char *path, bool write, argo_err *err)
+{
+    if (!path || !*path)
+        return argo_err_set(err, ARGO_ECONFIG, "%s is empty: give a folder for the backups", what);
+    if (strlen(path) >= ARGO_PATH_MAX - 64)
+        return argo_err_set(err, ARGO_ECONFIG, "%s: path too long", what);
+    /* "/", "//", "/.", "/..", "/./..": every component empty, . or .. */
+    bool only_root = path[0] == '/';
+    for (const char *p = path; *p && only_root;) {
+        size_t n = strcspn(p, "/");
+        only_root = n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
+        p += n + (p[n] == '/');
+    }
+    char real[PATH_MAX];
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return argo_err_set(err, ARGO_ECONFIG, "%s '%s' is not a folder", what, path);
+        if (only_root || (realpath(path, real) && !strcmp(real, "/")))
+            return argo_err_set(err, ARGO_ECONFIG,
+                                "%s '%s' is the filesystem root: give a folder for the backups",
+                                what, path);
+        if (write && access(path, W_OK | X_OK) != 0)
+            return argo_err_set(err, ARGO_ECONFIG, "%s '%s' is not writable: %s", what, path,
+                                strerror(errno));
+        return ARGO_OK;
+    }
+    if (errno != ENOENT)
+        return argo_err_set(err, ARGO_ECONFIG, "%s '%s': %s", what, path, strerror(errno));
+    if (!write)
+        return ARGO_OK; /* the reader says "no backups" */
+    /* the nearest existing parent must be a writable folder */
+    char parent[ARGO_PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", path);
+    for (;;) {
+        char *slash = strrchr(parent, '/');
+        while (slash && slash > parent && slash[1] == '\0') { /* trailing slashes */
+            *slash = '\0';
+            slash = strrchr(parent, '/');
+        }
+        if (!slash)
+            snprintf(parent, sizeof parent, ".");
+        else if (slash == parent)
+            parent[1] = '\0';
+        else
+            *slash = '\0';
+        if (stat(parent, &sb) == 0)
+            break;
+        if (errno != ENOENT || !strcmp(parent, ".") || !strcmp(parent, "/"))
+            return argo_err_set(err, ARGO_ECONFIG, "%s '%s': cannot create under '%s': %s", what,
+                                path, parent, strerror(errno));
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return argo_err_set(err, ARGO_ECONFIG, "%s '%s': cannot create: '%s' is not a folder", what,
+                            path, parent);
+    if (access(parent, W_OK | X_OK) != 0)
+        return argo_err_set(err, ARGO_ECONFIG, "%s '%s': cannot create in '%s': %s", what, path,
+                            parent, strerror(errno));
+    return ARGO_OK;
 }
 
 int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *opt_in,
@@ -430,14 +757,20 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
         opt.root = "backups";
     if (!opt.formats)
         opt.formats = ARGO_BACKUP_PARQUET | ARGO_BACKUP_CSV;
+    *res = (argo_backup_result){0};
+    int rc = argo_backup_dir_check("the backup folder", opt.root, true, err);
+    if (rc)
+        return rc;
     int64_t day = argo_time_day_start(day_ts);
     table t[KINDS] = {0};
     out_file files[4] = {0};
     size_t nf = 0;
-    json_t *old = NULL, *man = NULL;
+    argo_manifest *old = malloc(sizeof *old);
+    json_t *man = NULL;
+    bool have_old = false;
     char dir[ARGO_PATH_MAX], path[ARGO_PATH_MAX + 80];
-    *res = (argo_backup_result){0};
-    int rc = 0;
+    if (!old)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
     for (int k = 0; k < KINDS && !rc; k++)
         rc = table_load(st, k, day, &t[k], err);
     for (int k = 0; k < KINDS && !rc; k++)
@@ -450,31 +783,41 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
         argo_sha256_hex(files[i].data, files[i].len, files[i].sha);
     day_dir(opt.root, day, dir, sizeof dir);
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    rc = manifest_load(path, &old, err);
+    rc = argo_manifest_load(path, old, err);
     if (rc && rc != ARGO_ENOENT)
         goto out;
+    have_old = rc == 0;
     rc = 0;
-    int version = old ? (int)json_integer_value(json_object_get(old, "version")) + 1 : 1;
-    if (old && same_content(old, files, nf)) {
+    if (have_old && old->version >= ARGO_BACKUP_VERSIONS_MAX) {
+        rc = argo_err_set(err, ARGO_ELIMIT, "%s: already %d versions, the limit", path,
+                          old->version);
+        goto out;
+    }
+    int version = have_old ? old->version + 1 : 1;
+    if (have_old && same_content(old, files, nf)) {
         res->version = version - 1;
         res->unchanged = true;
-        goto out;
+        goto clean;
     }
     if ((rc = argo_mkdirs(dir, err)))
         goto out;
     for (size_t i = 0; i < nf && !rc; i++) {
         snprintf(files[i].name, sizeof files[i].name, "%s-v%d.%s", kind_name[files[i].kind],
-                 version, files[i].format == ARGO_BACKUP_PARQUET ? "parquet" : "csv");
+                 version, format_name[files[i].format]);
         snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
         rc = argo_file_write_atomic(path, files[i].data, files[i].len, err);
     }
     if (rc)
         goto out;
-    if (old) { /* keep the previous version's manifest */
-        char *text = json_dumps(old, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (have_old) { /* keep the previous version's manifest, as it is */
+        char cur[ARGO_PATH_MAX + 80];
+        uint8_t *text;
+        size_t len;
+        snprintf(cur, sizeof cur, "%s/manifest.json", dir);
         snprintf(path, sizeof path, "%s/manifest-v%d.json", dir, version - 1);
-        rc = text ? argo_file_write_atomic(path, text, strlen(text), err)
-                  : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        rc = argo_file_read(cur, (size_t)ARGO_MANIFEST_MAX, &text, &len, err);
+        if (!rc)
+            rc = argo_file_write_atomic(path, text, len, err);
         free(text);
         if (rc)
             goto out;
@@ -485,9 +828,14 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
     rc = text ? argo_file_write_atomic(path, text, strlen(text), err)
               : argo_err_set(err, ARGO_ENOMEM, "out of memory");
     free(text);
+    if (rc)
+        goto out;
     res->version = version;
+clean:
+    /* the backup is whole: what an interrupted one left can go */
+    rc = argo_backup_orphans(opt.root, NULL, 0, day, true, NULL, NULL, NULL, err);
 out:
-    json_decref(old);
+    free(old);
     json_decref(man);
     for (size_t i = 0; i < nf; i++)
         free(files[i].data);
@@ -617,6 +965,12 @@ static int compare_parquet(const char *name, argo_pq_file *f, const table *t, ar
             if (rc)
                 return argo_err_prefix(err, "%s: ", name);
             const argo_pq_column_data *e = &t->data[c];
+            if (v.n > t->n || row > t->n - v.n) {
+                argo_pq_values_cleanup(&v);
+                return argo_err_set(err, ARGO_ECORRUPT,
+                                    "%s: row group %zu holds more rows than the file says", name,
+                                    g + 1);
+            }
             for (size_t i = 0; i < v.n; i++) {
                 size_t r = row + i;
                 bool ev = !e->valid || e->valid[r];
@@ -654,8 +1008,6 @@ static int compare_parquet(const char *name, argo_pq_file *f, const table *t, ar
     return ARGO_OK;
 }
 
-/* Verifies the files one manifest names; with tables (the current
- * version), also their content against the store. */
 void argo_backup_file_path(const char *root, int64_t day, const char *location, const char *name,
                            char *out, size_t n)
 {
@@ -671,13 +1023,13 @@ static int files_of(const char *root, int64_t day, const char *mname, argo_backu
 {
     char mpath[ARGO_PATH_MAX + 96];
     argo_backup_file_path(root, day, NULL, mname, mpath, sizeof mpath);
-    json_t *m;
-    int rc = manifest_load(mpath, &m, err);
-    if (rc)
-        return rc;
-    int version = (int)json_integer_value(json_object_get(m, "version"));
-    json_t *arr = json_object_get(m, "files");
-    for (size_t i = 0; i <= json_array_size(arr) && !rc; i++) {
+    argo_manifest *m = malloc(sizeof *m);
+    if (!m)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    int rc = argo_manifest_load(mpath, m, err);
+    if (!rc && m->day != argo_time_day_start(day))
+        rc = argo_err_set(err, ARGO_ECORRUPT, "%s: the manifest is for %s", mpath, m->date);
+    for (size_t i = 0; !rc && i <= m->nfiles; i++) {
         if (*n == *cap) {
             argo_backup_file *g = argo_grow(*v, cap, *n + 1, sizeof **v, 16);
             if (!g) {
@@ -688,11 +1040,11 @@ static int files_of(const char *root, int64_t day, const char *mname, argo_backu
         }
         argo_backup_file *f = &(*v)[*n];
         memset(f, 0, sizeof *f);
-        f->version = version;
-        if (i == json_array_size(arr)) { /* the manifest itself */
+        f->version = m->version;
+        if (i == m->nfiles) { /* the manifest itself */
             uint8_t *data;
             size_t len;
-            if ((rc = argo_file_read(mpath, MANIFEST_MAX, &data, &len, err)))
+            if ((rc = argo_file_read(mpath, (size_t)ARGO_MANIFEST_MAX, &data, &len, err)))
                 break;
             argo_sha256_hex(data, len, f->sha256);
             free(data);
@@ -703,25 +1055,16 @@ static int files_of(const char *root, int64_t day, const char *mname, argo_backu
             (*n)++;
             break;
         }
-        json_t *e = json_array_get(arr, i);
-        const char *name = json_string_value(json_object_get(e, "name"));
-        const char *sha = json_string_value(json_object_get(e, "sha256"));
-        const char *loc = json_string_value(json_object_get(e, "location"));
-        const char *tier = json_string_value(json_object_get(e, "tier"));
-        if (!name || !sha || strchr(name, '/') || strlen(name) >= sizeof f->name ||
-            strlen(sha) != 64) {
-            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: file entry %zu is malformed", mpath, i);
-            break;
-        }
-        snprintf(f->name, sizeof f->name, "%s", name);
-        snprintf(f->sha256, sizeof f->sha256, "%s", sha);
-        snprintf(f->location, sizeof f->location, "%s", loc ? loc : "");
-        snprintf(f->tier, sizeof f->tier, "%s", tier ? tier : "");
-        f->bytes = (int64_t)json_integer_value(json_object_get(e, "bytes"));
-        argo_backup_file_path(root, day, loc, name, f->path, sizeof f->path);
+        const argo_manifest_file *e = &m->files[i];
+        snprintf(f->name, sizeof f->name, "%s", e->name);
+        snprintf(f->sha256, sizeof f->sha256, "%s", e->sha256);
+        snprintf(f->location, sizeof f->location, "%s", e->location);
+        snprintf(f->tier, sizeof f->tier, "%s", e->tier);
+        f->bytes = e->bytes;
+        argo_backup_file_path(root, day, e->location, e->name, f->path, sizeof f->path);
         (*n)++;
     }
-    json_decref(m);
+    free(m);
     return rc;
 }
 
@@ -732,7 +1075,7 @@ int argo_backup_files(const char *root, int64_t day_ts, argo_backup_file **files
     size_t cap = 0;
     *files = NULL;
     *n = 0;
-    char date[16];
+    char date[32];
     argo_time_format(day, date, sizeof date);
     /* the current version first, to learn how many there are */
     int rc = files_of(root, day, "manifest.json", files, n, &cap, err);
@@ -743,7 +1086,12 @@ int argo_backup_files(const char *root, int64_t day_ts, argo_backup_file **files
     for (int k = 1; !rc && k < current; k++) {
         char mname[32];
         snprintf(mname, sizeof mname, "manifest-v%d.json", k);
+        size_t before = *n;
         rc = files_of(root, day, mname, files, n, &cap, err);
+        if (!rc && (*files)[*n - 1].version != k)
+            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: says version %d", (*files)[*n - 1].path,
+                              (*files)[*n - 1].version);
+        (void)before;
     }
     if (rc) {
         free(*files);
@@ -766,76 +1114,123 @@ int argo_backup_files(const char *root, int64_t day_ts, argo_backup_file **files
     return ARGO_OK;
 }
 
+/* A decoded Parquet file's schema against the expected one (not the
+ * writer's tables) and its argo key/values against the manifest. */
+static int check_parquet_schema(const char *fpath, argo_pq_file *pf, int kind, const char *date,
+                                argo_err *err)
+{
+    const expect_col *ex = kind == KIND_SIGNALS ? expect_signals : expect_outcomes;
+    size_t nex = kind == KIND_SIGNALS ? sizeof expect_signals / sizeof expect_signals[0]
+                                      : sizeof expect_outcomes / sizeof expect_outcomes[0];
+    if (argo_pq_num_columns(pf) != nex)
+        return argo_err_set(err, ARGO_ECORRUPT, "%s: %zu columns, the %s schema has %zu", fpath,
+                            argo_pq_num_columns(pf), kind_name[kind], nex);
+    for (size_t c = 0; c < nex; c++) {
+        const argo_pq_column_def *d = argo_pq_column(pf, c);
+        if (strcmp(d->name, ex[c].name) || d->type != ex[c].type || d->optional != ex[c].optional)
+            return argo_err_set(err, ARGO_ECORRUPT, "%s: column %zu is %s %s%s, expected %s %s%s",
+                                fpath, c + 1, d->name, argo_pq_type_name(d->type),
+                                d->optional ? " optional" : "", ex[c].name,
+                                argo_pq_type_name(ex[c].type), ex[c].optional ? " optional" : "");
+    }
+    const char *bd = argo_pq_kv_get(pf, "argo.backup_date");
+    const char *kd = argo_pq_kv_get(pf, "argo.kind");
+    const char *sv = argo_pq_kv_get(pf, "argo.schema_version");
+    if (!bd || strcmp(bd, date))
+        return argo_err_set(err, ARGO_ECORRUPT, "%s: backup date %s, not %s", fpath,
+                            bd ? bd : "absent", date);
+    if (!kd || strcmp(kd, kind_name[kind]))
+        return argo_err_set(err, ARGO_ECORRUPT, "%s: kind %s, the manifest says %s", fpath,
+                            kd ? kd : "absent", kind_name[kind]);
+    if (!sv || strcmp(sv, "1"))
+        return argo_err_set(err, ARGO_ECORRUPT, "%s: schema version %s, expected 1", fpath,
+                            sv ? sv : "absent");
+    return ARGO_OK;
+}
+
+static int check_csv_header(const char *fpath, const uint8_t *data, size_t len, int kind,
+                            argo_err *err)
+{
+    const char *h = kind == KIND_SIGNALS ? expect_signals_csv : expect_outcomes_csv;
+    size_t hl = strlen(h);
+    if (len < hl || memcmp(data, h, hl))
+        return argo_err_set(err, ARGO_ECORRUPT, "%s: the header is not the %s schema's", fpath,
+                            kind_name[kind]);
+    return ARGO_OK;
+}
+
+/* Verifies the files one manifest names against it; with t (the
+ * current version), also against the store: both kinds' row counts and
+ * content, whatever the manifest claims. */
 static int verify_manifest(const char *mpath, const char *dir, const char *date, table *t,
                            argo_store *st, int64_t day, size_t *checked, int *version,
                            argo_err *err)
 {
-    json_t *m;
-    int rc = manifest_load(mpath, &m, err);
-    if (rc)
-        return rc;
-    const char *mdate = json_string_value(json_object_get(m, "date"));
-    if (!mdate || strcmp(mdate, date)) {
-        json_decref(m);
-        return argo_err_set(err, ARGO_ECORRUPT, "%s: manifest is for %s, not %s", mpath,
-                            mdate ? mdate : "no date", date);
+    argo_manifest *m = malloc(sizeof *m);
+    if (!m)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    int rc = argo_manifest_load(mpath, m, err);
+    if (!rc && strcmp(m->date, date))
+        rc = argo_err_set(err, ARGO_ECORRUPT, "%s: manifest is for %s, not %s", mpath, m->date,
+                          date);
+    /* the store says what the day holds: both kinds, whatever the manifest lists */
+    for (int k = 0; t && !rc && k < KINDS; k++) {
+        if (!t[k].defs)
+            rc = table_load(st, k, day, &t[k], err);
+        if (!rc && (int64_t)t[k].n != m->rows[k])
+            rc = argo_err_set(err, ARGO_ECORRUPT,
+                              "%s: says %lld %s, the store has %zu for %s: the backup is not "
+                              "whole (run argo backup --date %s)",
+                              mpath, (long long)m->rows[k], kind_name[k], t[k].n, date, date);
     }
-    json_t *arr = json_object_get(m, "files");
-    for (size_t i = 0; i < json_array_size(arr) && !rc; i++) {
-        json_t *f = json_array_get(arr, i);
-        const char *name = json_string_value(json_object_get(f, "name"));
-        const char *sha = json_string_value(json_object_get(f, "sha256"));
-        const char *fmt = json_string_value(json_object_get(f, "format"));
-        const char *kind = json_string_value(json_object_get(f, "kind"));
-        json_int_t rows = json_integer_value(json_object_get(f, "rows"));
-        json_int_t bytes = json_integer_value(json_object_get(f, "bytes"));
-        if (!name || !sha || !fmt || !kind || strchr(name, '/')) {
-            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: file entry %zu is malformed", mpath, i);
-            break;
-        }
+    for (size_t i = 0; i < m->nfiles && !rc; i++) {
+        const argo_manifest_file *f = &m->files[i];
         char fpath[ARGO_PATH_MAX + 160];
-        const char *loc = json_string_value(json_object_get(f, "location"));
-        if (loc && *loc)
-            argo_backup_file_path(NULL, day, loc, name, fpath, sizeof fpath);
+        if (f->location[0])
+            argo_backup_file_path(NULL, day, f->location, f->name, fpath, sizeof fpath);
         else
-            snprintf(fpath, sizeof fpath, "%s/%s", dir, name);
+            snprintf(fpath, sizeof fpath, "%s/%s", dir, f->name);
         uint8_t *data;
         size_t len;
         argo_err why;
-        if (argo_file_read(fpath, BACKUP_FILE_MAX, &data, &len, &why)) {
+        if (argo_file_read(fpath, (size_t)ARGO_BACKUP_FILE_MAX, &data, &len, &why)) {
             rc = argo_err_set(err, ARGO_ECORRUPT, "%s", why.msg);
             break;
         }
         char got[65];
         argo_sha256_hex(data, len, got);
-        int k = !strcmp(kind, "signals") ? KIND_SIGNALS : KIND_OUTCOMES;
+        int k = f->kind;
         size_t nrows = 0;
-        if ((json_int_t)len != bytes)
+        if ((int64_t)len != f->bytes)
             rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %zu bytes, the manifest says %lld", fpath,
-                              len, (long long)bytes);
-        else if (strcmp(got, sha))
+                              len, (long long)f->bytes);
+        else if (strcmp(got, f->sha256))
             rc = argo_err_set(err, ARGO_ECORRUPT, "%s: SHA-256 %s does not match the manifest's %s",
-                              fpath, got, sha);
-        else if (t && !t[k].defs)
-            rc = table_load(st, k, day, &t[k], err);
-        if (!rc && !strcmp(fmt, "parquet")) {
+                              fpath, got, f->sha256);
+        if (!rc && f->format == ARGO_BACKUP_PARQUET) {
             argo_pq_file *pf;
             if (argo_pq_open_buffer(data, len, &pf, &why))
                 rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %s", fpath, why.msg);
             else {
-                nrows = (size_t)argo_pq_num_rows(pf);
-                const char *bd = argo_pq_kv_get(pf, "argo.backup_date");
-                if (!bd || strcmp(bd, date))
-                    rc = argo_err_set(err, ARGO_ECORRUPT, "%s: backup date %s, not %s", fpath,
-                                      bd ? bd : "absent", date);
-                else if (t && nrows == (size_t)rows && nrows == t[k].n)
+                int64_t nr = argo_pq_num_rows(pf);
+                nrows = nr < 0 ? 0 : (size_t)nr;
+                rc = check_parquet_schema(fpath, pf, k, date, err);
+                if (!rc && nr != f->rows)
+                    rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %lld rows, the manifest says %lld",
+                                      fpath, (long long)nr, (long long)f->rows);
+                if (!rc && t)
                     rc = compare_parquet(fpath, pf, &t[k], err);
                 argo_pq_close(pf);
             }
         } else if (!rc) {
             if (csv_rows(data, len, &nrows))
                 rc = argo_err_set(err, ARGO_ECORRUPT, "%s: malformed CSV", fpath);
-            else if (t && nrows == (size_t)rows && nrows == t[k].n) {
+            else
+                rc = check_csv_header(fpath, data, len, k, err);
+            if (!rc && (int64_t)nrows != f->rows)
+                rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %zu rows, the manifest says %lld", fpath,
+                                  nrows, (long long)f->rows);
+            if (!rc && t) {
                 tc_out o = {0};
                 table_csv(&t[k], &o);
                 if (o.bad)
@@ -846,34 +1241,44 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
                 free(o.p);
             }
         }
-        if (!rc && nrows != (size_t)rows)
-            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %zu rows, the manifest says %lld", fpath,
-                              nrows, (long long)rows);
-        if (!rc && t && t[k].n != (size_t)rows)
-            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %lld rows, the store has %zu for that day",
-                              fpath, (long long)rows, t[k].n);
         free(data);
         (*checked)++;
     }
-    *version = (int)json_integer_value(json_object_get(m, "version"));
-    json_decref(m);
+    *version = rc ? 0 : m->version;
+    free(m);
     return rc;
+}
+
+static void first_orphan(void *ctx, const char *path, const char *why)
+{
+    char *out = ctx;
+    if (!out[0])
+        snprintf(out, ARGO_PATH_MAX + 160, "%s: %s", path, why);
 }
 
 int argo_backup_verify(argo_store *st, const char *root, int64_t day_ts, size_t *nfiles,
                        argo_err *err)
 {
     int64_t day = argo_time_day_start(day_ts);
-    char dir[ARGO_PATH_MAX], path[ARGO_PATH_MAX + 80], date[16];
+    char dir[ARGO_PATH_MAX], path[ARGO_PATH_MAX + 80], date[32];
     argo_time_format(day, date, sizeof date);
-    day_dir(root ? root : "backups", day, dir, sizeof dir);
+    root = root ? root : "backups";
+    day_dir(root, day, dir, sizeof dir);
     table t[KINDS] = {0};
     size_t checked = 0;
     int current = 0, v;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     int rc = verify_manifest(path, dir, date, t, st, day, &checked, &current, err);
-    if (rc == ARGO_ENOENT)
-        rc = argo_err_set(err, ARGO_ENOENT, "no backup of %s (%s is missing)", date, path);
+    if (rc == ARGO_ENOENT) {
+        struct stat sb;
+        if (stat(dir, &sb) == 0)
+            rc = argo_err_set(err, ARGO_ECORRUPT,
+                              "%s: no manifest.json: an interrupted backup (run argo backup "
+                              "--date %s)",
+                              dir, date);
+        else
+            rc = argo_err_set(err, ARGO_ENOENT, "no backup of %s (%s is missing)", date, path);
+    }
     /* every earlier version keeps its manifest and files */
     for (int k = 1; !rc && k < current; k++) {
         snprintf(path, sizeof path, "%s/manifest-v%d.json", dir, k);
@@ -886,17 +1291,28 @@ int argo_backup_verify(argo_store *st, const char *root, int64_t day_ts, size_t 
     }
     for (int k = 0; k < KINDS; k++)
         table_free(&t[k]);
+    if (!rc) { /* nothing in the day's folder that no manifest lists */
+        char first[ARGO_PATH_MAX + 160] = "";
+        size_t norph;
+        rc = argo_backup_orphans(root, NULL, 0, day, false, first_orphan, first, &norph, err);
+        if (!rc && norph)
+            rc = argo_err_set(err, ARGO_ECORRUPT,
+                              "%s (%zu file%s no manifest lists; the next argo backup removes "
+                              "argo's own)",
+                              first, norph, norph == 1 ? "" : "s");
+    }
     if (nfiles)
         *nfiles = checked;
     return rc;
 }
 
-int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err)
+/* ---- the day folders on disk ---- */
+
+/* Every YYYY/MM/DD folder under root (with or without a manifest when
+ * any), in order. A missing root is ARGO_ENOENT. */
+static int day_folders(const char *root, bool any, days_ctx *d, argo_err *err)
 {
-    days_ctx d = {0};
     char p1[ARGO_PATH_MAX], p2[ARGO_PATH_MAX + 8], p3[ARGO_PATH_MAX + 16];
-    *days = NULL;
-    *n = 0;
     DIR *dy = opendir(root);
     if (!dy)
         return argo_err_set(err, ARGO_ENOENT, "%s: no backups folder", root);
@@ -904,27 +1320,36 @@ int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err)
     int rc = 0;
     while (!rc && (ey = readdir(dy))) {
         int y, m, dd;
-        if (sscanf(ey->d_name, "%4d", &y) != 1 || strlen(ey->d_name) != 4)
+        if (strlen(ey->d_name) != 4 || strspn(ey->d_name, "0123456789") != 4)
             continue;
+        y = (int)strtol(ey->d_name, NULL, 10);
         snprintf(p1, sizeof p1, "%s/%s", root, ey->d_name);
         DIR *dm = opendir(p1);
         while (dm && !rc && (em = readdir(dm))) {
-            if (sscanf(em->d_name, "%2d", &m) != 1 || strlen(em->d_name) != 2)
+            if (strlen(em->d_name) != 2 || strspn(em->d_name, "0123456789") != 2)
                 continue;
+            m = (int)strtol(em->d_name, NULL, 10);
             snprintf(p2, sizeof p2, "%s/%s", p1, em->d_name);
             DIR *dd2 = opendir(p2);
             while (dd2 && !rc && (ed = readdir(dd2))) {
-                if (sscanf(ed->d_name, "%2d", &dd) != 1 || strlen(ed->d_name) != 2)
+                if (strlen(ed->d_name) != 2 || strspn(ed->d_name, "0123456789") != 2)
                     continue;
-                snprintf(p3, sizeof p3, "%s/%s/manifest.json", p2, ed->d_name);
-                FILE *f = fopen(p3, "r");
-                if (!f)
-                    continue;
-                fclose(f);
+                dd = (int)strtol(ed->d_name, NULL, 10);
                 if (m < 1 || m > 12 || dd < 1 || dd > 31)
                     continue;
-                rc = add_day(&d,
-                             argo_days_from_civil(y, (unsigned)m, (unsigned)dd) * ARGO_DAY_SECONDS);
+                int64_t day = argo_days_from_civil(y, (unsigned)m, (unsigned)dd);
+                int yy, mm, d3;
+                argo_time_civil(day * ARGO_DAY_SECONDS, &yy, &mm, &d3);
+                if (yy != y || mm != m || d3 != dd) /* 2001/02/31 is no day */
+                    continue;
+                snprintf(p3, sizeof p3, "%s/%s/manifest.json", p2, ed->d_name);
+                struct stat sb;
+                snprintf(p3 + strlen(p3) - strlen("manifest.json"), 16, "%s",
+                         any ? "" : "manifest.json");
+                if (stat(p3, &sb) != 0)
+                    continue;
+                if (add_day(d, day * ARGO_DAY_SECONDS))
+                    rc = argo_err_set(err, ARGO_ENOMEM, "out of memory listing backups");
             }
             if (dd2)
                 closedir(dd2);
@@ -933,12 +1358,250 @@ int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err)
             closedir(dm);
     }
     closedir(dy);
+    return rc;
+}
+
+int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err)
+{
+    days_ctx d = {0};
+    *days = NULL;
+    *n = 0;
+    int rc = day_folders(root, false, &d, err);
     if (rc) {
         free(d.v);
-        return argo_err_set(err, ARGO_ENOMEM, "out of memory listing backups");
+        return rc;
     }
     uniq(&d);
     *days = d.v;
     *n = d.n;
     return ARGO_OK;
+}
+
+/* ---- orphans ---- */
+
+/* Parses "KIND-vN.FORMAT" or "manifest-vN.json"; *version 0 when name
+ * is neither. */
+static int argo_name_version(const char *name, bool *manifest)
+{
+    static const char *const pre[] = {"signals-v", "outcomes-v", "manifest-v"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t pl = strlen(pre[i]);
+        if (strncmp(name, pre[i], pl))
+            continue;
+        const char *p = name + pl;
+        size_t dl = strspn(p, "0123456789");
+        if (!dl || dl > 6 || p[0] == '0')
+            return 0;
+        const char *ext = p + dl;
+        bool ok = i == 2 ? !strcmp(ext, ".json") : !strcmp(ext, ".parquet") || !strcmp(ext, ".csv");
+        if (!ok)
+            return 0;
+        *manifest = i == 2;
+        return (int)strtol(p, NULL, 10);
+    }
+    return 0;
+}
+
+/* argo's temporary name: NAME.tmp.PID with NAME argo's (a data file or
+ * a manifest); *pid gets PID. */
+static bool argo_tmp_name(const char *name, long *pid)
+{
+    const char *t = strstr(name, ".tmp.");
+    if (!t || strspn(t + 5, "0123456789") != strlen(t + 5) || !t[5] || strlen(t + 5) > 9)
+        return false;
+    char base[96];
+    size_t bl = (size_t)(t - name);
+    if (bl >= sizeof base)
+        return false;
+    memcpy(base, name, bl);
+    base[bl] = '\0';
+    bool man;
+    if (strcmp(base, "manifest.json") && !argo_name_version(base, &man))
+        return false;
+    *pid = strtol(t + 5, NULL, 10);
+    return true;
+}
+
+typedef struct listed {
+    char names[ARGO_MANIFEST_FILES * 64][64]; /* data files in this folder */
+    size_t n;
+    int current;     /* manifest.json's version; 0 when none */
+    bool incomplete; /* a kept manifest is missing: nothing is deleted */
+} listed;
+
+/* Whether a process with that id is running (its temp file is in use). */
+static bool alive(long pid)
+{
+    if (pid <= 0 || pid > 4194304)
+        return false;
+    return pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* The orphans of one day folder (dir), given what the day's manifests list there. */
+static int folder_orphans(const char *dir, const listed *ls, bool is_root, bool clean,
+                          argo_orphan_fn fn, void *ctx, size_t *count, argo_err *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return ARGO_OK;
+    struct dirent *e;
+    int rc = 0;
+    size_t removed = 0, kept = 0;
+    while (!rc && (e = readdir(d))) {
+        const char *nm = e->d_name;
+        if (!strcmp(nm, ".") || !strcmp(nm, ".."))
+            continue;
+        bool man = false, ours = false;
+        long pid = 0;
+        const char *why = NULL;
+        int v = argo_name_version(nm, &man);
+        if (is_root && !strcmp(nm, "manifest.json") && ls->current) {
+            kept++;
+            continue;
+        }
+        if (argo_tmp_name(nm, &pid)) {
+            if (alive(pid)) {
+                kept++;
+                continue; /* being written now */
+            }
+            ours = true;
+            why = "a temporary file of an interrupted write";
+        } else if (v && man) {
+            if (is_root && v < ls->current) {
+                kept++;
+                continue;
+            }
+            ours = true;
+            why = is_root ? "a manifest of a version the current manifest does not follow"
+                          : "a manifest outside the archive root";
+        } else if (v) {
+            bool found = false;
+            for (size_t i = 0; i < ls->n && !found; i++)
+                found = !strcmp(ls->names[i], nm);
+            if (found) {
+                kept++;
+                continue;
+            }
+            ours = true;
+            why = ls->current ? "a data file that no manifest lists"
+                              : "a data file of a backup without a manifest";
+        } else
+            why = "not a backup file (no manifest lists it)";
+        (*count)++;
+        char path[ARGO_PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", dir, nm);
+        if (fn)
+            fn(ctx, path, why);
+        if (clean && ours) {
+            if (unlink(path) != 0 && errno != ENOENT)
+                rc = argo_err_set(err, ARGO_EIO, "%s: cannot remove: %s", path, strerror(errno));
+            else
+                removed++;
+        } else
+            kept++;
+    }
+    closedir(d);
+    if (!rc && removed)
+        rc = argo_dir_sync(dir, err);
+    if (!rc && clean && removed && !kept)
+        rmdir(dir); /* an emptied day folder; its parents may stay */
+    return rc;
+}
+
+static void listed_add(listed *ls, const argo_manifest *m, const char *location)
+{
+    for (size_t i = 0; i < m->nfiles; i++)
+        if (!strcmp(m->files[i].location, location) &&
+            ls->n < sizeof ls->names / sizeof ls->names[0])
+            snprintf(ls->names[ls->n++], sizeof ls->names[0], "%s", m->files[i].name);
+}
+
+/* What the day's manifests list in folder location ("" = root). */
+static int day_listed(const char *root, int64_t day, const char *location, listed *ls,
+                      argo_manifest *m, argo_err *err)
+{
+    char path[ARGO_PATH_MAX + 96];
+    memset(ls, 0, sizeof *ls);
+    argo_backup_file_path(root, day, NULL, "manifest.json", path, sizeof path);
+    int rc = argo_manifest_load(path, m, err);
+    if (rc == ARGO_ENOENT)
+        return ARGO_OK;
+    if (rc)
+        return rc;
+    ls->current = m->version;
+    listed_add(ls, m, location);
+    for (int k = 1; k < ls->current; k++) {
+        char name[40];
+        snprintf(name, sizeof name, "manifest-v%d.json", k);
+        argo_backup_file_path(root, day, NULL, name, path, sizeof path);
+        rc = argo_manifest_load(path, m, err);
+        if (rc == ARGO_ENOENT) { /* verify reports it; what it listed is unknown */
+            ls->incomplete = true;
+            continue;
+        }
+        if (rc)
+            return rc;
+        listed_add(ls, m, location);
+    }
+    return ARGO_OK;
+}
+
+static int day_orphans(const char *root, const char *const *dirs, size_t ndirs, int64_t day,
+                       bool clean, argo_orphan_fn fn, void *ctx, size_t *count, argo_err *err)
+{
+    listed *ls = malloc(sizeof *ls);
+    argo_manifest *m = malloc(sizeof *m);
+    int rc = ls && m ? ARGO_OK : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    char dir[ARGO_PATH_MAX + 96];
+    if (!rc && !(rc = day_listed(root, day, "", ls, m, err))) {
+        day_dir(root, day, dir, sizeof dir);
+        if (ls->incomplete)
+            clean = false;
+        if (clean && !ls->current) {
+            /* a version that never got its manifest: keep old versions safe */
+            char p[ARGO_PATH_MAX + 128];
+            snprintf(p, sizeof p, "%s/manifest-v1.json", dir);
+            struct stat sb;
+            if (stat(p, &sb) == 0)
+                clean = false;
+        }
+        rc = folder_orphans(dir, ls, true, clean, fn, ctx, count, err);
+    }
+    for (size_t i = 0; i < ndirs && !rc; i++) {
+        if (!dirs[i] || !dirs[i][0])
+            continue;
+        if (!(rc = day_listed(root, day, dirs[i], ls, m, err))) {
+            day_dir(dirs[i], day, dir, sizeof dir);
+            rc = folder_orphans(dir, ls, false, clean && !ls->incomplete, fn, ctx, count, err);
+        }
+    }
+    free(ls);
+    free(m);
+    return rc;
+}
+
+int argo_backup_orphans(const char *root, const char *const *dirs, size_t ndirs, int64_t day,
+                        bool clean, argo_orphan_fn fn, void *ctx, size_t *count, argo_err *err)
+{
+    size_t dummy = 0;
+    if (!count)
+        count = &dummy;
+    *count = 0;
+    if (day != INT64_MIN)
+        return day_orphans(root, dirs, ndirs, argo_time_day_start(day), clean, fn, ctx, count, err);
+    days_ctx d = {0};
+    int rc = day_folders(root, true, &d, err);
+    if (rc == ARGO_ENOENT)
+        rc = ARGO_OK;
+    for (size_t i = 0; i < ndirs && !rc; i++)
+        if (dirs[i] && dirs[i][0]) {
+            rc = day_folders(dirs[i], true, &d, err);
+            if (rc == ARGO_ENOENT)
+                rc = ARGO_OK;
+        }
+    uniq(&d);
+    for (size_t i = 0; i < d.n && !rc; i++)
+        rc = day_orphans(root, dirs, ndirs, d.v[i], clean, fn, ctx, count, err);
+    free(d.v);
+    return rc;
 }

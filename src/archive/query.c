@@ -14,7 +14,6 @@
 #include "track/track.h"
 
 #include <csv.h>
-#include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,32 +266,24 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
         argo_time_civil(days[i], &y, &m, &d);
         char mpath[ARGO_PATH_MAX], fpath[ARGO_PATH_MAX + 80];
         snprintf(mpath, sizeof mpath, "%s/%04d/%02d/%02d/manifest.json", root, y, m, d);
-        uint8_t *text;
-        size_t len;
-        if ((rc = argo_file_read(mpath, 1 << 20, &text, &len, err)))
+        argo_manifest man;
+        if ((rc = argo_manifest_load(mpath, &man, err)))
             break;
-        json_t *man = json_loadb((const char *)text, len, 0, NULL);
-        free(text);
-        json_t *files = json_object_get(man, "files");
         const char *name = NULL, *loc = NULL;
-        for (size_t k = 0; k < json_array_size(files); k++) {
-            json_t *f = json_array_get(files, k);
-            const char *kind = json_string_value(json_object_get(f, "kind"));
-            const char *fmt = json_string_value(json_object_get(f, "format"));
-            if (kind && fmt && !strcmp(kind, "outcomes") &&
-                !strcmp(fmt, from_csv ? "csv" : "parquet")) {
-                name = json_string_value(json_object_get(f, "name"));
-                loc = json_string_value(json_object_get(f, "location"));
+        for (size_t k = 0; k < man.nfiles; k++) {
+            const argo_manifest_file *f = &man.files[k];
+            if (f->kind == ARGO_BACKUP_OUTCOMES &&
+                f->format == (from_csv ? ARGO_BACKUP_CSV : ARGO_BACKUP_PARQUET)) {
+                name = f->name;
+                loc = f->location;
             }
         }
-        if (!name || strchr(name, '/')) {
-            json_decref(man);
+        if (!name) {
             rc = argo_err_set(err, ARGO_ENOENT, "%s: no %s outcomes file", mpath,
                               from_csv ? "CSV" : "Parquet");
             break;
         }
         argo_backup_file_path(root, days[i], loc, name, fpath, sizeof fpath);
-        json_decref(man);
         rc = from_csv ? query_csv(&a, fpath, err) : query_parquet(&a, fpath, err);
         out->files++;
     }

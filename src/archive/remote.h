@@ -10,6 +10,9 @@
  * per day and also when a later upload fails, so the next push sends
  * only what is missing (a crash mid-day re-sends at most that day's
  * objects, identical bytes); a push of what is recorded sends nothing.
+ * This is deliberate, and the one exception to "a failed command
+ * changes nothing": the objects a failed push did upload exist in the
+ * bucket, and the store says so (docs/ARCHIVE.md).
  *
  * verify asks the server for every object of the days given (HEAD):
  * present, of the manifest's size, with the server's SHA-256 (when it

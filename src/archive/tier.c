@@ -3,6 +3,7 @@
 #include "archive/tier.h"
 
 #include "archive/archive.h"
+#include "archive/archive_int.h"
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/timeutil.h"
@@ -12,10 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#define FILE_MAX ((size_t)1 << 34)
-#define MANIFEST_MAX ((size_t)1 << 24)
 
 const char *const argo_tier_classes[ARGO_TIER_CLASSES] = {"STANDARD_IA", "GLACIER_IR", "GLACIER",
                                                           "DEEP_ARCHIVE"};
@@ -50,7 +49,7 @@ static int copy_checked(const char *src, const char *dst, const char *sha, argo_
 {
     uint8_t *data;
     size_t len;
-    int rc = argo_file_read(src, FILE_MAX, &data, &len, err);
+    int rc = argo_file_read(src, (size_t)ARGO_BACKUP_FILE_MAX, &data, &len, err);
     if (rc)
         return rc;
     char got[65];
@@ -71,36 +70,58 @@ static int copy_checked(const char *src, const char *dst, const char *sha, argo_
     return rc;
 }
 
+/* Whether two paths name the same file (a tier folder that is the root
+ * or another tier's, by another name): then the "old copy" is the new. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 /* Moves the files of one manifest; rewrites it when anything moved. */
 static int tier_manifest(const char *root, int64_t day, const char *mpath, const char *to,
                          const char *cls, bool dry_run, argo_tier_fn fn, void *ctx, size_t *moved,
                          argo_err *err)
 {
-    json_error_t je;
-    json_t *m = json_load_file(mpath, 0, &je);
-    if (!m)
-        return argo_err_set(err, ARGO_ECORRUPT, "%s: %s", mpath, je.text);
+    json_t *m;
+    argo_manifest *man = malloc(sizeof *man);
+    if (!man)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    int rc = argo_manifest_json_load(mpath, &m, man, err);
+    if (rc) {
+        free(man);
+        return rc;
+    }
+    if (man->day != day) {
+        rc = argo_err_set(err, ARGO_ECORRUPT, "%s: the manifest is for %s", mpath, man->date);
+        free(man);
+        json_decref(m);
+        return rc;
+    }
     json_t *arr = json_object_get(m, "files");
-    size_t nfiles = json_array_size(arr), nold = 0;
-    char(*old)[ARGO_PATH_MAX + 96] = calloc(nfiles ? nfiles : 1, sizeof *old);
-    int rc = old ? ARGO_OK : argo_err_set(err, ARGO_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nfiles && !rc; i++) {
+    size_t nold = 0;
+    char(*old)[ARGO_PATH_MAX + 96] = calloc(ARGO_MANIFEST_FILES, sizeof *old);
+    rc = old ? ARGO_OK : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    /* a location from the manifest is an absolute folder without . or ..
+     * (the loader checks it), perhaps a tier folder since dropped from the
+     * config; a file is only moved out of it after its SHA-256 matched */
+    for (size_t i = 0; i < man->nfiles && !rc; i++) {
+        const argo_manifest_file *f = &man->files[i];
         json_t *e = json_array_get(arr, i);
-        const char *name = json_string_value(json_object_get(e, "name"));
-        const char *sha = json_string_value(json_object_get(e, "sha256"));
-        const char *loc = json_string_value(json_object_get(e, "location"));
-        if (!name || !sha || strchr(name, '/')) {
-            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: file entry %zu is malformed", mpath, i);
-            break;
-        }
-        if (!strcmp(loc ? loc : "", to))
+        if (!strcmp(f->location, to))
             continue;
         char src[ARGO_PATH_MAX + 96], dst[ARGO_PATH_MAX + 96];
-        argo_backup_file_path(root, day, loc, name, src, sizeof src);
-        argo_backup_file_path(root, day, to, name, dst, sizeof dst);
-        argo_tier_move mv = {.day = day, .name = name, .from = src, .to = dst, .tier = cls};
+        argo_backup_file_path(root, day, f->location, f->name, src, sizeof src);
+        argo_backup_file_path(root, day, to, f->name, dst, sizeof dst);
+        argo_tier_move mv = {.day = day, .name = f->name, .from = src, .to = dst, .tier = cls};
         if (!dry_run) {
-            if ((rc = copy_checked(src, dst, sha, err)))
+            if (same_file(src, dst))
+                rc = argo_err_set(err, ARGO_ECONFIG,
+                                  "%s and %s are the same file: a [tiers] folder is the archive "
+                                  "root or another tier's",
+                                  src, dst);
+            if (rc || (rc = copy_checked(src, dst, f->sha256, err)))
                 break;
             snprintf(old[nold++], sizeof old[0], "%s", src);
             if (to[0]) {
@@ -131,6 +152,7 @@ static int tier_manifest(const char *root, int64_t day, const char *mpath, const
         }
     }
     free(old);
+    free(man);
     json_decref(m);
     return rc;
 }
@@ -145,16 +167,34 @@ int argo_archive_tier(const char *root, const argo_lifecycle *lc,
     int rc = argo_backup_list(root, &days, &n, err);
     if (rc)
         return rc;
+    argo_manifest *cur = malloc(sizeof *cur);
+    if (!cur) {
+        free(days);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    }
+    /* first every manifest is read and checked: a bad one stops the run
+     * before anything moves */
+    for (size_t i = 0; i < n && !rc; i++) {
+        char mpath[ARGO_PATH_MAX + 96];
+        argo_backup_file_path(root, days[i], NULL, "manifest.json", mpath, sizeof mpath);
+        rc = argo_manifest_load(mpath, cur, err);
+        for (int v = 1; v < (rc ? 0 : cur->version) && !rc; v++) {
+            char name[40], path[ARGO_PATH_MAX + 96];
+            argo_manifest old;
+            snprintf(name, sizeof name, "manifest-v%d.json", v);
+            argo_backup_file_path(root, days[i], NULL, name, path, sizeof path);
+            rc = argo_manifest_load(path, &old, err);
+        }
+    }
     for (size_t i = 0; i < n && !rc; i++) {
         const char *to, *cls;
         int64_t age = (now - days[i]) / ARGO_DAY_SECONDS;
         target_of(lc, dirs, age, &to, &cls);
         char mpath[ARGO_PATH_MAX + 96];
         argo_backup_file_path(root, days[i], NULL, "manifest.json", mpath, sizeof mpath);
-        json_t *m = json_load_file(mpath, 0, NULL);
-        int current = (int)json_integer_value(json_object_get(m, "version"));
-        json_decref(m);
-        for (int v = 1; v < current && !rc; v++) {
+        if ((rc = argo_manifest_load(mpath, cur, err)))
+            break;
+        for (int v = 1; v < cur->version && !rc; v++) {
             char name[40], path[ARGO_PATH_MAX + 96];
             snprintf(name, sizeof name, "manifest-v%d.json", v);
             argo_backup_file_path(root, days[i], NULL, name, path, sizeof path);
@@ -162,7 +202,12 @@ int argo_archive_tier(const char *root, const argo_lifecycle *lc,
         }
         if (!rc)
             rc = tier_manifest(root, days[i], mpath, to, cls, dry_run, fn, ctx, moved, err);
+        /* second copies an interrupted move left behind */
+        if (!rc && !dry_run)
+            rc = argo_backup_orphans(root, dirs, ARGO_TIER_CLASSES, days[i], true, NULL, NULL, NULL,
+                                     err);
     }
+    free(cur);
     free(days);
     return rc;
 }

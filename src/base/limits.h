@@ -14,7 +14,11 @@
 #define ARGO_SYMBOLS_MAX 100000       /* symbols in one store */
 #define ARGO_STATE_BLOB_MAX (1 << 20) /* serialized strategy state */
 #define ARGO_PATH_MAX 4096
-#define ARGO_SYNTH_SYMBOLS_MAX 9999 /* argo synth --symbols */
-#define ARGO_SYNTH_DAYS_MAX 100000  /* argo synth --days */
+#define ARGO_SYNTH_SYMBOLS_MAX 9999             /* argo synth --symbols */
+#define ARGO_SYNTH_DAYS_MAX 100000              /* argo synth --days */
+#define ARGO_MANIFEST_MAX (1 << 20)             /* bytes of a backup manifest */
+#define ARGO_BACKUP_VERSIONS_MAX 100000         /* versions of one backup day */
+#define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file */
+#define ARGO_BACKUP_ROWS_MAX ((int64_t)1 << 32) /* rows of one backup file */
 
 #endif

@@ -325,22 +325,57 @@ static int archive_tier(cli *c, int argc, char **argv)
     argo_lifecycle lc;
     if ((rc = lifecycle_of(c, &lc)))
         return rc;
+    static const char *const lower_class[ARGO_TIER_CLASSES] = {"standard_ia", "glacier_ir",
+                                                               "glacier", "deep_archive"};
+    const char *root = dir ? dir : c->cfg.archive_dir;
+    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
+        return fail(c);
     /* tier folders are recorded in manifests: absolute, so cwd does not matter */
     static char abs[ARGO_TIER_CLASSES][ARGO_PATH_MAX];
     const char *dirs[ARGO_TIER_CLASSES] = {0};
     bool any = false;
-    for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
-        if (!c->cfg.tier_dir[k][0])
-            continue;
-        if (argo_mkdirs(c->cfg.tier_dir[k], &c->err))
-            return fail(c);
-        if (!realpath(c->cfg.tier_dir[k], abs[k])) {
-            argo_err_set(&c->err, ARGO_EIO, "[tiers] %s = %s: %s", argo_tier_classes[k],
-                         c->cfg.tier_dir[k], strerror(errno));
-            return fail(c);
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 0 checks every folder before any is made; pass 1 (not for
+         * a dry run) makes them */
+        for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
+            if (!c->cfg.tier_dir[k][0])
+                continue;
+            char what[64];
+            snprintf(what, sizeof what, "[tiers] %s", lower_class[k]);
+            if (pass == 0 && argo_backup_dir_check(what, c->cfg.tier_dir[k], !dry, &c->err))
+                return fail(c);
+            if (pass == 1 && argo_mkdirs(c->cfg.tier_dir[k], &c->err))
+                return fail(c);
+            dirs[k] = realpath(c->cfg.tier_dir[k], abs[k]) ? abs[k] : c->cfg.tier_dir[k];
+            if (pass == 1 && dirs[k] != abs[k]) {
+                argo_err_set(&c->err, ARGO_EIO, "%s = %s: %s", what, c->cfg.tier_dir[k],
+                             strerror(errno));
+                return fail(c);
+            }
+            any = true;
         }
-        dirs[k] = abs[k];
-        any = true;
+        /* a tier folder that is the root or another tier's would make a
+         * move delete the only copy */
+        char rootabs[ARGO_PATH_MAX];
+        bool have_root = realpath(root, rootabs) != NULL;
+        for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
+            if (!dirs[k])
+                continue;
+            if (have_root && !strcmp(dirs[k], rootabs)) {
+                argo_err_set(&c->err, ARGO_ECONFIG, "[tiers] %s = %s is the archive folder itself",
+                             lower_class[k], c->cfg.tier_dir[k]);
+                return fail(c);
+            }
+            for (int j = 0; j < k; j++)
+                if (dirs[j] && !strcmp(dirs[j], dirs[k])) {
+                    argo_err_set(&c->err, ARGO_ECONFIG,
+                                 "[tiers] %s and %s are the same folder (%s)", lower_class[j],
+                                 lower_class[k], dirs[k]);
+                    return fail(c);
+                }
+        }
+        if (dry || !any)
+            break;
     }
     if (!any) {
         argo_err_set(&c->err, ARGO_ECONFIG,
@@ -348,8 +383,7 @@ static int archive_tier(cli *c, int argc, char **argv)
         return fail(c);
     }
     size_t moved;
-    if (argo_archive_tier(dir ? dir : c->cfg.archive_dir, &lc, dirs, now, dry, on_moved, &dry,
-                          &moved, &c->err))
+    if (argo_archive_tier(root, &lc, dirs, now, dry, on_moved, &dry, &moved, &c->err))
         return fail(c);
     printf("archive tier: %zu file%s %s\n", moved, moved == 1 ? "" : "s",
            dry ? "would move (dry run)" : "moved");
@@ -420,6 +454,8 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
     if (rc)
         return rc;
     const char *root = dir ? dir : c->cfg.archive_dir;
+    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
+        return fail(c);
     argo_s3 *s3;
     int64_t *days;
     size_t n;
@@ -475,8 +511,11 @@ static int backup_sizes(cli *c, const char *dir, argo_cost_input *in)
 {
     int64_t *days;
     size_t n;
-    if (argo_backup_list(dir, &days, &n, &c->err) || n == 0) {
-        free(n ? days : NULL);
+    int lrc = argo_backup_list(dir, &days, &n, &c->err);
+    if (lrc && lrc != ARGO_ENOENT)
+        return fail(c);
+    if (lrc || n == 0) {
+        free(lrc ? NULL : days);
         argo_err_set(&c->err, ARGO_ENOENT,
                      "no backups in %s to size the model: run argo backup, or give "
                      "--signals-per-day N",
@@ -484,20 +523,28 @@ static int backup_sizes(cli *c, const char *dir, argo_cost_input *in)
         return fail(c);
     }
     double sum[ARGO_COST_KINDS_MAX] = {0}, msum = 0;
+    argo_manifest *man = malloc(sizeof *man);
+    if (!man) {
+        free(days);
+        return 1;
+    }
     for (size_t i = 0; i < n; i++) {
         int y, m, d;
         argo_time_civil(days[i], &y, &m, &d);
         char path[ARGO_PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%04d/%02d/%02d/manifest.json", dir, y, m, d);
-        json_t *man = json_load_file(path, 0, NULL);
-        json_t *files = json_object_get(man, "files");
-        for (size_t k = 0; k < json_array_size(files); k++) {
-            json_t *f = json_array_get(files, k);
-            const char *kind = json_string_value(json_object_get(f, "kind"));
-            const char *fmt = json_string_value(json_object_get(f, "format"));
-            double b = (double)json_integer_value(json_object_get(f, "bytes"));
+        if (argo_manifest_load(path, man, &c->err)) {
+            free(days);
+            free(man);
+            return fail(c);
+        }
+        for (size_t k = 0; k < man->nfiles; k++) {
+            const argo_manifest_file *f = &man->files[k];
+            double b = (double)f->bytes;
             char name[32];
-            snprintf(name, sizeof name, "%s.%s", kind ? kind : "?", fmt ? fmt : "?");
+            snprintf(name, sizeof name, "%s.%s",
+                     f->kind == ARGO_BACKUP_SIGNALS ? "signals" : "outcomes",
+                     f->format == ARGO_BACKUP_PARQUET ? "parquet" : "csv");
             size_t slot = 0;
             while (slot < in->nkinds && strcmp(in->kinds[slot].name, name))
                 slot++;
@@ -509,8 +556,8 @@ static int backup_sizes(cli *c, const char *dir, argo_cost_input *in)
         struct stat st;
         if (stat(path, &st) == 0)
             msum += (double)st.st_size;
-        json_decref(man);
     }
+    free(man);
     for (size_t k = 0; k < in->nkinds; k++)
         in->kinds[k].bytes = sum[k] / (double)n;
     snprintf(in->kinds[in->nkinds].name, sizeof in->kinds[0].name, "manifest.json");
@@ -592,6 +639,9 @@ static int archive_cost(cli *c, int argc, char **argv)
         return rc;
     in.lc = &lc;
     in.growth = growth_pct / 100;
+    if (per_day == 0 && argo_backup_dir_check(dir ? "--dir" : "[archive] dir",
+                                              dir ? dir : c->cfg.archive_dir, false, &c->err))
+        return fail(c);
     if (per_day == 0 && (rc = backup_sizes(c, dir ? dir : c->cfg.archive_dir, &in)))
         return rc;
     if (per_day > 0) { /* a stated volume: every signal is a row made and a row resolved */
@@ -779,6 +829,9 @@ int cmd_archive(cli *c, int argc, char **argv)
     if (rc)
         return rc;
     argo_query_result r;
+    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", dir ? dir : c->cfg.archive_dir,
+                              false, &c->err))
+        return fail(c);
     if (argo_archive_query(dir ? dir : c->cfg.archive_dir, from, to, by_month, csv, &r, &c->err))
         return fail(c);
     if (json) {

@@ -811,13 +811,20 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
 static int backup_one(cli *c, int64_t day, const argo_backup_options *bo)
 {
     argo_backup_result r;
-    char d[16];
+    char d[32]; /* the day's label: its date, whatever time of day picked it */
     if (argo_backup_day(c->store, day, bo, &r, &c->err))
         return fail(c);
     printf("backup %s: %zu signals, %zu outcomes, version %d%s\n",
-           argo_time_format(day, d, sizeof d), r.signals, r.outcomes, r.version,
-           r.unchanged ? " (unchanged)" : "");
+           argo_time_format(argo_time_day_start(day), d, sizeof d), r.signals, r.outcomes,
+           r.version, r.unchanged ? " (unchanged)" : "");
     return 0;
+}
+
+static void first_orphan(void *ctx, const char *path, const char *why)
+{
+    char *out = ctx;
+    if (!out[0])
+        snprintf(out, ARGO_PATH_MAX + 160, "%s: %s", path, why);
 }
 
 static int cmd_backup(cli *c, int argc, char **argv)
@@ -888,6 +895,14 @@ static int cmd_backup(cli *c, int argc, char **argv)
     if (rc)
         return rc;
     bo.root = dir ? dir : c->cfg.archive_dir;
+    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", bo.root, !verify, &c->err))
+        return fail(c);
+    /* the [tiers] folders, as the manifests record them (absolute) */
+    static char tier_abs[4][ARGO_PATH_MAX];
+    const char *tiers[4] = {0};
+    for (int k = 0; k < 4; k++)
+        if (c->cfg.tier_dir[k][0] && realpath(c->cfg.tier_dir[k], tier_abs[k]))
+            tiers[k] = tier_abs[k];
     int64_t *days = NULL;
     size_t n = 0;
     if (all) {
@@ -917,13 +932,35 @@ static int cmd_backup(cli *c, int argc, char **argv)
     size_t files = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         if (verify) {
-            size_t f;
-            if (argo_backup_verify(c->store, bo.root, days[i], &f, &c->err))
+            size_t f = 0, orphans = 0;
+            char first[ARGO_PATH_MAX + 160] = "";
+            if (argo_backup_verify(c->store, bo.root, days[i], &f, &c->err) ||
+                argo_backup_orphans(bo.root, tiers, 4, days[i], false, first_orphan, first,
+                                    &orphans, &c->err) ||
+                (orphans &&
+                 argo_err_set(&c->err, ARGO_ECORRUPT, "%s (%zu file%s no manifest lists)", first,
+                              orphans, orphans == 1 ? "" : "s")))
                 rc = fail(c);
             files += f;
         } else
             rc = backup_one(c, days[i], &bo);
     }
+    /* an interrupted backup can leave a day folder without a manifest */
+    if (!rc && all && verify) {
+        size_t orphans = 0;
+        char first[ARGO_PATH_MAX + 160] = "";
+        if (argo_backup_orphans(bo.root, tiers, 4, INT64_MIN, false, first_orphan, first, &orphans,
+                                &c->err) ||
+            (orphans && argo_err_set(&c->err, ARGO_ECORRUPT,
+                                     "%s (%zu file%s no manifest lists; the next argo backup "
+                                     "removes argo's own)",
+                                     first, orphans, orphans == 1 ? "" : "s")))
+            rc = fail(c);
+    }
+    /* every day is whole: what an interrupted --all left elsewhere goes */
+    if (!rc && all && !verify &&
+        argo_backup_orphans(bo.root, NULL, 0, INT64_MIN, true, NULL, NULL, NULL, &c->err))
+        rc = fail(c);
     free(days);
     if (!rc && verify)
         printf("backup verify: %zu day%s, %zu files: all match their manifests and the store\n", n,
