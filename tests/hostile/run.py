@@ -149,10 +149,30 @@ def clean_env():
     return env
 
 
+def run_bounded(argv, cwd, env, stdin=None, timeout=CASE_TIMEOUT):
+    """Runs argv in its own process group; on timeout the whole group is
+    killed (a grandchild holding the pipes cannot hang the suite) and
+    subprocess.TimeoutExpired is raised."""
+    p = subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True,
+                         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.communicate()
+        raise
+    finally:
+        if p.poll() is None:
+            p.kill()
+    return subprocess.CompletedProcess(argv, p.returncode, out, err)
+
+
 def run_argo(argo, args, cwd, env, stdin=None, timeout=CASE_TIMEOUT):
-    return subprocess.run([argo] + args, cwd=cwd, env=env, input=stdin,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=timeout)
+    return run_bounded([argo] + args, cwd, env, stdin, timeout)
 
 
 def build_fixtures(argo, src, base):
@@ -200,9 +220,10 @@ def run_case(case, argo, src, fixtures, tmpbase):
         env = clean_env()
         env.update(case.env)
         for line in case.sh:
-            r = subprocess.run(["bash", "-c", expand(line, src)], cwd=work, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               timeout=CASE_TIMEOUT)
+            try:
+                r = run_bounded(["bash", "-c", expand(line, src)], work, env)
+            except subprocess.TimeoutExpired:
+                return [f"sh: {line!r} did not finish in {CASE_TIMEOUT} s"]
             if r.returncode != 0:
                 return [f"sh: {line!r} failed: {r.stderr.decode(errors='replace').strip()}"]
         skip = {name for name, _ in case.files}
