@@ -4,7 +4,8 @@
  * symbol or by month. From Parquet it decodes only the four columns it
  * needs (symbol, status, exit_ts, pnl_pct) and skips row groups whose
  * exit_ts statistics fall outside the range; from CSV it must parse
- * every field of every line. Both give the same answer.
+ * every field of every line. Both give the same answer. Also argo
+ * archive cat: a Parquet file's rows as JSON, nothing lost silently.
  */
 #include "archive/archive.h"
 
@@ -14,7 +15,9 @@
 #include "track/track.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,12 +144,21 @@ static int query_parquet(agg *a, const char *path, argo_err *err)
     if (rc)
         return rc;
     static const char *need[] = {"symbol", "status", "exit_ts", "pnl_pct"};
+    static const argo_pq_type type[] = {ARGO_PQ_STRING, ARGO_PQ_STRING, ARGO_PQ_TIMESTAMP_MS,
+                                        ARGO_PQ_DOUBLE};
     int col[4];
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 4; k++) {
         if ((col[k] = argo_pq_find_column(f, need[k])) < 0) {
             argo_pq_close(f);
             return argo_err_set(err, ARGO_ECORRUPT, "%s: no column %s", path, need[k]);
         }
+        argo_pq_type t = argo_pq_column(f, (size_t)col[k])->type;
+        if (t != type[k]) { /* the values are read as that type */
+            argo_pq_close(f);
+            return argo_err_set(err, ARGO_ECORRUPT, "%s: column %s is %s, expected %s", path,
+                                need[k], argo_pq_type_name(t), argo_pq_type_name(type[k]));
+        }
+    }
     for (size_t g = 0; g < argo_pq_num_row_groups(f) && !rc; g++) {
         argo_pq_stats st;
         argo_pq_column_stats(f, g, (size_t)col[2], &st);
@@ -306,4 +318,152 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
     if (out->n)
         qsort(out->rows, out->n, sizeof *out->rows, by_key);
     return ARGO_OK;
+}
+
+/* ---- argo archive cat ---- */
+
+/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years an
+ * ISO-8601 date writes with four digits. */
+#define CAT_SEC_MIN INT64_C(-62167219200)
+#define CAT_SEC_MAX INT64_C(253402300799)
+
+/* Value i of a column as JSON into *j (NULL: dry run, only checked). */
+static int cat_value(const argo_pq_values *x, size_t i, const char *path, const char *col,
+                     size_t row, json_t **j, argo_err *err)
+{
+    if (!x->valid[i]) {
+        if (j)
+            *j = json_null();
+        return 0;
+    }
+    switch (x->type) {
+    case ARGO_PQ_BOOLEAN:
+        if (j)
+            *j = json_boolean(x->b[i]);
+        return 0;
+    case ARGO_PQ_INT32:
+        if (j)
+            *j = json_integer(x->i32[i]);
+        return 0;
+    case ARGO_PQ_DOUBLE: {
+        double v = x->f64[i];
+        if (j) /* JSON has no NaN or infinity: the strings JavaScript and Python use */
+            *j = isnan(v)   ? json_string("NaN")
+                 : isinf(v) ? json_string(v > 0 ? "Infinity" : "-Infinity")
+                            : json_real(v);
+        return 0;
+    }
+    case ARGO_PQ_STRING:
+    case ARGO_PQ_BYTES:
+        if (!argo_pq_utf8_valid(x->str[i], x->len[i]))
+            return argo_err_set(err, ARGO_EPARSE,
+                                "%s: column %s, row %zu: a %s value that is not UTF-8 (argo "
+                                "archive cat prints text only)",
+                                path, col, row, argo_pq_type_name(x->type));
+        if (j)
+            *j = json_stringn(x->str[i], x->len[i]);
+        return 0;
+    case ARGO_PQ_TIMESTAMP_MS:
+    case ARGO_PQ_TIMESTAMP_US:
+    case ARGO_PQ_TIMESTAMP_NS: {
+        int64_t per = x->type == ARGO_PQ_TIMESTAMP_MS   ? 1000
+                      : x->type == ARGO_PQ_TIMESTAMP_US ? 1000000
+                                                        : 1000000000;
+        int64_t v = x->i64[i];
+        int64_t sec = v / per, frac = v % per; /* floor division, no product to overflow */
+        if (frac < 0) {
+            sec--;
+            frac += per;
+        }
+        if (sec < CAT_SEC_MIN || sec > CAT_SEC_MAX)
+            return argo_err_set(err, ARGO_EPARSE,
+                                "%s: column %s, row %zu: %s value %lld is outside years "
+                                "0000-9999",
+                                path, col, row, argo_pq_type_name(x->type), (long long)v);
+        if (j) {
+            char t[48];
+            argo_time_format_full(sec, t, sizeof t);
+            size_t l = strlen(t) - 1; /* over the Z */
+            if (x->type == ARGO_PQ_TIMESTAMP_NS)
+                snprintf(t + l, sizeof t - l, ".%09lldZ", (long long)frac);
+            else
+                snprintf(t + l, sizeof t - l, ".%06lldZ",
+                         (long long)(x->type == ARGO_PQ_TIMESTAMP_MS ? frac * 1000 : frac));
+            *j = json_string(t);
+        }
+        return 0;
+    }
+    default:
+        if (j)
+            *j = json_integer(x->i64[i]);
+        return 0;
+    }
+}
+
+/* Every row of the file: checked only (print false), or printed. */
+static int cat_rows(argo_pq_file *f, const char *path, bool print, FILE *out, argo_err *err)
+{
+    size_t nc = argo_pq_num_columns(f);
+    argo_pq_values *v = calloc(nc ? nc : 1, sizeof *v);
+    if (!v)
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+    int rc = 0;
+    size_t row = 0;
+    bool first = true;
+    if (print)
+        fputc('[', out);
+    for (size_t g = 0; g < argo_pq_num_row_groups(f) && !rc; g++) {
+        for (size_t k = 0; k < nc && !rc; k++)
+            if ((rc = argo_pq_read(f, g, k, &v[k], err)))
+                argo_err_prefix(err, "%s: ", path);
+        for (size_t i = 0; !rc && i < (nc ? v[0].n : 0); i++) {
+            row++;
+            json_t *obj = print ? json_object() : NULL;
+            if (print && !obj)
+                rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+            for (size_t k = 0; k < nc && !rc; k++) {
+                const char *name = argo_pq_column(f, k)->name;
+                json_t *j = NULL;
+                rc = cat_value(&v[k], i, path, name, row, print ? &j : NULL, err);
+                if (!rc && print && (!j || json_object_set_new(obj, name, j)))
+                    rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+            }
+            if (!rc && print) {
+                fputs(first ? "\n" : ",\n", out);
+                json_dumpf(obj, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+                first = false;
+            }
+            json_decref(obj);
+        }
+        for (size_t k = 0; k < nc; k++)
+            argo_pq_values_cleanup(&v[k]);
+    }
+    if (print && !rc)
+        fputs("\n]\n", out);
+    free(v);
+    return rc;
+}
+
+int argo_archive_cat(const char *path, bool schema, FILE *out, argo_err *err)
+{
+    argo_pq_file *f;
+    int rc = argo_pq_open(path, &f, err);
+    if (rc)
+        return rc;
+    if (schema) {
+        for (size_t k = 0; k < argo_pq_num_columns(f); k++) {
+            const argo_pq_column_def *d = argo_pq_column(f, k);
+            fprintf(out, "%s %s%s\n", d->name, argo_pq_type_name(d->type),
+                    d->optional ? " optional" : "");
+        }
+    } else {
+        /* a first pass finds every error before the first byte is printed */
+        rc = cat_rows(f, path, false, out, err);
+        if (!rc)
+            rc = cat_rows(f, path, true, out, err);
+    }
+    argo_pq_close(f);
+    if (!rc && (fflush(out) != 0 || ferror(out)))
+        rc = argo_err_set(err, ARGO_EIO, "writing the output: %s", strerror(errno));
+    return rc;
 }
