@@ -1984,12 +1984,10 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
     uint64_t cost = group_cost(f, rg), budget = argo_pq_decode_budget(f);
     if (cost > budget)
         return bad(&r, ARGO_ELIMIT,
-                   "%lld rows and %s bytes of pages would take %s bytes to decode, more than "
-                   "argo allows for a file of %zu bytes (%llu)",
-                   (long long)f->group_rows[rg],
-                   cc->uncompressed > (int64_t)budget ? "too many" : "the declared",
-                   cost == UINT64_MAX ? "too many" : "that many", f->len,
-                   (unsigned long long)budget);
+                   "decoding this row group of %lld rows (all columns) would take %s%llu bytes, "
+                   "more than argo allows for a file of %zu bytes (%llu)",
+                   (long long)f->group_rows[rg], cost == UINT64_MAX ? "over " : "",
+                   (unsigned long long)cost, f->len, (unsigned long long)budget);
     int64_t start = cc->has_dict && cc->dict_offset > 0 && cc->dict_offset < cc->data_offset
                         ? cc->dict_offset
                         : cc->data_offset;
