@@ -845,10 +845,22 @@ struct argo_pq_file {
     size_t ngroups;
     int64_t *group_rows;
     col_chunk *chunks; /* ngroups x ncols */
+    uint64_t cost;     /* what decoding every row group takes (group_cost), summed */
     char **kv;         /* key, value, key, value ... */
     size_t nkv;
     char *created_by;
 };
+
+/* An i32 field (an enum, a type): out of the i32 range is malformed. */
+static int read_i32(tc_in *in, int type)
+{
+    int64_t v = tc_read_int(in, type);
+    if (v < INT32_MIN || v > INT32_MAX) {
+        in->bad = true;
+        return 0;
+    }
+    return (int)v;
+}
 
 static char *dup_bin(const uint8_t *p, size_t n)
 {
@@ -894,9 +906,9 @@ static void read_schema_element(tc_in *in, pq_col *c, int64_t *children)
     tc_enter(in);
     while (tc_next(in, &id, &t)) {
         if (id == 1 && t == TC_I32)
-            c->physical = (int)tc_read_int(in, t);
+            c->physical = read_i32(in, t);
         else if (id == 3 && t == TC_I32) {
-            c->repetition = (int)tc_read_int(in, t);
+            c->repetition = read_i32(in, t);
             c->def.optional = c->repetition == R_OPTIONAL;
         } else if (id == 4 && t == TC_BINARY) {
             size_t n;
@@ -907,7 +919,7 @@ static void read_schema_element(tc_in *in, pq_col *c, int64_t *children)
         } else if (id == 5 && t == TC_I32)
             *children = tc_read_int(in, t);
         else if (id == 6 && t == TC_I32)
-            converted = (int)tc_read_int(in, t);
+            converted = read_i32(in, t);
         else if (id == 10 && t == TC_STRUCT) { /* LogicalType union */
             int16_t lid;
             int lt;
@@ -1032,10 +1044,10 @@ static void read_column_chunk(tc_in *in, col_chunk *cc)
         while (tc_next(in, &mid, &mt)) {
             switch (mid) {
             case 1:
-                cc->type = (int)tc_read_int(in, mt);
+                cc->type = read_i32(in, mt);
                 break;
             case 4:
-                cc->codec = (int)tc_read_int(in, mt);
+                cc->codec = read_i32(in, mt);
                 break;
             case 5:
                 cc->num_values = tc_read_int(in, mt);
@@ -1134,7 +1146,7 @@ uint64_t argo_pq_decode_budget(const argo_pq_file *f)
     return sat_add(ARGO_PQ_DECODE_FIXED, sat_mul(ARGO_PQ_DECODE_RATIO, f->len));
 }
 
-/* What decoding every column of row group g at once may take: its
+/* What decoding every column of row group g may take: its
  * values and, twice, the inflated pages the chunks declare (page
  * buffers and the strings copied out of them). */
 static uint64_t group_cost(const argo_pq_file *f, size_t g)
@@ -1311,6 +1323,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                                 "Parquet: row group %zu has a bad row count (%lld)", g,
                                 (long long)f->group_rows[g]);
         total += f->group_rows[g];
+        f->cost = sat_add(f->cost, group_cost(f, g));
         for (size_t c = 0; c < f->ncols; c++) {
             col_chunk *cc = &f->chunks[g * f->ncols + c];
             cc->stats.has_minmax =
@@ -1388,11 +1401,16 @@ static bool read_at(int fd, uint8_t *buf, size_t n, off_t at)
 int argo_pq_open(const char *path, argo_pq_file **out, argo_err *err)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO must not block the open; it is refused below */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return argo_err_set(err, ARGO_ENOENT, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     uint8_t tail[8];
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        return argo_err_set(err, ARGO_EPARSE, "%s: not a regular file", path);
+    }
     if (fstat(fd, &st) != 0 || st.st_size < 12 || !read_at(fd, tail, 8, st.st_size - 8) ||
         memcmp(tail + 4, "PAR1", 4)) {
         close(fd);
@@ -1779,7 +1797,7 @@ static void read_page_header(tc_in *in, page_header *h)
     tc_enter(in);
     while (tc_next(in, &id, &t)) {
         if (id == 1)
-            h->type = (int)tc_read_int(in, t);
+            h->type = read_i32(in, t);
         else if (id == 2)
             h->usize = tc_read_int(in, t);
         else if (id == 3)
@@ -1980,14 +1998,15 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
     if (cc->compressed < 0 || cc->uncompressed < 0)
         return bad(&r, ARGO_EPARSE, "negative chunk sizes (%lld compressed, %lld uncompressed)",
                    (long long)cc->compressed, (long long)cc->uncompressed);
-    /* every column of the row group decoded at once stays within the budget */
-    uint64_t cost = group_cost(f, rg), budget = argo_pq_decode_budget(f);
-    if (cost > budget)
+    /* decoding every column of every row group stays within the budget:
+     * memory (one row group is held at a time) and time */
+    uint64_t budget = argo_pq_decode_budget(f);
+    if (f->cost > budget)
         return bad(&r, ARGO_ELIMIT,
-                   "decoding this row group of %lld rows (all columns) would take %s%llu bytes, "
-                   "more than argo allows for a file of %zu bytes (%llu)",
-                   (long long)f->group_rows[rg], cost == UINT64_MAX ? "over " : "",
-                   (unsigned long long)cost, f->len, (unsigned long long)budget);
+                   "decoding the file's %lld rows (all columns) would take %s%llu bytes, more "
+                   "than argo allows for a file of %zu bytes (%llu)",
+                   (long long)f->num_rows, f->cost == UINT64_MAX ? "over " : "",
+                   (unsigned long long)f->cost, f->len, (unsigned long long)budget);
     int64_t start = cc->has_dict && cc->dict_offset > 0 && cc->dict_offset < cc->data_offset
                         ? cc->dict_offset
                         : cc->data_offset;

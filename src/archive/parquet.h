@@ -21,9 +21,9 @@
  * is checked: a damaged file is an error, never a crash. Every count and
  * size is bounded by the bytes that hold it before anything is
  * allocated; what compression and RLE runs can still claim is bounded by
- * a decode budget (base/limits.h, ARGO_PQ_DECODE_*): decoding all the
- * columns of one row group at once takes at most the budget, a fixed cap
- * plus a multiple of the file's size.
+ * a decode budget (base/limits.h, ARGO_PQ_DECODE_*): decoding every
+ * column of every row group takes at most the budget, a fixed cap plus a
+ * multiple of the file's size.
  */
 #ifndef ARGO_PARQUET_H
 #define ARGO_PARQUET_H
@@ -149,14 +149,14 @@ typedef struct argo_pq_values {
 
 /* Decodes column col of row group rg into *out (cleaned up with
  * argo_pq_values_cleanup). Verifies page CRCs when present. Refuses with
- * ARGO_ELIMIT a row group whose every column, decoded at once, would
- * take more than argo_pq_decode_budget(f). Error messages name the
+ * ARGO_ELIMIT every read of a file whose row groups, all columns
+ * decoded, would take more than argo_pq_decode_budget(f). Error messages name the
  * column, the row group and the page, not the file: callers prefix it
  * (argo_pq_open's own errors do name it). */
 int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *out, argo_err *err);
 void argo_pq_values_cleanup(argo_pq_values *v);
 
-/* The bytes decoding a row group of f may take (ARGO_PQ_DECODE_FIXED +
+/* The bytes decoding all of f may take (ARGO_PQ_DECODE_FIXED +
  * ARGO_PQ_DECODE_RATIO x the file's size, saturating). */
 uint64_t argo_pq_decode_budget(const argo_pq_file *f);
 

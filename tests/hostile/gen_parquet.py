@@ -708,11 +708,26 @@ def build():
              footer_extra=[(0, "raw", bytes([0x05]) + varint(zz(1 << 20)) + b"\x02")]),
          has=["malformed or truncated"])
 
+    per = 1 << 20  # within one row group's share of the budget, not 300 times over
+    case("row-groups-sum-past-budget",
+         "300 row groups of 2^20 rows, each a one-byte RLE run: every group fits, the file\n"
+         "# does not (decoding it would take 4 GB and minutes): refused at once.",
+         parquet([[Col(pages=[page(P_DICT, plain(T_INT64, [7]), 1),
+                              page(P_DATA, bytes([1]) + rle_run(per, 0, 1), per, enc=RLE_DICT)],
+                       **i64)] for _ in range(300)], [per] * 300),
+         has=["the file's 314572800 rows", "more than argo allows"])
+    case("codec-past-int32", "A codec of 2^32+6 (would wrap to ZSTD in an int).",
+         one(dict(i64, codec=(1 << 32) + 6), [page(P_DATA, plain(T_INT64, [1]), 1)], 1),
+         has=["malformed or truncated"])
+    case("physical-type-past-int32", "A physical type of 2^32+2 (would wrap to INT64).",
+         one(dict(i64, phys=(1 << 32) + 2), [page(P_DATA, plain(T_INT64, [1]), 1)], 1),
+         has=["malformed or truncated"])
+
     # --- the command line and other inputs ---
     case("missing-file", "A file that does not exist.", None, has=["cannot open"],
          fname="nope.parquet", stderr="argo archive: nope.parquet:")
     case("directory", "A directory given as the file.", None, sh=["mkdir dir.parquet"],
-         fname="dir.parquet", stderr="argo archive: dir.parquet:")
+         fname="dir.parquet", stderr="argo archive: dir.parquet: not a regular file")
     case("usage-no-file", "archive cat without a file is a usage error.", None, exit=2,
          stderr="argo archive: usage", cmd="archive cat")
     case("usage-two-files", "archive cat with two files is a usage error.", simple(), exit=2,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { N = 5000 };
@@ -307,7 +308,7 @@ static void a_run_claiming_2_28_values_fails_fast_within_the_budget(void **state
     long before = peak_rss_kb();
     argo_pq_values v;
     assert_int_equal(argo_pq_read(f, 0, 0, &v, &e), ARGO_ELIMIT);
-    assert_non_null(strstr(e.msg, "row group of 268435456 rows"));
+    assert_non_null(strstr(e.msg, "the file's 268435456 rows"));
     assert_non_null(strstr(e.msg, "more than argo allows"));
     assert_non_null(strstr(e.msg, "row group 0"));
     assert_null(v.valid); /* nothing was allocated for the values */
@@ -494,6 +495,24 @@ static void cat_refuses_bad_text_and_timestamps_before_printing(void **state)
     free(out);
 }
 
+static void only_regular_files_are_opened(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/argo-test-pq-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/p.parquet", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    argo_pq_file *f;
+    argo_err e;
+    assert_int_equal(argo_pq_open(fifo, &f, &e), ARGO_EPARSE); /* blocked forever before */
+    assert_non_null(strstr(e.msg, "p.parquet: not a regular file"));
+    assert_int_equal(argo_pq_open(dir, &f, &e), ARGO_EPARSE);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    unlink(fifo);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -513,6 +532,7 @@ int main(void)
         cmocka_unit_test(page_errors_name_the_row_group_and_the_page),
         cmocka_unit_test(cat_prints_nan_and_infinities_as_strings),
         cmocka_unit_test(cat_refuses_bad_text_and_timestamps_before_printing),
+        cmocka_unit_test(only_regular_files_are_opened),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
