@@ -186,7 +186,10 @@ typedef struct csv_q {
     int col[4], nf;
     bool header;
     char f[4][64];
+    bool too_long[4];
+    size_t line; /* the record being read, 1-based (the header is 1) */
     int rc;
+    char why[160]; /* what is wrong with line `line` when rc */
 } csv_q;
 
 static void q_field(void *p, size_t n, void *u)
@@ -201,6 +204,7 @@ static void q_field(void *p, size_t n, void *u)
             size_t l = n < 63 ? n : 63;
             memcpy(q->f[k], p, l);
             q->f[k][l] = '\0';
+            q->too_long[k] = n > 63; /* refused below, never cut */
         }
     }
     q->nf++;
@@ -210,12 +214,34 @@ static void q_row(int c, void *u)
 {
     (void)c;
     csv_q *q = u;
+    static const char *need[] = {"symbol", "status", "exit_ts", "pnl_pct"};
+    q->line += !q->rc; /* after an error, the line that had it stays */
     if (!q->header) {
         q->header = true;
     } else if (!q->rc) {
         int64_t ts;
-        if (argo_time_parse(q->f[2], &ts) == 0)
-            q->rc = add(q->a, q->f[0], ts * 1000, status_of(q->f[1]), strtod(q->f[3], NULL));
+        char *end;
+        double pnl = strtod(q->f[3], &end);
+        for (int k = 0; k < 4 && !q->rc; k++)
+            if (q->too_long[k]) {
+                q->rc = ARGO_EPARSE;
+                snprintf(q->why, sizeof q->why, "%s is longer than 63 bytes", need[k]);
+            }
+        if (q->rc || !q->f[0][0] || !q->f[1][0] || !q->f[2][0] || !q->f[3][0])
+            ; /* a null in one of the four: skipped, as from Parquet */
+        else if (argo_time_parse(q->f[2], &ts) != 0 || ts > INT64_MAX / 1000 ||
+                 ts < INT64_MIN / 1000) {
+            q->rc = ARGO_EPARSE;
+            snprintf(q->why, sizeof q->why, "exit_ts '%s' is not an ISO-8601 time", q->f[2]);
+        } else if (*end || end == q->f[3]) {
+            q->rc = ARGO_EPARSE;
+            snprintf(q->why, sizeof q->why, "pnl_pct '%s' is not a number", q->f[3]);
+        } else
+            q->rc = add(q->a, q->f[0], ts * 1000, status_of(q->f[1]), pnl);
+    }
+    for (int k = 0; k < 4; k++) {
+        q->f[k][0] = '\0'; /* a short record leaves no value of the one before */
+        q->too_long[k] = false;
     }
     q->nf = 0;
 }
@@ -238,6 +264,8 @@ static int query_csv(agg *a, const char *path, argo_err *err)
         rc = argo_err_set(err, ARGO_ECORRUPT, "%s: malformed CSV", path);
     else if (q.col[0] < 0 || q.col[1] < 0 || q.col[2] < 0 || q.col[3] < 0)
         rc = argo_err_set(err, ARGO_ECORRUPT, "%s: missing columns", path);
+    else if (q.rc == ARGO_EPARSE)
+        rc = argo_err_set(err, ARGO_EPARSE, "%s:%zu: %s", path, q.line, q.why);
     else if (q.rc)
         rc = argo_err_set(err, q.rc, "out of memory querying");
     csv_free(&p);
@@ -283,8 +311,14 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
         size_t len;
         if ((rc = argo_file_read(mpath, 1 << 20, &text, &len, err)))
             break;
-        json_t *man = json_loadb((const char *)text, len, 0, NULL);
+        json_error_t jerr;
+        json_t *man = json_loadb((const char *)text, len, 0, &jerr);
         free(text);
+        if (!man) {
+            rc = argo_err_set(err, ARGO_ECORRUPT, "%s:%d: not valid JSON: %s", mpath, jerr.line,
+                              jerr.text);
+            break;
+        }
         json_t *files = json_object_get(man, "files");
         const char *name = NULL, *loc = NULL;
         for (size_t k = 0; k < json_array_size(files); k++) {

@@ -750,6 +750,32 @@ def build():
          sh=["for f in backups/*/*/*/outcomes-v1.parquet; do cp bad.parquet \"$f\"; done"],
          stderr="argo archive: backups/", has=["column exit_ts is STRING"])
 
+    cp_csv = ["for f in backups/*/*/*/outcomes-v1.csv; do cp bad.csv \"$f\"; done"]
+    for name, comment, text, has in (
+            ("query-csv-bad-exit-ts", "archive query --csv: an exit_ts that is not a time is an\n"
+             "# error naming file and line (it was skipped silently).",
+             "symbol,status,exit_ts,pnl_pct\nMSFT,WIN,garbage,1.0\n",
+             ["outcomes-v1.csv:2:", "exit_ts 'garbage'"]),
+            ("query-csv-pnl-not-number", "archive query --csv: a pnl_pct that is not a number\n"
+             "# (it counted as 0).", "symbol,status,exit_ts,pnl_pct\n"
+             "MSFT,WIN,2001-01-02T00:00:00Z,1.0\nMSFT,LOSS,2001-01-03T00:00:00Z,12abc\n",
+             ["outcomes-v1.csv:3:", "pnl_pct '12abc' is not a number"]),
+            ("query-csv-field-too-long", "archive query --csv: a symbol over 63 bytes (it was cut).",
+             "symbol,status,exit_ts,pnl_pct\n" + "S" * 70 + ",WIN,2001-01-02T00:00:00Z,1.0\n",
+             ["outcomes-v1.csv:2:", "symbol is longer than 63 bytes"])):
+        case(name, comment, None, fixture="backups", cmd="archive query --csv", sh=cp_csv,
+             extra_files=[("bad.csv", text)], stderr="argo archive: backups/", has=has)
+    case("query-csv-nulls-skipped", "archive query --csv: a row with an empty exit_ts (a null)\n"
+         "# is skipped, as from Parquet; the other rows count.", None, fixture="backups",
+         cmd="archive query --csv", sh=cp_csv, exit=0,
+         extra_files=[("bad.csv", "symbol,status,exit_ts,pnl_pct\nZZZ,WIN,,1.0\n"
+                                  "ZZZ,WIN,2001-01-02T00:00:00Z,2.5\n")],
+         out=["ZZZ"])
+    case("query-manifest-not-json", "archive query over a day whose manifest is not JSON\n"
+         "# (it said: no Parquet outcomes file).", None, fixture="backups", cmd="archive query",
+         sh=["for f in backups/*/*/*/manifest.json; do printf '{\"files\": [' > \"$f\"; done"],
+         stderr="argo archive: backups/", has=["manifest.json:1: not valid JSON"])
+
 
 def write(root):
     os.makedirs(root, exist_ok=True)
