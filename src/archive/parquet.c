@@ -51,6 +51,8 @@ enum { R_REQUIRED = 0, R_OPTIONAL = 1, R_REPEATED = 2 };
 #define DICT_MAX_ENTRIES ARGO_PQ_DICT_ENTRIES_MAX
 #define DICT_MAX_BYTES ARGO_PQ_DICT_BYTES_MAX
 #define UNSUPPORTED ((argo_pq_type)100)
+#define UNSUPPORTED_DECIMAL ((argo_pq_type)101) /* read raw, it would print unscaled */
+enum { CT_DECIMAL = 5, LT_DECIMAL = 5 };
 
 const char *argo_pq_type_name(argo_pq_type t)
 {
@@ -874,6 +876,8 @@ static char *dup_bin(const uint8_t *p, size_t n)
 
 static argo_pq_type map_type(int physical_type, int converted, int logical, int unit)
 {
+    if (converted == CT_DECIMAL || logical == LT_DECIMAL)
+        return UNSUPPORTED_DECIMAL;
     switch (physical_type) {
     case T_BOOLEAN:
         return ARGO_PQ_BOOLEAN;
@@ -1987,6 +1991,9 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
         return bad(&r, ARGO_EPARSE, "repeated columns are not supported (argo reads flat schemas)");
     if (pc->repetition != R_REQUIRED && pc->repetition != R_OPTIONAL)
         return bad(&r, ARGO_EPARSE, "unknown repetition type %d", pc->repetition);
+    if (pc->def.type == UNSUPPORTED_DECIMAL)
+        return bad(&r, ARGO_EPARSE,
+                   "DECIMAL columns are not supported (their values would read unscaled)");
     if (pc->def.type == UNSUPPORTED || pc->physical == T_INT96 || pc->physical == T_FLOAT ||
         pc->physical == T_FIXED)
         return bad(&r, ARGO_EPARSE, "unsupported physical type %d", pc->physical);

@@ -591,6 +591,13 @@ def build():
     case("type-unknown", "Physical type 42 does not exist.",
          one(dict(name="f", phys=42), [page(P_DATA, bytes(4), 1)], 1),
          has=["unsupported physical type 42"])
+    case("type-decimal-int64", "An INT64 DECIMAL(10,2): refused, not printed unscaled.",
+         one(dict(i64, converted=5, meta=[]), [page(P_DATA, plain(T_INT64, [12345]), 1)], 1),
+         has=["column id, row group 0: DECIMAL columns are not supported"])
+    case("type-decimal-logical", "A BYTE_ARRAY with the DECIMAL logical type.",
+         one(dict(name="d", phys=T_BYTE_ARRAY, logical=[(5, STRUCT, [(1, I32, 2), (2, I32, 9)])]),
+             [page(P_DATA, plain(T_BYTE_ARRAY, [b"\x30\x39"]), 1)], 1),
+         has=["DECIMAL columns are not supported"])
     case("columns-over-limit", "4097 columns (each a one-byte schema element): over the limit.",
          one(i64, [page(P_DATA, plain(T_INT64, [1]), 1)], 1,
              footer_hook=lambda fm: [f if f[0] != 2 else
