@@ -181,4 +181,13 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
                        argo_query_result *out, argo_err *err);
 void argo_query_result_cleanup(argo_query_result *r);
 
+/* argo archive cat: a Parquet file's rows as a JSON array of objects on
+ * out (docs/BACKUPS.md: timestamps as ISO-8601 strings, nulls as null,
+ * NaN and infinities as the strings "NaN", "Infinity", "-Infinity"), or
+ * with schema its columns, one a line. Nothing is lost silently: a
+ * string that is not UTF-8 or a timestamp outside years 0000-9999 is an
+ * error naming the file, column and row, found before anything is
+ * written to out. */
+int argo_archive_cat(const char *path, bool schema, FILE *out, argo_err *err);
+
 #endif

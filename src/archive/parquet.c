@@ -12,11 +12,13 @@
 
 #include "archive/thrift.h"
 #include "base/grow.h"
+#include "base/limits.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <snappy-c.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,21 +41,25 @@ enum {
 enum { E_PLAIN = 0, E_PLAIN_DICTIONARY = 2, E_RLE = 3, E_RLE_DICTIONARY = 8 };
 enum { P_DATA = 0, P_INDEX = 1, P_DICTIONARY = 2, P_DATA_V2 = 3 };
 enum { CT_UTF8 = 0, CT_TIMESTAMP_MILLIS = 9, CT_TIMESTAMP_MICROS = 10 };
+enum { R_REQUIRED = 0, R_OPTIONAL = 1, R_REPEATED = 2 };
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "argo's Parquet writer copies values as they lie in memory: little-endian hosts only"
 #endif
 
-#define PAGE_MAX ((size_t)1 << 30) /* largest page argo will inflate */
-#define DICT_MAX_ENTRIES 65536
-#define DICT_MAX_BYTES ((size_t)1 << 20)
+#define PAGE_MAX ARGO_PQ_PAGE_MAX
+#define DICT_MAX_ENTRIES ARGO_PQ_DICT_ENTRIES_MAX
+#define DICT_MAX_BYTES ARGO_PQ_DICT_BYTES_MAX
 #define UNSUPPORTED ((argo_pq_type)100)
+#define UNSUPPORTED_DECIMAL ((argo_pq_type)101) /* read raw, it would print unscaled */
+enum { CT_DECIMAL = 5, LT_DECIMAL = 5 };
 
 const char *argo_pq_type_name(argo_pq_type t)
 {
-    static const char *names[] = {"BOOLEAN", "INT32", "INT64",         "DOUBLE",
-                                  "STRING",  "BYTES", "TIMESTAMP(ms)", "TIMESTAMP(us)"};
-    return (unsigned)t < 8 ? names[t] : "unsupported";
+    static const char *names[] = {"BOOLEAN",       "INT32",         "INT64",
+                                  "DOUBLE",        "STRING",        "BYTES",
+                                  "TIMESTAMP(ms)", "TIMESTAMP(us)", "TIMESTAMP(ns)"};
+    return (unsigned)t < sizeof names / sizeof *names ? names[t] : "unsupported";
 }
 
 int argo_pq_codec_parse(const char *s)
@@ -641,12 +647,15 @@ static void schema_element(tc_out *o, const argo_pq_column_def *c)
         tc_struct_begin(o, 1); /* StringType {} */
         tc_struct_end(o);
         tc_struct_end(o);
-    } else if (c->type == ARGO_PQ_TIMESTAMP_MS || c->type == ARGO_PQ_TIMESTAMP_US) {
+    } else if (c->type == ARGO_PQ_TIMESTAMP_MS || c->type == ARGO_PQ_TIMESTAMP_US ||
+               c->type == ARGO_PQ_TIMESTAMP_NS) {
         tc_struct_begin(o, 10);
         tc_struct_begin(o, 8); /* TimestampType */
         tc_bool(o, 1, true);
-        tc_struct_begin(o, 2); /* TimeUnit */
-        tc_struct_begin(o, c->type == ARGO_PQ_TIMESTAMP_MS ? 1 : 2);
+        tc_struct_begin(o, 2); /* TimeUnit: MILLIS, MICROS, NANOS */
+        tc_struct_begin(o, c->type == ARGO_PQ_TIMESTAMP_MS   ? 1
+                           : c->type == ARGO_PQ_TIMESTAMP_US ? 2
+                                                             : 3);
         tc_struct_end(o);
         tc_struct_end(o);
         tc_struct_end(o);
@@ -813,8 +822,8 @@ out:
 
 typedef struct col_chunk {
     int type, codec;
-    int64_t num_values, data_offset, dict_offset, compressed;
-    bool has_dict;
+    int64_t num_values, data_offset, dict_offset, compressed, uncompressed;
+    bool has_dict, external; /* external: the chunk lies in another file */
     argo_pq_stats stats;
     const uint8_t *smin, *smax; /* raw statistics (borrowed) */
     size_t lmin, lmax;
@@ -823,7 +832,8 @@ typedef struct col_chunk {
 typedef struct pq_col {
     argo_pq_column_def def;
     char *name;
-    int physical;
+    size_t name_len; /* as stored: a NUL inside shows as strlen(name) < name_len */
+    int physical, repetition;
 } pq_col;
 
 struct argo_pq_file {
@@ -837,10 +847,22 @@ struct argo_pq_file {
     size_t ngroups;
     int64_t *group_rows;
     col_chunk *chunks; /* ngroups x ncols */
+    uint64_t cost;     /* what decoding every row group takes (group_cost), summed */
     char **kv;         /* key, value, key, value ... */
     size_t nkv;
     char *created_by;
 };
+
+/* An i32 field (an enum, a type): out of the i32 range is malformed. */
+static int read_i32(tc_in *in, int type)
+{
+    int64_t v = tc_read_int(in, type);
+    if (v < INT32_MIN || v > INT32_MAX) {
+        in->bad = true;
+        return 0;
+    }
+    return (int)v;
+}
 
 static char *dup_bin(const uint8_t *p, size_t n)
 {
@@ -854,6 +876,8 @@ static char *dup_bin(const uint8_t *p, size_t n)
 
 static argo_pq_type map_type(int physical_type, int converted, int logical, int unit)
 {
+    if (converted == CT_DECIMAL || logical == LT_DECIMAL)
+        return UNSUPPORTED_DECIMAL;
     switch (physical_type) {
     case T_BOOLEAN:
         return ARGO_PQ_BOOLEAN;
@@ -868,6 +892,8 @@ static argo_pq_type map_type(int physical_type, int converted, int logical, int 
             return ARGO_PQ_TIMESTAMP_MS;
         if ((logical == 8 && unit == 2) || (logical < 0 && converted == CT_TIMESTAMP_MICROS))
             return ARGO_PQ_TIMESTAMP_US;
+        if (logical == 8 && unit == 3)
+            return ARGO_PQ_TIMESTAMP_NS;
         return ARGO_PQ_INT64;
     default:
         return UNSUPPORTED;
@@ -884,18 +910,20 @@ static void read_schema_element(tc_in *in, pq_col *c, int64_t *children)
     tc_enter(in);
     while (tc_next(in, &id, &t)) {
         if (id == 1 && t == TC_I32)
-            c->physical = (int)tc_read_int(in, t);
-        else if (id == 3 && t == TC_I32)
-            c->def.optional = tc_read_int(in, t) == 1;
-        else if (id == 4 && t == TC_BINARY) {
+            c->physical = read_i32(in, t);
+        else if (id == 3 && t == TC_I32) {
+            c->repetition = read_i32(in, t);
+            c->def.optional = c->repetition == R_OPTIONAL;
+        } else if (id == 4 && t == TC_BINARY) {
             size_t n;
             const uint8_t *p = tc_read_binary(in, &n);
             free(c->name);
             c->name = p ? dup_bin(p, n) : NULL;
+            c->name_len = n;
         } else if (id == 5 && t == TC_I32)
             *children = tc_read_int(in, t);
         else if (id == 6 && t == TC_I32)
-            converted = (int)tc_read_int(in, t);
+            converted = read_i32(in, t);
         else if (id == 10 && t == TC_STRUCT) { /* LogicalType union */
             int16_t lid;
             int lt;
@@ -1008,6 +1036,8 @@ static void read_column_chunk(tc_in *in, col_chunk *cc)
     int t;
     tc_enter(in);
     while (tc_next(in, &id, &t)) {
+        if (id == 1 && t == TC_BINARY) /* file_path */
+            cc->external = true;
         if (id != 3 || t != TC_STRUCT) {
             tc_skip(in, t);
             continue;
@@ -1018,13 +1048,16 @@ static void read_column_chunk(tc_in *in, col_chunk *cc)
         while (tc_next(in, &mid, &mt)) {
             switch (mid) {
             case 1:
-                cc->type = (int)tc_read_int(in, mt);
+                cc->type = read_i32(in, mt);
                 break;
             case 4:
-                cc->codec = (int)tc_read_int(in, mt);
+                cc->codec = read_i32(in, mt);
                 break;
             case 5:
                 cc->num_values = tc_read_int(in, mt);
+                break;
+            case 6:
+                cc->uncompressed = tc_read_int(in, mt);
                 break;
             case 7:
                 cc->compressed = tc_read_int(in, mt);
@@ -1049,25 +1082,114 @@ static void read_column_chunk(tc_in *in, col_chunk *cc)
     }
 }
 
+bool argo_pq_utf8_valid(const void *data, size_t n)
+{
+    const uint8_t *p = data, *end = p + n;
+    while (p < end) {
+        uint8_t c = *p++;
+        if (c < 0x80)
+            continue;
+        size_t more;
+        uint32_t cp, min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            more = 1;
+            cp = c & 0x1f;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            more = 2;
+            cp = c & 0x0f;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            more = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else
+            return false; /* a continuation byte, an overlong lead or above U+10FFFF */
+        if ((size_t)(end - p) < more)
+            return false;
+        for (size_t k = 0; k < more; k++, p++) {
+            if ((*p & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (*p & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+    }
+    return true;
+}
+
+/* The bytes a reader holds per value of a column: the valid flag, the
+ * level/index scratch and the value itself (strings: pointer, length
+ * and arena offset). */
+static uint64_t value_bytes(const pq_col *c)
+{
+    switch (c->physical) {
+    case T_BOOLEAN:
+        return 1 + 4 + 1;
+    case T_INT32:
+        return 1 + 4 + 4;
+    case T_BYTE_ARRAY:
+        return 1 + 4 + 8 + 4 + 8;
+    default:
+        return 1 + 4 + 8;
+    }
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+uint64_t argo_pq_decode_budget(const argo_pq_file *f)
+{
+    return sat_add(ARGO_PQ_DECODE_FIXED, sat_mul(ARGO_PQ_DECODE_RATIO, f->len));
+}
+
+/* What decoding every column of row group g may take: its
+ * values and, twice, the inflated pages the chunks declare (page
+ * buffers and the strings copied out of them). */
+static uint64_t group_cost(const argo_pq_file *f, size_t g)
+{
+    uint64_t per_row = 0, pages = 0;
+    for (size_t c = 0; c < f->ncols; c++) {
+        per_row += value_bytes(&f->cols[c]);
+        const col_chunk *cc = &f->chunks[g * f->ncols + c];
+        pages = sat_add(pages, cc->uncompressed > 0 ? (uint64_t)cc->uncompressed : 0);
+    }
+    return sat_add(sat_mul((uint64_t)f->group_rows[g], per_row), sat_mul(2, pages));
+}
+
 static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *err)
 {
     tc_in in;
     tc_in_init(&in, p, n);
     int16_t id;
     int t;
-    bool have_schema = false;
+    bool have_schema = false, have_groups = false, have_kv = false;
     tc_enter(&in);
     while (tc_next(&in, &id, &t)) {
         if (id == 2 && t == TC_LIST) {
+            if (have_schema)
+                return argo_err_set(err, ARGO_EPARSE, "Parquet footer: a second schema");
             int et;
             size_t ne = tc_read_list(&in, &et);
-            if (et != TC_STRUCT || ne < 2 || in.bad)
-                return argo_err_set(err, ARGO_EPARSE, "Parquet footer: bad schema list");
+            if (in.bad || et != TC_STRUCT || ne < 2)
+                return argo_err_set(err, ARGO_EPARSE,
+                                    "Parquet footer: bad schema list (%zu elements)", ne);
+            if (ne - 1 > ARGO_PQ_COLUMNS_MAX)
+                return argo_err_set(err, ARGO_ELIMIT,
+                                    "Parquet footer: %zu columns, more than argo reads (%d)",
+                                    ne - 1, ARGO_PQ_COLUMNS_MAX);
             pq_col root = {0};
             int64_t children;
             read_schema_element(&in, &root, &children);
             free(root.name);
-            if (children != (int64_t)(ne - 1))
+            if (!in.bad && children != (int64_t)(ne - 1))
                 return argo_err_set(err, ARGO_EPARSE,
                                     "Parquet: nested schemas are not supported (root has %lld "
                                     "children, %zu elements)",
@@ -1078,34 +1200,46 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
             f->ncols = ne - 1;
             for (size_t c = 0; c < f->ncols && !in.bad; c++) {
                 read_schema_element(&in, &f->cols[c], &children);
-                if (children != 0)
+                if (!in.bad && children != 0)
                     return argo_err_set(err, ARGO_EPARSE,
-                                        "Parquet: nested schemas are not supported");
+                                        "Parquet: nested schemas are not supported (element "
+                                        "%zu has %lld children)",
+                                        c + 1, (long long)children);
                 f->cols[c].def.name = f->cols[c].name;
             }
             have_schema = true;
-        } else if (id == 3 && t == TC_I64)
+        } else if (id == 3 && (t == TC_I64 || t == TC_I32))
             f->num_rows = tc_read_int(&in, t);
-        else if (id == 4 && t == TC_LIST && have_schema) {
+        else if (id == 4 && t == TC_LIST) {
+            if (!have_schema || have_groups)
+                return argo_err_set(err, ARGO_EPARSE, "Parquet footer: %s",
+                                    have_groups ? "a second row group list"
+                                                : "row groups before the schema");
             int et;
             size_t ng = tc_read_list(&in, &et);
-            if (et != TC_STRUCT || in.bad)
-                return argo_err_set(err, ARGO_EPARSE, "Parquet footer: bad row group list");
+            /* a row group holds a list of ncols column chunks: ncols + 2 bytes at least */
+            if (in.bad || et != TC_STRUCT || ng > (size_t)(in.end - in.p) / (f->ncols + 2))
+                return argo_err_set(err, ARGO_EPARSE,
+                                    "Parquet footer: bad row group list (%zu row groups of %zu "
+                                    "columns in %zu bytes)",
+                                    ng, f->ncols, (size_t)(in.end - in.p));
             f->group_rows = calloc(ng ? ng : 1, sizeof *f->group_rows);
             f->chunks = calloc((ng ? ng : 1) * f->ncols, sizeof *f->chunks);
             if (!f->group_rows || !f->chunks)
                 return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a footer");
             f->ngroups = ng;
+            have_groups = true;
             for (size_t g = 0; g < ng && !in.bad; g++) {
                 int16_t rid;
                 int rt;
                 size_t seen = 0;
+                bool have_count = false;
                 tc_enter(&in);
                 while (tc_next(&in, &rid, &rt)) {
-                    if (rid == 1 && rt == TC_LIST) {
+                    if (rid == 1 && rt == TC_LIST && !seen) {
                         int ct;
                         size_t nc = tc_read_list(&in, &ct);
-                        if (ct != TC_STRUCT || nc != f->ncols)
+                        if (!in.bad && (ct != TC_STRUCT || nc != f->ncols))
                             return argo_err_set(err, ARGO_EPARSE,
                                                 "Parquet: row group %zu has %zu columns, the "
                                                 "schema %zu",
@@ -1113,19 +1247,23 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                         for (size_t c = 0; c < nc && !in.bad; c++)
                             read_column_chunk(&in, &f->chunks[g * f->ncols + c]);
                         seen = nc;
-                    } else if (rid == 3 && rt == TC_I64)
+                    } else if (rid == 3 && (rt == TC_I64 || rt == TC_I32)) {
                         f->group_rows[g] = tc_read_int(&in, rt);
-                    else
+                        have_count = true;
+                    } else
                         tc_skip(&in, rt);
                 }
-                if (seen != f->ncols && !in.bad)
-                    return argo_err_set(err, ARGO_EPARSE, "Parquet: row group %zu has no columns",
-                                        g);
+                if (!in.bad && (seen != f->ncols || !have_count))
+                    return argo_err_set(err, ARGO_EPARSE, "Parquet: row group %zu has no %s", g,
+                                        seen != f->ncols ? "columns" : "row count");
             }
         } else if (id == 5 && t == TC_LIST) {
+            if (have_kv)
+                return argo_err_set(err, ARGO_EPARSE, "Parquet footer: a second key-value list");
+            have_kv = true;
             int et;
             size_t nk = tc_read_list(&in, &et);
-            if (et != TC_STRUCT)
+            if (in.bad || et != TC_STRUCT)
                 return argo_err_set(err, ARGO_EPARSE, "Parquet footer: bad key-value list");
             f->kv = calloc(2 * (nk ? nk : 1), sizeof *f->kv);
             if (!f->kv)
@@ -1133,6 +1271,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
             for (size_t k = 0; k < nk && !in.bad; k++) {
                 int16_t kid;
                 int kt;
+                f->nkv = k + 1;
                 tc_enter(&in);
                 while (tc_next(&in, &kid, &kt)) {
                     if ((kid == 1 || kid == 2) && kt == TC_BINARY) {
@@ -1141,10 +1280,11 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                         char **slot = &f->kv[2 * k + (size_t)(kid - 1)];
                         free(*slot);
                         *slot = bp ? dup_bin(bp, bl) : NULL;
+                        if (bp && !*slot)
+                            return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a footer");
                     } else
                         tc_skip(&in, kt);
                 }
-                f->nkv = k + 1;
             }
         } else if (id == 6 && t == TC_BINARY) {
             size_t bl;
@@ -1155,17 +1295,39 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
             tc_skip(&in, t);
     }
     if (in.bad)
-        return argo_err_set(err, ARGO_EPARSE, "Parquet footer is malformed or truncated");
+        return argo_err_set(err, ARGO_EPARSE,
+                            "Parquet footer is malformed or truncated (at byte %zu of %zu)",
+                            (size_t)(in.p - p), n);
+    if (in.p != in.end)
+        return argo_err_set(err, ARGO_EPARSE,
+                            "Parquet footer: %zu stray bytes after its end (the footer length "
+                            "says %zu)",
+                            (size_t)(in.end - in.p), n);
     if (!have_schema)
         return argo_err_set(err, ARGO_EPARSE, "Parquet footer has no schema");
-    for (size_t c = 0; c < f->ncols; c++)
-        if (!f->cols[c].name)
-            return argo_err_set(err, ARGO_EPARSE, "Parquet: column %zu has no name", c);
+    for (size_t c = 0; c < f->ncols; c++) {
+        const pq_col *pc = &f->cols[c];
+        if (!pc->name)
+            return argo_err_set(err, ARGO_EPARSE, "Parquet: column %zu has no name", c + 1);
+        if (strlen(pc->name) != pc->name_len || !argo_pq_utf8_valid(pc->name, pc->name_len))
+            return argo_err_set(err, ARGO_EPARSE,
+                                "Parquet: the name of column %zu is not UTF-8 text", c + 1);
+        for (size_t k = 0; k < c; k++)
+            if (!strcmp(f->cols[k].name, pc->name))
+                return argo_err_set(err, ARGO_EPARSE,
+                                    "Parquet: columns %zu and %zu are both named '%s'", k + 1,
+                                    c + 1, pc->name);
+    }
+    if (f->num_rows < 0)
+        return argo_err_set(err, ARGO_EPARSE, "Parquet footer: %lld rows", (long long)f->num_rows);
     int64_t total = 0;
     for (size_t g = 0; g < f->ngroups; g++) {
-        if (f->group_rows[g] < 0 || f->group_rows[g] > ((int64_t)1 << 40))
-            return argo_err_set(err, ARGO_EPARSE, "Parquet: row group %zu has a bad row count", g);
+        if (f->group_rows[g] < 0 || f->group_rows[g] > INT64_MAX - total)
+            return argo_err_set(err, ARGO_EPARSE,
+                                "Parquet: row group %zu has a bad row count (%lld)", g,
+                                (long long)f->group_rows[g]);
         total += f->group_rows[g];
+        f->cost = sat_add(f->cost, group_cost(f, g));
         for (size_t c = 0; c < f->ncols; c++) {
             col_chunk *cc = &f->chunks[g * f->ncols + c];
             cc->stats.has_minmax =
@@ -1243,11 +1405,16 @@ static bool read_at(int fd, uint8_t *buf, size_t n, off_t at)
 int argo_pq_open(const char *path, argo_pq_file **out, argo_err *err)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO must not block the open; it is refused below */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return argo_err_set(err, ARGO_ENOENT, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     uint8_t tail[8];
+    if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        close(fd);
+        return argo_err_set(err, ARGO_EPARSE, "%s: not a regular file", path);
+    }
     if (fstat(fd, &st) != 0 || st.st_size < 12 || !read_at(fd, tail, 8, st.st_size - 8) ||
         memcmp(tail + 4, "PAR1", 4)) {
         close(fd);
@@ -1372,12 +1539,31 @@ typedef struct reader {
     size_t arena_len, arena_cap;
     uint32_t *tmp; /* index / level scratch */
     size_t tmp_cap;
+    size_t rg, page;   /* where: row group, page (1-based; 0 before the first) */
+    uint64_t inflated; /* bytes of pages inflated so far */
     argo_err *err;
 } reader;
 
+/* An error of the chunk being read, naming the column, the row group
+ * and the page: "Parquet column x, row group 0, page 3: why". */
+static int bad(reader *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(reader *r, int code, const char *fmt, ...)
+{
+    char why[ARGO_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (r->page)
+        return argo_err_set(r->err, code, "Parquet column %s, row group %zu, page %zu: %s",
+                            r->col->name, r->rg, r->page, why);
+    return argo_err_set(r->err, code, "Parquet column %s, row group %zu: %s", r->col->name, r->rg,
+                        why);
+}
+
 static int bad_page(reader *r, const char *why)
 {
-    return argo_err_set(r->err, ARGO_EPARSE, "Parquet column %s: %s", r->col->name, why);
+    return bad(r, ARGO_EPARSE, "%s", why);
 }
 
 /* Copies a string into the arena (NUL-terminated); *off gets its offset. */
@@ -1498,11 +1684,13 @@ static int dict_decode(reader *r, const uint8_t *p, const uint8_t *end, size_t s
     if (p >= end)
         return bad_page(r, "missing dictionary index width");
     int width = *p++;
+    if (width > 32)
+        return bad(r, ARGO_EPARSE, "dictionary index bit width %d (at most 32)", width);
     int rc = grow_tmp(r, nvalid);
     if (rc)
         return rc;
     if (!hybrid_decode(p, (size_t)(end - p), width, r->tmp, nvalid))
-        return bad_page(r, "malformed dictionary indices");
+        return bad_page(r, "malformed dictionary indices (short or a zero-length run)");
     if (d->s && !d->off) { /* copy the dictionary's strings into the arena once */
         size_t *off = malloc((d->n ? d->n : 1) * sizeof *off);
         if (!off)
@@ -1520,7 +1708,8 @@ static int dict_decode(reader *r, const uint8_t *p, const uint8_t *end, size_t s
             continue;
         uint32_t ix = r->tmp[k++];
         if (ix >= d->n)
-            return bad_page(r, "dictionary index out of range");
+            return bad(r, ARGO_EPARSE, "dictionary index %u out of range (the dictionary has %zu)",
+                       ix, d->n);
         size_t at = r->pos + s;
         switch (r->col->physical) {
         case T_BOOLEAN:
@@ -1547,8 +1736,20 @@ static int inflate_page(reader *r, int codec, const uint8_t *src, size_t slen, s
                         uint8_t **out)
 {
     *out = NULL;
+    if (codec != ARGO_PQ_UNCOMPRESSED && codec != ARGO_PQ_SNAPPY && codec != ARGO_PQ_ZSTD)
+        return bad(r, ARGO_EPARSE, "unsupported codec %d (argo reads none, snappy and zstd)",
+                   codec);
+    /* the sizes the header claims, bounded before anything is allocated:
+     * by a page's cap and by what the chunk's metadata declares */
+    const struct col_chunk *cc = &r->f->chunks[r->rg * r->f->ncols + (size_t)(r->col - r->f->cols)];
     if (ulen > PAGE_MAX)
-        return bad_page(r, "page larger than argo reads");
+        return bad(r, ARGO_ELIMIT, "page inflates to %zu bytes, more than argo reads (%zu)", ulen,
+                   PAGE_MAX);
+    if (ulen > (uint64_t)cc->uncompressed - r->inflated)
+        return bad(r, ARGO_EPARSE,
+                   "pages inflate to more than the %lld bytes the column chunk declares",
+                   (long long)cc->uncompressed);
+    r->inflated += ulen;
     uint8_t *buf = malloc(ulen ? ulen : 1);
     if (!buf)
         return argo_err_set(r->err, ARGO_ENOMEM, "out of memory reading a page");
@@ -1560,21 +1761,24 @@ static int inflate_page(reader *r, int codec, const uint8_t *src, size_t slen, s
         memcpy(buf, src, ulen);
     } else if (codec == ARGO_PQ_SNAPPY) {
         size_t n;
-        if (snappy_uncompressed_length((const char *)src, slen, &n) != SNAPPY_OK || n != ulen ||
-            snappy_uncompress((const char *)src, slen, (char *)buf, &n) != SNAPPY_OK || n != ulen) {
+        if (snappy_uncompressed_length((const char *)src, slen, &n) != SNAPPY_OK || n != ulen) {
+            free(buf);
+            return bad(r, ARGO_EPARSE, "Snappy data %s (the page header says %zu bytes)",
+                       n != ulen ? "inflates to another size" : "is corrupt", ulen);
+        }
+        if (snappy_uncompress((const char *)src, slen, (char *)buf, &n) != SNAPPY_OK || n != ulen) {
             free(buf);
             return bad_page(r, "corrupt Snappy data");
         }
-    } else if (codec == ARGO_PQ_ZSTD) {
+    } else {
+        /* decompresses into the claimed size and no further: a bomb stops there */
         size_t n = ZSTD_decompress(buf, ulen, src, slen);
         if (ZSTD_isError(n) || n != ulen) {
             free(buf);
-            return bad_page(r, "corrupt ZSTD data");
+            return bad(r, ARGO_EPARSE, "corrupt ZSTD data (%s)",
+                       ZSTD_isError(n) ? ZSTD_getErrorName(n)
+                                       : "shorter than the page header says");
         }
-    } else {
-        free(buf);
-        return argo_err_set(r->err, ARGO_EPARSE, "Parquet column %s: unsupported codec %d",
-                            r->col->name, codec);
     }
     *out = buf;
     return 0;
@@ -1584,7 +1788,7 @@ typedef struct page_header {
     int type;
     int64_t usize, csize, crc;
     bool has_crc;
-    int64_t num_values, encoding, num_nulls, def_len, rep_len;
+    int64_t num_values, encoding, num_nulls, def_len, rep_len, def_enc;
     bool v2_compressed;
 } page_header;
 
@@ -1592,11 +1796,12 @@ static void read_page_header(tc_in *in, page_header *h)
 {
     int16_t id;
     int t;
-    *h = (page_header){.type = -1, .usize = -1, .csize = -1, .v2_compressed = true};
+    *h = (page_header){
+        .type = -1, .usize = -1, .csize = -1, .def_enc = E_RLE, .v2_compressed = true};
     tc_enter(in);
     while (tc_next(in, &id, &t)) {
         if (id == 1)
-            h->type = (int)tc_read_int(in, t);
+            h->type = read_i32(in, t);
         else if (id == 2)
             h->usize = tc_read_int(in, t);
         else if (id == 3)
@@ -1615,6 +1820,8 @@ static void read_page_header(tc_in *in, page_header *h)
                     h->num_nulls = tc_read_int(in, st);
                 else if (sid == 2 && id != 8 && st == TC_I32)
                     h->encoding = tc_read_int(in, st);
+                else if (id == 5 && sid == 3 && st == TC_I32)
+                    h->def_enc = tc_read_int(in, st);
                 else if (id == 8 && sid == 4 && st == TC_I32)
                     h->encoding = tc_read_int(in, st);
                 else if (id == 8 && sid == 5 && st == TC_I32)
@@ -1634,8 +1841,13 @@ static void read_page_header(tc_in *in, page_header *h)
 static int load_dict(reader *r, const uint8_t *body, size_t len, size_t n, pq_dict *d)
 {
     int phys = r->col->physical;
-    if (n > DICT_MAX_ENTRIES * 64 || n > len * 8 + 8)
-        return bad_page(r, "dictionary too large for its page");
+    /* each entry takes at least: a bit (BOOLEAN), 4 bytes (INT32, a
+     * string's length), 8 (INT64, DOUBLE) */
+    size_t most = phys == T_BOOLEAN                         ? len * 8
+                  : phys == T_INT32 || phys == T_BYTE_ARRAY ? len / 4
+                                                            : len / 8;
+    if (n > most)
+        return bad(r, ARGO_EPARSE, "a dictionary of %zu entries in a page of %zu bytes", n, len);
     d->n = n;
     size_t cap = n ? n : 1;
     if (phys == T_INT32)
@@ -1701,10 +1913,15 @@ static int alloc_values(reader *r, size_t n)
 static int read_data_page(reader *r, const page_header *h, const uint8_t *body, size_t blen,
                           pq_dict *d)
 {
+    if (h->num_values < 0 || (uint64_t)h->num_values > r->out->n - r->pos)
+        return bad(r, ARGO_EPARSE,
+                   "%lld values, more than the %zu the column chunk has left (of %zu)",
+                   (long long)h->num_values, r->out->n - r->pos, r->out->n);
     size_t slots = (size_t)h->num_values;
-    if (h->num_values < 0 || slots > r->out->n - r->pos)
-        return bad_page(r, "more values than the column chunk declares");
     const uint8_t *p = body, *end = body + blen;
+    if (h->type == P_DATA_V2 && !r->col->def.optional && h->def_len != 0)
+        return bad(r, ARGO_EPARSE, "definition levels (%lld bytes) in a required column",
+                   (long long)h->def_len);
     int rc = grow_tmp(r, slots);
     if (rc)
         return rc;
@@ -1769,23 +1986,42 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
         return argo_err_set(err, ARGO_EINVAL, "no row group %zu or column %zu", rg, col);
     const pq_col *pc = &f->cols[col];
     const col_chunk *cc = &f->chunks[rg * f->ncols + col];
+    reader r = {.f = f, .col = pc, .out = out, .err = err, .rg = rg};
+    if (pc->repetition == R_REPEATED)
+        return bad(&r, ARGO_EPARSE, "repeated columns are not supported (argo reads flat schemas)");
+    if (pc->repetition != R_REQUIRED && pc->repetition != R_OPTIONAL)
+        return bad(&r, ARGO_EPARSE, "unknown repetition type %d", pc->repetition);
+    if (pc->def.type == UNSUPPORTED_DECIMAL)
+        return bad(&r, ARGO_EPARSE,
+                   "DECIMAL columns are not supported (their values would read unscaled)");
     if (pc->def.type == UNSUPPORTED || pc->physical == T_INT96 || pc->physical == T_FLOAT ||
         pc->physical == T_FIXED)
-        return argo_err_set(err, ARGO_EPARSE, "Parquet column %s: unsupported physical type %d",
-                            pc->name, pc->physical);
+        return bad(&r, ARGO_EPARSE, "unsupported physical type %d", pc->physical);
+    if (cc->external)
+        return bad(&r, ARGO_EPARSE, "the column chunk lies in another file (file_path)");
     if (cc->num_values != f->group_rows[rg])
-        return argo_err_set(err, ARGO_EPARSE,
-                            "Parquet column %s: %lld values in a row group of %lld rows", pc->name,
-                            (long long)cc->num_values, (long long)f->group_rows[rg]);
+        return bad(&r, ARGO_EPARSE, "%lld values in a row group of %lld rows",
+                   (long long)cc->num_values, (long long)f->group_rows[rg]);
+    if (cc->compressed < 0 || cc->uncompressed < 0)
+        return bad(&r, ARGO_EPARSE, "negative chunk sizes (%lld compressed, %lld uncompressed)",
+                   (long long)cc->compressed, (long long)cc->uncompressed);
+    /* decoding every column of every row group stays within the budget:
+     * memory (one row group is held at a time) and time */
+    uint64_t budget = argo_pq_decode_budget(f);
+    if (f->cost > budget)
+        return bad(&r, ARGO_ELIMIT,
+                   "decoding the file's %lld rows (all columns) would take %s%llu bytes, more "
+                   "than argo allows for a file of %zu bytes (%llu)",
+                   (long long)f->num_rows, f->cost == UINT64_MAX ? "over " : "",
+                   (unsigned long long)f->cost, f->len, (unsigned long long)budget);
     int64_t start = cc->has_dict && cc->dict_offset > 0 && cc->dict_offset < cc->data_offset
                         ? cc->dict_offset
                         : cc->data_offset;
     size_t limit = f->len - 8; /* the footer and magic are not pages */
-    if (start < 4 || cc->compressed < 0 || (uint64_t)start > limit ||
-        (uint64_t)cc->compressed > limit - (uint64_t)start)
-        return argo_err_set(err, ARGO_EPARSE, "Parquet column %s: chunk outside the file",
-                            pc->name);
-    reader r = {.f = f, .col = pc, .out = out, .err = err};
+    if (start < 4 || (uint64_t)start > limit || (uint64_t)cc->compressed > limit - (uint64_t)start)
+        return bad(&r, ARGO_EPARSE,
+                   "column chunk outside the file (offset %lld, %lld bytes, file of %zu)",
+                   (long long)start, (long long)cc->compressed, f->len);
     pq_dict d = {0};
     uint8_t *chunk = NULL; /* the chunk read from the file (argo_pq_open) */
     if (!f->data) {
@@ -1794,22 +2030,29 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
             return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a column");
         if (!read_at(f->fd, chunk, (size_t)cc->compressed, (off_t)start)) {
             free(chunk);
-            return argo_err_set(err, ARGO_EIO, "Parquet column %s: read error", pc->name);
+            return bad(&r, ARGO_EIO, "read error: %s", strerror(errno));
         }
     }
     int rc = alloc_values(&r, (size_t)cc->num_values);
     const uint8_t *p = chunk ? chunk : f->data + start, *end = p + cc->compressed;
     while (!rc && r.pos < out->n) {
         if (p >= end) {
-            rc = bad_page(&r, "the column chunk ends before its values");
+            rc = bad(&r, ARGO_EPARSE, "the column chunk ends after %zu of its %zu values", r.pos,
+                     out->n);
             break;
         }
+        r.page++;
         tc_in in;
         tc_in_init(&in, p, (size_t)(end - p));
         page_header h;
         read_page_header(&in, &h);
-        if (in.bad || h.csize < 0 || h.usize < 0 || (uint64_t)h.csize > (uint64_t)(end - in.p)) {
-            rc = bad_page(&r, "malformed page header");
+        if (in.bad || h.csize < 0 || h.usize < 0 || h.csize > INT32_MAX || h.usize > INT32_MAX ||
+            (uint64_t)h.csize > (uint64_t)(end - in.p)) {
+            rc = bad(&r, ARGO_EPARSE,
+                     "malformed page header (%s; sizes %lld compressed, %lld uncompressed, "
+                     "%zu bytes left in the chunk)",
+                     in.bad ? "truncated or bad Thrift" : "bad sizes", (long long)h.csize,
+                     (long long)h.usize, (size_t)(end - in.p));
             break;
         }
         const uint8_t *body = in.p;
@@ -1822,8 +2065,18 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
         if (h.type == P_INDEX)
             continue;
         if (h.type == P_DICTIONARY) {
-            if (d.n || d.page) {
-                rc = bad_page(&r, "a second dictionary page");
+            if (d.n || d.page || r.pos) {
+                rc = bad_page(&r, r.pos ? "a dictionary page after data pages"
+                                        : "a second dictionary page");
+                break;
+            }
+            if (h.encoding != E_PLAIN && h.encoding != E_PLAIN_DICTIONARY) {
+                rc = bad(&r, ARGO_EPARSE, "dictionary page in encoding %lld (argo reads PLAIN)",
+                         (long long)h.encoding);
+                break;
+            }
+            if (h.num_values < 0) {
+                rc = bad(&r, ARGO_EPARSE, "a dictionary of %lld entries", (long long)h.num_values);
                 break;
             }
             rc = inflate_page(&r, cc->codec, body, csize, (size_t)h.usize, &d.page);
@@ -1832,30 +2085,35 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
             continue;
         }
         if (h.type != P_DATA && h.type != P_DATA_V2) {
-            rc = bad_page(&r, "unknown page type");
+            rc = bad(&r, ARGO_EPARSE, "unknown page type %d", h.type);
+            break;
+        }
+        if (h.type == P_DATA && r.col->def.optional && h.def_enc != E_RLE) {
+            rc = bad(&r, ARGO_EPARSE,
+                     "definition levels in encoding %lld (argo reads RLE, encoding 3)",
+                     (long long)h.def_enc);
             break;
         }
         uint8_t *page = NULL;
         if (h.type == P_DATA_V2) {
             /* levels are stored uncompressed in front of the (maybe) compressed values */
-            size_t lv = (size_t)h.def_len + (size_t)h.rep_len;
-            if (h.def_len < 0 || h.rep_len != 0 || lv > csize || lv > (size_t)h.usize) {
-                rc = bad_page(&r, "bad data page v2 level lengths");
+            if (h.def_len < 0 || h.rep_len != 0 || (uint64_t)h.def_len > csize ||
+                h.def_len > h.usize) {
+                rc = bad(&r, ARGO_EPARSE,
+                         "bad data page v2 level lengths (%lld definition, %lld repetition)",
+                         (long long)h.def_len, (long long)h.rep_len);
                 break;
             }
-            page = malloc((size_t)h.usize ? (size_t)h.usize : 1);
-            if (!page) {
-                rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a page");
-                break;
-            }
-            memcpy(page, body, lv);
+            size_t lv = (size_t)h.def_len;
             uint8_t *vals = NULL;
-            rc = h.v2_compressed ? inflate_page(&r, cc->codec, body + lv, csize - lv,
-                                                (size_t)h.usize - lv, &vals)
-                                 : inflate_page(&r, ARGO_PQ_UNCOMPRESSED, body + lv, csize - lv,
-                                                (size_t)h.usize - lv, &vals);
-            if (!rc)
+            rc = inflate_page(&r, h.v2_compressed ? cc->codec : ARGO_PQ_UNCOMPRESSED, body + lv,
+                              csize - lv, (size_t)h.usize - lv, &vals);
+            if (!rc && !(page = malloc((size_t)h.usize ? (size_t)h.usize : 1)))
+                rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a page");
+            if (!rc) {
+                memcpy(page, body, lv);
                 memcpy(page + lv, vals, (size_t)h.usize - lv);
+            }
             free(vals);
         } else
             rc = inflate_page(&r, cc->codec, body, csize, (size_t)h.usize, &page);

@@ -18,7 +18,12 @@
  * (data page v2, PLAIN_DICTIONARY, dictionary pages for any type),
  * reading only the columns asked for and exposing row group statistics
  * so callers can skip row groups. Every length and offset from the file
- * is checked: a damaged file is an error, never a crash.
+ * is checked: a damaged file is an error, never a crash. Every count and
+ * size is bounded by the bytes that hold it before anything is
+ * allocated; what compression and RLE runs can still claim is bounded by
+ * a decode budget (base/limits.h, ARGO_PQ_DECODE_*): decoding every
+ * column of every row group takes at most the budget, a fixed cap plus a
+ * multiple of the file's size.
  */
 #ifndef ARGO_PARQUET_H
 #define ARGO_PARQUET_H
@@ -38,6 +43,7 @@ typedef enum argo_pq_type {
     ARGO_PQ_BYTES,        /* BYTE_ARRAY without a logical type */
     ARGO_PQ_TIMESTAMP_MS, /* INT64, TIMESTAMP(UTC, MILLIS) */
     ARGO_PQ_TIMESTAMP_US, /* INT64, TIMESTAMP(MICROS) */
+    ARGO_PQ_TIMESTAMP_NS, /* INT64, TIMESTAMP(NANOS) */
 } argo_pq_type;
 
 const char *argo_pq_type_name(argo_pq_type t);
@@ -142,8 +148,20 @@ typedef struct argo_pq_values {
 } argo_pq_values;
 
 /* Decodes column col of row group rg into *out (cleaned up with
- * argo_pq_values_cleanup). Verifies page CRCs when present. */
+ * argo_pq_values_cleanup). Verifies page CRCs when present. Refuses with
+ * ARGO_ELIMIT every read of a file whose row groups, all columns
+ * decoded, would take more than argo_pq_decode_budget(f). Error messages name the
+ * column, the row group and the page, not the file: callers prefix it
+ * (argo_pq_open's own errors do name it). */
 int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *out, argo_err *err);
 void argo_pq_values_cleanup(argo_pq_values *v);
+
+/* The bytes decoding all of f may take (ARGO_PQ_DECODE_FIXED +
+ * ARGO_PQ_DECODE_RATIO x the file's size, saturating). */
+uint64_t argo_pq_decode_budget(const argo_pq_file *f);
+
+/* True when p[0..n) is UTF-8 (RFC 3629: no overlong forms, surrogates
+ * or code points above U+10FFFF); NUL bytes are valid. */
+bool argo_pq_utf8_valid(const void *p, size_t n);
 
 #endif

@@ -4,7 +4,8 @@
  * symbol or by month. From Parquet it decodes only the four columns it
  * needs (symbol, status, exit_ts, pnl_pct) and skips row groups whose
  * exit_ts statistics fall outside the range; from CSV it must parse
- * every field of every line. Both give the same answer.
+ * every field of every line. Both give the same answer. Also argo
+ * archive cat: a Parquet file's rows as JSON, nothing lost silently.
  */
 #include "archive/archive.h"
 
@@ -14,6 +15,9 @@
 #include "track/track.h"
 
 #include <csv.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,12 +144,21 @@ static int query_parquet(agg *a, const char *path, argo_err *err)
     if (rc)
         return rc;
     static const char *need[] = {"symbol", "status", "exit_ts", "pnl_pct"};
+    static const argo_pq_type type[] = {ARGO_PQ_STRING, ARGO_PQ_STRING, ARGO_PQ_TIMESTAMP_MS,
+                                        ARGO_PQ_DOUBLE};
     int col[4];
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 4; k++) {
         if ((col[k] = argo_pq_find_column(f, need[k])) < 0) {
             argo_pq_close(f);
             return argo_err_set(err, ARGO_ECORRUPT, "%s: no column %s", path, need[k]);
         }
+        argo_pq_type t = argo_pq_column(f, (size_t)col[k])->type;
+        if (t != type[k]) { /* the values are read as that type */
+            argo_pq_close(f);
+            return argo_err_set(err, ARGO_ECORRUPT, "%s: column %s is %s, expected %s", path,
+                                need[k], argo_pq_type_name(t), argo_pq_type_name(type[k]));
+        }
+    }
     for (size_t g = 0; g < argo_pq_num_row_groups(f) && !rc; g++) {
         argo_pq_stats st;
         argo_pq_column_stats(f, g, (size_t)col[2], &st);
@@ -173,7 +186,10 @@ typedef struct csv_q {
     int col[4], nf;
     bool header;
     char f[4][64];
+    bool too_long[4];
+    size_t line; /* the record being read, 1-based (the header is 1) */
     int rc;
+    char why[160]; /* what is wrong with line `line` when rc */
 } csv_q;
 
 static void q_field(void *p, size_t n, void *u)
@@ -188,6 +204,7 @@ static void q_field(void *p, size_t n, void *u)
             size_t l = n < 63 ? n : 63;
             memcpy(q->f[k], p, l);
             q->f[k][l] = '\0';
+            q->too_long[k] = n > 63; /* refused below, never cut */
         }
     }
     q->nf++;
@@ -197,12 +214,34 @@ static void q_row(int c, void *u)
 {
     (void)c;
     csv_q *q = u;
+    static const char *need[] = {"symbol", "status", "exit_ts", "pnl_pct"};
+    q->line += !q->rc; /* after an error, the line that had it stays */
     if (!q->header) {
         q->header = true;
     } else if (!q->rc) {
         int64_t ts;
-        if (argo_time_parse(q->f[2], &ts) == 0)
-            q->rc = add(q->a, q->f[0], ts * 1000, status_of(q->f[1]), strtod(q->f[3], NULL));
+        char *end;
+        double pnl = strtod(q->f[3], &end);
+        for (int k = 0; k < 4 && !q->rc; k++)
+            if (q->too_long[k]) {
+                q->rc = ARGO_EPARSE;
+                snprintf(q->why, sizeof q->why, "%s is longer than 63 bytes", need[k]);
+            }
+        if (q->rc || !q->f[0][0] || !q->f[1][0] || !q->f[2][0] || !q->f[3][0])
+            ; /* a null in one of the four: skipped, as from Parquet */
+        else if (argo_time_parse(q->f[2], &ts) != 0 || ts > INT64_MAX / 1000 ||
+                 ts < INT64_MIN / 1000) {
+            q->rc = ARGO_EPARSE;
+            snprintf(q->why, sizeof q->why, "exit_ts '%s' is not an ISO-8601 time", q->f[2]);
+        } else if (*end || end == q->f[3]) {
+            q->rc = ARGO_EPARSE;
+            snprintf(q->why, sizeof q->why, "pnl_pct '%s' is not a number", q->f[3]);
+        } else
+            q->rc = add(q->a, q->f[0], ts * 1000, status_of(q->f[1]), pnl);
+    }
+    for (int k = 0; k < 4; k++) {
+        q->f[k][0] = '\0'; /* a short record leaves no value of the one before */
+        q->too_long[k] = false;
     }
     q->nf = 0;
 }
@@ -225,6 +264,8 @@ static int query_csv(agg *a, const char *path, argo_err *err)
         rc = argo_err_set(err, ARGO_ECORRUPT, "%s: malformed CSV", path);
     else if (q.col[0] < 0 || q.col[1] < 0 || q.col[2] < 0 || q.col[3] < 0)
         rc = argo_err_set(err, ARGO_ECORRUPT, "%s: missing columns", path);
+    else if (q.rc == ARGO_EPARSE)
+        rc = argo_err_set(err, ARGO_EPARSE, "%s:%zu: %s", path, q.line, q.why);
     else if (q.rc)
         rc = argo_err_set(err, q.rc, "out of memory querying");
     csv_free(&p);
@@ -297,4 +338,152 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
     if (out->n)
         qsort(out->rows, out->n, sizeof *out->rows, by_key);
     return ARGO_OK;
+}
+
+/* ---- argo archive cat ---- */
+
+/* Seconds of 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years an
+ * ISO-8601 date writes with four digits. */
+#define CAT_SEC_MIN INT64_C(-62167219200)
+#define CAT_SEC_MAX INT64_C(253402300799)
+
+/* Value i of a column as JSON into *j (NULL: dry run, only checked). */
+static int cat_value(const argo_pq_values *x, size_t i, const char *path, const char *col,
+                     size_t row, json_t **j, argo_err *err)
+{
+    if (!x->valid[i]) {
+        if (j)
+            *j = json_null();
+        return 0;
+    }
+    switch (x->type) {
+    case ARGO_PQ_BOOLEAN:
+        if (j)
+            *j = json_boolean(x->b[i]);
+        return 0;
+    case ARGO_PQ_INT32:
+        if (j)
+            *j = json_integer(x->i32[i]);
+        return 0;
+    case ARGO_PQ_DOUBLE: {
+        double v = x->f64[i];
+        if (j) /* JSON has no NaN or infinity: the strings JavaScript and Python use */
+            *j = isnan(v)   ? json_string("NaN")
+                 : isinf(v) ? json_string(v > 0 ? "Infinity" : "-Infinity")
+                            : json_real(v);
+        return 0;
+    }
+    case ARGO_PQ_STRING:
+    case ARGO_PQ_BYTES:
+        if (!argo_pq_utf8_valid(x->str[i], x->len[i]))
+            return argo_err_set(err, ARGO_EPARSE,
+                                "%s: column %s, row %zu: a %s value that is not UTF-8 (argo "
+                                "archive cat prints text only)",
+                                path, col, row, argo_pq_type_name(x->type));
+        if (j)
+            *j = json_stringn(x->str[i], x->len[i]);
+        return 0;
+    case ARGO_PQ_TIMESTAMP_MS:
+    case ARGO_PQ_TIMESTAMP_US:
+    case ARGO_PQ_TIMESTAMP_NS: {
+        int64_t per = x->type == ARGO_PQ_TIMESTAMP_MS   ? 1000
+                      : x->type == ARGO_PQ_TIMESTAMP_US ? 1000000
+                                                        : 1000000000;
+        int64_t v = x->i64[i];
+        int64_t sec = v / per, frac = v % per; /* floor division, no product to overflow */
+        if (frac < 0) {
+            sec--;
+            frac += per;
+        }
+        if (sec < CAT_SEC_MIN || sec > CAT_SEC_MAX)
+            return argo_err_set(err, ARGO_EPARSE,
+                                "%s: column %s, row %zu: %s value %lld is outside years "
+                                "0000-9999",
+                                path, col, row, argo_pq_type_name(x->type), (long long)v);
+        if (j) {
+            char t[48];
+            argo_time_format_full(sec, t, sizeof t);
+            size_t l = strlen(t) - 1; /* over the Z */
+            if (x->type == ARGO_PQ_TIMESTAMP_NS)
+                snprintf(t + l, sizeof t - l, ".%09lldZ", (long long)frac);
+            else
+                snprintf(t + l, sizeof t - l, ".%06lldZ",
+                         (long long)(x->type == ARGO_PQ_TIMESTAMP_MS ? frac * 1000 : frac));
+            *j = json_string(t);
+        }
+        return 0;
+    }
+    default:
+        if (j)
+            *j = json_integer(x->i64[i]);
+        return 0;
+    }
+}
+
+/* Every row of the file: checked only (print false), or printed. */
+static int cat_rows(argo_pq_file *f, const char *path, bool print, FILE *out, argo_err *err)
+{
+    size_t nc = argo_pq_num_columns(f);
+    argo_pq_values *v = calloc(nc ? nc : 1, sizeof *v);
+    if (!v)
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+    int rc = 0;
+    size_t row = 0;
+    bool first = true;
+    if (print)
+        fputc('[', out);
+    for (size_t g = 0; g < argo_pq_num_row_groups(f) && !rc; g++) {
+        for (size_t k = 0; k < nc && !rc; k++)
+            if ((rc = argo_pq_read(f, g, k, &v[k], err)))
+                argo_err_prefix(err, "%s: ", path);
+        for (size_t i = 0; !rc && i < (nc ? v[0].n : 0); i++) {
+            row++;
+            json_t *obj = print ? json_object() : NULL;
+            if (print && !obj)
+                rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+            for (size_t k = 0; k < nc && !rc; k++) {
+                const char *name = argo_pq_column(f, k)->name;
+                json_t *j = NULL;
+                rc = cat_value(&v[k], i, path, name, row, print ? &j : NULL, err);
+                if (!rc && print && (!j || json_object_set_new(obj, name, j)))
+                    rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+            }
+            if (!rc && print) {
+                fputs(first ? "\n" : ",\n", out);
+                json_dumpf(obj, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+                first = false;
+            }
+            json_decref(obj);
+        }
+        for (size_t k = 0; k < nc; k++)
+            argo_pq_values_cleanup(&v[k]);
+    }
+    if (print && !rc)
+        fputs("\n]\n", out);
+    free(v);
+    return rc;
+}
+
+int argo_archive_cat(const char *path, bool schema, FILE *out, argo_err *err)
+{
+    argo_pq_file *f;
+    int rc = argo_pq_open(path, &f, err);
+    if (rc)
+        return rc;
+    if (schema) {
+        for (size_t k = 0; k < argo_pq_num_columns(f); k++) {
+            const argo_pq_column_def *d = argo_pq_column(f, k);
+            fprintf(out, "%s %s%s\n", d->name, argo_pq_type_name(d->type),
+                    d->optional ? " optional" : "");
+        }
+    } else {
+        /* a first pass finds every error before the first byte is printed */
+        rc = cat_rows(f, path, false, out, err);
+        if (!rc)
+            rc = cat_rows(f, path, true, out, err);
+    }
+    argo_pq_close(f);
+    if (!rc && (fflush(out) != 0 || ferror(out)))
+        rc = argo_err_set(err, ARGO_EIO, "writing the output: %s", strerror(errno));
+    return rc;
 }

@@ -255,6 +255,19 @@ size_t tc_read_list(tc_in *in, int *elem_type)
     return (size_t)n;
 }
 
+/* One level deeper into a list or map: containers nest no deeper than
+ * structs do (a list of lists of lists... would otherwise recurse once
+ * per byte of the input). */
+static bool nest(tc_in *in)
+{
+    if (in->bad || in->depth + 1 >= TC_DEPTH_MAX) {
+        in->bad = true;
+        return false;
+    }
+    in->depth++;
+    return true;
+}
+
 void tc_skip(tc_in *in, int type)
 {
     if (in->bad)
@@ -286,6 +299,8 @@ void tc_skip(tc_in *in, int type)
     case TC_SET: {
         int et;
         size_t n = tc_read_list(in, &et);
+        if (!nest(in))
+            return;
         for (size_t i = 0; i < n && !in->bad; i++) {
             if (et == TC_TRUE || et == TC_FALSE) { /* bools in lists are a byte each */
                 tc_read_int(in, TC_BYTE);
@@ -293,21 +308,26 @@ void tc_skip(tc_in *in, int type)
             }
             tc_skip(in, et);
         }
+        in->depth--;
         return;
     }
     case TC_MAP: {
         uint64_t n = tc_read_varint(in);
         if (n == 0)
             return;
-        if (in->p >= in->end || n > (uint64_t)(in->end - in->p)) {
+        /* a key and a value take at least a byte each */
+        if (in->p >= in->end || n > (uint64_t)(in->end - in->p) / 2) {
             in->bad = true;
             return;
         }
         uint8_t kv = *in->p++;
+        if (!nest(in))
+            return;
         for (uint64_t i = 0; i < n && !in->bad; i++) {
             tc_skip(in, kv >> 4);
             tc_skip(in, kv & 0x0f);
         }
+        in->depth--;
         return;
     }
     case TC_STRUCT: {

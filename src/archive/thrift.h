@@ -29,7 +29,7 @@ enum {
     TC_STRUCT = 12
 };
 
-#define TC_DEPTH_MAX 32
+#define TC_DEPTH_MAX 32 /* nesting of structs, lists and maps */
 
 /* Writer: appends to a growable buffer; `bad` on allocation failure. */
 typedef struct tc_out {

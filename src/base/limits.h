@@ -21,4 +21,19 @@
 #define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file */
 #define ARGO_BACKUP_ROWS_MAX ((int64_t)1 << 32) /* rows of one backup file */
 
+/* Reading Parquet (archive/parquet.c). Every count and size in a file is
+ * checked against the bytes that hold it; what a few bytes may still
+ * claim (an RLE run of 2^28 values, a ZSTD page that inflates 1000-fold)
+ * is bounded by a budget: decoding every row group of a file, all its
+ * columns, may take at most ARGO_PQ_DECODE_FIXED bytes plus
+ * ARGO_PQ_DECODE_RATIO times the file's size. Readers hold one row group
+ * at a time, so peak memory of reading a file is a small multiple of its
+ * size plus a fixed cap, and the work is bounded the same way. */
+#define ARGO_PQ_DECODE_FIXED ((size_t)64 << 20) /* 64 MiB */
+#define ARGO_PQ_DECODE_RATIO 32
+#define ARGO_PQ_PAGE_MAX ((size_t)1 << 30) /* one page, as written or inflated */
+#define ARGO_PQ_COLUMNS_MAX 4096           /* columns of a file */
+#define ARGO_PQ_DICT_ENTRIES_MAX 65536     /* distinct strings the writer dictionary-encodes */
+#define ARGO_PQ_DICT_BYTES_MAX ((size_t)1 << 20)
+
 #endif

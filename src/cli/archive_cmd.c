@@ -23,72 +23,33 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* argo archive cat FILE.parquet: the rows as a JSON array of objects
- * (timestamps as ISO-8601 strings, nulls as null), or the schema. */
-static int archive_cat(cli *c, const char *path, bool schema)
+/* argo archive cat FILE.parquet [--schema] (argo_archive_cat); --db and
+ * --config are accepted as everywhere (the config is loaded, the store
+ * not opened). */
+static int archive_cat(cli *c, int argc, char **argv)
 {
-    argo_pq_file *f;
-    if (argo_pq_open(path, &f, &c->err))
-        return fail(c);
-    size_t nc = argo_pq_num_columns(f);
-    if (schema) {
-        for (size_t k = 0; k < nc; k++)
-            printf("%s %s%s\n", argo_pq_column(f, k)->name,
-                   argo_pq_type_name(argo_pq_column(f, k)->type),
-                   argo_pq_column(f, k)->optional ? " optional" : "");
-        argo_pq_close(f);
-        return 0;
+    static const struct option opts[] = {{"schema", no_argument, NULL, 's'}, COMMON_OPTS, {0}};
+    bool schema = false;
+    int o;
+    while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (common_opt(c, o))
+            continue;
+        if (o == 's')
+            schema = true;
+        else if (o == 'h') {
+            help("usage: argo archive cat FILE.parquet [--schema]\n"
+                 "Prints a Parquet file's rows as JSON (or its schema).\n");
+            return 0;
+        } else
+            return unknown_opt(c, argv);
     }
-    argo_pq_values *v = calloc(nc ? nc : 1, sizeof *v);
-    if (!v) {
-        argo_pq_close(f);
-        return 1;
-    }
-    printf("[");
-    bool first = true;
-    int rc = 0;
-    for (size_t g = 0; g < argo_pq_num_row_groups(f) && !rc; g++) {
-        for (size_t k = 0; k < nc && !rc; k++)
-            if (argo_pq_read(f, g, k, &v[k], &c->err))
-                rc = fail(c);
-        for (size_t i = 0; !rc && i < (nc ? v[0].n : 0); i++) {
-            json_t *row = json_object();
-            for (size_t k = 0; k < nc; k++) {
-                const argo_pq_values *x = &v[k];
-                json_t *j;
-                char t[48];
-                if (!x->valid[i])
-                    j = json_null();
-                else if (x->type == ARGO_PQ_BOOLEAN)
-                    j = json_boolean(x->b[i]);
-                else if (x->type == ARGO_PQ_INT32)
-                    j = json_integer(x->i32[i]);
-                else if (x->type == ARGO_PQ_DOUBLE)
-                    j = json_real(x->f64[i]);
-                else if (x->type == ARGO_PQ_STRING || x->type == ARGO_PQ_BYTES)
-                    j = json_stringn(x->str[i], x->len[i]);
-                else if (x->type == ARGO_PQ_TIMESTAMP_MS || x->type == ARGO_PQ_TIMESTAMP_US) {
-                    int64_t us = x->type == ARGO_PQ_TIMESTAMP_MS ? x->i64[i] * 1000 : x->i64[i];
-                    int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-                    argo_time_format_full(sec, t, sizeof t);
-                    snprintf(t + strlen(t) - 1, 16, ".%06lldZ", (long long)(us - sec * 1000000));
-                    j = json_string(t);
-                } else
-                    j = json_integer(x->i64[i]);
-                json_object_set_new(row, argo_pq_column(f, k)->name, j);
-            }
-            printf("%s\n", first ? "" : ",");
-            json_dumpf(row, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-            json_decref(row);
-            first = false;
-        }
-        for (size_t k = 0; k < nc; k++)
-            argo_pq_values_cleanup(&v[k]);
-    }
-    printf("\n]\n");
-    free(v);
-    argo_pq_close(f);
-    return rc;
+    if (optind >= argc)
+        return usage_error(c, "%s", "usage: argo archive cat FILE.parquet [--schema]");
+    const char *path = argv[optind++];
+    int rc = finish_opts(c, argc, argv, false);
+    if (rc)
+        return rc;
+    return argo_archive_cat(path, schema, stdout, &c->err) ? fail(c) : 0;
 }
 
 /* The [lifecycle] policy of the config, validated. */
@@ -766,12 +727,8 @@ int cmd_archive(cli *c, int argc, char **argv)
         return archive_remote(c, argc, argv, !strcmp(argv[1], "push"));
     if (argc >= 2 && !strcmp(argv[1], "tier"))
         return archive_tier(c, argc, argv);
-    if (argc >= 3 && !strcmp(argv[1], "cat")) {
-        bool schema = argc >= 4 && !strcmp(argv[3], "--schema");
-        if (argc > (schema ? 4 : 3))
-            return usage_error(c, "%s", "usage: argo archive cat FILE.parquet [--schema]");
-        return archive_cat(c, argv[2], schema);
-    }
+    if (argc >= 2 && !strcmp(argv[1], "cat"))
+        return archive_cat(c, argc - 1, argv + 1);
     static const struct option opts[] = {{"from", required_argument, NULL, 'f'},
                                          {"to", required_argument, NULL, 't'},
                                          {"by", required_argument, NULL, 'b'},
