@@ -12,6 +12,7 @@
 #include "archive/s3.h"
 #include "archive/tier.h"
 #include "base/fileio.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 
 #include <errno.h>
@@ -42,7 +43,8 @@ static int archive_cat(cli *c, const char *path, bool schema)
     argo_pq_values *v = calloc(nc ? nc : 1, sizeof *v);
     if (!v) {
         argo_pq_close(f);
-        return 1;
+        argo_err_set(&c->err, ARGO_ENOMEM, "%s: out of memory", path);
+        return fail(c);
     }
     printf("[");
     bool first = true;
@@ -52,6 +54,7 @@ static int archive_cat(cli *c, const char *path, bool schema)
             if (argo_pq_read(f, g, k, &v[k], &c->err))
                 rc = fail(c);
         for (size_t i = 0; !rc && i < (nc ? v[0].n : 0); i++) {
+            unsigned long jf = argo_json_failures(); /* jansson drops what it cannot allocate */
             json_t *row = json_object();
             for (size_t k = 0; k < nc; k++) {
                 const argo_pq_values *x = &v[k];
@@ -78,7 +81,12 @@ static int archive_cat(cli *c, const char *path, bool schema)
                 json_object_set_new(row, argo_pq_column(f, k)->name, j);
             }
             printf("%s\n", first ? "" : ",");
-            json_dumpf(row, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+            if (argo_json_failures() != jf ||
+                json_dumpf(row, stdout,
+                           JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))) {
+                argo_err_set(&c->err, ARGO_ENOMEM, "%s: out of memory", path);
+                rc = fail(c);
+            }
             json_decref(row);
             first = false;
         }

@@ -8,6 +8,7 @@
 #include "store/store_int.h"
 
 #include "base/grow.h"
+#include "base/jsonmem.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -690,13 +691,20 @@ static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t le
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "saving strategy state");
 }
 
+/* The points as a JSON array, or NULL when memory is short (jansson
+ * drops a point it cannot allocate: hence the failure count). */
 static char *points_json(const double *v, size_t n)
 {
+    unsigned long f0 = argo_json_failures();
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_real(v[i]));
     char *s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(a);
+    if (s && argo_json_failures() != f0) {
+        free(s);
+        s = NULL;
+    }
     return s;
 }
 
@@ -1064,6 +1072,8 @@ static int migrate(sq_store *s, argo_err *err)
                           version, SCHEMA_VERSION);
         goto out;
     }
+    if (version == SCHEMA_VERSION && app == ARGO_APPLICATION_ID)
+        return exec(s, "COMMIT", "opening", err); /* nothing to write: the file stays as it was */
     for (; version < SCHEMA_VERSION; version++)
         if ((rc = exec(s, migrations[version], "migrating the schema", err)))
             goto out;
