@@ -389,8 +389,11 @@ static int manifest_load(const char *path, json_t **out, argo_err *err)
     if (rc)
         return rc;
     json_error_t je;
+    unsigned long jf = argo_json_failures();
     json_t *m = json_loadb((const char *)data, len, 0, &je);
     free(data);
+    if (!m && argo_json_failures() != jf)
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
     if (!m || !json_is_object(m) || !json_is_array(json_object_get(m, "files")) ||
         !json_is_integer(json_object_get(m, "version"))) {
         json_decref(m);
@@ -517,11 +520,13 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
     }
     if (rc)
         goto undo;
-    if (old) { /* keep the previous version's manifest */
+    if (old) {                                    /* keep the previous version's manifest */
+        unsigned long jf0 = argo_json_failures(); /* json_dumps can drop a key silently */
         char *text = json_dumps(old, JSON_INDENT(2) | JSON_SORT_KEYS);
         snprintf(path, sizeof path, "%s/manifest-v%d.json", dir, version - 1);
-        rc = text ? argo_file_write_atomic(path, text, strlen(text), err)
-                  : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        rc = text && argo_json_failures() == jf0
+                 ? argo_file_write_atomic(path, text, strlen(text), err)
+                 : argo_err_set(err, ARGO_ENOMEM, "out of memory writing a manifest");
         free(text);
         if (rc)
             goto undo;

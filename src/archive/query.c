@@ -10,6 +10,7 @@
 
 #include "base/fileio.h"
 #include "base/grow.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 #include "track/track.h"
 
@@ -271,8 +272,13 @@ int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month
         size_t len;
         if ((rc = argo_file_read(mpath, 1 << 20, &text, &len, err)))
             break;
+        unsigned long jf = argo_json_failures();
         json_t *man = json_loadb((const char *)text, len, 0, NULL);
         free(text);
+        if (!man && argo_json_failures() != jf) {
+            rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", mpath);
+            break;
+        }
         json_t *files = json_object_get(man, "files");
         const char *name = NULL, *loc = NULL;
         for (size_t k = 0; k < json_array_size(files); k++) {

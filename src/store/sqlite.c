@@ -781,10 +781,15 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
     if (!points)
         return ARGO_OK;
     json_error_t je;
+    unsigned long jf = argo_json_failures();
     json_t *xa = json_loads((const char *)sqlite3_column_text(q, 7), 0, &je);
     json_t *ya = json_loads((const char *)sqlite3_column_text(q, 8), 0, &je);
     int rc = ARGO_OK;
     size_t n = json_array_size(xa);
+    if (argo_json_failures() != jf) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
+        goto out;
+    }
     if (!json_is_array(xa) || !json_is_array(ya) || n == 0 || json_array_size(ya) != n) {
         rc = argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
                           (long long)m->version);

@@ -50,6 +50,8 @@ ap.add_argument("--seed", type=int, default=9)
 ap.add_argument("--only", default="", help="comma-separated command names (see COMMANDS)")
 ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
 ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+ap.add_argument("--persist", action="store_true",
+                help="every allocation from the Nth on fails (else only the Nth)")
 ap.add_argument("--points", default="", help="comma-separated allocation numbers to fail (debugging)")
 args = ap.parse_args()
 
@@ -245,8 +247,10 @@ def finished_days_only(snap, snap0, clean_files):
 
 def check_one(w, name, argv, point, clean):
     report = os.path.join(w.dir, "fault.count")
-    rc, out, err, secs = run(w.dir, argv, {"ARGO_FAULT_ALLOC": str(point),
-                                           "ARGO_FAULT_COUNT": report})
+    extra = {"ARGO_FAULT_ALLOC": str(point), "ARGO_FAULT_COUNT": report}
+    if args.persist:
+        extra["ARGO_FAULT_PERSIST"] = "1"
+    rc, out, err, secs = run(w.dir, argv, extra)
     injected = None
     try:
         with open(report) as f:
