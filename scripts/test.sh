@@ -22,6 +22,6 @@ echo "== allocation-failure injection under ASan, leaks on (tests/faultsim, abou
 cmake -S . -B build-faultsim -DCMAKE_BUILD_TYPE=Debug -DARGO_SANITIZE=ON -DARGO_FAULTSIM=ON \
     -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-faultsim -j"$jobs" --target argo_cli >/dev/null
-/usr/bin/python3 tests/faultsim/run.py build-faultsim/argo . --per-command 60 --jobs "$jobs"
+/usr/bin/python3 tests/faultsim/run.py build-faultsim/argo . --per-command 120 --jobs "$jobs"
 echo "== fuzz the Parquet reader and CSV reading (bounded)"
 scripts/fuzz.sh 20
