@@ -5,12 +5,14 @@
  * -DARGO_FAULTSIM=ON, linked only into the argo executable, never into
  * libargo or a release build.
  *
- * Why hand-written: no Debian package injects allocation failures into
- * one process by count. Valgrind and ASan only observe allocations;
- * libfiu and failmalloc are not packaged for Debian 12 (or fail at
- * random instead of at the Nth call), and an LD_PRELOAD shim would
- * also fail the sanitizer runtime's and the dynamic loader's own
- * allocations. The linker does the interposition for us instead:
+ * Why hand-written: Debian's libfiu (libfiu-dev) fails malloc through
+ * an LD_PRELOAD of its POSIX wrappers, which cannot run under ASan
+ * (whose runtime must come first and owns malloc itself), fails libc's
+ * and the loader's own allocations along with argo's (so the points
+ * depend on libc internals), and has no "the Nth call" mode (only on,
+ * off, random or a callback, which would hold this counter anyway).
+ * Valgrind and ASan only observe allocations. The linker does the
+ * interposition for us instead:
  * `-Wl,--wrap=malloc` sends every malloc call in argo's own objects
  * to __wrap_malloc below, and the libraries argo links with are given
  * these functions through their own allocator hooks: SQLite through
