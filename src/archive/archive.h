@@ -105,7 +105,10 @@ typedef struct argo_backup_result {
     size_t signals, outcomes;
 } argo_backup_result;
 
-/* Backs up day (any ts within the UTC day). */
+/* Backs up day (any ts within the UTC day). On failure the day's folder
+ * is as it was: the files this call wrote and the folders it made are
+ * removed (only an error after the manifest's rename, syncing the
+ * folder, leaves the new version in place, complete). */
 int argo_backup_day(argo_store *st, int64_t day, const argo_backup_options *opt,
                     argo_backup_result *res, argo_err *err);
 

@@ -12,6 +12,7 @@
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 #include "track/track.h"
 
@@ -749,6 +750,48 @@ int argo_backup_dir_check(const char *what, const char *path, bool write, argo_e
     return ARGO_OK;
 }
 
+/* After a failure: removes the files this run wrote under dir (new
+ * version numbers, so nothing older) and the day's folders it made, so
+ * a failed backup leaves the folder as it was. */
+static void undo_day(const char *dir, const out_file *files, size_t nw, int old_version,
+                     int levels_made)
+{
+    char path[ARGO_PATH_MAX + 80];
+    for (size_t i = 0; i < nw; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+        unlink(path);
+    }
+    if (old_version > 0) {
+        snprintf(path, sizeof path, "%s/manifest-v%d.json", dir, old_version);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s", dir);
+    for (int k = 0; k < levels_made; k++) { /* DD, then MM, YYYY, the root */
+        if (rmdir(path) != 0)
+            break;
+        char *slash = strrchr(path, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+    }
+}
+
+/* How many of dir's last `levels` path components do not exist yet. */
+static int levels_missing(const char *dir, int levels)
+{
+    char path[ARGO_PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    struct stat sb;
+    int k = 0;
+    for (; k < levels && stat(path, &sb) != 0; k++) {
+        char *slash = strrchr(path, '/');
+        if (!slash)
+            return k + 1;
+        *slash = '\0';
+    }
+    return k;
+}
+
 int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *opt_in,
                     argo_backup_result *res, argo_err *err)
 {
@@ -799,16 +842,18 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
         res->unchanged = true;
         goto clean;
     }
+    int made = levels_missing(dir, 4); /* root/YYYY/MM/DD */
+    size_t nw = 0;
     if ((rc = argo_mkdirs(dir, err)))
-        goto out;
-    for (size_t i = 0; i < nf && !rc; i++) {
-        snprintf(files[i].name, sizeof files[i].name, "%s-v%d.%s", kind_name[files[i].kind],
-                 version, format_name[files[i].format]);
-        snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
-        rc = argo_file_write_atomic(path, files[i].data, files[i].len, err);
+        goto undo;
+    for (; nw < nf && !rc; nw++) {
+        snprintf(files[nw].name, sizeof files[nw].name, "%s-v%d.%s", kind_name[files[nw].kind],
+                 version, format_name[files[nw].format]);
+        snprintf(path, sizeof path, "%s/%s", dir, files[nw].name);
+        rc = argo_file_write_atomic(path, files[nw].data, files[nw].len, err);
     }
     if (rc)
-        goto out;
+        goto undo;
     if (have_old) { /* keep the previous version's manifest, as it is */
         char cur[ARGO_PATH_MAX + 80];
         uint8_t *text;
@@ -820,13 +865,20 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
             rc = argo_file_write_atomic(path, text, len, err);
         free(text);
         if (rc)
-            goto out;
+            goto undo;
     }
+    unsigned long jf = argo_json_failures();
     man = manifest_json(day, version, &opt, files, nf);
     char *text = json_dumps(man, JSON_INDENT(2));
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    rc = text ? argo_file_write_atomic(path, text, strlen(text), err)
-              : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    if (!text || argo_json_failures() != jf) {
+        free(text);
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory writing a manifest");
+        goto undo;
+    }
+    /* the manifest last: once renamed into place the backup exists, so an
+     * error after this point (syncing the folder) undoes nothing */
+    rc = argo_file_write_atomic(path, text, strlen(text), err);
     free(text);
     if (rc)
         goto out;
@@ -834,6 +886,10 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
 clean:
     /* the backup is whole: what an interrupted one left can go */
     rc = argo_backup_orphans(opt.root, NULL, 0, day, true, NULL, NULL, NULL, err);
+    goto out;
+undo:
+    if (rc)
+        undo_day(dir, files, nw, have_old ? version - 1 : 0, made);
 out:
     free(old);
     json_decref(man);

@@ -864,13 +864,15 @@ static int read_i32(tc_in *in, int type)
     return (int)v;
 }
 
-static char *dup_bin(const uint8_t *p, size_t n)
+/* A NUL-terminated copy, or NULL with *oom set when memory is short. */
+static char *dup_bin(const uint8_t *p, size_t n, bool *oom)
 {
     char *s = malloc(n + 1);
     if (s) {
         memcpy(s, p, n);
         s[n] = '\0';
-    }
+    } else
+        *oom = true;
     return s;
 }
 
@@ -901,7 +903,7 @@ static argo_pq_type map_type(int physical_type, int converted, int logical, int 
 }
 
 /* SchemaElement: fills *c (leaf) or *children (group). */
-static void read_schema_element(tc_in *in, pq_col *c, int64_t *children)
+static void read_schema_element(tc_in *in, pq_col *c, int64_t *children, bool *oom)
 {
     int16_t id;
     int t, logical = -1, unit = -1, converted = -1;
@@ -918,7 +920,7 @@ static void read_schema_element(tc_in *in, pq_col *c, int64_t *children)
             size_t n;
             const uint8_t *p = tc_read_binary(in, &n);
             free(c->name);
-            c->name = p ? dup_bin(p, n) : NULL;
+            c->name = p ? dup_bin(p, n, oom) : NULL;
             c->name_len = n;
         } else if (id == 5 && t == TC_I32)
             *children = tc_read_int(in, t);
@@ -1170,7 +1172,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
     tc_in_init(&in, p, n);
     int16_t id;
     int t;
-    bool have_schema = false, have_groups = false, have_kv = false;
+    bool have_schema = false, have_groups = false, have_kv = false, oom = false;
     tc_enter(&in);
     while (tc_next(&in, &id, &t)) {
         if (id == 2 && t == TC_LIST) {
@@ -1187,7 +1189,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                                     ne - 1, ARGO_PQ_COLUMNS_MAX);
             pq_col root = {0};
             int64_t children;
-            read_schema_element(&in, &root, &children);
+            read_schema_element(&in, &root, &children, &oom);
             free(root.name);
             if (!in.bad && children != (int64_t)(ne - 1))
                 return argo_err_set(err, ARGO_EPARSE,
@@ -1199,7 +1201,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                 return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a footer");
             f->ncols = ne - 1;
             for (size_t c = 0; c < f->ncols && !in.bad; c++) {
-                read_schema_element(&in, &f->cols[c], &children);
+                read_schema_element(&in, &f->cols[c], &children, &oom);
                 if (!in.bad && children != 0)
                     return argo_err_set(err, ARGO_EPARSE,
                                         "Parquet: nested schemas are not supported (element "
@@ -1279,9 +1281,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                         const uint8_t *bp = tc_read_binary(&in, &bl);
                         char **slot = &f->kv[2 * k + (size_t)(kid - 1)];
                         free(*slot);
-                        *slot = bp ? dup_bin(bp, bl) : NULL;
-                        if (bp && !*slot)
-                            return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a footer");
+                        *slot = bp ? dup_bin(bp, bl, &oom) : NULL;
                     } else
                         tc_skip(&in, kt);
                 }
@@ -1290,10 +1290,12 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
             size_t bl;
             const uint8_t *bp = tc_read_binary(&in, &bl);
             free(f->created_by);
-            f->created_by = bp ? dup_bin(bp, bl) : NULL;
+            f->created_by = bp ? dup_bin(bp, bl, &oom) : NULL;
         } else
             tc_skip(&in, t);
     }
+    if (oom)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a footer");
     if (in.bad)
         return argo_err_set(err, ARGO_EPARSE,
                             "Parquet footer is malformed or truncated (at byte %zu of %zu)",

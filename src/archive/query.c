@@ -11,6 +11,7 @@
 
 #include "base/fileio.h"
 #include "base/grow.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 #include "track/track.h"
 
@@ -450,7 +451,11 @@ static int cat_rows(argo_pq_file *f, const char *path, bool print, FILE *out, ar
             }
             if (!rc && print) {
                 fputs(first ? "\n" : ",\n", out);
-                json_dumpf(obj, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+                unsigned long jf = argo_json_failures(); /* jansson drops what it cannot allocate */
+                if (json_dumpf(obj, out,
+                               JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17)) ||
+                    argo_json_failures() != jf)
+                    rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
                 first = false;
             }
             json_decref(obj);

@@ -8,7 +8,7 @@
 
 void tc_bytes(tc_out *o, const void *p, size_t n)
 {
-    if (o->bad)
+    if (o->bad || n == 0) /* p may be NULL then (an empty buffer that failed to grow) */
         return;
     uint8_t *q = argo_grow(o->p, &o->cap, o->len + n, 1, 256);
     if (!q) {

@@ -6,6 +6,7 @@
 #include "archive/archive_int.h"
 #include "base/digest.h"
 #include "base/fileio.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 
 #include <errno.h>
@@ -137,9 +138,11 @@ static int tier_manifest(const char *root, int64_t day, const char *mpath, const
             fn(ctx, &mv);
     }
     if (!rc && nold) { /* the manifest switches to the new copies, then the old go */
+        unsigned long jf = argo_json_failures(); /* json_dumps can drop a key silently */
         char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        rc = text ? argo_file_write_atomic(mpath, text, strlen(text), err)
-                  : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        rc = text && argo_json_failures() == jf
+                 ? argo_file_write_atomic(mpath, text, strlen(text), err)
+                 : argo_err_set(err, ARGO_ENOMEM, "out of memory writing a manifest");
         free(text);
         for (size_t i = 0; i < nold && !rc; i++) {
             if (unlink(old[i]) && errno != ENOENT)

@@ -12,6 +12,7 @@
 #include "archive/s3.h"
 #include "archive/tier.h"
 #include "base/fileio.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 
 #include <errno.h>

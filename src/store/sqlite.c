@@ -10,6 +10,7 @@
 #include "store/store_int.h"
 
 #include "base/grow.h"
+#include "base/jsonmem.h"
 
 #include <jansson.h>
 #include <errno.h>
@@ -808,13 +809,20 @@ static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t le
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "saving strategy state");
 }
 
+/* The points as a JSON array, or NULL when memory is short (jansson
+ * drops a point it cannot allocate: hence the failure count). */
 static char *points_json(const double *v, size_t n)
 {
+    unsigned long f0 = argo_json_failures();
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_real(v[i]));
     char *s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(a);
+    if (s && argo_json_failures() != f0) {
+        free(s);
+        s = NULL;
+    }
     return s;
 }
 
@@ -891,10 +899,15 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
     if (!points)
         return ARGO_OK;
     json_error_t je;
+    unsigned long jf = argo_json_failures();
     json_t *xa = json_loads(col_text(q, 7), 0, &je);
     json_t *ya = json_loads(col_text(q, 8), 0, &je);
     int rc = ARGO_OK;
     size_t n = json_array_size(xa);
+    if (argo_json_failures() != jf) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
+        goto out;
+    }
     if (!json_is_array(xa) || !json_is_array(ya) || n == 0 || json_array_size(ya) != n) {
         rc = argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
                           (long long)m->version);

@@ -1,0 +1,387 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Allocation-failure campaign (SQLite's faultsim, curl's torture mode).
+
+Usage: run.py ARGO SOURCE_DIR [--per-command N] [--seed S] [--only CMD,...]
+              [--jobs J] [--keep]
+
+ARGO must be built with -DARGO_FAULTSIM=ON (src/base/faultsim.c), best
+also with -DARGO_SANITIZE=ON so that leaks (LeakSanitizer) and memory
+errors are found. For each command on the shipped data (MSFT; the
+calibration report also gets the first 700 bars of TTRC, since MSFT
+alone resolves too few signals to evaluate), the driver
+
+1. runs the command once with ARGO_FAULT_COUNT to learn how many
+   allocations it makes (its allocation points);
+2. fails each of them in turn (ARGO_FAULT_ALLOC=i), or, when there are
+   more than --per-command, a random sample of that many with a fixed
+   seed, and checks after each run:
+   - exit status 1 and exactly one line on stderr, "argo CMD: ...",
+     naming the shortage ("out of memory");
+   - no crash and no sanitizer report (memory error, UB, leak);
+   - the store (argo.db) and the backups folder byte-identical to
+     before (a leftover WAL must hold nothing: the dump is compared).
+   A failure that the program absorbs (SQLite's benign allocations,
+   such as its page cache) is accepted only when the run is
+   indistinguishable from the clean one: exit 0, the same stdout and
+   the same store. Those are counted as "absorbed".
+Exits 0 when every injected fault passed, 1 otherwise (each failure
+is listed with the command to reproduce it).
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("argo")
+ap.add_argument("src")
+ap.add_argument("--per-command", type=int, default=150,
+                help="fault points per command at most (random sample beyond)")
+ap.add_argument("--seed", type=int, default=9)
+ap.add_argument("--only", default="", help="comma-separated command names (see COMMANDS)")
+ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+ap.add_argument("--persist", action="store_true",
+                help="every allocation from the Nth on fails (else only the Nth)")
+ap.add_argument("--points", default="", help="comma-separated allocation numbers to fail (debugging)")
+args = ap.parse_args()
+
+ARGO = os.path.abspath(args.argo)
+SRC = os.path.abspath(args.src)
+MSFT = os.path.join(SRC, "data/market/MSFT.csv")
+TTRC = os.path.join(SRC, "data/market/TTRC.csv")
+SAN_EXIT = 86
+ENV = dict(os.environ)
+for k in list(ENV):
+    if k.startswith("ARGO_"):
+        del ENV[k]
+ENV.update({
+    "ASAN_OPTIONS": f"detect_leaks=1:exitcode={SAN_EXIT}:abort_on_error=0:allocator_may_return_null=1",
+    "UBSAN_OPTIONS": f"print_stacktrace=1:halt_on_error=1:exitcode={SAN_EXIT}",
+    "LSAN_OPTIONS": f"exitcode={SAN_EXIT}",
+    "TZ": "UTC",
+})
+SAN_RE = re.compile(r"(Sanitizer|runtime error:|AddressSanitizer|LeakSanitizer)")
+OOM_RE = re.compile(r"out of memory", re.I)
+
+
+def run(cwd, argv, extra=None, timeout=120):
+    env = dict(ENV)
+    if extra:
+        env.update(extra)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run([ARGO] + argv, cwd=cwd, env=env, capture_output=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, b"", b"timeout", time.monotonic() - t0
+    return p.returncode, p.stdout, p.stderr, time.monotonic() - t0
+
+
+def must(cwd, argv):
+    rc, out, err, _ = run(cwd, argv)
+    if rc != 0:
+        sys.exit(f"setup: argo {' '.join(argv)} exited {rc}: {err.decode(errors='replace')}")
+    return out
+
+
+def snapshot(d):
+    """Every file under d with its SHA-256, except SQLite's -wal/-shm."""
+    snap = {}
+    for root, dirs, files in os.walk(d):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(root, f)
+            rel = os.path.relpath(p, d)
+            if rel.startswith("argo.db-") or rel.startswith("fault."):
+                continue
+            with open(p, "rb") as fh:
+                data = fh.read()
+            if f == "manifest.json":  # the time a backup was made
+                data = re.sub(rb'"created_at": "[^"]*"', b'"created_at": ""', data)
+            snap[rel] = hashlib.sha256(data).hexdigest()
+        for x in list(dirs):
+            snap[os.path.relpath(os.path.join(root, x), d) + "/"] = "dir"
+    return snap
+
+
+def dump(d):
+    """The store's content, read from a copy (with its WAL) so d is untouched."""
+    with tempfile.TemporaryDirectory() as t:
+        for f in ("argo.db", "argo.db-wal"):
+            if os.path.exists(os.path.join(d, f)):
+                shutil.copy(os.path.join(d, f), t)
+        if not os.path.exists(os.path.join(t, "argo.db")):
+            return None
+        con = sqlite3.connect(os.path.join(t, "argo.db"))
+        out = [repr(con.execute("PRAGMA user_version").fetchone())]
+        for (name, sql) in con.execute("SELECT name, sql FROM sqlite_master ORDER BY name"):
+            out.append(repr((name, sql)))
+            if sql and sql.startswith("CREATE TABLE"):
+                cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
+                # when a row was made is not what it holds
+                sel = ", ".join("0" if c == "created_at" else f'"{c}"' for c in cols)
+                out += [repr(r) for r in con.execute(f'SELECT {sel} FROM "{name}"')]
+        con.close()
+        return "\n".join(out)
+
+
+def wal_frames(d):
+    w = os.path.join(d, "argo.db-wal")
+    return os.path.exists(w) and os.path.getsize(w) > 0
+
+
+tmp = tempfile.mkdtemp(prefix="argo-faultsim-")
+t_start = time.monotonic()
+
+# --- the states the commands start from ---------------------------------
+with open(MSFT) as f:
+    msft = f.readlines()
+with open(TTRC) as f:
+    ttrc = f.readlines()
+os.makedirs(os.path.join(tmp, "data/head"))
+head_msft = os.path.join(tmp, "data/head/MSFT.csv")
+with open(head_msft, "w") as f:
+    f.writelines(msft[:121])
+head_ttrc = os.path.join(tmp, "data/head/TTRC.csv")
+with open(head_ttrc, "w") as f:
+    f.writelines(ttrc[:701])
+
+
+def state(name, steps, base=None):
+    d = os.path.join(tmp, "state", name)
+    if base:
+        shutil.copytree(os.path.join(tmp, "state", base), d)
+    else:
+        os.makedirs(d)
+    for s in steps:
+        must(d, s)
+    return name
+
+
+# half of MSFT replayed: ingesting the whole file adds 128 bars (and
+# ignores 120 repeats); generate and track then have new bars to work on
+state("half", [["ingest", head_msft], ["replay", "--quiet"]])
+state("newbars", [["ingest", MSFT]], base="half")
+state("full", [["ingest", MSFT], ["replay", "--quiet"]])
+state("calib", [["ingest", head_ttrc], ["replay", "--quiet"]], base="full")
+state("backedup", [["backup", "--all"]], base="full")
+parquet = sorted(os.path.relpath(os.path.join(r, f), os.path.join(tmp, "state/backedup"))
+                 for r, _, fs in os.walk(os.path.join(tmp, "state/backedup/backups"))
+                 for f in fs if f.endswith(".parquet"))
+if not parquet:
+    sys.exit("setup: backup --all wrote no Parquet file")
+# the day with the most rows, for a backup of one day
+day = max(sorted(set(os.path.dirname(x) for x in parquet)),
+          key=lambda d: sum(os.path.getsize(os.path.join(tmp, "state/backedup", d, f))
+                            for f in os.listdir(os.path.join(tmp, "state/backedup", d))))
+day = "-".join(day.split("/")[-3:])
+
+COMMANDS = [
+    ("ingest", "half", ["ingest", MSFT]),
+    ("replay", "full", ["replay", "--quiet"]),
+    ("track", "newbars", ["track"]),
+    ("generate", "newbars", ["generate"]),
+    ("stats", "full", ["stats"]),
+    ("signals", "full", ["signals"]),
+    ("calibrate", "calib", ["calibrate"]),
+    ("calibrate-report", "calib", ["calibrate", "report"]),
+    ("backup", "full", ["backup", "--all"]),
+    ("backup-day", "full", ["backup", "--date", day]),
+    ("backup-verify", "backedup", ["backup", "verify", "--all"]),
+    ("archive-query", "backedup", ["archive", "query"]),
+    ("archive-cat", "backedup", ["archive", "cat", parquet[0]]),
+]
+only = set(x for x in args.only.split(",") if x)
+unknown = only - set(c[0] for c in COMMANDS)
+if unknown:
+    sys.exit(f"unknown command(s) {sorted(unknown)}; known: {[c[0] for c in COMMANDS]}")
+
+
+class Worker:
+    """A work folder of its own, restored from the state only when changed."""
+
+    def __init__(self, st, ident):
+        self.src = os.path.join(tmp, "state", st)
+        self.dir = os.path.join(tmp, "work", f"{st}-{ident}")
+        self.snap0 = snapshot(self.src)
+        self.restore()
+
+    def restore(self):
+        if os.path.exists(self.dir):
+            shutil.rmtree(self.dir)
+        shutil.copytree(self.src, self.dir)
+
+
+failures = []
+summary = []
+
+
+DAY_RE = re.compile(r"^(backups/\d{4}/\d{2}/\d{2})/.")
+
+
+def finished_days_only(snap, snap0, clean_files):
+    problems = []
+    changed = sorted(k for k in set(snap) | set(snap0) if snap.get(k) != snap0.get(k))
+    for k in changed:
+        if k in snap0 and k not in snap:
+            problems.append(f"removed {k}")
+        elif k in snap and clean_files.get(k) != snap[k]:
+            problems.append(f"{k} is not what a clean run writes")
+    for d in sorted(set(m.group(1) for m in map(DAY_RE.match, changed) if m)):
+        want = set(k for k in clean_files if k.startswith(d + "/"))
+        have = set(k for k in snap if k.startswith(d + "/"))
+        if want != have:
+            problems.append(f"{d}: a partial day ({len(have)} of {len(want)} files)")
+    return problems[:3]
+
+
+def check_one(w, name, argv, point, clean):
+    report = os.path.join(w.dir, "fault.count")
+    extra = {"ARGO_FAULT_ALLOC": str(point), "ARGO_FAULT_COUNT": report}
+    if args.persist:
+        extra["ARGO_FAULT_PERSIST"] = "1"
+    rc, out, err, secs = run(w.dir, argv, extra)
+    injected = None
+    try:
+        with open(report) as f:
+            injected = int(f.read().split()[3])
+        os.unlink(report)
+    except (OSError, IndexError, ValueError):
+        pass
+    text = err.decode(errors="replace")
+    lines = text.splitlines()
+    problems = []
+    verdict = "failed-cleanly"
+    if rc is None:
+        problems.append("timed out")
+    elif rc < 0:
+        problems.append(f"killed by signal {-rc}")
+    elif rc == SAN_EXIT or SAN_RE.search(text):
+        problems.append("sanitizer report")
+    elif injected == 0:
+        verdict = "not-reached"
+    elif rc == 0:
+        verdict = "absorbed"
+        if out != clean["stdout"]:
+            problems.append("exit 0 after a failed allocation, with a different output")
+    elif rc != 1:
+        problems.append(f"exit {rc} (expected 1)")
+    else:
+        if len(lines) != 1:
+            problems.append(f"{len(lines)} stderr lines (expected 1)")
+        if not lines or not lines[0].startswith(f"argo {argv[0]}"):
+            problems.append("stderr does not start with 'argo " + argv[0] + "'")
+        if not OOM_RE.search(text):
+            problems.append("stderr does not say 'out of memory'")
+    # the store and the backups: unchanged by a failure; as the clean run
+    # left them when the fault was absorbed
+    snap = snapshot(w.dir)
+    changed = False
+    if verdict == "absorbed":
+        if dump(w.dir) != clean["dump"]:
+            problems.append("the store differs from the clean run's")
+        files = {k: v for k, v in snap.items() if not k.startswith("argo.db")}
+        if files != clean["files"]:
+            diff = sorted(k for k in set(files) | set(clean["files"])
+                          if files.get(k) != clean["files"].get(k))
+            problems.append(f"files differ from the clean run's: {', '.join(diff[:5])}")
+        changed = True
+    elif snap != w.snap0 and argv[:2] == ["backup", "--all"]:
+        # each day is backed up atomically, manifest last: a failed
+        # --all keeps the days it finished (complete, as a clean run
+        # writes them) and nothing of the day it failed on
+        problems += finished_days_only(snap, w.snap0, clean["files"])
+        changed = True
+    elif snap != w.snap0:
+        diff = sorted(k for k in set(snap) | set(w.snap0) if snap.get(k) != w.snap0.get(k))
+        problems.append(f"changed: {', '.join(diff[:5])}{' ...' if len(diff) > 5 else ''}")
+        changed = True
+    elif wal_frames(w.dir):
+        if dump(w.dir) != clean["dump0"]:
+            problems.append("the store's WAL holds changes")
+        changed = True
+    if changed or os.path.exists(os.path.join(w.dir, "argo.db-wal")):
+        w.restore()
+    return point, verdict, problems, lines[:3], rc, secs
+
+
+def campaign(name, st, argv):
+    t0 = time.monotonic()
+    w = Worker(st, "clean")
+    dump0 = dump(w.dir)
+    report = os.path.join(w.dir, "fault.count")
+    rc, out, err, secs = run(w.dir, argv, {"ARGO_FAULT_COUNT": report})
+    if rc != 0 or SAN_RE.search(err.decode(errors="replace")):
+        failures.append((name, 0, [f"clean run exited {rc}: {err.decode(errors='replace')[:300]}"]))
+        return
+    with open(report) as f:
+        total = int(f.read().split()[1])
+    os.unlink(report)
+    clean = {"stdout": out, "dump": dump(w.dir), "dump0": dump0,
+             "files": {k: v for k, v in snapshot(w.dir).items() if not k.startswith("argo.db")}}
+    if args.points:
+        points = [int(x) for x in args.points.split(",")]
+    elif total <= args.per_command:
+        points = list(range(1, total + 1))
+    else:
+        rng = random.Random(f"{args.seed}:{name}")
+        points = sorted(rng.sample(range(1, total + 1), args.per_command))
+    jobs = max(1, min(args.jobs, len(points)))
+    workers = [Worker(st, f"{name}-{j}") for j in range(jobs)]
+    counts = {"failed-cleanly": 0, "absorbed": 0, "not-reached": 0}
+    bad = 0
+    with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
+        chunks = [points[j::jobs] for j in range(jobs)]
+
+        def work(j):
+            return [check_one(workers[j], name, argv, p, clean) for p in chunks[j]]
+
+        for res in ex.map(work, range(jobs)):
+            for point, verdict, problems, lines, rc, _ in res:
+                counts[verdict] += 1
+                if problems:
+                    bad += 1
+                    failures.append((name, point, problems + [f"exit {rc}"] + lines))
+    wall = time.monotonic() - t0
+    summary.append((name, total, len(points), counts, bad, wall))
+    print(f"{name:17} {total:7} points {len(points):4} injected: "
+          f"{counts['failed-cleanly']} failed cleanly, {counts['absorbed']} absorbed, "
+          f"{counts['not-reached']} not reached, {bad} bad ({wall:.0f} s)", flush=True)
+
+
+print(f"argo faultsim campaign: {ARGO} (seed {args.seed}, at most {args.per_command} "
+      f"points per command, {args.jobs} jobs); setup {time.monotonic() - t_start:.0f} s")
+for name, st, argv in COMMANDS:
+    if not only or name in only:
+        campaign(name, st, argv)
+
+injected = sum(s[2] for s in summary)
+print(f"total: {sum(s[1] for s in summary)} allocation points, {injected} faults injected, "
+      f"{len(failures)} failures, {time.monotonic() - t_start:.0f} s wall")
+classes = {}
+for name, point, problems in failures:
+    key = name + ": " + re.sub(r"\d+", "N", "; ".join(str(p) for p in problems))
+    classes.setdefault(key, []).append(point)
+for key, pts in sorted(classes.items(), key=lambda kv: -len(kv[1])):
+    print(f"{len(pts):5}x {key[:300]} (at {', '.join(map(str, pts[:8]))})")
+for name, point, problems in failures[:20]:
+    argv = next(c[2] for c in COMMANDS if c[0] == name)
+    print(f"FAIL {name} at allocation {point}: {'; '.join(str(p) for p in problems)}")
+    print(f"     reproduce: ARGO_FAULT_ALLOC={point} ARGO_FAULT_TRACE=1 {ARGO} "
+          f"{' '.join(argv)}   (in a copy of {tmp}/state/"
+          f"{next(c[1] for c in COMMANDS if c[0] == name)})")
+if args.keep or failures:
+    print(f"kept {tmp}")
+else:
+    shutil.rmtree(tmp)
+sys.exit(1 if failures else 0)
