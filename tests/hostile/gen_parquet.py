@@ -781,7 +781,7 @@ def build():
     case("query-manifest-not-json", "archive query over a day whose manifest is not JSON\n"
          "# (it said: no Parquet outcomes file).", None, fixture="backups", cmd="archive query",
          sh=["for f in backups/*/*/*/manifest.json; do printf '{\"files\": [' > \"$f\"; done"],
-         stderr="argo archive: backups/", has=["manifest.json:1: not valid JSON"])
+         stderr="argo archive: backups/", has=["manifest.json: not a valid manifest"])
 
 
 def write(root):
