@@ -830,7 +830,10 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
     if (rc && rc != ARGO_ENOENT)
         goto out;
     have_old = rc == 0;
-    rc = 0;
+    /* what an interrupted backup of this day left goes first, so that a
+     * failure below leaves the folder as it was */
+    if ((rc = argo_backup_orphans(opt.root, NULL, 0, day, true, NULL, NULL, NULL, err)))
+        goto out;
     if (have_old && old->version >= ARGO_BACKUP_VERSIONS_MAX) {
         rc = argo_err_set(err, ARGO_ELIMIT, "%s: already %d versions, the limit", path,
                           old->version);
@@ -840,7 +843,7 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
     if (have_old && same_content(old, files, nf)) {
         res->version = version - 1;
         res->unchanged = true;
-        goto clean;
+        goto out;
     }
     int made = levels_missing(dir, 4); /* root/YYYY/MM/DD */
     size_t nw = 0;
@@ -883,9 +886,6 @@ int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *o
     if (rc)
         goto out;
     res->version = version;
-clean:
-    /* the backup is whole: what an interrupted one left can go */
-    rc = argo_backup_orphans(opt.root, NULL, 0, day, true, NULL, NULL, NULL, err);
     goto out;
 undo:
     if (rc)

@@ -418,6 +418,9 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
     const char *root = dir ? dir : c->cfg.archive_dir;
     if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
         return fail(c);
+    /* From here a failed push keeps the record of the objects it did
+     * upload (docs/ARCHIVE.md), in a store it created as in any other. */
+    c->store_created = false;
     argo_s3 *s3;
     int64_t *days;
     size_t n;
