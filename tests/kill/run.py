@@ -52,11 +52,9 @@ ARGO = os.path.abspath(args.argo)
 SRC = os.path.abspath(args.src)
 MSFT = os.path.join(SRC, "data/market/MSFT.csv")
 TTRC = os.path.join(SRC, "data/market/TTRC.csv")
-# Orphans a killed backup leaves (*.tmp.PID, files no manifest names):
-# verify reporting them and the next backup cleaning them is being fixed
-# separately (issue 9); until that is merged they are recorded, not
-# failed. Set to True once it is.
-STRICT_ORPHANS = False
+# Orphans a killed backup or tier move leaves (*.tmp.PID, files no
+# manifest names): verify reports them and the rerun must clean them.
+STRICT_ORPHANS = True
 ENV = {k: v for k, v in os.environ.items() if not k.startswith(("ARGO_", "AWS_"))}
 ENV.update({"TZ": "UTC", "ASAN_OPTIONS": "detect_leaks=0"})
 ORPHAN_RE = re.compile(r"\.tmp\.\d+$")
