@@ -1088,7 +1088,9 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         return argo_err_set(err, ARGO_ENOMEM, "out of memory opening %s", path);
     }
     s->base.ops = &sqlite_ops;
-    s->busy_ms = opt && opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
+    s->busy_ms = !opt || opt->busy_timeout_ms == 0 ? 5000
+                 : opt->busy_timeout_ms < 0        ? 0
+                                                   : opt->busy_timeout_ms;
     int rc = sqlite3_open_v2(
         path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {

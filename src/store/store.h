@@ -31,7 +31,7 @@ typedef struct argo_symbol {
 } argo_symbol;
 
 typedef struct argo_store_options {
-    int busy_timeout_ms; /* how long to wait for a lock; 5000 if 0 */
+    int busy_timeout_ms; /* how long to wait for a lock; 5000 if 0; negative: do not wait */
 } argo_store_options;
 
 /* Opens (creating when absent) the store at path and migrates its
