@@ -8,6 +8,7 @@
 #include "base/text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <math.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { K_INT, K_DBL, K_STR };
 
@@ -338,15 +340,21 @@ int argo_config_load(argo_config *cfg, const char *path, argo_err *err)
 {
     if (!*path)
         return argo_err_set(err, ARGO_ECONFIG, "config: the path is empty");
-    FILE *f = fopen(path, "r");
-    if (!f)
+    /* O_NONBLOCK: a FIFO without a writer must not hang the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return argo_err_set(err, ARGO_ENOENT, "config %s: cannot open: %s", path, strerror(errno));
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
         return argo_err_set(err, ARGO_ECONFIG, "config %s: %s", path,
                             S_ISDIR(sb.st_mode) ? "is a directory, not a file"
                                                 : "is not a regular file");
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return argo_err_set(err, ARGO_ENOMEM, "config %s: out of memory", path);
     }
     load_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) {
