@@ -31,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (len >= sizeof line - 1)
             continue; /* predict refuses it as too long */
         line[len] = '\0';
+        if (memchr(line, '\0', len))
+            continue; /* predict refuses a NUL byte before parsing */
         double v;
         if (argo_text_decimal(line, &v) == 0) {
             if (!isfinite(v) || memchr(line, 'x', len) || memchr(line, 'n', len))
