@@ -520,8 +520,8 @@ static int calib_row(csv_ctx *c, const argo_csv_row *r)
         bool ok = argo_text_decimal(s, &v[k]) == 0;
         if (k == 0 && !(ok && v[0] >= 0 && v[0] <= 1))
             return argo_err_set(c->err, ARGO_EDATA,
-                                "%s:%zu: confidence '%s' is not a decimal number in [0, 1]",
-                                c->path, r->line, q);
+                                "%s:%zu: confidence '%s' is not a number in [0, 1]", c->path,
+                                r->line, q);
         if (k == 1 && !(ok && (v[1] == 0 || v[1] == 1)))
             return argo_err_set(c->err, ARGO_EDATA, "%s:%zu: label '%s' is not 0 or 1", c->path,
                                 r->line, q);
