@@ -35,5 +35,14 @@
 #define ARGO_PQ_COLUMNS_MAX 4096           /* columns of a file */
 #define ARGO_PQ_DICT_ENTRIES_MAX 65536     /* distinct strings the writer dictionary-encodes */
 #define ARGO_PQ_DICT_BYTES_MAX ((size_t)1 << 20)
+#define ARGO_YEAR_MIN 1900         /* dates argo reads: 1900-01-01 ... */
+#define ARGO_YEAR_MAX 2199         /* ... 2199-12-31 (room for expiries) */
+#define ARGO_LINE_MAX 256          /* bytes of a predict input line, with its end */
+#define ARGO_CONFIG_LINE_MAX 198   /* bytes of a config line, without its end (inih: 200) */
+#define ARGO_CALIB_WEIGHT_MIN 1e-6 /* a calibration weight is 0 or in [MIN, MAX], */
+#define ARGO_CALIB_WEIGHT_MAX 1e6  /* so sums stay finite and exact enough */
+
+#define ARGO_STR_(x) #x
+#define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 
 #endif

@@ -6,6 +6,7 @@
 #include "base/timeutil.h"
 
 #include "base/err.h"
+#include "base/limits.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -60,49 +61,70 @@ static bool leap(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int argo_time_parse(const char *s, int64_t *out)
+static int why_fail(const char **why, const char *text)
+{
+    if (why)
+        *why = text;
+    return ARGO_EPARSE;
+}
+
+int argo_time_parse_why(const char *s, int64_t *out, const char **why)
 {
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const char *const form = "not an ISO-8601 UTC date (YYYY-MM-DD[THH:MM[:SS]][Z])";
     const char *p = s;
     int y, m, d, hh = 0, mi = 0, ss = 0;
     while (*p == ' ')
         p++;
     if (!read_digits(&p, 4, &y) || *p++ != '-' || !read_digits(&p, 2, &m) || *p++ != '-' ||
         !read_digits(&p, 2, &d))
-        return ARGO_EPARSE;
+        return why_fail(why, form);
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] + (m == 2 && leap(y)))
-        return ARGO_EPARSE;
+        return why_fail(why, "not a day of the calendar");
     if (*p == 'T' || (*p == ' ' && isdigit((unsigned char)p[1]))) {
         p++;
         if (!read_digits(&p, 2, &hh) || *p++ != ':' || !read_digits(&p, 2, &mi))
-            return ARGO_EPARSE;
+            return why_fail(why, form);
         if (*p == ':') {
             p++;
             if (!read_digits(&p, 2, &ss))
-                return ARGO_EPARSE;
+                return why_fail(why, form);
             if (*p == '.') {
                 p++;
                 if (!isdigit((unsigned char)*p))
-                    return ARGO_EPARSE;
-                while (isdigit((unsigned char)*p))
-                    p++;
+                    return why_fail(why, form);
+                for (; isdigit((unsigned char)*p); p++)
+                    if (*p != '0')
+                        return why_fail(why, "has fractional seconds (argo keeps whole seconds)");
             }
         }
-        if (hh > 23 || mi > 59 || ss > 60)
-            return ARGO_EPARSE;
+        if (hh == 23 && mi == 59 && ss == 60)
+            return why_fail(why, "a leap second (argo's UTC has none: use 23:59:59)");
+        if (hh > 23 || mi > 59 || ss > 59)
+            return why_fail(why, "not a time of day");
         if (*p == 'Z')
             p++;
         else if (p[0] == '+' && p[1] == '0' && p[2] == '0' && p[3] == ':' && p[4] == '0' &&
                  p[5] == '0')
             p += 6;
+        else if (*p == '+' || *p == '-' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+            return why_fail(why, "not in UTC (only Z or +00:00 is accepted)");
     }
     while (*p == ' ')
         p++;
     if (*p != '\0')
-        return ARGO_EPARSE;
+        return why_fail(why, form);
+    if (y < ARGO_YEAR_MIN || y > ARGO_YEAR_MAX)
+        return why_fail(why, "outside the years argo accepts (" ARGO_STR(
+                                 ARGO_YEAR_MIN) " to " ARGO_STR(ARGO_YEAR_MAX) ")");
     *out = argo_days_from_civil(y, (unsigned)m, (unsigned)d) * ARGO_DAY_SECONDS + hh * 3600 +
            mi * 60 + ss;
     return ARGO_OK;
+}
+
+int argo_time_parse(const char *s, int64_t *out)
+{
+    return argo_time_parse_why(s, out, NULL);
 }
 
 void argo_time_civil(int64_t ts, int *y, int *m, int *d)

@@ -18,9 +18,15 @@ int64_t argo_time_day_start(int64_t ts);
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t argo_days_from_civil(int64_t y, unsigned m, unsigned d);
 
-/* Parses "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+00:00]" into
- * *out (seconds, fractions dropped). Returns 0, or ARGO_EPARSE when the
- * text is not such a date or names an impossible day or time. */
+/* Parses "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.000]][Z|+00:00]" into
+ * *out. Returns 0, or ARGO_EPARSE when the text is not such a date,
+ * names an impossible day or time, a leap second (23:59:60), a nonzero
+ * fraction of a second, a zone other than UTC, or a year outside
+ * ARGO_YEAR_MIN..ARGO_YEAR_MAX (base/limits.h); then *why (when not
+ * NULL) is set to a static text saying which, to follow "'TEXT' is ". */
+int argo_time_parse_why(const char *s, int64_t *out, const char **why);
+
+/* argo_time_parse_why without the reason. */
 int argo_time_parse(const char *s, int64_t *out);
 
 /* Writes ts as "YYYY-MM-DD" when it is midnight UTC, else as

@@ -2,11 +2,12 @@
 /* calibrate/report.c - see report.h. */
 #include "calibrate/report.h"
 
+#include "base/csvread.h"
 #include "base/grow.h"
+#include "base/text.h"
 #include "base/timeutil.h"
 #include "track/track.h"
 
-#include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -462,104 +463,91 @@ int argo_calib_report_svg(const argo_calib_report *r, const char *path, argo_err
 typedef struct csv_ctx {
     const char *path;
     argo_err *err;
-    int rc;
-    size_t line;
     int col[3]; /* confidence, label, weight */
-    bool header;
-    char field[16][64];
-    int nf;
+    int ncols;
+    double wsum;
     double *x, *y, *w;
     size_t n, cap;
 } csv_ctx;
 
-static void on_field(void *data, size_t len, void *user)
+static const char *const calib_cols[3] = {"confidence", "label", "weight"};
+
+static int calib_header(csv_ctx *c, const argo_csv_row *h)
 {
-    csv_ctx *c = user;
-    if (c->nf < 16) {
-        if (len > 63)
-            len = 63;
-        memcpy(c->field[c->nf], data ? data : "", len);
-        c->field[c->nf][len] = '\0';
+    c->col[0] = c->col[1] = c->col[2] = -1;
+    for (int i = 0; i < h->n; i++) {
+        const char *name = h->f[i];
+        while (*name == ' ' || *name == '\t')
+            name++;
+        size_t len = strlen(name);
+        while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+            len--;
+        for (int k = 0; k < 3; k++)
+            if (len == strlen(calib_cols[k]) && !strncasecmp(name, calib_cols[k], len)) {
+                if (c->col[k] >= 0)
+                    return argo_err_set(c->err, ARGO_EPARSE,
+                                        "%s:%zu: columns %d and %d are both '%s'", c->path, h->line,
+                                        c->col[k] + 1, i + 1, calib_cols[k]);
+                c->col[k] = i;
+            }
     }
-    c->nf++;
+    if (c->col[0] < 0 || c->col[1] < 0)
+        return argo_err_set(c->err, ARGO_EPARSE,
+                            "%s:%zu: the header needs columns confidence and label", c->path,
+                            h->line);
+    c->ncols = h->n;
+    return ARGO_OK;
 }
 
-static bool number(const char *s, double *out)
+static int calib_row(csv_ctx *c, const argo_csv_row *r)
 {
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    return end != s && *end == '\0' && errno == 0 && isfinite(*out);
-}
-
-static void on_row(int term, void *user)
-{
-    (void)term;
-    csv_ctx *c = user;
-    c->line++;
-    int nf = c->nf;
-    c->nf = 0;
-    if (c->rc || (nf == 1 && !c->field[0][0]))
-        return;
-    if (!c->header) {
-        c->header = true;
-        c->col[0] = c->col[1] = c->col[2] = -1;
-        for (int i = 0; i < nf && i < 16; i++)
-            for (int k = 0; k < 3; k++)
-                if (!strcasecmp(c->field[i], (const char *[]){"confidence", "label", "weight"}[k]))
-                    c->col[k] = i;
-        if (c->col[0] < 0 || c->col[1] < 0)
-            c->rc = argo_err_set(c->err, ARGO_EPARSE,
-                                 "%s:1: the header needs columns confidence and label", c->path);
-        return;
-    }
+    if (r->n != c->ncols)
+        return argo_err_set(c->err, ARGO_EPARSE, "%s:%zu: has %d fields, the header has %d",
+                            c->path, r->line, r->n, c->ncols);
     double v[3] = {0, 0, 1};
     for (int k = 0; k < 3; k++) {
         if (c->col[k] < 0)
             continue;
-        const char *s = c->col[k] < nf && c->col[k] < 16 ? c->field[c->col[k]] : "";
-        bool ok = number(s, &v[k]);
-        if (k == 0 && !(ok && v[0] >= 0 && v[0] <= 1)) {
-            c->rc = argo_err_set(c->err, ARGO_EDATA,
-                                 "%s:%zu: confidence '%s' is not a number in [0, 1]", c->path,
-                                 c->line, s);
-            return;
-        }
-        if (k == 1 && !(ok && (v[1] == 0 || v[1] == 1))) {
-            c->rc = argo_err_set(c->err, ARGO_EDATA, "%s:%zu: label '%s' is not 0 or 1", c->path,
-                                 c->line, s);
-            return;
-        }
-        if (k == 2 && !(ok && v[2] >= 0)) {
-            c->rc =
-                argo_err_set(c->err, ARGO_EDATA, "%s:%zu: weight '%s' is not a finite number >= 0",
-                             c->path, c->line, s);
-            return;
-        }
+        const char *s = r->f[c->col[k]];
+        char q[ARGO_TEXT_QUOTE_MAX];
+        argo_text_quote(s, r->len[c->col[k]], q, sizeof q);
+        bool ok = argo_text_decimal(s, &v[k]) == 0;
+        if (k == 0 && !(ok && v[0] >= 0 && v[0] <= 1))
+            return argo_err_set(c->err, ARGO_EDATA,
+                                "%s:%zu: confidence '%s' is not a number in [0, 1]", c->path,
+                                r->line, q);
+        if (k == 1 && !(ok && (v[1] == 0 || v[1] == 1)))
+            return argo_err_set(c->err, ARGO_EDATA, "%s:%zu: label '%s' is not 0 or 1", c->path,
+                                r->line, q);
+        if (k == 2 && !(ok && (v[2] == 0 ||
+                               (v[2] >= ARGO_CALIB_WEIGHT_MIN && v[2] <= ARGO_CALIB_WEIGHT_MAX))))
+            return argo_err_set(c->err, ARGO_EDATA,
+                                "%s:%zu: weight '%s' is not 0 or a decimal number in [%g, %g]",
+                                c->path, r->line, q, ARGO_CALIB_WEIGHT_MIN, ARGO_CALIB_WEIGHT_MAX);
     }
     if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        double *nx = realloc(c->x, cap * sizeof *nx);
+        size_t cap = c->cap;
+        double *nx = argo_grow(c->x, &cap, c->n + 1, sizeof *nx, 1024);
         if (nx)
             c->x = nx;
-        double *ny = realloc(c->y, cap * sizeof *ny);
+        cap = c->cap;
+        double *ny = nx ? argo_grow(c->y, &cap, c->n + 1, sizeof *ny, 1024) : NULL;
         if (ny)
             c->y = ny;
-        double *nw = realloc(c->w, cap * sizeof *nw);
+        cap = c->cap;
+        double *nw = ny ? argo_grow(c->w, &cap, c->n + 1, sizeof *nw, 1024) : NULL;
         if (nw)
             c->w = nw;
-        if (!nx || !ny || !nw) {
-            c->rc = argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
-            return;
-        }
+        if (!nx || !ny || !nw)
+            return argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
         c->cap = cap;
     }
     c->x[c->n] = v[0];
     c->y[c->n] = v[1];
     c->w[c->n] = v[2];
+    c->wsum += v[2];
     c->n++;
+    return ARGO_OK;
 }
 
 int argo_calib_csv_read(const char *path, double **x, double **y, double **w, size_t *n,
@@ -567,38 +555,32 @@ int argo_calib_csv_read(const char *path, double **x, double **y, double **w, si
 {
     *x = *y = *w = NULL;
     *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return argo_err_set(err, ARGO_ENOENT, "%s: cannot open: %s", path, strerror(errno));
-    struct csv_parser p;
+    argo_csv *r;
+    int rc = argo_csv_open(path, &r, err);
+    if (rc)
+        return rc;
     csv_ctx c = {.path = path, .err = err};
-    int rc = csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL);
-    if (rc) {
-        fclose(f);
-        return argo_err_set(err, ARGO_ENOMEM, "cannot start the CSV parser");
-    }
-    char buf[65536];
-    size_t got;
-    while (!c.rc && (got = fread(buf, 1, sizeof buf, f)) > 0)
-        if (csv_parse(&p, buf, got, on_field, on_row, &c) != got) {
-            c.rc = argo_err_set(err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", path, c.line + 1,
-                                csv_strerror(csv_error(&p)));
+    argo_csv_row row;
+    bool header = false;
+    while ((rc = argo_csv_read(r, &row, err)) == 1) {
+        rc = header ? calib_row(&c, &row) : calib_header(&c, &row);
+        header = true;
+        if (rc)
             break;
-        }
-    if (!c.rc && csv_fini(&p, on_field, on_row, &c) != 0)
-        c.rc = argo_err_set(err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", path, c.line + 1,
-                            csv_strerror(csv_error(&p)));
-    csv_free(&p);
-    fclose(f);
-    if (!c.rc && !c.header)
-        c.rc = argo_err_set(err, ARGO_EPARSE, "%s: empty file (no header row)", path);
-    if (!c.rc && c.n == 0)
-        c.rc = argo_err_set(err, ARGO_EDATA, "%s: no rows: the training set is empty", path);
-    if (c.rc) {
+    }
+    argo_csv_close(r);
+    if (!rc && !header)
+        rc = argo_err_set(err, ARGO_EPARSE, "%s: empty file (no header row)", path);
+    if (!rc && c.n == 0)
+        rc = argo_err_set(err, ARGO_EDATA, "%s: no rows: the training set is empty", path);
+    if (!rc && !(c.wsum > 0))
+        rc =
+            argo_err_set(err, ARGO_EDATA, "%s: every weight is 0: the training set is empty", path);
+    if (rc) {
         free(c.x);
         free(c.y);
         free(c.w);
-        return c.rc;
+        return rc;
     }
     *x = c.x;
     *y = c.y;

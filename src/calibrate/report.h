@@ -65,11 +65,13 @@ int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo
  * (temporary file, fsync, rename: never a partial file). */
 int argo_calib_report_svg(const argo_calib_report *r, const char *path, argo_err *err);
 
-/* Reads a CSV with a header naming columns confidence and label and,
- * optionally, weight. Confidences must be numbers in [0, 1], labels 0
- * or 1, weights finite and >= 0; the first bad row fails the read with
- * "path:line: reason". w is NULL when there is no weight column. The
- * arrays are freed with free(). */
+/* Reads a CSV (base/csvread.h) with a header naming columns confidence
+ * and label and, optionally, weight, once each, in any order. Every row
+ * has the header's number of fields. Confidences are decimal numbers in
+ * [0, 1], labels 0 or 1, weights 0 or in [ARGO_CALIB_WEIGHT_MIN,
+ * ARGO_CALIB_WEIGHT_MAX] (base/limits.h) and not all 0; the first bad
+ * row fails the read with "path:line: reason". w is NULL when there is
+ * no weight column. The arrays are freed with free(). */
 int argo_calib_csv_read(const char *path, double **x, double **y, double **w, size_t *n,
                         argo_err *err);
 

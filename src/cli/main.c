@@ -10,6 +10,7 @@
 #include "archive/archive.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "base/text.h"
 #include "calibrate/isotonic.h"
 #include "calibrate/report.h"
 #include "base/timeutil.h"
@@ -616,6 +617,15 @@ static int calibrate_fit(cli *c, const char *csv, bool json)
     free(w);
     if (rc)
         return fail(c);
+    bool finite = isfinite(fs.brier) && isfinite(fs.log_loss) && isfinite(fs.ece);
+    for (size_t i = 0; i < m->n && finite; i++)
+        finite = isfinite(m->x[i]) && isfinite(m->y[i]);
+    if (!finite) { /* never store a model that cannot be evaluated */
+        argo_iso_model_free(m);
+        argo_err_set(&c->err, ARGO_EDATA, "%s: the fit gave a non-finite value; model not stored",
+                     csv);
+        return fail(c);
+    }
     argo_model_row row = {.trained_through = 0,
                           .samples = (int64_t)n,
                           .n = m->n,
@@ -669,29 +679,50 @@ static int calibrate_predict(cli *c, int64_t version)
     argo_model_row_cleanup(&row);
     if (rc)
         return fail(c);
-    char line[256];
+    char line[ARGO_LINE_MAX];
     size_t no = 0;
-    while (fgets(line, sizeof line, stdin)) {
+    for (;;) {
+        /* one line, bounded: a longer one is an error, never two inputs */
+        size_t len = 0;
+        int ch = EOF;
+        bool nul = false;
+        while ((ch = getchar()) != EOF && ch != '\n') {
+            nul |= ch == '\0';
+            if (len < sizeof line - 1)
+                line[len] = (char)ch;
+            len++;
+        }
+        if (ch == EOF && len == 0)
+            break;
         no++;
-        char *p = line, *end;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p == '\n' || *p == '\0')
-            continue;
-        errno = 0;
-        double v = strtod(p, &end);
-        while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-            end++;
-        if (end == p || *end || errno || !isfinite(v) || v < 0 || v > 1) {
-            line[strcspn(line, "\r\n")] = '\0';
-            argo_err_set(&c->err, ARGO_EDATA, "stdin:%zu: '%s' is not a confidence in [0, 1]", no,
-                         line);
+        if (len >= sizeof line - 1) {
+            argo_iso_model_free(m);
+            argo_err_set(&c->err, ARGO_ELIMIT, "stdin:%zu: the line is longer than %d bytes", no,
+                         ARGO_LINE_MAX - 2);
+            return fail(c);
+        }
+        if (len && line[len - 1] == '\r')
+            len--;
+        line[len] = '\0';
+        if (!nul && strspn(line, " \t") == len)
+            continue; /* a blank line */
+        double v = 0;
+        int bad = nul ? ARGO_EPARSE : argo_text_decimal(line, &v);
+        if (bad || v < 0 || v > 1) {
+            char q[ARGO_TEXT_QUOTE_MAX];
+            argo_text_quote(line, len, q, sizeof q);
+            argo_err_set(&c->err, ARGO_EDATA, "stdin:%zu: '%s' is not a confidence in [0, 1]%s", no,
+                         q, nul ? " (a NUL byte)" : "");
             argo_iso_model_free(m);
             return fail(c);
         }
         printf("%.17g\n", argo_iso_predict(m, v));
     }
     argo_iso_model_free(m);
+    if (ferror(stdin)) {
+        argo_err_set(&c->err, ARGO_EIO, "stdin:%zu: read error", no + 1);
+        return fail(c);
+    }
     return 0;
 }
 

@@ -5,13 +5,19 @@
  */
 #include "core/config.h"
 
+#include "base/text.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { K_INT, K_DBL, K_STR };
 
@@ -163,39 +169,67 @@ void argo_config_init(argo_config *cfg)
     };
 }
 
+#define NKEYS (sizeof keys / sizeof keys[0])
+
 typedef struct load_ctx {
     argo_config *cfg;
-    char msg[ARGO_ERR_MSG_MAX];
+    FILE *f;
+    size_t line;                /* the line handed to inih last */
+    size_t err_line;            /* where msg belongs; 0 = no error yet */
+    char msg[ARGO_ERR_MSG_MAX]; /* the first error */
+    size_t stop_line;           /* the reader stopped here (stop_msg says why) */
+    char stop_msg[128];
+    bool io_error;
+    size_t set_at[NKEYS]; /* line where each key was set, 0 = not set */
 } load_ctx;
+
+static void quote(const char *s, char *out, size_t n)
+{
+    argo_text_quote(s, strlen(s), out, n);
+}
 
 static int set_key(argo_config *cfg, const key_def *k, const char *value, char *msg, size_t msglen)
 {
     char *field = (char *)cfg + k->off;
-    char *end;
-    errno = 0;
+    char q[ARGO_TEXT_QUOTE_MAX];
+    quote(value, q, sizeof q);
     if (k->type == K_STR) {
         size_t n = strlen(value), cap = k->max > 0 ? (size_t)k->max : ARGO_PATH_MAX;
         if (n >= cap) {
-            snprintf(msg, msglen, "[%s] %s: value too long", k->section, k->name);
+            snprintf(msg, msglen, "[%s] %s: value too long (at most %zu bytes)", k->section,
+                     k->name, cap - 1);
+            return 0;
+        }
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
+                snprintf(msg, msglen, "[%s] %s = '%s': a control character", k->section, k->name,
+                         q);
+                return 0;
+            }
+        if (value[0] == '"' || value[0] == '\'') {
+            snprintf(msg, msglen, "[%s] %s = '%s': values are written without quotes", k->section,
+                     k->name, q);
             return 0;
         }
         memcpy(field, value, n + 1);
         return 1;
     }
     if (k->type == K_INT) {
-        long v = strtol(value, &end, 10);
-        if (end == value || *end != '\0' || errno || v < k->min || v > k->max) {
+        long long v = 0;
+        int rc = argo_text_integer(value, &v);
+        if (rc || v < k->min || v > k->max) {
             snprintf(msg, msglen, "[%s] %s = '%s': expected a whole number in [%g, %g]", k->section,
-                     k->name, value, k->min, k->max);
+                     k->name, q, k->min, k->max);
             return 0;
         }
         *(int *)field = (int)v;
         return 1;
     }
-    double v = strtod(value, &end);
-    if (end == value || *end != '\0' || errno || !isfinite(v) || v < k->min || v > k->max) {
-        snprintf(msg, msglen, "[%s] %s = '%s': expected a number in [%g, %g]", k->section, k->name,
-                 value, k->min, k->max);
+    double v = 0;
+    int rc = argo_text_decimal(value, &v);
+    if (rc || !isfinite(v) || v < k->min || v > k->max) {
+        snprintf(msg, msglen, "[%s] %s = '%s': expected a decimal number in [%g, %g]", k->section,
+                 k->name, q, k->min, k->max);
         return 0;
     }
     *(double *)field = v;
@@ -205,27 +239,156 @@ static int set_key(argo_config *cfg, const key_def *k, const char *value, char *
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
     load_ctx *ctx = user;
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
-            return set_key(ctx->cfg, &keys[i], value, ctx->msg, sizeof ctx->msg);
-    snprintf(ctx->msg, sizeof ctx->msg, "unknown key '%s' in section [%s]", name, section);
+    if (ctx->err_line) /* inih goes on after an error; the first one is the one reported */
+        return 0;
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
+            if (ctx->set_at[i]) {
+                snprintf(ctx->msg, sizeof ctx->msg, "[%s] %s is set twice (first on line %zu)",
+                         section, name, ctx->set_at[i]);
+                ctx->err_line = ctx->line;
+                return 0;
+            }
+            ctx->set_at[i] = ctx->line;
+            if (!set_key(ctx->cfg, &keys[i], value, ctx->msg, sizeof ctx->msg)) {
+                ctx->err_line = ctx->line;
+                return 0;
+            }
+            return 1;
+        }
+    char qn[ARGO_TEXT_QUOTE_MAX], qs[ARGO_TEXT_QUOTE_MAX];
+    quote(name, qn, sizeof qn);
+    quote(section, qs, sizeof qs);
+    snprintf(ctx->msg, sizeof ctx->msg, "unknown key '%s' in section [%s]", qn, qs);
+    ctx->err_line = ctx->line;
     return 0;
+}
+
+static bool known_section(const char *name, size_t n)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strlen(keys[i].section) == n && !memcmp(keys[i].section, name, n))
+            return true;
+    return false;
+}
+
+static char *stop(load_ctx *ctx, const char *why)
+{
+    ctx->stop_line = ctx->line;
+    snprintf(ctx->stop_msg, sizeof ctx->stop_msg, "%s", why);
+    return NULL;
+}
+
+/* inih's reader (fgets' contract): hands inih one whole line at a time,
+ * with leading blanks removed (so no line is a continuation line), and
+ * stops at a line too long for inih's buffer, a NUL byte or a section
+ * argo does not have, so that every error names its true line. */
+static char *read_line(char *str, int num, void *stream)
+{
+    load_ctx *ctx = stream;
+    size_t n = 0, raw = 0, cap = (size_t)num;
+    bool blank = true;
+    int c;
+    if (ctx->stop_line || ctx->io_error)
+        return NULL;
+    ctx->line++;
+    while ((c = getc(ctx->f)) != EOF) {
+        if (ctx->line == 1 && raw == 0 && c == 0xEF) { /* a UTF-8 byte order mark */
+            int c2 = getc(ctx->f), c3 = c2 == 0xBB ? getc(ctx->f) : EOF;
+            if (c2 == 0xBB && c3 == 0xBF)
+                continue;
+            return stop(ctx, "bytes that are not text at the start of the file");
+        }
+        if (c == '\0')
+            return stop(ctx, "a NUL byte: not a text file");
+        if (c == '\r') {
+            int c2 = getc(ctx->f);
+            if (c2 == '\n')
+                c = '\n';
+            else if (c2 != EOF)
+                ungetc(c2, ctx->f);
+        }
+        if (c == '\n') {
+            str[n++] = '\n';
+            break;
+        }
+        if (++raw > ARGO_CONFIG_LINE_MAX || n + 3 > cap)
+            return stop(ctx, "the line is longer than " ARGO_STR(ARGO_CONFIG_LINE_MAX) " bytes");
+        if (blank && (c == ' ' || c == '\t'))
+            continue;
+        blank = false;
+        str[n++] = (char)c;
+    }
+    if (ferror(ctx->f)) {
+        ctx->io_error = true;
+        return NULL;
+    }
+    if (c == EOF && raw == 0) {
+        ctx->line--;
+        return NULL;
+    }
+    str[n] = '\0';
+    if (str[0] == '[') {
+        const char *close = strchr(str, ']');
+        if (close && !known_section(str + 1, (size_t)(close - str - 1))) {
+            char q[ARGO_TEXT_QUOTE_MAX], m[160];
+            argo_text_quote(str + 1, (size_t)(close - str - 1), q, sizeof q);
+            snprintf(m, sizeof m, "unknown section [%s]", q);
+            return stop(ctx, m);
+        }
+    }
+    return str;
 }
 
 int argo_config_load(argo_config *cfg, const char *path, argo_err *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    if (!*path)
+        return argo_err_set(err, ARGO_ECONFIG, "config: the path is empty");
+    /* O_NONBLOCK: a FIFO without a writer must not hang the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
         return argo_err_set(err, ARGO_ENOENT, "config %s: cannot open: %s", path, strerror(errno));
-    load_ctx ctx = {.cfg = cfg};
-    int line = ini_parse_file(f, on_key, &ctx);
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return argo_err_set(err, ARGO_ECONFIG, "config %s: %s", path,
+                            S_ISDIR(sb.st_mode) ? "is a directory, not a file"
+                                                : "is not a regular file");
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return argo_err_set(err, ARGO_ENOMEM, "config %s: out of memory", path);
+    }
+    load_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) {
+        fclose(f);
+        return argo_err_set(err, ARGO_ENOMEM, "config %s: out of memory", path);
+    }
+    ctx->cfg = cfg;
+    ctx->f = f;
+    int line = ini_parse_stream(read_line, ctx, on_key, ctx);
+    int io = ctx->io_error ? errno : 0;
     fclose(f);
+    int rc = ARGO_OK;
     if (line < 0)
-        return argo_err_set(err, ARGO_EIO, "config %s: read error", path);
-    if (line > 0)
-        return argo_err_set(err, ARGO_ECONFIG, "config %s:%d: %s", path, line,
-                            ctx.msg[0] ? ctx.msg : "syntax error (expected key = value)");
-    int rc = argo_config_validate(cfg, err);
+        rc = argo_err_set(err, ARGO_ENOMEM, "config %s: out of memory", path);
+    else if (line > 0 && (size_t)line == ctx->err_line)
+        rc = argo_err_set(err, ARGO_ECONFIG, "config %s:%d: %s", path, line, ctx->msg);
+    else if (line > 0)
+        rc = argo_err_set(err, ARGO_ECONFIG,
+                          "config %s:%d: syntax error (expected [section] or key = value)", path,
+                          line);
+    else if (ctx->stop_line)
+        rc = argo_err_set(err, ARGO_ECONFIG, "config %s:%zu: %s", path, ctx->stop_line,
+                          ctx->stop_msg);
+    else if (ctx->io_error)
+        rc = argo_err_set(err, ARGO_EIO, "config %s:%zu: read error: %s", path, ctx->line,
+                          strerror(io));
+    free(ctx);
+    if (rc)
+        return rc;
+    rc = argo_config_validate(cfg, err);
     if (rc)
         argo_err_prefix(err, "config %s: ", path);
     return rc;

@@ -6,12 +6,12 @@
  */
 #include "market/market.h"
 
+#include "base/csvread.h"
 #include "base/grow.h"
+#include "base/text.h"
 #include "base/timeutil.h"
 
-#include <csv.h>
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,27 +27,45 @@ const char *argo_bar_fault_name(argo_bar_fault f)
     return (unsigned)f < ARGO_FAULT_COUNT ? names[f] : "?";
 }
 
+/* v as text that reads back as v: short when it can be, exact always
+ * (a message comparing two close prices must not show them equal). */
+static const char *num(double v, char *buf, size_t n)
+{
+    static const int digits[] = {6, 15, 17};
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf, n, "%.*g", digits[i], v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
 int argo_bar_validate(const argo_bar *b, argo_bar_fault *fault, argo_err *err)
 {
     const double p[4] = {b->open, b->high, b->low, b->close};
     static const char *pn[4] = {"open", "high", "low", "close"};
+    char t1[32], t2[32];
     for (int i = 0; i < 4; i++)
         if (!isfinite(p[i]) || !(p[i] > 0)) {
             *fault = ARGO_FAULT_PRICE;
-            return argo_err_set(err, ARGO_EDATA, "%s %g is not a finite price > 0", pn[i], p[i]);
+            return argo_err_set(err, ARGO_EDATA, "%s %s is not a finite price > 0", pn[i],
+                                num(p[i], t1, sizeof t1));
         }
     double lo = fmin(b->open, b->close), hi = fmax(b->open, b->close);
     if (b->low > lo) {
         *fault = ARGO_FAULT_RANGE;
-        return argo_err_set(err, ARGO_EDATA, "low %g is above min(open, close) %g", b->low, lo);
+        return argo_err_set(err, ARGO_EDATA, "low %s is above min(open, close) %s",
+                            num(b->low, t1, sizeof t1), num(lo, t2, sizeof t2));
     }
     if (b->high < hi) {
         *fault = ARGO_FAULT_RANGE;
-        return argo_err_set(err, ARGO_EDATA, "high %g is below max(open, close) %g", b->high, hi);
+        return argo_err_set(err, ARGO_EDATA, "high %s is below max(open, close) %s",
+                            num(b->high, t1, sizeof t1), num(hi, t2, sizeof t2));
     }
     if (!isfinite(b->volume) || b->volume < 0) {
         *fault = ARGO_FAULT_VOLUME;
-        return argo_err_set(err, ARGO_EDATA, "volume %g is not a finite number >= 0", b->volume);
+        return argo_err_set(err, ARGO_EDATA, "volume %s is not a finite number >= 0",
+                            num(b->volume, t1, sizeof t1));
     }
     return ARGO_OK;
 }
@@ -62,53 +80,38 @@ typedef struct parse_ctx {
     bool skip_invalid;
     argo_ingest_report *rep;
     argo_err *err;
-    int rc;      /* first fatal error */
-    size_t line; /* record number, header = 1 */
     int ncols;
-    int col[C_NEEDED]; /* column index of each needed field, -1 = absent */
-    bool have_header;
-    char fields[ARGO_CSV_COLS_MAX][ARGO_CSV_FIELD_MAX];
-    int nfields;
-    bool field_too_long;
+    int col[C_NEEDED]; /* column index of each needed field */
+    argo_csv_row row;
     row_bar *rows;
     size_t nrows, cap;
 } parse_ctx;
 
-static void on_field(void *data, size_t len, void *user)
+static char *quoted(const char *s, char *out)
 {
-    parse_ctx *c = user;
-    if (c->nfields >= ARGO_CSV_COLS_MAX) {
-        c->nfields++;
-        return;
-    }
-    if (len >= ARGO_CSV_FIELD_MAX) {
-        c->field_too_long = true;
-        len = ARGO_CSV_FIELD_MAX - 1;
-    }
-    memcpy(c->fields[c->nfields], data ? data : "", len);
-    c->fields[c->nfields][len] = '\0';
-    c->nfields++;
+    return argo_text_quote(s, strlen(s), out, ARGO_TEXT_QUOTE_MAX);
 }
 
 static void lower_trim(const char *in, char *out, size_t n)
 {
-    while (isspace((unsigned char)*in))
+    while (*in == ' ' || *in == '\t')
         in++;
     size_t i = 0;
     for (; in[i] && i + 1 < n; i++)
         out[i] = (char)tolower((unsigned char)in[i]);
-    while (i > 0 && isspace((unsigned char)out[i - 1]))
+    while (i > 0 && (out[i - 1] == ' ' || out[i - 1] == '\t'))
         i--;
     out[i] = '\0';
 }
 
 static int header(parse_ctx *c)
 {
+    const argo_csv_row *h = &c->row;
     for (int k = 0; k < C_NEEDED; k++)
         c->col[k] = -1;
-    for (int i = 0; i < c->nfields && i < ARGO_CSV_COLS_MAX; i++) {
+    for (int i = 0; i < h->n; i++) {
         char name[ARGO_CSV_FIELD_MAX];
-        lower_trim(c->fields[i], name, sizeof name);
+        lower_trim(h->f[i], name, sizeof name);
         int k = -1;
         if (!strcmp(name, "date") || !strcmp(name, "timestamp") || !strcmp(name, "datetime") ||
             !strcmp(name, "time"))
@@ -118,62 +121,69 @@ static int header(parse_ctx *c)
                 k = j;
         if (k < 0)
             continue; /* "adj close" and any other column: ignored */
-        if (c->col[k] >= 0)
-            return argo_err_set(c->err, ARGO_EPARSE, "%s:1: column '%s' appears twice", c->path,
-                                col_names[k]);
+        if (c->col[k] >= 0) {
+            char q1[ARGO_TEXT_QUOTE_MAX], q2[ARGO_TEXT_QUOTE_MAX];
+            return argo_err_set(c->err, ARGO_EPARSE,
+                                "%s:%zu: columns %d ('%s') and %d ('%s') are both the '%s' column",
+                                c->path, h->line, c->col[k] + 1, quoted(h->f[c->col[k]], q1), i + 1,
+                                quoted(h->f[i], q2), col_names[k]);
+        }
         c->col[k] = i;
     }
     for (int k = 0; k < C_NEEDED; k++)
         if (c->col[k] < 0)
             return argo_err_set(c->err, ARGO_EPARSE,
-                                "%s:1: header has no '%s' column (expected date, open, "
+                                "%s:%zu: header has no '%s' column (expected date, open, "
                                 "high, low, close, volume)",
-                                c->path, col_names[k]);
-    c->ncols = c->nfields;
+                                c->path, h->line, col_names[k]);
+    c->ncols = h->n;
     return ARGO_OK;
-}
-
-static bool parse_num(const char *s, double *out)
-{
-    char *end;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!*s)
-        return false;
-    errno = 0;
-    *out = strtod(s, &end);
-    while (isspace((unsigned char)*end))
-        end++;
-    return *end == '\0' && errno != ERANGE;
 }
 
 /* Parses the current record into *b; on failure fills err. */
 static int parse_row(parse_ctx *c, argo_bar *b, argo_bar_fault *fault, argo_err *err)
 {
+    const argo_csv_row *r = &c->row;
+    char q[ARGO_TEXT_QUOTE_MAX];
     *fault = ARGO_FAULT_PARSE;
-    if (c->nfields != c->ncols)
-        return argo_err_set(err, ARGO_EPARSE, "has %d fields, the header has %d", c->nfields,
-                            c->ncols);
-    if (c->field_too_long)
-        return argo_err_set(err, ARGO_ELIMIT, "a field is longer than %d bytes",
-                            ARGO_CSV_FIELD_MAX - 1);
-    if (argo_time_parse(c->fields[c->col[C_TS]], &b->ts))
-        return argo_err_set(err, ARGO_EPARSE, "'%s' is not an ISO-8601 UTC date",
-                            c->fields[c->col[C_TS]]);
+    if (r->n != c->ncols)
+        return argo_err_set(err, ARGO_EPARSE, "has %d fields, the header has %d", r->n, c->ncols);
+    const char *ts = r->f[c->col[C_TS]], *why;
+    if (argo_time_parse_why(ts, &b->ts, &why))
+        return argo_err_set(err, ARGO_EPARSE, "date '%s' is %s", quoted(ts, q), why);
     double *dst[] = {NULL, &b->open, &b->high, &b->low, &b->close, &b->volume};
-    for (int k = 1; k < C_NEEDED; k++)
-        if (!parse_num(c->fields[c->col[k]], dst[k]))
-            return argo_err_set(err, ARGO_EPARSE, "%s '%s' is not a number", col_names[k],
-                                c->fields[c->col[k]]);
+    for (int k = 1; k < C_NEEDED; k++) {
+        const char *s = r->f[c->col[k]];
+        int rc = argo_text_decimal(s, dst[k]);
+        if (rc == ARGO_ELIMIT) {
+            *fault = k == C_VOLUME ? ARGO_FAULT_VOLUME : ARGO_FAULT_PRICE;
+            return argo_err_set(err, ARGO_EDATA, "%s '%s' is beyond a double's range", col_names[k],
+                                quoted(s, q));
+        }
+        if (rc)
+            return argo_err_set(err, ARGO_EPARSE, "%s '%s' is not a decimal number", col_names[k],
+                                quoted(s, q));
+        if (k != C_VOLUME && !(*dst[k] > 0)) { /* 1e-400 reads as 0: say what the file says */
+            *fault = ARGO_FAULT_PRICE;
+            return argo_err_set(err, ARGO_EDATA, "%s '%s' is not a price > 0", col_names[k],
+                                quoted(s, q));
+        }
+        if (k == C_VOLUME && *dst[k] < 0) {
+            *fault = ARGO_FAULT_VOLUME;
+            return argo_err_set(err, ARGO_EDATA, "volume '%s' is negative", quoted(s, q));
+        }
+        if (*dst[k] == 0)
+            *dst[k] = 0; /* -0 is 0 */
+    }
     return argo_bar_validate(b, fault, err);
 }
 
-static void skip(parse_ctx *c, argo_bar_fault f, const argo_err *why)
+static void skip(parse_ctx *c, size_t line, argo_bar_fault f, const argo_err *why)
 {
     c->rep->skipped++;
     c->rep->skipped_by[f]++;
     if (c->rep->skipped == 1)
-        snprintf(c->rep->first_skip, sizeof c->rep->first_skip, "%s:%zu: %s", c->path, c->line,
+        snprintf(c->rep->first_skip, sizeof c->rep->first_skip, "%s:%zu: %s", c->path, line,
                  why->msg);
 }
 
@@ -183,20 +193,10 @@ static int bar_equal(const argo_bar *a, const argo_bar *b)
            a->close == b->close && a->volume == b->volume;
 }
 
-static void on_row(int term, void *user)
+/* One data record: into c->rows, or skipped, or a fatal error. */
+static int on_row(parse_ctx *c)
 {
-    (void)term;
-    parse_ctx *c = user;
-    c->line++;
-    if (c->rc)
-        goto done;
-    if (!c->have_header) {
-        c->have_header = true;
-        c->rc = header(c);
-        goto done;
-    }
-    if (c->nfields == 1 && c->fields[0][0] == '\0')
-        goto done; /* a blank line */
+    size_t line = c->row.line;
     c->rep->rows++;
     argo_bar b = {0};
     argo_bar_fault fault;
@@ -206,7 +206,7 @@ static void on_row(int term, void *user)
         const argo_bar *prev = &c->rows[c->nrows - 1].bar;
         if (bar_equal(prev, &b)) {
             c->rep->duplicates++;
-            goto done;
+            return ARGO_OK;
         }
         if (b.ts <= prev->ts) {
             char t[32], pt[32];
@@ -219,55 +219,59 @@ static void on_row(int term, void *user)
         }
     }
     if (rc) {
-        if (!c->skip_invalid) {
-            c->rc = argo_err_set(c->err, rc, "%s:%zu: %s", c->path, c->line, why.msg);
-            goto done;
-        }
-        skip(c, fault, &why);
-        goto done;
+        if (!c->skip_invalid)
+            return argo_err_set(c->err, rc, "%s:%zu: %s", c->path, line, why.msg);
+        skip(c, line, fault, &why);
+        return ARGO_OK;
     }
     row_bar *r = argo_grow(c->rows, &c->cap, c->nrows + 1, sizeof *r, 1024);
-    if (!r) {
-        c->rc = argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
-        goto done;
-    }
+    if (!r)
+        return argo_err_set(c->err, ARGO_ENOMEM, "%s: out of memory", c->path);
     c->rows = r;
-    c->rows[c->nrows++] = (row_bar){b, c->line};
-done:
-    c->nfields = 0;
-    c->field_too_long = false;
+    c->rows[c->nrows++] = (row_bar){b, line};
+    return ARGO_OK;
 }
 
 static int parse_file(parse_ctx *c)
 {
-    FILE *f = fopen(c->path, "rb");
-    if (!f)
-        return argo_err_set(c->err, ARGO_ENOENT, "%s: cannot open: %s", c->path, strerror(errno));
-    struct csv_parser p;
-    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_EMPTY_IS_NULL) != 0) {
-        fclose(f);
-        return argo_err_set(c->err, ARGO_ENOMEM, "%s: cannot start the CSV parser", c->path);
-    }
-    char buf[65536];
-    size_t n;
-    int rc = ARGO_OK;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && !c->rc) {
-        if (csv_parse(&p, buf, n, on_field, on_row, c) != n) {
-            rc = argo_err_set(c->err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", c->path,
-                              c->line + 1, csv_strerror(csv_error(&p)));
+    argo_csv *r;
+    int rc = argo_csv_open(c->path, &r, c->err);
+    if (rc)
+        return rc;
+    bool have_header = false;
+    while ((rc = argo_csv_read(r, &c->row, c->err)) == 1) {
+        rc = have_header ? on_row(c) : header(c);
+        have_header = true;
+        if (rc)
             break;
-        }
     }
-    if (!rc && ferror(f))
-        rc = argo_err_set(c->err, ARGO_EIO, "%s: read error: %s", c->path, strerror(errno));
-    if (!rc && !c->rc && csv_fini(&p, on_field, on_row, c) != 0)
-        rc = argo_err_set(c->err, ARGO_EPARSE, "%s:%zu: malformed CSV: %s", c->path, c->line + 1,
-                          csv_strerror(csv_error(&p)));
-    csv_free(&p);
-    fclose(f);
-    if (!rc && !c->rc && !c->have_header)
-        rc = argo_err_set(c->err, ARGO_EPARSE, "%s: empty file (no header row)", c->path);
-    return rc ? rc : c->rc;
+    argo_csv_close(r);
+    if (rc)
+        return rc;
+    if (!have_header)
+        return argo_err_set(c->err, ARGO_EPARSE, "%s: empty file (no header row)", c->path);
+    if (c->rep->rows == 0)
+        return argo_err_set(c->err, ARGO_EDATA, "%s: no bars (the file has only a header)",
+                            c->path);
+    return ARGO_OK;
+}
+
+/* The symbol a file's bars go to; checked before the file is read, so a
+ * bad name (from --symbol or the file's name) is reported as such. */
+static int check_symbol(const char *path, const char *symbol, argo_err *err)
+{
+    size_t n = strlen(symbol);
+    bool ok = n > 0 && n < ARGO_SYMBOL_MAX;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = isalnum((unsigned char)symbol[i]) || strchr("._-^=", symbol[i]);
+    if (ok)
+        return ARGO_OK;
+    char q[ARGO_TEXT_QUOTE_MAX];
+    argo_text_quote(symbol, n, q, sizeof q);
+    return argo_err_set(err, ARGO_EDATA,
+                        "%s: symbol '%s' is not 1 to %d letters, digits or . _ - ^ = (name it "
+                        "with --symbol)",
+                        path, q, ARGO_SYMBOL_MAX - 1);
 }
 
 int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
@@ -284,8 +288,10 @@ int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol,
     c->skip_invalid = skip_invalid;
     c->rep = rep;
     c->err = err;
-    int rc = parse_file(c);
-    if (rc)
+    int rc = check_symbol(path, symbol, err);
+    if (!rc)
+        rc = parse_file(c);
+    if (rc || c->nrows == 0) /* every row skipped or a repeat: nothing to store */
         goto out;
     int64_t sym;
     if ((rc = argo_store_begin(st, err)))
@@ -297,12 +303,13 @@ int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol,
         argo_err why;
         rc = argo_store_bar_put(st, sym, &c->rows[i].bar, &inserted, &why);
         if (rc == ARGO_ECONFLICT || rc == ARGO_EDATA) {
-            c->line = c->rows[i].line;
             if (!skip_invalid) {
-                rc = argo_err_set(err, rc, "%s:%zu: %s", path, c->line, why.msg);
+                rc = argo_err_set(err, rc, "%s:%zu: %s", path, c->rows[i].line, why.msg);
                 goto fail;
             }
-            skip(c, rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER, &why);
+            skip(c, c->rows[i].line, rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER,
+                 &why);
+            rc = ARGO_OK;
             continue;
         }
         if (rc) {

@@ -3,6 +3,7 @@
 
 #include "core/config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void defaults_are_valid(void **state)
@@ -60,6 +61,66 @@ static void bad_values_name_the_line_and_key(void **state)
                "[s3] region: value too long");
 }
 
+static void hostile_files_name_the_true_line(void **state)
+{
+    (void)state;
+    char text[1024];
+    char pad[400];
+    memset(pad, 'x', 300);
+    pad[300] = '\0';
+    snprintf(text, sizeof text, "[archive]\n# %s\n[store]\nbusy_timeout_ms = 1\n", pad);
+    expect_bad(text, "bad.conf:2: the line is longer than 198 bytes");
+    expect_bad("[store]\nbusy_timeout_ms = 5000ms\n",
+               "bad.conf:2: [store] busy_timeout_ms = '5000ms'");
+    expect_bad("[store]\nbusy_timeout_ms = 99999999999999999999\n", "busy_timeout_ms");
+    expect_bad("[store]\nbusy_timeout_ms = -1\n", "busy_timeout_ms");
+    expect_bad("[store]\nbusy_timeout_ms = 0x10\n", "busy_timeout_ms");
+    expect_bad("[store]\nbusy_timeout_ms =\n", "bad.conf:2: [store] busy_timeout_ms = ''");
+    expect_bad("[track]\nfee_bps = inf\n", "fee_bps");
+    expect_bad("[track]\nfee_bps = 0x1p2\n", "fee_bps");
+    expect_bad("[track]\nfee_bps = 1\nfee_bps = 2\n",
+               "bad.conf:3: [track] fee_bps is set twice (first on line 2)");
+    expect_bad("[nosuch]\n", "bad.conf:1: unknown section [nosuch]");
+    expect_bad("[track]\nbogus = 1\n\nnot a line\n[signal]\nexpiry_days = x\n",
+               "bad.conf:2: unknown key 'bogus'");
+    expect_bad("garbage\n[track]\nbogus = 1\n", "bad.conf:1: syntax error");
+    expect_bad("[track]\nfee_bps = 1\n  slippage_bps = 2x\n", "bad.conf:3: [track] slippage_bps");
+    expect_bad("[archive]\ndir = \"backups\"\n", "without quotes");
+    expect_bad("[archive]\ndir = \x1b[31m\n[x\n",
+               "bad.conf:2: [archive] dir = '\\x1b[31m': a control");
+    expect_bad("[s3]\nregion = \x1b]0;x\n", "bad.conf:2: [s3] region = '\\x1b]0;x'");
+    char p[512];
+    th_tmpfile("nul.conf", p, sizeof p);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fwrite("[track]\nfee_bps = 1\0002\n", 1, 23, f);
+    fclose(f);
+    argo_config c;
+    argo_config_init(&c);
+    argo_err e;
+    assert_int_equal(argo_config_load(&c, p, &e), ARGO_ECONFIG);
+    assert_non_null(strstr(e.msg, "nul.conf:2: a NUL byte"));
+    assert_int_equal(argo_config_load(&c, th_tmpdir(), &e), ARGO_ECONFIG);
+    assert_non_null(strstr(e.msg, "is a directory"));
+    assert_int_equal(argo_config_load(&c, "", &e), ARGO_ECONFIG);
+}
+
+static void tolerated_forms_load(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("ok.conf", p, sizeof p);
+    th_write(p, "\xEF\xBB\xBF[store]\r\n  busy_timeout_ms = 0 ; no wait\r\n[track]\n"
+                "\tfee_bps = +1.5e0\n");
+    argo_config c;
+    argo_config_init(&c);
+    argo_err e;
+    if (argo_config_load(&c, p, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(c.busy_timeout_ms, 0);
+    assert_true(c.fee_bps == 1.5);
+}
+
 static void a_missing_config_file_is_an_error(void **state)
 {
     (void)state;
@@ -104,6 +165,8 @@ int main(void)
         cmocka_unit_test(a_config_file_overrides_defaults),
         cmocka_unit_test(bad_values_name_the_line_and_key),
         cmocka_unit_test(a_missing_config_file_is_an_error),
+        cmocka_unit_test(hostile_files_name_the_true_line),
+        cmocka_unit_test(tolerated_forms_load),
         cmocka_unit_test(the_state_fingerprint_follows_strategy_settings_only),
         cmocka_unit_test(the_example_config_holds_the_defaults),
     };
