@@ -8,7 +8,9 @@
  * first record is skipped; blank lines are skipped. Refused, naming the
  * file and line: a NUL byte, a quote inside an unquoted field, text
  * after a closing quote, a quoted field still open at the end of the
- * file. Not here: what the fields mean (callers parse them).
+ * file. The parsing is libcsv's (strict mode); this adds line numbers,
+ * the limits and the checks above. Not here: what the fields mean
+ * (callers parse them).
  */
 #ifndef ARGO_CSVREAD_H
 #define ARGO_CSVREAD_H
