@@ -23,5 +23,5 @@ cmake -S . -B build-faultsim -DCMAKE_BUILD_TYPE=Debug -DARGO_SANITIZE=ON -DARGO_
     -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-faultsim -j"$jobs" --target argo_cli >/dev/null
 /usr/bin/python3 tests/faultsim/run.py build-faultsim/argo . --per-command 120 --jobs "$jobs"
-echo "== fuzz the Parquet reader and CSV reading (bounded)"
+echo "== fuzz every parser (fuzz/fuzz_*.c), 20 s each"
 scripts/fuzz.sh 20
