@@ -8,11 +8,13 @@
 #include "base/csvread.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum { END = -1, FAIL = -2 };
 
@@ -32,16 +34,28 @@ int argo_csv_open(const char *path, argo_csv **out, argo_err *err)
     argo_csv *r = calloc(1, sizeof *r);
     if (!r)
         return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
-    r->f = fopen(path, "rb");
-    if (!r->f) {
+    /* O_NONBLOCK for the open only: a FIFO without a writer must not
+     * hang it (it then reads as empty); reads block as usual after. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         int e = errno;
         free(r);
         return argo_err_set(err, ARGO_ENOENT, "%s: cannot open: %s", path, strerror(e));
     }
     struct stat sb;
-    if (fstat(fileno(r->f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        argo_csv_close(r);
+    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        close(fd);
+        free(r);
         return argo_err_set(err, ARGO_EINVAL, "%s: is a directory, not a CSV file", path);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    r->f = fdopen(fd, "rb");
+    if (!r->f) {
+        close(fd);
+        free(r);
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
     }
     r->path = path;
     r->line = 1;
