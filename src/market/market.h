@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * market/market.h - bars into argo: CSV files (parsed with libcsv,
+ * market/market.h - bars into argo: CSV files (read by base/csvread,
  * validated per docs/DESIGN.md) and a deterministic synthetic universe
  * for scale tests. Not here: REST or streaming providers.
  */
@@ -41,13 +41,24 @@ typedef struct argo_ingest_report {
     char first_skip[ARGO_ERR_MSG_MAX]; /* the first skipped row's reason */
 } argo_ingest_report;
 
-/* Loads a CSV file of bars for symbol. The header names the columns:
- * date|timestamp|datetime|time, open, high, low, close, volume in any
- * case and order; other columns ("Adj Close") are ignored. Dates are
- * ISO-8601 UTC. Without skip_invalid the file is all-or-nothing: the
- * first bad row fails the whole load with "file:line: reason" and the
- * store is unchanged. With skip_invalid the valid rows are stored and
- * rep counts the rest. rep may be NULL. */
+/* Loads a CSV file of bars for symbol. The file is read by
+ * base/csvread.h (RFC 4180; LF, CRLF or CR line ends; a UTF-8 byte order
+ * mark skipped; at most ARGO_CSV_COLS_MAX columns and
+ * ARGO_CSV_FIELD_MAX - 1 bytes a field, refused as soon as passed). The
+ * header names the columns: date|timestamp|datetime|time, open, high,
+ * low, close, volume in any case and order, each once; other columns
+ * ("Adj Close") are ignored. Dates are ISO-8601 UTC, whole seconds,
+ * years ARGO_YEAR_MIN..ARGO_YEAR_MAX; a leap second (23:59:60) is
+ * refused. Numbers are plain decimals (base/text.h: no hex, inf, nan,
+ * separators). symbol must be 1 to ARGO_SYMBOL_MAX - 1 letters, digits
+ * or . _ - ^ =, checked before the file is read. A file with no data
+ * row (header only) is ARGO_EDATA and creates nothing. Without
+ * skip_invalid the file is all-or-nothing: the first bad row fails the
+ * whole load with "file:line: reason" (the file's own line, also after
+ * a quoted field spanning lines; field text shown escaped) and the store
+ * is unchanged. With skip_invalid the valid rows are stored and rep
+ * counts the rest; when no row is left, nothing is stored and no symbol
+ * is created. rep may be NULL. */
 int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
                            argo_ingest_report *rep, argo_err *err);
 

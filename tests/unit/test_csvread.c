@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void only_plain_decimals_are_numbers(void **state)
 {
@@ -91,12 +93,28 @@ static void calibration_csvs_are_checked_row_by_row(void **state)
     free(y);
 }
 
+static void a_fifo_without_a_writer_does_not_hang(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("fifo.csv", p, sizeof p);
+    unlink(p);
+    assert_int_equal(mkfifo(p, 0600), 0);
+    double *x, *y, *w;
+    size_t n;
+    argo_err e;
+    assert_int_equal(argo_calib_csv_read(p, &x, &y, &w, &n, &e), ARGO_EPARSE);
+    assert_non_null(strstr(e.msg, "empty file"));
+    unlink(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(only_plain_decimals_are_numbers),
         cmocka_unit_test(quotes_are_one_printable_line),
         cmocka_unit_test(calibration_csvs_are_checked_row_by_row),
+        cmocka_unit_test(a_fifo_without_a_writer_does_not_hang),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
