@@ -175,7 +175,7 @@ static int cmd_ingest(cli *c, int argc, char **argv)
             help("usage: argo ingest FILE.csv... [--symbol SYM] [--skip-invalid]\n"
                  "Loads daily or intraday bars from CSV (header: date|timestamp|datetime,\n"
                  "open, high, low, close, volume in any case and order; other columns\n"
-                 "are ignored). Each file is all-or-nothing unless --skip-invalid.\n"
+                 "are ignored). All the files load or none does, unless --skip-invalid.\n"
                  "  -s, --symbol SYM  the symbol (default: the file name without extension;\n"
                  "                    only with a single file)\n"
                  "  --skip-invalid    store the valid rows, report the skipped ones\n");
@@ -190,12 +190,27 @@ static int cmd_ingest(cli *c, int argc, char **argv)
     int rc = setup(c, CLI_STORE_RW);
     if (rc)
         return rc;
-    for (int i = optind; i < argc; i++) {
-        char buf[ARGO_SYMBOL_MAX * 4];
-        const char *sym = symbol ? symbol : basename_symbol(argv[i], buf, sizeof buf);
-        argo_ingest_report rep;
-        if (argo_market_ingest_csv(c->store, argv[i], sym, skip, &rep, &c->err))
-            return fail(c);
+    /* every file in one transaction: a failed ingest changes nothing */
+    size_t n = (size_t)(argc - optind);
+    const char **syms = calloc(n, sizeof *syms);
+    char(*bufs)[ARGO_SYMBOL_MAX * 4] = calloc(n, sizeof *bufs);
+    argo_ingest_report *reps = calloc(n, sizeof *reps);
+    if (!syms || !bufs || !reps) {
+        argo_err_set(&c->err, ARGO_ENOMEM, "out of memory");
+        rc = fail(c);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        syms[i] = symbol ? symbol : basename_symbol(argv[optind + (int)i], bufs[i], sizeof bufs[i]);
+    if (argo_market_ingest_files(c->store, n, (const char *const *)argv + optind, syms, skip, reps,
+                                 &c->err)) {
+        rc = fail(c);
+        goto out;
+    }
+    for (size_t k = 0; k < n; k++) {
+        int i = optind + (int)k;
+        const char *sym = syms[k];
+        const argo_ingest_report rep = reps[k];
         printf("%s: %s: %zu rows, %zu new bars, %zu identical repeats ignored", argv[i], sym,
                rep.rows, rep.inserted, rep.duplicates);
         if (rep.skipped) {
@@ -211,7 +226,11 @@ static int cmd_ingest(cli *c, int argc, char **argv)
         }
         printf("\n");
     }
-    return 0;
+out:
+    free(syms);
+    free(bufs);
+    free(reps);
+    return rc;
 }
 
 typedef struct synth_sink {

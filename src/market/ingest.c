@@ -11,6 +11,7 @@
 #include "base/text.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -274,8 +275,10 @@ static int check_symbol(const char *path, const char *symbol, argo_err *err)
                         path, q, ARGO_SYMBOL_MAX - 1);
 }
 
-int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
-                           argo_ingest_report *rep, argo_err *err)
+/* One file; with own_txn in a transaction of its own, else inside the
+ * caller's (which rolls back on failure). */
+static int ingest_one(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
+                      argo_ingest_report *rep, bool own_txn, argo_err *err)
 {
     argo_ingest_report local;
     if (!rep)
@@ -294,7 +297,7 @@ int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol,
     if (rc || c->nrows == 0) /* every row skipped or a repeat: nothing to store */
         goto out;
     int64_t sym;
-    if ((rc = argo_store_begin(st, err)))
+    if (own_txn && (rc = argo_store_begin(st, err)))
         goto out;
     if ((rc = argo_store_symbol_id(st, symbol, true, &sym, err)))
         goto fail;
@@ -321,14 +324,39 @@ int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol,
         else
             rep->duplicates++;
     }
-    if ((rc = argo_store_commit(st, err)))
+    if (own_txn && (rc = argo_store_commit(st, err)))
         goto fail;
     goto out;
 fail:
-    argo_store_rollback(st);
+    if (own_txn)
+        argo_store_rollback(st);
     rep->inserted = 0;
 out:
     free(c->rows);
     free(c);
+    return rc;
+}
+
+int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
+                           argo_ingest_report *rep, argo_err *err)
+{
+    return ingest_one(st, path, symbol, skip_invalid, rep, true, err);
+}
+
+int argo_market_ingest_files(argo_store *st, size_t n, const char *const *paths,
+                             const char *const *symbols, bool skip_invalid,
+                             argo_ingest_report *reps, argo_err *err)
+{
+    assert(n > 0 && paths && symbols && reps);
+    int rc = argo_store_begin(st, err);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = ingest_one(st, paths[i], symbols[i], skip_invalid, &reps[i], false, err);
+    if (!rc)
+        rc = argo_store_commit(st, err);
+    if (rc) {
+        argo_store_rollback(st);
+        for (size_t i = 0; i < n; i++)
+            reps[i].inserted = 0;
+    }
     return rc;
 }

@@ -62,6 +62,14 @@ typedef struct argo_ingest_report {
 int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
                            argo_ingest_report *rep, argo_err *err);
 
+/* Loads n files (paths[i] as symbols[i], each as argo_market_ingest_csv
+ * reads it) in one transaction: all of them or, on the first error,
+ * none (the store is unchanged; err names the file and line). reps
+ * holds n reports. */
+int argo_market_ingest_files(argo_store *st, size_t n, const char *const *paths,
+                             const char *const *symbols, bool skip_invalid,
+                             argo_ingest_report *reps, argo_err *err);
+
 typedef struct argo_synth_options {
     int symbols;   /* how many series */
     int days;      /* business days per series */
