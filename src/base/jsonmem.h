@@ -12,8 +12,19 @@
 #ifndef ARGO_JSONMEM_H
 #define ARGO_JSONMEM_H
 
+#include "base/err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
 /* The number of jansson allocations that failed in this thread so far.
  * The allocator is installed before main, when this module is linked. */
 unsigned long argo_json_failures(void);
+
+/* Writes doc to f (json_dumps with flags, then a newline) when no
+ * jansson allocation failed since the count was `before` (read it
+ * before building doc); else writes nothing and returns ARGO_ENOMEM.
+ * ARGO_EIO when f cannot be written. doc is borrowed. */
+int argo_json_emit(const json_t *doc, FILE *f, size_t flags, unsigned long before, argo_err *err);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "base/csvread.h"
 #include "base/grow.h"
+#include "base/jsonmem.h"
 #include "base/text.h"
 #include "base/timeutil.h"
 #include "track/track.h"
@@ -269,6 +270,7 @@ int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo
     char split[32];
     argo_time_format(r->split_ts, split, sizeof split);
     if (json) {
+        unsigned long jf = argo_json_failures();
         json_t *o = json_object(), *th = json_array();
         json_object_set_new(o, "resolved_signals", json_integer((json_int_t)r->outcomes));
         json_object_set_new(o, "train_fraction", json_real(r->train_fraction));
@@ -291,10 +293,9 @@ int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo
             json_array_append_new(th, row);
         }
         json_object_set_new(o, "published_walk_forward", th);
-        int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        int rc = argo_json_emit(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10), jf, err);
         json_decref(o);
-        fputc('\n', f);
-        return rc ? argo_err_set(err, ARGO_EIO, "cannot write JSON") : ARGO_OK;
+        return rc;
     }
     fprintf(f,
             "calibration report: %zu resolved signals; split at %s (%.0f%% of signals "

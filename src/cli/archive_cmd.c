@@ -639,6 +639,7 @@ static int archive_cost(cli *c, int argc, char **argv)
     }
     double saving = 1 - r.total_tiered / r.total_standard;
     if (json) {
+        unsigned long jf = argo_json_failures();
         json_t *o2 = json_object(), *months = json_array(), *kinds = json_array();
         for (size_t k = 0; k < in.nkinds; k++) {
             json_t *kk = json_object();
@@ -671,9 +672,10 @@ static int archive_cost(cli *c, int argc, char **argv)
         if (!in.bundle_month)
             json_object_set_new(o2, "bundled_total_tiered", json_real(rb.total_tiered));
         json_object_set_new(o2, "months", months);
-        json_dumpf(o2, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-        fputc('\n', stdout);
+        int erc = argo_json_emit(o2, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10), jf, &c->err);
         json_decref(o2);
+        if (erc)
+            return fail(c);
     } else {
         printf("archive cost over %d years (%s; %.1f backup days a month, growth %.0f%%/year)\n",
                in.years,
@@ -796,6 +798,7 @@ int cmd_archive(cli *c, int argc, char **argv)
     if (argo_archive_query(dir ? dir : c->cfg.archive_dir, from, to, by_month, csv, &r, &c->err))
         return fail(c);
     if (json) {
+        unsigned long jf = argo_json_failures();
         json_t *arr = json_array();
         for (size_t i = 0; i < r.n; i++) {
             json_t *row = json_object();
@@ -807,9 +810,13 @@ int cmd_archive(cli *c, int argc, char **argv)
             json_object_set_new(row, "pnl_pct_sum", json_real(r.rows[i].pnl_sum));
             json_array_append_new(arr, row);
         }
-        json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-        fputc('\n', stdout);
+        int erc =
+            argo_json_emit(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15), jf, &c->err);
         json_decref(arr);
+        if (erc) {
+            argo_query_result_cleanup(&r);
+            return fail(c);
+        }
     } else {
         printf("%-10s %9s %7s %12s %12s\n", by_month ? "month" : "symbol", "resolved", "win",
                "pnl% sum", "pnl% mean");

@@ -10,10 +10,11 @@
 #include "archive/archive.h"
 #include "base/err.h"
 #include "base/fileio.h"
+#include "base/jsonmem.h"
 #include "base/text.h"
+#include "base/timeutil.h"
 #include "calibrate/isotonic.h"
 #include "calibrate/report.h"
-#include "base/timeutil.h"
 #include "core/config.h"
 #include "core/engine.h"
 #include "core/stats.h"
@@ -585,6 +586,7 @@ static int cmd_signals(cli *c, int argc, char **argv)
         return rc;
     if (symbol && argo_store_symbol_id(c->store, symbol, false, &q.symbol_id, &c->err))
         return fail(c);
+    unsigned long jf = argo_json_failures();
     if (l.json)
         l.arr = json_array();
     else
@@ -593,10 +595,7 @@ static int cmd_signals(cli *c, int argc, char **argv)
                "exit_date", "pnl%");
     rc = argo_store_signals_scan(c->store, &q, list_one, &l, &c->err);
     if (!rc && l.json) {
-        rc = json_dumpf(l.arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-        fputc('\n', stdout);
-        if (rc)
-            argo_err_set(&c->err, ARGO_EIO, "cannot write JSON");
+        rc = argo_json_emit(l.arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17), jf, &c->err);
     }
     json_decref(l.arr);
     return rc ? fail(c) : 0;
@@ -665,6 +664,7 @@ static int calibrate_fit(cli *c, const char *csv, bool json)
         return fail(c);
     }
     if (json) {
+        unsigned long jf = argo_json_failures();
         json_t *o = json_object(), *xs = json_array(), *ys = json_array();
         for (size_t i = 0; i < m->n; i++) {
             json_array_append_new(xs, json_real(m->x[i]));
@@ -674,9 +674,10 @@ static int calibrate_fit(cli *c, const char *csv, bool json)
         json_object_set_new(o, "samples", json_integer((json_int_t)n));
         json_object_set_new(o, "x", xs);
         json_object_set_new(o, "y", ys);
-        json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17));
-        fputc('\n', stdout);
+        int erc = argo_json_emit(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(17), jf, &c->err);
         json_decref(o);
+        if (erc)
+            return fail(c);
     } else {
         printf("model %lld: %zu samples, %zu fitted points (in-sample Brier %.4f, ECE %.4f)\n",
                (long long)row.version, n, m->n, fs.brier, fs.ece);

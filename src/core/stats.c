@@ -3,6 +3,7 @@
 #include "core/stats.h"
 
 #include "base/grow.h"
+#include "base/jsonmem.h"
 #include "base/timeutil.h"
 #include "core/engine.h"
 #include "track/track.h"
@@ -382,6 +383,7 @@ static void row_text(FILE *f, const argo_stats_row *r)
 int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, argo_err *err)
 {
     if (json) {
+        unsigned long jf = argo_json_failures();
         json_t *o = json_object(), *rows = json_array(), *exits = json_array();
         json_object_set_new(o, "total", row_json(&s->total));
         json_object_set_new(o, "suppressed", json_integer((json_int_t)s->total.suppressed));
@@ -392,10 +394,9 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
         for (int k = 0; k < ARGO_STRAT_COUNT; k++)
             json_array_append_new(exits, row_json(&s->exits[k]));
         json_object_set_new(o, "exits_by_strategy", exits);
-        int rc = json_dumpf(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        int rc = argo_json_emit(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17), jf, err);
         json_decref(o);
-        fputc('\n', f);
-        return rc ? argo_err_set(err, ARGO_EIO, "cannot write JSON") : ARGO_OK;
+        return rc;
     }
     fprintf(f, "%-12s %7s %8s %6s %7s %7s %7s %6s %8s %6s %8s %8s %10s\n",
             by == ARGO_BY_NONE ? "" : by_names[by], "signals", "resolved", "open", "win", "avg_win",
