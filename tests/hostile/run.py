@@ -289,6 +289,8 @@ def run_case(case, argo, src, fixtures, tmpbase):
         case.took = took
         return fails
     finally:
+        if any("chattr" in line for line in case.sh):  # immutable files (read-only for root too)
+            subprocess.run(["chattr", "-R", "-i", work], stderr=subprocess.DEVNULL)
         subprocess.run(["chmod", "-R", "u+rwX", work], stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
 
