@@ -1222,7 +1222,12 @@ static int migrate(sq_store *s, argo_err *err)
     if ((rc = exec(s, "BEGIN", "opening", err)))
         return rc;
     rc = schema_of(s, &version, &app, &tables, err);
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    int end = exec(s, "COMMIT", "opening", rc ? NULL : err); /* fails when memory is short */
+    if (end) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!rc)
+            rc = end;
+    }
     /* only argo's own (or a new, empty) file is switched to WAL */
     if (rc || (rc = exec(s, "PRAGMA journal_mode = WAL", "opening", err)))
         return rc;
