@@ -1201,7 +1201,12 @@ static int check_read_only(sq_store *s, argo_err *err)
     if ((rc = exec(s, "BEGIN", "opening", err)))
         return rc;
     rc = schema_of(s, &version, &app, &tables, err);
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    int end = exec(s, "COMMIT", "opening", rc ? NULL : err); /* fails when memory is short */
+    if (end) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!rc)
+            rc = end;
+    }
     if (rc)
         return rc;
     if (app == 0 && tables == 0)
