@@ -181,7 +181,7 @@ static int note_model(void *ctx, const argo_model_row *m)
 int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, bool with_counts,
                          argo_calibrator **out, argo_err *err)
 {
-    argo_outcome_count *counts = NULL;
+    argo_symbol_count *counts = NULL;
     size_t n = 0;
     int64_t total = 0;
     *out = NULL;

@@ -722,19 +722,14 @@ static int sq_suppressed_add(argo_store *st, int64_t sym, int64_t ts, int64_t n,
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "counting a suppressed signal");
 }
 
-static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
-                                argo_err *err)
+/* Steps q (prepared, bound) over rows of (symbol_id, count) into a new
+ * array; what names the query in errors. */
+static int collect_counts(sq_store *s, sqlite3_stmt *q, const char *what, argo_symbol_count **list,
+                          size_t *n, int64_t *total, argo_err *err)
 {
-    sq_store *s = SQ(st);
-    sqlite3_stmt *q = NULL;
-    *list = NULL;
-    *n = 0;
-    *total = 0;
-    int rc = prep(s, Q_SUPPRESSED_COUNTS, &q, err);
-    if (rc)
-        return rc;
     size_t cap = 0;
     argo_symbol_count *v = NULL;
+    int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         argo_symbol_count *nv = argo_grow(v, &cap, *n + 1, sizeof *v, 64);
         if (!nv) {
@@ -742,7 +737,7 @@ static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t
             sqlite3_reset(q);
             *n = 0;
             *total = 0;
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory counting suppressed signals");
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory %s", what);
         }
         v = nv;
         v[*n] = (argo_symbol_count){sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1)};
@@ -754,10 +749,22 @@ static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t
         free(v);
         *n = 0;
         *total = 0;
-        return fail(s, err, rc, "counting suppressed signals");
+        return fail(s, err, rc, what);
     }
     *list = v;
     return ARGO_OK;
+}
+
+static int sq_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
+                                argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    *list = NULL;
+    *n = 0;
+    *total = 0;
+    int rc = prep(s, Q_SUPPRESSED_COUNTS, &q, err);
+    return rc ? rc : collect_counts(s, q, "counting suppressed signals", list, n, total, err);
 }
 
 static int sq_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
@@ -1072,7 +1079,7 @@ static int sq_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "listing uploaded objects");
 }
 
-static int sq_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+static int sq_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                              int64_t *total, argo_err *err)
 {
     sq_store *s = SQ(st);
@@ -1084,28 +1091,7 @@ static int sq_outcome_counts(argo_store *st, int64_t before, argo_outcome_count 
     if (rc)
         return rc;
     sqlite3_bind_int64(q, 1, before);
-    size_t cap = 0;
-    argo_outcome_count *v = NULL;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        argo_outcome_count *nv = argo_grow(v, &cap, *n + 1, sizeof *v, 64);
-        if (!nv) {
-            free(v);
-            sqlite3_reset(q);
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory counting outcomes");
-        }
-        v = nv;
-        v[*n] = (argo_outcome_count){sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1)};
-        *total += v[*n].count;
-        (*n)++;
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        *n = 0;
-        return fail(s, err, rc, "counting outcomes");
-    }
-    *list = v;
-    return ARGO_OK;
+    return collect_counts(s, q, "counting outcomes", list, n, total, err);
 }
 
 static int sq_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,

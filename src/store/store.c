@@ -145,7 +145,7 @@ int argo_store_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err
     return st->ops->models_scan(st, fn, ctx, err);
 }
 
-int argo_store_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+int argo_store_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                               int64_t *total, argo_err *err)
 {
     return st->ops->outcome_counts(st, before, list, n, total, err);

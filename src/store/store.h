@@ -159,12 +159,14 @@ int argo_store_model_latest(argo_store *st, const char *scope, int64_t symbol_id
 typedef int (*argo_model_fn)(void *ctx, const argo_model_row *m);
 int argo_store_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err);
 
+/* A count per symbol. */
+typedef struct argo_symbol_count {
+    int64_t symbol_id, count;
+} argo_symbol_count;
+
 /* Resolved signals with exit_ts < before, counted per symbol: a new
  * array (freed with free()) of {symbol_id, count}, and the total. */
-typedef struct argo_outcome_count {
-    int64_t symbol_id, count;
-} argo_outcome_count;
-int argo_store_outcome_counts(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+int argo_store_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                               int64_t *total, argo_err *err);
 
 /* A resolved signal as calibration sees it. */
@@ -205,11 +207,6 @@ int argo_store_remote_get(argo_store *st, const char *target, const char *key,
 typedef int (*argo_remote_fn)(void *ctx, const argo_remote_object *o);
 int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
                             argo_err *err);
-
-/* A count per symbol. */
-typedef struct argo_symbol_count {
-    int64_t symbol_id, count;
-} argo_symbol_count;
 
 /* Adds n to the signals suppressed for symbol_id on the UTC day of ts:
  * signals the consensus called for but not made, because their target

@@ -29,7 +29,7 @@ typedef struct argo_store_ops {
     int (*model_get)(argo_store *st, int64_t version, const char *scope, int64_t symbol_id,
                      argo_model_row *out, argo_err *err);
     int (*models_scan)(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err);
-    int (*outcome_counts)(argo_store *st, int64_t before, argo_outcome_count **list, size_t *n,
+    int (*outcome_counts)(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                           int64_t *total, argo_err *err);
     int (*outcomes_scan)(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
                          argo_err *err);
