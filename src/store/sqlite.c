@@ -67,8 +67,8 @@ static const char *const migrations[] = {
     " storage_class TEXT NOT NULL, lock_mode TEXT, lock_until INTEGER,"
     " uploaded_at INTEGER NOT NULL, PRIMARY KEY(target, key)) WITHOUT ROWID;",
     /* 3 -> 4: signals not made for too little edge over costs, per symbol and day */
-    "CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
-    " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;",
+    ("CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
+     " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;"),
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
