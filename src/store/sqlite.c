@@ -1180,20 +1180,28 @@ static int schema_of(sq_store *s, int *version, int *app, int *tables, argo_err 
     return ARGO_OK;
 }
 
-/* A read-only handle: the schema must be current (nothing is migrated). */
-static int check_read_only(sq_store *s, argo_err *err)
+/* schema_of in a read transaction of its own, ended also when the
+ * COMMIT fails (it can, when memory is short). */
+static int schema_read(sq_store *s, int *version, int *app, int *tables, argo_err *err)
 {
-    int rc, version, app, tables;
-    if ((rc = exec(s, "BEGIN", "opening", err)))
+    int rc = exec(s, "BEGIN", "opening", err);
+    if (rc)
         return rc;
-    rc = schema_of(s, &version, &app, &tables, err);
-    int end = exec(s, "COMMIT", "opening", rc ? NULL : err); /* fails when memory is short */
+    rc = schema_of(s, version, app, tables, err);
+    int end = exec(s, "COMMIT", "opening", rc ? NULL : err);
     if (end) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         if (!rc)
             rc = end;
     }
-    if (rc)
+    return rc;
+}
+
+/* A read-only handle: the schema must be current (nothing is migrated). */
+static int check_read_only(sq_store *s, argo_err *err)
+{
+    int rc, version, app, tables;
+    if ((rc = schema_read(s, &version, &app, &tables, err)))
         return rc;
     if (app == 0 && tables == 0)
         return argo_err_set(err, ARGO_ENOENT,
@@ -1210,15 +1218,7 @@ static int migrate(sq_store *s, argo_err *err)
 {
     int rc, version, app, tables;
     /* A current schema needs no write lock: check it with a read first. */
-    if ((rc = exec(s, "BEGIN", "opening", err)))
-        return rc;
-    rc = schema_of(s, &version, &app, &tables, err);
-    int end = exec(s, "COMMIT", "opening", rc ? NULL : err); /* fails when memory is short */
-    if (end) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        if (!rc)
-            rc = end;
-    }
+    rc = schema_read(s, &version, &app, &tables, err);
     /* only argo's own (or a new, empty) file is switched to WAL */
     if (rc || (rc = exec(s, "PRAGMA journal_mode = WAL", "opening", err)))
         return rc;
