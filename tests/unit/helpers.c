@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "helpers.h"
 
+#include "archive/archive.h"
 #include "base/timeutil.h"
 
 #include <math.h>
@@ -146,4 +147,20 @@ argo_bar *th_market_bars(const char *sym, size_t *n)
     *n = t->nrows;
     th_table_free(t);
     return b;
+}
+
+int th_backup_first_full_day(argo_store *st, const argo_backup_options *opt, int64_t *day)
+{
+    int64_t *days;
+    size_t n;
+    *day = 0;
+    if (argo_backup_days(st, &days, &n, NULL))
+        return -1;
+    for (size_t i = 0; i < n && !*day; i++) {
+        argo_backup_result r;
+        if (argo_backup_day(st, days[i], opt, &r, NULL) == 0 && r.signals && r.outcomes)
+            *day = days[i];
+    }
+    free(days);
+    return *day ? 0 : -1;
 }

@@ -22,6 +22,13 @@ void th_write(const char *path, const char *text);
 /* Removes a file and its SQLite -wal/-shm companions. */
 void th_rm_db(const char *path);
 
+/* Backs up st's days in order into opt->root until one has both signals
+ * made and outcomes resolved; 0 with that day in *day, -1 if none. */
+struct argo_store;
+struct argo_backup_options;
+int th_backup_first_full_day(struct argo_store *st, const struct argo_backup_options *opt,
+                             int64_t *day);
+
 /* A CSV read naively (comma split, no quoting) for fixtures. */
 typedef struct th_table {
     int ncols;

@@ -39,19 +39,9 @@ static int setup(void **state)
     argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX};
     if (argo_engine_replay(st, &cfg, &o, NULL, NULL))
         return -1;
-    int64_t *days;
-    size_t n;
-    argo_backup_days(st, &days, &n, NULL);
     th_tmpfile("probe", root, sizeof root);
     argo_backup_options bo = {.root = root, .codec = ARGO_PQ_SNAPPY};
-    for (size_t i = 0; i < n && !day; i++) {
-        argo_backup_result r;
-        argo_backup_day(st, days[i], &bo, &r, NULL);
-        if (r.signals && r.outcomes)
-            day = days[i];
-    }
-    free(days);
-    return day ? 0 : -1;
+    return th_backup_first_full_day(st, &bo, &day);
 }
 
 static int teardown(void **state)
