@@ -14,8 +14,8 @@
  * Prints figures and their ratio to the budgets of the core issue.
  */
 #include "bench_util.h"
-#include "core/config.h"
-#include "core/engine.h"
+#include "domain/config.h"
+#include "app/engine.h"
 #include "market/market.h"
 #include "store/store.h"
 

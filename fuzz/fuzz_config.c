@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target: config files (core/config.c over inih) must load or
+/* libFuzzer target: config files (domain/config.c over inih) must load or
  * give one error, never crash, hang or allocate without bound. Each
  * input goes through a temporary file, as a user's file would. */
-#include "core/config.h"
+#include "domain/config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target: any bytes given to the Parquet reader must give an
  * error or values, never a crash or an out-of-bounds read. */
-#include "archive/parquet.h"
+#include "parquet/parquet.h"
 
 #include <stdint.h>
 #include <stdlib.h>

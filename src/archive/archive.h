@@ -19,7 +19,7 @@
 #ifndef ARGO_ARCHIVE_H
 #define ARGO_ARCHIVE_H
 
-#include "archive/parquet.h"
+#include "parquet/parquet.h"
 #include "base/err.h"
 #include "base/limits.h"
 #include "store/store.h"

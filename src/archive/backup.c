@@ -8,7 +8,7 @@
 #include "archive/archive.h"
 
 #include "archive/archive_int.h"
-#include "archive/thrift.h"
+#include "parquet/thrift.h"
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"

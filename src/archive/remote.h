@@ -25,7 +25,7 @@
 #define ARGO_REMOTE_H
 
 #include "archive/archive.h"
-#include "archive/s3.h"
+#include "s3/s3.h"
 #include "store/store.h"
 
 typedef struct argo_push_stats {

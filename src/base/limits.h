@@ -21,7 +21,7 @@
 #define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file */
 #define ARGO_BACKUP_ROWS_MAX ((int64_t)1 << 32) /* rows of one backup file */
 
-/* Reading Parquet (archive/parquet.c). Every count and size in a file is
+/* Reading Parquet (parquet/parquet.c). Every count and size in a file is
  * checked against the bytes that hold it; what a few bytes may still
  * claim (an RLE run of 2^28 values, a ZSTD page that inflates 1000-fold)
  * is bounded by a budget: decoding every row group of a file, all its

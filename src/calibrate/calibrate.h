@@ -27,7 +27,7 @@
 
 #include "base/err.h"
 #include "calibrate/isotonic.h"
-#include "core/config.h"
+#include "domain/config.h"
 #include "store/store.h"
 
 #include <stdint.h>

@@ -9,7 +9,7 @@
 #include "archive/cost.h"
 #include "archive/lifecycle.h"
 #include "archive/remote.h"
-#include "archive/s3.h"
+#include "s3/s3.h"
 #include "archive/tier.h"
 #include "base/fileio.h"
 #include "base/jsonmem.h"

@@ -9,7 +9,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
-#include "core/config.h"
+#include "domain/config.h"
 #include "store/store.h"
 
 #include <getopt.h>

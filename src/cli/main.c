@@ -15,9 +15,9 @@
 #include "base/timeutil.h"
 #include "calibrate/isotonic.h"
 #include "calibrate/report.h"
-#include "core/config.h"
-#include "core/engine.h"
-#include "core/stats.h"
+#include "domain/config.h"
+#include "app/engine.h"
+#include "app/stats.h"
 #include "market/market.h"
 #include "store/store.h"
 

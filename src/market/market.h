@@ -8,7 +8,7 @@
 #define ARGO_MARKET_H
 
 #include "base/err.h"
-#include "core/types.h"
+#include "domain/types.h"
 #include "store/store.h"
 
 #include <stdbool.h>

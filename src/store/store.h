@@ -16,7 +16,7 @@
 #define ARGO_STORE_H
 
 #include "base/err.h"
-#include "core/types.h"
+#include "domain/types.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -22,8 +22,8 @@
 #define ARGO_STRATEGY_H
 
 #include "base/err.h"
-#include "core/config.h"
-#include "core/types.h"
+#include "domain/config.h"
+#include "domain/types.h"
 
 #include <stddef.h>
 #include <stdint.h>

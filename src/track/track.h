@@ -17,7 +17,7 @@
 #ifndef ARGO_TRACK_H
 #define ARGO_TRACK_H
 
-#include "core/types.h"
+#include "domain/types.h"
 
 #include <stdbool.h>
 

@@ -6,8 +6,8 @@
  * Usage: s3_put CONFIG KEY FILE   (credentials from the environment)
  * Prints "etag PARTS SIZE".
  */
-#include "archive/s3.h"
-#include "core/config.h"
+#include "s3/s3.h"
+#include "domain/config.h"
 
 #include <stdio.h>
 

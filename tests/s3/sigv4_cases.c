@@ -2,7 +2,7 @@
 /* Signs a fixed set of S3 requests with argo's SigV4 signer and prints
  * them as JSON lines; sigv4_botocore.py signs the same requests with
  * botocore and compares the Authorization headers. */
-#include "archive/sigv4.h"
+#include "s3/sigv4.h"
 #include "base/digest.h"
 #include "base/timeutil.h"
 

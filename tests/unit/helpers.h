@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/types.h"
+#include "domain/types.h"
 
 /* A fresh temporary directory (prefers /dev/shm); path is static. */
 const char *th_tmpdir(void);

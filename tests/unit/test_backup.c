@@ -9,7 +9,7 @@
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/timeutil.h"
-#include "core/engine.h"
+#include "app/engine.h"
 #include "market/market.h"
 
 #include <jansson.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "helpers.h"
 
-#include "core/config.h"
+#include "domain/config.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  */
 #include "helpers.h"
 
-#include "core/engine.h"
+#include "app/engine.h"
 #include "base/timeutil.h"
 #include "market/market.h"
 #include "track/track.h"

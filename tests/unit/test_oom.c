@@ -12,8 +12,8 @@
 #include "archive/archive.h"
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
-#include "core/config.h"
-#include "core/engine.h"
+#include "domain/config.h"
+#include "app/engine.h"
 #include "market/market.h"
 
 #include <dirent.h>

@@ -6,8 +6,8 @@
 #include "helpers.h"
 
 #include "archive/archive.h"
-#include "archive/parquet.h"
-#include "archive/thrift.h"
+#include "parquet/parquet.h"
+#include "parquet/thrift.h"
 #include "base/limits.h"
 
 #include <math.h>

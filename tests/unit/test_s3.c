@@ -4,7 +4,7 @@
 #include "helpers.h"
 
 #include "archive/remote.h"
-#include "archive/s3.h"
+#include "s3/s3.h"
 #include "base/timeutil.h"
 
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * worked out by hand below (docs/STATS.md has the definitions). */
 #include "helpers.h"
 
-#include "core/stats.h"
+#include "app/stats.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* archive/sigv4.c - see sigv4.h. */
-#include "archive/sigv4.h"
+/* s3/sigv4.c - see sigv4.h. */
+#include "s3/sigv4.h"
 
 #include "base/digest.h"
 #include "base/timeutil.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive/s3.h - a small S3 client over libcurl, signed with argo's own
- * SigV4 signer (archive/sigv4.h; libcurl 7.88's mis-signs ?lifecycle
+ * s3/s3.h - a small S3 client over libcurl, signed with argo's own
+ * SigV4 signer (s3/sigv4.h; libcurl 7.88's mis-signs ?lifecycle
  * and ?uploads). No AWS SDK: argo needs six operations (PUT, multipart
  * upload, HEAD, GET, PUT and GET ?lifecycle) and they are a few hundred
  * lines over libcurl.
@@ -28,7 +28,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
-#include "core/config.h"
+#include "domain/config.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,7 +53,7 @@ typedef struct argo_s3_config {
     char profile[64];
 } argo_s3_config;
 
-/* The [s3] section of argo's config (core/config.h, defaults above). */
+/* The [s3] section of argo's config (domain/config.h, defaults above). */
 void argo_s3_config_from(argo_s3_config *out, const argo_config *cfg);
 
 /* Checks the settings (bucket name rules, part size, lock mode...).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive/thrift.h - the Thrift compact protocol, only as much as
+ * parquet/thrift.h - the Thrift compact protocol, only as much as
  * Parquet's metadata needs (apache/thrift doc/specs/thrift-compact-
  * protocol.md): structs, fields, i16/i32/i64 (zigzag varints), binary,
  * lists, booleans; skipping any field a reader does not know.

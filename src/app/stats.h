@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/stats.h - performance statistics of stored signals. Every
+ * app/stats.h - performance statistics of stored signals. Every
  * definition is written down in docs/STATS.md; in short:
  *   win        label 1: a resolved signal with net pnl_pct > 0, whatever
  *              its exit reason (a target exit is always one: the edge
@@ -27,7 +27,7 @@
 #define ARGO_STATS_H
 
 #include "base/err.h"
-#include "core/config.h"
+#include "domain/config.h"
 #include "store/store.h"
 
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/engine.h - the flow of docs/DESIGN.md over a store: generate
+ * app/engine.h - the flow of docs/DESIGN.md over a store: generate
  * (the live cycle), track, and replay (history walked bar by bar the
  * way the live loop would). All three share the per-bar functions of
  * strategy/ and track/, so replay and live cannot disagree.
@@ -12,7 +12,7 @@
 #define ARGO_ENGINE_H
 
 #include "base/err.h"
-#include "core/config.h"
+#include "domain/config.h"
 #include "store/store.h"
 
 #include <stddef.h>

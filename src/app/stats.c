@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* core/stats.c - see stats.h for the definitions. */
-#include "core/stats.h"
+/* app/stats.c - see stats.h for the definitions. */
+#include "app/stats.h"
 
 #include "base/grow.h"
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
-#include "core/engine.h"
+#include "app/engine.h"
 #include "track/track.h"
 
 #include <jansson.h>

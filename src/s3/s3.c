@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive/s3.c - the S3 client (archive/s3.h): libcurl for HTTP, argo's
+ * s3/s3.c - the S3 client (s3/s3.h): libcurl for HTTP, argo's
  * SigV4 signer, OpenSSL for MD5/SHA-256/base64 and the jitter.
  */
-#include "archive/s3.h"
+#include "s3/s3.h"
 
-#include "archive/sigv4.h"
+#include "s3/sigv4.h"
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"

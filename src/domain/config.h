@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/config.h - every knob of argo, with its documented default
+ * domain/config.h - every knob of argo, with its documented default
  * (docs/CONFIG.md lists them all). The config file is INI, read with
  * inih; unknown keys and out-of-range values are errors, not warnings.
  */
@@ -9,7 +9,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
-#include "core/types.h"
+#include "domain/types.h"
 
 #include <stdint.h>
 
@@ -62,7 +62,7 @@ typedef struct argo_config {
     char lc_min_size[ARGO_PATH_MAX];    /* "all_storage_classes_128K" */
     int lc_object_size_greater_than;    /* 0: no explicit size filter */
 
-    /* [s3] (archive/s3.h; empty bucket: no S3) */
+    /* [s3] (s3/s3.h; empty bucket: no S3) */
     char s3_endpoint[512];                   /* "": https://s3.REGION.amazonaws.com */
     char s3_region[64];                      /* "us-east-1" */
     char s3_bucket[64];                      /* "" */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* core/engine.c - generate, track and replay over a store. */
-#include "core/engine.h"
+/* app/engine.c - generate, track and replay over a store. */
+#include "app/engine.h"
 
 #include "base/grow.h"
 #include "base/timeutil.h"

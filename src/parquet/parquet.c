@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive/parquet.c - see parquet.h. Layout of a file (parquet-format
+ * parquet/parquet.c - see parquet.h. Layout of a file (parquet-format
  * README, "File Format"): "PAR1", column chunks (pages: a Thrift
  * PageHeader then the page body), the FileMetaData footer in the Thrift
  * compact protocol, its length (4 bytes, little-endian), "PAR1".
@@ -8,9 +8,9 @@
  * Encodings.md; page checksums are CRC-32 (zlib's) of the page body as
  * written (compressed).
  */
-#include "archive/parquet.h"
+#include "parquet/parquet.h"
 
-#include "archive/thrift.h"
+#include "parquet/thrift.h"
 #include "base/grow.h"
 #include "base/limits.h"
 

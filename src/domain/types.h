@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/types.h - the domain records of argo: bars and signals, as in
+ * domain/types.h - the domain records of argo: bars and signals, as in
  * docs/DESIGN.md. Plain structs; no behaviour lives here.
  */
 #ifndef ARGO_TYPES_H

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/config.c - the config table: one row per key with its section,
+ * domain/config.c - the config table: one row per key with its section,
  * type, field and range, so parsing, validation and docs agree.
  */
-#include "core/config.h"
+#include "domain/config.h"
 
 #include "base/text.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive/sigv4.h - AWS Signature Version 4 for S3 requests, over
+ * s3/sigv4.h - AWS Signature Version 4 for S3 requests, over
  * OpenSSL's HMAC-SHA256 (AWS General Reference, "Signature Version 4
  * signing process"; S3 API Reference, "Authenticating Requests").
  * Written here rather than using libcurl's CURLOPT_AWS_SIGV4 because

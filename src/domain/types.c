@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* core/types.c - names of the domain enums, as printed and stored. */
-#include "core/types.h"
+/* domain/types.c - names of the domain enums, as printed and stored. */
+#include "domain/types.h"
 
 const char *argo_action_name(int action)
 {

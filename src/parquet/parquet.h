@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * archive/parquet.h - a focused Parquet codec (apache/parquet-format:
+ * parquet/parquet.h - a focused Parquet codec (apache/parquet-format:
  * parquet.thrift, Encodings.md, Compression.md). Debian 12 packages no
  * Parquet library for C, so argo carries this one.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* archive/thrift.c - see thrift.h. */
-#include "archive/thrift.h"
+/* parquet/thrift.c - see thrift.h. */
+#include "parquet/thrift.h"
 
 #include "base/grow.h"
 

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app/app.c - the argo_app handle: config, store and S3 client.
+ */
+#include "app/app_int.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
+{
+    assert(opt && out);
+    *out = NULL;
+    if (opt->db_path && !*opt->db_path)
+        return argo_err_set(err, ARGO_EINVAL, "--db '': the database path is empty");
+    if (opt->config_path && !*opt->config_path)
+        return argo_err_set(err, ARGO_EINVAL, "--config '': the config path is empty");
+    argo_app *app = calloc(1, sizeof *app);
+    if (!app)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    argo_config_init(&app->cfg);
+    const char *path = opt->config_path ? opt->config_path : getenv("ARGO_CONFIG");
+    struct stat sb;
+    if (!path && stat("argo.conf", &sb) == 0)
+        path = "argo.conf";
+    if (path && argo_config_load(&app->cfg, path, err)) {
+        free(app);
+        return err->code;
+    }
+    const char *db = opt->db_path ? opt->db_path : getenv("ARGO_DB");
+    if (!db || !*db)
+        db = app->cfg.db[0] ? app->cfg.db : "argo.db";
+    snprintf(app->db, sizeof app->db, "%s", db);
+    if (opt->store != ARGO_APP_STORE_NONE) {
+        /* [store] busy_timeout_ms as configured: 0 is "do not wait" */
+        argo_store_options so = {.busy_timeout_ms = app->cfg.busy_timeout_ms,
+                                 .read_only = opt->store == ARGO_APP_STORE_RO,
+                                 .must_exist = opt->store == ARGO_APP_STORE_RW_EXISTING};
+        bool created = opt->store == ARGO_APP_STORE_RW && strcmp(app->db, ":memory:") &&
+                       stat(app->db, &sb) != 0;
+        if (argo_store_open(app->db, &so, &app->store, err)) {
+            free(app);
+            return err->code;
+        }
+        app->store_created = created;
+    }
+    *out = app;
+    return 0;
+}
+
+void argo_app_close(argo_app *app, bool failed)
+{
+    if (!app)
+        return;
+    argo_s3_close(app->s3);
+    argo_store_close(app->store);
+    if (failed && app->store_created) { /* a failed command leaves no new store behind */
+        static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
+            char p[ARGO_PATH_MAX + 16];
+            snprintf(p, sizeof p, "%s%s", app->db, ext[k]);
+            unlink(p);
+        }
+    }
+    free(app);
+}
+
+const argo_config *argo_app_config(const argo_app *app)
+{
+    return &app->cfg;
+}
+
+const char *argo_app_db_path(const argo_app *app)
+{
+    return app->db;
+}
+
+void argo_app_set_events(argo_app *app, const argo_events *ev)
+{
+    if (ev)
+        app->ev = *ev;
+    else
+        memset(&app->ev, 0, sizeof app->ev);
+}
+
+void argo_app_set_notice(argo_app *app, argo_app_notice_fn fn, void *ctx)
+{
+    app->notice = fn;
+    app->notice_ctx = ctx;
+}
+
+static void s3_retry(void *ctx, const char *what)
+{
+    argo_app *app = ctx;
+    if (app->notice)
+        app->notice(app->notice_ctx, what);
+}
+
+int argo_app_s3(argo_app *app, argo_s3 **out, argo_err *err)
+{
+    if (!app->s3) {
+        if (!app->cfg.s3_bucket[0])
+            return argo_err_set(err, ARGO_ECONFIG,
+                                "no [s3] bucket in the config: S3 is not configured "
+                                "(docs/ARCHIVE.md)");
+        argo_s3_config sc;
+        argo_s3_config_from(&sc, &app->cfg);
+        if (argo_s3_open(&sc, s3_retry, app, &app->s3, err))
+            return err->code;
+    }
+    *out = app->s3;
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app/app_int.h - the argo_app handle, for the operations in app/ only.
+ * Presenters see app/app.h.
+ */
+#ifndef ARGO_APP_INT_H
+#define ARGO_APP_INT_H
+
+#include "app/app.h"
+#include "s3/s3.h"
+#include "store/store.h"
+
+struct argo_app {
+    argo_config cfg;
+    char db[ARGO_PATH_MAX];
+    argo_store *store;  /* NULL with ARGO_APP_STORE_NONE */
+    bool store_created; /* this handle created the store file */
+    argo_s3 *s3;        /* opened by argo_app_s3 on first use */
+    argo_app_notice_fn notice;
+    void *notice_ctx;
+    argo_events ev;
+};
+
+/* The S3 client of [s3], opened on first use: ARGO_ECONFIG when the
+ * config has no [s3] bucket. */
+int argo_app_s3(argo_app *app, argo_s3 **out, argo_err *err);
+
+#endif
