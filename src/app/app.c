@@ -79,6 +79,11 @@ const char *argo_app_db_path(const argo_app *app)
     return app->db;
 }
 
+void argo_app_keep_store(argo_app *app)
+{
+    app->store_created = false;
+}
+
 void argo_app_set_events(argo_app *app, const argo_events *ev)
 {
     if (ev)

@@ -51,6 +51,10 @@ const argo_config *argo_app_config(const argo_app *app);
 /* The store's path as resolved by argo_app_open. */
 const char *argo_app_db_path(const argo_app *app);
 
+/* From now on a failure does not remove the store this handle created
+ * (archive push keeps the record of the objects it did upload). */
+void argo_app_keep_store(argo_app *app);
+
 /* Hooks for the live paths (app/events.h); ev is copied. NULL: none. */
 void argo_app_set_events(argo_app *app, const argo_events *ev);
 

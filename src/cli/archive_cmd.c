@@ -56,11 +56,11 @@ static int archive_cat(cli *c, int argc, char **argv)
 /* The [lifecycle] policy of the config, validated. */
 static int lifecycle_of(cli *c, argo_lifecycle *lc)
 {
-    argo_lifecycle_default(lc, c->cfg.lc_prefix);
-    lc->expiration_days = c->cfg.lc_expiration_days;
-    lc->object_size_greater_than = c->cfg.lc_object_size_greater_than;
-    snprintf(lc->min_size_behaviour, sizeof lc->min_size_behaviour, "%s", c->cfg.lc_min_size);
-    if (argo_lifecycle_parse_transitions(lc, c->cfg.lc_transitions, &c->err) ||
+    argo_lifecycle_default(lc, c->cfg->lc_prefix);
+    lc->expiration_days = c->cfg->lc_expiration_days;
+    lc->object_size_greater_than = c->cfg->lc_object_size_greater_than;
+    snprintf(lc->min_size_behaviour, sizeof lc->min_size_behaviour, "%s", c->cfg->lc_min_size);
+    if (argo_lifecycle_parse_transitions(lc, c->cfg->lc_transitions, &c->err) ||
         argo_lifecycle_validate(lc, &c->err))
         return fail(c);
     return 0;
@@ -75,13 +75,13 @@ static void on_retry(void *ctx, const char *what)
 /* The S3 client of the config's [s3] section. */
 static int s3_of(cli *c, argo_s3 **s3)
 {
-    if (!c->cfg.s3_bucket[0]) {
+    if (!c->cfg->s3_bucket[0]) {
         argo_err_set(&c->err, ARGO_ECONFIG,
                      "no [s3] bucket in the config: S3 is not configured (docs/ARCHIVE.md)");
         return fail(c);
     }
     argo_s3_config sc;
-    argo_s3_config_from(&sc, &c->cfg);
+    argo_s3_config_from(&sc, c->cfg);
     if (argo_s3_open(&sc, on_retry, c, s3, &c->err))
         return fail(c);
     return 0;
@@ -289,7 +289,7 @@ static int archive_tier(cli *c, int argc, char **argv)
         return rc;
     static const char *const lower_class[ARGO_TIER_CLASSES] = {"standard_ia", "glacier_ir",
                                                                "glacier", "deep_archive"};
-    const char *root = dir ? dir : c->cfg.archive_dir;
+    const char *root = dir ? dir : c->cfg->archive_dir;
     if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
         return fail(c);
     /* tier folders are recorded in manifests: absolute, so cwd does not matter */
@@ -300,17 +300,17 @@ static int archive_tier(cli *c, int argc, char **argv)
         /* pass 0 checks every folder before any is made; pass 1 (not for
          * a dry run) makes them */
         for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
-            if (!c->cfg.tier_dir[k][0])
+            if (!c->cfg->tier_dir[k][0])
                 continue;
             char what[64];
             snprintf(what, sizeof what, "[tiers] %s", lower_class[k]);
-            if (pass == 0 && argo_backup_dir_check(what, c->cfg.tier_dir[k], !dry, &c->err))
+            if (pass == 0 && argo_backup_dir_check(what, c->cfg->tier_dir[k], !dry, &c->err))
                 return fail(c);
-            if (pass == 1 && argo_mkdirs(c->cfg.tier_dir[k], &c->err))
+            if (pass == 1 && argo_mkdirs(c->cfg->tier_dir[k], &c->err))
                 return fail(c);
-            dirs[k] = realpath(c->cfg.tier_dir[k], abs[k]) ? abs[k] : c->cfg.tier_dir[k];
+            dirs[k] = realpath(c->cfg->tier_dir[k], abs[k]) ? abs[k] : c->cfg->tier_dir[k];
             if (pass == 1 && dirs[k] != abs[k]) {
-                argo_err_set(&c->err, ARGO_EIO, "%s = %s: %s", what, c->cfg.tier_dir[k],
+                argo_err_set(&c->err, ARGO_EIO, "%s = %s: %s", what, c->cfg->tier_dir[k],
                              strerror(errno));
                 return fail(c);
             }
@@ -325,7 +325,7 @@ static int archive_tier(cli *c, int argc, char **argv)
                 continue;
             if (have_root && !strcmp(dirs[k], rootabs)) {
                 argo_err_set(&c->err, ARGO_ECONFIG, "[tiers] %s = %s is the archive folder itself",
-                             lower_class[k], c->cfg.tier_dir[k]);
+                             lower_class[k], c->cfg->tier_dir[k]);
                 return fail(c);
             }
             for (int j = 0; j < k; j++)
@@ -415,12 +415,12 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
     int rc = finish_opts(c, argc, argv, push ? CLI_STORE_RW : CLI_STORE_RO);
     if (rc)
         return rc;
-    const char *root = dir ? dir : c->cfg.archive_dir;
+    const char *root = dir ? dir : c->cfg->archive_dir;
     if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
         return fail(c);
     /* From here a failed push keeps the record of the objects it did
      * upload (docs/ARCHIVE.md), in a store it created as in any other. */
-    c->store_created = false;
+    argo_app_keep_store(c->app);
     argo_s3 *s3;
     int64_t *days;
     size_t n;
@@ -430,7 +430,7 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
         argo_s3_close(s3);
         return rc;
     }
-    argo_push_options po = {.bundle_month = !strcmp(c->cfg.s3_bundle, "month"), .now = now};
+    argo_push_options po = {.bundle_month = !strcmp(c->cfg->s3_bundle, "month"), .now = now};
     if (push) {
         argo_push_stats ps;
         rc = argo_archive_push(c->store, s3, root, days, n, &po, on_pushed, &verbose, &ps, &c->err);
@@ -605,9 +605,9 @@ static int archive_cost(cli *c, int argc, char **argv)
     in.lc = &lc;
     in.growth = growth_pct / 100;
     if (per_day == 0 && argo_backup_dir_check(dir ? "--dir" : "[archive] dir",
-                                              dir ? dir : c->cfg.archive_dir, false, &c->err))
+                                              dir ? dir : c->cfg->archive_dir, false, &c->err))
         return fail(c);
-    if (per_day == 0 && (rc = backup_sizes(c, dir ? dir : c->cfg.archive_dir, &in)))
+    if (per_day == 0 && (rc = backup_sizes(c, dir ? dir : c->cfg->archive_dir, &in)))
         return rc;
     if (per_day > 0) { /* a stated volume: every signal is a row made and a row resolved */
         const char *names[] = {"signals.parquet", "signals.csv", "outcomes.parquet",
@@ -624,10 +624,10 @@ static int archive_cost(cli *c, int argc, char **argv)
         in.kinds[4].bytes = 1200;
         in.nkinds = 5;
     }
-    argo_prices p = {c->cfg.price_standard, c->cfg.price_standard_ia,   c->cfg.price_glacier_ir,
-                     c->cfg.price_glacier,  c->cfg.price_deep,          c->cfg.price_put,
-                     c->cfg.price_to_ia,    c->cfg.price_to_glacier_ir, c->cfg.price_to_glacier,
-                     c->cfg.price_to_deep};
+    argo_prices p = {c->cfg->price_standard, c->cfg->price_standard_ia,   c->cfg->price_glacier_ir,
+                     c->cfg->price_glacier,  c->cfg->price_deep,          c->cfg->price_put,
+                     c->cfg->price_to_ia,    c->cfg->price_to_glacier_ir, c->cfg->price_to_glacier,
+                     c->cfg->price_to_deep};
     argo_cost_result r, rb = {0};
     if (argo_cost_model(&in, &p, &r, &c->err))
         return fail(c);
@@ -792,10 +792,10 @@ int cmd_archive(cli *c, int argc, char **argv)
     if (rc)
         return rc;
     argo_query_result r;
-    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", dir ? dir : c->cfg.archive_dir,
+    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", dir ? dir : c->cfg->archive_dir,
                               false, &c->err))
         return fail(c);
-    if (argo_archive_query(dir ? dir : c->cfg.archive_dir, from, to, by_month, csv, &r, &c->err))
+    if (argo_archive_query(dir ? dir : c->cfg->archive_dir, from, to, by_month, csv, &r, &c->err))
         return fail(c);
     if (json) {
         unsigned long jf = argo_json_failures();

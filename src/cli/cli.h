@@ -7,10 +7,9 @@
 #ifndef ARGO_CLI_H
 #define ARGO_CLI_H
 
+#include "app/app_int.h" /* transitional: the commands still reach the store (issue 10) */
 #include "base/err.h"
 #include "base/limits.h"
-#include "domain/config.h"
-#include "store/store.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -18,10 +17,10 @@
 typedef struct cli {
     const char *cmd;
     const char *db_opt, *config_opt;
-    argo_config cfg;
-    char db[ARGO_PATH_MAX];
-    argo_store *store;
-    bool store_created; /* this command created the store file: a failure removes it */
+    argo_app *app;          /* opened by finish_opts; closed by main */
+    const argo_config *cfg; /* argo_app_config(app) */
+    const char *db;         /* argo_app_db_path(app) */
+    argo_store *store;      /* transitional: app->store */
     argo_err err;
 } cli;
 
@@ -45,12 +44,21 @@ int unknown_opt(cli *c, char **argv);
 /* After the options: no stray argument, then the config and the store
  * (store: CLI_STORE_NONE, CLI_STORE_RW or CLI_STORE_RO). */
 int finish_opts(cli *c, int argc, char **argv, int store);
+/* The config and the store, without the stray-argument check. */
+int setup(cli *c, int store);
 /* Prints c->err as the command's one error line; returns 1. */
 int fail(cli *c);
 /* --db and --config; true when o was one of them. */
 bool common_opt(cli *c, int o);
 /* Prints a command's help and the common options. */
 void help(const char *text);
+
+/* argo ingest, synth, generate, track, replay (cli/engine_cmd.c) */
+int cmd_ingest(cli *c, int argc, char **argv);
+int cmd_synth(cli *c, int argc, char **argv);
+int cmd_generate(cli *c, int argc, char **argv);
+int cmd_track(cli *c, int argc, char **argv);
+int cmd_replay(cli *c, int argc, char **argv);
 
 /* argo archive ... (cli/archive_cmd.c) */
 int cmd_archive(cli *c, int argc, char **argv);

@@ -2,6 +2,8 @@
 /* domain/types.c - names of the domain enums, as printed and stored. */
 #include "domain/types.h"
 
+#include <stdlib.h>
+
 const char *argo_action_name(int action)
 {
     return action == ARGO_BUY ? "BUY" : action == ARGO_SELL ? "SELL" : "NONE";
@@ -23,4 +25,14 @@ const char *argo_strategy_name(int strat)
 {
     static const char *names[] = {"trend", "meanrev", "macd", "breakout"};
     return (unsigned)strat < ARGO_STRAT_COUNT ? names[strat] : "?";
+}
+
+void argo_model_row_cleanup(argo_model_row *m)
+{
+    if (m) {
+        free(m->x);
+        free(m->y);
+        m->x = m->y = NULL;
+        m->n = 0;
+    }
 }

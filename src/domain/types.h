@@ -9,6 +9,7 @@
 #include "base/limits.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One OHLCV bar. ts is UTC seconds. */
@@ -71,6 +72,32 @@ typedef struct argo_signal {
     double mfe_pct, mae_pct; /* excursions, non-negative, gross */
     int64_t scanned_to;      /* ts of the last bar scanned (ts itself at first) */
 } argo_signal;
+
+/* A calibration model (calibrate/): one versioned row per fit in the store. */
+typedef struct argo_model_row {
+    int64_t version;                /* set when stored */
+    char scope[16];                 /* "global", "symbol" or "external" */
+    int64_t symbol_id;              /* the symbol of a "symbol" model, else 0 */
+    int64_t trained_through;        /* trained on outcomes with exit_ts < this */
+    int64_t window_from, window_to; /* exit_ts range of the training outcomes */
+    int64_t samples;                /* training samples */
+    size_t n;                       /* fitted points */
+    double *x, *y;                  /* owned; freed by argo_model_row_cleanup */
+    double brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece; /* in-sample */
+    int64_t created_at;                                            /* wall clock, UTC seconds */
+    int64_t base_version; /* a symbol model blended with this global one; 0: none */
+    double base_weight;   /* the global model's weight in that blend */
+} argo_model_row;
+
+void argo_model_row_cleanup(argo_model_row *m);
+
+/* A resolved signal as calibration sees it. */
+typedef struct argo_outcome {
+    int64_t symbol_id, exit_ts;
+    double raw_confidence;
+    argo_status status;
+    double pnl_pct;
+} argo_outcome;
 
 const char *argo_action_name(int action);
 const char *argo_status_name(argo_status s);

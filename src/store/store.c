@@ -114,16 +114,6 @@ const char *argo_store_backend(const argo_store *st)
     return st->ops->name;
 }
 
-void argo_model_row_cleanup(argo_model_row *m)
-{
-    if (m) {
-        free(m->x);
-        free(m->y);
-        m->x = m->y = NULL;
-        m->n = 0;
-    }
-}
-
 int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
 {
     return st->ops->model_insert(st, m, err);

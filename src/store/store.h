@@ -129,24 +129,6 @@ int argo_store_state_get(argo_store *st, int64_t symbol_id, unsigned char **blob
 int argo_store_state_put(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
                          argo_err *err);
 
-/* A calibration model as stored: one versioned row per fit. */
-typedef struct argo_model_row {
-    int64_t version;                /* set by argo_store_model_insert */
-    char scope[16];                 /* "global", "symbol" or "external" */
-    int64_t symbol_id;              /* the symbol of a "symbol" model, else 0 */
-    int64_t trained_through;        /* trained on outcomes with exit_ts < this */
-    int64_t window_from, window_to; /* exit_ts range of the training outcomes */
-    int64_t samples;                /* training samples */
-    size_t n;                       /* fitted points */
-    double *x, *y;                  /* owned; freed by argo_model_row_cleanup */
-    double brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece; /* in-sample */
-    int64_t created_at;                                            /* wall clock, UTC seconds */
-    int64_t base_version; /* a symbol model blended with this global one; 0: none */
-    double base_weight;   /* the global model's weight in that blend */
-} argo_model_row;
-
-void argo_model_row_cleanup(argo_model_row *m);
-
 /* Stores a model and sets m->version. */
 int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err);
 /* Reads model version into *out (cleaned up by the caller). ARGO_ENOENT
@@ -168,14 +150,6 @@ typedef struct argo_symbol_count {
  * array (freed with free()) of {symbol_id, count}, and the total. */
 int argo_store_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                               int64_t *total, argo_err *err);
-
-/* A resolved signal as calibration sees it. */
-typedef struct argo_outcome {
-    int64_t symbol_id, exit_ts;
-    double raw_confidence;
-    argo_status status;
-    double pnl_pct;
-} argo_outcome;
 
 /* Calls fn for each resolved signal with exit_ts < before, in
  * (exit_ts, id) order, reading only an index (no signal rows). */
