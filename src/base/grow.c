@@ -2,11 +2,13 @@
 /* base/grow.c - see grow.h. */
 #include "base/grow.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 void *argo_grow(void *p, size_t *cap, size_t need, size_t size, size_t first)
 {
+    assert(cap);
     if (need <= *cap && p)
         return p;
     if (need > ARGO_GROW_MAX || size == 0 || need > SIZE_MAX / size)

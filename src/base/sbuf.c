@@ -2,21 +2,25 @@
 /* base/sbuf.c - see sbuf.h. */
 #include "base/sbuf.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 void argo_sbuf_writer(argo_sbuf *b, size_t max)
 {
+    assert(b && max > 0);
     *b = (argo_sbuf){.max = max};
 }
 
 void argo_sbuf_reader(argo_sbuf *b, const void *data, size_t len)
 {
+    assert(b && (data || len == 0));
     *b = (argo_sbuf){.data = (unsigned char *)data, .len = len, .reading = true};
 }
 
 void argo_sbuf_bytes(argo_sbuf *b, void *p, size_t n)
 {
+    assert(b && (p || n == 0));
     if (b->bad)
         return;
     if (b->reading) {

@@ -2,6 +2,7 @@
 /* domain/types.c - names of the domain enums, as printed and stored. */
 #include "domain/types.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 const char *argo_action_name(int action)
@@ -11,19 +12,22 @@ const char *argo_action_name(int action)
 
 const char *argo_status_name(argo_status s)
 {
-    static const char *names[] = {"OPEN", "WIN", "LOSS", "EXPIRED"};
-    return (unsigned)s < 4 ? names[s] : "?";
+    static const char *const names[] = {"OPEN", "WIN", "LOSS", "EXPIRED"};
+    static_assert(sizeof names / sizeof names[0] == ARGO_EXPIRED + 1, "a name per status");
+    return (unsigned)s <= ARGO_EXPIRED ? names[s] : "?";
 }
 
 const char *argo_exit_reason_name(argo_exit_reason r)
 {
-    static const char *names[] = {"none", "target", "stop", "expiry"};
-    return (unsigned)r < 4 ? names[r] : "?";
+    static const char *const names[] = {"none", "target", "stop", "expiry"};
+    static_assert(sizeof names / sizeof names[0] == ARGO_EXIT_EXPIRY + 1, "a name per exit reason");
+    return (unsigned)r <= ARGO_EXIT_EXPIRY ? names[r] : "?";
 }
 
 const char *argo_strategy_name(int strat)
 {
-    static const char *names[] = {"trend", "meanrev", "macd", "breakout"};
+    static const char *const names[] = {"trend", "meanrev", "macd", "breakout"};
+    static_assert(sizeof names / sizeof names[0] == ARGO_STRAT_COUNT, "a name per strategy");
     return (unsigned)strat < ARGO_STRAT_COUNT ? names[strat] : "?";
 }
 
