@@ -285,9 +285,86 @@ static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
     argo_store_close(s2);
 }
 
+static int refusing_sink(void *ctx, argo_model_row *m, argo_err *err)
+{
+    (void)m;
+    ++*(int *)ctx;
+    return argo_err_set(err, ARGO_EBUSY, "sink refuses");
+}
+
+static int numbering_sink(void *ctx, argo_model_row *m, argo_err *err)
+{
+    (void)err;
+    m->version = ++*(int64_t *)ctx;
+    return 0;
+}
+
+/* The calibrator stores nothing itself: every fit goes to the caller's
+ * sink, which sets its version; a failing sink stops the refit and the
+ * calibrator keeps using what it had. */
+static void fits_go_to_the_callers_sink(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&cfg, 2, &c, NULL), 0);
+    for (int k = 0; k < 10; k++)
+        feed(c, 1, k, 100 + k);
+    int calls = 0, fitted = -1;
+    argo_err e;
+    assert_int_equal(argo_calibrator_advance(c, 200, false, refusing_sink, &calls, &fitted, &e),
+                     ARGO_EBUSY);
+    assert_int_equal(calls, 1);
+    assert_int_equal(fitted, 0);
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.8, &conf, &v, NULL), 0);
+    assert_int_equal(v, 0); /* no model: the raw confidence */
+    assert_true(conf == 0.8);
+    int64_t next = 41;
+    assert_int_equal(argo_calibrator_advance(c, 201, false, numbering_sink, &next, &fitted, NULL),
+                     0);
+    assert_int_equal(fitted, 1);
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.8, &conf, &v, NULL), 0);
+    assert_int_equal(v, 42);
+    argo_calibrator_free(c);
+}
+
+/* Live: a refit is given the outcomes; their number must be the count
+ * the calibrator was told. */
+static void a_live_refit_checks_the_outcomes_it_is_given(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_at(&cfg, 2, 1000, &c, NULL), 0);
+    argo_calibrator_count(c, 0, 12);
+    argo_calibrator_count(c, 1, 12);
+    assert_true(argo_calibrator_due(c, false));
+    argo_outcome o[12];
+    for (int k = 0; k < 12; k++)
+        o[k] = (argo_outcome){1, 100 + k, 0.2 + 0.05 * k, k > 5 ? ARGO_WIN : ARGO_LOSS,
+                              k > 5 ? 1.0 : -1.0};
+    int64_t next = 0;
+    int fitted;
+    argo_err e;
+    assert_int_equal(argo_calibrator_refit(c, false, o, 11, numbering_sink, &next, &fitted, &e),
+                     ARGO_ESTORE);
+    assert_int_equal(next, 0);
+    assert_int_equal(argo_calibrator_refit(c, false, o, 12, numbering_sink, &next, &fitted, NULL),
+                     0);
+    assert_int_equal(fitted, 1); /* global only: 12 < symbol_min_outcomes */
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.9, &conf, &v, NULL), 0);
+    assert_int_equal(v, 1);
+    assert_true(conf == 1);
+    argo_calibrator_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fits_go_to_the_callers_sink),
+        cmocka_unit_test(a_live_refit_checks_the_outcomes_it_is_given),
         cmocka_unit_test(cold_start_gives_raw_and_no_version),
         cmocka_unit_test(a_fit_needs_two_distinct_confidences),
         cmocka_unit_test(models_refit_after_retrain_every_outcomes),

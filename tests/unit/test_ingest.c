@@ -308,6 +308,39 @@ static void the_synthetic_universe_is_valid_and_deterministic(void **state)
     assert_true(a != c);
 }
 
+/* market/ reads a file into bars with their lines and touches no store:
+ * a repeat is counted and left out, a quoted field spanning lines keeps
+ * the file's own line numbers. */
+static void a_file_reads_into_bars_with_their_lines(void **state)
+{
+    (void)state;
+    const char *p = csv("lines.csv", HEAD GOOD1 GOOD1 "\"2020-01-03\",10.5,12,10,11,\"2\n00\"\n"
+                                                      "2020-01-06,11,12,10,11.5,50\n");
+    argo_bar_line *rows;
+    size_t n;
+    argo_ingest_report r;
+    argo_err e;
+    assert_int_equal(argo_market_csv_read(p, "L", false, &rows, &n, &r, &e), ARGO_EPARSE);
+    assert_null(rows);
+    assert_non_null(strstr(e.msg, "lines.csv:4: volume"));
+    p = csv("lines.csv", HEAD GOOD1 GOOD1 "\"2020-01-03\",10.5,12,10,11,\"200\"\n"
+                                          "2020-01-06,11,12,10,11.5,50\n");
+    assert_int_equal(argo_market_csv_read(p, "L", false, &rows, &n, &r, &e), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(r.rows, 4);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(r.inserted, 0); /* nothing stored: that is app/'s part */
+    assert_int_equal(rows[0].line, 2);
+    assert_int_equal(rows[1].line, 4);
+    assert_int_equal(rows[2].line, 5);
+    assert_true(rows[2].bar.close == 11.5 && rows[1].bar.volume == 200);
+    free(rows);
+    /* a bad symbol is refused before the file is read */
+    assert_int_equal(argo_market_csv_read("/nonexistent.csv", "a b", false, &rows, &n, &r, &e),
+                     ARGO_EDATA);
+    assert_non_null(strstr(e.msg, "symbol 'a b'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(header_only_files_create_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(tolerated_forms_load, setup, teardown),
         cmocka_unit_test(the_synthetic_universe_is_valid_and_deterministic),
+        cmocka_unit_test(a_file_reads_into_bars_with_their_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
