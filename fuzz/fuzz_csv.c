@@ -4,6 +4,7 @@
  * never a crash. Each input goes through a temporary file, as a user's
  * file would. */
 #include "calibrate/report.h"
+#include "app/engine.h"
 #include "market/market.h"
 #include "store/store.h"
 
@@ -39,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fwrite(data, 1, size, f);
     fclose(f);
     argo_ingest_report r;
-    argo_market_ingest_csv(st, path, "FZ", size % 2 == 0, &r, NULL);
+    argo_engine_ingest_csv(st, path, "FZ", size % 2 == 0, &r, NULL);
     double *x, *y, *w;
     size_t n;
     if (argo_calib_csv_read(path, &x, &y, &w, &n, NULL) == 0) {

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* app/engine.c - generate, track and replay over a store. */
+/*
+ * app/engine.c - generate, track, replay, calibrate and coverage over a
+ * store (app/flow.h, app/engine.h). Every store access goes through
+ * app/flow_store.h; the engine parts (strategy/, track/, calibrate/) are
+ * given what they need and return results. New rows are kept in an event
+ * log and announced after the commit (app/events.h).
+ */
 #include "app/engine.h"
 
+#include "app/app_int.h"
+#include "app/flow_store.h"
 #include "base/grow.h"
 #include "base/timeutil.h"
 #include "calibrate/calibrate.h"
 #include "strategy/strategy.h"
 #include "track/track.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +26,70 @@ static argo_track_costs costs_of(const argo_config *cfg)
     return (argo_track_costs){cfg->fee_bps, cfg->slippage_bps};
 }
 
-/* Calibrates a new signal and decides whether it is published. */
+/* ---- events ---------------------------------------------------------------
+ * The rows an operation stored, in store order, kept only when a hook
+ * wants them, and announced once the transaction has committed. */
+
+typedef struct ev_item {
+    bool outcome; /* else a new signal */
+    argo_signal sig;
+} ev_item;
+
+typedef struct ev_log {
+    const argo_events *ev; /* NULL: nothing is announced */
+    ev_item *v;
+    size_t n, cap;
+} ev_log;
+
+static bool ev_wants(const ev_log *l, bool outcome)
+{
+    return l && l->ev && (outcome ? l->ev->on_outcome : l->ev->on_signal);
+}
+
+static int ev_keep(ev_log *l, const argo_signal *sig, bool outcome, argo_err *err)
+{
+    if (!ev_wants(l, outcome))
+        return ARGO_OK;
+    ev_item *v = argo_grow(l->v, &l->cap, l->n + 1, sizeof *v, 64);
+    if (!v)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory keeping events");
+    l->v = v;
+    l->v[l->n++] = (ev_item){outcome, *sig};
+    return ARGO_OK;
+}
+
+/* After the commit: every kept row, then the cycle. */
+static void ev_announce(const ev_log *l, const argo_cycle *cycle)
+{
+    if (!l || !l->ev)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].outcome)
+            l->ev->on_outcome(l->ev->ctx, &l->v[i].sig);
+        else
+            l->ev->on_signal(l->ev->ctx, &l->v[i].sig);
+    if (l->ev->on_cycle)
+        l->ev->on_cycle(l->ev->ctx, cycle);
+}
+
+static void ev_free(ev_log *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+/* Calibrates a new signal and decides whether it is published. The
+ * points of the model it uses are loaded once, when first needed. */
 static int calibrate_signal(argo_calibrator *cal, argo_store *st, const argo_config *cfg,
                             argo_signal *sig, argo_err *err)
 {
     if (cal) {
-        int rc = argo_calibrator_apply(cal, st, sig->symbol_id, sig->raw_confidence,
-                                       &sig->confidence, &sig->model_version, err);
+        int64_t want = argo_calibrator_wants(cal, sig->symbol_id, false);
+        int rc = argo_flow_load_model_points(st, cal, want, err);
+        if (!rc)
+            rc = argo_calibrator_apply(cal, sig->symbol_id, sig->raw_confidence, &sig->confidence,
+                                       &sig->model_version, err);
         if (rc)
             return rc;
     }
@@ -40,7 +106,7 @@ static int edge_or_suppress(argo_store *st, const argo_config *cfg, const argo_s
 {
     argo_track_costs costs = costs_of(cfg);
     *made = argo_track_has_edge(sig, &costs, cfg->min_edge_bps);
-    return *made ? ARGO_OK : argo_store_suppressed_add(st, sig->symbol_id, sig->ts, 1, err);
+    return *made ? ARGO_OK : argo_flow_save_suppressed(st, sig->symbol_id, sig->ts, err);
 }
 
 static int64_t newest_bar(const argo_symbol *syms, size_t n)
@@ -59,28 +125,45 @@ static int refit(argo_store *st, const argo_config *cfg, bool force, int *fitted
     size_t n;
     argo_calibrator *cal;
     *fitted = 0;
-    int rc = argo_store_symbols(st, &syms, &n, err);
+    int rc = argo_flow_load_symbols(st, &syms, &n, err);
     if (rc)
         return rc;
     int64_t newest = newest_bar(syms, n);
     free(syms);
     if (newest == INT64_MIN)
         return ARGO_OK;
-    if ((rc = argo_calibrator_open(st, cfg, newest + 1, true, &cal, err)))
+    if ((rc = argo_flow_load_calibrator(st, cfg, newest + 1, true, &cal, err)))
         return rc;
-    rc = argo_calibrator_advance(cal, st, newest + 1, force, fitted, err);
+    argo_outcome *outs = NULL;
+    size_t nouts = 0;
+    /* the outcomes and the blend's base model are loaded only for a due refit */
+    if (argo_calibrator_due(cal, force)) {
+        rc = argo_flow_load_outcomes(st, newest + 1, &outs, &nouts, err);
+        if (!rc)
+            rc = argo_flow_load_model_points(st, cal, argo_calibrator_wants(cal, 0, force), err);
+    }
+    if (!rc)
+        rc = argo_calibrator_refit(cal, force, outs, nouts, argo_flow_save_model, st, fitted, err);
+    free(outs);
     argo_calibrator_free(cal);
     return rc;
 }
 
 int argo_engine_calibrate(argo_store *st, const argo_config *cfg, int *fitted, argo_err *err)
 {
-    int rc = argo_store_begin(st, err);
+    assert(st && cfg && fitted);
+    int rc = argo_flow_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = refit(st, cfg, true, fitted, err)) || (rc = argo_store_commit(st, err)))
-        argo_store_rollback(st);
+    if ((rc = refit(st, cfg, true, fitted, err)) || (rc = argo_flow_commit(st, err)))
+        argo_flow_rollback(st);
     return rc;
+}
+
+int argo_app_calibrate(argo_app *app, int *fitted, argo_err *err)
+{
+    assert(app && app->store);
+    return argo_engine_calibrate(app->store, &app->cfg, fitted, err);
 }
 
 /* ---- generate ---------------------------------------------------------- */
@@ -108,7 +191,7 @@ static int load_state(argo_store *st, const argo_config *cfg, int64_t sym,
     unsigned char *blob;
     size_t len;
     *rebuilt = false;
-    int rc = argo_store_state_get(st, sym, &blob, &len, err);
+    int rc = argo_flow_load_state(st, sym, &blob, &len, err);
     if (rc == ARGO_OK) {
         rc = argo_strategy_state_load(cfg, blob, len, out, err);
         free(blob);
@@ -130,28 +213,29 @@ static int save_state(argo_store *st, int64_t sym, argo_strategy_state *state, a
     int rc = argo_strategy_state_save(state, &blob, &len, err);
     if (rc)
         return rc;
-    rc = argo_store_state_put(st, sym, blob, len, err);
+    rc = argo_flow_save_state(st, sym, blob, len, err);
     free(blob);
     return rc;
 }
 
-int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_report *rep,
-                         argo_err *err)
+static int generate(argo_store *st, const argo_config *cfg, const argo_events *ev,
+                    argo_generate_report *rep, argo_err *err)
 {
     argo_generate_report local = {0};
     argo_symbol *syms = NULL;
     argo_calibrator *cal = NULL;
+    ev_log log = {.ev = ev};
     size_t n = 0;
-    int rc = argo_store_begin(st, err);
+    int rc = argo_flow_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = argo_store_symbols(st, &syms, &n, err)))
+    if ((rc = argo_flow_load_symbols(st, &syms, &n, err)))
         goto fail;
     /* Signals at the newest time use the newest models trained on
      * outcomes resolved before it (refits happen in track). */
     int64_t newest = newest_bar(syms, n);
     if (cfg->calibrate && newest != INT64_MIN &&
-        (rc = argo_calibrator_open(st, cfg, newest, false, &cal, err)))
+        (rc = argo_flow_load_calibrator(st, cfg, newest, false, &cal, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         if (syms[i].last_ts == INT64_MIN)
@@ -162,8 +246,8 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
         if ((rc = load_state(st, cfg, syms[i].id, &g.state, &rebuilt, err)))
             goto fail;
         local.rebuilt += rebuilt;
-        rc = argo_store_bars_scan(st, syms[i].id, argo_strategy_state_last_ts(g.state), INT64_MAX,
-                                  gen_feed, &g, err);
+        rc = argo_flow_scan_bars(st, syms[i].id, argo_strategy_state_last_ts(g.state), INT64_MAX,
+                                 gen_feed, &g, err);
         if (!rc && g.fed && g.last.edge) {
             argo_signal sig;
             argo_strategy_signal(cfg, &g.last_bar, &g.last, &sig);
@@ -174,7 +258,9 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
             if (!rc && made)
                 rc = calibrate_signal(cal, st, cfg, &sig, err);
             if (!rc && made)
-                rc = argo_store_signal_insert(st, &sig, err);
+                rc = argo_flow_save_new_signal(st, &sig, err);
+            if (!rc && made)
+                rc = ev_keep(&log, &sig, false, err);
             local.signals += !rc && made;
             local.suppressed += !rc && !made;
         }
@@ -185,40 +271,44 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
         if (rc)
             goto fail;
     }
-    if ((rc = argo_store_commit(st, err)))
+    if ((rc = argo_flow_commit(st, err)))
         goto fail;
+    argo_cycle cycle = {"generate", (int64_t)local.bars_fed, (int64_t)local.signals, 0, newest};
+    ev_announce(&log, &cycle);
+    ev_free(&log);
     free(syms);
     argo_calibrator_free(cal);
     if (rep)
         *rep = local;
     return ARGO_OK;
 fail:
-    argo_store_rollback(st);
+    argo_flow_rollback(st);
+    ev_free(&log);
     free(syms);
     argo_calibrator_free(cal);
     return rc;
 }
 
+int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_report *rep,
+                         argo_err *err)
+{
+    assert(st && cfg);
+    return generate(st, cfg, NULL, rep, err);
+}
+
+int argo_app_generate(argo_app *app, argo_generate_report *rep, argo_err *err)
+{
+    assert(app && app->store);
+    return generate(app->store, &app->cfg, &app->ev, rep, err);
+}
+
 /* ---- track --------------------------------------------------------------- */
 
-typedef struct sig_vec {
-    argo_signal *v;
-    size_t n, cap;
-} sig_vec;
+typedef argo_sig_vec sig_vec;
 
 static int vec_push(sig_vec *s, const argo_signal *g)
 {
-    argo_signal *v = argo_grow(s->v, &s->cap, s->n + 1, sizeof *v, 64);
-    if (!v)
-        return ARGO_ENOMEM;
-    s->v = v;
-    s->v[s->n++] = *g;
-    return 0;
-}
-
-static int collect(void *ctx, const argo_signal *g)
-{
-    return vec_push(ctx, g);
+    return argo_sig_vec_push(s, g);
 }
 
 typedef struct track_ctx {
@@ -226,12 +316,15 @@ typedef struct track_ctx {
     size_t n;
     argo_track_costs costs;
     argo_track_report *rep;
+    int64_t newest; /* the newest bar scanned */
 } track_ctx;
 
 static int track_feed(void *ctx, int64_t sym, const argo_bar *bar)
 {
     (void)sym;
     track_ctx *t = ctx;
+    if (bar->ts > t->newest)
+        t->newest = bar->ts;
     for (size_t i = 0; i < t->n; i++) {
         argo_signal *g = &t->first[i];
         if (g->status != ARGO_OPEN || bar->ts <= g->scanned_to)
@@ -252,19 +345,18 @@ static int by_symbol_then_ts(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report *rep, argo_err *err)
+static int track(argo_store *st, const argo_config *cfg, const argo_events *ev,
+                 argo_track_report *rep, argo_err *err)
 {
     argo_track_report local = {0};
     sig_vec open = {0};
+    ev_log log = {.ev = ev};
     int64_t *seen = NULL; /* scanned_to before this run */
-    int rc = argo_store_begin(st, err);
+    int64_t newest = INT64_MIN;
+    int rc = argo_flow_begin(st, err);
     if (rc)
         return rc;
-    argo_signal_query q = {.open_only = true};
-    rc = argo_store_signals_scan(st, &q, collect, &open, err);
-    if (rc == ARGO_ENOMEM)
-        argo_err_set(err, rc, "out of memory loading open signals");
-    if (rc)
+    if ((rc = argo_flow_load_open_signals(st, &open, err)))
         goto fail;
     local.open_before = open.n;
     if (open.n)
@@ -283,32 +375,53 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
         for (; j < open.n && open.v[j].symbol_id == open.v[i].symbol_id; j++)
             if (open.v[j].scanned_to < after)
                 after = open.v[j].scanned_to;
-        track_ctx t = {&open.v[i], j - i, costs_of(cfg), &local};
-        if ((rc = argo_store_bars_scan(st, open.v[i].symbol_id, after, INT64_MAX, track_feed, &t,
-                                       err)))
+        track_ctx t = {&open.v[i], j - i, costs_of(cfg), &local, INT64_MIN};
+        if ((rc = argo_flow_scan_bars(st, open.v[i].symbol_id, after, INT64_MAX, track_feed, &t,
+                                      err)))
             goto fail;
+        newest = t.newest > newest ? t.newest : newest;
         i = j;
     }
     for (size_t i = 0; i < open.n; i++) {
         local.open_after += open.v[i].status == ARGO_OPEN;
-        if (open.v[i].scanned_to != seen[i] && (rc = argo_store_signal_update(st, &open.v[i], err)))
+        if (open.v[i].scanned_to == seen[i])
+            continue;
+        if ((rc = argo_flow_save_tracking(st, &open.v[i], err)))
+            goto fail;
+        if (open.v[i].status != ARGO_OPEN && (rc = ev_keep(&log, &open.v[i], true, err)))
             goto fail;
     }
     /* resolved outcomes -> calibrator (docs/DESIGN.md's flow) */
     if (cfg->calibrate && local.resolved && (rc = refit(st, cfg, false, &local.models, err)))
         goto fail;
-    if ((rc = argo_store_commit(st, err)))
+    if ((rc = argo_flow_commit(st, err)))
         goto fail;
+    argo_cycle cycle = {"track", 0, 0, (int64_t)local.resolved, newest};
+    ev_announce(&log, &cycle);
+    ev_free(&log);
     free(seen);
     free(open.v);
     if (rep)
         *rep = local;
     return ARGO_OK;
 fail:
-    argo_store_rollback(st);
+    argo_flow_rollback(st);
+    ev_free(&log);
     free(seen);
     free(open.v);
     return rc;
+}
+
+int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report *rep, argo_err *err)
+{
+    assert(st && cfg);
+    return track(st, cfg, NULL, rep, err);
+}
+
+int argo_app_track(argo_app *app, argo_track_report *rep, argo_err *err)
+{
+    assert(app && app->store);
+    return track(app->store, &app->cfg, &app->ev, rep, err);
 }
 
 /* ---- replay -------------------------------------------------------------- */
@@ -330,6 +443,7 @@ typedef struct replay_ctx {
     int64_t total, next_progress;
     argo_calibrator *cal; /* NULL when calibration is off */
     int64_t now;          /* ts of the bars being replayed */
+    ev_log *log;
     argo_err *err;
 } replay_ctx;
 
@@ -346,7 +460,8 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
     for (size_t i = 0; i < run->open.n; i++) {
         argo_signal *g = &run->open.v[i];
         if (argo_track_bar(g, bar, &r->costs)) {
-            if ((rc = argo_store_signal_update(r->st, g, r->err)))
+            if ((rc = argo_flow_save_tracking(r->st, g, r->err)) ||
+                (rc = ev_keep(r->log, g, true, r->err)))
                 return rc;
             if (r->cal && (rc = argo_calibrator_add(r->cal, sym, g->exit_ts, g->raw_confidence,
                                                     argo_track_label(g), r->err)))
@@ -370,7 +485,8 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
         r->rep->suppressed += !made;
         if (made) {
             if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
-                (rc = argo_store_signal_insert(r->st, &g, r->err)))
+                (rc = argo_flow_save_new_signal(r->st, &g, r->err)) ||
+                (rc = ev_keep(r->log, &g, false, r->err)))
                 return rc;
             if (vec_push(&run->open, &g))
                 return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
@@ -421,7 +537,8 @@ static int replay_time_passes(replay_ctx *r)
     if (!r->cal || r->now == INT64_MIN)
         return ARGO_OK;
     int fitted;
-    int rc = argo_calibrator_advance(r->cal, r->st, r->now + 1, false, &fitted, r->err);
+    int rc = argo_calibrator_advance(r->cal, r->now + 1, false, argo_flow_save_model, r->st,
+                                     &fitted, r->err);
     r->rep->models += (size_t)fitted;
     return rc;
 }
@@ -458,7 +575,7 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
         c.n = 0;
         for (size_t i = 0; i < n && !rc; i++)
             if (syms[i].last_ts >= from && syms[i].first_ts <= to)
-                rc = argo_store_bars_scan(r->st, syms[i].id, from - 1, to, chunk_add, &c, r->err);
+                rc = argo_flow_scan_bars(r->st, syms[i].id, from - 1, to, chunk_add, &c, r->err);
         if (rc == ARGO_ENOMEM)
             rc = argo_err_set(r->err, rc, "out of memory in replay");
         if (rc)
@@ -479,18 +596,24 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
     return rc ? rc : replay_time_passes(r);
 }
 
-int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay_options *opt,
-                       argo_replay_report *rep, argo_err *err)
+static int replay(argo_store *st, const argo_config *cfg, const argo_events *ev,
+                  const argo_replay_options *opt, argo_replay_report *rep, argo_err *err)
 {
     argo_replay_report local = {0};
     argo_symbol *syms = NULL;
     size_t n = 0;
-    replay_ctx r = {
-        .st = st, .cfg = cfg, .opt = opt, .costs = costs_of(cfg), .rep = &local, .err = err};
-    int rc = argo_store_begin(st, err);
+    ev_log log = {.ev = ev};
+    replay_ctx r = {.st = st,
+                    .cfg = cfg,
+                    .opt = opt,
+                    .costs = costs_of(cfg),
+                    .rep = &local,
+                    .log = &log,
+                    .err = err};
+    int rc = argo_flow_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = argo_store_symbols(st, &syms, &n, err)))
+    if ((rc = argo_flow_load_symbols(st, &syms, &n, err)))
         goto out;
     /* A window without bars would only discard every signal: refuse it. */
     int64_t first = INT64_MAX, last = INT64_MIN;
@@ -512,8 +635,8 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
                          argo_time_format(first, a, sizeof a), argo_time_format(last, b, sizeof b));
         goto out;
     }
-    if ((rc = argo_store_signals_reset(st, err)) ||
-        (rc = argo_store_bars_count(st, opt->to, &r.total, err)))
+    if ((rc = argo_flow_reset_signals(st, err)) ||
+        (rc = argo_flow_count_bars(st, opt->to, &r.total, err)))
         goto out;
     for (size_t i = 0; i < n; i++)
         if (syms[i].id >= r.nruns)
@@ -539,16 +662,22 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
     for (size_t i = 0; i < n && !rc; i++) {
         sym_run *run = &r.runs[syms[i].id];
         for (size_t k = 0; k < run->open.n && !rc; k++)
-            rc = argo_store_signal_update(st, &run->open.v[k], err);
+            rc = argo_flow_save_tracking(st, &run->open.v[k], err);
         local.open += run->open.n;
         if (!rc && argo_strategy_state_last_ts(run->state) != INT64_MIN)
             rc = save_state(st, syms[i].id, run->state, err);
     }
     if (!rc)
-        rc = argo_store_commit(st, err);
+        rc = argo_flow_commit(st, err);
+    if (!rc) {
+        argo_cycle cycle = {"replay", local.bars, (int64_t)local.signals, (int64_t)local.resolved,
+                            r.now};
+        ev_announce(&log, &cycle);
+    }
 out:
     if (rc)
-        argo_store_rollback(st);
+        argo_flow_rollback(st);
+    ev_free(&log);
     if (r.runs)
         for (int64_t i = 0; i < r.nruns; i++) {
             argo_strategy_state_free(r.runs[i].state);
@@ -560,6 +689,20 @@ out:
     if (!rc && rep)
         *rep = local;
     return rc;
+}
+
+int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay_options *opt,
+                       argo_replay_report *rep, argo_err *err)
+{
+    assert(st && cfg && opt);
+    return replay(st, cfg, NULL, opt, rep, err);
+}
+
+int argo_app_replay(argo_app *app, const argo_replay_options *opt, argo_replay_report *rep,
+                    argo_err *err)
+{
+    assert(app && app->store && opt);
+    return replay(app->store, &app->cfg, &app->ev, opt, rep, err);
 }
 
 /* ---- coverage ------------------------------------------------------------ */
@@ -587,10 +730,11 @@ static int cov_one(void *ctx, const argo_signal *g)
 
 int argo_engine_coverage(argo_store *st, argo_coverage *out, argo_err *err)
 {
+    assert(st && out);
     argo_symbol *syms;
     size_t n;
     *out = (argo_coverage){0};
-    int rc = argo_store_symbols(st, &syms, &n, err);
+    int rc = argo_flow_load_symbols(st, &syms, &n, err);
     if (rc)
         return rc;
     cov_ctx c = {.out = out};
@@ -604,9 +748,33 @@ int argo_engine_coverage(argo_store *st, argo_coverage *out, argo_err *err)
     }
     for (size_t i = 0; i < n; i++)
         c.last[syms[i].id] = syms[i].last_ts;
-    argo_signal_query q = {0};
-    rc = argo_store_signals_scan(st, &q, cov_one, &c, err);
+    rc = argo_flow_scan_signals(st, cov_one, &c, err);
     free(c.last);
     free(syms);
+    return rc;
+}
+
+int argo_app_coverage(argo_app *app, argo_coverage *out, argo_err *err)
+{
+    assert(app && app->store);
+    return argo_engine_coverage(app->store, out, err);
+}
+
+/* ---- calibration report -------------------------------------------------- */
+
+int argo_app_calibration_report(argo_app *app, double train_fraction, int folds,
+                                argo_calib_report **out, argo_err *err)
+{
+    assert(app && app->store && out);
+    *out = NULL;
+    int rc = argo_calib_report_check(train_fraction, folds, err);
+    if (rc)
+        return rc;
+    argo_calib_item *v;
+    size_t n;
+    if ((rc = argo_flow_load_report_items(app->store, &v, &n, err)))
+        return rc;
+    rc = argo_calib_report_compute(v, n, &app->cfg, train_fraction, folds, out, err);
+    free(v);
     return rc;
 }

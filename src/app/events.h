@@ -20,7 +20,7 @@
 
 /* What one cycle (generate, track or replay) did. */
 typedef struct argo_cycle {
-    const char *op;    /* "ingest", "generate", "track" or "replay" */
+    const char *op;    /* "ingest", "synth", "generate", "track" or "replay" */
     int64_t bars;      /* bars stored or pushed through the strategies */
     int64_t signals;   /* new signals */
     int64_t outcomes;  /* signals resolved */

@@ -18,7 +18,7 @@
  *   sharpe     mean(daily) / sample sd(daily) * sqrt(periods_per_year)
  *   max_drawdown  largest fall of the cumulative daily sum from its
  *              running peak (starting at 0), in percentage points
- *   coverage   see argo_engine_coverage
+ *   coverage   see argo_app_coverage (app/flow.h)
  *   suppressed signals not made because their target move did not beat
  *              the round-trip cost by [signal] min_edge_bps (total, and
  *              per symbol with --by symbol)

@@ -3,13 +3,16 @@
  * calibrate/calibrate.c - see calibrate.h for the policy. The global
  * training set of a replay is kept sorted by raw confidence: each refit
  * sorts only the outcomes that arrived since the last one and merges
- * them in, so a refit costs O(n) rather than a full sort.
+ * them in, so a refit costs O(n) rather than a full sort. Nothing here
+ * touches a store: models come in through argo_calibrator_note/give and
+ * go out through the caller's sink.
  */
 #include "calibrate/calibrate.h"
 
 #include "base/grow.h"
 #include "track/track.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +141,7 @@ static int alloc(const argo_config *cfg, int64_t nsym, argo_calibrator **out, ar
 int argo_calibrator_new(const argo_config *cfg, int64_t nsymbols, argo_calibrator **out,
                         argo_err *err)
 {
+    assert(cfg && out && nsymbols >= 0);
     int rc = alloc(cfg, nsymbols, out, err);
     if (!rc)
         (*out)->memory = true;
@@ -159,68 +163,66 @@ void argo_calibrator_free(argo_calibrator *c)
     free(c);
 }
 
-typedef struct open_ctx {
-    argo_calibrator *c;
-} open_ctx;
-
-static int note_model(void *ctx, const argo_model_row *m)
+int argo_calibrator_at(const argo_config *cfg, int64_t nsymbols, int64_t t, argo_calibrator **out,
+                       argo_err *err)
 {
-    argo_calibrator *c = ((open_ctx *)ctx)->c;
-    scope *s = NULL;
-    if (!strcmp(m->scope, "global"))
-        s = &c->global;
-    else if (!strcmp(m->scope, "symbol") && m->symbol_id > 0 && m->symbol_id < c->nsym)
-        s = &c->sym[m->symbol_id];
-    if (s && m->trained_through <= c->now) { /* models are in version order */
-        s->version = m->version;
-        s->fitted_count = m->samples;
-    }
-    return 0;
+    assert(cfg && out && nsymbols >= 0);
+    int rc = alloc(cfg, nsymbols, out, err);
+    if (!rc)
+        (*out)->now = t;
+    return rc;
 }
 
-int argo_calibrator_open(argo_store *st, const argo_config *cfg, int64_t t, bool with_counts,
-                         argo_calibrator **out, argo_err *err)
+/* The scope a stored model belongs to; NULL when it is of no use here. */
+static scope *scope_of(argo_calibrator *c, const char *kind, int64_t symbol_id)
 {
-    argo_symbol_count *counts = NULL;
-    size_t n = 0;
-    int64_t total = 0;
-    *out = NULL;
-    int rc = with_counts ? argo_store_outcome_counts(st, t, &counts, &n, &total, err) : 0;
-    if (rc)
-        return rc;
-    int64_t maxid = 0;
-    argo_symbol *syms;
-    size_t ns;
-    if ((rc = argo_store_symbols(st, &syms, &ns, err))) {
-        free(counts);
-        return rc;
-    }
-    for (size_t i = 0; i < ns; i++)
-        maxid = syms[i].id > maxid ? syms[i].id : maxid;
-    free(syms);
-    argo_calibrator *c;
-    if ((rc = alloc(cfg, maxid, &c, err))) {
-        free(counts);
-        return rc;
-    }
-    c->now = t;
-    c->global.count = total;
-    for (size_t i = 0; i < n; i++)
-        if (counts[i].symbol_id > 0 && counts[i].symbol_id < c->nsym)
-            c->sym[counts[i].symbol_id].count = counts[i].count;
-    free(counts);
-    open_ctx oc = {c};
-    if ((rc = argo_store_models_scan(st, note_model, &oc, err))) {
-        argo_calibrator_free(c);
-        return rc;
-    }
-    *out = c;
-    return ARGO_OK;
+    if (!strcmp(kind, "global"))
+        return &c->global;
+    if (!strcmp(kind, "symbol") && symbol_id > 0 && symbol_id < c->nsym)
+        return &c->sym[symbol_id];
+    return NULL;
+}
+
+int argo_calibrator_note(argo_calibrator *c, const argo_model_row *m, argo_err *err)
+{
+    assert(c && m && !c->memory);
+    scope *s = scope_of(c, m->scope, m->symbol_id);
+    if (!s || m->trained_through > c->now) /* models come in version order */
+        return ARGO_OK;
+    argo_iso_model_free(s->model);
+    s->model = NULL;
+    s->version = m->version;
+    s->fitted_count = m->samples;
+    return m->n ? argo_iso_model_from_points(m->x, m->y, m->n, &s->model, err) : ARGO_OK;
+}
+
+void argo_calibrator_count(argo_calibrator *c, int64_t symbol_id, int64_t count)
+{
+    assert(c && !c->memory);
+    if (symbol_id == 0)
+        c->global.count = count;
+    else if (symbol_id > 0 && symbol_id < c->nsym)
+        c->sym[symbol_id].count = count;
+}
+
+int argo_calibrator_give(argo_calibrator *c, const argo_model_row *m, argo_err *err)
+{
+    assert(c && m);
+    scope *s = NULL;
+    if (c->global.version == m->version)
+        s = &c->global;
+    for (int64_t i = 1; i < c->nsym && !s; i++)
+        if (c->sym[i].version == m->version)
+            s = &c->sym[i];
+    if (!s || s->model || !m->version)
+        return ARGO_OK;
+    return argo_iso_model_from_points(m->x, m->y, m->n, &s->model, err);
 }
 
 int argo_calibrator_add(argo_calibrator *c, int64_t symbol_id, int64_t exit_ts, double raw,
                         int label, argo_err *err)
 {
+    assert(c && c->memory);
     if (symbol_id <= 0 || symbol_id >= c->nsym)
         return argo_err_set(err, ARGO_EINVAL, "calibrator: unknown symbol id %lld",
                             (long long)symbol_id);
@@ -324,12 +326,18 @@ static argo_iso_model *blend(const argo_iso_model *a, const argo_iso_model *b, d
     return m;
 }
 
-static int model_of(argo_calibrator *c, argo_store *st, scope *s, argo_err *err);
+/* The sink and what it counts, for one advance or refit. */
+typedef struct sink {
+    argo_model_sink fn;
+    void *ctx;
+    int *fitted;
+} sink;
 
-/* Fits and stores one model; a fit with < 2 distinct x stores nothing. */
-static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *kind,
+/* Fits one model and hands it to the sink; a fit with < 2 distinct x
+ * makes nothing. */
+static int fit_store(argo_calibrator *c, const sink *out, scope *s, const char *kind,
                      int64_t symbol_id, const double *x, const double *y, size_t n, bool sorted,
-                     int64_t from, int64_t to, int *fitted, argo_err *err)
+                     int64_t from, int64_t to, argo_err *err)
 {
     argo_iso_model *m;
     argo_iso_fit_stats fs;
@@ -347,9 +355,11 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
     int64_t base = 0;
     double base_w = 0;
     if (symbol_id && c->cfg.symbol_shrinkage > 0 && c->global.version) {
-        if ((rc = model_of(c, st, &c->global, err))) {
+        if (!c->global.model) { /* the caller did not give its points */
             argo_iso_model_free(m);
-            return rc;
+            return argo_err_set(err, ARGO_ENOENT,
+                                "calibrator: the points of global model %lld were not given",
+                                (long long)c->global.version);
         }
         double w = (double)n / ((double)n + c->cfg.symbol_shrinkage);
         argo_iso_model *b = blend(m, c->global.model, w, err);
@@ -390,7 +400,7 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
             raw_add(&acc, x[i], y[i]);
         raw_finish(&acc, &row);
     }
-    if ((rc = argo_store_model_insert(st, &row, err))) {
+    if ((rc = out->fn(out->ctx, &row, err))) {
         argo_iso_model_free(m);
         return rc;
     }
@@ -398,8 +408,8 @@ static int fit_store(argo_calibrator *c, argo_store *st, scope *s, const char *k
     s->model = m;
     s->version = row.version;
     s->fitted_count = (int64_t)n;
-    if (fitted)
-        (*fitted)++;
+    if (out->fitted)
+        (*out->fitted)++;
     return ARGO_OK;
 }
 
@@ -413,103 +423,114 @@ static bool due(const argo_calibrator *c, const scope *s, int64_t min_count, boo
            (force || s->count - s->fitted_count >= c->cfg.retrain_every);
 }
 
-/* Live mode: the outcomes before now, loaded once when a fit is due. */
-typedef struct loaded {
-    samples all;
-    int64_t *sym;
-} loaded;
-
-static int load_one(void *ctx, const argo_outcome *o)
+static bool any_due(const argo_calibrator *c, bool force)
 {
-    loaded *l = ctx;
-    if (push(&l->all, o->raw_confidence, argo_track_label_of(o->status, o->pnl_pct), o->exit_ts))
-        return ARGO_ENOMEM;
-    int64_t *ns = realloc(l->sym, l->all.cap * sizeof *ns);
-    if (!ns)
-        return ARGO_ENOMEM;
-    l->sym = ns;
-    l->sym[l->all.n - 1] = o->symbol_id;
-    return 0;
-}
-
-int argo_calibrator_advance(argo_calibrator *c, argo_store *st, int64_t t, bool force, int *fitted,
-                            argo_err *err)
-{
-    if (fitted)
-        *fitted = 0;
-    if (c->memory)
-        c->now = t;
-    int64_t min_sym = c->cfg.symbol_min_outcomes;
     bool any = due(c, &c->global, 1, force);
     for (int64_t i = 1; i < c->nsym && !any; i++)
-        any = due(c, &c->sym[i], min_sym, force);
-    if (!any)
-        return ARGO_OK;
-    int rc;
-    if (c->memory) {
-        if (due(c, &c->global, 1, force)) {
-            if ((rc = merge_pending(c, err)))
-                return rc;
-            rc = fit_store(c, st, &c->global, "global", 0, c->sorted.x, c->sorted.y, c->sorted.n,
-                           true, c->first_exit, c->last_exit, fitted, err);
-            if (rc)
-                return rc;
-        }
-        for (int64_t i = 1; i < c->nsym; i++) {
-            scope *s = &c->sym[i];
-            if (!due(c, s, min_sym, force))
-                continue;
-            rc = fit_store(c, st, s, "symbol", i, s->own.x, s->own.y, s->own.n, false, s->own.t[0],
-                           s->own.t[s->own.n - 1], fitted, err);
-            if (rc)
-                return rc;
-        }
-        return ARGO_OK;
+        any = due(c, &c->sym[i], c->cfg.symbol_min_outcomes, force);
+    return any;
+}
+
+bool argo_calibrator_due(const argo_calibrator *c, bool force)
+{
+    assert(c && !c->memory);
+    return any_due(c, force);
+}
+
+int64_t argo_calibrator_wants(const argo_calibrator *c, int64_t symbol_id, bool force)
+{
+    assert(c && symbol_id >= 0);
+    const scope *s;
+    if (symbol_id == 0) { /* the base of a refit's blends */
+        s = &c->global;
+        bool blend = false;
+        for (int64_t i = 1; i < c->nsym && !blend; i++)
+            blend = due(c, &c->sym[i], c->cfg.symbol_min_outcomes, force);
+        if (!blend || c->cfg.symbol_shrinkage <= 0)
+            return 0;
+    } else {
+        s = symbol_id < c->nsym ? &c->sym[symbol_id] : NULL;
+        if (!s || !s->version) /* a symbol model exists only past symbol_min_outcomes */
+            s = &c->global;
     }
-    loaded l = {0};
-    rc = argo_store_outcomes_scan(st, c->now, load_one, &l, err);
-    if (rc == ARGO_ENOMEM)
-        argo_err_set(err, rc, "out of memory loading outcomes");
-    if (!rc && (size_t)c->global.count != l.all.n)
-        rc = argo_err_set(err, ARGO_ESTORE, "outcome count changed while calibrating");
-    if (!rc && due(c, &c->global, 1, force) && l.all.n)
-        rc = fit_store(c, st, &c->global, "global", 0, l.all.x, l.all.y, l.all.n, false, l.all.t[0],
-                       l.all.t[l.all.n - 1], fitted, err);
+    return s->version && !s->model ? s->version : 0;
+}
+
+int argo_calibrator_advance(argo_calibrator *c, int64_t t, bool force, argo_model_sink fn,
+                            void *sink_ctx, int *fitted, argo_err *err)
+{
+    assert(c && c->memory && fn);
+    if (fitted)
+        *fitted = 0;
+    c->now = t;
+    if (!any_due(c, force))
+        return ARGO_OK;
+    sink out = {fn, sink_ctx, fitted};
+    int64_t min_sym = c->cfg.symbol_min_outcomes;
+    int rc;
+    if (due(c, &c->global, 1, force)) {
+        if ((rc = merge_pending(c, err)))
+            return rc;
+        rc = fit_store(c, &out, &c->global, "global", 0, c->sorted.x, c->sorted.y, c->sorted.n,
+                       true, c->first_exit, c->last_exit, err);
+        if (rc)
+            return rc;
+    }
+    for (int64_t i = 1; i < c->nsym; i++) {
+        scope *s = &c->sym[i];
+        if (!due(c, s, min_sym, force))
+            continue;
+        rc = fit_store(c, &out, s, "symbol", i, s->own.x, s->own.y, s->own.n, false, s->own.t[0],
+                       s->own.t[s->own.n - 1], err);
+        if (rc)
+            return rc;
+    }
+    return ARGO_OK;
+}
+
+int argo_calibrator_refit(argo_calibrator *c, bool force, const argo_outcome *outs, size_t n,
+                          argo_model_sink fn, void *sink_ctx, int *fitted, argo_err *err)
+{
+    assert(c && !c->memory && fn && (outs || !n));
+    if (fitted)
+        *fitted = 0;
+    if (!any_due(c, force))
+        return ARGO_OK;
+    if ((size_t)c->global.count != n)
+        return argo_err_set(err, ARGO_ESTORE, "outcome count changed while calibrating");
+    sink out = {fn, sink_ctx, fitted};
+    int64_t min_sym = c->cfg.symbol_min_outcomes;
+    samples all = {0};
+    int rc = ARGO_OK;
+    if (n && samples_reserve(&all, n, true))
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory loading outcomes");
+    for (size_t k = 0; k < n && !rc; k++)
+        push(&all, outs[k].raw_confidence, argo_track_label_of(outs[k].status, outs[k].pnl_pct),
+             outs[k].exit_ts);
+    if (!rc && due(c, &c->global, 1, force) && all.n)
+        rc = fit_store(c, &out, &c->global, "global", 0, all.x, all.y, all.n, false, all.t[0],
+                       all.t[all.n - 1], err);
     for (int64_t i = 1; i < c->nsym && !rc; i++) {
         scope *s = &c->sym[i];
         if (!due(c, s, min_sym, force))
             continue;
         samples own = {0};
-        for (size_t k = 0; k < l.all.n && !rc; k++)
-            if (l.sym[k] == i && push(&own, l.all.x[k], l.all.y[k], l.all.t[k]))
+        for (size_t k = 0; k < all.n && !rc; k++)
+            if (outs[k].symbol_id == i && push(&own, all.x[k], all.y[k], all.t[k]))
                 rc = argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
         if (!rc && own.n)
-            rc = fit_store(c, st, s, "symbol", i, own.x, own.y, own.n, false, own.t[0],
-                           own.t[own.n - 1], fitted, err);
+            rc = fit_store(c, &out, s, "symbol", i, own.x, own.y, own.n, false, own.t[0],
+                           own.t[own.n - 1], err);
         samples_free(&own);
     }
-    samples_free(&l.all);
-    free(l.sym);
+    samples_free(&all);
     return rc;
 }
 
-static int model_of(argo_calibrator *c, argo_store *st, scope *s, argo_err *err)
+int argo_calibrator_apply(argo_calibrator *c, int64_t symbol_id, double raw, double *confidence,
+                          int64_t *version, argo_err *err)
 {
-    if (s->model || !s->version)
-        return ARGO_OK;
-    argo_model_row row;
-    int rc = argo_store_model_get(st, s->version, &row, err);
-    if (rc)
-        return rc;
-    rc = argo_iso_model_from_points(row.x, row.y, row.n, &s->model, err);
-    argo_model_row_cleanup(&row);
-    (void)c;
-    return rc;
-}
-
-int argo_calibrator_apply(argo_calibrator *c, argo_store *st, int64_t symbol_id, double raw,
-                          double *confidence, int64_t *version, argo_err *err)
-{
+    assert(c && confidence && version);
     scope *s = symbol_id > 0 && symbol_id < c->nsym ? &c->sym[symbol_id] : NULL;
     if (!s || !s->version) /* a symbol model exists only past symbol_min_outcomes */
         s = &c->global;
@@ -517,9 +538,9 @@ int argo_calibrator_apply(argo_calibrator *c, argo_store *st, int64_t symbol_id,
     *version = 0;
     if (!s->version)
         return ARGO_OK;
-    int rc = model_of(c, st, s, err);
-    if (rc)
-        return rc;
+    if (!s->model)
+        return argo_err_set(err, ARGO_ENOENT, "calibrator: the points of model %lld were not given",
+                            (long long)s->version);
     *confidence = argo_iso_predict(s->model, raw);
     *version = s->version;
     return ARGO_OK;

@@ -7,8 +7,8 @@
 #include "base/jsonmem.h"
 #include "base/text.h"
 #include "base/timeutil.h"
-#include "track/track.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -18,29 +18,12 @@
 #include <strings.h>
 #include <unistd.h>
 
-typedef struct item {
-    int64_t ts, exit_ts;
-    double raw, stored, label;
-} item;
+typedef argo_calib_item item;
 
 typedef struct items {
     item *v;
-    size_t n, cap;
+    size_t n;
 } items;
-
-static int take(void *ctx, const argo_signal *g)
-{
-    items *it = ctx;
-    if (g->status == ARGO_OPEN)
-        return 0;
-    item *v = argo_grow(it->v, &it->cap, it->n + 1, sizeof *v, 1024);
-    if (!v)
-        return ARGO_ENOMEM;
-    it->v = v;
-    it->v[it->n++] =
-        (item){g->ts, g->exit_ts, g->raw_confidence, g->confidence, argo_track_label(g)};
-    return 0;
-}
 
 static double clamp01(double x)
 {
@@ -86,22 +69,28 @@ static int by_ts(const void *a, const void *b)
     return (x->ts > y->ts) - (x->ts < y->ts);
 }
 
-int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double train_fraction,
-                              int folds, argo_calib_report **out, argo_err *err)
+int argo_calib_report_check(double train_fraction, int folds, argo_err *err)
 {
-    *out = NULL;
     if (!(train_fraction > 0 && train_fraction < 1) || folds < 1 || folds > 100)
         return argo_err_set(err, ARGO_EINVAL,
                             "train fraction must be in (0, 1) and folds in 1..100");
-    items it = {0};
-    argo_signal_query q = {0};
-    int rc = argo_store_signals_scan(st, &q, take, &it, err);
-    if (rc == ARGO_ENOMEM)
-        argo_err_set(err, rc, "out of memory reading signals");
-    if (rc) {
-        free(it.v);
+    return ARGO_OK;
+}
+
+int argo_calib_report_compute(const argo_calib_item *v, size_t n, const argo_config *cfg,
+                              double train_fraction, int folds, argo_calib_report **out,
+                              argo_err *err)
+{
+    assert(out && cfg && (v || !n));
+    *out = NULL;
+    int rc = argo_calib_report_check(train_fraction, folds, err);
+    if (rc)
         return rc;
-    }
+    items it = {malloc((n + 1) * sizeof *it.v), n};
+    if (!it.v)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory reading signals");
+    if (n)
+        memcpy(it.v, v, n * sizeof *v);
     if (it.n)
         qsort(it.v, it.n, sizeof *it.v, by_ts);
     argo_calib_report *r = calloc(1, sizeof *r);

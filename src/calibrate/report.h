@@ -23,7 +23,6 @@
 #include "base/err.h"
 #include "calibrate/isotonic.h"
 #include "domain/config.h"
-#include "store/store.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,12 +51,26 @@ typedef struct argo_calib_report {
     size_t nthresholds;
 } argo_calib_report;
 
-/* Computes the report over the stored resolved signals. ARGO_EDATA
- * with a clear message when there are too few to evaluate (fewer than
- * 10 training outcomes or 10 evaluation signals). *out is freed with
+/* A resolved signal as the report sees it. */
+typedef struct argo_calib_item {
+    int64_t ts, exit_ts; /* made, resolved */
+    double raw;          /* raw confidence */
+    double stored;       /* the calibrated confidence stored with it */
+    double label;        /* 1 win, 0 not (argo_track_label) */
+} argo_calib_item;
+
+/* ARGO_EINVAL unless train_fraction is in (0, 1) and folds in 1..100. */
+int argo_calib_report_check(double train_fraction, int folds, argo_err *err);
+
+/* Computes the report over v, the n resolved signals in the order the
+ * store lists them ((ts, id)); v is not changed. The caller (app/)
+ * loads them. ARGO_EINVAL as argo_calib_report_check; ARGO_EDATA with a
+ * clear message when there are too few to evaluate (fewer than 10
+ * training outcomes or 10 evaluation signals). *out is freed with
  * free(). */
-int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double train_fraction,
-                              int folds, argo_calib_report **out, argo_err *err);
+int argo_calib_report_compute(const argo_calib_item *v, size_t n, const argo_config *cfg,
+                              double train_fraction, int folds, argo_calib_report **out,
+                              argo_err *err);
 
 int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo_err *err);
 

@@ -1,32 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cli/engine_cmd.c - the commands of the flow: argo ingest, synth,
- * generate, track and replay.
+ * generate, track and replay. Each parses its options, calls one
+ * operation of app/flow.h and prints its report.
  */
 #include "cli/cli.h"
-#include "archive/archive.h"
+#include "app/flow.h"
 #include "base/err.h"
-#include "base/fileio.h"
-#include "base/jsonmem.h"
-#include "base/text.h"
 #include "base/timeutil.h"
-#include "calibrate/isotonic.h"
-#include "calibrate/report.h"
-#include "domain/config.h"
-#include "app/engine.h"
-#include "app/stats.h"
-#include "market/market.h"
-#include "store/store.h"
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static bool parse_date(const char *s, int64_t *out)
@@ -104,8 +90,7 @@ int cmd_ingest(cli *c, int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++)
         syms[i] = symbol ? symbol : basename_symbol(argv[optind + (int)i], bufs[i], sizeof bufs[i]);
-    if (argo_market_ingest_files(c->store, n, (const char *const *)argv + optind, syms, skip, reps,
-                                 &c->err)) {
+    if (argo_app_ingest(c->app, n, (const char *const *)argv + optind, syms, skip, reps, &c->err)) {
         rc = fail(c);
         goto out;
     }
@@ -133,53 +118,6 @@ out:
     free(bufs);
     free(reps);
     return rc;
-}
-
-typedef struct synth_sink {
-    argo_store *store;
-    const char *dir;
-    argo_err *err;
-    size_t bars;
-} synth_sink;
-
-static int synth_to_store(void *ctx, const char *symbol, const argo_bar *bars, size_t n)
-{
-    synth_sink *s = ctx;
-    int64_t id;
-    int rc = argo_store_symbol_id(s->store, symbol, true, &id, s->err);
-    for (size_t i = 0; i < n && !rc; i++) {
-        bool ins;
-        rc = argo_store_bar_put(s->store, id, &bars[i], &ins, s->err);
-        s->bars += ins;
-    }
-    if (rc)
-        argo_err_prefix(s->err, "%s: ", symbol);
-    return rc;
-}
-
-static int synth_to_csv(void *ctx, const char *symbol, const argo_bar *bars, size_t n)
-{
-    synth_sink *s = ctx;
-    char path[ARGO_PATH_MAX], tmp[ARGO_PATH_MAX + 8];
-    snprintf(path, sizeof path, "%s/%s.csv", s->dir, symbol);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return argo_err_set(s->err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    fprintf(f, "date,open,high,low,close,volume\n");
-    for (size_t i = 0; i < n; i++) {
-        char d[32];
-        fprintf(f, "%s,%.4f,%.4f,%.4f,%.4f,%.0f\n", argo_time_format(bars[i].ts, d, sizeof d),
-                bars[i].open, bars[i].high, bars[i].low, bars[i].close, bars[i].volume);
-    }
-    bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return argo_err_set(s->err, ARGO_EIO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    s->bars += n;
-    return 0;
 }
 
 int cmd_synth(cli *c, int argc, char **argv)
@@ -232,25 +170,12 @@ int cmd_synth(cli *c, int argc, char **argv)
     int rc = finish_opts(c, argc, argv, dir == NULL ? CLI_STORE_RW : CLI_STORE_NONE);
     if (rc)
         return rc;
-    synth_sink sink = {.store = c->store, .dir = dir, .err = &c->err};
-    if (dir) {
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-            argo_err_set(&c->err, ARGO_EIO, "%s: cannot create: %s", dir, strerror(errno));
-            return fail(c);
-        }
-        if (argo_market_synth(&so, synth_to_csv, &sink, &c->err))
-            return fail(c);
-    } else {
-        if (argo_store_begin(c->store, &c->err))
-            return fail(c);
-        if (argo_market_synth(&so, synth_to_store, &sink, &c->err) ||
-            argo_store_commit(c->store, &c->err)) {
-            argo_store_rollback(c->store);
-            return fail(c);
-        }
-    }
-    printf("synth: %d symbols x %d days, %zu bars %s %s\n", so.symbols, so.days, sink.bars,
-           dir ? "written to" : "stored in", dir ? dir : c->db);
+    size_t bars;
+    if (dir ? argo_app_synth_csv(c->app, &so, dir, &bars, &c->err)
+            : argo_app_synth(c->app, &so, &bars, &c->err))
+        return fail(c);
+    printf("synth: %d symbols x %d days, %zu bars %s %s\n", so.symbols, so.days, bars,
+           dir ? "written to" : "stored in", dir ? dir : argo_app_db_path(c->app));
     return 0;
 }
 
@@ -284,7 +209,7 @@ int cmd_generate(cli *c, int argc, char **argv)
     if ((rc = setup(c, CLI_STORE_RW_EXISTING)))
         return rc;
     argo_generate_report rep;
-    if (argo_engine_generate(c->store, c->cfg, &rep, &c->err))
+    if (argo_app_generate(c->app, &rep, &c->err))
         return fail(c);
     printf("generate: %zu symbols, %zu new bars, %zu signals, %zu suppressed%s\n", rep.symbols,
            rep.bars_fed, rep.signals, rep.suppressed,
@@ -304,8 +229,7 @@ int cmd_track(cli *c, int argc, char **argv)
         return rc;
     argo_track_report rep;
     argo_coverage cov;
-    if (argo_engine_track(c->store, c->cfg, &rep, &c->err) ||
-        argo_engine_coverage(c->store, &cov, &c->err))
+    if (argo_app_track(c->app, &rep, &c->err) || argo_app_coverage(c->app, &cov, &c->err))
         return fail(c);
     printf("track: %zu open, %zu resolved, %zu still open; coverage %zu/%zu\n", rep.open_before,
            rep.resolved, rep.open_after, cov.covered, cov.signals);
@@ -354,7 +278,7 @@ int cmd_replay(cli *c, int argc, char **argv)
     if (!quiet && isatty(STDERR_FILENO))
         ro.progress = progress;
     argo_replay_report rep;
-    if (argo_engine_replay(c->store, c->cfg, &ro, &rep, &c->err))
+    if (argo_app_replay(c->app, &ro, &rep, &c->err))
         return fail(c);
     printf("replay: %lld bars, %zu signals, %zu resolved, %zu open, %zu suppressed\n",
            (long long)rep.bars, rep.signals, rep.resolved, rep.open, rep.suppressed);

@@ -483,7 +483,7 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
         return rc;
     if (!*sub) {
         int fitted;
-        if (argo_engine_calibrate(c->store, c->cfg, &fitted, &c->err))
+        if (argo_app_calibrate(c->app, &fitted, &c->err))
             return fail(c);
         printf("calibrate: %d model%s fitted\n", fitted, fitted == 1 ? "" : "s");
         return 0;
@@ -498,7 +498,7 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
     if (!strcmp(sub, "predict"))
         return calibrate_predict(c, version);
     argo_calib_report *r;
-    if (argo_calib_report_compute(c->store, c->cfg, fraction, folds, &r, &c->err))
+    if (argo_app_calibration_report(c->app, fraction, folds, &r, &c->err))
         return fail(c);
     rc = !strcmp(sub, "plot") ? argo_calib_report_svg(r, out, &c->err)
                               : argo_calib_report_write(r, json, stdout, &c->err);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * market/ingest.c - CSV bars into the store. The file is parsed and
- * validated whole before the store is touched, then written in one
- * transaction, so a bad file never leaves part of itself behind.
+ * market/ingest.c - CSV files into validated bars. The file is parsed
+ * and validated whole; storing the bars (one transaction, so a bad file
+ * never leaves part of itself behind) is the application's part
+ * (app/ingest.c).
  */
 #include "market/market.h"
 
@@ -25,6 +26,7 @@ const char *argo_bar_fault_name(argo_bar_fault f)
 {
     static const char *names[] = {"malformed field", "bad price",    "inconsistent range",
                                   "bad volume",      "out of order", "conflicting duplicate"};
+    static_assert(sizeof names / sizeof names[0] == ARGO_FAULT_COUNT, "a name for every fault");
     return (unsigned)f < ARGO_FAULT_COUNT ? names[f] : "?";
 }
 
@@ -71,10 +73,7 @@ int argo_bar_validate(const argo_bar *b, argo_bar_fault *fault, argo_err *err)
     return ARGO_OK;
 }
 
-typedef struct row_bar {
-    argo_bar bar;
-    size_t line;
-} row_bar;
+typedef argo_bar_line row_bar;
 
 typedef struct parse_ctx {
     const char *path;
@@ -179,13 +178,14 @@ static int parse_row(parse_ctx *c, argo_bar *b, argo_bar_fault *fault, argo_err 
     return argo_bar_validate(b, fault, err);
 }
 
-static void skip(parse_ctx *c, size_t line, argo_bar_fault f, const argo_err *why)
+void argo_ingest_skip(argo_ingest_report *rep, const char *path, size_t line, argo_bar_fault f,
+                      const char *why)
 {
-    c->rep->skipped++;
-    c->rep->skipped_by[f]++;
-    if (c->rep->skipped == 1)
-        snprintf(c->rep->first_skip, sizeof c->rep->first_skip, "%s:%zu: %s", c->path, line,
-                 why->msg);
+    assert(rep && path && why && (unsigned)f < ARGO_FAULT_COUNT);
+    rep->skipped++;
+    rep->skipped_by[f]++;
+    if (rep->skipped == 1)
+        snprintf(rep->first_skip, sizeof rep->first_skip, "%s:%zu: %s", path, line, why);
 }
 
 static int bar_equal(const argo_bar *a, const argo_bar *b)
@@ -222,7 +222,7 @@ static int on_row(parse_ctx *c)
     if (rc) {
         if (!c->skip_invalid)
             return argo_err_set(c->err, rc, "%s:%zu: %s", c->path, line, why.msg);
-        skip(c, line, fault, &why);
+        argo_ingest_skip(c->rep, c->path, line, fault, why.msg);
         return ARGO_OK;
     }
     row_bar *r = argo_grow(c->rows, &c->cap, c->nrows + 1, sizeof *r, 1024);
@@ -275,14 +275,12 @@ static int check_symbol(const char *path, const char *symbol, argo_err *err)
                         path, q, ARGO_SYMBOL_MAX - 1);
 }
 
-/* One file; with own_txn in a transaction of its own, else inside the
- * caller's (which rolls back on failure). */
-static int ingest_one(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
-                      argo_ingest_report *rep, bool own_txn, argo_err *err)
+int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid,
+                         argo_bar_line **rows, size_t *n, argo_ingest_report *rep, argo_err *err)
 {
-    argo_ingest_report local;
-    if (!rep)
-        rep = &local;
+    assert(path && symbol && rows && n && rep);
+    *rows = NULL;
+    *n = 0;
     memset(rep, 0, sizeof *rep);
     parse_ctx *c = calloc(1, sizeof *c);
     if (!c)
@@ -294,69 +292,12 @@ static int ingest_one(argo_store *st, const char *path, const char *symbol, bool
     int rc = check_symbol(path, symbol, err);
     if (!rc)
         rc = parse_file(c);
-    if (rc || c->nrows == 0) /* every row skipped or a repeat: nothing to store */
-        goto out;
-    int64_t sym;
-    if (own_txn && (rc = argo_store_begin(st, err)))
-        goto out;
-    if ((rc = argo_store_symbol_id(st, symbol, true, &sym, err)))
-        goto fail;
-    for (size_t i = 0; i < c->nrows; i++) {
-        bool inserted;
-        argo_err why;
-        rc = argo_store_bar_put(st, sym, &c->rows[i].bar, &inserted, &why);
-        if (rc == ARGO_ECONFLICT || rc == ARGO_EDATA) {
-            if (!skip_invalid) {
-                rc = argo_err_set(err, rc, "%s:%zu: %s", path, c->rows[i].line, why.msg);
-                goto fail;
-            }
-            skip(c, c->rows[i].line, rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER,
-                 &why);
-            rc = ARGO_OK;
-            continue;
-        }
-        if (rc) {
-            *err = why;
-            goto fail;
-        }
-        if (inserted)
-            rep->inserted++;
-        else
-            rep->duplicates++;
+    if (rc)
+        free(c->rows);
+    else {
+        *rows = c->rows;
+        *n = c->nrows;
     }
-    if (own_txn && (rc = argo_store_commit(st, err)))
-        goto fail;
-    goto out;
-fail:
-    if (own_txn)
-        argo_store_rollback(st);
-    rep->inserted = 0;
-out:
-    free(c->rows);
     free(c);
-    return rc;
-}
-
-int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
-                           argo_ingest_report *rep, argo_err *err)
-{
-    return ingest_one(st, path, symbol, skip_invalid, rep, true, err);
-}
-
-int argo_market_ingest_files(argo_store *st, size_t n, const char *const *paths,
-                             const char *const *symbols, bool skip_invalid,
-                             argo_ingest_report *reps, argo_err *err)
-{
-    assert(n > 0 && paths && symbols && reps);
-    int rc = argo_store_begin(st, err);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = ingest_one(st, paths[i], symbols[i], skip_invalid, &reps[i], false, err);
-    if (!rc)
-        rc = argo_store_commit(st, err);
-    if (rc) {
-        argo_store_rollback(st);
-        for (size_t i = 0; i < n; i++)
-            reps[i].inserted = 0;
-    }
     return rc;
 }

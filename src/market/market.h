@@ -2,14 +2,14 @@
 /*
  * market/market.h - bars into argo: CSV files (read by base/csvread,
  * validated per docs/DESIGN.md) and a deterministic synthetic universe
- * for scale tests. Not here: REST or streaming providers.
+ * for scale tests. Not here: storing them (app/ingest.c: argo_app_ingest,
+ * argo_app_synth) and REST or streaming providers.
  */
 #ifndef ARGO_MARKET_H
 #define ARGO_MARKET_H
 
 #include "base/err.h"
 #include "domain/types.h"
-#include "store/store.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,7 +41,14 @@ typedef struct argo_ingest_report {
     char first_skip[ARGO_ERR_MSG_MAX]; /* the first skipped row's reason */
 } argo_ingest_report;
 
-/* Loads a CSV file of bars for symbol. The file is read by
+/* A bar read from a file, with the file's line it came from (so an
+ * error found when storing it can name "file:line"). */
+typedef struct argo_bar_line {
+    argo_bar bar;
+    size_t line;
+} argo_bar_line;
+
+/* Reads a CSV file of bars for symbol. The file is read by
  * base/csvread.h (RFC 4180; LF, CRLF or CR line ends; a UTF-8 byte order
  * mark skipped; at most ARGO_CSV_COLS_MAX columns and
  * ARGO_CSV_FIELD_MAX - 1 bytes a field, refused as soon as passed). The
@@ -52,23 +59,23 @@ typedef struct argo_ingest_report {
  * refused. Numbers are plain decimals (base/text.h: no hex, inf, nan,
  * separators). symbol must be 1 to ARGO_SYMBOL_MAX - 1 letters, digits
  * or . _ - ^ =, checked before the file is read. A file with no data
- * row (header only) is ARGO_EDATA and creates nothing. Without
- * skip_invalid the file is all-or-nothing: the first bad row fails the
- * whole load with "file:line: reason" (the file's own line, also after
- * a quoted field spanning lines; field text shown escaped) and the store
- * is unchanged. With skip_invalid the valid rows are stored and rep
- * counts the rest; when no row is left, nothing is stored and no symbol
- * is created. rep may be NULL. */
-int argo_market_ingest_csv(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
-                           argo_ingest_report *rep, argo_err *err);
+ * row (header only) is ARGO_EDATA. Without skip_invalid the first bad
+ * row fails the read with "file:line: reason" (the file's own line, also
+ * after a quoted field spanning lines; field text shown escaped). With
+ * skip_invalid the bad rows are counted in rep (which this function
+ * clears first) and left out. A row identical to the one before it is
+ * counted as a duplicate and left out; the rows returned have strictly
+ * increasing ts. On success *rows (freed with free(); NULL when *n is
+ * 0) holds the valid bars in file order; on failure *rows is NULL. The
+ * stored bars are checked against these by the store (append-only) when
+ * the application stores them. */
+int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid,
+                         argo_bar_line **rows, size_t *n, argo_ingest_report *rep, argo_err *err);
 
-/* Loads n files (paths[i] as symbols[i], each as argo_market_ingest_csv
- * reads it) in one transaction: all of them or, on the first error,
- * none (the store is unchanged; err names the file and line). reps
- * holds n reports. */
-int argo_market_ingest_files(argo_store *st, size_t n, const char *const *paths,
-                             const char *const *symbols, bool skip_invalid,
-                             argo_ingest_report *reps, argo_err *err);
+/* Counts a row refused after reading (by the store: a conflicting or
+ * out-of-order bar) as skipped, with "path:line: why" as the first skip. */
+void argo_ingest_skip(argo_ingest_report *rep, const char *path, size_t line, argo_bar_fault f,
+                      const char *why);
 
 typedef struct argo_synth_options {
     int symbols;   /* how many series */

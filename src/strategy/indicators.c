@@ -7,6 +7,7 @@
  */
 #include "strategy/indicators.h"
 
+#include <assert.h>
 #include <math.h>
 
 static void ring_init(argo_ring *r, int cap, double *v)
@@ -39,6 +40,7 @@ static void ring_visit(argo_ring *r, argo_sbuf *b)
 
 void argo_sma_init(argo_sma *s, int n, double *storage)
 {
+    assert(s && n >= 1 && storage);
     ring_init(&s->r, n, storage);
     s->sum = 0;
 }
@@ -65,6 +67,7 @@ void argo_sma_visit(argo_sma *s, argo_sbuf *b)
 
 void argo_ema_init(argo_ema *e, int n, bool wilder)
 {
+    assert(e && n >= 1);
     *e = (argo_ema){.n = n, .k = wilder ? 1.0 / n : 2.0 / (n + 1), .value = 0};
 }
 
@@ -87,6 +90,7 @@ void argo_ema_visit(argo_ema *e, argo_sbuf *b)
 
 void argo_sd_init(argo_sd *s, int n, bool sample, double *storage)
 {
+    assert(s && n >= 1 && storage);
     ring_init(&s->r, n, storage);
     s->sample = sample;
     s->mean = s->m2 = 0;
@@ -133,6 +137,7 @@ void argo_sd_visit(argo_sd *s, argo_sbuf *b)
 
 void argo_rsi_init(argo_rsi *r, int n)
 {
+    assert(r && n >= 1);
     r->has_prev = false;
     r->prev = 0;
     argo_ema_init(&r->up, n, true);
@@ -165,6 +170,7 @@ void argo_rsi_visit(argo_rsi *r, argo_sbuf *b)
 
 void argo_atr_init(argo_atr *a, int n)
 {
+    assert(a && n >= 1);
     a->has_prev = false;
     a->prev_close = 0;
     a->tr = NAN;
@@ -196,6 +202,7 @@ void argo_atr_visit(argo_atr *a, argo_sbuf *b)
 
 void argo_macd_init(argo_macd *m, int fast, int slow, int sig)
 {
+    assert(m && fast >= 1 && slow >= 1 && sig >= 1);
     argo_ema_init(&m->fast, fast, false);
     argo_ema_init(&m->slow, slow, false);
     argo_ema_init(&m->sig, sig, false);
@@ -224,6 +231,7 @@ void argo_macd_visit(argo_macd *m, argo_sbuf *b)
 
 void argo_bbands_init(argo_bbands *bb, int n, double k, double *storage)
 {
+    assert(bb && n >= 1 && storage);
     argo_sma_init(&bb->mid, n, storage);
     argo_sd_init(&bb->sd, n, false, storage + n);
     bb->k = k;
@@ -292,6 +300,7 @@ static void deque_visit(argo_deque *q, argo_sbuf *b)
 
 void argo_donchian_init(argo_donchian *d, int n, double *storage)
 {
+    assert(d && n >= 1 && storage);
     d->n = n;
     d->seq = 0;
     deque_init(&d->hi, n, storage);

@@ -8,12 +8,20 @@
 
 #include "strategy/indicators.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define STATE_MAGIC 0x41524753u /* "ARGS" */
 #define STATE_VERSION 1u
+
+/* A decision's votes are copied into the signal whole, one per strategy
+ * weight of the config. */
+static_assert(sizeof((argo_decision *)0)->votes == sizeof((argo_signal *)0)->votes,
+              "decision and signal carry the same votes");
+static_assert(sizeof((argo_config *)0)->weight / sizeof(double) == ARGO_STRAT_COUNT,
+              "one consensus weight per strategy");
 
 struct argo_strategy_state {
     argo_config cfg; /* a copy: the state outlives the caller's config */
@@ -38,6 +46,7 @@ static size_t storage_size(const argo_config *c)
 
 int argo_strategy_state_new(const argo_config *cfg, argo_strategy_state **out, argo_err *err)
 {
+    assert(cfg && out);
     size_t n = storage_size(cfg);
     argo_strategy_state *st = calloc(1, sizeof *st + n * sizeof(double));
     if (!st) {
@@ -71,6 +80,7 @@ void argo_strategy_state_free(argo_strategy_state *st)
 
 int64_t argo_strategy_state_last_ts(const argo_strategy_state *st)
 {
+    assert(st);
     return st->last_ts;
 }
 
@@ -88,6 +98,7 @@ static argo_vote vote(double signed_strength)
 
 void argo_strategy_step(argo_strategy_state *st, const argo_bar *bar, argo_decision *out)
 {
+    assert(st && bar && out);
     const argo_config *c = &st->cfg;
     double atr = argo_atr_push(&st->atr, bar->high, bar->low, bar->close);
     double fast = argo_sma_push(&st->fast, bar->close);
@@ -143,6 +154,8 @@ void argo_strategy_step(argo_strategy_state *st, const argo_bar *bar, argo_decis
 void argo_strategy_signal(const argo_config *cfg, const argo_bar *bar, const argo_decision *d,
                           argo_signal *sig)
 {
+    assert(cfg && bar && d && sig);
+    assert(d->action == ARGO_BUY || d->action == ARGO_SELL); /* a signal needs an action */
     memset(sig, 0, sizeof *sig);
     sig->action = d->action;
     sig->ts = bar->ts;
@@ -177,6 +190,7 @@ static void state_visit(argo_strategy_state *st, argo_sbuf *b)
 int argo_strategy_state_save(argo_strategy_state *st, unsigned char **blob, size_t *len,
                              argo_err *err)
 {
+    assert(st && blob && len);
     argo_sbuf b;
     argo_sbuf_writer(&b, ARGO_STATE_BLOB_MAX);
     uint32_t magic = STATE_MAGIC, version = STATE_VERSION;
@@ -197,6 +211,7 @@ int argo_strategy_state_save(argo_strategy_state *st, unsigned char **blob, size
 int argo_strategy_state_load(const argo_config *cfg, const void *blob, size_t len,
                              argo_strategy_state **out, argo_err *err)
 {
+    assert(cfg && (blob || !len) && out);
     *out = NULL;
     argo_sbuf b;
     argo_sbuf_reader(&b, blob, len);

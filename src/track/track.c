@@ -2,10 +2,12 @@
 /* track/track.c - see track.h for the rules. */
 #include "track/track.h"
 
+#include <assert.h>
 #include <math.h>
 
 double argo_track_pnl(int action, double entry, double exit, const argo_track_costs *costs)
 {
+    assert(costs);
     double slip = costs->slippage_bps / 1e4;
     double fee = costs->fee_bps / 1e4;
     double in = entry * (1 + action * slip);
@@ -22,6 +24,7 @@ int argo_track_label_of(argo_status status, double pnl_pct)
 
 double argo_track_target_pnl(const argo_signal *sig, const argo_track_costs *costs)
 {
+    assert(sig && costs);
     return argo_track_pnl(sig->action, sig->entry, sig->target, costs);
 }
 
@@ -33,6 +36,7 @@ bool argo_track_has_edge(const argo_signal *sig, const argo_track_costs *costs, 
 
 int argo_track_label(const argo_signal *sig)
 {
+    assert(sig);
     return argo_track_label_of(sig->status, sig->pnl_pct);
 }
 
@@ -61,6 +65,7 @@ static bool resolve(argo_signal *s, const argo_bar *b, argo_status st, argo_exit
 
 bool argo_track_bar(argo_signal *s, const argo_bar *b, const argo_track_costs *costs)
 {
+    assert(s && b && costs);
     if (s->status != ARGO_OPEN || b->ts <= s->scanned_to)
         return false;
     s->scanned_to = b->ts;

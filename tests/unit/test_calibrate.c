@@ -4,7 +4,9 @@
  * used at t. */
 #include "helpers.h"
 
+#include "app/flow_store.h"
 #include "calibrate/calibrate.h"
+#include "store/store.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -55,11 +57,12 @@ static void cold_start_gives_raw_and_no_version(void **state)
     for (int k = 0; k < 9; k++)
         feed(c, 1, k, 100 + k);
     int fitted;
-    assert_int_equal(argo_calibrator_advance(c, st, 200, false, &fitted, NULL), 0);
+    assert_int_equal(
+        argo_calibrator_advance(c, 200, false, argo_flow_save_model, st, &fitted, NULL), 0);
     assert_int_equal(fitted, 0); /* 9 < retrain_every */
     double conf;
     int64_t v;
-    assert_int_equal(argo_calibrator_apply(c, st, 1, 0.42, &conf, &v, NULL), 0);
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.42, &conf, &v, NULL), 0);
     assert_true(conf == 0.42);
     assert_int_equal(v, 0);
     argo_calibrator_free(c);
@@ -73,11 +76,12 @@ static void a_fit_needs_two_distinct_confidences(void **state)
     for (int k = 0; k < 12; k++)
         assert_int_equal(argo_calibrator_add(c, 1, 100 + k, 0.5, k % 2, NULL), 0);
     int fitted;
-    assert_int_equal(argo_calibrator_advance(c, st, 200, false, &fitted, NULL), 0);
+    assert_int_equal(
+        argo_calibrator_advance(c, 200, false, argo_flow_save_model, st, &fitted, NULL), 0);
     assert_int_equal(fitted, 0);
     double conf;
     int64_t v;
-    argo_calibrator_apply(c, st, 1, 0.5, &conf, &v, NULL);
+    argo_calibrator_apply(c, 1, 0.5, &conf, &v, NULL);
     assert_int_equal(v, 0);
     argo_calibrator_free(c);
 }
@@ -92,11 +96,12 @@ static void models_refit_after_retrain_every_outcomes(void **state)
     for (int k = 0; k < 45; k++) {
         feed(c, k % 2 ? 2 : 1, k, t);
         t += 10;
-        assert_int_equal(argo_calibrator_advance(c, st, t, false, &fitted, NULL), 0);
+        assert_int_equal(
+            argo_calibrator_advance(c, t, false, argo_flow_save_model, st, &fitted, NULL), 0);
         total += fitted;
         double conf;
         int64_t v;
-        assert_int_equal(argo_calibrator_apply(c, st, 1, 0.8, &conf, &v, NULL), 0);
+        assert_int_equal(argo_calibrator_apply(c, 1, 0.8, &conf, &v, NULL), 0);
         if (k + 1 < 10)
             assert_int_equal(v, 0);
         else {
@@ -119,7 +124,7 @@ static void models_refit_after_retrain_every_outcomes(void **state)
     /* symbol A now uses its own model */
     double conf;
     int64_t v;
-    assert_int_equal(argo_calibrator_apply(c, st, 1, 0.3, &conf, &v, NULL), 0);
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.3, &conf, &v, NULL), 0);
     assert_int_equal(v, a.version);
     argo_model_row_cleanup(&a);
     argo_calibrator_free(c);
@@ -131,15 +136,22 @@ static void the_store_view_excludes_outcomes_at_or_after_t(void **state)
 {
     (void)state;
     argo_calibrator *c;
-    assert_int_equal(argo_calibrator_open(st, &cfg, 1000000, true, &c, NULL), 0);
+    assert_int_equal(argo_flow_load_calibrator(st, &cfg, 1000000, true, &c, NULL), 0);
     double conf;
     int64_t v;
-    assert_int_equal(argo_calibrator_apply(c, st, 2, 0.8, &conf, &v, NULL), 0);
+    /* apply uses only what it holds: the points are given first */
+    assert_true(argo_calibrator_wants(c, 2, false) > 0);
+    assert_int_equal(argo_calibrator_apply(c, 2, 0.8, &conf, &v, NULL), ARGO_ENOENT);
+    assert_int_equal(argo_flow_load_model_points(st, c, argo_calibrator_wants(c, 2, false), NULL),
+                     0);
+    assert_int_equal(argo_calibrator_wants(c, 2, false), 0);
+    assert_int_equal(argo_calibrator_apply(c, 2, 0.8, &conf, &v, NULL), 0);
     assert_true(v > 0);
     argo_calibrator_free(c);
     /* a time before every model: no model may be used */
-    assert_int_equal(argo_calibrator_open(st, &cfg, 5, true, &c, NULL), 0);
-    assert_int_equal(argo_calibrator_apply(c, st, 2, 0.8, &conf, &v, NULL), 0);
+    assert_int_equal(argo_flow_load_calibrator(st, &cfg, 5, true, &c, NULL), 0);
+    assert_int_equal(argo_calibrator_wants(c, 2, false), 0);
+    assert_int_equal(argo_calibrator_apply(c, 2, 0.8, &conf, &v, NULL), 0);
     assert_int_equal(v, 0);
     argo_calibrator_free(c);
 }
@@ -167,7 +179,8 @@ static void shrinkage_blends_follow_their_formulas(void **state)
     for (int k = 0; k < 40; k++)
         assert_int_equal(argo_calibrator_add(c, 1, 100 + k, k % 2 ? 0.8 : 0.2, k % 2, NULL), 0);
     int fitted;
-    assert_int_equal(argo_calibrator_advance(c, s2, 1000, false, &fitted, NULL), 0);
+    assert_int_equal(
+        argo_calibrator_advance(c, 1000, false, argo_flow_save_model, s2, &fitted, NULL), 0);
     assert_int_equal(fitted, 2);
     argo_model_row g, a;
     assert_int_equal(argo_store_model_latest(s2, "global", 0, &g, NULL), 0);
@@ -181,7 +194,7 @@ static void shrinkage_blends_follow_their_formulas(void **state)
     assert_true(fabs(a.y[a.n - 1] - (40.0 / 70 + 30.0 / 70 * 0.9)) < 1e-15);
     double conf;
     int64_t v;
-    assert_int_equal(argo_calibrator_apply(c, s2, 1, 0.5, &conf, &v, NULL), 0);
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.5, &conf, &v, NULL), 0);
     assert_int_equal(v, a.version);
     assert_true(fabs(conf - (40.0 / 70 * 0.5 + 30.0 / 70 * 0.5)) < 1e-15);
     argo_model_row_cleanup(&g);
@@ -239,7 +252,8 @@ static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
         int label = (double)(s >> 11) / 9007199254740992.0 < raw;
         rec[k] = (outcome_rec){1 + k % 2, 1000 + k, raw, label};
         assert_int_equal(argo_calibrator_add(c, rec[k].sym, rec[k].t, raw, label, NULL), 0);
-        assert_int_equal(argo_calibrator_advance(c, s2, 1001 + k, false, NULL, NULL), 0);
+        assert_int_equal(
+            argo_calibrator_advance(c, 1001 + k, false, argo_flow_save_model, s2, NULL, NULL), 0);
     }
     argo_calibrator_free(c);
     versions vs = {0};
@@ -271,9 +285,86 @@ static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
     argo_store_close(s2);
 }
 
+static int refusing_sink(void *ctx, argo_model_row *m, argo_err *err)
+{
+    (void)m;
+    ++*(int *)ctx;
+    return argo_err_set(err, ARGO_EBUSY, "sink refuses");
+}
+
+static int numbering_sink(void *ctx, argo_model_row *m, argo_err *err)
+{
+    (void)err;
+    m->version = ++*(int64_t *)ctx;
+    return 0;
+}
+
+/* The calibrator stores nothing itself: every fit goes to the caller's
+ * sink, which sets its version; a failing sink stops the refit and the
+ * calibrator keeps using what it had. */
+static void fits_go_to_the_callers_sink(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&cfg, 2, &c, NULL), 0);
+    for (int k = 0; k < 10; k++)
+        feed(c, 1, k, 100 + k);
+    int calls = 0, fitted = -1;
+    argo_err e;
+    assert_int_equal(argo_calibrator_advance(c, 200, false, refusing_sink, &calls, &fitted, &e),
+                     ARGO_EBUSY);
+    assert_int_equal(calls, 1);
+    assert_int_equal(fitted, 0);
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.8, &conf, &v, NULL), 0);
+    assert_int_equal(v, 0); /* no model: the raw confidence */
+    assert_true(conf == 0.8);
+    int64_t next = 41;
+    assert_int_equal(argo_calibrator_advance(c, 201, false, numbering_sink, &next, &fitted, NULL),
+                     0);
+    assert_int_equal(fitted, 1);
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.8, &conf, &v, NULL), 0);
+    assert_int_equal(v, 42);
+    argo_calibrator_free(c);
+}
+
+/* Live: a refit is given the outcomes; their number must be the count
+ * the calibrator was told. */
+static void a_live_refit_checks_the_outcomes_it_is_given(void **state)
+{
+    (void)state;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_at(&cfg, 2, 1000, &c, NULL), 0);
+    argo_calibrator_count(c, 0, 12);
+    argo_calibrator_count(c, 1, 12);
+    assert_true(argo_calibrator_due(c, false));
+    argo_outcome o[12];
+    for (int k = 0; k < 12; k++)
+        o[k] = (argo_outcome){1, 100 + k, 0.2 + 0.05 * k, k > 5 ? ARGO_WIN : ARGO_LOSS,
+                              k > 5 ? 1.0 : -1.0};
+    int64_t next = 0;
+    int fitted;
+    argo_err e;
+    assert_int_equal(argo_calibrator_refit(c, false, o, 11, numbering_sink, &next, &fitted, &e),
+                     ARGO_ESTORE);
+    assert_int_equal(next, 0);
+    assert_int_equal(argo_calibrator_refit(c, false, o, 12, numbering_sink, &next, &fitted, NULL),
+                     0);
+    assert_int_equal(fitted, 1); /* global only: 12 < symbol_min_outcomes */
+    double conf;
+    int64_t v;
+    assert_int_equal(argo_calibrator_apply(c, 1, 0.9, &conf, &v, NULL), 0);
+    assert_int_equal(v, 1);
+    assert_true(conf == 1);
+    argo_calibrator_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(fits_go_to_the_callers_sink),
+        cmocka_unit_test(a_live_refit_checks_the_outcomes_it_is_given),
         cmocka_unit_test(cold_start_gives_raw_and_no_version),
         cmocka_unit_test(a_fit_needs_two_distinct_confidences),
         cmocka_unit_test(models_refit_after_retrain_every_outcomes),

@@ -5,10 +5,13 @@
  *    cycle (ingest the day's bars, generate, track) day by day;
  *  - replay up to a date then live cycles equals one full replay;
  *  - tracking is idempotent and coverage is 100%;
- *  - no look-ahead: cutting the future off changes no earlier signal.
+ *  - no look-ahead: cutting the future off changes no earlier signal;
+ *  - the app operations announce, after the commit, exactly the rows
+ *    they stored (app/events.h), and nothing when they fail.
  */
 #include "helpers.h"
 
+#include "app/app_int.h"
 #include "app/engine.h"
 #include "base/timeutil.h"
 #include "market/market.h"
@@ -480,6 +483,327 @@ static void a_changed_strategy_config_rebuilds_state_from_history(void **state)
     argo_store_close(st);
 }
 
+/* ---- event hooks ------------------------------------------------------- */
+
+typedef struct recorder {
+    dump signals, outcomes; /* as announced, in order */
+    size_t bars, cycles;
+    int64_t bar_ts_sum;
+    char bar_syms[2][8]; /* first and last symbol announced */
+    argo_cycle last;
+    char op[16];
+    bool cycle_last; /* on_cycle came after every row */
+} recorder;
+
+static void on_bar(void *ctx, const char *symbol, const argo_bar *bar)
+{
+    recorder *r = ctx;
+    if (!r->bars)
+        snprintf(r->bar_syms[0], sizeof r->bar_syms[0], "%s", symbol);
+    snprintf(r->bar_syms[1], sizeof r->bar_syms[1], "%s", symbol);
+    r->bars++;
+    r->bar_ts_sum += bar->ts / 86400;
+    r->cycle_last = false;
+}
+
+static void on_signal(void *ctx, const argo_signal *sig)
+{
+    recorder *r = ctx;
+    dump_one(&r->signals, sig);
+    r->cycle_last = false;
+}
+
+static void on_outcome(void *ctx, const argo_signal *sig)
+{
+    recorder *r = ctx;
+    dump_one(&r->outcomes, sig);
+    r->cycle_last = false;
+}
+
+static void on_cycle(void *ctx, const argo_cycle *c)
+{
+    recorder *r = ctx;
+    r->cycles++;
+    r->last = *c;
+    snprintf(r->op, sizeof r->op, "%s", c->op);
+    r->last.op = r->op;
+    r->cycle_last = true;
+}
+
+static void recorder_reset(recorder *r)
+{
+    free(r->signals.v);
+    free(r->outcomes.v);
+    memset(r, 0, sizeof *r);
+}
+
+static argo_app *open_app(const char *name, recorder *rec)
+{
+    char p[512];
+    th_tmpfile(name, p, sizeof p);
+    th_rm_db(p);
+    argo_app_options o = {.db_path = p, .store = ARGO_APP_STORE_RW};
+    argo_app *app;
+    argo_err e;
+    if (argo_app_open(&o, &app, &e))
+        fail_msg("%s", e.msg);
+    argo_events ev = {rec, on_bar, on_signal, on_outcome, on_cycle};
+    argo_app_set_events(app, &ev);
+    return app;
+}
+
+/* The stored signals in id order (the order they were stored). */
+static dump stored_by_id(argo_store *st)
+{
+    dump d = {0};
+    argo_signal_query q = {0};
+    assert_int_equal(argo_store_signals_scan(st, &q, dump_one, &d, NULL), 0);
+    for (size_t i = 1; i < d.n; i++) /* insertion sort: already nearly in id order */
+        for (size_t j = i; j > 0 && d.v[j - 1].id > d.v[j].id; j--) {
+            argo_signal t = d.v[j];
+            d.v[j] = d.v[j - 1];
+            d.v[j - 1] = t;
+        }
+    return d;
+}
+
+static const argo_signal *by_id(const dump *d, int64_t id)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].id == id)
+            return &d->v[i];
+    return NULL;
+}
+
+/* The announced outcome is the stored row (field by field: the symbol
+ * array past its NUL and the padding are not data). */
+static void expect_same_outcome(const argo_signal *s, const argo_signal *a)
+{
+    assert_int_equal(s->id, a->id);
+    assert_int_equal(s->symbol_id, a->symbol_id);
+    assert_string_equal(s->symbol, a->symbol);
+    assert_int_equal(s->ts, a->ts);
+    assert_int_equal(s->status, a->status);
+    assert_int_equal(s->exit_reason, a->exit_reason);
+    assert_int_equal(s->gap, a->gap);
+    assert_int_equal(s->exit_ts, a->exit_ts);
+    assert_true(s->exit_price == a->exit_price && s->pnl_pct == a->pnl_pct);
+    assert_true(s->mfe_pct == a->mfe_pct && s->mae_pct == a->mae_pct);
+    assert_int_equal(s->bars_held, a->bars_held);
+    assert_int_equal(s->scanned_to, a->scanned_to);
+    assert_true(s->confidence == a->confidence);
+}
+
+static void ingest_announces_each_stored_bar_once(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    argo_app *app = open_app("ev-ingest.db", &rec);
+    char a[512], b[512];
+    const char *paths[2] = {th_src("data/market/MSFT.csv", a, sizeof a),
+                            th_src("data/market/TTRC.csv", b, sizeof b)};
+    const char *names[2] = {"MSFT", "TTRC"};
+    argo_ingest_report reps[2];
+    argo_err e;
+    if (argo_app_ingest(app, 2, paths, names, false, reps, &e))
+        fail_msg("%s", e.msg);
+    int64_t stored;
+    assert_int_equal(argo_store_bars_count(app->store, INT64_MAX, &stored, NULL), 0);
+    assert_int_equal(rec.bars, (size_t)stored);
+    assert_int_equal(rec.bars, reps[0].inserted + reps[1].inserted);
+    int64_t sum = 0;
+    for (size_t i = 0; i < nall; i++)
+        sum += all_bars[i].bar.ts / 86400;
+    assert_int_equal(rec.bar_ts_sum, sum); /* the very bars stored */
+    assert_string_equal(rec.bar_syms[0], "MSFT");
+    assert_string_equal(rec.bar_syms[1], "TTRC"); /* in store order: file by file */
+    assert_int_equal(rec.cycles, 1);
+    assert_true(rec.cycle_last);
+    assert_string_equal(rec.op, "ingest");
+    assert_int_equal(rec.last.bars, stored);
+    assert_int_equal(rec.last.newest_ts, all_bars[nall - 1].bar.ts);
+    /* again: every bar is an identical repeat, none is announced */
+    recorder_reset(&rec);
+    assert_int_equal(argo_app_ingest(app, 2, paths, names, false, reps, NULL), 0);
+    assert_int_equal(rec.bars, 0);
+    assert_int_equal(rec.cycles, 1);
+    assert_int_equal(rec.last.bars, 0);
+    /* a failed ingest (the second file is bad) announces nothing, though
+     * the first file's bars were stored before the rollback */
+    char bad[512], good[512];
+    th_tmpfile("ev-good.csv", good, sizeof good);
+    th_tmpfile("ev-bad.csv", bad, sizeof bad);
+    th_write(good, "date,open,high,low,close,volume\n2020-01-02,1,2,1,1.5,10\n");
+    th_write(bad, "date,open,high,low,close,volume\n2020-01-02,1,2,1,x,10\n");
+    const char *mixed[2] = {good, bad};
+    const char *syms2[2] = {"NEW", "NEW2"};
+    recorder_reset(&rec);
+    assert_int_equal(argo_app_ingest(app, 2, mixed, syms2, false, reps, &e), ARGO_EPARSE);
+    assert_int_equal(rec.bars, 0);
+    assert_int_equal(rec.cycles, 0);
+    int64_t after;
+    assert_int_equal(argo_store_bars_count(app->store, INT64_MAX, &after, NULL), 0);
+    assert_int_equal(after, stored);
+    recorder_reset(&rec);
+    argo_app_close(app, false);
+}
+
+static void synth_announces_each_stored_bar(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    argo_app *app = open_app("ev-synth.db", &rec);
+    argo_synth_options so = {.symbols = 3, .days = 40, .seed = 7};
+    size_t bars;
+    assert_int_equal(argo_app_synth(app, &so, &bars, NULL), 0);
+    assert_int_equal(bars, 120);
+    assert_int_equal(rec.bars, 120);
+    assert_string_equal(rec.bar_syms[0], "SYN0001");
+    assert_string_equal(rec.bar_syms[1], "SYN0003");
+    assert_int_equal(rec.cycles, 1);
+    assert_string_equal(rec.op, "synth");
+    recorder_reset(&rec);
+    assert_int_equal(argo_app_synth(app, &so, &bars, NULL), 0); /* all repeats */
+    assert_int_equal(bars, 0);
+    assert_int_equal(rec.bars, 0);
+    recorder_reset(&rec);
+    argo_app_close(app, false);
+}
+
+/* Replay, then live days (bars, generate, track): every signal the
+ * store holds was announced once by on_signal, in id order, as stored;
+ * every resolved one once by on_outcome, with its stored outcome. */
+static void the_flow_announces_exactly_the_signals_and_outcomes_it_stored(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    argo_app *app = open_app("ev-flow.db", &rec);
+    argo_store *st = app->store;
+    int64_t ids[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(argo_store_symbol_id(st, syms[i], true, &ids[i], NULL), 0);
+    size_t cut = nall - 300;
+    while (all_bars[cut].bar.ts == all_bars[cut - 1].bar.ts)
+        cut++;
+    put_bars(st, ids, 0, cut);
+    argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX};
+    argo_replay_report r;
+    argo_err e;
+    if (argo_app_replay(app, &o, &r, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(rec.cycles, 1);
+    assert_true(rec.cycle_last);
+    assert_string_equal(rec.op, "replay");
+    assert_int_equal(rec.last.signals, (int64_t)r.signals);
+    assert_int_equal(rec.last.outcomes, (int64_t)r.resolved);
+    assert_int_equal(rec.last.newest_ts, all_bars[cut - 1].bar.ts);
+    dump d = stored_by_id(st);
+    assert_true(d.n > 100);
+    assert_int_equal(rec.signals.n, d.n);
+    assert_int_equal(rec.outcomes.n, r.resolved);
+    for (size_t i = 0; i < d.n; i++) {
+        assert_int_equal(rec.signals.v[i].id, d.v[i].id);
+        assert_int_equal(rec.signals.v[i].status, ARGO_OPEN); /* as it was made */
+        assert_true(rec.signals.v[i].confidence == d.v[i].confidence);
+        assert_int_equal(rec.signals.v[i].model_version, d.v[i].model_version);
+    }
+    for (size_t i = 0; i < rec.outcomes.n; i++) {
+        const argo_signal *s = by_id(&d, rec.outcomes.v[i].id);
+        assert_non_null(s);
+        assert_true(s->status != ARGO_OPEN);
+        expect_same_outcome(s, &rec.outcomes.v[i]);
+        if (i) /* resolved in time order */
+            assert_true(rec.outcomes.v[i - 1].exit_ts <= rec.outcomes.v[i].exit_ts);
+    }
+    size_t resolved = 0;
+    for (size_t i = 0; i < d.n; i++)
+        resolved += d.v[i].status != ARGO_OPEN;
+    assert_int_equal(resolved, rec.outcomes.n);
+    int64_t last_id = d.v[d.n - 1].id;
+    free(d.v);
+
+    /* live days: the announced rows are the ones added or resolved */
+    recorder_reset(&rec);
+    size_t gen_cycles = 0, track_cycles = 0;
+    for (size_t i = cut; i < nall;) {
+        size_t j = i;
+        while (j < nall && all_bars[j].bar.ts == all_bars[i].bar.ts)
+            j++;
+        put_bars(st, ids, i, j);
+        size_t before = rec.cycles;
+        if (argo_app_generate(app, NULL, &e))
+            fail_msg("%s", e.msg);
+        gen_cycles += rec.cycles - before && !strcmp(rec.op, "generate");
+        assert_int_equal(rec.last.newest_ts, all_bars[i].bar.ts);
+        before = rec.cycles;
+        if (argo_app_track(app, NULL, &e))
+            fail_msg("%s", e.msg);
+        track_cycles += rec.cycles - before && !strcmp(rec.op, "track");
+        assert_true(rec.cycle_last);
+        i = j;
+    }
+    assert_true(gen_cycles > 100); /* one on_cycle per operation */
+    assert_int_equal(gen_cycles, track_cycles);
+    d = stored_by_id(st);
+    size_t fresh = 0;
+    for (size_t i = 0; i < d.n; i++)
+        if (d.v[i].id > last_id) {
+            assert_true(fresh < rec.signals.n);
+            assert_int_equal(rec.signals.v[fresh].id, d.v[i].id);
+            fresh++;
+        }
+    assert_true(fresh > 0);
+    assert_int_equal(rec.signals.n, fresh);
+    size_t newly = 0;
+    for (size_t i = 0; i < d.n; i++)
+        if (d.v[i].status != ARGO_OPEN && d.v[i].exit_ts > all_bars[cut - 1].bar.ts)
+            newly++;
+    assert_true(newly > 0);
+    assert_int_equal(rec.outcomes.n, newly);
+    for (size_t i = 0; i < rec.outcomes.n; i++) {
+        const argo_signal *s = by_id(&d, rec.outcomes.v[i].id);
+        assert_non_null(s);
+        expect_same_outcome(s, &rec.outcomes.v[i]);
+        for (size_t k = 0; k < i; k++) /* each once */
+            assert_true(rec.outcomes.v[k].id != rec.outcomes.v[i].id);
+    }
+    free(d.v);
+
+    /* a failed replay (a window without bars) announces nothing */
+    recorder_reset(&rec);
+    argo_replay_options late = {.from = all_bars[nall - 1].bar.ts + 1, .to = INT64_MAX};
+    assert_int_equal(argo_app_replay(app, &late, NULL, &e), ARGO_EDATA);
+    assert_int_equal(rec.cycles + rec.signals.n + rec.outcomes.n, 0);
+    recorder_reset(&rec);
+    argo_app_close(app, false);
+}
+
+/* An operation whose transaction cannot start announces nothing. */
+static void an_operation_that_fails_announces_nothing(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    argo_app *app = open_app("ev-fail.db", &rec);
+    argo_synth_options so = {.symbols = 2, .days = 300, .seed = 3};
+    size_t bars;
+    assert_int_equal(argo_app_synth(app, &so, &bars, NULL), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s", argo_app_db_path(app));
+    argo_app_close(app, false);
+    recorder_reset(&rec);
+    argo_app_options o = {.db_path = p, .store = ARGO_APP_STORE_RO};
+    assert_int_equal(argo_app_open(&o, &app, NULL), 0);
+    argo_events ev = {&rec, on_bar, on_signal, on_outcome, on_cycle};
+    argo_app_set_events(app, &ev);
+    argo_replay_options ro = {.from = INT64_MIN, .to = INT64_MAX};
+    assert_int_equal(argo_app_replay(app, &ro, NULL, NULL), ARGO_EINVAL);
+    assert_int_equal(argo_app_generate(app, NULL, NULL), ARGO_EINVAL);
+    assert_int_equal(argo_app_track(app, NULL, NULL), ARGO_EINVAL);
+    assert_int_equal(argo_app_synth(app, &so, &bars, NULL), ARGO_EINVAL);
+    assert_int_equal(rec.cycles + rec.bars + rec.signals.n + rec.outcomes.n, 0);
+    argo_app_close(app, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +817,10 @@ int main(void)
         cmocka_unit_test(replay_and_live_suppress_the_same_signals),
         cmocka_unit_test(on_quiet_half_hour_bars_every_target_exit_makes_money),
         cmocka_unit_test(a_replay_window_after_a_window_without_bars_changes_nothing),
+        cmocka_unit_test(ingest_announces_each_stored_bar_once),
+        cmocka_unit_test(synth_announces_each_stored_bar),
+        cmocka_unit_test(the_flow_announces_exactly_the_signals_and_outcomes_it_stored),
+        cmocka_unit_test(an_operation_that_fails_announces_nothing),
     };
     return cmocka_run_group_tests(tests, load_all, free_all);
 }

@@ -3,6 +3,7 @@
  * leaves the store exactly as it was. */
 #include "helpers.h"
 
+#include "app/engine.h"
 #include "market/market.h"
 
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void expect_reject(const char *text, const char *needle)
     int64_t before = bar_count();
     argo_err e;
     const char *p = csv("bad.csv", text);
-    int rc = argo_market_ingest_csv(st, p, "BAD", false, NULL, &e);
+    int rc = argo_engine_ingest_csv(st, p, "BAD", false, NULL, &e);
     assert_true(rc < 0);
     if (!strstr(e.msg, needle) || strncmp(e.msg, p, strlen(p)) != 0)
         fail_msg("message '%s' should start with the file and mention '%s'", e.msg, needle);
@@ -64,13 +65,13 @@ static void the_shipped_series_load_whole(void **state)
     (void)state;
     char p[512];
     argo_ingest_report r;
-    assert_int_equal(argo_market_ingest_csv(st, th_src("data/market/TTRC.csv", p, sizeof p), "TTRC",
+    assert_int_equal(argo_engine_ingest_csv(st, th_src("data/market/TTRC.csv", p, sizeof p), "TTRC",
                                             false, &r, NULL),
                      0);
     assert_int_equal(r.rows, 5550);
     assert_int_equal(r.inserted, 5550);
     /* loading it again only finds identical repeats */
-    assert_int_equal(argo_market_ingest_csv(st, p, "TTRC", false, &r, NULL), 0);
+    assert_int_equal(argo_engine_ingest_csv(st, p, "TTRC", false, &r, NULL), 0);
     assert_int_equal(r.inserted, 0);
     assert_int_equal(r.duplicates, 5550);
     assert_int_equal(bar_count(), 5550);
@@ -104,18 +105,18 @@ static void a_conflict_with_stored_bars_rejects_the_file(void **state)
 {
     (void)state;
     assert_int_equal(
-        argo_market_ingest_csv(st, csv("a.csv", HEAD GOOD1 GOOD2), "C", false, NULL, NULL), 0);
+        argo_engine_ingest_csv(st, csv("a.csv", HEAD GOOD1 GOOD2), "C", false, NULL, NULL), 0);
     int64_t before = bar_count();
     argo_err e;
     const char *p = csv("b.csv", HEAD GOOD2 "2020-01-06,11,12,10,11.5,10\n"
                                             "2020-01-07,11,12,10,11.5,10\n");
-    assert_int_equal(argo_market_ingest_csv(st, p, "C", false, NULL, &e), 0);
+    assert_int_equal(argo_engine_ingest_csv(st, p, "C", false, NULL, &e), 0);
     assert_int_equal(bar_count(), before + 2);
     p = csv("c.csv", HEAD "2020-01-08,11,12,10,11.5,10\n"
                           "2020-01-03,10.5,12,10,11.1,200\n");
-    assert_int_equal(argo_market_ingest_csv(st, p, "C", false, NULL, &e), ARGO_EDATA);
+    assert_int_equal(argo_engine_ingest_csv(st, p, "C", false, NULL, &e), ARGO_EDATA);
     p = csv("d.csv", HEAD "2020-01-03,10.5,12,10,11.1,200\n");
-    assert_int_equal(argo_market_ingest_csv(st, p, "C", false, NULL, &e), ARGO_ECONFLICT);
+    assert_int_equal(argo_engine_ingest_csv(st, p, "C", false, NULL, &e), ARGO_ECONFLICT);
     assert_non_null(strstr(e.msg, "d.csv:2: bar conflicts"));
     assert_int_equal(bar_count(), before + 2);
 }
@@ -133,7 +134,7 @@ static void header_variants_are_understood(void **state)
         snprintf(sym, sizeof sym, "H%d", i);
         argo_ingest_report r;
         argo_err e;
-        if (argo_market_ingest_csv(st, csv("h.csv", heads[i]), sym, false, &r, &e))
+        if (argo_engine_ingest_csv(st, csv("h.csv", heads[i]), sym, false, &r, &e))
             fail_msg("variant %d: %s", i, e.msg);
         assert_int_equal(r.inserted, 1);
     }
@@ -152,7 +153,7 @@ static void skip_invalid_keeps_the_good_rows_and_counts_the_rest(void **state)
         csv("skip.csv", HEAD GOOD1 "2020-01-03,10,9,9,10,1\n" GOOD2 "2020-01-06,x,1,1,1,1\n" GOOD2
                                    "2020-01-07,11,12,10,11.5,-1\n");
     argo_ingest_report r;
-    assert_int_equal(argo_market_ingest_csv(st, p, "S", true, &r, NULL), 0);
+    assert_int_equal(argo_engine_ingest_csv(st, p, "S", true, &r, NULL), 0);
     assert_int_equal(r.rows, 6);
     assert_int_equal(r.inserted, 2);
     assert_int_equal(r.duplicates, 1);
@@ -167,7 +168,7 @@ static void a_missing_file_is_a_clear_error(void **state)
 {
     (void)state;
     argo_err e;
-    assert_int_equal(argo_market_ingest_csv(st, "/nonexistent.csv", "M", false, NULL, &e),
+    assert_int_equal(argo_engine_ingest_csv(st, "/nonexistent.csv", "M", false, NULL, &e),
                      ARGO_ENOENT);
     assert_non_null(strstr(e.msg, "/nonexistent.csv: cannot open"));
 }
@@ -176,7 +177,7 @@ static void expect_ok(const char *text, const char *sym, size_t inserted)
 {
     argo_ingest_report r;
     argo_err e;
-    if (argo_market_ingest_csv(st, csv("ok.csv", text), sym, false, &r, &e))
+    if (argo_engine_ingest_csv(st, csv("ok.csv", text), sym, false, &r, &e))
         fail_msg("refused: %s", e.msg);
     assert_int_equal(r.inserted, inserted);
 }
@@ -223,7 +224,7 @@ static void hostile_files_get_one_clear_line(void **state)
         fwrite(nul, 1, sizeof nul - 1, f);
         fclose(f);
         argo_err e;
-        assert_int_equal(argo_market_ingest_csv(st, path, "NUL", false, NULL, &e), ARGO_EPARSE);
+        assert_int_equal(argo_engine_ingest_csv(st, path, "NUL", false, NULL, &e), ARGO_EPARSE);
         assert_non_null(strstr(e.msg, "nul.csv:3: a NUL byte"));
     }
     expect_reject(HEAD GOOD1 "2020-01-03,10,1\"1,9,10,1\n", ":3: a quote inside an unquoted field");
@@ -236,7 +237,7 @@ static void hostile_files_get_one_clear_line(void **state)
     /* the file's name is the default symbol: a bad one is named as such */
     argo_err e;
     const char *p = csv("bad name.csv", HEAD GOOD1);
-    assert_int_equal(argo_market_ingest_csv(st, p, "bad name\n", false, NULL, &e), ARGO_EDATA);
+    assert_int_equal(argo_engine_ingest_csv(st, p, "bad name\n", false, NULL, &e), ARGO_EDATA);
     assert_non_null(strstr(e.msg, "symbol 'bad name\\n' is not 1 to 31"));
 }
 
@@ -245,11 +246,11 @@ static void header_only_files_create_nothing(void **state)
     (void)state;
     argo_err e;
     argo_ingest_report r;
-    assert_int_equal(argo_market_ingest_csv(st, csv("h.csv", HEAD), "EMPTY", false, &r, &e),
+    assert_int_equal(argo_engine_ingest_csv(st, csv("h.csv", HEAD), "EMPTY", false, &r, &e),
                      ARGO_EDATA);
     assert_non_null(strstr(e.msg, "no bars (the file has only a header)"));
     /* every row skipped: success, nothing stored, no symbol made */
-    assert_int_equal(argo_market_ingest_csv(st, csv("s.csv", HEAD "2020-01-02,x,1,1,1,1\n"),
+    assert_int_equal(argo_engine_ingest_csv(st, csv("s.csv", HEAD "2020-01-02,x,1,1,1,1\n"),
                                             "EMPTY", true, &r, &e),
                      0);
     assert_int_equal(r.skipped, 1);
@@ -307,6 +308,39 @@ static void the_synthetic_universe_is_valid_and_deterministic(void **state)
     assert_true(a != c);
 }
 
+/* market/ reads a file into bars with their lines and touches no store:
+ * a repeat is counted and left out, a quoted field spanning lines keeps
+ * the file's own line numbers. */
+static void a_file_reads_into_bars_with_their_lines(void **state)
+{
+    (void)state;
+    const char *p = csv("lines.csv", HEAD GOOD1 GOOD1 "\"2020-01-03\",10.5,12,10,11,\"2\n00\"\n"
+                                                      "2020-01-06,11,12,10,11.5,50\n");
+    argo_bar_line *rows;
+    size_t n;
+    argo_ingest_report r;
+    argo_err e;
+    assert_int_equal(argo_market_csv_read(p, "L", false, &rows, &n, &r, &e), ARGO_EPARSE);
+    assert_null(rows);
+    assert_non_null(strstr(e.msg, "lines.csv:4: volume"));
+    p = csv("lines.csv", HEAD GOOD1 GOOD1 "\"2020-01-03\",10.5,12,10,11,\"200\"\n"
+                                          "2020-01-06,11,12,10,11.5,50\n");
+    assert_int_equal(argo_market_csv_read(p, "L", false, &rows, &n, &r, &e), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(r.rows, 4);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(r.inserted, 0); /* nothing stored: that is app/'s part */
+    assert_int_equal(rows[0].line, 2);
+    assert_int_equal(rows[1].line, 4);
+    assert_int_equal(rows[2].line, 5);
+    assert_true(rows[2].bar.close == 11.5 && rows[1].bar.volume == 200);
+    free(rows);
+    /* a bad symbol is refused before the file is read */
+    assert_int_equal(argo_market_csv_read("/nonexistent.csv", "a b", false, &rows, &n, &r, &e),
+                     ARGO_EDATA);
+    assert_non_null(strstr(e.msg, "symbol 'a b'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(header_only_files_create_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(tolerated_forms_load, setup, teardown),
         cmocka_unit_test(the_synthetic_universe_is_valid_and_deterministic),
+        cmocka_unit_test(a_file_reads_into_bars_with_their_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,7 +89,7 @@ static int setup(void **state)
     argo_config cfg;
     argo_config_init(&cfg);
     if (argo_store_open(p, NULL, &st, NULL) ||
-        argo_market_ingest_csv(st, th_src("data/market/MSFT.csv", csv, sizeof csv), "MSFT", false,
+        argo_engine_ingest_csv(st, th_src("data/market/MSFT.csv", csv, sizeof csv), "MSFT", false,
                                NULL, NULL))
         return -1;
     argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX};

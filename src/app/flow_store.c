@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/* app/flow_store.c - see flow_store.h. */
+#include "app/flow_store.h"
+
+#include "base/grow.h"
+#include "track/track.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g)
+{
+    argo_signal *v = argo_grow(s->v, &s->cap, s->n + 1, sizeof *v, 64);
+    if (!v)
+        return ARGO_ENOMEM;
+    s->v = v;
+    s->v[s->n++] = *g;
+    return 0;
+}
+
+int argo_flow_begin(argo_store *st, argo_err *err)
+{
+    return argo_store_begin(st, err);
+}
+
+int argo_flow_commit(argo_store *st, argo_err *err)
+{
+    return argo_store_commit(st, err);
+}
+
+void argo_flow_rollback(argo_store *st)
+{
+    argo_store_rollback(st);
+}
+
+int argo_flow_load_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err)
+{
+    return argo_store_symbols(st, list, n, err);
+}
+
+int argo_flow_scan_bars(argo_store *st, int64_t symbol_id, int64_t after, int64_t to,
+                        argo_bar_fn fn, void *ctx, argo_err *err)
+{
+    return argo_store_bars_scan(st, symbol_id, after, to, fn, ctx, err);
+}
+
+int argo_flow_count_bars(argo_store *st, int64_t to, int64_t *n, argo_err *err)
+{
+    return argo_store_bars_count(st, to, n, err);
+}
+
+int argo_flow_save_bars(argo_store *st, const char *path, const char *symbol,
+                        const argo_bar_line *rows, size_t n, bool skip_invalid, bool *inserted,
+                        argo_ingest_report *rep, argo_err *err)
+{
+    assert(st && path && symbol && (rows || !n) && (inserted || !n) && rep);
+    int64_t sym;
+    int rc = argo_store_symbol_id(st, symbol, true, &sym, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        argo_err why;
+        bool ins = false;
+        rc = argo_store_bar_put(st, sym, &rows[i].bar, &ins, &why);
+        inserted[i] = !rc && ins;
+        if (rc == ARGO_ECONFLICT || rc == ARGO_EDATA) {
+            if (!skip_invalid)
+                return argo_err_set(err, rc, "%s:%zu: %s", path, rows[i].line, why.msg);
+            argo_ingest_skip(rep, path, rows[i].line,
+                             rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER,
+                             why.msg);
+            continue;
+        }
+        if (rc) {
+            if (err)
+                *err = why;
+            return rc;
+        }
+        if (ins)
+            rep->inserted++;
+        else
+            rep->duplicates++;
+    }
+    return ARGO_OK;
+}
+
+int argo_flow_save_series(argo_store *st, const char *symbol, const argo_bar *bars, size_t n,
+                          bool *inserted, size_t *stored, argo_err *err)
+{
+    int64_t id;
+    int rc = argo_store_symbol_id(st, symbol, true, &id, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        bool ins = false;
+        rc = argo_store_bar_put(st, id, &bars[i], &ins, err);
+        ins = !rc && ins;
+        *stored += ins;
+        if (inserted)
+            inserted[i] = ins;
+    }
+    return rc;
+}
+
+int argo_flow_load_state(argo_store *st, int64_t symbol_id, unsigned char **blob, size_t *len,
+                         argo_err *err)
+{
+    return argo_store_state_get(st, symbol_id, blob, len, err);
+}
+
+int argo_flow_save_state(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
+                         argo_err *err)
+{
+    return argo_store_state_put(st, symbol_id, blob, len, err);
+}
+
+static int collect_signal(void *ctx, const argo_signal *g)
+{
+    return argo_sig_vec_push(ctx, g);
+}
+
+int argo_flow_load_open_signals(argo_store *st, argo_sig_vec *out, argo_err *err)
+{
+    argo_signal_query q = {.open_only = true};
+    int rc = argo_store_signals_scan(st, &q, collect_signal, out, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory loading open signals");
+    return rc;
+}
+
+int argo_flow_scan_signals(argo_store *st, argo_signal_fn fn, void *ctx, argo_err *err)
+{
+    argo_signal_query q = {0};
+    return argo_store_signals_scan(st, &q, fn, ctx, err);
+}
+
+int argo_flow_reset_signals(argo_store *st, argo_err *err)
+{
+    return argo_store_signals_reset(st, err);
+}
+
+int argo_flow_save_new_signal(argo_store *st, argo_signal *sig, argo_err *err)
+{
+    return argo_store_signal_insert(st, sig, err);
+}
+
+int argo_flow_save_tracking(argo_store *st, const argo_signal *sig, argo_err *err)
+{
+    return argo_store_signal_update(st, sig, err);
+}
+
+int argo_flow_save_suppressed(argo_store *st, int64_t symbol_id, int64_t ts, argo_err *err)
+{
+    return argo_store_suppressed_add(st, symbol_id, ts, 1, err);
+}
+
+typedef struct items {
+    argo_calib_item *v;
+    size_t n, cap;
+} items;
+
+static int take_item(void *ctx, const argo_signal *g)
+{
+    items *it = ctx;
+    if (g->status == ARGO_OPEN)
+        return 0;
+    argo_calib_item *v = argo_grow(it->v, &it->cap, it->n + 1, sizeof *v, 1024);
+    if (!v)
+        return ARGO_ENOMEM;
+    it->v = v;
+    it->v[it->n++] =
+        (argo_calib_item){g->ts, g->exit_ts, g->raw_confidence, g->confidence, argo_track_label(g)};
+    return 0;
+}
+
+int argo_flow_load_report_items(argo_store *st, argo_calib_item **v, size_t *n, argo_err *err)
+{
+    items it = {0};
+    argo_signal_query q = {0};
+    int rc = argo_store_signals_scan(st, &q, take_item, &it, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory reading signals");
+    if (rc) {
+        free(it.v);
+        it.v = NULL;
+        it.n = 0;
+    }
+    *v = it.v;
+    *n = it.n;
+    return rc;
+}
+
+typedef struct note_ctx {
+    argo_calibrator *cal;
+    argo_err *err;
+} note_ctx;
+
+static int note_model(void *ctx, const argo_model_row *m)
+{
+    note_ctx *nc = ctx;
+    return argo_calibrator_note(nc->cal, m, nc->err); /* no points: no store call, no failure */
+}
+
+int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t, bool with_counts,
+                              argo_calibrator **out, argo_err *err)
+{
+    argo_symbol_count *counts = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    *out = NULL;
+    int rc = with_counts ? argo_store_outcome_counts(st, t, &counts, &n, &total, err) : 0;
+    if (rc)
+        return rc;
+    int64_t maxid = 0;
+    argo_symbol *syms;
+    size_t ns;
+    if ((rc = argo_store_symbols(st, &syms, &ns, err))) {
+        free(counts);
+        return rc;
+    }
+    for (size_t i = 0; i < ns; i++)
+        maxid = syms[i].id > maxid ? syms[i].id : maxid;
+    free(syms);
+    argo_calibrator *c;
+    if ((rc = argo_calibrator_at(cfg, maxid, t, &c, err))) {
+        free(counts);
+        return rc;
+    }
+    argo_calibrator_count(c, 0, total);
+    for (size_t i = 0; i < n; i++)
+        if (counts[i].symbol_id > 0)
+            argo_calibrator_count(c, counts[i].symbol_id, counts[i].count);
+    free(counts);
+    note_ctx nc = {c, err};
+    if ((rc = argo_store_models_scan(st, note_model, &nc, err))) {
+        argo_calibrator_free(c);
+        return rc;
+    }
+    *out = c;
+    return ARGO_OK;
+}
+
+int argo_flow_load_model_points(argo_store *st, argo_calibrator *cal, int64_t version,
+                                argo_err *err)
+{
+    if (!version)
+        return ARGO_OK;
+    argo_model_row row;
+    int rc = argo_store_model_get(st, version, &row, err);
+    if (rc)
+        return rc;
+    rc = argo_calibrator_give(cal, &row, err);
+    argo_model_row_cleanup(&row);
+    return rc;
+}
+
+typedef struct outs {
+    argo_outcome *v;
+    size_t n, cap;
+} outs;
+
+static int take_outcome(void *ctx, const argo_outcome *o)
+{
+    outs *l = ctx;
+    argo_outcome *v = argo_grow(l->v, &l->cap, l->n + 1, sizeof *v, 64);
+    if (!v)
+        return ARGO_ENOMEM;
+    l->v = v;
+    l->v[l->n++] = *o;
+    return 0;
+}
+
+int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_outcome **v, size_t *n,
+                            argo_err *err)
+{
+    outs l = {0};
+    int rc = argo_store_outcomes_scan(st, before, take_outcome, &l, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory loading outcomes");
+    if (rc) {
+        free(l.v);
+        l.v = NULL;
+        l.n = 0;
+    }
+    *v = l.v;
+    *n = l.n;
+    return rc;
+}
+
+int argo_flow_save_model(void *ctx, argo_model_row *m, argo_err *err)
+{
+    return argo_store_model_insert(ctx, m, err);
+}

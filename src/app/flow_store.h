@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app/flow_store.h - every store access of the flow (ingest, synth,
+ * generate, track, replay, calibrate, coverage), in one place: small
+ * load and save functions over today's store API (store/store.h), so a
+ * new store contract changes this file and nothing else of the flow.
+ * None of them is called from inside a scan callback: a scan collects,
+ * the caller acts afterwards. For app/ only.
+ */
+#ifndef ARGO_FLOW_STORE_H
+#define ARGO_FLOW_STORE_H
+
+#include "calibrate/calibrate.h"
+#include "calibrate/report.h"
+#include "market/market.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable array of signals (borrowed rows copied in). */
+typedef struct argo_sig_vec {
+    argo_signal *v;
+    size_t n, cap;
+} argo_sig_vec;
+
+/* Appends a copy of g: ARGO_ENOMEM (err untouched) when it cannot grow. */
+int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g);
+
+/* Transactions: the flow's operations are each one. */
+int argo_flow_begin(argo_store *st, argo_err *err);
+int argo_flow_commit(argo_store *st, argo_err *err);
+void argo_flow_rollback(argo_store *st);
+
+/* Every symbol, with its first and last bar. */
+int argo_flow_load_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
+
+/* The symbol's bars with after < ts <= to, in ts order, to fn (which
+ * must not call the store). */
+int argo_flow_scan_bars(argo_store *st, int64_t symbol_id, int64_t after, int64_t to,
+                        argo_bar_fn fn, void *ctx, argo_err *err);
+/* The number of bars with ts <= to. */
+int argo_flow_count_bars(argo_store *st, int64_t to, int64_t *n, argo_err *err);
+
+/* Stores rows[0..n) of one file as symbol's bars (creating the symbol):
+ * inserted[i] tells whether row i was new. A conflicting or out-of-order
+ * bar is "path:line: why" (ARGO_ECONFLICT, ARGO_EDATA) or, with
+ * skip_invalid, counted as skipped in rep. */
+int argo_flow_save_bars(argo_store *st, const char *path, const char *symbol,
+                        const argo_bar_line *rows, size_t n, bool skip_invalid, bool *inserted,
+                        argo_ingest_report *rep, argo_err *err);
+/* Stores a generated series (synth): *stored counts the new bars;
+ * inserted (may be NULL) tells which were new. */
+int argo_flow_save_series(argo_store *st, const char *symbol, const argo_bar *bars, size_t n,
+                          bool *inserted, size_t *stored, argo_err *err);
+
+/* The saved strategy state of a symbol (ARGO_ENOENT: none) and saving it. */
+int argo_flow_load_state(argo_store *st, int64_t symbol_id, unsigned char **blob, size_t *len,
+                         argo_err *err);
+int argo_flow_save_state(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
+                         argo_err *err);
+
+/* The open signals; every signal, to fn (which must not call the
+ * store); and discarding them all (replay). */
+int argo_flow_load_open_signals(argo_store *st, argo_sig_vec *out, argo_err *err);
+int argo_flow_scan_signals(argo_store *st, argo_signal_fn fn, void *ctx, argo_err *err);
+int argo_flow_reset_signals(argo_store *st, argo_err *err);
+/* A new signal (sets sig->id) and the tracking fields of a stored one. */
+int argo_flow_save_new_signal(argo_store *st, argo_signal *sig, argo_err *err);
+int argo_flow_save_tracking(argo_store *st, const argo_signal *sig, argo_err *err);
+/* A signal not made for lack of edge, counted for its symbol and day. */
+int argo_flow_save_suppressed(argo_store *st, int64_t symbol_id, int64_t ts, argo_err *err);
+
+/* The resolved signals as the calibration report reads them, in store
+ * order; *v freed with free(). */
+int argo_flow_load_report_items(argo_store *st, argo_calib_item **v, size_t *n, argo_err *err);
+
+/* A calibrator at t over the stored models (version order; points not
+ * loaded) and, with counts, the outcome counts before t. */
+int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t, bool counts,
+                              argo_calibrator **out, argo_err *err);
+/* Gives the calibrator the points of stored model version (0: nothing). */
+int argo_flow_load_model_points(argo_store *st, argo_calibrator *cal, int64_t version,
+                                argo_err *err);
+/* The outcomes resolved before t, in (exit_ts, id) order; *v freed with free(). */
+int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_outcome **v, size_t *n,
+                            argo_err *err);
+/* A calibrator's sink (calibrate.h): stores the model, sets its version.
+ * ctx is the argo_store. */
+int argo_flow_save_model(void *ctx, argo_model_row *m, argo_err *err);
+
+#endif
