@@ -78,7 +78,8 @@ int argo_engine_calibrate(argo_store *st, const argo_config *cfg, int *fitted, a
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = refit(st, cfg, true, fitted, err)) || (rc = argo_store_commit(st, err)))
+    if ((rc = argo_store_lock(st, "cycle", err)) || (rc = refit(st, cfg, true, fitted, err)) ||
+        (rc = argo_store_commit(st, err)))
         argo_store_rollback(st);
     return rc;
 }
@@ -145,7 +146,7 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = argo_store_symbols(st, &syms, &n, err)))
+    if ((rc = argo_store_lock(st, "cycle", err)) || (rc = argo_store_symbols(st, &syms, &n, err)))
         goto fail;
     /* Signals at the newest time use the newest models trained on
      * outcomes resolved before it (refits happen in track). */
@@ -174,7 +175,7 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
             if (!rc && made)
                 rc = calibrate_signal(cal, st, cfg, &sig, err);
             if (!rc && made)
-                rc = argo_store_signal_insert(st, &sig, err);
+                rc = argo_store_signals_insert(st, &sig, 1, err);
             local.signals += !rc && made;
             local.suppressed += !rc && !made;
         }
@@ -260,8 +261,8 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
-    argo_signal_query q = {.open_only = true};
-    rc = argo_store_signals_scan(st, &q, collect, &open, err);
+    if (!(rc = argo_store_lock(st, "cycle", err)))
+        rc = argo_store_signals_open(st, 0, collect, &open, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory loading open signals");
     if (rc)
@@ -291,7 +292,8 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
     }
     for (size_t i = 0; i < open.n; i++) {
         local.open_after += open.v[i].status == ARGO_OPEN;
-        if (open.v[i].scanned_to != seen[i] && (rc = argo_store_signal_update(st, &open.v[i], err)))
+        if (open.v[i].scanned_to != seen[i] &&
+            (rc = argo_store_signals_update(st, &open.v[i], 1, err)))
             goto fail;
     }
     /* resolved outcomes -> calibrator (docs/DESIGN.md's flow) */
@@ -346,7 +348,7 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
     for (size_t i = 0; i < run->open.n; i++) {
         argo_signal *g = &run->open.v[i];
         if (argo_track_bar(g, bar, &r->costs)) {
-            if ((rc = argo_store_signal_update(r->st, g, r->err)))
+            if ((rc = argo_store_signals_update(r->st, g, 1, r->err)))
                 return rc;
             if (r->cal && (rc = argo_calibrator_add(r->cal, sym, g->exit_ts, g->raw_confidence,
                                                     argo_track_label(g), r->err)))
@@ -370,7 +372,7 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
         r->rep->suppressed += !made;
         if (made) {
             if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
-                (rc = argo_store_signal_insert(r->st, &g, r->err)))
+                (rc = argo_store_signals_insert(r->st, &g, 1, r->err)))
                 return rc;
             if (vec_push(&run->open, &g))
                 return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
@@ -490,7 +492,7 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
     int rc = argo_store_begin(st, err);
     if (rc)
         return rc;
-    if ((rc = argo_store_symbols(st, &syms, &n, err)))
+    if ((rc = argo_store_lock(st, "cycle", err)) || (rc = argo_store_symbols(st, &syms, &n, err)))
         goto out;
     /* A window without bars would only discard every signal: refuse it. */
     int64_t first = INT64_MAX, last = INT64_MIN;
@@ -538,8 +540,7 @@ int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay
         opt->progress(opt->progress_ctx, local.bars, r.total);
     for (size_t i = 0; i < n && !rc; i++) {
         sym_run *run = &r.runs[syms[i].id];
-        for (size_t k = 0; k < run->open.n && !rc; k++)
-            rc = argo_store_signal_update(st, &run->open.v[k], err);
+        rc = argo_store_signals_update(st, run->open.v, run->open.n, err);
         local.open += run->open.n;
         if (!rc && argo_strategy_state_last_ts(run->state) != INT64_MIN)
             rc = save_state(st, syms[i].id, run->state, err);
@@ -604,8 +605,7 @@ int argo_engine_coverage(argo_store *st, argo_coverage *out, argo_err *err)
     }
     for (size_t i = 0; i < n; i++)
         c.last[syms[i].id] = syms[i].last_ts;
-    argo_signal_query q = {0};
-    rc = argo_store_signals_scan(st, &q, cov_one, &c, err);
+    rc = argo_store_signals_all(st, 0, cov_one, &c, err);
     free(c.last);
     free(syms);
     return rc;

@@ -94,8 +94,7 @@ int argo_calib_report_compute(argo_store *st, const argo_config *cfg, double tra
         return argo_err_set(err, ARGO_EINVAL,
                             "train fraction must be in (0, 1) and folds in 1..100");
     items it = {0};
-    argo_signal_query q = {0};
-    int rc = argo_store_signals_scan(st, &q, take, &it, err);
+    int rc = argo_store_signals_all(st, 0, take, &it, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory reading signals");
     if (rc) {

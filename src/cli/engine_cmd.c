@@ -146,12 +146,11 @@ static int synth_to_store(void *ctx, const char *symbol, const argo_bar *bars, s
 {
     synth_sink *s = ctx;
     int64_t id;
+    argo_bars_put_result put = {0};
     int rc = argo_store_symbol_id(s->store, symbol, true, &id, s->err);
-    for (size_t i = 0; i < n && !rc; i++) {
-        bool ins;
-        rc = argo_store_bar_put(s->store, id, &bars[i], &ins, s->err);
-        s->bars += ins;
-    }
+    if (!rc)
+        rc = argo_store_bars_put(s->store, id, bars, n, &put, s->err);
+    s->bars += put.inserted;
     if (rc)
         argo_err_prefix(s->err, "%s: ", symbol);
     return rc;
@@ -243,7 +242,8 @@ int cmd_synth(cli *c, int argc, char **argv)
     } else {
         if (argo_store_begin(c->store, &c->err))
             return fail(c);
-        if (argo_market_synth(&so, synth_to_store, &sink, &c->err) ||
+        if (argo_store_lock(c->store, "ingest", &c->err) ||
+            argo_market_synth(&so, synth_to_store, &sink, &c->err) ||
             argo_store_commit(c->store, &c->err)) {
             argo_store_rollback(c->store);
             return fail(c);

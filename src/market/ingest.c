@@ -299,31 +299,44 @@ static int ingest_one(argo_store *st, const char *path, const char *symbol, bool
     int64_t sym;
     if (own_txn && (rc = argo_store_begin(st, err)))
         goto out;
+    if (own_txn && (rc = argo_store_lock(st, "ingest", err)))
+        goto fail;
     if ((rc = argo_store_symbol_id(st, symbol, true, &sym, err)))
         goto fail;
-    for (size_t i = 0; i < c->nrows; i++) {
-        bool inserted;
+    /* the rows' bars, contiguous, stored in one batch (skipping a refused bar) */
+    argo_bar *bars = malloc(c->nrows * sizeof *bars);
+    if (!bars) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < c->nrows; i++)
+        bars[i] = c->rows[i].bar;
+    for (size_t i = 0; i < c->nrows;) {
+        argo_bars_put_result put;
         argo_err why;
-        rc = argo_store_bar_put(st, sym, &c->rows[i].bar, &inserted, &why);
+        rc = argo_store_bars_put(st, sym, bars + i, c->nrows - i, &put, &why);
+        rep->inserted += put.inserted;
+        rep->duplicates += put.repeats;
+        if (!rc)
+            break;
+        size_t k = i + put.done;
         if (rc == ARGO_ECONFLICT || rc == ARGO_EDATA) {
             if (!skip_invalid) {
-                rc = argo_err_set(err, rc, "%s:%zu: %s", path, c->rows[i].line, why.msg);
-                goto fail;
+                rc = argo_err_set(err, rc, "%s:%zu: %s", path, c->rows[k].line, why.msg);
+                break;
             }
-            skip(c, c->rows[i].line, rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER,
+            skip(c, c->rows[k].line, rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER,
                  &why);
             rc = ARGO_OK;
+            i = k + 1;
             continue;
         }
-        if (rc) {
-            *err = why;
-            goto fail;
-        }
-        if (inserted)
-            rep->inserted++;
-        else
-            rep->duplicates++;
+        *err = why;
+        break;
     }
+    free(bars);
+    if (rc)
+        goto fail;
     if (own_txn && (rc = argo_store_commit(st, err)))
         goto fail;
     goto out;
@@ -349,6 +362,8 @@ int argo_market_ingest_files(argo_store *st, size_t n, const char *const *paths,
 {
     assert(n > 0 && paths && symbols && reps);
     int rc = argo_store_begin(st, err);
+    if (!rc)
+        rc = argo_store_lock(st, "ingest", err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = ingest_one(st, paths[i], symbols[i], skip_invalid, &reps[i], false, err);
     if (!rc)

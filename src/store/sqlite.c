@@ -12,6 +12,7 @@
 #include "base/grow.h"
 #include "base/jsonmem.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <errno.h>
 #include <math.h>
@@ -90,8 +91,6 @@ enum {
     Q_SIGNALS_OPEN_SYMBOL,
     Q_STATE_GET,
     Q_STATE_PUT,
-    Q_SIGNALS_RESOLVED,
-    Q_SIGNALS_RESOLVED_SYMBOL,
     Q_MODEL_INSERT,
     Q_MODEL_GET,
     Q_MODEL_LATEST,
@@ -165,11 +164,6 @@ static const char *const sql[Q_COUNT] = {
     [Q_SIGNALS_OPEN] = "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status = 0 ORDER BY s.ts, s.id",
     [Q_SIGNALS_OPEN_SYMBOL] = "SELECT " SIGNAL_COLS SIGNAL_FROM
                               " WHERE s.status = 0 AND s.symbol_id = ?1 ORDER BY s.ts, s.id",
-    [Q_SIGNALS_RESOLVED] = "SELECT " SIGNAL_COLS SIGNAL_FROM
-                           " WHERE s.status != 0 AND s.exit_ts < ?2 ORDER BY s.exit_ts, s.id",
-    [Q_SIGNALS_RESOLVED_SYMBOL] =
-        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status != 0 AND s.exit_ts < ?2"
-        " AND s.symbol_id = ?1 ORDER BY s.exit_ts, s.id",
     [Q_MODEL_INSERT] =
         "INSERT INTO calibration_models(scope, symbol_id, trained_through, window_from,"
         " window_to, samples, x, y, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
@@ -186,13 +180,14 @@ static const char *const sql[Q_COUNT] = {
     [Q_OUTCOMES] = "SELECT symbol_id, exit_ts, raw_confidence, status, pnl_pct FROM signals"
                    " INDEXED BY signals_outcomes WHERE status != 0 AND exit_ts < ?1"
                    " ORDER BY exit_ts, id",
-    [Q_OUTCOME_COUNTS] = "SELECT symbol_id, count(*) FROM signals"
-                         " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id",
+    [Q_OUTCOME_COUNTS] =
+        "SELECT symbol_id, count(*) FROM signals"
+        " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id ORDER BY symbol_id",
     [Q_SIGNALS_MADE_BETWEEN] =
-        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.ts >= ?3 AND s.ts < ?4 ORDER BY s.ts, s.id",
+        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.id",
     [Q_SIGNALS_RESOLVED_BETWEEN] =
         "SELECT " SIGNAL_COLS SIGNAL_FROM
-        " WHERE s.status != 0 AND s.exit_ts >= ?3 AND s.exit_ts < ?4 ORDER BY s.exit_ts, s.id",
+        " WHERE s.status != 0 AND s.exit_ts >= ?1 AND s.exit_ts < ?2 ORDER BY s.exit_ts, s.id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
     [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
@@ -205,7 +200,6 @@ typedef struct sq_store {
     int busy_ms;
     bool read_only;
     sqlite3_stmt *q[Q_COUNT];
-    int64_t cache_sym, cache_last; /* last bar ts of one symbol, for appends */
 } sq_store;
 
 static int fail(sq_store *s, argo_err *err, int rc, const char *what)
@@ -274,8 +268,6 @@ static int sq_begin(argo_store *st, argo_err *err)
     sq_store *s = SQ(st);
     if (s->read_only)
         return argo_err_set(err, ARGO_EINVAL, "database %s is open read-only", s->path);
-    /* another process may have appended bars since the last transaction */
-    s->cache_sym = 0;
     return exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
 }
 
@@ -287,9 +279,20 @@ static int sq_commit(argo_store *st, argo_err *err)
 static void sq_rollback(argo_store *st)
 {
     sq_store *s = SQ(st);
-    s->cache_sym = 0;
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* BEGIN IMMEDIATE took the database's write lock, which excludes every
+ * other writer of the file until the transaction ends: any named lock
+ * is already held (store.h). */
+static int sq_lock(argo_store *st, const char *name, argo_err *err)
+{
+    (void)st;
+    (void)name;
+    (void)err;
+    assert(!sqlite3_get_autocommit(SQ(st)->db));
+    return ARGO_OK;
 }
 
 static int sq_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err)
@@ -362,10 +365,6 @@ static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *e
 
 static int last_ts(sq_store *s, int64_t sym, int64_t *out, argo_err *err)
 {
-    if (s->cache_sym == sym) {
-        *out = s->cache_last;
-        return ARGO_OK;
-    }
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_BAR_LAST, &q, err);
     if (rc)
@@ -378,21 +377,17 @@ static int last_ts(sq_store *s, int64_t sym, int64_t *out, argo_err *err)
     }
     *out = sqlite3_column_type(q, 0) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
-    s->cache_sym = sym;
-    s->cache_last = *out;
     return ARGO_OK;
 }
 
-static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inserted, argo_err *err)
+/* Puts one bar after the symbol's last stored bar *last (updated). */
+static int put_one(sq_store *s, int64_t sym, const argo_bar *b, int64_t *last, bool *inserted,
+                   argo_err *err)
 {
-    sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
-    int64_t last = INT64_MIN;
+    int rc;
     *inserted = false;
-    int rc = last_ts(s, sym, &last, err);
-    if (rc)
-        return rc;
-    if (b->ts <= last) {
+    if (b->ts <= *last) {
         if ((rc = prep(s, Q_BAR_AT, &q, err)))
             return rc;
         sqlite3_bind_int64(q, 1, sym);
@@ -431,9 +426,29 @@ static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inse
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return fail(s, err, rc, "storing a bar");
-    s->cache_last = b->ts;
+    *last = b->ts;
     *inserted = true;
     return ARGO_OK;
+}
+
+/* The symbol's last bar is read once per call, never kept between
+ * calls: another process may append between two of them. */
+static int sq_bars_put(argo_store *st, int64_t sym, const argo_bar *bars, size_t n,
+                       argo_bars_put_result *res, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    int64_t last = INT64_MIN;
+    int rc = last_ts(s, sym, &last, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        bool inserted;
+        res->done = i;
+        if ((rc = put_one(s, sym, &bars[i], &last, &inserted, err)))
+            break;
+        res->inserted += inserted;
+        res->repeats += !inserted;
+        res->done = i + 1;
+    }
+    return rc;
 }
 
 /* A stored bar as DESIGN.md defines a valid one: a row edited or damaged
@@ -536,9 +551,8 @@ static void bind_opt_double(sqlite3_stmt *q, int i, double v, bool present)
         sqlite3_bind_null(q, i);
 }
 
-static int sq_signal_insert(argo_store *st, argo_signal *g, argo_err *err)
+static int insert_one(sq_store *s, argo_signal *g, argo_err *err)
 {
-    sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_SIGNAL_INSERT, &q, err);
     if (rc)
@@ -575,9 +589,16 @@ static int sq_signal_insert(argo_store *st, argo_signal *g, argo_err *err)
     return ARGO_OK;
 }
 
-static int sq_signal_update(argo_store *st, const argo_signal *g, argo_err *err)
+static int sq_signals_insert(argo_store *st, argo_signal *sigs, size_t n, argo_err *err)
 {
-    sq_store *s = SQ(st);
+    int rc = ARGO_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = insert_one(SQ(st), &sigs[i], err);
+    return rc;
+}
+
+static int update_one(sq_store *s, const argo_signal *g, argo_err *err)
+{
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_SIGNAL_UPDATE, &q, err);
     if (rc)
@@ -601,6 +622,14 @@ static int sq_signal_update(argo_store *st, const argo_signal *g, argo_err *err)
     if (sqlite3_changes(s->db) != 1)
         return argo_err_set(err, ARGO_ENOENT, "signal %lld is not in the store", (long long)g->id);
     return ARGO_OK;
+}
+
+static int sq_signals_update(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err)
+{
+    int rc = ARGO_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = update_one(SQ(st), &sigs[i], err);
+    return rc;
 }
 
 static argo_vote unsigned_vote(double v)
@@ -653,30 +682,23 @@ static bool signal_ok(const argo_signal *g)
            (!done || (isfinite(g->pnl_pct) && isfinite(g->exit_price)));
 }
 
-static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_signal_fn fn,
-                           void *ctx, argo_err *err)
+static int sq_signals_scan(argo_store *st, argo_signal_scan kind, int64_t sym, int64_t from,
+                           int64_t to, argo_signal_fn fn, void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
-    int which = qy->made_from < qy->made_to           ? Q_SIGNALS_MADE_BETWEEN
-                : qy->resolved_from < qy->resolved_to ? Q_SIGNALS_RESOLVED_BETWEEN
-                : qy->resolved_before
-                    ? (qy->symbol_id ? Q_SIGNALS_RESOLVED_SYMBOL : Q_SIGNALS_RESOLVED)
-                : qy->open_only ? (qy->symbol_id ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
-                                : (qy->symbol_id ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
+    int which = kind == ARGO_SCAN_MADE       ? Q_SIGNALS_MADE_BETWEEN
+                : kind == ARGO_SCAN_RESOLVED ? Q_SIGNALS_RESOLVED_BETWEEN
+                : kind == ARGO_SCAN_OPEN     ? (sym ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
+                                             : (sym ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
     sqlite3_stmt *q = NULL;
     int rc = prep(s, which, &q, err);
     if (rc)
         return rc;
-    if (qy->symbol_id && which != Q_SIGNALS_MADE_BETWEEN && which != Q_SIGNALS_RESOLVED_BETWEEN)
-        sqlite3_bind_int64(q, 1, qy->symbol_id);
-    if (which == Q_SIGNALS_MADE_BETWEEN) {
-        sqlite3_bind_int64(q, 3, qy->made_from);
-        sqlite3_bind_int64(q, 4, qy->made_to);
-    } else if (which == Q_SIGNALS_RESOLVED_BETWEEN) {
-        sqlite3_bind_int64(q, 3, qy->resolved_from);
-        sqlite3_bind_int64(q, 4, qy->resolved_to);
-    } else if (qy->resolved_before)
-        sqlite3_bind_int64(q, 2, qy->resolved_before);
+    if (kind == ARGO_SCAN_MADE || kind == ARGO_SCAN_RESOLVED) {
+        sqlite3_bind_int64(q, 1, from);
+        sqlite3_bind_int64(q, 2, to);
+    } else if (sym)
+        sqlite3_bind_int64(q, 1, sym);
     argo_signal g;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         read_signal(q, &g);
@@ -1127,14 +1149,15 @@ static const argo_store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .lock = sq_lock,
     .symbol_id = sq_symbol_id,
     .symbols = sq_symbols,
-    .bar_put = sq_bar_put,
+    .bars_put = sq_bars_put,
     .bars_scan = sq_bars_scan,
     .bars_scan_all = sq_bars_scan_all,
     .bars_count = sq_bars_count,
-    .signal_insert = sq_signal_insert,
-    .signal_update = sq_signal_update,
+    .signals_insert = sq_signals_insert,
+    .signals_update = sq_signals_update,
     .signals_scan = sq_signals_scan,
     .signals_reset = sq_signals_reset,
     .state_get = sq_state_get,
