@@ -175,7 +175,7 @@ int main(int argc, char **argv)
         g.pnl_pct = g.action * (g.exit_price - 100) - 0.2;
         g.bars_held = 1 + (int)(bench_uniform(&rng) * 20);
         g.scanned_to = g.exit_ts;
-        if (argo_store_signal_insert(st, &g, &e))
+        if (argo_store_signals_insert(st, &g, 1, &e))
             die("insert", &e);
     }
     if (argo_store_commit(st, &e))

@@ -86,10 +86,8 @@ static int store_series(void *ctx, const char *symbol, const argo_bar *bars, siz
 {
     held *h = ctx;
     int rc = argo_store_symbol_id(h->st, symbol, true, &h->ids[h->k], h->err);
-    for (size_t i = 0; i + LIVE_DAYS < n && !rc; i++) {
-        bool ins;
-        rc = argo_store_bar_put(h->st, h->ids[h->k], &bars[i], &ins, h->err);
-    }
+    if (!rc && n > LIVE_DAYS)
+        rc = argo_store_bars_put(h->st, h->ids[h->k], bars, n - LIVE_DAYS, NULL, h->err);
     memcpy(&h->last[(size_t)h->k * LIVE_DAYS], &bars[n - LIVE_DAYS], LIVE_DAYS * sizeof *bars);
     h->k++;
     return rc;
@@ -187,8 +185,7 @@ int main(int argc, char **argv)
         if (argo_store_begin(st, &e))
             die("begin", &e);
         for (int k = 0; k < symbols; k++) {
-            bool ins;
-            if (argo_store_bar_put(st, h.ids[k], &h.last[(size_t)k * LIVE_DAYS + d], &ins, &e))
+            if (argo_store_bars_put(st, h.ids[k], &h.last[(size_t)k * LIVE_DAYS + d], 1, NULL, &e))
                 die("bar", &e);
         }
         if (argo_store_commit(st, &e))

@@ -152,7 +152,7 @@ static int refit(argo_store *st, const argo_config *cfg, bool force, int *fitted
 int argo_engine_calibrate(argo_store *st, const argo_config *cfg, int *fitted, argo_err *err)
 {
     assert(st && cfg && fitted);
-    int rc = argo_flow_begin(st, err);
+    int rc = argo_flow_begin(st, "cycle", err);
     if (rc)
         return rc;
     if ((rc = refit(st, cfg, true, fitted, err)) || (rc = argo_flow_commit(st, err)))
@@ -225,8 +225,9 @@ static int generate(argo_store *st, const argo_config *cfg, const argo_events *e
     argo_symbol *syms = NULL;
     argo_calibrator *cal = NULL;
     ev_log log = {.ev = ev};
+    argo_sig_vec made_v = {0};
     size_t n = 0;
-    int rc = argo_flow_begin(st, err);
+    int rc = argo_flow_begin(st, "cycle", err);
     if (rc)
         return rc;
     if ((rc = argo_flow_load_symbols(st, &syms, &n, err)))
@@ -257,10 +258,8 @@ static int generate(argo_store *st, const argo_config *cfg, const argo_events *e
             rc = edge_or_suppress(st, cfg, &sig, &made, err);
             if (!rc && made)
                 rc = calibrate_signal(cal, st, cfg, &sig, err);
-            if (!rc && made)
-                rc = argo_flow_save_new_signal(st, &sig, err);
-            if (!rc && made)
-                rc = ev_keep(&log, &sig, false, err);
+            if (!rc && made && argo_sig_vec_push(&made_v, &sig))
+                rc = argo_err_set(err, ARGO_ENOMEM, "out of memory keeping new signals");
             local.signals += !rc && made;
             local.suppressed += !rc && !made;
         }
@@ -271,8 +270,15 @@ static int generate(argo_store *st, const argo_config *cfg, const argo_events *e
         if (rc)
             goto fail;
     }
+    /* the cycle's new signals in one batch, in symbol order */
+    if ((rc = argo_flow_save_new_signals(st, made_v.v, made_v.n, err)))
+        goto fail;
+    for (size_t i = 0; i < made_v.n; i++)
+        if ((rc = ev_keep(&log, &made_v.v[i], false, err)))
+            goto fail;
     if ((rc = argo_flow_commit(st, err)))
         goto fail;
+    free(made_v.v);
     argo_cycle cycle = {"generate", (int64_t)local.bars_fed, (int64_t)local.signals, 0, newest};
     ev_announce(&log, &cycle);
     ev_free(&log);
@@ -284,6 +290,7 @@ static int generate(argo_store *st, const argo_config *cfg, const argo_events *e
 fail:
     argo_flow_rollback(st);
     ev_free(&log);
+    free(made_v.v);
     free(syms);
     argo_calibrator_free(cal);
     return rc;
@@ -353,7 +360,7 @@ static int track(argo_store *st, const argo_config *cfg, const argo_events *ev,
     ev_log log = {.ev = ev};
     int64_t *seen = NULL; /* scanned_to before this run */
     int64_t newest = INT64_MIN;
-    int rc = argo_flow_begin(st, err);
+    int rc = argo_flow_begin(st, "cycle", err);
     if (rc)
         return rc;
     if ((rc = argo_flow_load_open_signals(st, &open, err)))
@@ -386,7 +393,7 @@ static int track(argo_store *st, const argo_config *cfg, const argo_events *ev,
         local.open_after += open.v[i].status == ARGO_OPEN;
         if (open.v[i].scanned_to == seen[i])
             continue;
-        if ((rc = argo_flow_save_tracking(st, &open.v[i], err)))
+        if ((rc = argo_flow_save_tracking(st, &open.v[i], 1, err)))
             goto fail;
         if (open.v[i].status != ARGO_OPEN && (rc = ev_keep(&log, &open.v[i], true, err)))
             goto fail;
@@ -460,7 +467,7 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
     for (size_t i = 0; i < run->open.n; i++) {
         argo_signal *g = &run->open.v[i];
         if (argo_track_bar(g, bar, &r->costs)) {
-            if ((rc = argo_flow_save_tracking(r->st, g, r->err)) ||
+            if ((rc = argo_flow_save_tracking(r->st, g, 1, r->err)) ||
                 (rc = ev_keep(r->log, g, true, r->err)))
                 return rc;
             if (r->cal && (rc = argo_calibrator_add(r->cal, sym, g->exit_ts, g->raw_confidence,
@@ -485,7 +492,7 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
         r->rep->suppressed += !made;
         if (made) {
             if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
-                (rc = argo_flow_save_new_signal(r->st, &g, r->err)) ||
+                (rc = argo_flow_save_new_signals(r->st, &g, 1, r->err)) ||
                 (rc = ev_keep(r->log, &g, false, r->err)))
                 return rc;
             if (vec_push(&run->open, &g))
@@ -610,7 +617,7 @@ static int replay(argo_store *st, const argo_config *cfg, const argo_events *ev,
                     .rep = &local,
                     .log = &log,
                     .err = err};
-    int rc = argo_flow_begin(st, err);
+    int rc = argo_flow_begin(st, "cycle", err);
     if (rc)
         return rc;
     if ((rc = argo_flow_load_symbols(st, &syms, &n, err)))
@@ -661,8 +668,7 @@ static int replay(argo_store *st, const argo_config *cfg, const argo_events *ev,
         opt->progress(opt->progress_ctx, local.bars, r.total);
     for (size_t i = 0; i < n && !rc; i++) {
         sym_run *run = &r.runs[syms[i].id];
-        for (size_t k = 0; k < run->open.n && !rc; k++)
-            rc = argo_flow_save_tracking(st, &run->open.v[k], err);
+        rc = argo_flow_save_tracking(st, run->open.v, run->open.n, err);
         local.open += run->open.n;
         if (!rc && argo_strategy_state_last_ts(run->state) != INT64_MIN)
             rc = save_state(st, syms[i].id, run->state, err);

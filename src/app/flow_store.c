@@ -19,9 +19,12 @@ int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g)
     return 0;
 }
 
-int argo_flow_begin(argo_store *st, argo_err *err)
+int argo_flow_begin(argo_store *st, const char *lock, argo_err *err)
 {
-    return argo_store_begin(st, err);
+    int rc = argo_store_begin(st, err);
+    if (!rc && (rc = argo_store_lock(st, lock, err)))
+        argo_store_rollback(st);
+    return rc;
 }
 
 int argo_flow_commit(argo_store *st, argo_err *err)
@@ -59,45 +62,51 @@ int argo_flow_save_bars(argo_store *st, const char *path, const char *symbol,
     int rc = argo_store_symbol_id(st, symbol, true, &sym, err);
     if (rc)
         return rc;
+    /* the rows' bars, contiguous, stored in batches; a refused bar is
+     * named by its line, or skipped and the rest stored after it */
+    argo_bar *bars = malloc((n ? n : 1) * sizeof *bars);
+    if (!bars)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
+        bars[i] = rows[i].bar;
+        inserted[i] = false;
+    }
+    for (size_t i = 0; i < n;) {
+        argo_bars_put_result put = {0};
         argo_err why;
-        bool ins = false;
-        rc = argo_store_bar_put(st, sym, &rows[i].bar, &ins, &why);
-        inserted[i] = !rc && ins;
-        if (rc == ARGO_ECONFLICT || rc == ARGO_EDATA) {
-            if (!skip_invalid)
-                return argo_err_set(err, rc, "%s:%zu: %s", path, rows[i].line, why.msg);
-            argo_ingest_skip(rep, path, rows[i].line,
-                             rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER,
-                             why.msg);
-            continue;
-        }
-        if (rc) {
+        rc = argo_store_bars_put_flags(st, sym, bars + i, n - i, inserted + i, &put, &why);
+        rep->inserted += put.inserted;
+        rep->duplicates += put.repeats;
+        if (rc && rc != ARGO_ECONFLICT && rc != ARGO_EDATA) {
             if (err)
                 *err = why;
-            return rc;
+            break;
         }
-        if (ins)
-            rep->inserted++;
-        else
-            rep->duplicates++;
+        size_t k = i + put.done; /* the refused bar, or n */
+        if (!rc)
+            break;
+        if (!skip_invalid) {
+            rc = argo_err_set(err, rc, "%s:%zu: %s", path, rows[k].line, why.msg);
+            break;
+        }
+        argo_ingest_skip(rep, path, rows[k].line,
+                         rc == ARGO_ECONFLICT ? ARGO_FAULT_CONFLICT : ARGO_FAULT_ORDER, why.msg);
+        rc = ARGO_OK;
+        i = k + 1;
     }
-    return ARGO_OK;
+    free(bars);
+    return rc;
 }
 
 int argo_flow_save_series(argo_store *st, const char *symbol, const argo_bar *bars, size_t n,
                           bool *inserted, size_t *stored, argo_err *err)
 {
     int64_t id;
+    argo_bars_put_result put = {0};
     int rc = argo_store_symbol_id(st, symbol, true, &id, err);
-    for (size_t i = 0; i < n && !rc; i++) {
-        bool ins = false;
-        rc = argo_store_bar_put(st, id, &bars[i], &ins, err);
-        ins = !rc && ins;
-        *stored += ins;
-        if (inserted)
-            inserted[i] = ins;
-    }
+    if (!rc)
+        rc = argo_store_bars_put_flags(st, id, bars, n, inserted, &put, err);
+    *stored += put.inserted;
     return rc;
 }
 
@@ -120,8 +129,7 @@ static int collect_signal(void *ctx, const argo_signal *g)
 
 int argo_flow_load_open_signals(argo_store *st, argo_sig_vec *out, argo_err *err)
 {
-    argo_signal_query q = {.open_only = true};
-    int rc = argo_store_signals_scan(st, &q, collect_signal, out, err);
+    int rc = argo_store_signals_open(st, 0, collect_signal, out, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory loading open signals");
     return rc;
@@ -129,8 +137,7 @@ int argo_flow_load_open_signals(argo_store *st, argo_sig_vec *out, argo_err *err
 
 int argo_flow_scan_signals(argo_store *st, argo_signal_fn fn, void *ctx, argo_err *err)
 {
-    argo_signal_query q = {0};
-    return argo_store_signals_scan(st, &q, fn, ctx, err);
+    return argo_store_signals_all(st, 0, fn, ctx, err);
 }
 
 int argo_flow_reset_signals(argo_store *st, argo_err *err)
@@ -138,14 +145,14 @@ int argo_flow_reset_signals(argo_store *st, argo_err *err)
     return argo_store_signals_reset(st, err);
 }
 
-int argo_flow_save_new_signal(argo_store *st, argo_signal *sig, argo_err *err)
+int argo_flow_save_new_signals(argo_store *st, argo_signal *sigs, size_t n, argo_err *err)
 {
-    return argo_store_signal_insert(st, sig, err);
+    return argo_store_signals_insert(st, sigs, n, err);
 }
 
-int argo_flow_save_tracking(argo_store *st, const argo_signal *sig, argo_err *err)
+int argo_flow_save_tracking(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err)
 {
-    return argo_store_signal_update(st, sig, err);
+    return argo_store_signals_update(st, sigs, n, err);
 }
 
 int argo_flow_save_suppressed(argo_store *st, int64_t symbol_id, int64_t ts, argo_err *err)
@@ -175,8 +182,7 @@ static int take_item(void *ctx, const argo_signal *g)
 int argo_flow_load_report_items(argo_store *st, argo_calib_item **v, size_t *n, argo_err *err)
 {
     items it = {0};
-    argo_signal_query q = {0};
-    int rc = argo_store_signals_scan(st, &q, take_item, &it, err);
+    int rc = argo_store_signals_all(st, 0, take_item, &it, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory reading signals");
     if (rc) {

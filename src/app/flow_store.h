@@ -2,8 +2,8 @@
 /*
  * app/flow_store.h - every store access of the flow (ingest, synth,
  * generate, track, replay, calibrate, coverage), in one place: small
- * load and save functions over today's store API (store/store.h), so a
- * new store contract changes this file and nothing else of the flow.
+ * load and save functions over the store contract (store/store.h), so a
+ * change of that contract changes this file and nothing else of the flow.
  * None of them is called from inside a scan callback: a scan collects,
  * the caller acts afterwards. For app/ only.
  */
@@ -28,8 +28,10 @@ typedef struct argo_sig_vec {
 /* Appends a copy of g: ARGO_ENOMEM (err untouched) when it cannot grow. */
 int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g);
 
-/* Transactions: the flow's operations are each one. */
-int argo_flow_begin(argo_store *st, argo_err *err);
+/* Transactions: the flow's operations are each one, holding the named
+ * lock (argo_store_lock) of what they serialise: "ingest" for storing
+ * bars, "cycle" for generate, track, replay and calibrate. */
+int argo_flow_begin(argo_store *st, const char *lock, argo_err *err);
 int argo_flow_commit(argo_store *st, argo_err *err);
 void argo_flow_rollback(argo_store *st);
 
@@ -66,9 +68,10 @@ int argo_flow_save_state(argo_store *st, int64_t symbol_id, const void *blob, si
 int argo_flow_load_open_signals(argo_store *st, argo_sig_vec *out, argo_err *err);
 int argo_flow_scan_signals(argo_store *st, argo_signal_fn fn, void *ctx, argo_err *err);
 int argo_flow_reset_signals(argo_store *st, argo_err *err);
-/* A new signal (sets sig->id) and the tracking fields of a stored one. */
-int argo_flow_save_new_signal(argo_store *st, argo_signal *sig, argo_err *err);
-int argo_flow_save_tracking(argo_store *st, const argo_signal *sig, argo_err *err);
+/* n new signals in one batch (sets each id, increasing in the order
+ * given) and the tracking fields of n stored ones. */
+int argo_flow_save_new_signals(argo_store *st, argo_signal *sigs, size_t n, argo_err *err);
+int argo_flow_save_tracking(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err);
 /* A signal not made for lack of edge, counted for its symbol and day. */
 int argo_flow_save_suppressed(argo_store *st, int64_t symbol_id, int64_t ts, argo_err *err);
 

@@ -111,7 +111,7 @@ static int ingest_one(argo_store *st, const char *path, const char *symbol, bool
         rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
         goto out;
     }
-    if (own_txn && (rc = argo_flow_begin(st, err)))
+    if (own_txn && (rc = argo_flow_begin(st, "ingest", err)))
         goto out;
     if ((rc = argo_flow_save_bars(st, path, symbol, rows, n, skip_invalid, ins, rep, err)))
         goto fail;
@@ -154,7 +154,7 @@ int argo_app_ingest(argo_app *app, size_t n, const char *const *paths, const cha
     argo_store *st = app->store;
     keep_log keep = {.newest = INT64_MIN};
     bool announce = app->ev.on_bar || app->ev.on_cycle;
-    int rc = argo_flow_begin(st, err);
+    int rc = argo_flow_begin(st, "ingest", err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = ingest_one(st, paths[i], symbols[i], skip_invalid, &reps[i], false,
                         announce ? &keep : NULL, err);
@@ -204,7 +204,7 @@ int argo_app_synth(argo_app *app, const argo_synth_options *opt, size_t *bars, a
     bool announce = app->ev.on_bar || app->ev.on_cycle;
     synth_sink sink = {.st = app->store, .keep = announce ? &keep : NULL, .err = err};
     *bars = 0;
-    int rc = argo_flow_begin(app->store, err);
+    int rc = argo_flow_begin(app->store, "ingest", err);
     if (rc)
         return rc;
     if ((rc = argo_market_synth(opt, synth_to_store, &sink, err)) ||

@@ -215,7 +215,6 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
     size_t nsyms = 0, nsupp = 0;
     argo_symbol_count *supp = NULL;
     argo_stats *s = NULL;
-    argo_signal_query q = {0};
     int rc = argo_store_symbols(st, &syms, &nsyms, err);
     if (rc)
         goto out;
@@ -232,7 +231,7 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
         goto oom;
     if (rc)
         goto out;
-    if ((rc = argo_store_signals_scan(st, &q, take, &all, err)) == ARGO_ENOMEM)
+    if ((rc = argo_store_signals_all(st, 0, take, &all, err)) == ARGO_ENOMEM)
         goto oom;
     if (rc)
         goto out;

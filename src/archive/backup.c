@@ -161,15 +161,9 @@ static int table_load(argo_store *st, int kind, int64_t day, table *t, argo_err 
     t->defs = kind == KIND_SIGNALS ? signal_cols : outcome_cols;
     t->ncols = kind == KIND_SIGNALS ? sizeof signal_cols / sizeof signal_cols[0]
                                     : sizeof outcome_cols / sizeof outcome_cols[0];
-    argo_signal_query q = {0};
-    if (kind == KIND_SIGNALS) {
-        q.made_from = day;
-        q.made_to = day + ARGO_DAY_SECONDS;
-    } else {
-        q.resolved_from = day;
-        q.resolved_to = day + ARGO_DAY_SECONDS;
-    }
-    int rc = argo_store_signals_scan(st, &q, collect, t, err);
+    int rc = kind == KIND_SIGNALS
+                 ? argo_store_signals_made(st, day, day + ARGO_DAY_SECONDS, collect, t, err)
+                 : argo_store_signals_resolved(st, day, day + ARGO_DAY_SECONDS, collect, t, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory reading signals");
     if (rc)
@@ -945,8 +939,7 @@ static void uniq(days_ctx *d)
 int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
 {
     days_ctx d = {0};
-    argo_signal_query q = {0};
-    int rc = argo_store_signals_scan(st, &q, days_of, &d, err);
+    int rc = argo_store_signals_all(st, 0, days_of, &d, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory listing days");
     if (rc) {

@@ -134,6 +134,8 @@ static int record(pusher *p, int rc, argo_err *err)
     argo_err werr;
     argo_err *e = rc ? &werr : err;
     int wrc = p->ndone ? argo_store_begin(p->st, e) : 0;
+    if (p->ndone && !wrc)
+        wrc = argo_store_lock(p->st, "push", e);
     for (size_t k = 0; k < p->ndone && !wrc; k++)
         wrc = argo_store_remote_put(p->st, &p->done[k], e);
     if (p->ndone && !wrc)

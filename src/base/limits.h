@@ -14,6 +14,7 @@
 #define ARGO_SYMBOLS_MAX 100000       /* symbols in one store */
 #define ARGO_STATE_BLOB_MAX (1 << 20) /* serialized strategy state */
 #define ARGO_PATH_MAX 4096
+#define ARGO_STORE_LOCK_NAME_MAX 63             /* bytes of a store lock name, without the NUL */
 #define ARGO_SYNTH_SYMBOLS_MAX 9999             /* argo synth --symbols */
 #define ARGO_SYNTH_DAYS_MAX 100000              /* argo synth --days */
 #define ARGO_MANIFEST_MAX (1 << 20)             /* bytes of a backup manifest */

@@ -211,7 +211,8 @@ static int cmd_signals(cli *c, int argc, char **argv)
                                          COMMON_OPTS,
                                          {0}};
     const char *symbol = NULL;
-    argo_signal_query q = {0};
+    bool open_only = false;
+    int64_t symbol_id = 0;
     list_ctx l = {0};
     int o;
     while ((o = getopt_long(argc, argv, "s:ojh", opts, NULL)) != -1) {
@@ -220,7 +221,7 @@ static int cmd_signals(cli *c, int argc, char **argv)
         if (o == 's')
             symbol = optarg;
         else if (o == 'o')
-            q.open_only = true;
+            open_only = true;
         else if (o == 'j')
             l.json = true;
         else if (o == 'h') {
@@ -235,7 +236,7 @@ static int cmd_signals(cli *c, int argc, char **argv)
     int rc = finish_opts(c, argc, argv, CLI_STORE_RO);
     if (rc)
         return rc;
-    if (symbol && argo_store_symbol_id(c->store, symbol, false, &q.symbol_id, &c->err))
+    if (symbol && argo_store_symbol_id(c->store, symbol, false, &symbol_id, &c->err))
         return fail(c);
     unsigned long jf = argo_json_failures();
     if (l.json)
@@ -244,7 +245,8 @@ static int cmd_signals(cli *c, int argc, char **argv)
         printf("%8s %-8s %-4s %-10s %10s %10s %10s %5s %5s %-7s %-6s %-10s %8s\n", "id", "symbol",
                "act", "date", "entry", "target", "stop", "raw", "conf", "status", "exit",
                "exit_date", "pnl%");
-    rc = argo_store_signals_scan(c->store, &q, list_one, &l, &c->err);
+    rc = open_only ? argo_store_signals_open(c->store, symbol_id, list_one, &l, &c->err)
+                   : argo_store_signals_all(c->store, symbol_id, list_one, &l, &c->err);
     if (!rc && l.json) {
         rc = argo_json_emit(l.arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17), jf, &c->err);
     }
@@ -252,21 +254,20 @@ static int cmd_signals(cli *c, int argc, char **argv)
     return rc ? fail(c) : 0;
 }
 
+/* The symbols, read before the model scan (no store call inside it). */
+typedef struct model_list {
+    argo_symbol *syms;
+    size_t n;
+} model_list;
+
 static int list_model(void *ctx, const argo_model_row *m)
 {
-    argo_store *st = ctx;
+    const model_list *l = ctx;
     char tt[32], sym[ARGO_SYMBOL_MAX] = "-";
     argo_time_format(m->trained_through, tt, sizeof tt);
-    if (m->symbol_id) {
-        argo_symbol *syms;
-        size_t n;
-        if (argo_store_symbols(st, &syms, &n, NULL) == 0) {
-            for (size_t i = 0; i < n; i++)
-                if (syms[i].id == m->symbol_id)
-                    snprintf(sym, sizeof sym, "%s", syms[i].name);
-            free(syms);
-        }
-    }
+    for (size_t i = 0; m->symbol_id && i < l->n; i++)
+        if (l->syms[i].id == m->symbol_id)
+            snprintf(sym, sizeof sym, "%s", l->syms[i].name);
     printf("%7lld %-8s %-8s %8lld %-20s %9.4f %9.4f %8.4f %8.4f\n", (long long)m->version, m->scope,
            sym, (long long)m->samples, tt, m->brier_raw, m->brier, m->ece_raw, m->ece);
     return 0;
@@ -308,8 +309,8 @@ static int calibrate_fit(cli *c, const char *csv, bool json)
                           .ece_raw = NAN,
                           .created_at = (int64_t)time(NULL)};
     snprintf(row.scope, sizeof row.scope, "external");
-    if (argo_store_begin(c->store, &c->err) || argo_store_model_insert(c->store, &row, &c->err) ||
-        argo_store_commit(c->store, &c->err)) {
+    if (argo_store_begin(c->store, &c->err) || argo_store_lock(c->store, "cycle", &c->err) ||
+        argo_store_model_insert(c->store, &row, &c->err) || argo_store_commit(c->store, &c->err)) {
         argo_store_rollback(c->store);
         argo_iso_model_free(m);
         return fail(c);
@@ -491,7 +492,12 @@ static int cmd_calibrate(cli *c, int argc, char **argv)
     if (!strcmp(sub, "list")) {
         printf("%7s %-8s %-8s %8s %-20s %9s %9s %8s %8s\n", "version", "scope", "symbol", "samples",
                "trained_through", "brier_raw", "brier", "ece_raw", "ece");
-        return argo_store_models_scan(c->store, list_model, c->store, &c->err) ? fail(c) : 0;
+        model_list l = {0};
+        if (argo_store_symbols(c->store, &l.syms, &l.n, NULL))
+            l = (model_list){0};
+        rc = argo_store_models_scan(c->store, list_model, &l, &c->err);
+        free(l.syms);
+        return rc ? fail(c) : 0;
     }
     if (!strcmp(sub, "fit"))
         return calibrate_fit(c, csv, json);

@@ -2,8 +2,11 @@
 /*
  * store/sqlite.c - the embedded store on SQLite: WAL journal, a busy
  * timeout, prepared statements only, write transactions taken with
- * BEGIN IMMEDIATE, and versioned schema migrations (PRAGMA
- * user_version; PRAGMA application_id marks the file as argo's).
+ * BEGIN IMMEDIATE (the file's write lock, which also stands for every
+ * named lock of argo_store_lock), and versioned schema migrations
+ * (PRAGMA user_version; PRAGMA application_id marks the file as argo's).
+ * It keeps nothing about the data between calls (another process may
+ * write between two of them), only prepared statements.
  * A read-only handle (SQLITE_OPEN_READONLY) neither creates, migrates
  * nor writes: in WAL mode it reads a snapshot beside a running writer.
  */
@@ -12,8 +15,10 @@
 #include "base/grow.h"
 #include "base/jsonmem.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -69,6 +74,13 @@ static const char *const migrations[] = {
     /* 3 -> 4: signals not made for too little edge over costs, per symbol and day */
     ("CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
      " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;"),
+    /* 4 -> 5: model points as one BLOB (points_blob) instead of two JSON
+     * texts; argo_points_from_json (below) converts them in place, and
+     * malformed JSON becomes an empty BLOB, which reads as malformed. */
+    "ALTER TABLE calibration_models ADD COLUMN points BLOB NOT NULL DEFAULT x'';"
+    "UPDATE calibration_models SET points = argo_points_from_json(x, y);"
+    "ALTER TABLE calibration_models DROP COLUMN x;"
+    "ALTER TABLE calibration_models DROP COLUMN y;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -90,8 +102,6 @@ enum {
     Q_SIGNALS_OPEN_SYMBOL,
     Q_STATE_GET,
     Q_STATE_PUT,
-    Q_SIGNALS_RESOLVED,
-    Q_SIGNALS_RESOLVED_SYMBOL,
     Q_MODEL_INSERT,
     Q_MODEL_GET,
     Q_MODEL_LATEST,
@@ -117,7 +127,7 @@ enum {
 #define SIGNAL_FROM " FROM signals s JOIN symbols y ON y.id = s.symbol_id"
 
 #define MODEL_COLS                                                                                 \
-    "version, scope, symbol_id, trained_through, window_from, window_to, samples, x, y,"           \
+    "version, scope, symbol_id, trained_through, window_from, window_to, samples, points,"         \
     " brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece, created_at, base_version,"           \
     " base_weight"
 
@@ -165,34 +175,30 @@ static const char *const sql[Q_COUNT] = {
     [Q_SIGNALS_OPEN] = "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status = 0 ORDER BY s.ts, s.id",
     [Q_SIGNALS_OPEN_SYMBOL] = "SELECT " SIGNAL_COLS SIGNAL_FROM
                               " WHERE s.status = 0 AND s.symbol_id = ?1 ORDER BY s.ts, s.id",
-    [Q_SIGNALS_RESOLVED] = "SELECT " SIGNAL_COLS SIGNAL_FROM
-                           " WHERE s.status != 0 AND s.exit_ts < ?2 ORDER BY s.exit_ts, s.id",
-    [Q_SIGNALS_RESOLVED_SYMBOL] =
-        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.status != 0 AND s.exit_ts < ?2"
-        " AND s.symbol_id = ?1 ORDER BY s.exit_ts, s.id",
     [Q_MODEL_INSERT] =
         "INSERT INTO calibration_models(scope, symbol_id, trained_through, window_from,"
-        " window_to, samples, x, y, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
+        " window_to, samples, points, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
         " created_at, base_version, base_weight) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-        " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        " ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [Q_MODEL_GET] = "SELECT " MODEL_COLS " FROM calibration_models WHERE version = ?1",
     [Q_MODEL_LATEST] = "SELECT " MODEL_COLS " FROM calibration_models WHERE scope = ?1"
                        " ORDER BY version DESC LIMIT 1",
     [Q_MODEL_LATEST_SYMBOL] = "SELECT " MODEL_COLS " FROM calibration_models"
                               " WHERE scope = ?1 AND symbol_id = ?2 ORDER BY version DESC LIMIT 1",
     [Q_MODELS] = "SELECT version, scope, symbol_id, trained_through, window_from, window_to,"
-                 " samples, NULL, NULL, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
+                 " samples, NULL, brier_raw, brier, log_loss_raw, log_loss, ece_raw, ece,"
                  " created_at, base_version, base_weight FROM calibration_models ORDER BY version",
     [Q_OUTCOMES] = "SELECT symbol_id, exit_ts, raw_confidence, status, pnl_pct FROM signals"
                    " INDEXED BY signals_outcomes WHERE status != 0 AND exit_ts < ?1"
                    " ORDER BY exit_ts, id",
-    [Q_OUTCOME_COUNTS] = "SELECT symbol_id, count(*) FROM signals"
-                         " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id",
+    [Q_OUTCOME_COUNTS] =
+        "SELECT symbol_id, count(*) FROM signals"
+        " WHERE status != 0 AND exit_ts < ?1 GROUP BY symbol_id ORDER BY symbol_id",
     [Q_SIGNALS_MADE_BETWEEN] =
-        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.ts >= ?3 AND s.ts < ?4 ORDER BY s.ts, s.id",
+        "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.id",
     [Q_SIGNALS_RESOLVED_BETWEEN] =
         "SELECT " SIGNAL_COLS SIGNAL_FROM
-        " WHERE s.status != 0 AND s.exit_ts >= ?3 AND s.exit_ts < ?4 ORDER BY s.exit_ts, s.id",
+        " WHERE s.status != 0 AND s.exit_ts >= ?1 AND s.exit_ts < ?2 ORDER BY s.exit_ts, s.id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
     [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
@@ -205,7 +211,6 @@ typedef struct sq_store {
     int busy_ms;
     bool read_only;
     sqlite3_stmt *q[Q_COUNT];
-    int64_t cache_sym, cache_last; /* last bar ts of one symbol, for appends */
 } sq_store;
 
 static int fail(sq_store *s, argo_err *err, int rc, const char *what)
@@ -274,8 +279,6 @@ static int sq_begin(argo_store *st, argo_err *err)
     sq_store *s = SQ(st);
     if (s->read_only)
         return argo_err_set(err, ARGO_EINVAL, "database %s is open read-only", s->path);
-    /* another process may have appended bars since the last transaction */
-    s->cache_sym = 0;
     return exec(s, "BEGIN IMMEDIATE", "starting a transaction", err);
 }
 
@@ -287,9 +290,20 @@ static int sq_commit(argo_store *st, argo_err *err)
 static void sq_rollback(argo_store *st)
 {
     sq_store *s = SQ(st);
-    s->cache_sym = 0;
     if (!sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* BEGIN IMMEDIATE took the database's write lock, which excludes every
+ * other writer of the file until the transaction ends: any named lock
+ * is already held (store.h). */
+static int sq_lock(argo_store *st, const char *name, argo_err *err)
+{
+    (void)st;
+    (void)name;
+    (void)err;
+    assert(!sqlite3_get_autocommit(SQ(st)->db));
+    return ARGO_OK;
 }
 
 static int sq_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err)
@@ -362,10 +376,6 @@ static int sq_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *e
 
 static int last_ts(sq_store *s, int64_t sym, int64_t *out, argo_err *err)
 {
-    if (s->cache_sym == sym) {
-        *out = s->cache_last;
-        return ARGO_OK;
-    }
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_BAR_LAST, &q, err);
     if (rc)
@@ -378,21 +388,17 @@ static int last_ts(sq_store *s, int64_t sym, int64_t *out, argo_err *err)
     }
     *out = sqlite3_column_type(q, 0) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(q, 0);
     sqlite3_reset(q);
-    s->cache_sym = sym;
-    s->cache_last = *out;
     return ARGO_OK;
 }
 
-static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inserted, argo_err *err)
+/* Puts one bar after the symbol's last stored bar *last (updated). */
+static int put_one(sq_store *s, int64_t sym, const argo_bar *b, int64_t *last, bool *inserted,
+                   argo_err *err)
 {
-    sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
-    int64_t last = INT64_MIN;
+    int rc;
     *inserted = false;
-    int rc = last_ts(s, sym, &last, err);
-    if (rc)
-        return rc;
-    if (b->ts <= last) {
+    if (b->ts <= *last) {
         if ((rc = prep(s, Q_BAR_AT, &q, err)))
             return rc;
         sqlite3_bind_int64(q, 1, sym);
@@ -431,9 +437,31 @@ static int sq_bar_put(argo_store *st, int64_t sym, const argo_bar *b, bool *inse
     sqlite3_reset(q);
     if (rc != SQLITE_DONE)
         return fail(s, err, rc, "storing a bar");
-    s->cache_last = b->ts;
+    *last = b->ts;
     *inserted = true;
     return ARGO_OK;
+}
+
+/* The symbol's last bar is read once per call, never kept between
+ * calls: another process may append between two of them. */
+static int sq_bars_put(argo_store *st, int64_t sym, const argo_bar *bars, size_t n, bool *new_flags,
+                       argo_bars_put_result *res, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    int64_t last = INT64_MIN;
+    int rc = last_ts(s, sym, &last, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        bool inserted;
+        res->done = i;
+        if ((rc = put_one(s, sym, &bars[i], &last, &inserted, err)))
+            break;
+        res->inserted += inserted;
+        res->repeats += !inserted;
+        if (new_flags)
+            new_flags[i] = inserted;
+        res->done = i + 1;
+    }
+    return rc;
 }
 
 /* A stored bar as DESIGN.md defines a valid one: a row edited or damaged
@@ -536,9 +564,8 @@ static void bind_opt_double(sqlite3_stmt *q, int i, double v, bool present)
         sqlite3_bind_null(q, i);
 }
 
-static int sq_signal_insert(argo_store *st, argo_signal *g, argo_err *err)
+static int insert_one(sq_store *s, argo_signal *g, argo_err *err)
 {
-    sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_SIGNAL_INSERT, &q, err);
     if (rc)
@@ -575,9 +602,16 @@ static int sq_signal_insert(argo_store *st, argo_signal *g, argo_err *err)
     return ARGO_OK;
 }
 
-static int sq_signal_update(argo_store *st, const argo_signal *g, argo_err *err)
+static int sq_signals_insert(argo_store *st, argo_signal *sigs, size_t n, argo_err *err)
 {
-    sq_store *s = SQ(st);
+    int rc = ARGO_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = insert_one(SQ(st), &sigs[i], err);
+    return rc;
+}
+
+static int update_one(sq_store *s, const argo_signal *g, argo_err *err)
+{
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_SIGNAL_UPDATE, &q, err);
     if (rc)
@@ -601,6 +635,14 @@ static int sq_signal_update(argo_store *st, const argo_signal *g, argo_err *err)
     if (sqlite3_changes(s->db) != 1)
         return argo_err_set(err, ARGO_ENOENT, "signal %lld is not in the store", (long long)g->id);
     return ARGO_OK;
+}
+
+static int sq_signals_update(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err)
+{
+    int rc = ARGO_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = update_one(SQ(st), &sigs[i], err);
+    return rc;
 }
 
 static argo_vote unsigned_vote(double v)
@@ -653,30 +695,23 @@ static bool signal_ok(const argo_signal *g)
            (!done || (isfinite(g->pnl_pct) && isfinite(g->exit_price)));
 }
 
-static int sq_signals_scan(argo_store *st, const argo_signal_query *qy, argo_signal_fn fn,
-                           void *ctx, argo_err *err)
+static int sq_signals_scan(argo_store *st, argo_signal_scan kind, int64_t sym, int64_t from,
+                           int64_t to, argo_signal_fn fn, void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
-    int which = qy->made_from < qy->made_to           ? Q_SIGNALS_MADE_BETWEEN
-                : qy->resolved_from < qy->resolved_to ? Q_SIGNALS_RESOLVED_BETWEEN
-                : qy->resolved_before
-                    ? (qy->symbol_id ? Q_SIGNALS_RESOLVED_SYMBOL : Q_SIGNALS_RESOLVED)
-                : qy->open_only ? (qy->symbol_id ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
-                                : (qy->symbol_id ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
+    int which = kind == ARGO_SCAN_MADE       ? Q_SIGNALS_MADE_BETWEEN
+                : kind == ARGO_SCAN_RESOLVED ? Q_SIGNALS_RESOLVED_BETWEEN
+                : kind == ARGO_SCAN_OPEN     ? (sym ? Q_SIGNALS_OPEN_SYMBOL : Q_SIGNALS_OPEN)
+                                             : (sym ? Q_SIGNALS_SYMBOL : Q_SIGNALS_ALL);
     sqlite3_stmt *q = NULL;
     int rc = prep(s, which, &q, err);
     if (rc)
         return rc;
-    if (qy->symbol_id && which != Q_SIGNALS_MADE_BETWEEN && which != Q_SIGNALS_RESOLVED_BETWEEN)
-        sqlite3_bind_int64(q, 1, qy->symbol_id);
-    if (which == Q_SIGNALS_MADE_BETWEEN) {
-        sqlite3_bind_int64(q, 3, qy->made_from);
-        sqlite3_bind_int64(q, 4, qy->made_to);
-    } else if (which == Q_SIGNALS_RESOLVED_BETWEEN) {
-        sqlite3_bind_int64(q, 3, qy->resolved_from);
-        sqlite3_bind_int64(q, 4, qy->resolved_to);
-    } else if (qy->resolved_before)
-        sqlite3_bind_int64(q, 2, qy->resolved_before);
+    if (kind == ARGO_SCAN_MADE || kind == ARGO_SCAN_RESOLVED) {
+        sqlite3_bind_int64(q, 1, from);
+        sqlite3_bind_int64(q, 2, to);
+    } else if (sym)
+        sqlite3_bind_int64(q, 1, sym);
     argo_signal g;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         read_signal(q, &g);
@@ -816,21 +851,76 @@ static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t le
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "saving strategy state");
 }
 
-/* The points as a JSON array, or NULL when memory is short (jansson
- * drops a point it cannot allocate: hence the failure count). */
-static char *points_json(const double *v, size_t n)
+/* Model points are stored as one BLOB of 16 n bytes: x[0..n) then
+ * y[0..n), each an IEEE 754 binary64 in little-endian byte order, so
+ * every double comes back bit for bit and any backend (a PostgreSQL
+ * bytea) holds the same bytes. */
+static void put_le64(unsigned char *p, double v)
 {
-    unsigned long f0 = argo_json_failures();
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_real(v[i]));
-    char *s = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(a);
-    if (s && argo_json_failures() != f0) {
-        free(s);
-        s = NULL;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+}
+
+static double get_le64(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u |= (uint64_t)p[i] << (8 * i);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* The BLOB of n points in a new buffer (16 n bytes), NULL when memory is short. */
+static unsigned char *points_blob(const double *x, const double *y, size_t n)
+{
+    unsigned char *b = malloc(n ? 16 * n : 1);
+    for (size_t i = 0; b && i < n; i++) {
+        put_le64(b + 8 * i, x[i]);
+        put_le64(b + 8 * (n + i), y[i]);
     }
-    return s;
+    return b;
+}
+
+/* SQL function argo_points_from_json(x, y) of migration 4 -> 5: the
+ * JSON arrays x and y as a points BLOB; an empty BLOB when they are not
+ * two arrays of numbers of one length (read later as malformed). */
+static void points_from_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *xt = (const char *)sqlite3_value_text(argv[0]);
+    const char *yt = (const char *)sqlite3_value_text(argv[1]);
+    json_error_t je;
+    unsigned long jf = argo_json_failures();
+    json_t *xa = xt ? json_loads(xt, 0, &je) : NULL, *ya = yt ? json_loads(yt, 0, &je) : NULL;
+    size_t n = json_array_size(xa);
+    double *v = NULL;
+    bool ok = json_is_array(xa) && json_is_array(ya) && n > 0 && json_array_size(ya) == n;
+    if (argo_json_failures() != jf || (ok && !(v = malloc(2 * n * sizeof *v)))) {
+        sqlite3_result_error_nomem(ctx);
+        goto out;
+    }
+    for (size_t i = 0; ok && i < n; i++) {
+        json_t *a = json_array_get(xa, i), *b = json_array_get(ya, i);
+        ok = json_is_number(a) && json_is_number(b);
+        if (ok) {
+            v[i] = json_number_value(a);
+            v[n + i] = json_number_value(b);
+        }
+    }
+    unsigned char *blob = ok ? points_blob(v, v + n, n) : NULL;
+    if (ok && !blob)
+        sqlite3_result_error_nomem(ctx);
+    else if (ok)
+        sqlite3_result_blob(ctx, blob, (int)(16 * n), free);
+    else
+        sqlite3_result_zeroblob(ctx, 0);
+out:
+    free(v);
+    json_decref(xa);
+    json_decref(ya);
 }
 
 static void bind_metric(sqlite3_stmt *q, int i, double v)
@@ -842,36 +932,34 @@ static int sq_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
+    if (m->n > (size_t)INT_MAX / 16)
+        return argo_err_set(err, ARGO_ELIMIT, "a calibration model of %zu points is too large",
+                            m->n);
     int rc = prep(s, Q_MODEL_INSERT, &q, err);
     if (rc)
         return rc;
-    char *xs = points_json(m->x, m->n), *ys = points_json(m->y, m->n);
-    if (!xs || !ys) {
-        free(xs);
-        free(ys);
+    unsigned char *points = points_blob(m->x, m->y, m->n);
+    if (!points)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory storing a model");
-    }
     sqlite3_bind_text(q, 1, m->scope, -1, SQLITE_STATIC);
     bind_opt_int(q, 2, m->symbol_id, m->symbol_id != 0);
     sqlite3_bind_int64(q, 3, m->trained_through);
     bind_opt_int(q, 4, m->window_from, m->samples > 0);
     bind_opt_int(q, 5, m->window_to, m->samples > 0);
     sqlite3_bind_int64(q, 6, m->samples);
-    sqlite3_bind_text(q, 7, xs, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 8, ys, -1, SQLITE_STATIC);
-    bind_metric(q, 9, m->brier_raw);
-    bind_metric(q, 10, m->brier);
-    bind_metric(q, 11, m->log_loss_raw);
-    bind_metric(q, 12, m->log_loss);
-    bind_metric(q, 13, m->ece_raw);
-    bind_metric(q, 14, m->ece);
-    sqlite3_bind_int64(q, 15, m->created_at);
-    bind_opt_int(q, 16, m->base_version, m->base_version != 0);
-    bind_opt_double(q, 17, m->base_weight, m->base_version != 0);
+    sqlite3_bind_blob(q, 7, points, (int)(16 * m->n), SQLITE_STATIC);
+    bind_metric(q, 8, m->brier_raw);
+    bind_metric(q, 9, m->brier);
+    bind_metric(q, 10, m->log_loss_raw);
+    bind_metric(q, 11, m->log_loss);
+    bind_metric(q, 12, m->ece_raw);
+    bind_metric(q, 13, m->ece);
+    sqlite3_bind_int64(q, 14, m->created_at);
+    bind_opt_int(q, 15, m->base_version, m->base_version != 0);
+    bind_opt_double(q, 16, m->base_weight, m->base_version != 0);
     rc = sqlite3_step(q);
     sqlite3_reset(q);
-    free(xs);
-    free(ys);
+    free(points);
     if (rc != SQLITE_DONE)
         return fail(s, err, rc, "storing a calibration model");
     m->version = sqlite3_last_insert_rowid(s->db);
@@ -883,7 +971,7 @@ static double col_metric(sqlite3_stmt *q, int i)
     return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
-/* Reads a row; with points, parses them (ARGO_ECORRUPT when malformed). */
+/* Reads a row; with points, decodes them (ARGO_ECORRUPT when malformed). */
 static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err *err)
 {
     memset(m, 0, sizeof *m);
@@ -894,55 +982,37 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
     m->window_from = sqlite3_column_int64(q, 4);
     m->window_to = sqlite3_column_int64(q, 5);
     m->samples = sqlite3_column_int64(q, 6);
-    m->brier_raw = col_metric(q, 9);
-    m->brier = col_metric(q, 10);
-    m->log_loss_raw = col_metric(q, 11);
-    m->log_loss = col_metric(q, 12);
-    m->ece_raw = col_metric(q, 13);
-    m->ece = col_metric(q, 14);
-    m->created_at = sqlite3_column_int64(q, 15);
-    m->base_version = sqlite3_column_int64(q, 16);
-    m->base_weight = sqlite3_column_double(q, 17);
+    m->brier_raw = col_metric(q, 8);
+    m->brier = col_metric(q, 9);
+    m->log_loss_raw = col_metric(q, 10);
+    m->log_loss = col_metric(q, 11);
+    m->ece_raw = col_metric(q, 12);
+    m->ece = col_metric(q, 13);
+    m->created_at = sqlite3_column_int64(q, 14);
+    m->base_version = sqlite3_column_int64(q, 15);
+    m->base_weight = sqlite3_column_double(q, 16);
     if (!points)
         return ARGO_OK;
-    json_error_t je;
-    unsigned long jf = argo_json_failures();
-    json_t *xa = json_loads(col_text(q, 7), 0, &je);
-    json_t *ya = json_loads(col_text(q, 8), 0, &je);
-    int rc = ARGO_OK;
-    size_t n = json_array_size(xa);
-    if (argo_json_failures() != jf) {
-        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
-        goto out;
-    }
-    if (!json_is_array(xa) || !json_is_array(ya) || n == 0 || json_array_size(ya) != n) {
-        rc = argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
-                          (long long)m->version);
-        goto out;
-    }
+    const unsigned char *b = sqlite3_column_blob(q, 7);
+    size_t bytes = (size_t)sqlite3_column_bytes(q, 7);
+    if (!b && sqlite3_errcode(sqlite3_db_handle(q)) == SQLITE_NOMEM)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
+    if (!b || bytes == 0 || bytes % 16)
+        return argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
+                            (long long)m->version);
+    size_t n = bytes / 16;
     m->x = malloc(n * sizeof *m->x);
     m->y = malloc(n * sizeof *m->y);
     if (!m->x || !m->y) {
-        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
-        goto out;
+        argo_model_row_cleanup(m);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
     }
     for (size_t i = 0; i < n; i++) {
-        json_t *a = json_array_get(xa, i), *b = json_array_get(ya, i);
-        if (!json_is_number(a) || !json_is_number(b)) {
-            rc = argo_err_set(err, ARGO_ECORRUPT, "calibration model %lld has malformed points",
-                              (long long)m->version);
-            goto out;
-        }
-        m->x[i] = json_number_value(a);
-        m->y[i] = json_number_value(b);
+        m->x[i] = get_le64(b + 8 * i);
+        m->y[i] = get_le64(b + 8 * (n + i));
     }
     m->n = n;
-out:
-    if (rc)
-        argo_model_row_cleanup(m);
-    json_decref(xa);
-    json_decref(ya);
-    return rc;
+    return ARGO_OK;
 }
 
 static int sq_model_get(argo_store *st, int64_t version, const char *scope, int64_t symbol_id,
@@ -1127,14 +1197,15 @@ static const argo_store_ops sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .lock = sq_lock,
     .symbol_id = sq_symbol_id,
     .symbols = sq_symbols,
-    .bar_put = sq_bar_put,
+    .bars_put = sq_bars_put,
     .bars_scan = sq_bars_scan,
     .bars_scan_all = sq_bars_scan_all,
     .bars_count = sq_bars_count,
-    .signal_insert = sq_signal_insert,
-    .signal_update = sq_signal_update,
+    .signals_insert = sq_signals_insert,
+    .signals_update = sq_signals_update,
     .signals_scan = sq_signals_scan,
     .signals_reset = sq_signals_reset,
     .state_get = sq_state_get,
@@ -1281,6 +1352,15 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         return rc;
     }
     sqlite3_busy_timeout(s->db, s->busy_ms);
+    /* for migration 4 -> 5 */
+    rc = sqlite3_create_function_v2(s->db, "argo_points_from_json", 2,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                    points_from_json, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rc = fail(s, err, rc, "opening");
+        sq_close(&s->base);
+        return rc;
+    }
     sqlite3_extended_result_codes(s->db, 1);
     rc = exec(s,
               "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"

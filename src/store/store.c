@@ -1,44 +1,105 @@
 /* SPDX-License-Identifier: MIT */
-/* store/store.c - picks the backend and forwards every call to it. */
+/*
+ * store/store.c - picks the backend from the URL, checks the rules every
+ * backend shares (store.h: a handle is given, no store call from inside
+ * a scan callback, commit and lock only inside a transaction, lock
+ * names) and forwards every call to the backend's table.
+ */
 #include "store/store_int.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-int argo_store_open(const char *path, const argo_store_options *opt, argo_store **out,
-                    argo_err *err)
+/* The rule of store.h: a scan callback makes no store call. */
+#define CHECK(st, err)                                                                             \
+    do {                                                                                           \
+        assert(st);                                                                                \
+        if ((st)->scanning)                                                                        \
+            return mid_scan(err);                                                                  \
+    } while (0)
+
+static int mid_scan(argo_err *err)
 {
+    return argo_err_set(err, ARGO_EINVAL,
+                        "store call from inside a scan callback (collect the rows, then act)");
+}
+
+static bool prefixed(const char *s, const char *p)
+{
+    return !strncmp(s, p, strlen(p));
+}
+
+int argo_store_open(const char *url, const argo_store_options *opt, argo_store **out, argo_err *err)
+{
+    assert(out);
     *out = NULL;
-    if (!path || !*path)
+    if (!url || !*url)
         return argo_err_set(err, ARGO_EINVAL, "no database path given");
-    if (!strncmp(path, "postgres://", 11) || !strncmp(path, "postgresql://", 13))
-        return argo_err_set(err, ARGO_EINVAL,
-                            "database %s: the PostgreSQL backend is not part of this build", path);
+    if (prefixed(url, "postgres://") || prefixed(url, "postgresql://"))
+        return argo_err_set(err, ARGO_EINVAL, "database %s: this argo is not built with PostgreSQL",
+                            url);
+    const char *path = prefixed(url, "sqlite:") ? url + 7 : url;
+    if (!*path)
+        return argo_err_set(err, ARGO_EINVAL, "database %s: no path after 'sqlite:'", url);
     return argo_store_sqlite_open(path, opt, out, err);
 }
 
 void argo_store_close(argo_store *st)
 {
-    if (st)
-        st->ops->close(st);
+    if (!st)
+        return;
+    assert(!st->scanning);
+    st->ops->close(st);
 }
 
 int argo_store_begin(argo_store *st, argo_err *err)
 {
-    return st->ops->begin(st, err);
+    CHECK(st, err);
+    assert(!st->in_txn);
+    int rc = st->ops->begin(st, err);
+    st->in_txn = rc == ARGO_OK;
+    return rc;
 }
+
 int argo_store_commit(argo_store *st, argo_err *err)
 {
-    return st->ops->commit(st, err);
+    CHECK(st, err);
+    assert(st->in_txn);
+    int rc = st->ops->commit(st, err);
+    if (rc == ARGO_OK)
+        st->in_txn = false;
+    return rc;
 }
+
 void argo_store_rollback(argo_store *st)
 {
+    assert(st && !st->scanning);
     st->ops->rollback(st);
+    st->in_txn = false;
+}
+
+int argo_store_lock(argo_store *st, const char *name, argo_err *err)
+{
+    CHECK(st, err);
+    assert(name);
+    assert(st->in_txn);
+    size_t n = strlen(name);
+    bool ok = n > 0 && n <= ARGO_STORE_LOCK_NAME_MAX;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)name[i]) || strchr("_-.", name[i]);
+    if (!ok)
+        return argo_err_set(err, ARGO_EINVAL,
+                            "store lock name '%.*s' is not 1 to %d letters, digits, _ - or .",
+                            ARGO_STORE_LOCK_NAME_MAX, name, ARGO_STORE_LOCK_NAME_MAX);
+    return st->ops->lock(st, name, err);
 }
 
 int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err)
 {
+    CHECK(st, err);
+    assert(name && id);
     size_t n = strlen(name);
     if (n == 0 || n >= ARGO_SYMBOL_MAX)
         return argo_err_set(err, ARGO_EDATA, "symbol '%s': must be 1 to %d characters", name,
@@ -52,126 +113,223 @@ int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t 
 
 int argo_store_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err)
 {
+    CHECK(st, err);
+    assert(list && n);
     return st->ops->symbols(st, list, n, err);
 }
 
-int argo_store_bar_put(argo_store *st, int64_t sym, const argo_bar *bar, bool *inserted,
-                       argo_err *err)
+int argo_store_bars_put_flags(argo_store *st, int64_t sym, const argo_bar *bars, size_t n,
+                              bool *new_flags, argo_bars_put_result *res, argo_err *err)
 {
-    return st->ops->bar_put(st, sym, bar, inserted, err);
+    argo_bars_put_result local;
+    if (!res)
+        res = &local;
+    *res = (argo_bars_put_result){0};
+    CHECK(st, err);
+    assert(bars || n == 0);
+    return n ? st->ops->bars_put(st, sym, bars, n, new_flags, res, err) : ARGO_OK;
+}
+
+int argo_store_bars_put(argo_store *st, int64_t sym, const argo_bar *bars, size_t n,
+                        argo_bars_put_result *res, argo_err *err)
+{
+    return argo_store_bars_put_flags(st, sym, bars, n, NULL, res, err);
 }
 
 int argo_store_bars_scan(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
                          void *ctx, argo_err *err)
 {
-    return st->ops->bars_scan(st, sym, after, to, fn, ctx, err);
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->bars_scan(st, sym, after, to, fn, ctx, err);
+    st->scanning--;
+    return rc;
 }
 
 int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err)
 {
-    return st->ops->bars_scan_all(st, to, fn, ctx, err);
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->bars_scan_all(st, to, fn, ctx, err);
+    st->scanning--;
+    return rc;
 }
 
 int argo_store_bars_count(argo_store *st, int64_t to, int64_t *n, argo_err *err)
 {
+    CHECK(st, err);
+    assert(n);
     return st->ops->bars_count(st, to, n, err);
 }
 
-int argo_store_signal_insert(argo_store *st, argo_signal *sig, argo_err *err)
+int argo_store_signals_insert(argo_store *st, argo_signal *sigs, size_t n, argo_err *err)
 {
-    return st->ops->signal_insert(st, sig, err);
+    CHECK(st, err);
+    assert(sigs || n == 0);
+    return n ? st->ops->signals_insert(st, sigs, n, err) : ARGO_OK;
 }
 
-int argo_store_signal_update(argo_store *st, const argo_signal *sig, argo_err *err)
+int argo_store_signals_update(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err)
 {
-    return st->ops->signal_update(st, sig, err);
+    CHECK(st, err);
+    assert(sigs || n == 0);
+    return n ? st->ops->signals_update(st, sigs, n, err) : ARGO_OK;
 }
 
-int argo_store_signals_scan(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
-                            void *ctx, argo_err *err)
+static int signals_scan(argo_store *st, argo_signal_scan kind, int64_t sym, int64_t from,
+                        int64_t to, argo_signal_fn fn, void *ctx, argo_err *err)
 {
-    return st->ops->signals_scan(st, q, fn, ctx, err);
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->signals_scan(st, kind, sym, from, to, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
+int argo_store_signals_open(argo_store *st, int64_t sym, argo_signal_fn fn, void *ctx,
+                            argo_err *err)
+{
+    return signals_scan(st, ARGO_SCAN_OPEN, sym, 0, 0, fn, ctx, err);
+}
+
+int argo_store_signals_all(argo_store *st, int64_t sym, argo_signal_fn fn, void *ctx, argo_err *err)
+{
+    return signals_scan(st, ARGO_SCAN_ALL, sym, 0, 0, fn, ctx, err);
+}
+
+int argo_store_signals_made(argo_store *st, int64_t from, int64_t to, argo_signal_fn fn, void *ctx,
+                            argo_err *err)
+{
+    return signals_scan(st, ARGO_SCAN_MADE, 0, from, to, fn, ctx, err);
+}
+
+int argo_store_signals_resolved(argo_store *st, int64_t from, int64_t to, argo_signal_fn fn,
+                                void *ctx, argo_err *err)
+{
+    return signals_scan(st, ARGO_SCAN_RESOLVED, 0, from, to, fn, ctx, err);
 }
 
 int argo_store_signals_reset(argo_store *st, argo_err *err)
 {
+    CHECK(st, err);
     return st->ops->signals_reset(st, err);
 }
 
 int argo_store_state_get(argo_store *st, int64_t sym, unsigned char **blob, size_t *len,
                          argo_err *err)
 {
+    CHECK(st, err);
+    assert(blob && len);
     return st->ops->state_get(st, sym, blob, len, err);
 }
 
 int argo_store_state_put(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err)
 {
+    CHECK(st, err);
+    assert(blob || len == 0);
     return st->ops->state_put(st, sym, blob, len, err);
 }
 
 const char *argo_store_backend(const argo_store *st)
 {
+    assert(st);
     return st->ops->name;
 }
 
 int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
 {
+    CHECK(st, err);
+    assert(m && (m->n == 0 || (m->x && m->y)));
     return st->ops->model_insert(st, m, err);
 }
 
 int argo_store_model_get(argo_store *st, int64_t version, argo_model_row *out, argo_err *err)
 {
+    CHECK(st, err);
+    assert(out);
+    if (version <= 0)
+        return argo_err_set(err, ARGO_ENOENT, "no calibration model version %lld",
+                            (long long)version);
     return st->ops->model_get(st, version, NULL, 0, out, err);
 }
 
 int argo_store_model_latest(argo_store *st, const char *scope, int64_t symbol_id,
                             argo_model_row *out, argo_err *err)
 {
+    CHECK(st, err);
+    assert(scope && out);
     return st->ops->model_get(st, 0, scope, symbol_id, out, err);
 }
 
 int argo_store_models_scan(argo_store *st, argo_model_fn fn, void *ctx, argo_err *err)
 {
-    return st->ops->models_scan(st, fn, ctx, err);
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->models_scan(st, fn, ctx, err);
+    st->scanning--;
+    return rc;
 }
 
 int argo_store_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                               int64_t *total, argo_err *err)
 {
+    CHECK(st, err);
+    assert(list && n && total);
     return st->ops->outcome_counts(st, before, list, n, total, err);
 }
 
 int argo_store_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, void *ctx,
                              argo_err *err)
 {
-    return st->ops->outcomes_scan(st, before, fn, ctx, err);
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->outcomes_scan(st, before, fn, ctx, err);
+    st->scanning--;
+    return rc;
 }
 
 int argo_store_remote_put(argo_store *st, const argo_remote_object *o, argo_err *err)
 {
+    CHECK(st, err);
+    assert(o);
     return st->ops->remote_put(st, o, err);
 }
 
 int argo_store_remote_get(argo_store *st, const char *target, const char *key,
                           argo_remote_object *o, bool *found, argo_err *err)
 {
+    CHECK(st, err);
+    assert(target && key && o && found);
     return st->ops->remote_get(st, target, key, o, found, err);
 }
 
 int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
                             argo_err *err)
 {
-    return st->ops->remotes_scan(st, target, fn, ctx, err);
+    CHECK(st, err);
+    assert(target && fn);
+    st->scanning++;
+    int rc = st->ops->remotes_scan(st, target, fn, ctx, err);
+    st->scanning--;
+    return rc;
 }
 
 int argo_store_suppressed_add(argo_store *st, int64_t symbol_id, int64_t ts, int64_t n,
                               argo_err *err)
 {
+    CHECK(st, err);
     return st->ops->suppressed_add(st, symbol_id, ts, n, err);
 }
 
 int argo_store_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n,
                                  int64_t *total, argo_err *err)
 {
+    CHECK(st, err);
+    assert(list && n && total);
     return st->ops->suppressed_counts(st, list, n, total, err);
 }

@@ -8,9 +8,11 @@
  * ARGO_E* code with err filled; ARGO_EBUSY when the database is locked
  * by another process past the busy timeout, ARGO_ECORRUPT when the file
  * is damaged or not an argo database, ARGO_ESTORE for other backend
- * failures. Writes made between argo_store_begin and argo_store_commit
- * are all-or-nothing. A store handle is not thread-safe: use one per
- * thread.
+ * failures. A store handle is not thread-safe: use one per thread.
+ * Every argo_store pointer given to a function below must be non-NULL
+ * (assert), except argo_store_close's. The ordering each scan promises
+ * is part of the contract: tests/unit/test_store.c checks every backend
+ * for it, and for everything else below, through this header only.
  */
 #ifndef ARGO_STORE_H
 #define ARGO_STORE_H
@@ -46,27 +48,68 @@ typedef struct argo_store_options {
     bool must_exist;
 } argo_store_options;
 
-/* Opens (creating when absent, unless read-only) the store at path and
- * migrates its schema to the current version. opt may be NULL (read-write,
- * the default busy timeout). Returns ARGO_EVERSION when the database is
- * newer than this argo, or (read-only) older and in need of a migration;
- * ARGO_ENOENT when a read-only store does not exist; ARGO_ECORRUPT for a
- * damaged or foreign file; ARGO_EBUSY when a writer holds the lock past
- * the busy timeout. On failure *out is NULL and nothing was changed. */
-int argo_store_open(const char *path, const argo_store_options *opt, argo_store **out,
+/* Opens (creating when absent, unless read-only) the store named by url
+ * and migrates its schema to the current version. url is "sqlite:PATH"
+ * or a plain PATH (SQLite, the embedded default; ":memory:" for a
+ * private in-memory database); "postgresql://..." and "postgres://..."
+ * are refused with ARGO_EINVAL ("not built with PostgreSQL") until that
+ * backend exists. opt may be NULL (read-write, the default busy
+ * timeout). Returns ARGO_EVERSION when the database is newer than this
+ * argo, or (read-only) older and in need of a migration; ARGO_ENOENT
+ * when a read-only store does not exist; ARGO_ECORRUPT for a damaged or
+ * foreign file; ARGO_EBUSY when a writer holds the lock past the busy
+ * timeout. On failure *out is NULL and nothing was changed. */
+int argo_store_open(const char *url, const argo_store_options *opt, argo_store **out,
                     argo_err *err);
 
-/* Closes the store, rolling back an unfinished transaction. NULL is a no-op. */
+/* Closes the store, rolling back an unfinished transaction. NULL is a
+ * no-op. Not from inside a scan callback. */
 void argo_store_close(argo_store *st);
+
+/*
+ * Transactions and scans (every backend keeps these rules):
+ *
+ * - A write outside argo_store_begin/argo_store_commit is a transaction
+ *   of its own. Writes between begin and commit are all-or-nothing; a
+ *   failed write leaves the transaction to be rolled back by the caller
+ *   (PostgreSQL aborts a transaction at its first failed statement).
+ * - No store call from inside a scan callback (argo_bar_fn,
+ *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_remote_fn):
+ *   a backend may be streaming the scan's rows over its one connection
+ *   (libpq cannot run a second query meanwhile). Collect what the scan
+ *   gives into memory, then act on it after the scan returns. Such a
+ *   call returns ARGO_EINVAL ("store call from inside a scan callback")
+ *   and changes nothing; argo_store_close and argo_store_rollback, which
+ *   cannot report it, assert instead.
+ * - A scan callback's non-zero return stops the scan and is returned as
+ *   is (err is not filled then: the callback owns that message).
+ */
 
 /* Starts a write transaction (taking the write lock at once, waiting
  * up to the busy timeout for another writer). Also forgets what the
  * handle cached about the data, since another process may have
- * written since. ARGO_EINVAL on a read-only handle. */
+ * written since. ARGO_EINVAL on a read-only handle. Beginning twice
+ * without commit or rollback is a programmer error (assert). */
 int argo_store_begin(argo_store *st, argo_err *err);
+/* Makes the transaction's writes durable. Only after argo_store_begin
+ * (assert). On failure the transaction is still open: roll it back. */
 int argo_store_commit(argo_store *st, argo_err *err);
 /* Undoes everything since argo_store_begin; safe without one. */
 void argo_store_rollback(argo_store *st);
+
+/* Takes the named lock ("ingest", "cycle", "backup"...) until the
+ * transaction ends: another handle, in this or another process, taking
+ * the same name waits up to the busy timeout, then fails with
+ * ARGO_EBUSY. Callers say with it what they serialise instead of relying
+ * on how a backend begins a transaction. Only inside a transaction
+ * (assert). name is 1 to ARGO_STORE_LOCK_NAME_MAX (base/limits.h) letters, digits, '_',
+ * '-' or '.'; ARGO_EINVAL otherwise.
+ * SQLite: argo_store_begin already holds the database's write lock,
+ * which serialises every writer of the file; a named lock is therefore
+ * already held, and at least as strongly (it excludes every other
+ * writer, not only those of the same name). PostgreSQL:
+ * pg_advisory_xact_lock on a hash of the name. */
+int argo_store_lock(argo_store *st, const char *name, argo_err *err);
 
 /* The id of symbol name; with create, adds it when absent. ARGO_ENOENT
  * when absent and !create. ARGO_EDATA for a malformed name. */
@@ -75,12 +118,29 @@ int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t 
 /* All symbols, ordered by name, in a new array freed with free(). */
 int argo_store_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
 
-/* Appends a bar. A bar identical to the stored one at the same ts is
- * ignored (*inserted = false); a different one at a stored ts is
- * ARGO_ECONFLICT; a new ts at or before the symbol's last bar is
- * ARGO_EDATA (bars are append-only). The bar must already be valid. */
-int argo_store_bar_put(argo_store *st, int64_t symbol_id, const argo_bar *bar, bool *inserted,
-                       argo_err *err);
+/* What argo_store_bars_put did. */
+typedef struct argo_bars_put_result {
+    size_t inserted; /* new bars stored */
+    size_t repeats;  /* bars identical to the stored bar of their ts, ignored */
+    size_t done;     /* bars handled: n on success; on ARGO_ECONFLICT or
+                        ARGO_EDATA, the index of the bar refused */
+} argo_bars_put_result;
+
+/* Appends the n bars (in the order given) of symbol_id. A bar identical
+ * to the stored one at its ts is a repeat and ignored; a different one
+ * at a stored ts is ARGO_ECONFLICT; a new ts at or before the symbol's
+ * last bar is ARGO_EDATA (bars are append-only). On those two errors
+ * res->done is the index of the bar refused: the bars before it were
+ * stored (inside the caller's transaction), it and those after it were
+ * not, so a caller may skip it and call again with the rest. Bars must
+ * already be valid (argo_bar_valid). res may be NULL. n = 0 is a no-op. */
+int argo_store_bars_put(argo_store *st, int64_t symbol_id, const argo_bar *bars, size_t n,
+                        argo_bars_put_result *res, argo_err *err);
+/* The same, and new_flags[i] (an array of n) set to whether bar i was
+ * new, for the first res->done bars (the events of app/ announce only
+ * new bars). */
+int argo_store_bars_put_flags(argo_store *st, int64_t symbol_id, const argo_bar *bars, size_t n,
+                              bool *new_flags, argo_bars_put_result *res, argo_err *err);
 
 /* Calls fn for the symbol's bars with after < ts <= to, in ts order.
  * A non-zero return of fn stops the scan and is returned. */
@@ -94,28 +154,34 @@ int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *c
 /* Number of bars with ts <= to. */
 int argo_store_bars_count(argo_store *st, int64_t to, int64_t *n, argo_err *err);
 
-/* Inserts a new signal and sets sig->id. */
-int argo_store_signal_insert(argo_store *st, argo_signal *sig, argo_err *err);
+/* Inserts n new signals (sigs[i].id is ignored) and sets each sigs[i].id,
+ * increasing in the order given. On failure no id is to be trusted and
+ * the caller rolls back. */
+int argo_store_signals_insert(argo_store *st, argo_signal *sigs, size_t n, argo_err *err);
 /* Rewrites the tracking fields (status, exit, pnl, excursions,
- * scanned_to, bars held) of the stored signal sig->id. */
-int argo_store_signal_update(argo_store *st, const argo_signal *sig, argo_err *err);
+ * scanned_to, bars held) of the n stored signals sigs[i].id. ARGO_ENOENT
+ * when one is not in the store. */
+int argo_store_signals_update(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err);
 
-typedef struct argo_signal_query {
-    int64_t symbol_id; /* 0 = every symbol */
-    bool open_only;
-    int64_t resolved_before; /* non-zero: only resolved signals with exit_ts < it,
-                            in (exit_ts, id) order */
-    /* when from < to: only signals made in [made_from, made_to), in (ts, id)
-     * order, or resolved in [resolved_from, resolved_to), in (exit_ts, id)
-     * order (symbol_id and open_only are then ignored) */
-    int64_t made_from, made_to, resolved_from, resolved_to;
-} argo_signal_query;
-
-/* Calls fn for each matching signal in (ts, id) order. sig is borrowed
- * for the call only. A non-zero return of fn stops and is returned. */
+/* A signal scan calls fn for each matching signal in the order its
+ * function names; sig is borrowed for the call only. A non-zero return
+ * of fn stops the scan and is returned. A stored row that is not a valid
+ * signal (edited outside argo) is ARGO_ECORRUPT. */
 typedef int (*argo_signal_fn)(void *ctx, const argo_signal *sig);
-int argo_store_signals_scan(argo_store *st, const argo_signal_query *q, argo_signal_fn fn,
-                            void *ctx, argo_err *err);
+/* Open signals of symbol_id (0: of every symbol), in (ts, id) order. */
+int argo_store_signals_open(argo_store *st, int64_t symbol_id, argo_signal_fn fn, void *ctx,
+                            argo_err *err);
+/* Every signal of symbol_id (0: of every symbol), in (ts, id) order
+ * (the `argo signals` listing). */
+int argo_store_signals_all(argo_store *st, int64_t symbol_id, argo_signal_fn fn, void *ctx,
+                           argo_err *err);
+/* Signals made in [from, to) (from <= ts < to), in (ts, id) order. */
+int argo_store_signals_made(argo_store *st, int64_t from, int64_t to, argo_signal_fn fn, void *ctx,
+                            argo_err *err);
+/* Resolved signals with from <= exit_ts < to, in (exit_ts, id) order;
+ * "resolved before t" is [INT64_MIN, t). */
+int argo_store_signals_resolved(argo_store *st, int64_t from, int64_t to, argo_signal_fn fn,
+                                void *ctx, argo_err *err);
 
 /* Deletes every signal, every suppressed-signal count, every saved
  * strategy state and every calibration model fitted on signals (replay starts from scratch);
@@ -129,10 +195,12 @@ int argo_store_state_get(argo_store *st, int64_t symbol_id, unsigned char **blob
 int argo_store_state_put(argo_store *st, int64_t symbol_id, const void *blob, size_t len,
                          argo_err *err);
 
-/* Stores a model and sets m->version. */
+/* Stores a model and sets m->version (increasing). Its points are
+ * stored exactly (every double bit for bit). */
 int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err);
 /* Reads model version into *out (cleaned up by the caller). ARGO_ENOENT
- * when there is no such version. */
+ * when there is no such version; ARGO_ECORRUPT when its stored points
+ * are malformed. */
 int argo_store_model_get(argo_store *st, int64_t version, argo_model_row *out, argo_err *err);
 /* The newest model of scope (and symbol, for "symbol"); ARGO_ENOENT if none. */
 int argo_store_model_latest(argo_store *st, const char *scope, int64_t symbol_id,
@@ -147,7 +215,8 @@ typedef struct argo_symbol_count {
 } argo_symbol_count;
 
 /* Resolved signals with exit_ts < before, counted per symbol: a new
- * array (freed with free()) of {symbol_id, count}, and the total. */
+ * array (freed with free()) of {symbol_id, count} in symbol id order,
+ * and the total. */
 int argo_store_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                               int64_t *total, argo_err *err);
 

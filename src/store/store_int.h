@@ -1,9 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* store/store_int.h - the table a backend fills. Private to store/. */
+/*
+ * store/store_int.h - the table a backend fills. Private to store/.
+ * store.c checks what every backend shares (a handle is given, no call
+ * from inside a scan callback, commit and lock only inside a
+ * transaction) before it forwards a call, so a backend implements only
+ * its own part.
+ */
 #ifndef ARGO_STORE_INT_H
 #define ARGO_STORE_INT_H
 
 #include "store/store.h"
+
+/* The signal scans, one query each (store.h gives their orders). */
+typedef enum argo_signal_scan {
+    ARGO_SCAN_OPEN,     /* status open [of one symbol], (ts, id) */
+    ARGO_SCAN_ALL,      /* every signal [of one symbol], (ts, id) */
+    ARGO_SCAN_MADE,     /* from <= ts < to, (ts, id) */
+    ARGO_SCAN_RESOLVED, /* resolved, from <= exit_ts < to, (exit_ts, id) */
+} argo_signal_scan;
 
 typedef struct argo_store_ops {
     const char *name;
@@ -11,17 +25,21 @@ typedef struct argo_store_ops {
     int (*begin)(argo_store *st, argo_err *err);
     int (*commit)(argo_store *st, argo_err *err);
     void (*rollback)(argo_store *st);
+    /* name already validated; called inside a transaction */
+    int (*lock)(argo_store *st, const char *name, argo_err *err);
     int (*symbol_id)(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err);
     int (*symbols)(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);
-    int (*bar_put)(argo_store *st, int64_t sym, const argo_bar *bar, bool *inserted, argo_err *err);
+    int (*bars_put)(argo_store *st, int64_t sym, const argo_bar *bars, size_t n, bool *new_flags,
+                    argo_bars_put_result *res, argo_err *err);
     int (*bars_scan)(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
                      void *ctx, argo_err *err);
     int (*bars_scan_all)(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err);
     int (*bars_count)(argo_store *st, int64_t to, int64_t *n, argo_err *err);
-    int (*signal_insert)(argo_store *st, argo_signal *sig, argo_err *err);
-    int (*signal_update)(argo_store *st, const argo_signal *sig, argo_err *err);
-    int (*signals_scan)(argo_store *st, const argo_signal_query *q, argo_signal_fn fn, void *ctx,
-                        argo_err *err);
+    int (*signals_insert)(argo_store *st, argo_signal *sigs, size_t n, argo_err *err);
+    int (*signals_update)(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err);
+    /* sym for OPEN and ALL (0 = every symbol); [from, to) for MADE and RESOLVED */
+    int (*signals_scan)(argo_store *st, argo_signal_scan kind, int64_t sym, int64_t from,
+                        int64_t to, argo_signal_fn fn, void *ctx, argo_err *err);
     int (*signals_reset)(argo_store *st, argo_err *err);
     int (*state_get)(argo_store *st, int64_t sym, unsigned char **blob, size_t *len, argo_err *err);
     int (*state_put)(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err);
@@ -43,10 +61,15 @@ typedef struct argo_store_ops {
                              argo_err *err);
 } argo_store_ops;
 
+/* The part of a handle every backend shares; a backend's own handle
+ * starts with it. store.c alone reads and writes these fields. */
 struct argo_store {
     const argo_store_ops *ops;
+    int scanning; /* scans under way (a callback is running when > 0) */
+    bool in_txn;  /* between a successful begin and commit/rollback */
 };
 
+/* path: the part of the URL after "sqlite:" (or the whole plain path). */
 int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo_store **out,
                            argo_err *err);
 

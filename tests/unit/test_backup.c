@@ -144,11 +144,10 @@ static void a_changed_store_is_reported_then_backed_up_as_a_new_version(void **s
     fresh_root("b3");
     backup();
     /* change one outcome of the day in the store */
-    argo_signal_query q = {.resolved_from = day, .resolved_to = day + 86400};
     argo_signal changed;
-    assert_int_equal(argo_store_signals_scan(st, &q, take, &changed, NULL), 1);
+    assert_int_equal(argo_store_signals_resolved(st, day, day + 86400, take, &changed, NULL), 1);
     changed.pnl_pct += 1;
-    assert_int_equal(argo_store_signal_update(st, &changed, NULL), 0);
+    assert_int_equal(argo_store_signals_update(st, &changed, 1, NULL), 0);
     argo_err e;
     assert_int_equal(verify(&e), ARGO_ECORRUPT);
     assert_non_null(strstr(e.msg, "differs from the store"));
@@ -161,7 +160,7 @@ static void a_changed_store_is_reported_then_backed_up_as_a_new_version(void **s
     file_path("outcomes-v1.parquet", p, sizeof p);
     assert_int_equal(access(p, F_OK), 0);
     changed.pnl_pct -= 1; /* put the store back for the other tests */
-    assert_int_equal(argo_store_signal_update(st, &changed, NULL), 0);
+    assert_int_equal(argo_store_signals_update(st, &changed, 1, NULL), 0);
 }
 
 /* A crash at any write of a new version leaves the previous complete

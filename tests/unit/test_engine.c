@@ -79,11 +79,9 @@ static argo_store *open_fresh(const char *name, int64_t ids[2])
 static void put_bars(argo_store *st, const int64_t ids[2], size_t from, size_t to)
 {
     assert_int_equal(argo_store_begin(st, NULL), 0);
-    for (size_t i = from; i < to; i++) {
-        bool ins;
-        assert_int_equal(argo_store_bar_put(st, ids[all_bars[i].sym], &all_bars[i].bar, &ins, NULL),
-                         0);
-    }
+    for (size_t i = from; i < to; i++)
+        assert_int_equal(
+            argo_store_bars_put(st, ids[all_bars[i].sym], &all_bars[i].bar, 1, NULL, NULL), 0);
     assert_int_equal(argo_store_commit(st, NULL), 0);
 }
 
@@ -112,8 +110,7 @@ static int cmp_sig(const void *a, const void *b)
 static dump dump_signals(argo_store *st)
 {
     dump d = {0};
-    argo_signal_query q = {0};
-    assert_int_equal(argo_store_signals_scan(st, &q, dump_one, &d, NULL), 0);
+    assert_int_equal(argo_store_signals_all(st, 0, dump_one, &d, NULL), 0);
     if (d.n)
         qsort(d.v, d.n, sizeof *d.v, cmp_sig);
     return d;
@@ -394,8 +391,7 @@ static argo_store *half_hour_universe(const char *name, int64_t *ids, int nsym)
             double hi = fmax(open, close) * (1 + sigma * fabs(u[1])),
                    lo = fmin(open, close) * (1 - sigma * fabs(u[2]));
             argo_bar b = {1262563200 + (int64_t)i * 1800, open, hi, lo, close, 1000};
-            bool ins;
-            assert_int_equal(argo_store_bar_put(st, ids[s], &b, &ins, NULL), 0);
+            assert_int_equal(argo_store_bars_put(st, ids[s], &b, 1, NULL, NULL), 0);
             px = close;
         }
     }
@@ -556,8 +552,7 @@ static argo_app *open_app(const char *name, recorder *rec)
 static dump stored_by_id(argo_store *st)
 {
     dump d = {0};
-    argo_signal_query q = {0};
-    assert_int_equal(argo_store_signals_scan(st, &q, dump_one, &d, NULL), 0);
+    assert_int_equal(argo_store_signals_all(st, 0, dump_one, &d, NULL), 0);
     for (size_t i = 1; i < d.n; i++) /* insertion sort: already nearly in id order */
         for (size_t j = i; j > 0 && d.v[j - 1].id > d.v[j].id; j--) {
             argo_signal t = d.v[j];

@@ -38,7 +38,7 @@ static void add(int day, double conf, argo_status status, int exit_day, double p
     s.exit_ts = exit_day * DAY;
     s.pnl_pct = pnl;
     s.scanned_to = scanned_to;
-    assert_int_equal(argo_store_signal_insert(st, &s, NULL), 0);
+    assert_int_equal(argo_store_signals_insert(st, &s, 1, NULL), 0);
 }
 
 static int setup(void **state)
@@ -51,8 +51,7 @@ static int setup(void **state)
     assert_int_equal(argo_store_symbol_id(st, "X", true, &sym, NULL), 0);
     for (int d = 1; d <= 10; d++) {
         argo_bar b = {d * DAY, 100, 101, 99, 100, 1};
-        bool ins;
-        assert_int_equal(argo_store_bar_put(st, sym, &b, &ins, NULL), 0);
+        assert_int_equal(argo_store_bars_put(st, sym, &b, 1, NULL, NULL), 0);
     }
     add(1, 0.35, ARGO_WIN, 3, 4.0, 3 * DAY, 1, 1, 0);
     add(2, 0.55, ARGO_LOSS, 3, -2.0, 3 * DAY, 1, 0, 1);
@@ -158,8 +157,7 @@ static void wins_count_money_and_suppressed_signals_are_reported(void **state)
     assert_int_equal(argo_store_symbol_id(st, "Y", true, &other, NULL), 0);
     for (int d = 1; d <= 10; d++) {
         argo_bar b = {d * DAY, 100, 101, 99, 100, 1};
-        bool ins;
-        assert_int_equal(argo_store_bar_put(st, sym, &b, &ins, NULL), 0);
+        assert_int_equal(argo_store_bars_put(st, sym, &b, 1, NULL, NULL), 0);
     }
     add(1, 0.35, ARGO_WIN, 3, -0.05, 3 * DAY, 1, 1, 0); /* target hit, lost to costs */
     add(2, 0.35, ARGO_WIN, 4, 0.8, 4 * DAY, 1, 1, 0);

@@ -1,132 +1,88 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * tests/unit/test_store.c - the store contract (src/store/store.h), for
+ * any backend: everything goes through store.h, nothing names SQLite.
+ *
+ * ARGO_TEST_STORE_URL is a URL prefix; each test appends a name of its
+ * own (letters, digits, '_', ending in the process id) and so starts
+ * from a store nobody used: "sqlite:/some/dir/" gives one file per
+ * test; a PostgreSQL backend will read the name as a fresh schema.
+ * Default: "sqlite:" and a new temporary folder.
+ * What only SQLite promises is in tests/unit/test_sqlite.c.
+ */
 #include "helpers.h"
 
 #include "store/store.h"
 
-#include <sqlite3.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
+/* The URL of the store called name, unique to this process. */
+static const char *url_of(const char *name, char *buf, size_t n)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec / 1e9;
+    const char *prefix = getenv("ARGO_TEST_STORE_URL");
+    char dflt[600];
+    if (!prefix || !*prefix) {
+        snprintf(dflt, sizeof dflt, "sqlite:%s/", th_tmpdir());
+        prefix = dflt;
+    }
+    snprintf(buf, n, "%s%s_%ld", prefix, name, (long)getpid());
+    return buf;
 }
 
-static int user_version(const char *p)
+static argo_store *open_named(const char *name, const argo_store_options *opt)
 {
-    sqlite3 *db;
-    sqlite3_stmt *q;
-    sqlite3_open(p, &db);
-    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
-    int v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    return v;
-}
-
-static argo_store *fresh(const char *name)
-{
-    char p[512];
-    th_tmpfile(name, p, sizeof p);
-    th_rm_db(p);
+    char u[1024];
     argo_store *st;
     argo_err e;
-    if (argo_store_open(p, NULL, &st, &e))
-        fail_msg("%s", e.msg);
+    if (argo_store_open(url_of(name, u, sizeof u), opt, &st, &e))
+        fail_msg("%s: %s", u, e.msg);
     return st;
 }
 
-static void a_new_store_is_migrated_and_marked_as_argo(void **state)
+/* A new, empty store. */
+static argo_store *fresh(const char *name)
 {
-    (void)state;
-    argo_store_close(fresh("new.db"));
-    char p[512];
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(th_tmpfile("new.db", p, sizeof p), &db), SQLITE_OK);
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 4);
-    sqlite3_finalize(q);
-    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
-    sqlite3_finalize(q);
-    sqlite3_close(db);
-    /* reopening keeps it */
-    argo_store *st;
-    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
-    argo_store_close(st);
+    argo_store *st = open_named(name, NULL);
+    argo_symbol *syms;
+    size_t n;
+    assert_int_equal(argo_store_symbols(st, &syms, &n, NULL), 0);
+    assert_int_equal(n, 0); /* nobody used it */
+    free(syms);
+    return st;
 }
 
-static void foreign_and_damaged_files_are_refused(void **state)
+static argo_bar bar_at(int64_t ts, double close)
 {
-    (void)state;
-    char p[512];
-    argo_store *st;
-    argo_err e;
-    th_tmpfile("foreign.db", p, sizeof p);
-    th_rm_db(p);
-    sqlite3 *db;
-    sqlite3_open(p, &db);
-    sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL);
-    sqlite3_close(db);
-    assert_int_equal(argo_store_open(p, NULL, &st, &e), ARGO_ECORRUPT);
-    assert_null(st);
-    assert_non_null(strstr(e.msg, "not an argo database"));
-
-    th_tmpfile("garbage.db", p, sizeof p);
-    th_rm_db(p);
-    th_write(p, "this is not a database, it is a text file that is long enough to matter "
-                "for sqlite's header check...............................................");
-    assert_int_equal(argo_store_open(p, NULL, &st, &e), ARGO_ECORRUPT);
-    assert_non_null(strstr(e.msg, p));
-
-    assert_int_equal(argo_store_open("/nonexistent/dir/x.db", NULL, &st, &e), ARGO_EIO);
-}
-
-static void a_newer_schema_is_refused(void **state)
-{
-    (void)state;
-    argo_store_close(fresh("newer.db"));
-    char p[512];
-    sqlite3 *db;
-    sqlite3_open(th_tmpfile("newer.db", p, sizeof p), &db);
-    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
-    sqlite3_close(db);
-    argo_store *st;
-    argo_err e;
-    assert_int_equal(argo_store_open(p, NULL, &st, &e), ARGO_EVERSION);
-    assert_non_null(strstr(e.msg, "99"));
+    return (argo_bar){ts, close, close + 1, close - 1, close, 100};
 }
 
 static void bars_are_append_only_and_repeats_are_ignored(void **state)
 {
     (void)state;
-    argo_store *st = fresh("bars.db");
+    argo_store *st = fresh("bars");
     int64_t id;
     argo_err e;
     assert_int_equal(argo_store_symbol_id(st, "ABC", false, &id, &e), ARGO_ENOENT);
     assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
     assert_int_equal(argo_store_symbol_id(st, "bad symbol!", true, &id, &e), ARGO_EDATA);
     argo_bar a = {86400, 10, 11, 9, 10.5, 100}, b = {2 * 86400, 10, 12, 9, 11, 50};
-    bool ins;
-    assert_int_equal(argo_store_bar_put(st, id, &a, &ins, NULL), 0);
-    assert_true(ins);
-    assert_int_equal(argo_store_bar_put(st, id, &b, &ins, NULL), 0);
-    assert_int_equal(argo_store_bar_put(st, id, &a, &ins, NULL), 0);
-    assert_false(ins);
+    argo_bars_put_result r;
+    assert_int_equal(argo_store_bars_put(st, id, &a, 1, &r, NULL), 0);
+    assert_int_equal(r.inserted, 1);
+    assert_int_equal(argo_store_bars_put(st, id, &b, 1, &r, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, id, &a, 1, &r, NULL), 0);
+    assert_int_equal(r.inserted, 0);
+    assert_int_equal(r.repeats, 1);
     argo_bar a2 = a;
     a2.close = 10.6;
-    assert_int_equal(argo_store_bar_put(st, id, &a2, &ins, &e), ARGO_ECONFLICT);
+    assert_int_equal(argo_store_bars_put(st, id, &a2, 1, &r, &e), ARGO_ECONFLICT);
+    assert_int_equal(r.done, 0);
     argo_bar old = {0, 10, 11, 9, 10, 1};
-    assert_int_equal(argo_store_bar_put(st, id, &old, &ins, &e), ARGO_EDATA);
+    assert_int_equal(argo_store_bars_put(st, id, &old, 1, &r, &e), ARGO_EDATA);
     argo_symbol *syms;
     size_t n;
     assert_int_equal(argo_store_symbols(st, &syms, &n, NULL), 0);
@@ -137,53 +93,117 @@ static void bars_are_append_only_and_repeats_are_ignored(void **state)
     argo_store_close(st);
 }
 
+/* A batch reports what it stored and, when it stops, which bar it
+ * refused: the bars before it are stored, it and those after are not. */
+static void a_batch_of_bars_names_the_bar_it_refused(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("batch");
+    int64_t id;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
+    argo_bar v[5] = {bar_at(1 * 86400, 10), bar_at(2 * 86400, 11), bar_at(3 * 86400, 12),
+                     bar_at(4 * 86400, 13), bar_at(5 * 86400, 14)};
+    argo_bars_put_result r;
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, id, v, 3, &r, NULL), 0);
+    assert_int_equal(r.inserted, 3);
+    assert_int_equal(r.repeats, 0);
+    assert_int_equal(r.done, 3);
+    /* repeats of stored bars, then new ones, in one batch */
+    assert_int_equal(argo_store_bars_put(st, id, v + 1, 4, &r, NULL), 0);
+    assert_int_equal(r.inserted, 2);
+    assert_int_equal(r.repeats, 2);
+    assert_int_equal(r.done, 4);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    /* a conflict at index 2 of a batch */
+    argo_bar w[4] = {bar_at(5 * 86400, 14), bar_at(6 * 86400, 15), bar_at(6 * 86400, 99),
+                     bar_at(7 * 86400, 16)};
+    argo_err e;
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, id, w, 4, &r, &e), ARGO_ECONFLICT);
+    assert_int_equal(r.done, 2);
+    assert_int_equal(r.repeats, 1);
+    assert_int_equal(r.inserted, 1);
+    assert_non_null(strstr(e.msg, "conflicts"));
+    /* skip the refused bar and go on with the rest */
+    assert_int_equal(argo_store_bars_put(st, id, w + 3, 1, &r, NULL), 0);
+    assert_int_equal(r.inserted, 1);
+    /* out of order inside a batch: index 1 */
+    argo_bar o[2] = {bar_at(9 * 86400, 17), bar_at(8 * 86400, 18)};
+    assert_int_equal(argo_store_bars_put(st, id, o, 2, &r, &e), ARGO_EDATA);
+    assert_int_equal(r.done, 1);
+    assert_non_null(strstr(e.msg, "append-only"));
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    int64_t count;
+    assert_int_equal(argo_store_bars_count(st, INT64_MAX, &count, NULL), 0);
+    assert_int_equal(count, 8); /* days 1..7 and 9 */
+    /* an empty batch is a no-op */
+    assert_int_equal(argo_store_bars_put(st, id, NULL, 0, &r, NULL), 0);
+    assert_int_equal(r.done, 0);
+    argo_store_close(st);
+}
+
 static void rollback_discards_everything_since_begin(void **state)
 {
     (void)state;
-    argo_store *st = fresh("rb.db");
+    argo_store *st = fresh("rb");
     int64_t id;
     assert_int_equal(argo_store_symbol_id(st, "X", true, &id, NULL), 0);
     assert_int_equal(argo_store_begin(st, NULL), 0);
-    bool ins;
+    argo_bars_put_result r;
     argo_bar a = {86400, 10, 11, 9, 10.5, 100};
-    assert_int_equal(argo_store_bar_put(st, id, &a, &ins, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, id, &a, 1, &r, NULL), 0);
     argo_store_rollback(st);
     int64_t count;
     assert_int_equal(argo_store_bars_count(st, INT64_MAX, &count, NULL), 0);
     assert_int_equal(count, 0);
-    /* the append cache was reset too: the same bar is new again */
-    assert_int_equal(argo_store_bar_put(st, id, &a, &ins, NULL), 0);
-    assert_true(ins);
+    /* nothing remembered of it either: the same bar is new again */
+    assert_int_equal(argo_store_bars_put(st, id, &a, 1, &r, NULL), 0);
+    assert_int_equal(r.inserted, 1);
+    argo_store_rollback(st); /* safe without a transaction */
     argo_store_close(st);
 }
 
-static void a_locked_database_reports_busy(void **state)
+/* One handle holds a named lock in a transaction; another cannot take
+ * it (busy timeout 0) until the first ends its transaction. */
+static void a_named_lock_is_held_until_the_transaction_ends(void **state)
 {
     (void)state;
-    argo_store_close(fresh("locked.db"));
-    char p[512];
-    th_tmpfile("locked.db", p, sizeof p);
-    sqlite3 *other;
-    sqlite3_open(p, &other);
-    assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
-    argo_store *st;
+    argo_store *a = fresh("lock");
+    argo_store_options none = {.busy_timeout_ms = 0};
+    argo_store *b = open_named("lock", &none);
     argo_err e;
-    argo_store_options opt = {.busy_timeout_ms = 50};
-    int rc = argo_store_open(p, &opt, &st, &e);
-    if (rc == 0) { /* WAL lets readers in; a write must wait and fail */
-        rc = argo_store_begin(st, &e);
-        argo_store_close(st);
+    assert_int_equal(argo_store_begin(a, NULL), 0);
+    assert_int_equal(argo_store_lock(a, "ingest", &e), 0);
+    int rc = argo_store_begin(b, &e);
+    if (rc == 0) { /* a backend may begin and wait at the lock */
+        rc = argo_store_lock(b, "ingest", &e);
+        argo_store_rollback(b);
     }
     assert_int_equal(rc, ARGO_EBUSY);
-    assert_non_null(strstr(e.msg, "locked"));
-    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(other);
+    assert_int_equal(argo_store_commit(a, NULL), 0);
+    assert_int_equal(argo_store_begin(b, &e), 0);
+    assert_int_equal(argo_store_lock(b, "ingest", &e), 0);
+    assert_int_equal(argo_store_lock(b, "cycle", &e), 0); /* several names at once */
+    /* malformed names */
+    assert_int_equal(argo_store_lock(b, "", &e), ARGO_EINVAL);
+    assert_int_equal(argo_store_lock(b, "two words", &e), ARGO_EINVAL);
+    assert_non_null(strstr(e.msg, "lock name"));
+    char longer[ARGO_STORE_LOCK_NAME_MAX + 2];
+    memset(longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    assert_int_equal(argo_store_lock(b, longer, &e), ARGO_EINVAL);
+    longer[ARGO_STORE_LOCK_NAME_MAX] = 0;
+    assert_int_equal(argo_store_lock(b, longer, &e), 0);
+    assert_int_equal(argo_store_commit(b, NULL), 0);
+    argo_store_close(a);
+    argo_store_close(b);
 }
 
 static void strategy_state_round_trips(void **state)
 {
     (void)state;
-    argo_store *st = fresh("state.db");
+    argo_store *st = fresh("state");
     int64_t id;
     assert_int_equal(argo_store_symbol_id(st, "X", true, &id, NULL), 0);
     unsigned char *blob;
@@ -198,17 +218,24 @@ static void strategy_state_round_trips(void **state)
     argo_store_close(st);
 }
 
-static int count_remote(void *ctx, const argo_remote_object *o)
+typedef struct keys {
+    char v[4][1024];
+    int n;
+} keys;
+
+static int note_remote(void *ctx, const argo_remote_object *o)
 {
-    (void)o;
-    (*(int *)ctx)++;
+    keys *k = ctx;
+    if (k->n < 4)
+        snprintf(k->v[k->n], sizeof k->v[0], "%s", o->key);
+    k->n++;
     return 0;
 }
 
 static void uploaded_objects_are_recorded_per_target_and_replaced(void **state)
 {
     (void)state;
-    argo_store *st = fresh("remote.db");
+    argo_store *st = fresh("remote");
     argo_err e;
     argo_remote_object o = {.day = 86400, .bytes = 10, .lock_until = 0, .uploaded_at = 5};
     snprintf(o.target, sizeof o.target, "http://h/b");
@@ -231,108 +258,31 @@ static void uploaded_objects_are_recorded_per_target_and_replaced(void **state)
     assert_string_equal(got.etag, "abc");
     assert_string_equal(got.lock_mode, "");
     assert_int_equal(got.bytes, 10);
+    assert_int_equal(got.day, 86400);
+    assert_int_equal(got.uploaded_at, 5);
+    assert_string_equal(got.sha256, o.sha256);
+    assert_string_equal(got.storage_class, "STANDARD");
     assert_int_equal(argo_store_remote_get(st, "http://h/other", o.key, &got, &found, &e), 0);
     assert_string_equal(got.etag, "def");
     assert_string_equal(got.lock_mode, "COMPLIANCE");
     assert_int_equal(got.lock_until, 1000);
     assert_int_equal(argo_store_remote_get(st, "http://h/none", o.key, &got, &found, &e), 0);
     assert_false(found);
-    int n = 0;
-    assert_int_equal(argo_store_remotes_scan(st, "http://h/other", count_remote, &n, &e), 0);
-    assert_int_equal(n, 1);
+    keys k = {0};
+    assert_int_equal(argo_store_remotes_scan(st, "http://h/other", note_remote, &k, &e), 0);
+    assert_int_equal(k.n, 1);
+    /* a scan is in key order */
+    snprintf(o.key, sizeof o.key, "a/first");
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    snprintf(o.key, sizeof o.key, "z/last");
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    k = (keys){0};
+    assert_int_equal(argo_store_remotes_scan(st, "http://h/other", note_remote, &k, &e), 0);
+    assert_int_equal(k.n, 3);
+    assert_string_equal(k.v[0], "a/first");
+    assert_string_equal(k.v[1], "backups/1970/01/02/manifest.json");
+    assert_string_equal(k.v[2], "z/last");
     argo_store_close(st);
-}
-
-static void a_read_only_store_is_never_created_nor_migrated(void **state)
-{
-    (void)state;
-    char p[512];
-    argo_store *st;
-    argo_err e;
-    argo_store_options ro = {.busy_timeout_ms = -1, .read_only = true};
-    th_tmpfile("ro-missing.db", p, sizeof p);
-    th_rm_db(p);
-    assert_int_equal(argo_store_open(p, &ro, &st, &e), ARGO_ENOENT);
-    assert_null(st);
-    assert_non_null(strstr(e.msg, "does not exist"));
-    struct stat sb;
-    assert_int_not_equal(stat(p, &sb), 0); /* not created */
-
-    assert_int_equal(argo_store_open(th_tmpdir(), &ro, &st, &e), ARGO_EIO);
-    assert_non_null(strstr(e.msg, "directory"));
-    assert_int_equal(argo_store_open(th_tmpdir(), NULL, &st, &e), ARGO_EIO);
-
-    th_tmpfile("ro-empty.db", p, sizeof p);
-    th_rm_db(p);
-    th_write(p, "");
-    assert_int_equal(argo_store_open(p, &ro, &st, &e), ARGO_ENOENT);
-    assert_non_null(strstr(e.msg, "empty"));
-    assert_int_equal(stat(p, &sb), 0);
-    assert_int_equal(sb.st_size, 0);
-
-    /* an older schema: a read-only open refuses it and changes nothing */
-    argo_store_close(fresh("ro-old.db"));
-    th_tmpfile("ro-old.db", p, sizeof p);
-    sqlite3 *db;
-    sqlite3_open(p, &db);
-    sqlite3_exec(db, "DROP TABLE suppressed_signals; PRAGMA user_version = 3", NULL, NULL, NULL);
-    sqlite3_close(db);
-    assert_int_equal(argo_store_open(p, &ro, &st, &e), ARGO_EVERSION);
-    assert_non_null(strstr(e.msg, "migration"));
-    assert_int_equal(user_version(p), 3);
-    /* a read-write open migrates it; then read-only works and cannot write */
-    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
-    argo_store_close(st);
-    assert_int_equal(user_version(p), 4);
-    assert_int_equal(argo_store_open(p, &ro, &st, &e), 0);
-    assert_int_equal(argo_store_begin(st, &e), ARGO_EINVAL);
-    argo_symbol *syms;
-    size_t n;
-    assert_int_equal(argo_store_symbols(st, &syms, &n, NULL), 0);
-    free(syms);
-    argo_store_close(st);
-}
-
-static void readers_do_not_wait_for_a_writer(void **state)
-{
-    (void)state;
-    argo_store *w = fresh("rw.db");
-    int64_t id;
-    bool ins;
-    argo_bar b = {86400, 10, 11, 9, 10.5, 100};
-    assert_int_equal(argo_store_begin(w, NULL), 0);
-    assert_int_equal(argo_store_symbol_id(w, "ABC", true, &id, NULL), 0);
-    assert_int_equal(argo_store_bar_put(w, id, &b, &ins, NULL), 0);
-    assert_int_equal(argo_store_commit(w, NULL), 0);
-    /* another writer holds the write lock with an insert pending */
-    assert_int_equal(argo_store_begin(w, NULL), 0);
-    assert_int_equal(argo_store_symbol_id(w, "DEF", true, &id, NULL), 0);
-    char p[512];
-    th_tmpfile("rw.db", p, sizeof p);
-    argo_store_options ro = {.busy_timeout_ms = 3000, .read_only = true};
-    argo_store *r;
-    argo_err e;
-    double t0 = now_s();
-    if (argo_store_open(p, &ro, &r, &e))
-        fail_msg("%s", e.msg);
-    argo_symbol *syms;
-    size_t n;
-    assert_int_equal(argo_store_symbols(r, &syms, &n, NULL), 0);
-    assert_int_equal(n, 1); /* the committed snapshot only */
-    free(syms);
-    assert_true(now_s() - t0 < 1.0);
-    argo_store_close(r);
-    /* a writer with busy_timeout_ms = 0 fails at once */
-    argo_store_options none = {.busy_timeout_ms = 0};
-    argo_store *w2;
-    t0 = now_s();
-    assert_int_equal(argo_store_open(p, &none, &w2, NULL), 0);
-    assert_int_equal(argo_store_begin(w2, &e), ARGO_EBUSY);
-    assert_true(now_s() - t0 < 0.5);
-    assert_non_null(strstr(e.msg, "waited 0 ms"));
-    argo_store_close(w2);
-    argo_store_rollback(w);
-    argo_store_close(w);
 }
 
 /* Another process appends bars between two transactions of a handle:
@@ -340,27 +290,35 @@ static void readers_do_not_wait_for_a_writer(void **state)
 static void the_last_bar_is_reread_at_each_begin(void **state)
 {
     (void)state;
-    argo_store *a = fresh("cache.db"), *b;
-    char p[512];
-    th_tmpfile("cache.db", p, sizeof p);
-    assert_int_equal(argo_store_open(p, NULL, &b, NULL), 0);
+    argo_store *a = fresh("cache");
+    argo_store *b = open_named("cache", NULL);
     int64_t id;
-    bool ins;
+    argo_bars_put_result r;
     argo_bar b1 = {86400, 10, 11, 9, 10.5, 100}, b2 = {3 * 86400, 10, 12, 9, 11, 50},
              b_mid = {2 * 86400, 10, 12, 9, 11, 50};
     assert_int_equal(argo_store_begin(a, NULL), 0);
     assert_int_equal(argo_store_symbol_id(a, "ABC", true, &id, NULL), 0);
-    assert_int_equal(argo_store_bar_put(a, id, &b1, &ins, NULL), 0);
+    assert_int_equal(argo_store_bars_put(a, id, &b1, 1, &r, NULL), 0);
     assert_int_equal(argo_store_commit(a, NULL), 0);
     assert_int_equal(argo_store_begin(b, NULL), 0);
-    assert_int_equal(argo_store_bar_put(b, id, &b2, &ins, NULL), 0);
+    assert_int_equal(argo_store_bars_put(b, id, &b2, 1, &r, NULL), 0);
     assert_int_equal(argo_store_commit(b, NULL), 0);
     argo_err e;
     assert_int_equal(argo_store_begin(a, NULL), 0);
-    assert_int_equal(argo_store_bar_put(a, id, &b2, &ins, &e), 0); /* a repeat, not a clash */
-    assert_false(ins);
-    assert_int_equal(argo_store_bar_put(a, id, &b_mid, &ins, &e), ARGO_EDATA); /* append-only */
+    assert_int_equal(argo_store_bars_put(a, id, &b2, 1, &r, &e), 0); /* a repeat, not a clash */
+    assert_int_equal(r.inserted, 0);
+    assert_int_equal(r.repeats, 1);
+    assert_int_equal(argo_store_bars_put(a, id, &b_mid, 1, &r, &e), ARGO_EDATA); /* append-only */
     assert_int_equal(argo_store_commit(a, NULL), 0);
+    /* the same without transactions: each write is one of its own */
+    argo_bar b3 = {4 * 86400, 10, 12, 9, 11, 50}, b4 = {5 * 86400, 10, 12, 9, 11, 50};
+    assert_int_equal(argo_store_bars_put(a, id, &b3, 1, &r, NULL), 0);
+    assert_int_equal(argo_store_bars_put(b, id, &b4, 1, &r, NULL), 0);
+    assert_int_equal(argo_store_bars_put(a, id, &b4, 1, &r, &e), 0);
+    assert_int_equal(r.repeats, 1);
+    argo_bar b4x = b4;
+    b4x.close = 11.5;
+    assert_int_equal(argo_store_bars_put(a, id, &b4x, 1, &r, &e), ARGO_ECONFLICT);
     argo_store_close(a);
     argo_store_close(b);
 }
@@ -368,7 +326,7 @@ static void the_last_bar_is_reread_at_each_begin(void **state)
 static void suppressed_signals_are_counted_per_symbol_and_reset_by_replay(void **state)
 {
     (void)state;
-    argo_store *st = fresh("supp.db");
+    argo_store *st = fresh("supp");
     int64_t a, b;
     assert_int_equal(argo_store_begin(st, NULL), 0);
     assert_int_equal(argo_store_symbol_id(st, "A", true, &a, NULL), 0);
@@ -386,6 +344,7 @@ static void suppressed_signals_are_counted_per_symbol_and_reset_by_replay(void *
     assert_int_equal(total, 6);
     assert_int_equal(v[0].symbol_id, a);
     assert_int_equal(v[0].count, 3);
+    assert_int_equal(v[1].symbol_id, b);
     assert_int_equal(v[1].count, 3);
     free(v);
     assert_int_equal(argo_store_begin(st, NULL), 0);
@@ -397,69 +356,559 @@ static void suppressed_signals_are_counted_per_symbol_and_reset_by_replay(void *
     argo_store_close(st);
 }
 
-static int count_bar(void *ctx, int64_t sym, const argo_bar *b)
+/* ---- bars: ranges and orders --------------------------------------------- */
+
+typedef struct seen_bars {
+    int64_t sym[16], ts[16];
+    int n;
+} seen_bars;
+
+static int note_bar(void *ctx, int64_t sym, const argo_bar *b)
+{
+    seen_bars *s = ctx;
+    if (s->n < 16) {
+        s->sym[s->n] = sym;
+        s->ts[s->n] = b->ts;
+    }
+    s->n++;
+    return 0;
+}
+
+static int stop_at_two(void *ctx, int64_t sym, const argo_bar *b)
+{
+    note_bar(ctx, sym, b);
+    return ((seen_bars *)ctx)->n == 2 ? 42 : 0;
+}
+
+static void bars_are_scanned_by_range_in_time_order(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("scan");
+    int64_t x, y;
+    /* names out of id order: the listing is by name */
+    assert_int_equal(argo_store_symbol_id(st, "ZED", true, &x, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "ALPHA", true, &y, NULL), 0);
+    argo_bar bx[3] = {bar_at(1 * 86400, 10), bar_at(3 * 86400, 11), bar_at(5 * 86400, 12)};
+    argo_bar by[2] = {bar_at(2 * 86400, 20), bar_at(3 * 86400, 21)};
+    assert_int_equal(argo_store_bars_put(st, x, bx, 3, NULL, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, y, by, 2, NULL, NULL), 0);
+    seen_bars s = {0};
+    assert_int_equal(argo_store_bars_scan(st, x, 1 * 86400, 5 * 86400, note_bar, &s, NULL), 0);
+    assert_int_equal(s.n, 2); /* after < ts <= to */
+    assert_int_equal(s.ts[0], 3 * 86400);
+    assert_int_equal(s.ts[1], 5 * 86400);
+    assert_int_equal(s.sym[0], x);
+    s = (seen_bars){0};
+    assert_int_equal(argo_store_bars_scan_all(st, 3 * 86400, note_bar, &s, NULL), 0);
+    assert_int_equal(s.n, 4); /* ts <= to, by ts then symbol id */
+    int64_t lo = x < y ? x : y, hi = x < y ? y : x;
+    assert_int_equal(s.ts[0], 1 * 86400);
+    assert_int_equal(s.ts[1], 2 * 86400);
+    assert_int_equal(s.ts[2], 3 * 86400);
+    assert_int_equal(s.sym[2], lo);
+    assert_int_equal(s.ts[3], 3 * 86400);
+    assert_int_equal(s.sym[3], hi);
+    s = (seen_bars){0};
+    assert_int_equal(argo_store_bars_scan_all(st, INT64_MAX, stop_at_two, &s, NULL), 42);
+    assert_int_equal(s.n, 2);
+    int64_t count;
+    assert_int_equal(argo_store_bars_count(st, 3 * 86400, &count, NULL), 0);
+    assert_int_equal(count, 4);
+    assert_int_equal(argo_store_bars_count(st, INT64_MAX, &count, NULL), 0);
+    assert_int_equal(count, 5);
+    argo_symbol *syms;
+    size_t n;
+    int64_t z;
+    assert_int_equal(argo_store_symbol_id(st, "MID", true, &z, NULL), 0);
+    assert_int_equal(argo_store_symbols(st, &syms, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(syms[0].name, "ALPHA");
+    assert_int_equal(syms[0].id, y);
+    assert_int_equal(syms[0].first_ts, 2 * 86400);
+    assert_int_equal(syms[0].last_ts, 3 * 86400);
+    assert_string_equal(syms[1].name, "MID");
+    assert_int_equal(syms[1].first_ts, INT64_MIN); /* no bars */
+    assert_int_equal(syms[1].last_ts, INT64_MIN);
+    assert_string_equal(syms[2].name, "ZED");
+    assert_int_equal(syms[2].last_ts, 5 * 86400);
+    free(syms);
+    int64_t again;
+    assert_int_equal(argo_store_symbol_id(st, "ZED", true, &again, NULL), 0);
+    assert_int_equal(again, x);
+    argo_store_close(st);
+}
+
+/* ---- signals ------------------------------------------------------------- */
+
+static argo_signal sig_of(int64_t sym, int64_t ts, argo_status status, int64_t exit_ts)
+{
+    argo_signal g = {.symbol_id = sym,
+                     .action = ARGO_BUY,
+                     .ts = ts,
+                     .entry = 10,
+                     .target = 11,
+                     .stop = 9.5,
+                     .raw_confidence = 0.5,
+                     .confidence = 0.6,
+                     .expires_at = ts + 30 * 86400,
+                     .status = status,
+                     .scanned_to = ts};
+    if (status != ARGO_OPEN) {
+        g.exit_reason = status == ARGO_WIN ? ARGO_EXIT_TARGET : ARGO_EXIT_STOP;
+        g.exit_ts = exit_ts;
+        g.exit_price = status == ARGO_WIN ? 11 : 9.5;
+        g.pnl_pct = status == ARGO_WIN ? 9.8 : -5.2;
+        g.scanned_to = exit_ts;
+    }
+    return g;
+}
+
+typedef struct seen_sigs {
+    int64_t id[16];
+    int n;
+} seen_sigs;
+
+static int note_sig(void *ctx, const argo_signal *g)
+{
+    seen_sigs *s = ctx;
+    if (s->n < 16)
+        s->id[s->n] = g->id;
+    s->n++;
+    return 0;
+}
+
+/* The ids of v named by index, to compare a scan with. */
+static void expect_ids(const seen_sigs *s, const argo_signal *v, const int *want, int n)
+{
+    assert_int_equal(s->n, n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(s->id[i], v[want[i]].id);
+}
+
+static int take_first(void *ctx, const argo_signal *g)
+{
+    *(argo_signal *)ctx = *g;
+    return 1; /* the first one is enough */
+}
+
+static void signals_are_inserted_in_batches_and_read_back_whole(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("sigs");
+    int64_t sym;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &sym, NULL), 0);
+    argo_signal v[3] = {sig_of(sym, 86400, ARGO_OPEN, 0),
+                        sig_of(sym, 2 * 86400, ARGO_WIN, 3 * 86400),
+                        sig_of(sym, 2 * 86400, ARGO_LOSS, 4 * 86400)};
+    v[0].action = ARGO_SELL;
+    v[0].target = 9;
+    v[0].stop = 10.5;
+    v[0].model_version = 7;
+    v[0].published = 1;
+    v[0].votes[ARGO_STRAT_TREND] = (argo_vote){ARGO_BUY, 0.25};
+    v[0].votes[ARGO_STRAT_MACD] = (argo_vote){ARGO_SELL, 0.75};
+    v[1].gap = 1;
+    v[1].bars_held = 3;
+    v[1].mfe_pct = 10.5;
+    v[1].mae_pct = -1.25;
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_signals_insert(st, v, 3, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    assert_true(v[0].id > 0 && v[0].id < v[1].id && v[1].id < v[2].id);
+    seen_sigs s = {0};
+    assert_int_equal(argo_store_signals_all(st, 0, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){0, 1, 2}, 3);
+    /* every field as stored */
+    argo_signal first;
+    assert_int_equal(argo_store_signals_open(st, 0, take_first, &first, NULL), 1);
+    assert_int_equal(first.id, v[0].id);
+    assert_int_equal(first.symbol_id, sym);
+    assert_string_equal(first.symbol, "ABC");
+    assert_int_equal(first.action, ARGO_SELL);
+    assert_int_equal(first.ts, 86400);
+    assert_true(first.entry == 10 && first.target == 9 && first.stop == 10.5);
+    assert_true(first.raw_confidence == 0.5 && first.confidence == 0.6);
+    assert_int_equal(first.model_version, 7);
+    assert_int_equal(first.published, 1);
+    assert_int_equal(first.votes[ARGO_STRAT_TREND].dir, ARGO_BUY);
+    assert_true(first.votes[ARGO_STRAT_TREND].strength == 0.25);
+    assert_int_equal(first.votes[ARGO_STRAT_MACD].dir, ARGO_SELL);
+    assert_true(first.votes[ARGO_STRAT_MACD].strength == 0.75);
+    assert_int_equal(first.votes[ARGO_STRAT_MEANREV].dir, ARGO_NONE);
+    assert_int_equal(first.expires_at, 86400 + 30 * 86400);
+    assert_int_equal(first.status, ARGO_OPEN);
+    assert_int_equal(
+        argo_store_signals_resolved(st, INT64_MIN, INT64_MAX, take_first, &first, NULL), 1);
+    assert_int_equal(first.id, v[1].id);
+    assert_int_equal(first.status, ARGO_WIN);
+    assert_int_equal(first.exit_reason, ARGO_EXIT_TARGET);
+    assert_int_equal(first.gap, 1);
+    assert_int_equal(first.exit_ts, 3 * 86400);
+    assert_true(first.exit_price == 11 && first.pnl_pct == 9.8);
+    assert_int_equal(first.bars_held, 3);
+    assert_true(first.mfe_pct == 10.5 && first.mae_pct == -1.25);
+    assert_int_equal(first.scanned_to, 3 * 86400);
+    argo_store_close(st);
+}
+
+static void signals_are_updated_in_batches(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("upd");
+    int64_t sym;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &sym, NULL), 0);
+    argo_signal v[2] = {sig_of(sym, 86400, ARGO_OPEN, 0), sig_of(sym, 2 * 86400, ARGO_OPEN, 0)};
+    assert_int_equal(argo_store_signals_insert(st, v, 2, NULL), 0);
+    v[0].scanned_to = 5 * 86400;
+    v[0].bars_held = 4;
+    v[1].status = ARGO_LOSS;
+    v[1].exit_reason = ARGO_EXIT_STOP;
+    v[1].exit_ts = 6 * 86400;
+    v[1].exit_price = 9.5;
+    v[1].pnl_pct = -5.2;
+    v[1].scanned_to = 6 * 86400;
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_signals_update(st, v, 2, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    argo_signal g;
+    assert_int_equal(argo_store_signals_open(st, 0, take_first, &g, NULL), 1);
+    assert_int_equal(g.id, v[0].id);
+    assert_int_equal(g.scanned_to, 5 * 86400);
+    assert_int_equal(g.bars_held, 4);
+    assert_int_equal(argo_store_signals_resolved(st, INT64_MIN, INT64_MAX, take_first, &g, NULL),
+                     1);
+    assert_int_equal(g.id, v[1].id);
+    assert_int_equal(g.status, ARGO_LOSS);
+    assert_int_equal(g.exit_ts, 6 * 86400);
+    argo_signal missing = v[0];
+    missing.id = v[1].id + 100;
+    argo_err e;
+    assert_int_equal(argo_store_signals_update(st, &missing, 1, &e), ARGO_ENOENT);
+    assert_int_equal(argo_store_signals_update(st, NULL, 0, &e), 0);
+    argo_store_close(st);
+}
+
+/* Each signal query has its filter and its order, whatever the order
+ * of insertion. */
+static void each_signal_query_keeps_its_filter_and_order(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("orders");
+    int64_t a, b;
+    assert_int_equal(argo_store_symbol_id(st, "A", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "B", true, &b, NULL), 0);
+    const int64_t D = 86400;
+    argo_signal v[6] = {
+        sig_of(a, 5 * D, ARGO_OPEN, 0),       /* 0 */
+        sig_of(b, 2 * D, ARGO_WIN, 9 * D),    /* 1 */
+        sig_of(a, 2 * D, ARGO_LOSS, 4 * D),   /* 2 */
+        sig_of(b, 5 * D, ARGO_OPEN, 0),       /* 3: same ts as 0, later id */
+        sig_of(a, 1 * D, ARGO_WIN, 9 * D),    /* 4: same exit as 1, later id */
+        sig_of(b, 3 * D, ARGO_EXPIRED, 4 * D) /* 5: same exit as 2 */
+    };
+    v[5].exit_reason = ARGO_EXIT_EXPIRY;
+    assert_int_equal(argo_store_signals_insert(st, v, 6, NULL), 0);
+    seen_sigs s = {0};
+    assert_int_equal(argo_store_signals_all(st, 0, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){4, 1, 2, 5, 0, 3}, 6); /* (ts, id) */
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_all(st, a, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){4, 2, 0}, 3);
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_open(st, 0, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){0, 3}, 2);
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_open(st, b, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){3}, 1);
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_made(st, 2 * D, 5 * D, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){1, 2, 5}, 3); /* [from, to) */
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_made(st, 5 * D, 5 * D, note_sig, &s, NULL), 0);
+    assert_int_equal(s.n, 0);
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_resolved(st, INT64_MIN, INT64_MAX, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){2, 5, 1, 4}, 4); /* (exit_ts, id) */
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_resolved(st, 4 * D, 9 * D, note_sig, &s, NULL), 0);
+    expect_ids(&s, v, (int[]){2, 5}, 2);
+    s = (seen_sigs){0};
+    assert_int_equal(argo_store_signals_resolved(st, INT64_MIN, 4 * D, note_sig, &s, NULL), 0);
+    assert_int_equal(s.n, 0); /* resolved before 4 days: none */
+    argo_store_close(st);
+}
+
+typedef struct seen_outcomes {
+    argo_outcome v[8];
+    int n;
+} seen_outcomes;
+
+static int note_outcome(void *ctx, const argo_outcome *o)
+{
+    seen_outcomes *s = ctx;
+    if (s->n < 8)
+        s->v[s->n] = *o;
+    s->n++;
+    return 0;
+}
+
+static void outcomes_are_counted_and_scanned_in_exit_order(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("outcomes");
+    int64_t a, b;
+    assert_int_equal(argo_store_symbol_id(st, "A", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "B", true, &b, NULL), 0);
+    const int64_t D = 86400;
+    argo_signal v[4] = {sig_of(b, 1 * D, ARGO_WIN, 6 * D), sig_of(a, 1 * D, ARGO_LOSS, 3 * D),
+                        sig_of(a, 2 * D, ARGO_OPEN, 0), sig_of(a, 2 * D, ARGO_WIN, 8 * D)};
+    v[1].raw_confidence = 0.25;
+    assert_int_equal(argo_store_signals_insert(st, v, 4, NULL), 0);
+    argo_symbol_count *c;
+    size_t n;
+    int64_t total;
+    assert_int_equal(argo_store_outcome_counts(st, 7 * D, &c, &n, &total, NULL), 0);
+    assert_int_equal(total, 2);
+    assert_int_equal(n, 2);
+    assert_int_equal(c[0].symbol_id, a < b ? a : b);
+    assert_int_equal(c[0].count, 1);
+    assert_int_equal(c[1].count, 1);
+    free(c);
+    assert_int_equal(argo_store_outcome_counts(st, INT64_MAX, &c, &n, &total, NULL), 0);
+    assert_int_equal(total, 3);
+    free(c);
+    seen_outcomes s = {0};
+    assert_int_equal(argo_store_outcomes_scan(st, INT64_MAX, note_outcome, &s, NULL), 0);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.v[0].exit_ts, 3 * D);
+    assert_int_equal(s.v[0].symbol_id, a);
+    assert_int_equal(s.v[0].status, ARGO_LOSS);
+    assert_true(s.v[0].raw_confidence == 0.25);
+    assert_true(s.v[0].pnl_pct == -5.2);
+    assert_int_equal(s.v[1].exit_ts, 6 * D);
+    assert_int_equal(s.v[2].exit_ts, 8 * D);
+    s = (seen_outcomes){0};
+    assert_int_equal(argo_store_outcomes_scan(st, 6 * D, note_outcome, &s, NULL), 0);
+    assert_int_equal(s.n, 1); /* exit_ts < before */
+    argo_store_close(st);
+}
+
+/* ---- models -------------------------------------------------------------- */
+
+static argo_model_row model_of(const char *scope, int64_t sym, int64_t through, double *x,
+                               double *y, size_t n)
+{
+    argo_model_row m = {.symbol_id = sym,
+                        .trained_through = through,
+                        .window_from = 1,
+                        .window_to = through - 1,
+                        .samples = 40,
+                        .n = n,
+                        .x = x,
+                        .y = y,
+                        .brier_raw = 0.25,
+                        .brier = 0.2,
+                        .log_loss_raw = NAN,
+                        .log_loss = 0.6,
+                        .ece_raw = 0.1,
+                        .ece = 0.05,
+                        .created_at = 1700000000};
+    snprintf(m.scope, sizeof m.scope, "%s", scope);
+    return m;
+}
+
+typedef struct seen_models {
+    int64_t version[8];
+    size_t n_points[8];
+    int n;
+} seen_models;
+
+static int note_model(void *ctx, const argo_model_row *m)
+{
+    seen_models *s = ctx;
+    if (s->n < 8) {
+        s->version[s->n] = m->version;
+        s->n_points[s->n] = m->n;
+    }
+    s->n++;
+    return 0;
+}
+
+static void models_keep_their_points_bit_for_bit(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("models");
+    int64_t sym;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &sym, NULL), 0);
+    double x[4] = {0.1, 1.0 / 3, 0.5 + 1e-16, 0.9999999999999999};
+    double y[4] = {5e-324, 0.2, 2.0 / 3, 1};
+    argo_model_row g1 = model_of("global", 0, 100, x, y, 4);
+    argo_model_row s1 = model_of("symbol", sym, 200, x, y, 3);
+    s1.base_version = 0;
+    argo_model_row g2 = model_of("global", 0, 300, x + 1, y + 1, 3);
+    argo_err e;
+    argo_model_row got;
+    assert_int_equal(argo_store_model_latest(st, "global", 0, &got, &e), ARGO_ENOENT);
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_model_insert(st, &g1, NULL), 0);
+    s1.base_version = g1.version;
+    s1.base_weight = 0.25;
+    assert_int_equal(argo_store_model_insert(st, &s1, NULL), 0);
+    assert_int_equal(argo_store_model_insert(st, &g2, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    assert_true(g1.version > 0 && g1.version < s1.version && s1.version < g2.version);
+    assert_int_equal(argo_store_model_get(st, g1.version, &got, NULL), 0);
+    assert_int_equal(got.n, 4);
+    assert_memory_equal(got.x, x, sizeof x);
+    assert_memory_equal(got.y, y, sizeof y);
+    assert_string_equal(got.scope, "global");
+    assert_int_equal(got.trained_through, 100);
+    assert_int_equal(got.window_from, 1);
+    assert_int_equal(got.window_to, 99);
+    assert_int_equal(got.samples, 40);
+    assert_true(got.brier_raw == 0.25 && got.brier == 0.2 && got.log_loss == 0.6);
+    assert_true(isnan(got.log_loss_raw)); /* an absent metric stays absent */
+    assert_true(got.ece_raw == 0.1 && got.ece == 0.05);
+    assert_int_equal(got.created_at, 1700000000);
+    assert_int_equal(got.base_version, 0);
+    argo_model_row_cleanup(&got);
+    assert_int_equal(argo_store_model_latest(st, "global", 0, &got, NULL), 0);
+    assert_int_equal(got.version, g2.version);
+    assert_int_equal(got.n, 3);
+    assert_memory_equal(got.x, x + 1, 3 * sizeof *x);
+    argo_model_row_cleanup(&got);
+    assert_int_equal(argo_store_model_latest(st, "symbol", sym, &got, NULL), 0);
+    assert_int_equal(got.version, s1.version);
+    assert_int_equal(got.symbol_id, sym);
+    assert_int_equal(got.base_version, g1.version);
+    assert_true(got.base_weight == 0.25);
+    argo_model_row_cleanup(&got);
+    assert_int_equal(argo_store_model_latest(st, "symbol", sym + 1, &got, &e), ARGO_ENOENT);
+    assert_int_equal(argo_store_model_get(st, g2.version + 1, &got, &e), ARGO_ENOENT);
+    seen_models s = {0};
+    assert_int_equal(argo_store_models_scan(st, note_model, &s, NULL), 0);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.version[0], g1.version);
+    assert_int_equal(s.version[1], s1.version);
+    assert_int_equal(s.version[2], g2.version);
+    assert_int_equal(s.n_points[0], 0); /* points not loaded */
+    argo_store_close(st);
+}
+
+/* The reset keeps bars and external models; signals, states, counts and
+ * models fitted on signals go. */
+static void the_reset_keeps_bars_and_external_models_only(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("reset");
+    int64_t sym;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &sym, NULL), 0);
+    argo_bar b = bar_at(86400, 10);
+    assert_int_equal(argo_store_bars_put(st, sym, &b, 1, NULL, NULL), 0);
+    argo_signal g = sig_of(sym, 86400, ARGO_WIN, 2 * 86400);
+    assert_int_equal(argo_store_signals_insert(st, &g, 1, NULL), 0);
+    assert_int_equal(argo_store_state_put(st, sym, "s", 1, NULL), 0);
+    assert_int_equal(argo_store_suppressed_add(st, sym, 86400, 2, NULL), 0);
+    double x[2] = {0.2, 0.8}, y[2] = {0.1, 0.9};
+    argo_model_row ext = model_of("external", 0, 0, x, y, 2),
+                   glob = model_of("global", 0, 5, x, y, 2);
+    assert_int_equal(argo_store_model_insert(st, &ext, NULL), 0);
+    assert_int_equal(argo_store_model_insert(st, &glob, NULL), 0);
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_lock(st, "cycle", NULL), 0);
+    assert_int_equal(argo_store_signals_reset(st, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    seen_sigs s = {0};
+    assert_int_equal(argo_store_signals_all(st, 0, note_sig, &s, NULL), 0);
+    assert_int_equal(s.n, 0);
+    unsigned char *blob;
+    size_t len;
+    assert_int_equal(argo_store_state_get(st, sym, &blob, &len, NULL), ARGO_ENOENT);
+    int64_t count;
+    assert_int_equal(argo_store_bars_count(st, INT64_MAX, &count, NULL), 0);
+    assert_int_equal(count, 1);
+    seen_models m = {0};
+    assert_int_equal(argo_store_models_scan(st, note_model, &m, NULL), 0);
+    assert_int_equal(m.n, 1);
+    assert_int_equal(m.version[0], ext.version);
+    argo_store_close(st);
+}
+
+/* ---- no store call from a scan callback ---------------------------------- */
+
+typedef struct nested {
+    argo_store *st;
+    int rc;
+    char msg[ARGO_ERR_MSG_MAX];
+} nested;
+
+static int call_inside(void *ctx, const argo_signal *g)
+{
+    nested *n = ctx;
+    argo_err e;
+    argo_signal copy = *g;
+    n->rc = argo_store_signals_update(n->st, &copy, 1, &e);
+    snprintf(n->msg, sizeof n->msg, "%s", e.msg);
+    return n->rc;
+}
+
+static int symbols_inside(void *ctx, int64_t sym, const argo_bar *b)
 {
     (void)sym;
     (void)b;
-    (*(int *)ctx)++;
-    return 0;
+    nested *n = ctx;
+    argo_symbol *syms;
+    size_t k;
+    n->rc = argo_store_symbols(n->st, &syms, &k, NULL);
+    return n->rc;
 }
 
-static int count_signal(void *ctx, const argo_signal *g)
-{
-    (void)g;
-    (*(int *)ctx)++;
-    return 0;
-}
-
-/* Rows changed outside argo are reported as damage, never handed on. */
-static void rows_edited_outside_argo_are_reported(void **state)
+static void a_store_call_from_a_scan_callback_is_refused(void **state)
 {
     (void)state;
-    argo_store *st = fresh("edited.db");
-    int64_t id;
-    bool ins;
-    argo_bar b = {86400, 10, 11, 9, 10.5, 100};
-    argo_signal g = {.action = ARGO_BUY, .ts = 86400, .entry = 10, .target = 11, .stop = 9.5};
-    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
-    assert_int_equal(argo_store_bar_put(st, id, &b, &ins, NULL), 0);
-    g.symbol_id = id;
-    assert_int_equal(argo_store_signal_insert(st, &g, NULL), 0);
-    argo_store_close(st);
-    char p[512];
-    th_tmpfile("edited.db", p, sizeof p);
-    sqlite3 *db;
-    sqlite3_open(p, &db);
-    sqlite3_exec(db, "UPDATE bars SET low = 12; UPDATE signals SET status = 7", NULL, NULL, NULL);
-    sqlite3_close(db);
-    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
-    int n = 0;
-    argo_err e;
-    assert_int_equal(argo_store_bars_scan(st, id, INT64_MIN, INT64_MAX, count_bar, &n, &e),
-                     ARGO_ECORRUPT);
-    assert_non_null(strstr(e.msg, "not valid"));
-    argo_signal_query q = {0};
-    assert_int_equal(argo_store_signals_scan(st, &q, count_signal, &n, &e), ARGO_ECORRUPT);
-    assert_int_equal(n, 0);
+    argo_store *st = fresh("nested");
+    int64_t sym;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &sym, NULL), 0);
+    argo_bar b = bar_at(86400, 10);
+    assert_int_equal(argo_store_bars_put(st, sym, &b, 1, NULL, NULL), 0);
+    argo_signal g = sig_of(sym, 86400, ARGO_OPEN, 0);
+    assert_int_equal(argo_store_signals_insert(st, &g, 1, NULL), 0);
+    nested n = {.st = st};
+    assert_int_equal(argo_store_signals_open(st, 0, call_inside, &n, NULL), ARGO_EINVAL);
+    assert_int_equal(n.rc, ARGO_EINVAL);
+    assert_non_null(strstr(n.msg, "inside a scan callback"));
+    n = (nested){.st = st};
+    assert_int_equal(argo_store_bars_scan(st, sym, INT64_MIN, INT64_MAX, symbols_inside, &n, NULL),
+                     ARGO_EINVAL);
+    /* after the scan, the handle works again */
+    argo_symbol *syms;
+    size_t k;
+    assert_int_equal(argo_store_symbols(st, &syms, &k, NULL), 0);
+    free(syms);
+    assert_int_equal(argo_store_signals_update(st, &g, 1, NULL), 0);
+    assert_non_null(argo_store_backend(st));
     argo_store_close(st);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(a_new_store_is_migrated_and_marked_as_argo),
-        cmocka_unit_test(foreign_and_damaged_files_are_refused),
-        cmocka_unit_test(a_newer_schema_is_refused),
         cmocka_unit_test(bars_are_append_only_and_repeats_are_ignored),
+        cmocka_unit_test(a_batch_of_bars_names_the_bar_it_refused),
         cmocka_unit_test(rollback_discards_everything_since_begin),
-        cmocka_unit_test(a_locked_database_reports_busy),
+        cmocka_unit_test(a_named_lock_is_held_until_the_transaction_ends),
         cmocka_unit_test(strategy_state_round_trips),
         cmocka_unit_test(uploaded_objects_are_recorded_per_target_and_replaced),
-        cmocka_unit_test(a_read_only_store_is_never_created_nor_migrated),
-        cmocka_unit_test(readers_do_not_wait_for_a_writer),
         cmocka_unit_test(the_last_bar_is_reread_at_each_begin),
         cmocka_unit_test(suppressed_signals_are_counted_per_symbol_and_reset_by_replay),
-        cmocka_unit_test(rows_edited_outside_argo_are_reported),
+        cmocka_unit_test(bars_are_scanned_by_range_in_time_order),
+        cmocka_unit_test(signals_are_inserted_in_batches_and_read_back_whole),
+        cmocka_unit_test(signals_are_updated_in_batches),
+        cmocka_unit_test(each_signal_query_keeps_its_filter_and_order),
+        cmocka_unit_test(outcomes_are_counted_and_scanned_in_exit_order),
+        cmocka_unit_test(models_keep_their_points_bit_for_bit),
+        cmocka_unit_test(the_reset_keeps_bars_and_external_models_only),
+        cmocka_unit_test(a_store_call_from_a_scan_callback_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
