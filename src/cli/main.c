@@ -481,6 +481,22 @@ static void top_help(FILE *f)
                "  version             print the version\n");
 }
 
+/* What the command printed must have reached stdout: a full disk or a
+ * closed pipe is a failure too, with its one line (exit 1). */
+static int output_check(const char *cmd, int rc)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    if (rc == 0) {
+        int e = errno;
+        if (cmd)
+            fprintf(stderr, "argo %s: cannot write the output (stdout): %s\n", cmd, strerror(e));
+        else
+            fprintf(stderr, "argo: cannot write the output (stdout): %s\n", strerror(e));
+    }
+    return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -493,11 +509,16 @@ int main(int argc, char **argv)
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? 2 : output_check(NULL, 0);
     }
     if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        if (argc > 2) {
+            fprintf(stderr, "argo version: unexpected argument '%s' (see 'argo --help')\n",
+                    argv[2]);
+            return 2;
+        }
         printf("argo %s\n", ARGO_VERSION);
-        return 0;
+        return output_check("version", 0);
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[1], cmds[i].name)) {
@@ -505,8 +526,9 @@ int main(int argc, char **argv)
             optind = 1;
             opterr = 0;
             int rc = cmds[i].fn(&c, argc - 1, argv + 1);
+            assert(rc == 0 || rc == 1 || rc == 2);
             argo_app_close(c.app, rc != 0);
-            return rc;
+            return output_check(c.cmd, rc);
         }
     fprintf(stderr, "argo: unknown command '%s' (see 'argo --help')\n", argv[1]);
     return 2;
