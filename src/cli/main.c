@@ -32,6 +32,7 @@
 
 int usage_error(cli *c, const char *fmt, ...)
 {
+    assert(c && c->cmd && fmt);
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "argo %s: ", c->cmd);
@@ -56,6 +57,8 @@ int finish_opts(cli *c, int argc, char **argv, int store)
 
 int fail(cli *c)
 {
+    assert(c && c->cmd);
+    assert(c->err.code != ARGO_OK || c->err.msg[0]); /* a failure says what failed */
     fprintf(stderr, "argo %s: %s\n", c->cmd,
             c->err.msg[0] ? c->err.msg : argo_strerror(c->err.code));
     return 1;
@@ -68,6 +71,7 @@ int fail(cli *c)
  * and a missing file is an error rather than a new empty store. */
 int setup(cli *c, int store)
 {
+    assert(c && !c->app && store >= CLI_STORE_NONE && store <= CLI_STORE_RW_EXISTING);
     if (c->db_opt && !*c->db_opt)
         return usage_error(c, "--db '': the database path is empty");
     if (c->config_opt && !*c->config_opt)
