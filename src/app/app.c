@@ -14,6 +14,7 @@
 int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
 {
     assert(opt && out);
+    assert(opt->store >= ARGO_APP_STORE_NONE && opt->store <= ARGO_APP_STORE_RW_EXISTING);
     *out = NULL;
     if (opt->db_path && !*opt->db_path)
         return argo_err_set(err, ARGO_EINVAL, "--db '': the database path is empty");
@@ -71,21 +72,25 @@ void argo_app_close(argo_app *app, bool failed)
 
 const argo_config *argo_app_config(const argo_app *app)
 {
+    assert(app);
     return &app->cfg;
 }
 
 const char *argo_app_db_path(const argo_app *app)
 {
+    assert(app);
     return app->db;
 }
 
 void argo_app_keep_store(argo_app *app)
 {
+    assert(app);
     app->store_created = false;
 }
 
 void argo_app_set_events(argo_app *app, const argo_events *ev)
 {
+    assert(app);
     if (ev)
         app->ev = *ev;
     else
@@ -94,6 +99,7 @@ void argo_app_set_events(argo_app *app, const argo_events *ev)
 
 void argo_app_set_notice(argo_app *app, argo_app_notice_fn fn, void *ctx)
 {
+    assert(app);
     app->notice = fn;
     app->notice_ctx = ctx;
 }
@@ -107,6 +113,7 @@ static void s3_retry(void *ctx, const char *what)
 
 int argo_app_s3(argo_app *app, argo_s3 **out, argo_err *err)
 {
+    assert(app && out);
     if (!app->s3) {
         if (!app->cfg.s3_bucket[0])
             return argo_err_set(err, ARGO_ECONFIG,

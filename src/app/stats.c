@@ -2,22 +2,34 @@
 /* app/stats.c - see stats.h for the definitions. */
 #include "app/stats.h"
 
+#include "app/app_int.h"
+#include "app/json.h"
 #include "base/grow.h"
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
 #include "app/engine.h"
 #include "track/track.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const by_names[] = {"none", "symbol", "strategy", "bucket", "month"};
+static_assert(sizeof by_names / sizeof by_names[0] == ARGO_BY_MONTH + 1,
+              "one name per argo_stats_by");
+
+const char *argo_stats_by_name(argo_stats_by by)
+{
+    assert((size_t)by < sizeof by_names / sizeof by_names[0]);
+    return by_names[by];
+}
 
 int argo_stats_by_parse(const char *s)
 {
-    for (int i = 1; i < 5; i++)
+    assert(s);
+    for (int i = 1; i <= ARGO_BY_MONTH; i++)
         if (!strcmp(s, by_names[i]))
             return i;
     return -1;
@@ -204,6 +216,7 @@ static int cmp_key(const void *a, const void *b)
 int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
                        argo_err *err)
 {
+    assert(st && cfg && out && (size_t)by <= ARGO_BY_MONTH);
     *out = NULL;
     calc c = {.cfg = cfg};
     all_ctx all = {0};
@@ -311,45 +324,18 @@ out:
     return rc;
 }
 
+int argo_app_stats(argo_app *app, argo_stats_by by, argo_stats **out, argo_err *err)
+{
+    assert(app && app->store && out);
+    return argo_stats_compute(app->store, &app->cfg, by, out, err);
+}
+
 void argo_stats_free(argo_stats *s)
 {
     if (s) {
         free(s->rows);
         free(s);
     }
-}
-
-static json_t *num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *row_json(const argo_stats_row *r)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "key", json_string(r->key));
-    json_object_set_new(o, "signals", json_integer((json_int_t)r->signals));
-    json_object_set_new(o, "resolved", json_integer((json_int_t)r->resolved));
-    json_object_set_new(o, "open", json_integer((json_int_t)r->open));
-    json_object_set_new(o, "wins", json_integer((json_int_t)r->wins));
-    json_object_set_new(o, "losses", json_integer((json_int_t)r->losses));
-    json_object_set_new(o, "expired", json_integer((json_int_t)r->expired));
-    json_object_set_new(o, "win_rate", num(r->win_rate));
-    json_object_set_new(o, "avg_win_pct", num(r->avg_win));
-    json_object_set_new(o, "avg_loss_pct", num(r->avg_loss));
-    json_object_set_new(o, "profit_factor", num(r->profit_factor));
-    json_object_set_new(o, "expectancy_pct", num(r->expectancy));
-    json_object_set_new(o, "sharpe", num(r->sharpe));
-    json_object_set_new(o, "max_drawdown_pct", num(r->max_drawdown));
-    json_object_set_new(o, "coverage", num(r->coverage));
-    json_object_set_new(o, "suppressed",
-                        r->suppressed >= 0 ? json_integer((json_int_t)r->suppressed) : json_null());
-    json_t *ex = json_object();
-    for (int i = ARGO_EXIT_TARGET; i <= ARGO_EXIT_EXPIRY; i++)
-        json_object_set_new(ex, argo_exit_reason_name((argo_exit_reason)i),
-                            json_integer((json_int_t)r->by_exit[i]));
-    json_object_set_new(o, "exits", ex);
-    return o;
 }
 
 /* v with the given decimals, a sign when signed, a % when pct; "-" for NAN. */
@@ -383,17 +369,8 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
 {
     if (json) {
         unsigned long jf = argo_json_failures();
-        json_t *o = json_object(), *rows = json_array(), *exits = json_array();
-        json_object_set_new(o, "total", row_json(&s->total));
-        json_object_set_new(o, "suppressed", json_integer((json_int_t)s->total.suppressed));
-        json_object_set_new(o, "by", json_string(by_names[by]));
-        for (size_t i = 0; i < s->nrows; i++)
-            json_array_append_new(rows, row_json(&s->rows[i]));
-        json_object_set_new(o, "groups", rows);
-        for (int k = 0; k < ARGO_STRAT_COUNT; k++)
-            json_array_append_new(exits, row_json(&s->exits[k]));
-        json_object_set_new(o, "exits_by_strategy", exits);
-        int rc = argo_json_emit(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17), jf, err);
+        json_t *o = argo_json_stats(s, by);
+        int rc = argo_json_print(o, ARGO_JSON_PRETTY, f, jf, err);
         json_decref(o);
         return rc;
     }

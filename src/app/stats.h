@@ -26,6 +26,7 @@
 #ifndef ARGO_STATS_H
 #define ARGO_STATS_H
 
+#include "app/app.h"
 #include "base/err.h"
 #include "domain/config.h"
 #include "store/store.h"
@@ -44,6 +45,9 @@ typedef enum argo_stats_by {
 
 /* Parses "symbol", "strategy", "bucket", "month"; -1 otherwise. */
 int argo_stats_by_parse(const char *s);
+
+/* "none", "symbol", "strategy", "bucket", "month". */
+const char *argo_stats_by_name(argo_stats_by by);
 
 typedef struct argo_stats_row {
     char key[ARGO_SYMBOL_MAX];
@@ -67,7 +71,11 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
                        argo_err *err);
 void argo_stats_free(argo_stats *s);
 
-/* Writes a plain-text report, or JSON (jansson) when json is set. */
+/* argo stats: argo_stats_compute over the app's store and config. */
+int argo_app_stats(argo_app *app, argo_stats_by by, argo_stats **out, argo_err *err);
+
+/* Writes a plain-text report, or the JSON document (argo_json_stats)
+ * when json is set. */
 int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, argo_err *err);
 
 #endif

@@ -40,6 +40,7 @@ class Case:
         self.stdout_has = []
         self.files = []  # (name, bytes)
         self.stdin = None
+        self.stdout_full = False
         self.parse()
 
     def parse(self):
@@ -82,6 +83,10 @@ class Case:
                 self.stderr_has.append(val)
             elif key == "stdout-has":
                 self.stdout_has.append(val)
+            elif key == "stdout":
+                if val != "full":
+                    raise ValueError(f"{self.path}: stdout: must be 'full'")
+                self.stdout_full = True
             else:
                 raise ValueError(f"{self.path}: unknown key {key!r}")
         sections = []
@@ -149,13 +154,19 @@ def clean_env():
     return env
 
 
-def run_bounded(argv, cwd, env, stdin=None, timeout=CASE_TIMEOUT):
+def run_bounded(argv, cwd, env, stdin=None, timeout=CASE_TIMEOUT, stdout_full=False):
     """Runs argv in its own process group; on timeout the whole group is
     killed (a grandchild holding the pipes cannot hang the suite) and
-    subprocess.TimeoutExpired is raised."""
-    p = subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True,
-                         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    subprocess.TimeoutExpired is raised. With stdout_full, stdout is
+    /dev/full (every write fails with ENOSPC) and the output is empty."""
+    full = open("/dev/full", "wb") if stdout_full else None
+    try:
+        p = subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True,
+                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                             stdout=full if full else subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        if full:
+            full.close()
     try:
         out, err = p.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -168,11 +179,11 @@ def run_bounded(argv, cwd, env, stdin=None, timeout=CASE_TIMEOUT):
     finally:
         if p.poll() is None:
             p.kill()
-    return subprocess.CompletedProcess(argv, p.returncode, out, err)
+    return subprocess.CompletedProcess(argv, p.returncode, out or b"", err)
 
 
-def run_argo(argo, args, cwd, env, stdin=None, timeout=CASE_TIMEOUT):
-    return run_bounded([argo] + args, cwd, env, stdin, timeout)
+def run_argo(argo, args, cwd, env, stdin=None, timeout=CASE_TIMEOUT, stdout_full=False):
+    return run_bounded([argo] + args, cwd, env, stdin, timeout, stdout_full)
 
 
 def build_fixtures(argo, src, base):
@@ -239,7 +250,7 @@ def run_case(case, argo, src, fixtures, tmpbase):
         args = [expand(a, src) for a in shlex.split(case.cmd)]
         t0 = time.monotonic()
         try:
-            r = run_argo(argo, args, work, env, case.stdin)
+            r = run_argo(argo, args, work, env, case.stdin, stdout_full=case.stdout_full)
         except subprocess.TimeoutExpired:
             return [f"argo {case.cmd} did not finish in {CASE_TIMEOUT} s"]
         finally:
@@ -295,6 +306,58 @@ def run_case(case, argo, src, fixtures, tmpbase):
         shutil.rmtree(work, ignore_errors=True)
 
 
+ERRORS_AREA = "errors"
+
+
+def listed_commands(argo):
+    """The commands `argo --help` lists ("stats", "archive push", ...) and
+    the archive subcommands of `argo archive --help` ("archive cat")."""
+    env = clean_env()
+    argo = os.path.abspath(argo)
+    top = run_argo(argo, ["--help"], "/", env).stdout.decode()
+    cmds = set()
+    for line in top.split("\n"):
+        if not line.startswith("  ") or line.startswith("   "):
+            continue
+        words = line.split()
+        name = " ".join(words[:2]) if words[0] == "archive" else words[0]
+        cmds.add(name)
+    arch = run_argo(argo, ["archive", "--help"], "/", env).stdout.decode()
+    for line in arch.split("\n"):
+        words = line.replace("usage:", "").split()
+        if len(words) >= 3 and words[:2] == ["argo", "archive"] and words[2].isalpha():
+            cmds.add("archive " + words[2])
+    return cmds
+
+
+def case_command(case):
+    """The command a case runs: its first word, two for archive."""
+    words = shlex.split(case.cmd)
+    if not words:
+        return ""
+    if words[0] == "archive" and len(words) > 1 and not words[1].startswith("-"):
+        return "archive " + words[1]
+    return words[0]
+
+
+def coverage(argo, cases):
+    """Every command the help lists needs, in cases/errors/, a usage
+    mistake (exit 2) and a runtime failure (exit 1). Returns the gaps."""
+    have = {}
+    for c in cases:
+        if os.path.basename(os.path.dirname(c.path)) == ERRORS_AREA:
+            have.setdefault(case_command(c), set()).add(c.exit)
+    gaps = []
+    cmds = listed_commands(argo)
+    if len(cmds) < 2:
+        return [f"could not read the command list from '{argo} --help'"]
+    for cmd in sorted(cmds):
+        for code, what in ((2, "usage mistake (exit 2)"), (1, "runtime failure (exit 1)")):
+            if code not in have.get(cmd, set()):
+                gaps.append(f"argo {cmd}: no {what} case in cases/{ERRORS_AREA}/")
+    return gaps
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("argo")
@@ -345,6 +408,12 @@ def main():
                 elif a.v:
                     print(f"ok   {rel} ({getattr(c, 'took', 0):.2f} s)")
         areas = sorted({os.path.basename(os.path.dirname(c.path)) for c in cases})
+        # the command coverage of the errors area, whenever that area runs whole
+        if not a.case and (not a.only or ERRORS_AREA in a.only):
+            gaps = coverage(argo, cases)
+            for g in gaps:
+                print(f"FAIL coverage: {g}")
+            failed += len(gaps)
         print(f"hostile: {len(cases) + bad} cases in {len(areas)} areas ({', '.join(areas)})")
         print(f"{len(cases) + bad - failed} passed, {failed} failed")
         return 1 if failed or not cases else 0

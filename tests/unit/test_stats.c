@@ -193,12 +193,35 @@ static void wins_count_money_and_suppressed_signals_are_reported(void **state)
     sym = keep_sym;
 }
 
+/* The grouping names parse back to their grouping, and the JSON document
+ * names the grouping it was made with. */
+static void groupings_have_names(void **state)
+{
+    (void)state;
+    assert_string_equal(argo_stats_by_name(ARGO_BY_NONE), "none");
+    for (int by = ARGO_BY_SYMBOL; by <= ARGO_BY_MONTH; by++)
+        assert_int_equal(argo_stats_by_parse(argo_stats_by_name((argo_stats_by)by)), by);
+    assert_int_equal(argo_stats_by_parse("none"), -1);
+    assert_int_equal(argo_stats_by_parse("week"), -1);
+    argo_config cfg;
+    argo_config_init(&cfg);
+    argo_stats *s;
+    assert_int_equal(argo_stats_compute(st, &cfg, ARGO_BY_BUCKET, &s, NULL), 0);
+    char json[16384] = "";
+    FILE *f = fmemopen(json, sizeof json - 1, "w");
+    assert_int_equal(argo_stats_write(s, ARGO_BY_BUCKET, true, f, NULL), 0);
+    fclose(f);
+    assert_non_null(strstr(json, "\"by\": \"bucket\""));
+    argo_stats_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(totals_follow_the_documented_formulas),
         cmocka_unit_test(groups_split_as_documented),
         cmocka_unit_test(wins_count_money_and_suppressed_signals_are_reported),
+        cmocka_unit_test(groupings_have_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app/json.c - the JSON documents of argo's results.
+ */
+#include "app/json.h"
+
+#include "base/jsonmem.h"
+#include "base/timeutil.h"
+
+#include <assert.h>
+#include <math.h>
+
+/* a number, or null where it is undefined */
+static json_t *num(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *date(int64_t ts)
+{
+    char s[32];
+    return json_string(argo_time_format(ts, s, sizeof s));
+}
+
+/* ---- signals ---------------------------------------------------------------- */
+
+json_t *argo_json_signal(const argo_signal *g)
+{
+    assert(g);
+    json_t *o = json_object(), *votes = json_object();
+    json_object_set_new(o, "id", json_integer(g->id));
+    json_object_set_new(o, "symbol", json_string(g->symbol));
+    json_object_set_new(o, "action", json_string(argo_action_name(g->action)));
+    json_object_set_new(o, "ts", date(g->ts));
+    json_object_set_new(o, "entry", json_real(g->entry));
+    json_object_set_new(o, "target", json_real(g->target));
+    json_object_set_new(o, "stop", json_real(g->stop));
+    json_object_set_new(o, "raw_confidence", json_real(g->raw_confidence));
+    json_object_set_new(o, "confidence", json_real(g->confidence));
+    json_object_set_new(o, "model_version",
+                        g->model_version ? json_integer(g->model_version) : json_null());
+    json_object_set_new(o, "published", json_boolean(g->published));
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        json_object_set_new(votes, argo_strategy_name(k),
+                            json_real(g->votes[k].dir * g->votes[k].strength));
+    json_object_set_new(o, "votes", votes);
+    json_object_set_new(o, "expires_at", date(g->expires_at));
+    json_object_set_new(o, "status", json_string(argo_status_name(g->status)));
+    if (g->status != ARGO_OPEN) {
+        json_object_set_new(o, "exit_reason", json_string(argo_exit_reason_name(g->exit_reason)));
+        json_object_set_new(o, "gap", json_boolean(g->gap));
+        json_object_set_new(o, "exit_ts", date(g->exit_ts));
+        json_object_set_new(o, "exit_price", json_real(g->exit_price));
+        json_object_set_new(o, "pnl_pct", json_real(g->pnl_pct));
+    }
+    json_object_set_new(o, "bars_held", json_integer(g->bars_held));
+    json_object_set_new(o, "mfe_pct", json_real(g->mfe_pct));
+    json_object_set_new(o, "mae_pct", json_real(g->mae_pct));
+    return o;
+}
+
+json_t *argo_json_signals(const argo_signal_list *l)
+{
+    assert(l);
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++)
+        json_array_append_new(a, argo_json_signal(&l->v[i]));
+    return a;
+}
+
+/* ---- stats ------------------------------------------------------------------ */
+
+static json_t *stats_row(const argo_stats_row *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "key", json_string(r->key));
+    json_object_set_new(o, "signals", json_integer((json_int_t)r->signals));
+    json_object_set_new(o, "resolved", json_integer((json_int_t)r->resolved));
+    json_object_set_new(o, "open", json_integer((json_int_t)r->open));
+    json_object_set_new(o, "wins", json_integer((json_int_t)r->wins));
+    json_object_set_new(o, "losses", json_integer((json_int_t)r->losses));
+    json_object_set_new(o, "expired", json_integer((json_int_t)r->expired));
+    json_object_set_new(o, "win_rate", num(r->win_rate));
+    json_object_set_new(o, "avg_win_pct", num(r->avg_win));
+    json_object_set_new(o, "avg_loss_pct", num(r->avg_loss));
+    json_object_set_new(o, "profit_factor", num(r->profit_factor));
+    json_object_set_new(o, "expectancy_pct", num(r->expectancy));
+    json_object_set_new(o, "sharpe", num(r->sharpe));
+    json_object_set_new(o, "max_drawdown_pct", num(r->max_drawdown));
+    json_object_set_new(o, "coverage", num(r->coverage));
+    json_object_set_new(o, "suppressed",
+                        r->suppressed >= 0 ? json_integer((json_int_t)r->suppressed) : json_null());
+    json_t *ex = json_object();
+    for (int i = ARGO_EXIT_TARGET; i <= ARGO_EXIT_EXPIRY; i++)
+        json_object_set_new(ex, argo_exit_reason_name((argo_exit_reason)i),
+                            json_integer((json_int_t)r->by_exit[i]));
+    json_object_set_new(o, "exits", ex);
+    return o;
+}
+
+json_t *argo_json_stats(const argo_stats *s, argo_stats_by by)
+{
+    assert(s);
+    json_t *o = json_object(), *rows = json_array(), *exits = json_array();
+    json_object_set_new(o, "total", stats_row(&s->total));
+    json_object_set_new(o, "suppressed", json_integer((json_int_t)s->total.suppressed));
+    json_object_set_new(o, "by", json_string(argo_stats_by_name(by)));
+    for (size_t i = 0; i < s->nrows; i++)
+        json_array_append_new(rows, stats_row(&s->rows[i]));
+    json_object_set_new(o, "groups", rows);
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        json_array_append_new(exits, stats_row(&s->exits[k]));
+    json_object_set_new(o, "exits_by_strategy", exits);
+    return o;
+}
+
+/* ---- calibration ------------------------------------------------------------ */
+
+json_t *argo_json_calib_fit(const argo_calib_fit_result *r)
+{
+    assert(r);
+    json_t *o = json_object(), *xs = json_array(), *ys = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        json_array_append_new(xs, json_real(r->x[i]));
+        json_array_append_new(ys, json_real(r->y[i]));
+    }
+    json_object_set_new(o, "version", json_integer(r->version));
+    json_object_set_new(o, "samples", json_integer((json_int_t)r->samples));
+    json_object_set_new(o, "x", xs);
+    json_object_set_new(o, "y", ys);
+    return o;
+}
+
+static json_t *metrics_json(const argo_calib_metrics *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "brier", num(m->brier));
+    json_object_set_new(o, "log_loss", num(m->log_loss));
+    json_object_set_new(o, "ece", num(m->ece));
+    json_object_set_new(o, "mce", num(m->mce));
+    return o;
+}
+
+static json_t *eval_json(const argo_calib_eval *e)
+{
+    json_t *o = json_object(), *rel = json_array();
+    json_object_set_new(o, "n", json_integer((json_int_t)e->raw.n));
+    json_object_set_new(o, "raw", metrics_json(&e->raw));
+    json_object_set_new(o, "calibrated", metrics_json(&e->cal));
+    for (int b = 0; b < ARGO_REPORT_BINS; b++) {
+        json_t *row = json_object();
+        json_object_set_new(row, "bin", json_real(b / (double)ARGO_REPORT_BINS));
+        json_object_set_new(row, "raw_mean_predicted", num(e->rel_raw[b].mean_pred));
+        json_object_set_new(row, "raw_observed", num(e->rel_raw[b].observed));
+        json_object_set_new(row, "raw_count", json_integer((json_int_t)e->rel_raw[b].count));
+        json_object_set_new(row, "cal_mean_predicted", num(e->rel_cal[b].mean_pred));
+        json_object_set_new(row, "cal_observed", num(e->rel_cal[b].observed));
+        json_object_set_new(row, "cal_count", json_integer((json_int_t)e->rel_cal[b].count));
+        json_array_append_new(rel, row);
+    }
+    json_object_set_new(o, "reliability", rel);
+    return o;
+}
+
+json_t *argo_json_calib_report(const argo_calib_report *r)
+{
+    assert(r);
+    json_t *o = json_object(), *th = json_array();
+    json_object_set_new(o, "resolved_signals", json_integer((json_int_t)r->outcomes));
+    json_object_set_new(o, "train_fraction", json_real(r->train_fraction));
+    json_object_set_new(o, "split", date(r->split_ts));
+    json_object_set_new(o, "train_outcomes", json_integer((json_int_t)r->train_n));
+    json_object_set_new(o, "holdout", eval_json(&r->holdout));
+    json_object_set_new(o, "folds", json_integer(r->folds));
+    json_object_set_new(o, "walk_forward", eval_json(&r->walk));
+    json_object_set_new(o, "as_stored", eval_json(&r->stored));
+    for (size_t k = 0; k < r->nthresholds; k++) {
+        const argo_calib_threshold *t = &r->thresholds[k];
+        json_t *row = json_object();
+        json_object_set_new(row, "threshold", json_real(t->threshold));
+        json_object_set_new(row, "raw_published", json_integer((json_int_t)t->raw_n));
+        json_object_set_new(row, "raw_win_rate",
+                            t->raw_n ? json_real((double)t->raw_wins / t->raw_n) : json_null());
+        json_object_set_new(row, "calibrated_published", json_integer((json_int_t)t->cal_n));
+        json_object_set_new(row, "calibrated_win_rate",
+                            t->cal_n ? json_real((double)t->cal_wins / t->cal_n) : json_null());
+        json_array_append_new(th, row);
+    }
+    json_object_set_new(o, "published_walk_forward", th);
+    return o;
+}
+
+json_t *argo_json_models(const argo_model_list *l)
+{
+    assert(l);
+    json_t *a = json_array();
+    for (size_t i = 0; i < l->n; i++) {
+        const argo_model_row *m = &l->v[i].row;
+        json_t *o = json_object();
+        json_object_set_new(o, "version", json_integer(m->version));
+        json_object_set_new(o, "scope", json_string(m->scope));
+        json_object_set_new(o, "symbol", m->symbol_id ? json_string(l->v[i].symbol) : json_null());
+        json_object_set_new(o, "samples", json_integer(m->samples));
+        json_object_set_new(o, "trained_through", date(m->trained_through));
+        json_object_set_new(o, "brier_raw", num(m->brier_raw));
+        json_object_set_new(o, "brier", num(m->brier));
+        json_object_set_new(o, "ece_raw", num(m->ece_raw));
+        json_object_set_new(o, "ece", num(m->ece));
+        json_object_set_new(o, "created_at", date(m->created_at));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* ---- backups ---------------------------------------------------------------- */
+
+json_t *argo_json_backup(const argo_app_backup_result *r)
+{
+    assert(r);
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        const argo_app_backup_day *d = &r->days[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "date", date(d->day));
+        json_object_set_new(o, "signals", json_integer((json_int_t)d->r.signals));
+        json_object_set_new(o, "outcomes", json_integer((json_int_t)d->r.outcomes));
+        json_object_set_new(o, "version", json_integer(d->r.version));
+        json_object_set_new(o, "unchanged", json_boolean(d->r.unchanged));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+json_t *argo_json_backup_verify(const argo_app_verify_result *r)
+{
+    assert(r);
+    json_t *o = json_object();
+    json_object_set_new(o, "days", json_integer((json_int_t)r->days));
+    json_object_set_new(o, "files", json_integer((json_int_t)r->files));
+    return o;
+}
+
+json_t *argo_json_health(const argo_app_health *h)
+{
+    assert(h);
+    json_t *o = json_object(), *st = json_object(), *bk = json_object();
+    json_object_set_new(st, "ok", json_boolean(h->store_ok));
+    json_object_set_new(st, "symbols", json_integer((json_int_t)h->symbols));
+    json_object_set_new(st, "newest_bar",
+                        h->newest_bar != INT64_MIN ? date(h->newest_bar) : json_null());
+    json_object_set_new(st, "open_signals", json_integer((json_int_t)h->open_signals));
+    json_object_set_new(st, "error", h->store_ok ? json_null() : json_string(h->store_error));
+    json_object_set_new(o, "store", st);
+    json_object_set_new(bk, "last_day", h->backup_found ? date(h->last_backup_day) : json_null());
+    json_object_set_new(bk, "verified", json_boolean(h->backup_ok));
+    json_object_set_new(bk, "files", json_integer((json_int_t)h->backup_files));
+    json_object_set_new(bk, "error", h->backup_ok ? json_null() : json_string(h->backup_error));
+    json_object_set_new(o, "backup", bk);
+    json_object_set_new(o, "ok", json_boolean(h->store_ok && h->backup_ok));
+    return o;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+int argo_json_print(const json_t *doc, argo_json_style style, FILE *f, unsigned long jf,
+                    argo_err *err)
+{
+    assert(f);
+    static const size_t flags[] = {
+        [ARGO_JSON_PRETTY] = JSON_INDENT(2) | JSON_REAL_PRECISION(17),
+        [ARGO_JSON_COMPACT] = JSON_COMPACT | JSON_REAL_PRECISION(17),
+        [ARGO_JSON_REPORT] = JSON_INDENT(2) | JSON_REAL_PRECISION(10),
+    };
+    static_assert(sizeof flags / sizeof flags[0] == ARGO_JSON_REPORT + 1, "one entry per style");
+    assert((size_t)style < sizeof flags / sizeof flags[0]);
+    return argo_json_emit(doc, f, flags[style], jf, err);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * app/json.h - the JSON documents of argo's results, built as jansson
+ * values: the CLI's --json output and the HTTP API serve the same
+ * documents. Each builder returns a new reference (json_decref), or
+ * NULL when memory is short; argo_json_print writes one with the flags
+ * of its document.
+ */
+#ifndef ARGO_APP_JSON_H
+#define ARGO_APP_JSON_H
+
+#include "app/backup.h"
+#include "app/calibration.h"
+#include "app/health.h"
+#include "app/signals.h"
+#include "app/stats.h"
+#include "base/err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* One signal and its outcome (an element of argo signals --json). */
+json_t *argo_json_signal(const argo_signal *g);
+/* The list of argo signals --json. */
+json_t *argo_json_signals(const argo_signal_list *l);
+/* argo stats --json. */
+json_t *argo_json_stats(const argo_stats *s, argo_stats_by by);
+/* argo calibrate fit --json: version, samples, x, y. */
+json_t *argo_json_calib_fit(const argo_calib_fit_result *r);
+/* argo calibrate report --json. */
+json_t *argo_json_calib_report(const argo_calib_report *r);
+/* The stored models (argo calibrate list). */
+json_t *argo_json_models(const argo_model_list *l);
+/* The days an argo backup wrote. */
+json_t *argo_json_backup(const argo_app_backup_result *r);
+/* What argo backup verify checked. */
+json_t *argo_json_backup_verify(const argo_app_verify_result *r);
+/* argo_app_health_check's result. */
+json_t *argo_json_health(const argo_app_health *h);
+
+/* How a document is written: the flags the CLI has always used for it. */
+typedef enum argo_json_style {
+    ARGO_JSON_PRETTY,  /* indent 2, 17 significant digits (signals, stats, ...) */
+    ARGO_JSON_COMPACT, /* compact, 17 digits (calibrate fit) */
+    ARGO_JSON_REPORT   /* indent 2, 10 digits (calibrate report) */
+} argo_json_style;
+
+/* Writes doc and a newline to f (argo_json_emit): ARGO_ENOMEM when doc
+ * is NULL or a jansson allocation failed since jf (argo_json_failures()
+ * read before building doc), ARGO_EIO when f cannot be written. doc is
+ * borrowed. */
+int argo_json_print(const json_t *doc, argo_json_style style, FILE *f, unsigned long jf,
+                    argo_err *err);
+
+#endif
