@@ -242,23 +242,23 @@ static int table_load(argo_store *st, int kind, int64_t day, table *t, argo_err 
     return ARGO_OK;
 }
 
-static void csv_field_str(tc_out *o, const char *s)
+static void csv_field_str(argo_tc_out *o, const char *s)
 {
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     if (!quote) {
-        tc_bytes(o, s, strlen(s));
+        argo_tc_bytes(o, s, strlen(s));
         return;
     }
-    tc_bytes(o, "\"", 1);
+    argo_tc_bytes(o, "\"", 1);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
-            tc_bytes(o, "\"", 1);
-        tc_bytes(o, p, 1);
+            argo_tc_bytes(o, "\"", 1);
+        argo_tc_bytes(o, p, 1);
     }
-    tc_bytes(o, "\"", 1);
+    argo_tc_bytes(o, "\"", 1);
 }
 
-static void csv_ts(tc_out *o, int64_t msv)
+static void csv_ts(argo_tc_out *o, int64_t msv)
 {
     char b[48];
     int64_t s = msv >= 0 ? msv / 1000 : -((-msv + 999) / 1000);
@@ -268,38 +268,38 @@ static void csv_ts(tc_out *o, int64_t msv)
         size_t l = strlen(b);
         snprintf(b + l - 1, sizeof b - (l - 1), ".%03dZ", frac);
     }
-    tc_bytes(o, b, strlen(b));
+    argo_tc_bytes(o, b, strlen(b));
 }
 
 /* RFC 4180: a header, CRLF line ends, quotes where needed; ISO-8601 UTC
  * timestamps; doubles with 17 significant digits (they read back to the
  * same double); an absent value is an empty field. */
 static void csv_render(const argo_pq_column_def *defs, const argo_pq_column_data *data,
-                       size_t ncols, size_t nrows, tc_out *o)
+                       size_t ncols, size_t nrows, argo_tc_out *o)
 {
     for (size_t c = 0; c < ncols; c++) {
         if (c)
-            tc_bytes(o, ",", 1);
+            argo_tc_bytes(o, ",", 1);
         csv_field_str(o, defs[c].name);
     }
-    tc_bytes(o, "\r\n", 2);
+    argo_tc_bytes(o, "\r\n", 2);
     char b[64];
     for (size_t r = 0; r < nrows; r++) {
         for (size_t c = 0; c < ncols; c++) {
             const argo_pq_column_data *d = &data[c];
             if (c)
-                tc_bytes(o, ",", 1);
+                argo_tc_bytes(o, ",", 1);
             if (d->valid && !d->valid[r])
                 continue;
             switch (defs[c].type) {
             case ARGO_PQ_BOOLEAN:
-                tc_bytes(o, d->b[r] ? "true" : "false", d->b[r] ? 4 : 5);
+                argo_tc_bytes(o, d->b[r] ? "true" : "false", d->b[r] ? 4 : 5);
                 break;
             case ARGO_PQ_INT32:
-                tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%d", d->i32[r]));
+                argo_tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%d", d->i32[r]));
                 break;
             case ARGO_PQ_DOUBLE:
-                tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%.17g", d->f64[r]));
+                argo_tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%.17g", d->f64[r]));
                 break;
             case ARGO_PQ_STRING:
             case ARGO_PQ_BYTES:
@@ -309,14 +309,14 @@ static void csv_render(const argo_pq_column_def *defs, const argo_pq_column_data
                 csv_ts(o, d->i64[r]);
                 break;
             default:
-                tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%lld", (long long)d->i64[r]));
+                argo_tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%lld", (long long)d->i64[r]));
             }
         }
-        tc_bytes(o, "\r\n", 2);
+        argo_tc_bytes(o, "\r\n", 2);
     }
 }
 
-static void table_csv(const table *t, tc_out *o)
+static void table_csv(const table *t, argo_tc_out *o)
 {
     csv_render(t->defs, t->data, t->ncols, t->n, o);
 }
@@ -334,7 +334,7 @@ const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols)
 int argo_backup_csv(const argo_pq_column_def *defs, const argo_pq_column_data *data, size_t ncols,
                     size_t nrows, uint8_t **out, size_t *len, argo_err *err)
 {
-    tc_out o = {0};
+    argo_tc_out o = {0};
     csv_render(defs, data, ncols, nrows, &o);
     if (o.bad) {
         free(o.p);
@@ -386,7 +386,7 @@ static int render(const table *t, int kind, int64_t day, const argo_backup_optio
     if (opt->formats & ARGO_BACKUP_CSV) {
         out_file *f = &files[(*nf)++];
         *f = (out_file){.kind = kind, .format = ARGO_BACKUP_CSV, .rows = t->n};
-        tc_out o = {0};
+        argo_tc_out o = {0};
         table_csv(t, &o);
         if (o.bad) {
             free(o.p);
@@ -1287,7 +1287,7 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
                 rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %zu rows, the manifest says %lld", fpath,
                                   nrows, (long long)f->rows);
             if (!rc && t) {
-                tc_out o = {0};
+                argo_tc_out o = {0};
                 table_csv(&t[k], &o);
                 if (o.bad)
                     rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
