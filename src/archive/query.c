@@ -251,7 +251,7 @@ static int query_csv(agg *a, const char *path, argo_err *err)
 {
     uint8_t *data;
     size_t len;
-    int rc = argo_file_read(path, (size_t)1 << 32, &data, &len, err);
+    int rc = argo_file_read(path, (size_t)ARGO_BACKUP_FILE_MAX, &data, &len, err);
     if (rc)
         return rc;
     struct csv_parser p;

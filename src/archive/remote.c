@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#define OBJECT_MAX ((size_t)5 << 30)
 
 void argo_archive_key(const char *prefix, int64_t day, const char *name, char *out, size_t n)
 {
@@ -36,7 +35,7 @@ int64_t argo_archive_retain_until(int64_t day, int years)
 /* Reads a local backup file and checks it against its manifest. */
 static int read_checked(const argo_backup_file *f, uint8_t **data, size_t *len, argo_err *err)
 {
-    int rc = argo_file_read(f->path, OBJECT_MAX, data, len, err);
+    int rc = argo_file_read(f->path, (size_t)ARGO_BACKUP_FILE_MAX, data, len, err);
     if (rc)
         return rc;
     char sha[65];

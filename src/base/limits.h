@@ -18,7 +18,7 @@
 #define ARGO_SYNTH_DAYS_MAX 100000              /* argo synth --days */
 #define ARGO_MANIFEST_MAX (1 << 20)             /* bytes of a backup manifest */
 #define ARGO_BACKUP_VERSIONS_MAX 100000         /* versions of one backup day */
-#define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file */
+#define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file: written, read, moved, pushed */
 #define ARGO_BACKUP_ROWS_MAX ((int64_t)1 << 32) /* rows of one backup file */
 
 /* Reading Parquet (parquet/parquet.c). Every count and size in a file is
@@ -35,6 +35,11 @@
 #define ARGO_PQ_COLUMNS_MAX 4096           /* columns of a file */
 #define ARGO_PQ_DICT_ENTRIES_MAX 65536     /* distinct strings the writer dictionary-encodes */
 #define ARGO_PQ_DICT_BYTES_MAX ((size_t)1 << 20)
+/* S3 (s3/s3.c, s3/sigv4.c): the protocol's own bounds */
+#define ARGO_S3_OBJECT_MAX ((size_t)5 << 30) /* one PUT, or an answer read into memory */
+#define ARGO_S3_PART_MIN ((int64_t)5 << 20)  /* a multipart upload's parts but the last */
+#define ARGO_S3_PARTS_MAX 10000              /* parts of one multipart upload */
+#define ARGO_SIGV4_CANON_MAX 16384           /* bytes of a SigV4 canonical request */
 #define ARGO_YEAR_MIN 1900         /* dates argo reads: 1900-01-01 ... */
 #define ARGO_YEAR_MAX 2199         /* ... 2199-12-31 (room for expiries) */
 #define ARGO_LINE_MAX 256          /* bytes of a predict input line, with its end */

@@ -24,9 +24,9 @@
 #include <strings.h>
 #include <time.h>
 
-#define MIN_PART ((int64_t)5 << 20)
-#define MAX_PARTS 10000
-#define FILE_MAX ((size_t)5 << 30) /* S3's largest single object we read into memory */
+#define MIN_PART ARGO_S3_PART_MIN
+#define MAX_PARTS ARGO_S3_PARTS_MAX
+#define FILE_MAX ARGO_S3_OBJECT_MAX /* S3's largest single object, read into memory */
 
 struct argo_s3 {
     argo_s3_config cfg;
