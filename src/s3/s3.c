@@ -37,27 +37,6 @@ struct argo_s3 {
     void *ctx;
 };
 
-void argo_s3_config_from(argo_s3_config *out, const argo_config *cfg)
-{
-    memset(out, 0, sizeof *out);
-    snprintf(out->endpoint, sizeof out->endpoint, "%s", cfg->s3_endpoint);
-    snprintf(out->region, sizeof out->region, "%s", cfg->s3_region);
-    snprintf(out->bucket, sizeof out->bucket, "%s", cfg->s3_bucket);
-    out->path_style = cfg->s3_path_style != 0;
-    snprintf(out->prefix, sizeof out->prefix, "%s", cfg->s3_prefix);
-    snprintf(out->storage_class, sizeof out->storage_class, "%s", cfg->s3_storage_class);
-    out->multipart_threshold = (int64_t)cfg->s3_multipart_threshold_mb << 20;
-    out->part_size = (int64_t)cfg->s3_part_size_mb << 20;
-    out->retries = cfg->s3_retries;
-    out->retry_base_ms = cfg->s3_retry_base_ms;
-    out->retry_cap_ms = cfg->s3_retry_cap_ms;
-    out->timeout_s = cfg->s3_timeout_s;
-    snprintf(out->lock_mode, sizeof out->lock_mode, "%s", cfg->s3_object_lock);
-    out->lock_years = cfg->s3_retention_years;
-    snprintf(out->credentials_file, sizeof out->credentials_file, "%s", cfg->s3_credentials_file);
-    snprintf(out->profile, sizeof out->profile, "%s", cfg->s3_profile);
-}
-
 static const char *const upload_classes[] = {"STANDARD",           "STANDARD_IA", "ONEZONE_IA",
                                              "GLACIER_IR",         "GLACIER",     "DEEP_ARCHIVE",
                                              "INTELLIGENT_TIERING"};
