@@ -10,7 +10,9 @@
 #include "base/timeutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,29 +47,95 @@ static void dir_of(const char *path, char *out, size_t n)
         *slash = '\0';
 }
 
-/* Copies src to dst (checked against sha), durably. */
+/* Copies src to dst durably (a temporary file beside dst, fsync, rename,
+ * fsync of the folder), streamed through a buffer of ARGO_COPY_CHUNK
+ * bytes and hashed on the way: when the SHA-256 of what was copied is
+ * not sha, or src is larger than a backup file may be, the temporary
+ * file is removed and dst is untouched. */
 static int copy_checked(const char *src, const char *dst, const char *sha, argo_err *err)
 {
-    uint8_t *data;
-    size_t len;
-    int rc = argo_file_read(src, (size_t)ARGO_BACKUP_FILE_MAX, &data, &len, err);
+    char d[ARGO_PATH_MAX + 96], tmp[ARGO_PATH_MAX + 128];
+    dir_of(dst, d, sizeof d);
+    int rc = argo_mkdirs(d, err);
     if (rc)
         return rc;
-    char got[65];
-    argo_sha256_hex(data, len, got);
-    if (strcmp(got, sha)) {
-        free(data);
-        return argo_err_set(err, ARGO_ECORRUPT,
-                            "%s: SHA-256 does not match its manifest; not moved (run argo backup "
-                            "verify)",
-                            src);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid()) >= (int)sizeof tmp)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: path too long", dst);
+    int in = open(src, O_RDONLY);
+    if (in < 0)
+        return argo_err_set(err, errno == ENOENT ? ARGO_ENOENT : ARGO_EIO, "%s: cannot open: %s",
+                            src, strerror(errno));
+    uint8_t *buf = malloc(ARGO_COPY_CHUNK);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int out = -1;
+    if (!buf || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", src);
+        goto done;
     }
-    char d[ARGO_PATH_MAX + 96];
-    dir_of(dst, d, sizeof d);
-    rc = argo_mkdirs(d, err);
-    if (!rc)
-        rc = argo_file_write_atomic(dst, data, len, err);
-    free(data);
+    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0) {
+        rc = argo_err_set(err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto done;
+    }
+    int64_t total = 0;
+    for (;;) {
+        ssize_t got = read(in, buf, ARGO_COPY_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = argo_err_set(err, ARGO_EIO, "%s: read error: %s", src, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        total += got;
+        if (total > ARGO_BACKUP_FILE_MAX) {
+            rc = argo_err_set(err, ARGO_ELIMIT, "%s: larger than %lld bytes", src,
+                              (long long)ARGO_BACKUP_FILE_MAX);
+            break;
+        }
+        EVP_DigestUpdate(md, buf, (size_t)got);
+        for (ssize_t off = 0; off < got && !rc;) {
+            ssize_t w = write(out, buf + off, (size_t)(got - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = argo_err_set(err, ARGO_EIO, "%s: write: %s", tmp, strerror(errno));
+            else
+                off += w;
+        }
+        if (rc)
+            break;
+    }
+    if (!rc) {
+        unsigned char h[32];
+        unsigned hl = 0;
+        char got[65];
+        EVP_DigestFinal_ex(md, h, &hl);
+        argo_hex(h, 32, got);
+        if (strcmp(got, sha))
+            rc = argo_err_set(err, ARGO_ECORRUPT,
+                              "%s: SHA-256 does not match its manifest; not moved (run argo "
+                              "backup verify)",
+                              src);
+    }
+    if (!rc && fsync(out) != 0)
+        rc = argo_err_set(err, ARGO_EIO, "%s: fsync: %s", tmp, strerror(errno));
+    if (close(out) != 0 && !rc)
+        rc = argo_err_set(err, ARGO_EIO, "%s: close: %s", tmp, strerror(errno));
+    out = -1;
+    if (!rc && rename(tmp, dst) != 0)
+        rc = argo_err_set(err, ARGO_EIO, "%s: rename: %s", dst, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    else
+        rc = argo_dir_sync(d, err);
+done:
+    if (out >= 0)
+        close(out);
+    close(in);
+    EVP_MD_CTX_free(md);
+    free(buf);
     return rc;
 }
 
