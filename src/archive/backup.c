@@ -347,6 +347,13 @@ static int table_load(argo_store *st, int kind, int64_t day, table *t, argo_err 
             F64(SIG_ENTRY)[r] = g->entry;
             F64(SIG_TARGET)[r] = g->target;
             F64(SIG_STOP)[r] = g->stop;
+#ifdef ARGO_BACKUP_DRIFT
+            /* tests/unit/test_backup_drift.c builds this file with a
+             * writer that fills two columns from each other's field (a
+             * wrong index): verify must refuse what it writes */
+            F64(SIG_TARGET)[r] = g->stop;
+            F64(SIG_STOP)[r] = g->target;
+#endif
             F64(SIG_RAW_CONFIDENCE)[r] = g->raw_confidence;
             F64(SIG_CONFIDENCE)[r] = g->confidence;
             I64(SIG_MODEL_VERSION)[r] = g->model_version;
