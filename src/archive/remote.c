@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-
 void argo_archive_key(const char *prefix, int64_t day, const char *name, char *out, size_t n)
 {
     int y, m, d;
