@@ -518,6 +518,7 @@ static void table_csv(const table *t, argo_tc_out *o)
 
 const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols)
 {
+    assert((kind == ARGO_BACKUP_SIGNALS || kind == ARGO_BACKUP_OUTCOMES) && ncols);
     if (kind == ARGO_BACKUP_SIGNALS) {
         *ncols = sizeof signal_cols / sizeof signal_cols[0];
         return signal_cols;
@@ -833,6 +834,7 @@ static int manifest_parse_json(const char *where, const uint8_t *data, size_t le
 int argo_manifest_parse(const char *where, const uint8_t *data, size_t len, argo_manifest *m,
                         argo_err *err)
 {
+    assert(where && (data || len == 0) && m);
     json_t *j;
     int rc = manifest_parse_json(where, data, len, &j, m, err);
     json_decref(j);
@@ -857,6 +859,7 @@ int argo_manifest_json_load(const char *path, json_t **j, argo_manifest *m, argo
 
 int argo_manifest_load(const char *path, argo_manifest *m, argo_err *err)
 {
+    assert(path && m);
     json_t *j;
     int rc = argo_manifest_json_load(path, &j, m, err);
     json_decref(j);
@@ -990,6 +993,7 @@ static int levels_missing(const char *dir, int levels)
 int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *opt_in,
                     argo_backup_result *res, argo_err *err)
 {
+    assert(st);
     argo_backup_options opt = *opt_in;
     if (!opt.root)
         opt.root = "backups";
@@ -1139,6 +1143,7 @@ static void uniq(days_ctx *d)
 
 int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
 {
+    assert(st && days && n);
     days_ctx d = {0};
     argo_signal_query q = {0};
     int rc = argo_store_signals_scan(st, &q, days_of, &d, err);
@@ -1511,6 +1516,7 @@ static void first_orphan(void *ctx, const char *path, const char *why)
 int argo_backup_verify(argo_store *st, const char *root, int64_t day_ts, size_t *nfiles,
                        argo_err *err)
 {
+    assert(st && root);
     int64_t day = argo_time_day_start(day_ts);
     char dir[ARGO_PATH_MAX], path[ARGO_PATH_MAX + 80], date[32];
     argo_time_format(day, date, sizeof date);
@@ -1615,6 +1621,7 @@ static int day_folders(const char *root, bool any, days_ctx *d, argo_err *err)
 
 int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err)
 {
+    assert(root && days && n);
     days_ctx d = {0};
     *days = NULL;
     *n = 0;

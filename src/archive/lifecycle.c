@@ -36,6 +36,7 @@ void argo_lifecycle_default(argo_lifecycle *lc, const char *prefix)
 
 int argo_lifecycle_parse_transitions(argo_lifecycle *lc, const char *text, argo_err *err)
 {
+    assert(lc && text);
     lc->n = 0;
     const char *p = text;
     while (*p) {
@@ -116,6 +117,7 @@ int argo_lifecycle_validate(const argo_lifecycle *lc, argo_err *err)
 
 int argo_lifecycle_xml(const argo_lifecycle *lc, char **xml, argo_err *err)
 {
+    assert(lc && xml);
     *xml = NULL;
     int rc = argo_lifecycle_validate(lc, err);
     if (rc)

@@ -7,6 +7,7 @@
 #include "base/grow.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
@@ -239,6 +240,7 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
                       size_t ndays, const argo_push_options *opt, argo_push_fn fn, void *ctx,
                       argo_push_stats *stats, argo_err *err)
 {
+    assert(st && s3 && root && (days || ndays == 0) && opt && stats);
     memset(stats, 0, sizeof *stats);
     pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx};
     int rc = walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, push_cb, &p,
@@ -448,6 +450,7 @@ int argo_archive_verify_remote(argo_store *st, argo_s3 *s3, const char *root, co
                                size_t ndays, const argo_push_options *opt, bool download,
                                argo_verify_fn fn, void *ctx, argo_verify_stats *vs, argo_err *err)
 {
+    assert(st && s3 && root && (days || ndays == 0) && opt && vs);
     memset(vs, 0, sizeof *vs);
     verifier v = {st, s3, download, fn, ctx, vs};
     return walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, verify_cb, &v,

@@ -9,6 +9,7 @@
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -232,6 +233,7 @@ int argo_archive_tier(const char *root, const argo_lifecycle *lc,
                       const char *const dirs[ARGO_TIER_CLASSES], int64_t now, bool dry_run,
                       argo_tier_fn fn, void *ctx, size_t *moved, argo_err *err)
 {
+    assert(root && lc && dirs && moved);
     *moved = 0;
     int64_t *days;
     size_t n;

@@ -14,6 +14,7 @@
 #include "base/grow.h"
 #include "base/limits.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -1365,6 +1366,7 @@ void argo_pq_close(argo_pq_file *f)
 
 int argo_pq_open_buffer(const void *data, size_t len, argo_pq_file **out, argo_err *err)
 {
+    assert((data || len == 0) && out);
     *out = NULL;
     const uint8_t *p = data;
     if (len < 12 || memcmp(p, "PAR1", 4) || memcmp(p + len - 4, "PAR1", 4))
@@ -1406,6 +1408,7 @@ static bool read_at(int fd, uint8_t *buf, size_t n, off_t at)
  * query touching 4 of 15 columns reads about 4/15 of the file. */
 int argo_pq_open(const char *path, argo_pq_file **out, argo_err *err)
 {
+    assert(path && out);
     *out = NULL;
     /* O_NONBLOCK: a FIFO must not block the open; it is refused below */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -1469,10 +1472,12 @@ size_t argo_pq_num_row_groups(const argo_pq_file *f)
 }
 int64_t argo_pq_row_group_rows(const argo_pq_file *f, size_t rg)
 {
+    assert(f && rg < f->ngroups);
     return f->group_rows[rg];
 }
 const argo_pq_column_def *argo_pq_column(const argo_pq_file *f, size_t col)
 {
+    assert(f && col < f->ncols);
     return &f->cols[col].def;
 }
 const char *argo_pq_created_by(const argo_pq_file *f)
@@ -1482,6 +1487,7 @@ const char *argo_pq_created_by(const argo_pq_file *f)
 
 int argo_pq_find_column(const argo_pq_file *f, const char *name)
 {
+    assert(f && name);
     for (size_t c = 0; c < f->ncols; c++)
         if (!strcmp(f->cols[c].name, name))
             return (int)c;
@@ -1490,6 +1496,7 @@ int argo_pq_find_column(const argo_pq_file *f, const char *name)
 
 const char *argo_pq_kv_get(const argo_pq_file *f, const char *key)
 {
+    assert(f && key);
     for (size_t k = 0; k < f->nkv; k++)
         if (f->kv[2 * k] && !strcmp(f->kv[2 * k], key))
             return f->kv[2 * k + 1];
@@ -1498,11 +1505,13 @@ const char *argo_pq_kv_get(const argo_pq_file *f, const char *key)
 
 argo_pq_codec argo_pq_column_codec(const argo_pq_file *f, size_t rg, size_t col)
 {
+    assert(f && rg < f->ngroups && col < f->ncols);
     return (argo_pq_codec)f->chunks[rg * f->ncols + col].codec;
 }
 
 void argo_pq_column_stats(const argo_pq_file *f, size_t rg, size_t col, argo_pq_stats *s)
 {
+    assert(f && rg < f->ngroups && col < f->ncols && s);
     *s = f->chunks[rg * f->ncols + col].stats;
 }
 
@@ -1983,6 +1992,7 @@ static int read_data_page(reader *r, const page_header *h, const uint8_t *body, 
 
 int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *out, argo_err *err)
 {
+    assert(f && out);
     memset(out, 0, sizeof *out);
     if (rg >= f->ngroups || col >= f->ncols)
         return argo_err_set(err, ARGO_EINVAL, "no row group %zu or column %zu", rg, col);

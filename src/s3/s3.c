@@ -11,6 +11,7 @@
 #include "base/grow.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <curl/curl.h>
@@ -159,6 +160,7 @@ static int load_credentials(argo_s3 *s3, argo_err *err)
 int argo_s3_open(const argo_s3_config *cfg, argo_s3_retry_fn on_retry, void *ctx, argo_s3 **out,
                  argo_err *err)
 {
+    assert(cfg && out);
     *out = NULL;
     int rc = argo_s3_config_validate(cfg, err);
     if (rc)
@@ -749,6 +751,7 @@ static int put_multipart(argo_s3 *s3, const char *key, const uint8_t *data, size
 int argo_s3_put_file(argo_s3 *s3, const char *key, const char *path, const argo_s3_put *opt,
                      argo_s3_object *out, argo_err *err)
 {
+    assert(s3 && key && path);
     uint8_t *data;
     size_t len;
     int rc = argo_file_read(path, FILE_MAX, &data, &len, err);
