@@ -9,7 +9,6 @@
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-/* argo archive cat FILE.parquet [--schema] (argo_archive_cat); --db and
+/* argo archive cat FILE.parquet [--schema] (argo_app_archive_cat); --db and
  * --config are accepted as everywhere (the config is loaded, the store
  * not opened). */
 static int archive_cat(cli *c, int argc, char **argv)
