@@ -431,3 +431,62 @@ int argo_app_archive_cost(argo_app *app, const argo_app_cost_options *opt,
     out->saving = 1 - out->r.total_tiered / out->r.total_standard;
     return ARGO_OK;
 }
+
+/* ---- JSON documents (the CLI's --json; a server's answers) ---- */
+
+json_t *argo_app_query_json(const argo_query_result *r, bool by_month)
+{
+    assert(r);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n; i++) {
+        json_t *row = json_object();
+        json_object_set_new(row, by_month ? "month" : "symbol", json_string(r->rows[i].key));
+        json_object_set_new(row, "resolved", json_integer((json_int_t)r->rows[i].resolved));
+        json_object_set_new(row, "wins", json_integer((json_int_t)r->rows[i].wins));
+        json_object_set_new(row, "win_rate",
+                            json_real((double)r->rows[i].wins / (double)r->rows[i].resolved));
+        json_object_set_new(row, "pnl_pct_sum", json_real(r->rows[i].pnl_sum));
+        json_array_append_new(arr, row);
+    }
+    return arr;
+}
+
+json_t *argo_app_cost_json(const argo_app_cost_result *cr)
+{
+    assert(cr);
+    const argo_cost_input *in = &cr->in;
+    const argo_cost_result *r = &cr->r, *rb = &cr->rb;
+    json_t *o = json_object(), *months = json_array(), *kinds = json_array();
+    for (size_t k = 0; k < in->nkinds; k++) {
+        json_t *kk = json_object();
+        json_object_set_new(kk, "kind", json_string(in->kinds[k].name));
+        json_object_set_new(kk, "bytes_per_object", json_real(in->kinds[k].bytes));
+        json_array_append_new(kinds, kk);
+    }
+    double cs = 0, ct = 0;
+    for (int m = 0; m < r->nmonths; m++) {
+        cs += r->months[m].standard;
+        ct += r->months[m].tiered;
+        json_t *mm = json_object();
+        json_object_set_new(mm, "month", json_integer(m + 1));
+        json_object_set_new(mm, "standard", json_real(r->months[m].standard));
+        json_object_set_new(mm, "tiered", json_real(r->months[m].tiered));
+        json_object_set_new(mm, "cumulative_standard", json_real(cs));
+        json_object_set_new(mm, "cumulative_tiered", json_real(ct));
+        json_array_append_new(months, mm);
+    }
+    json_object_set_new(o, "years", json_integer(in->years));
+    json_object_set_new(o, "bundle_month", json_boolean(in->bundle_month));
+    json_object_set_new(o, "objects_per_month_per_kind",
+                        json_real(in->bundle_month ? 1 : in->days_per_month));
+    json_object_set_new(o, "kinds", kinds);
+    json_object_set_new(o, "total_standard", json_real(r->total_standard));
+    json_object_set_new(o, "total_tiered", json_real(r->total_tiered));
+    json_object_set_new(o, "saving", json_real(cr->saving));
+    json_object_set_new(o, "objects", json_real(r->objects));
+    json_object_set_new(o, "objects_never_transitioned", json_real(r->never_transitioned));
+    if (!in->bundle_month)
+        json_object_set_new(o, "bundled_total_tiered", json_real(rb->total_tiered));
+    json_object_set_new(o, "months", months);
+    return o;
+}

@@ -22,6 +22,7 @@
 #include "archive/tier.h"
 #include "base/err.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -143,5 +144,13 @@ typedef struct argo_app_cost_result {
 int argo_app_archive_cost(argo_app *app, const argo_app_cost_options *opt,
                           argo_app_cost_result *out, argo_err *err);
 void argo_app_cost_result_cleanup(argo_app_cost_result *r);
+
+/* The JSON documents of argo archive query --json and cost --json: new
+ * references (json_decref them). jansson drops allocation failures
+ * while building: read argo_json_failures() before and emit with
+ * argo_json_emit (base/jsonmem.h), which refuses a document built
+ * while one failed. */
+json_t *argo_app_query_json(const argo_query_result *r, bool by_month);
+json_t *argo_app_cost_json(const argo_app_cost_result *cr);
 
 #endif

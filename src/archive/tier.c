@@ -48,39 +48,21 @@ static void dir_of(const char *path, char *out, size_t n)
         *slash = '\0';
 }
 
-/* Copies src to dst durably (a temporary file beside dst, fsync, rename,
- * fsync of the folder), streamed through a buffer of ARGO_COPY_CHUNK
- * bytes and hashed on the way: when the SHA-256 of what was copied is
- * not sha, or src is larger than a backup file may be, the temporary
- * file is removed and dst is untouched. */
-static int copy_checked(const char *src, const char *dst, const char *sha, argo_err *err)
+/* Reads fd to its end through buf (ARGO_COPY_CHUNK bytes), hashing
+ * what it reads into sha and, when out >= 0, writing it there. src and
+ * tmp name the files in errors. */
+static int stream(int fd, int out, uint8_t *buf, const char *src, const char *tmp, char sha[65],
+                  argo_err *err)
 {
-    char d[ARGO_PATH_MAX + 96], tmp[ARGO_PATH_MAX + 128];
-    dir_of(dst, d, sizeof d);
-    int rc = argo_mkdirs(d, err);
-    if (rc)
-        return rc;
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid()) >= (int)sizeof tmp)
-        return argo_err_set(err, ARGO_ELIMIT, "%s: path too long", dst);
-    int in = open(src, O_RDONLY);
-    if (in < 0)
-        return argo_err_set(err, errno == ENOENT ? ARGO_ENOENT : ARGO_EIO, "%s: cannot open: %s",
-                            src, strerror(errno));
-    uint8_t *buf = malloc(ARGO_COPY_CHUNK);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    int out = -1;
-    if (!buf || !md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-        rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", src);
-        goto done;
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", src);
     }
-    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0) {
-        rc = argo_err_set(err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        goto done;
-    }
+    int rc = ARGO_OK;
     int64_t total = 0;
     for (;;) {
-        ssize_t got = read(in, buf, ARGO_COPY_CHUNK);
+        ssize_t got = read(fd, buf, ARGO_COPY_CHUNK);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
@@ -96,7 +78,7 @@ static int copy_checked(const char *src, const char *dst, const char *sha, argo_
             break;
         }
         EVP_DigestUpdate(md, buf, (size_t)got);
-        for (ssize_t off = 0; off < got && !rc;) {
+        for (ssize_t off = 0; out >= 0 && off < got && !rc;) {
             ssize_t w = write(out, buf + off, (size_t)(got - off));
             if (w < 0 && errno == EINTR)
                 continue;
@@ -111,31 +93,62 @@ static int copy_checked(const char *src, const char *dst, const char *sha, argo_
     if (!rc) {
         unsigned char h[32];
         unsigned hl = 0;
-        char got[65];
         EVP_DigestFinal_ex(md, h, &hl);
-        argo_hex(h, 32, got);
-        if (strcmp(got, sha))
-            rc = argo_err_set(err, ARGO_ECORRUPT,
-                              "%s: SHA-256 does not match its manifest; not moved (run argo "
-                              "backup verify)",
-                              src);
+        argo_hex(h, 32, sha);
     }
-    if (!rc && fsync(out) != 0)
-        rc = argo_err_set(err, ARGO_EIO, "%s: fsync: %s", tmp, strerror(errno));
-    if (close(out) != 0 && !rc)
-        rc = argo_err_set(err, ARGO_EIO, "%s: close: %s", tmp, strerror(errno));
-    out = -1;
-    if (!rc && rename(tmp, dst) != 0)
-        rc = argo_err_set(err, ARGO_EIO, "%s: rename: %s", dst, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    else
-        rc = argo_dir_sync(d, err);
-done:
-    if (out >= 0)
-        close(out);
-    close(in);
     EVP_MD_CTX_free(md);
+    return rc;
+}
+
+/* Copies src to dst, checked against sha, durably, through a buffer of
+ * ARGO_COPY_CHUNK bytes (never the whole file in memory). A first pass
+ * hashes src: a file that does not match its manifest is refused before
+ * anything is made (folder or file). The second copies it to a
+ * temporary file beside dst, hashing again (a file changed in between
+ * is refused and the temporary file removed), then fsync, rename, fsync
+ * of the folder. */
+static int copy_checked(const char *src, const char *dst, const char *sha, argo_err *err)
+{
+    char d[ARGO_PATH_MAX + 96], tmp[ARGO_PATH_MAX + 128], got[65];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid()) >= (int)sizeof tmp)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: path too long", dst);
+    int in = open(src, O_RDONLY);
+    if (in < 0)
+        return argo_err_set(err, errno == ENOENT ? ARGO_ENOENT : ARGO_EIO, "%s: cannot open: %s",
+                            src, strerror(errno));
+    uint8_t *buf = malloc(ARGO_COPY_CHUNK);
+    int rc = buf ? stream(in, -1, buf, src, tmp, got, err)
+                 : argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", src);
+    if (!rc && strcmp(got, sha))
+        rc = argo_err_set(err, ARGO_ECORRUPT,
+                          "%s: SHA-256 does not match its manifest; not moved (run argo backup "
+                          "verify)",
+                          src);
+    if (!rc && lseek(in, 0, SEEK_SET) != 0)
+        rc = argo_err_set(err, ARGO_EIO, "%s: seek: %s", src, strerror(errno));
+    if (!rc) {
+        dir_of(dst, d, sizeof d);
+        rc = argo_mkdirs(d, err);
+    }
+    int out = -1;
+    if (!rc && (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+        rc = argo_err_set(err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (!rc) {
+        rc = stream(in, out, buf, src, tmp, got, err);
+        if (!rc && strcmp(got, sha))
+            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: changed while it was moved; not moved", src);
+        if (!rc && fsync(out) != 0)
+            rc = argo_err_set(err, ARGO_EIO, "%s: fsync: %s", tmp, strerror(errno));
+        if (close(out) != 0 && !rc)
+            rc = argo_err_set(err, ARGO_EIO, "%s: close: %s", tmp, strerror(errno));
+        if (!rc && rename(tmp, dst) != 0)
+            rc = argo_err_set(err, ARGO_EIO, "%s: rename: %s", dst, strerror(errno));
+        if (rc)
+            unlink(tmp);
+        else
+            rc = argo_dir_sync(d, err);
+    }
+    close(in);
     free(buf);
     return rc;
 }

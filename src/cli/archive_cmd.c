@@ -360,38 +360,7 @@ static int archive_cost(cli *c, int argc, char **argv)
     double saving = cr.saving;
     if (json) {
         unsigned long jf = argo_json_failures();
-        json_t *o2 = json_object(), *months = json_array(), *kinds = json_array();
-        for (size_t k = 0; k < in->nkinds; k++) {
-            json_t *kk = json_object();
-            json_object_set_new(kk, "kind", json_string(in->kinds[k].name));
-            json_object_set_new(kk, "bytes_per_object", json_real(in->kinds[k].bytes));
-            json_array_append_new(kinds, kk);
-        }
-        double cs = 0, ct = 0;
-        for (int m = 0; m < r->nmonths; m++) {
-            cs += r->months[m].standard;
-            ct += r->months[m].tiered;
-            json_t *mm = json_object();
-            json_object_set_new(mm, "month", json_integer(m + 1));
-            json_object_set_new(mm, "standard", json_real(r->months[m].standard));
-            json_object_set_new(mm, "tiered", json_real(r->months[m].tiered));
-            json_object_set_new(mm, "cumulative_standard", json_real(cs));
-            json_object_set_new(mm, "cumulative_tiered", json_real(ct));
-            json_array_append_new(months, mm);
-        }
-        json_object_set_new(o2, "years", json_integer(in->years));
-        json_object_set_new(o2, "bundle_month", json_boolean(in->bundle_month));
-        json_object_set_new(o2, "objects_per_month_per_kind",
-                            json_real(in->bundle_month ? 1 : in->days_per_month));
-        json_object_set_new(o2, "kinds", kinds);
-        json_object_set_new(o2, "total_standard", json_real(r->total_standard));
-        json_object_set_new(o2, "total_tiered", json_real(r->total_tiered));
-        json_object_set_new(o2, "saving", json_real(saving));
-        json_object_set_new(o2, "objects", json_real(r->objects));
-        json_object_set_new(o2, "objects_never_transitioned", json_real(r->never_transitioned));
-        if (!in->bundle_month)
-            json_object_set_new(o2, "bundled_total_tiered", json_real(rb->total_tiered));
-        json_object_set_new(o2, "months", months);
+        json_t *o2 = argo_app_cost_json(&cr);
         int erc = argo_json_emit(o2, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10), jf, &c->err);
         json_decref(o2);
         if (erc) {
@@ -520,17 +489,7 @@ int cmd_archive(cli *c, int argc, char **argv)
         return fail(c);
     if (json) {
         unsigned long jf = argo_json_failures();
-        json_t *arr = json_array();
-        for (size_t i = 0; i < r.n; i++) {
-            json_t *row = json_object();
-            json_object_set_new(row, by_month ? "month" : "symbol", json_string(r.rows[i].key));
-            json_object_set_new(row, "resolved", json_integer((json_int_t)r.rows[i].resolved));
-            json_object_set_new(row, "wins", json_integer((json_int_t)r.rows[i].wins));
-            json_object_set_new(row, "win_rate",
-                                json_real((double)r.rows[i].wins / (double)r.rows[i].resolved));
-            json_object_set_new(row, "pnl_pct_sum", json_real(r.rows[i].pnl_sum));
-            json_array_append_new(arr, row);
-        }
+        json_t *arr = argo_app_query_json(&r, by_month);
         int erc =
             argo_json_emit(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15), jf, &c->err);
         json_decref(arr);
