@@ -12,6 +12,7 @@ jobs=$(nproc)
 echo "== build (warnings are errors) and test"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs" >/dev/null
+scripts/check-symbols.sh build/libargo.a
 (cd build && ctest --output-on-failure -j"$jobs")
 echo "== build and test under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DARGO_SANITIZE=ON >/dev/null

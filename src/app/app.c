@@ -4,6 +4,8 @@
  */
 #include "app/app_int.h"
 
+#include "app/archive.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +122,7 @@ int argo_app_s3(argo_app *app, argo_s3 **out, argo_err *err)
                                 "no [s3] bucket in the config: S3 is not configured "
                                 "(docs/ARCHIVE.md)");
         argo_s3_config sc;
-        argo_s3_config_from(&sc, &app->cfg);
+        argo_app_s3_config(&sc, &app->cfg);
         if (argo_s3_open(&sc, s3_retry, app, &app->s3, err))
             return err->code;
     }

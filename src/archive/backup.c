@@ -34,82 +34,203 @@
 #define ARGO_VERSION "0.1.0"
 #endif
 
-#define COLS_MAX 16
-
 enum { KIND_SIGNALS, KIND_OUTCOMES, KINDS };
 static const char *const kind_name[KINDS] = {"signals", "outcomes"};
 
+/* The writer's layouts (docs/BACKUPS.md): each column named by its
+ * index, so table_fill sets a column by name, never by a number. */
+enum signal_col {
+    SIG_SIGNAL_ID,
+    SIG_SYMBOL,
+    SIG_ACTION,
+    SIG_TS,
+    SIG_ENTRY,
+    SIG_TARGET,
+    SIG_STOP,
+    SIG_RAW_CONFIDENCE,
+    SIG_CONFIDENCE,
+    SIG_MODEL_VERSION,
+    SIG_PUBLISHED,
+    SIG_VOTE_TREND, /* one vote column per strategy, in ARGO_STRAT_* order */
+    SIG_VOTE_MEANREV,
+    SIG_VOTE_MACD,
+    SIG_VOTE_BREAKOUT,
+    SIG_EXPIRES_AT,
+    SIG_COLS
+};
+
+enum outcome_col {
+    OUT_SIGNAL_ID,
+    OUT_SYMBOL,
+    OUT_ACTION,
+    OUT_TS,
+    OUT_STATUS,
+    OUT_EXIT_REASON,
+    OUT_GAP,
+    OUT_EXIT_TS,
+    OUT_EXIT_PRICE,
+    OUT_PNL_PCT,
+    OUT_BARS_HELD,
+    OUT_MFE_PCT,
+    OUT_MAE_PCT,
+    OUT_RAW_CONFIDENCE,
+    OUT_CONFIDENCE,
+    OUT_COLS
+};
+
 static const argo_pq_column_def signal_cols[] = {
-    {"signal_id", ARGO_PQ_INT64, false, false},
-    {"symbol", ARGO_PQ_STRING, false, true},
-    {"action", ARGO_PQ_STRING, false, true},
-    {"ts", ARGO_PQ_TIMESTAMP_MS, false, false},
-    {"entry", ARGO_PQ_DOUBLE, false, false},
-    {"target", ARGO_PQ_DOUBLE, false, false},
-    {"stop", ARGO_PQ_DOUBLE, false, false},
-    {"raw_confidence", ARGO_PQ_DOUBLE, false, false},
-    {"confidence", ARGO_PQ_DOUBLE, false, false},
-    {"model_version", ARGO_PQ_INT64, true, false},
-    {"published", ARGO_PQ_BOOLEAN, false, false},
-    {"vote_trend", ARGO_PQ_DOUBLE, false, false},
-    {"vote_meanrev", ARGO_PQ_DOUBLE, false, false},
-    {"vote_macd", ARGO_PQ_DOUBLE, false, false},
-    {"vote_breakout", ARGO_PQ_DOUBLE, false, false},
-    {"expires_at", ARGO_PQ_TIMESTAMP_MS, false, false},
+    [SIG_SIGNAL_ID] = {"signal_id", ARGO_PQ_INT64, false, false},
+    [SIG_SYMBOL] = {"symbol", ARGO_PQ_STRING, false, true},
+    [SIG_ACTION] = {"action", ARGO_PQ_STRING, false, true},
+    [SIG_TS] = {"ts", ARGO_PQ_TIMESTAMP_MS, false, false},
+    [SIG_ENTRY] = {"entry", ARGO_PQ_DOUBLE, false, false},
+    [SIG_TARGET] = {"target", ARGO_PQ_DOUBLE, false, false},
+    [SIG_STOP] = {"stop", ARGO_PQ_DOUBLE, false, false},
+    [SIG_RAW_CONFIDENCE] = {"raw_confidence", ARGO_PQ_DOUBLE, false, false},
+    [SIG_CONFIDENCE] = {"confidence", ARGO_PQ_DOUBLE, false, false},
+    [SIG_MODEL_VERSION] = {"model_version", ARGO_PQ_INT64, true, false},
+    [SIG_PUBLISHED] = {"published", ARGO_PQ_BOOLEAN, false, false},
+    [SIG_VOTE_TREND] = {"vote_trend", ARGO_PQ_DOUBLE, false, false},
+    [SIG_VOTE_MEANREV] = {"vote_meanrev", ARGO_PQ_DOUBLE, false, false},
+    [SIG_VOTE_MACD] = {"vote_macd", ARGO_PQ_DOUBLE, false, false},
+    [SIG_VOTE_BREAKOUT] = {"vote_breakout", ARGO_PQ_DOUBLE, false, false},
+    [SIG_EXPIRES_AT] = {"expires_at", ARGO_PQ_TIMESTAMP_MS, false, false},
 };
 
 static const argo_pq_column_def outcome_cols[] = {
-    {"signal_id", ARGO_PQ_INT64, false, false},   {"symbol", ARGO_PQ_STRING, false, true},
-    {"action", ARGO_PQ_STRING, false, true},      {"ts", ARGO_PQ_TIMESTAMP_MS, false, false},
-    {"status", ARGO_PQ_STRING, false, true},      {"exit_reason", ARGO_PQ_STRING, false, true},
-    {"gap", ARGO_PQ_BOOLEAN, false, false},       {"exit_ts", ARGO_PQ_TIMESTAMP_MS, false, false},
-    {"exit_price", ARGO_PQ_DOUBLE, false, false}, {"pnl_pct", ARGO_PQ_DOUBLE, false, false},
-    {"bars_held", ARGO_PQ_INT32, false, false},   {"mfe_pct", ARGO_PQ_DOUBLE, false, false},
-    {"mae_pct", ARGO_PQ_DOUBLE, false, false},    {"raw_confidence", ARGO_PQ_DOUBLE, false, false},
-    {"confidence", ARGO_PQ_DOUBLE, false, false},
+    [OUT_SIGNAL_ID] = {"signal_id", ARGO_PQ_INT64, false, false},
+    [OUT_SYMBOL] = {"symbol", ARGO_PQ_STRING, false, true},
+    [OUT_ACTION] = {"action", ARGO_PQ_STRING, false, true},
+    [OUT_TS] = {"ts", ARGO_PQ_TIMESTAMP_MS, false, false},
+    [OUT_STATUS] = {"status", ARGO_PQ_STRING, false, true},
+    [OUT_EXIT_REASON] = {"exit_reason", ARGO_PQ_STRING, false, true},
+    [OUT_GAP] = {"gap", ARGO_PQ_BOOLEAN, false, false},
+    [OUT_EXIT_TS] = {"exit_ts", ARGO_PQ_TIMESTAMP_MS, false, false},
+    [OUT_EXIT_PRICE] = {"exit_price", ARGO_PQ_DOUBLE, false, false},
+    [OUT_PNL_PCT] = {"pnl_pct", ARGO_PQ_DOUBLE, false, false},
+    [OUT_BARS_HELD] = {"bars_held", ARGO_PQ_INT32, false, false},
+    [OUT_MFE_PCT] = {"mfe_pct", ARGO_PQ_DOUBLE, false, false},
+    [OUT_MAE_PCT] = {"mae_pct", ARGO_PQ_DOUBLE, false, false},
+    [OUT_RAW_CONFIDENCE] = {"raw_confidence", ARGO_PQ_DOUBLE, false, false},
+    [OUT_CONFIDENCE] = {"confidence", ARGO_PQ_DOUBLE, false, false},
 };
 
-/* The layouts are fixed tables: table_load fills columns by index. */
-static_assert(sizeof signal_cols / sizeof signal_cols[0] == 16, "signals: 16 columns");
-static_assert(sizeof outcome_cols / sizeof outcome_cols[0] == 15, "outcomes: 15 columns");
-static_assert(16 <= COLS_MAX && 15 <= COLS_MAX, "a backup table holds every column");
-static_assert(ARGO_STRAT_COUNT == 4, "signals: one vote column per strategy (11..14)");
+#define COLS_MAX 16 /* the widest layout */
+
+/* The layouts are fixed tables, every entry named (a gap or an extra
+ * entry changes the count). */
+static_assert(sizeof signal_cols / sizeof signal_cols[0] == SIG_COLS && SIG_COLS == 16,
+              "signals: 16 columns");
+static_assert(sizeof outcome_cols / sizeof outcome_cols[0] == OUT_COLS && OUT_COLS == 15,
+              "outcomes: 15 columns");
+static_assert(SIG_COLS <= COLS_MAX && OUT_COLS <= COLS_MAX, "a backup table holds every column");
+static_assert(ARGO_STRAT_COUNT == 4 && SIG_VOTE_BREAKOUT - SIG_VOTE_TREND + 1 == ARGO_STRAT_COUNT &&
+                  SIG_VOTE_MEANREV - SIG_VOTE_TREND == ARGO_STRAT_MEANREV &&
+                  SIG_VOTE_MACD - SIG_VOTE_TREND == ARGO_STRAT_MACD &&
+                  SIG_VOTE_BREAKOUT - SIG_VOTE_TREND == ARGO_STRAT_BREAKOUT &&
+                  ARGO_STRAT_TREND == 0,
+              "signals: one vote column per strategy, in strategy order");
 static_assert((int)KIND_SIGNALS == (int)ARGO_BACKUP_SIGNALS &&
                   (int)KIND_OUTCOMES == (int)ARGO_BACKUP_OUTCOMES,
               "kinds");
 
+/* One value of a row, as the independent layout below reads it. */
+typedef struct cell {
+    int64_t i; /* INT64, TIMESTAMP_MS (ms), INT32 */
+    double f;
+    const char *s;
+    bool b;
+    bool null;
+} cell;
+
+static int64_t ms(int64_t s)
+{
+    return s * 1000;
+}
+
 /* The schema of docs/BACKUPS.md written out a second time, not derived
- * from the writer's tables above: verify checks every Parquet file and
- * every CSV header against this, so a writer that drifts is caught. */
+ * from the writer's tables above: each column's name, type and
+ * nullability, and which field of a signal it holds. verify checks
+ * every Parquet file and every CSV header against this, and the files'
+ * values against the store through it, so a writer that drifts (a
+ * column renamed, retyped, moved, or filled from the wrong field) is
+ * caught. */
 typedef struct expect_col {
-    const char *name;
-    argo_pq_type type;
-    bool optional;
+    argo_pq_column_def def;
+    void (*get)(const argo_signal *g, cell *v);
 } expect_col;
 
+#define GETTER(fn, body)                                                                           \
+    static void fn(const argo_signal *g, cell *v)                                                  \
+    {                                                                                              \
+        body;                                                                                      \
+    }
+GETTER(g_id, v->i = g->id)
+GETTER(g_symbol, v->s = g->symbol)
+GETTER(g_action, v->s = argo_action_name(g->action))
+GETTER(g_ts, v->i = ms(g->ts))
+GETTER(g_entry, v->f = g->entry)
+GETTER(g_target, v->f = g->target)
+GETTER(g_stop, v->f = g->stop)
+GETTER(g_raw, v->f = g->raw_confidence)
+GETTER(g_conf, v->f = g->confidence)
+GETTER(g_model, v->i = g->model_version; v->null = g->model_version == 0)
+GETTER(g_published, v->b = g->published)
+GETTER(g_v_trend, v->f = g->votes[ARGO_STRAT_TREND].dir * g->votes[ARGO_STRAT_TREND].strength)
+GETTER(g_v_meanrev, v->f = g->votes[ARGO_STRAT_MEANREV].dir * g->votes[ARGO_STRAT_MEANREV].strength)
+GETTER(g_v_macd, v->f = g->votes[ARGO_STRAT_MACD].dir * g->votes[ARGO_STRAT_MACD].strength)
+GETTER(g_v_breakout,
+       v->f = g->votes[ARGO_STRAT_BREAKOUT].dir * g->votes[ARGO_STRAT_BREAKOUT].strength)
+GETTER(g_expires, v->i = ms(g->expires_at))
+GETTER(g_status, v->s = argo_status_name(g->status))
+GETTER(g_reason, v->s = argo_exit_reason_name(g->exit_reason))
+GETTER(g_gap, v->b = g->gap)
+GETTER(g_exit_ts, v->i = ms(g->exit_ts))
+GETTER(g_exit_price, v->f = g->exit_price)
+GETTER(g_pnl, v->f = g->pnl_pct)
+GETTER(g_bars, v->i = g->bars_held)
+GETTER(g_mfe, v->f = g->mfe_pct)
+GETTER(g_mae, v->f = g->mae_pct)
+#undef GETTER
+
 static const expect_col expect_signals[] = {
-    {"signal_id", ARGO_PQ_INT64, false},      {"symbol", ARGO_PQ_STRING, false},
-    {"action", ARGO_PQ_STRING, false},        {"ts", ARGO_PQ_TIMESTAMP_MS, false},
-    {"entry", ARGO_PQ_DOUBLE, false},         {"target", ARGO_PQ_DOUBLE, false},
-    {"stop", ARGO_PQ_DOUBLE, false},          {"raw_confidence", ARGO_PQ_DOUBLE, false},
-    {"confidence", ARGO_PQ_DOUBLE, false},    {"model_version", ARGO_PQ_INT64, true},
-    {"published", ARGO_PQ_BOOLEAN, false},    {"vote_trend", ARGO_PQ_DOUBLE, false},
-    {"vote_meanrev", ARGO_PQ_DOUBLE, false},  {"vote_macd", ARGO_PQ_DOUBLE, false},
-    {"vote_breakout", ARGO_PQ_DOUBLE, false}, {"expires_at", ARGO_PQ_TIMESTAMP_MS, false},
+    {{"signal_id", ARGO_PQ_INT64, false, false}, g_id},
+    {{"symbol", ARGO_PQ_STRING, false, false}, g_symbol},
+    {{"action", ARGO_PQ_STRING, false, false}, g_action},
+    {{"ts", ARGO_PQ_TIMESTAMP_MS, false, false}, g_ts},
+    {{"entry", ARGO_PQ_DOUBLE, false, false}, g_entry},
+    {{"target", ARGO_PQ_DOUBLE, false, false}, g_target},
+    {{"stop", ARGO_PQ_DOUBLE, false, false}, g_stop},
+    {{"raw_confidence", ARGO_PQ_DOUBLE, false, false}, g_raw},
+    {{"confidence", ARGO_PQ_DOUBLE, false, false}, g_conf},
+    {{"model_version", ARGO_PQ_INT64, true, false}, g_model},
+    {{"published", ARGO_PQ_BOOLEAN, false, false}, g_published},
+    {{"vote_trend", ARGO_PQ_DOUBLE, false, false}, g_v_trend},
+    {{"vote_meanrev", ARGO_PQ_DOUBLE, false, false}, g_v_meanrev},
+    {{"vote_macd", ARGO_PQ_DOUBLE, false, false}, g_v_macd},
+    {{"vote_breakout", ARGO_PQ_DOUBLE, false, false}, g_v_breakout},
+    {{"expires_at", ARGO_PQ_TIMESTAMP_MS, false, false}, g_expires},
 };
 static const char expect_signals_csv[] =
     "signal_id,symbol,action,ts,entry,target,stop,raw_confidence,confidence,model_version,"
     "published,vote_trend,vote_meanrev,vote_macd,vote_breakout,expires_at\r\n";
 
 static const expect_col expect_outcomes[] = {
-    {"signal_id", ARGO_PQ_INT64, false},   {"symbol", ARGO_PQ_STRING, false},
-    {"action", ARGO_PQ_STRING, false},     {"ts", ARGO_PQ_TIMESTAMP_MS, false},
-    {"status", ARGO_PQ_STRING, false},     {"exit_reason", ARGO_PQ_STRING, false},
-    {"gap", ARGO_PQ_BOOLEAN, false},       {"exit_ts", ARGO_PQ_TIMESTAMP_MS, false},
-    {"exit_price", ARGO_PQ_DOUBLE, false}, {"pnl_pct", ARGO_PQ_DOUBLE, false},
-    {"bars_held", ARGO_PQ_INT32, false},   {"mfe_pct", ARGO_PQ_DOUBLE, false},
-    {"mae_pct", ARGO_PQ_DOUBLE, false},    {"raw_confidence", ARGO_PQ_DOUBLE, false},
-    {"confidence", ARGO_PQ_DOUBLE, false},
+    {{"signal_id", ARGO_PQ_INT64, false, false}, g_id},
+    {{"symbol", ARGO_PQ_STRING, false, false}, g_symbol},
+    {{"action", ARGO_PQ_STRING, false, false}, g_action},
+    {{"ts", ARGO_PQ_TIMESTAMP_MS, false, false}, g_ts},
+    {{"status", ARGO_PQ_STRING, false, false}, g_status},
+    {{"exit_reason", ARGO_PQ_STRING, false, false}, g_reason},
+    {{"gap", ARGO_PQ_BOOLEAN, false, false}, g_gap},
+    {{"exit_ts", ARGO_PQ_TIMESTAMP_MS, false, false}, g_exit_ts},
+    {{"exit_price", ARGO_PQ_DOUBLE, false, false}, g_exit_price},
+    {{"pnl_pct", ARGO_PQ_DOUBLE, false, false}, g_pnl},
+    {{"bars_held", ARGO_PQ_INT32, false, false}, g_bars},
+    {{"mfe_pct", ARGO_PQ_DOUBLE, false, false}, g_mfe},
+    {{"mae_pct", ARGO_PQ_DOUBLE, false, false}, g_mae},
+    {{"raw_confidence", ARGO_PQ_DOUBLE, false, false}, g_raw},
+    {{"confidence", ARGO_PQ_DOUBLE, false, false}, g_conf},
 };
 static const char expect_outcomes_csv[] =
     "signal_id,symbol,action,ts,status,exit_reason,gap,exit_ts,exit_price,pnl_pct,bars_held,"
@@ -120,6 +241,7 @@ static_assert(sizeof expect_outcomes / sizeof expect_outcomes[0] == 15, "outcome
 
 typedef struct table {
     const argo_pq_column_def *defs;
+    argo_pq_column_def own_defs[COLS_MAX]; /* defs of a table laid out by expect_* */
     size_t ncols, n;
     argo_pq_column_data data[COLS_MAX];
     void *mem[COLS_MAX];
@@ -149,25 +271,9 @@ static int collect(void *ctx, const argo_signal *g)
     return 0;
 }
 
-static int64_t ms(int64_t s)
+/* Allocates the columns of t (t->defs, t->ncols, t->n set). */
+static int table_alloc(table *t, argo_err *err)
 {
-    return s * 1000;
-}
-
-/* Reads the day's rows of one kind from the store into a table. */
-static int table_load(argo_store *st, int kind, int64_t day, table *t, argo_err *err)
-{
-    memset(t, 0, sizeof *t);
-    t->defs = kind == KIND_SIGNALS ? signal_cols : outcome_cols;
-    t->ncols = kind == KIND_SIGNALS ? sizeof signal_cols / sizeof signal_cols[0]
-                                    : sizeof outcome_cols / sizeof outcome_cols[0];
-    int rc = kind == KIND_SIGNALS
-                 ? argo_store_signals_made(st, day, day + ARGO_DAY_SECONDS, collect, t, err)
-                 : argo_store_signals_resolved(st, day, day + ARGO_DAY_SECONDS, collect, t, err);
-    if (rc == ARGO_ENOMEM)
-        argo_err_set(err, rc, "out of memory reading signals");
-    if (rc)
-        return rc;
     size_t n = t->n ? t->n : 1;
     for (size_t c = 0; c < t->ncols; c++) {
         argo_pq_type ty = t->defs[c].type;
@@ -193,66 +299,155 @@ static int table_load(argo_store *st, int kind, int64_t day, table *t, argo_err 
         else
             d->i64 = t->mem[c];
     }
+    return ARGO_OK;
+}
+
+/* Reads the day's rows of one kind from the store into t->sig. */
+static int table_scan(argo_store *st, int kind, int64_t day, table *t, argo_err *err)
+{
+    int rc = kind == KIND_SIGNALS
+                 ? argo_store_signals_made(st, day, day + ARGO_DAY_SECONDS, collect, t, err)
+                 : argo_store_signals_resolved(st, day, day + ARGO_DAY_SECONDS, collect, t, err);
+    if (rc == ARGO_ENOMEM)
+        argo_err_set(err, rc, "out of memory reading signals");
+    return rc;
+}
+
+/* The writer's table: the day's rows of one kind from the store, each
+ * column set by its name in signal_cols / outcome_cols. */
+static int table_load(argo_store *st, int kind, int64_t day, table *t, argo_err *err)
+{
+    assert(kind == KIND_SIGNALS || kind == KIND_OUTCOMES);
+    memset(t, 0, sizeof *t);
+    t->defs = kind == KIND_SIGNALS ? signal_cols : outcome_cols;
+    t->ncols = kind == KIND_SIGNALS ? SIG_COLS : OUT_COLS;
+    int rc = table_scan(st, kind, day, t, err);
+    if (!rc)
+        rc = table_alloc(t, err);
+    if (rc)
+        return rc;
 #define I64(c) ((int64_t *)t->mem[c])
+#define I32(c) ((int32_t *)t->mem[c])
 #define F64(c) ((double *)t->mem[c])
 #define STR(c) ((const char **)t->mem[c])
 #define B(c) ((uint8_t *)t->mem[c])
     for (size_t r = 0; r < t->n; r++) {
         const argo_signal *g = &t->sig[r];
-        I64(0)[r] = g->id;
-        STR(1)[r] = g->symbol;
-        STR(2)[r] = argo_action_name(g->action);
-        I64(3)[r] = ms(g->ts);
         if (kind == KIND_SIGNALS) {
-            F64(4)[r] = g->entry;
-            F64(5)[r] = g->target;
-            F64(6)[r] = g->stop;
-            F64(7)[r] = g->raw_confidence;
-            F64(8)[r] = g->confidence;
-            I64(9)[r] = g->model_version;
-            t->valid[9][r] = g->model_version != 0;
-            B(10)[r] = g->published;
+            I64(SIG_SIGNAL_ID)[r] = g->id;
+            STR(SIG_SYMBOL)[r] = g->symbol;
+            STR(SIG_ACTION)[r] = argo_action_name(g->action);
+            I64(SIG_TS)[r] = ms(g->ts);
+            F64(SIG_ENTRY)[r] = g->entry;
+            F64(SIG_TARGET)[r] = g->target;
+            F64(SIG_STOP)[r] = g->stop;
+#ifdef ARGO_BACKUP_DRIFT
+            /* tests/unit/test_backup_drift.c builds this file with a
+             * writer that fills two columns from each other's field (a
+             * wrong index): verify must refuse what it writes */
+            F64(SIG_TARGET)[r] = g->stop;
+            F64(SIG_STOP)[r] = g->target;
+#endif
+            F64(SIG_RAW_CONFIDENCE)[r] = g->raw_confidence;
+            F64(SIG_CONFIDENCE)[r] = g->confidence;
+            I64(SIG_MODEL_VERSION)[r] = g->model_version;
+            t->valid[SIG_MODEL_VERSION][r] = g->model_version != 0;
+            B(SIG_PUBLISHED)[r] = g->published;
             for (int k = 0; k < ARGO_STRAT_COUNT; k++)
-                F64(11 + k)[r] = g->votes[k].dir * g->votes[k].strength;
-            I64(15)[r] = ms(g->expires_at);
+                F64(SIG_VOTE_TREND + k)[r] = g->votes[k].dir * g->votes[k].strength;
+            I64(SIG_EXPIRES_AT)[r] = ms(g->expires_at);
         } else {
-            STR(4)[r] = argo_status_name(g->status);
-            STR(5)[r] = argo_exit_reason_name(g->exit_reason);
-            B(6)[r] = g->gap;
-            I64(7)[r] = ms(g->exit_ts);
-            F64(8)[r] = g->exit_price;
-            F64(9)[r] = g->pnl_pct;
-            ((int32_t *)t->mem[10])[r] = g->bars_held;
-            F64(11)[r] = g->mfe_pct;
-            F64(12)[r] = g->mae_pct;
-            F64(13)[r] = g->raw_confidence;
-            F64(14)[r] = g->confidence;
+            I64(OUT_SIGNAL_ID)[r] = g->id;
+            STR(OUT_SYMBOL)[r] = g->symbol;
+            STR(OUT_ACTION)[r] = argo_action_name(g->action);
+            I64(OUT_TS)[r] = ms(g->ts);
+            STR(OUT_STATUS)[r] = argo_status_name(g->status);
+            STR(OUT_EXIT_REASON)[r] = argo_exit_reason_name(g->exit_reason);
+            B(OUT_GAP)[r] = g->gap;
+            I64(OUT_EXIT_TS)[r] = ms(g->exit_ts);
+            F64(OUT_EXIT_PRICE)[r] = g->exit_price;
+            F64(OUT_PNL_PCT)[r] = g->pnl_pct;
+            I32(OUT_BARS_HELD)[r] = g->bars_held;
+            F64(OUT_MFE_PCT)[r] = g->mfe_pct;
+            F64(OUT_MAE_PCT)[r] = g->mae_pct;
+            F64(OUT_RAW_CONFIDENCE)[r] = g->raw_confidence;
+            F64(OUT_CONFIDENCE)[r] = g->confidence;
         }
     }
 #undef I64
+#undef I32
 #undef F64
 #undef STR
 #undef B
     return ARGO_OK;
 }
 
-static void csv_field_str(tc_out *o, const char *s)
+/* What verify expects: the same rows, laid out by the independent
+ * description (expect_signals / expect_outcomes), never by the
+ * writer's table, so a writer that fills a column from the wrong
+ * field does not verify. */
+static int table_expect(argo_store *st, int kind, int64_t day, table *t, argo_err *err)
+{
+    assert(kind == KIND_SIGNALS || kind == KIND_OUTCOMES);
+    const expect_col *ex = kind == KIND_SIGNALS ? expect_signals : expect_outcomes;
+    size_t nex = kind == KIND_SIGNALS ? sizeof expect_signals / sizeof expect_signals[0]
+                                      : sizeof expect_outcomes / sizeof expect_outcomes[0];
+    assert(nex <= COLS_MAX);
+    memset(t, 0, sizeof *t);
+    for (size_t c = 0; c < nex; c++)
+        t->own_defs[c] = ex[c].def;
+    t->defs = t->own_defs;
+    t->ncols = nex;
+    int rc = table_scan(st, kind, day, t, err);
+    if (!rc)
+        rc = table_alloc(t, err);
+    if (rc)
+        return rc;
+    for (size_t c = 0; c < nex; c++) {
+        void *mem = t->mem[c];
+        for (size_t r = 0; r < t->n; r++) {
+            cell v = {0};
+            ex[c].get(&t->sig[r], &v);
+            if (t->valid[c])
+                t->valid[c][r] = !v.null;
+            switch (ex[c].def.type) {
+            case ARGO_PQ_BOOLEAN:
+                ((uint8_t *)mem)[r] = v.b;
+                break;
+            case ARGO_PQ_INT32:
+                ((int32_t *)mem)[r] = (int32_t)v.i;
+                break;
+            case ARGO_PQ_DOUBLE:
+                ((double *)mem)[r] = v.f;
+                break;
+            case ARGO_PQ_STRING:
+                ((const char **)mem)[r] = v.s;
+                break;
+            default:
+                ((int64_t *)mem)[r] = v.i;
+            }
+        }
+    }
+    return ARGO_OK;
+}
+
+static void csv_field_str(argo_tc_out *o, const char *s)
 {
     bool quote = strpbrk(s, ",\"\r\n") != NULL;
     if (!quote) {
-        tc_bytes(o, s, strlen(s));
+        argo_tc_bytes(o, s, strlen(s));
         return;
     }
-    tc_bytes(o, "\"", 1);
+    argo_tc_bytes(o, "\"", 1);
     for (const char *p = s; *p; p++) {
         if (*p == '"')
-            tc_bytes(o, "\"", 1);
-        tc_bytes(o, p, 1);
+            argo_tc_bytes(o, "\"", 1);
+        argo_tc_bytes(o, p, 1);
     }
-    tc_bytes(o, "\"", 1);
+    argo_tc_bytes(o, "\"", 1);
 }
 
-static void csv_ts(tc_out *o, int64_t msv)
+static void csv_ts(argo_tc_out *o, int64_t msv)
 {
     char b[48];
     int64_t s = msv >= 0 ? msv / 1000 : -((-msv + 999) / 1000);
@@ -262,38 +457,38 @@ static void csv_ts(tc_out *o, int64_t msv)
         size_t l = strlen(b);
         snprintf(b + l - 1, sizeof b - (l - 1), ".%03dZ", frac);
     }
-    tc_bytes(o, b, strlen(b));
+    argo_tc_bytes(o, b, strlen(b));
 }
 
 /* RFC 4180: a header, CRLF line ends, quotes where needed; ISO-8601 UTC
  * timestamps; doubles with 17 significant digits (they read back to the
  * same double); an absent value is an empty field. */
 static void csv_render(const argo_pq_column_def *defs, const argo_pq_column_data *data,
-                       size_t ncols, size_t nrows, tc_out *o)
+                       size_t ncols, size_t nrows, argo_tc_out *o)
 {
     for (size_t c = 0; c < ncols; c++) {
         if (c)
-            tc_bytes(o, ",", 1);
+            argo_tc_bytes(o, ",", 1);
         csv_field_str(o, defs[c].name);
     }
-    tc_bytes(o, "\r\n", 2);
+    argo_tc_bytes(o, "\r\n", 2);
     char b[64];
     for (size_t r = 0; r < nrows; r++) {
         for (size_t c = 0; c < ncols; c++) {
             const argo_pq_column_data *d = &data[c];
             if (c)
-                tc_bytes(o, ",", 1);
+                argo_tc_bytes(o, ",", 1);
             if (d->valid && !d->valid[r])
                 continue;
             switch (defs[c].type) {
             case ARGO_PQ_BOOLEAN:
-                tc_bytes(o, d->b[r] ? "true" : "false", d->b[r] ? 4 : 5);
+                argo_tc_bytes(o, d->b[r] ? "true" : "false", d->b[r] ? 4 : 5);
                 break;
             case ARGO_PQ_INT32:
-                tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%d", d->i32[r]));
+                argo_tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%d", d->i32[r]));
                 break;
             case ARGO_PQ_DOUBLE:
-                tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%.17g", d->f64[r]));
+                argo_tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%.17g", d->f64[r]));
                 break;
             case ARGO_PQ_STRING:
             case ARGO_PQ_BYTES:
@@ -303,20 +498,21 @@ static void csv_render(const argo_pq_column_def *defs, const argo_pq_column_data
                 csv_ts(o, d->i64[r]);
                 break;
             default:
-                tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%lld", (long long)d->i64[r]));
+                argo_tc_bytes(o, b, (size_t)snprintf(b, sizeof b, "%lld", (long long)d->i64[r]));
             }
         }
-        tc_bytes(o, "\r\n", 2);
+        argo_tc_bytes(o, "\r\n", 2);
     }
 }
 
-static void table_csv(const table *t, tc_out *o)
+static void table_csv(const table *t, argo_tc_out *o)
 {
     csv_render(t->defs, t->data, t->ncols, t->n, o);
 }
 
 const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols)
 {
+    assert((kind == ARGO_BACKUP_SIGNALS || kind == ARGO_BACKUP_OUTCOMES) && ncols);
     if (kind == ARGO_BACKUP_SIGNALS) {
         *ncols = sizeof signal_cols / sizeof signal_cols[0];
         return signal_cols;
@@ -328,7 +524,7 @@ const argo_pq_column_def *argo_backup_columns(int kind, size_t *ncols)
 int argo_backup_csv(const argo_pq_column_def *defs, const argo_pq_column_data *data, size_t ncols,
                     size_t nrows, uint8_t **out, size_t *len, argo_err *err)
 {
-    tc_out o = {0};
+    argo_tc_out o = {0};
     csv_render(defs, data, ncols, nrows, &o);
     if (o.bad) {
         free(o.p);
@@ -380,7 +576,7 @@ static int render(const table *t, int kind, int64_t day, const argo_backup_optio
     if (opt->formats & ARGO_BACKUP_CSV) {
         out_file *f = &files[(*nf)++];
         *f = (out_file){.kind = kind, .format = ARGO_BACKUP_CSV, .rows = t->n};
-        tc_out o = {0};
+        argo_tc_out o = {0};
         table_csv(t, &o);
         if (o.bad) {
             free(o.p);
@@ -632,6 +828,7 @@ static int manifest_parse_json(const char *where, const uint8_t *data, size_t le
 int argo_manifest_parse(const char *where, const uint8_t *data, size_t len, argo_manifest *m,
                         argo_err *err)
 {
+    assert(where && (data || len == 0) && m);
     json_t *j;
     int rc = manifest_parse_json(where, data, len, &j, m, err);
     json_decref(j);
@@ -656,6 +853,7 @@ int argo_manifest_json_load(const char *path, json_t **j, argo_manifest *m, argo
 
 int argo_manifest_load(const char *path, argo_manifest *m, argo_err *err)
 {
+    assert(path && m);
     json_t *j;
     int rc = argo_manifest_json_load(path, &j, m, err);
     json_decref(j);
@@ -789,6 +987,7 @@ static int levels_missing(const char *dir, int levels)
 int argo_backup_day(argo_store *st, int64_t day_ts, const argo_backup_options *opt_in,
                     argo_backup_result *res, argo_err *err)
 {
+    assert(st);
     argo_backup_options opt = *opt_in;
     if (!opt.root)
         opt.root = "backups";
@@ -938,6 +1137,7 @@ static void uniq(days_ctx *d)
 
 int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
 {
+    assert(st && days && n);
     days_ctx d = {0};
     int rc = argo_store_signals_all(st, 0, days_of, &d, err);
     if (rc == ARGO_ENOMEM)
@@ -1176,11 +1376,12 @@ static int check_parquet_schema(const char *fpath, argo_pq_file *pf, int kind, c
                             argo_pq_num_columns(pf), kind_name[kind], nex);
     for (size_t c = 0; c < nex; c++) {
         const argo_pq_column_def *d = argo_pq_column(pf, c);
-        if (strcmp(d->name, ex[c].name) || d->type != ex[c].type || d->optional != ex[c].optional)
+        const argo_pq_column_def *e = &ex[c].def;
+        if (strcmp(d->name, e->name) || d->type != e->type || d->optional != e->optional)
             return argo_err_set(err, ARGO_ECORRUPT, "%s: column %zu is %s %s%s, expected %s %s%s",
                                 fpath, c + 1, d->name, argo_pq_type_name(d->type),
-                                d->optional ? " optional" : "", ex[c].name,
-                                argo_pq_type_name(ex[c].type), ex[c].optional ? " optional" : "");
+                                d->optional ? " optional" : "", e->name, argo_pq_type_name(e->type),
+                                e->optional ? " optional" : "");
     }
     const char *bd = argo_pq_kv_get(pf, "argo.backup_date");
     const char *kd = argo_pq_kv_get(pf, "argo.kind");
@@ -1225,7 +1426,7 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
     /* the store says what the day holds: both kinds, whatever the manifest lists */
     for (int k = 0; t && !rc && k < KINDS; k++) {
         if (!t[k].defs)
-            rc = table_load(st, k, day, &t[k], err);
+            rc = table_expect(st, k, day, &t[k], err);
         if (!rc && (int64_t)t[k].n != m->rows[k])
             rc = argo_err_set(err, ARGO_ECORRUPT,
                               "%s: says %lld %s, the store has %zu for %s: the backup is not "
@@ -1280,7 +1481,7 @@ static int verify_manifest(const char *mpath, const char *dir, const char *date,
                 rc = argo_err_set(err, ARGO_ECORRUPT, "%s: %zu rows, the manifest says %lld", fpath,
                                   nrows, (long long)f->rows);
             if (!rc && t) {
-                tc_out o = {0};
+                argo_tc_out o = {0};
                 table_csv(&t[k], &o);
                 if (o.bad)
                     rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
@@ -1308,6 +1509,7 @@ static void first_orphan(void *ctx, const char *path, const char *why)
 int argo_backup_verify(argo_store *st, const char *root, int64_t day_ts, size_t *nfiles,
                        argo_err *err)
 {
+    assert(st && root);
     int64_t day = argo_time_day_start(day_ts);
     char dir[ARGO_PATH_MAX], path[ARGO_PATH_MAX + 80], date[32];
     argo_time_format(day, date, sizeof date);
@@ -1412,6 +1614,7 @@ static int day_folders(const char *root, bool any, days_ctx *d, argo_err *err)
 
 int argo_backup_list(const char *root, int64_t **days, size_t *n, argo_err *err)
 {
+    assert(root && days && n);
     days_ctx d = {0};
     *days = NULL;
     *n = 0;

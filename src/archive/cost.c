@@ -2,6 +2,7 @@
 /* archive/cost.c - see cost.h. */
 #include "archive/cost.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,7 @@ static int class_at(const argo_lifecycle *lc, double bytes, double age, int *sin
 int argo_cost_model(const argo_cost_input *in, const argo_prices *p, argo_cost_result *out,
                     argo_err *err)
 {
+    assert(in && p && out && in->nkinds <= ARGO_COST_KINDS_MAX);
     memset(out, 0, sizeof *out);
     if (in->years < 1 || in->years > 100 || in->nkinds == 0 || in->nkinds > ARGO_COST_KINDS_MAX ||
         !(in->days_per_month > 0) || in->growth < 0 || !in->lc)

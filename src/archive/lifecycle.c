@@ -2,6 +2,7 @@
 /* archive/lifecycle.c - see lifecycle.h. */
 #include "archive/lifecycle.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ void argo_lifecycle_default(argo_lifecycle *lc, const char *prefix)
 
 int argo_lifecycle_parse_transitions(argo_lifecycle *lc, const char *text, argo_err *err)
 {
+    assert(lc && text);
     lc->n = 0;
     const char *p = text;
     while (*p) {
@@ -115,6 +117,7 @@ int argo_lifecycle_validate(const argo_lifecycle *lc, argo_err *err)
 
 int argo_lifecycle_xml(const argo_lifecycle *lc, char **xml, argo_err *err)
 {
+    assert(lc && xml);
     *xml = NULL;
     int rc = argo_lifecycle_validate(lc, err);
     if (rc)
@@ -156,5 +159,38 @@ int argo_lifecycle_xml(const argo_lifecycle *lc, char **xml, argo_err *err)
         return argo_err_set(err, ARGO_ELIMIT, "lifecycle XML too long");
     }
     *xml = b;
+    return ARGO_OK;
+}
+
+int argo_lifecycle_canonical(const char *xml, char **out, argo_err *err)
+{
+    assert(xml && out);
+    size_t n = strlen(xml) + 1;
+    char *o = malloc(n);
+    *out = NULL;
+    if (!o)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    const char *in = xml;
+    size_t k = 0;
+    while (*in && k + 1 < n) {
+        if (!strncmp(in, "<?", 2) || !strncmp(in, "<!--", 4)) {
+            const char *end = strstr(in, in[1] == '?' ? "?>" : "-->");
+            in = end ? end + (in[1] == '?' ? 2 : 3) : in + strlen(in);
+            continue;
+        }
+        if (*in == '>' || *in == '<') {
+            if (*in == '<')
+                while (k > 0 && strchr(" \t\r\n", o[k - 1]))
+                    k--;
+            o[k++] = *in;
+            if (*in++ == '>')
+                while (*in && strchr(" \t\r\n", *in))
+                    in++;
+            continue;
+        }
+        o[k++] = *in++;
+    }
+    o[k] = '\0';
+    *out = o;
     return ARGO_OK;
 }

@@ -56,4 +56,9 @@ int argo_lifecycle_validate(const argo_lifecycle *lc, argo_err *err);
  * object-size behaviour; a new string freed with free(). */
 int argo_lifecycle_xml(const argo_lifecycle *lc, char **xml, argo_err *err);
 
+/* The XML without its declaration, comments and the blanks between tags
+ * (what S3 answers to GET ?lifecycle is the policy re-serialised: compare
+ * canonical forms). A new string freed with free(); ARGO_ENOMEM. */
+int argo_lifecycle_canonical(const char *xml, char **out, argo_err *err);
+
 #endif

@@ -15,6 +15,7 @@
 #include "base/timeutil.h"
 #include "track/track.h"
 
+#include <assert.h>
 #include <csv.h>
 #include <errno.h>
 #include <jansson.h>
@@ -251,7 +252,7 @@ static int query_csv(agg *a, const char *path, argo_err *err)
 {
     uint8_t *data;
     size_t len;
-    int rc = argo_file_read(path, (size_t)1 << 32, &data, &len, err);
+    int rc = argo_file_read(path, (size_t)ARGO_BACKUP_FILE_MAX, &data, &len, err);
     if (rc)
         return rc;
     struct csv_parser p;
@@ -288,6 +289,7 @@ static int by_key(const void *x, const void *y)
 int argo_archive_query(const char *root, int64_t from, int64_t to, bool by_month, bool from_csv,
                        argo_query_result *out, argo_err *err)
 {
+    assert(root && out);
     memset(out, 0, sizeof *out);
     int64_t *days;
     size_t n;
@@ -471,6 +473,7 @@ static int cat_rows(argo_pq_file *f, const char *path, bool print, FILE *out, ar
 
 int argo_archive_cat(const char *path, bool schema, FILE *out, argo_err *err)
 {
+    assert(path && out);
     argo_pq_file *f;
     int rc = argo_pq_open(path, &f, err);
     if (rc)

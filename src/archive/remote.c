@@ -7,6 +7,7 @@
 #include "base/grow.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <openssl/evp.h>
@@ -14,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define OBJECT_MAX ((size_t)5 << 30)
 
 void argo_archive_key(const char *prefix, int64_t day, const char *name, char *out, size_t n)
 {
@@ -36,7 +35,7 @@ int64_t argo_archive_retain_until(int64_t day, int years)
 /* Reads a local backup file and checks it against its manifest. */
 static int read_checked(const argo_backup_file *f, uint8_t **data, size_t *len, argo_err *err)
 {
-    int rc = argo_file_read(f->path, OBJECT_MAX, data, len, err);
+    int rc = argo_file_read(f->path, (size_t)ARGO_BACKUP_FILE_MAX, data, len, err);
     if (rc)
         return rc;
     char sha[65];
@@ -243,6 +242,7 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
                       size_t ndays, const argo_push_options *opt, argo_push_fn fn, void *ctx,
                       argo_push_stats *stats, argo_err *err)
 {
+    assert(st && s3 && root && (days || ndays == 0) && opt && stats);
     memset(stats, 0, sizeof *stats);
     pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx};
     int rc = walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, push_cb, &p,
@@ -452,6 +452,7 @@ int argo_archive_verify_remote(argo_store *st, argo_s3 *s3, const char *root, co
                                size_t ndays, const argo_push_options *opt, bool download,
                                argo_verify_fn fn, void *ctx, argo_verify_stats *vs, argo_err *err)
 {
+    assert(st && s3 && root && (days || ndays == 0) && opt && vs);
     memset(vs, 0, sizeof *vs);
     verifier v = {st, s3, download, fn, ctx, vs};
     return walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, verify_cb, &v,

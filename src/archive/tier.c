@@ -9,8 +9,11 @@
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,29 +48,108 @@ static void dir_of(const char *path, char *out, size_t n)
         *slash = '\0';
 }
 
-/* Copies src to dst (checked against sha), durably. */
+/* Reads fd to its end through buf (ARGO_COPY_CHUNK bytes), hashing
+ * what it reads into sha and, when out >= 0, writing it there. src and
+ * tmp name the files in errors. */
+static int stream(int fd, int out, uint8_t *buf, const char *src, const char *tmp, char sha[65],
+                  argo_err *err)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(md);
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", src);
+    }
+    int rc = ARGO_OK;
+    int64_t total = 0;
+    for (;;) {
+        ssize_t got = read(fd, buf, ARGO_COPY_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            rc = argo_err_set(err, ARGO_EIO, "%s: read error: %s", src, strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        total += got;
+        if (total > ARGO_BACKUP_FILE_MAX) {
+            rc = argo_err_set(err, ARGO_ELIMIT, "%s: larger than %lld bytes", src,
+                              (long long)ARGO_BACKUP_FILE_MAX);
+            break;
+        }
+        EVP_DigestUpdate(md, buf, (size_t)got);
+        for (ssize_t off = 0; out >= 0 && off < got && !rc;) {
+            ssize_t w = write(out, buf + off, (size_t)(got - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                rc = argo_err_set(err, ARGO_EIO, "%s: write: %s", tmp, strerror(errno));
+            else
+                off += w;
+        }
+        if (rc)
+            break;
+    }
+    if (!rc) {
+        unsigned char h[32];
+        unsigned hl = 0;
+        EVP_DigestFinal_ex(md, h, &hl);
+        argo_hex(h, 32, sha);
+    }
+    EVP_MD_CTX_free(md);
+    return rc;
+}
+
+/* Copies src to dst, checked against sha, durably, through a buffer of
+ * ARGO_COPY_CHUNK bytes (never the whole file in memory). A first pass
+ * hashes src: a file that does not match its manifest is refused before
+ * anything is made (folder or file). The second copies it to a
+ * temporary file beside dst, hashing again (a file changed in between
+ * is refused and the temporary file removed), then fsync, rename, fsync
+ * of the folder. */
 static int copy_checked(const char *src, const char *dst, const char *sha, argo_err *err)
 {
-    uint8_t *data;
-    size_t len;
-    int rc = argo_file_read(src, (size_t)ARGO_BACKUP_FILE_MAX, &data, &len, err);
-    if (rc)
-        return rc;
-    char got[65];
-    argo_sha256_hex(data, len, got);
-    if (strcmp(got, sha)) {
-        free(data);
-        return argo_err_set(err, ARGO_ECORRUPT,
-                            "%s: SHA-256 does not match its manifest; not moved (run argo backup "
-                            "verify)",
-                            src);
+    char d[ARGO_PATH_MAX + 96], tmp[ARGO_PATH_MAX + 128], got[65];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid()) >= (int)sizeof tmp)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: path too long", dst);
+    int in = open(src, O_RDONLY);
+    if (in < 0)
+        return argo_err_set(err, errno == ENOENT ? ARGO_ENOENT : ARGO_EIO, "%s: cannot open: %s",
+                            src, strerror(errno));
+    uint8_t *buf = malloc(ARGO_COPY_CHUNK);
+    int rc = buf ? stream(in, -1, buf, src, tmp, got, err)
+                 : argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", src);
+    if (!rc && strcmp(got, sha))
+        rc = argo_err_set(err, ARGO_ECORRUPT,
+                          "%s: SHA-256 does not match its manifest; not moved (run argo backup "
+                          "verify)",
+                          src);
+    if (!rc && lseek(in, 0, SEEK_SET) != 0)
+        rc = argo_err_set(err, ARGO_EIO, "%s: seek: %s", src, strerror(errno));
+    if (!rc) {
+        dir_of(dst, d, sizeof d);
+        rc = argo_mkdirs(d, err);
     }
-    char d[ARGO_PATH_MAX + 96];
-    dir_of(dst, d, sizeof d);
-    rc = argo_mkdirs(d, err);
-    if (!rc)
-        rc = argo_file_write_atomic(dst, data, len, err);
-    free(data);
+    int out = -1;
+    if (!rc && (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+        rc = argo_err_set(err, ARGO_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    if (!rc) {
+        rc = stream(in, out, buf, src, tmp, got, err);
+        if (!rc && strcmp(got, sha))
+            rc = argo_err_set(err, ARGO_ECORRUPT, "%s: changed while it was moved; not moved", src);
+        if (!rc && fsync(out) != 0)
+            rc = argo_err_set(err, ARGO_EIO, "%s: fsync: %s", tmp, strerror(errno));
+        if (close(out) != 0 && !rc)
+            rc = argo_err_set(err, ARGO_EIO, "%s: close: %s", tmp, strerror(errno));
+        if (!rc && rename(tmp, dst) != 0)
+            rc = argo_err_set(err, ARGO_EIO, "%s: rename: %s", dst, strerror(errno));
+        if (rc)
+            unlink(tmp);
+        else
+            rc = argo_dir_sync(d, err);
+    }
+    close(in);
+    free(buf);
     return rc;
 }
 
@@ -164,6 +246,7 @@ int argo_archive_tier(const char *root, const argo_lifecycle *lc,
                       const char *const dirs[ARGO_TIER_CLASSES], int64_t now, bool dry_run,
                       argo_tier_fn fn, void *ctx, size_t *moved, argo_err *err)
 {
+    assert(root && lc && dirs && moved);
     *moved = 0;
     int64_t *days;
     size_t n;

@@ -14,13 +14,15 @@
 #define ARGO_SYMBOLS_MAX 100000       /* symbols in one store */
 #define ARGO_STATE_BLOB_MAX (1 << 20) /* serialized strategy state */
 #define ARGO_PATH_MAX 4096
-#define ARGO_STORE_LOCK_NAME_MAX 63             /* bytes of a store lock name, without the NUL */
-#define ARGO_SYNTH_SYMBOLS_MAX 9999             /* argo synth --symbols */
-#define ARGO_SYNTH_DAYS_MAX 100000              /* argo synth --days */
-#define ARGO_MANIFEST_MAX (1 << 20)             /* bytes of a backup manifest */
-#define ARGO_BACKUP_VERSIONS_MAX 100000         /* versions of one backup day */
-#define ARGO_BACKUP_FILE_MAX ((int64_t)1 << 32) /* bytes of one backup file */
+#define ARGO_STORE_LOCK_NAME_MAX 63     /* bytes of a store lock name, without the NUL */
+#define ARGO_SYNTH_SYMBOLS_MAX 9999     /* argo synth --symbols */
+#define ARGO_SYNTH_DAYS_MAX 100000      /* argo synth --days */
+#define ARGO_MANIFEST_MAX (1 << 20)     /* bytes of a backup manifest */
+#define ARGO_BACKUP_VERSIONS_MAX 100000 /* versions of one backup day */
+#define ARGO_BACKUP_FILE_MAX                                                                       \
+    ((int64_t)1 << 32) /* bytes of one backup file: written, read, moved, pushed */
 #define ARGO_BACKUP_ROWS_MAX ((int64_t)1 << 32) /* rows of one backup file */
+#define ARGO_COPY_CHUNK ((size_t)1 << 20)       /* buffer of a streamed file copy (archive tier) */
 
 /* Reading Parquet (parquet/parquet.c). Every count and size in a file is
  * checked against the bytes that hold it; what a few bytes may still
@@ -36,9 +38,14 @@
 #define ARGO_PQ_COLUMNS_MAX 4096           /* columns of a file */
 #define ARGO_PQ_DICT_ENTRIES_MAX 65536     /* distinct strings the writer dictionary-encodes */
 #define ARGO_PQ_DICT_BYTES_MAX ((size_t)1 << 20)
-#define ARGO_YEAR_MIN 1900         /* dates argo reads: 1900-01-01 ... */
-#define ARGO_YEAR_MAX 2199         /* ... 2199-12-31 (room for expiries) */
-#define ARGO_LINE_MAX 256          /* bytes of a predict input line, with its end */
+/* S3 (s3/s3.c, s3/sigv4.c): the protocol's own bounds */
+#define ARGO_S3_OBJECT_MAX ((size_t)5 << 30) /* one PUT, or an answer read into memory */
+#define ARGO_S3_PART_MIN ((int64_t)5 << 20)  /* a multipart upload's parts but the last */
+#define ARGO_S3_PARTS_MAX 10000              /* parts of one multipart upload */
+#define ARGO_SIGV4_CANON_MAX 16384           /* bytes of a SigV4 canonical request */
+#define ARGO_YEAR_MIN 1900                   /* dates argo reads: 1900-01-01 ... */
+#define ARGO_YEAR_MAX 2199                   /* ... 2199-12-31 (room for expiries) */
+#define ARGO_LINE_MAX 256                    /* bytes of a predict input line, with its end */
 #define ARGO_CONFIG_LINE_MAX 198   /* bytes of a config line, without its end (inih: 200) */
 #define ARGO_CALIB_WEIGHT_MIN 1e-6 /* a calibration weight is 0 or in [MIN, MAX], */
 #define ARGO_CALIB_WEIGHT_MAX 1e6  /* so sums stay finite and exact enough */

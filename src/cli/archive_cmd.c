@@ -5,26 +5,18 @@
  */
 #include "cli/cli.h"
 
-#include "archive/archive.h"
-#include "archive/cost.h"
-#include "archive/lifecycle.h"
-#include "archive/remote.h"
-#include "s3/s3.h"
-#include "archive/tier.h"
-#include "base/fileio.h"
+#include "app/archive.h"
 #include "base/jsonmem.h"
 #include "base/timeutil.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-/* argo archive cat FILE.parquet [--schema] (argo_archive_cat); --db and
+/* argo archive cat FILE.parquet [--schema] (argo_app_archive_cat); --db and
  * --config are accepted as everywhere (the config is loaded, the store
  * not opened). */
 static int archive_cat(cli *c, int argc, char **argv)
@@ -50,66 +42,15 @@ static int archive_cat(cli *c, int argc, char **argv)
     int rc = finish_opts(c, argc, argv, false);
     if (rc)
         return rc;
-    return argo_archive_cat(path, schema, stdout, &c->err) ? fail(c) : 0;
+    argo_app_cat_options co = {.path = path, .schema = schema, .out = stdout};
+    return argo_app_archive_cat(c->app, &co, &c->err) ? fail(c) : 0;
 }
 
-/* The [lifecycle] policy of the config, validated. */
-static int lifecycle_of(cli *c, argo_lifecycle *lc)
-{
-    argo_lifecycle_default(lc, c->cfg->lc_prefix);
-    lc->expiration_days = c->cfg->lc_expiration_days;
-    lc->object_size_greater_than = c->cfg->lc_object_size_greater_than;
-    snprintf(lc->min_size_behaviour, sizeof lc->min_size_behaviour, "%s", c->cfg->lc_min_size);
-    if (argo_lifecycle_parse_transitions(lc, c->cfg->lc_transitions, &c->err) ||
-        argo_lifecycle_validate(lc, &c->err))
-        return fail(c);
-    return 0;
-}
-
-static void on_retry(void *ctx, const char *what)
+/* Notices of the app (an S3 request retried, a warning): one line each. */
+static void on_notice(void *ctx, const char *line)
 {
     cli *c = ctx;
-    fprintf(stderr, "argo %s: %s\n", c->cmd, what);
-}
-
-/* The S3 client of the config's [s3] section. */
-static int s3_of(cli *c, argo_s3 **s3)
-{
-    if (!c->cfg->s3_bucket[0]) {
-        argo_err_set(&c->err, ARGO_ECONFIG,
-                     "no [s3] bucket in the config: S3 is not configured (docs/ARCHIVE.md)");
-        return fail(c);
-    }
-    argo_s3_config sc;
-    argo_s3_config_from(&sc, c->cfg);
-    if (argo_s3_open(&sc, on_retry, c, s3, &c->err))
-        return fail(c);
-    return 0;
-}
-
-/* XML without the declaration, comments and the blanks between tags. */
-static void xml_canonical(const char *in, char *out, size_t n)
-{
-    size_t k = 0;
-    while (*in && k + 1 < n) {
-        if (!strncmp(in, "<?", 2) || !strncmp(in, "<!--", 4)) {
-            const char *end = strstr(in, in[1] == '?' ? "?>" : "-->");
-            in = end ? end + (in[1] == '?' ? 2 : 3) : in + strlen(in);
-            continue;
-        }
-        if (*in == '>' || *in == '<') {
-            if (*in == '<')
-                while (k > 0 && strchr(" \t\r\n", out[k - 1]))
-                    k--;
-            out[k++] = *in;
-            if (*in++ == '>')
-                while (*in && strchr(" \t\r\n", *in))
-                    in++;
-            continue;
-        }
-        out[k++] = *in++;
-    }
-    out[k] = '\0';
+    fprintf(stderr, "argo %s: %s\n", c->cmd, line);
 }
 
 static int archive_lifecycle(cli *c, int argc, char **argv)
@@ -137,87 +78,37 @@ static int archive_lifecycle(cli *c, int argc, char **argv)
     int rc = finish_opts(c, argc, argv, false);
     if (rc)
         return rc;
-    argo_lifecycle lc;
-    if ((rc = lifecycle_of(c, &lc)))
-        return rc;
-    char *xml;
-    if (argo_lifecycle_xml(&lc, &xml, &c->err))
+    argo_app_set_notice(c->app, on_notice, c);
+    argo_app_lifecycle_op op = !strcmp(sub, "show")    ? ARGO_APP_LIFECYCLE_SHOW
+                               : !strcmp(sub, "apply") ? ARGO_APP_LIFECYCLE_APPLY
+                                                       : ARGO_APP_LIFECYCLE_GET;
+    argo_app_lifecycle_result r;
+    rc = argo_app_archive_lifecycle(c->app, op, &r, &c->err);
+    if (rc) {
+        argo_app_lifecycle_result_cleanup(&r);
         return fail(c);
-    if (!strcmp(sub, "show")) {
-        fputs(xml, stdout);
-        free(xml);
-        return 0;
     }
-    argo_s3 *s3 = NULL;
-    size_t cap = strlen(xml) + 1;
-    char *want = malloc(cap);
-    if (!want || (rc = s3_of(c, &s3))) {
-        free(xml);
-        free(want);
-        return rc ? rc : 1;
-    }
-    xml_canonical(xml, want, cap);
-    free(xml);
-    if (strncmp(argo_s3_settings(s3)->prefix, lc.prefix, strlen(lc.prefix)))
-        fprintf(stderr,
-                "argo archive: warning: [s3] prefix '%s' is not under [lifecycle] prefix '%s': "
-                "the rule does not cover the pushed objects\n",
-                argo_s3_settings(s3)->prefix, lc.prefix);
-    if (!strcmp(sub, "apply")) {
-        rc = argo_s3_lifecycle_put(s3, want, lc.min_size_behaviour, &c->err);
-        if (rc == ARGO_EREMOTE && strstr(c->err.msg, "NotImplemented"))
-            argo_err_prefix(&c->err, "%s", "the server does not implement bucket lifecycle: ");
-        if (!rc)
-            printf("lifecycle applied to %s (%d transitions, prefix %s, object size: %s)\n",
-                   argo_s3_target(s3), lc.n, lc.prefix, lc.min_size_behaviour);
+    if (op == ARGO_APP_LIFECYCLE_SHOW)
+        fputs(r.xml, stdout);
+    else if (op == ARGO_APP_LIFECYCLE_APPLY)
+        printf("lifecycle applied to %s (%d transitions, prefix %s, object size: %s)\n", r.target,
+               r.lc.n, r.lc.prefix, r.lc.min_size_behaviour);
+    else if (!r.found) {
+        printf("lifecycle of %s: none set; differs from the config (run: argo archive "
+               "lifecycle apply)\n",
+               r.target);
+        rc = 3;
     } else {
-        char *got = NULL, min_size[40];
-        bool found;
-        rc = argo_s3_lifecycle_get(s3, &got, min_size, sizeof min_size, &found, &c->err);
-        if (rc == ARGO_EREMOTE && strstr(c->err.msg, "NotImplemented"))
-            argo_err_prefix(&c->err, "%s", "the server does not implement bucket lifecycle: ");
-        if (!rc && !found) {
-            printf("lifecycle of %s: none set; differs from the config (run: argo archive "
-                   "lifecycle apply)\n",
-                   argo_s3_target(s3));
-            rc = 3;
-        } else if (!rc) {
-            size_t gcap = strlen(got) + 1;
-            char *g = malloc(gcap);
-            if (g) {
-                xml_canonical(got, g, gcap);
-                bool same_xml = !strcmp(g, want);
-                bool same_size = !min_size[0] || !strcmp(min_size, lc.min_size_behaviour);
-                printf("lifecycle of %s: %s the config%s%s\n", argo_s3_target(s3),
-                       same_xml && same_size ? "matches" : "differs from",
-                       same_size ? "" : "; object-size behaviour is ", same_size ? "" : min_size);
-                if (!same_xml)
-                    printf("server:\n%s\nconfig:\n%s\n", g, want);
-                rc = same_xml && same_size ? 0 : 3;
-            }
-            free(g);
-        }
-        free(got);
+        printf("lifecycle of %s: %s the config%s%s\n", r.target,
+               r.same_xml && r.same_size ? "matches" : "differs from",
+               r.same_size ? "" : "; object-size behaviour is ",
+               r.same_size ? "" : r.server_min_size);
+        if (!r.same_xml)
+            printf("server:\n%s\nconfig:\n%s\n", r.server_xml, r.config_xml);
+        rc = r.same_xml && r.same_size ? 0 : 3;
     }
-    free(want);
-    argo_s3_close(s3);
-    return rc < 0 ? fail(c) : rc;
-}
-
-/* The days asked for: --date D, or every backed-up day. */
-static int archive_days(cli *c, const char *root, int64_t day, int64_t **days, size_t *n)
-{
-    if (day == INT64_MIN) {
-        if (argo_backup_list(root, days, n, &c->err))
-            return fail(c);
-        return 0;
-    }
-    *days = malloc(sizeof **days);
-    if (!*days)
-        return 1;
-    (*days)[0] = argo_time_day_start(day);
-    *n = 1;
-    return 0;
+    argo_app_lifecycle_result_cleanup(&r);
+    return rc;
 }
 
 static void on_pushed(void *ctx, const argo_remote_object *o, bool uploaded)
@@ -284,68 +175,10 @@ static int archive_tier(cli *c, int argc, char **argv)
     int rc = finish_opts(c, argc, argv, false);
     if (rc)
         return rc;
-    argo_lifecycle lc;
-    if ((rc = lifecycle_of(c, &lc)))
-        return rc;
-    static const char *const lower_class[ARGO_TIER_CLASSES] = {"standard_ia", "glacier_ir",
-                                                               "glacier", "deep_archive"};
-    const char *root = dir ? dir : c->cfg->archive_dir;
-    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
-        return fail(c);
-    /* tier folders are recorded in manifests: absolute, so cwd does not matter */
-    static char abs[ARGO_TIER_CLASSES][ARGO_PATH_MAX];
-    const char *dirs[ARGO_TIER_CLASSES] = {0};
-    bool any = false;
-    for (int pass = 0; pass < 2; pass++) {
-        /* pass 0 checks every folder before any is made; pass 1 (not for
-         * a dry run) makes them */
-        for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
-            if (!c->cfg->tier_dir[k][0])
-                continue;
-            char what[64];
-            snprintf(what, sizeof what, "[tiers] %s", lower_class[k]);
-            if (pass == 0 && argo_backup_dir_check(what, c->cfg->tier_dir[k], !dry, &c->err))
-                return fail(c);
-            if (pass == 1 && argo_mkdirs(c->cfg->tier_dir[k], &c->err))
-                return fail(c);
-            dirs[k] = realpath(c->cfg->tier_dir[k], abs[k]) ? abs[k] : c->cfg->tier_dir[k];
-            if (pass == 1 && dirs[k] != abs[k]) {
-                argo_err_set(&c->err, ARGO_EIO, "%s = %s: %s", what, c->cfg->tier_dir[k],
-                             strerror(errno));
-                return fail(c);
-            }
-            any = true;
-        }
-        /* a tier folder that is the root or another tier's would make a
-         * move delete the only copy */
-        char rootabs[ARGO_PATH_MAX];
-        bool have_root = realpath(root, rootabs) != NULL;
-        for (int k = 0; k < ARGO_TIER_CLASSES; k++) {
-            if (!dirs[k])
-                continue;
-            if (have_root && !strcmp(dirs[k], rootabs)) {
-                argo_err_set(&c->err, ARGO_ECONFIG, "[tiers] %s = %s is the archive folder itself",
-                             lower_class[k], c->cfg->tier_dir[k]);
-                return fail(c);
-            }
-            for (int j = 0; j < k; j++)
-                if (dirs[j] && !strcmp(dirs[j], dirs[k])) {
-                    argo_err_set(&c->err, ARGO_ECONFIG,
-                                 "[tiers] %s and %s are the same folder (%s)", lower_class[j],
-                                 lower_class[k], dirs[k]);
-                    return fail(c);
-                }
-        }
-        if (dry || !any)
-            break;
-    }
-    if (!any) {
-        argo_err_set(&c->err, ARGO_ECONFIG,
-                     "no [tiers] folders in the config: nothing to tier to (docs/ARCHIVE.md)");
-        return fail(c);
-    }
+    argo_app_tier_options to = {
+        .dir = dir, .now = now, .dry_run = dry, .fn = on_moved, .ctx = &dry};
     size_t moved;
-    if (argo_archive_tier(root, &lc, dirs, now, dry, on_moved, &dry, &moved, &c->err))
+    if (argo_app_archive_tier(c->app, &to, &moved, &c->err))
         return fail(c);
     printf("archive tier: %zu file%s %s\n", moved, moved == 1 ? "" : "s",
            dry ? "would move (dry run)" : "moved");
@@ -415,121 +248,43 @@ static int archive_remote(cli *c, int argc, char **argv, bool push)
     int rc = finish_opts(c, argc, argv, push ? CLI_STORE_RW : CLI_STORE_RO);
     if (rc)
         return rc;
-    const char *root = dir ? dir : c->cfg->archive_dir;
-    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", root, false, &c->err))
-        return fail(c);
-    /* From here a failed push keeps the record of the objects it did
-     * upload (docs/ARCHIVE.md), in a store it created as in any other. */
-    argo_app_keep_store(c->app);
-    argo_s3 *s3;
-    int64_t *days;
-    size_t n;
-    if ((rc = s3_of(c, &s3)))
-        return rc;
-    if ((rc = archive_days(c, root, day, &days, &n))) {
-        argo_s3_close(s3);
-        return rc;
-    }
-    argo_push_options po = {.bundle_month = !strcmp(c->cfg->s3_bundle, "month"), .now = now};
+    argo_app_set_notice(c->app, on_notice, c);
+    argo_app_remote_options ro = {.dir = dir,
+                                  .day = day,
+                                  .now = now,
+                                  .download = download,
+                                  .on_pushed = on_pushed,
+                                  .on_checked = on_checked,
+                                  .ctx = &verbose};
+    argo_app_remote_result r;
     if (push) {
-        argo_push_stats ps;
-        rc = argo_archive_push(c->store, s3, root, days, n, &po, on_pushed, &verbose, &ps, &c->err);
-        if (!rc)
-            printf("archive push: %zu uploaded (%zu bytes), %zu already uploaded, to %s\n",
-                   ps.uploaded, ps.bytes, ps.already, argo_s3_target(s3));
-        else
-            rc = fail(c);
-        if (!rc && ps.held)
+        if (argo_app_archive_push(c->app, &ro, &r, &c->err))
+            return fail(c);
+        const argo_push_stats *ps = &r.push;
+        printf("archive push: %zu uploaded (%zu bytes), %zu already uploaded, to %s\n",
+               ps->uploaded, ps->bytes, ps->already, r.target);
+        if (ps->held)
             printf("%zu backup day%s of a month not ended yet stay%s local until it ends "
                    "(bundle = month)\n",
-                   ps.held, ps.held == 1 ? "" : "s", ps.held == 1 ? "s" : "");
-    } else {
-        argo_verify_stats vs;
-        rc = argo_archive_verify_remote(c->store, s3, root, days, n, &po, download, on_checked, c,
-                                        &vs, &c->err);
-        size_t checked = vs.checked, bad = vs.bad;
-        if (!rc && vs.held)
-            printf("%zu backup day%s of a month not ended yet not checked: not uploaded until "
-                   "it ends (bundle = month)\n",
-                   vs.held, vs.held == 1 ? "" : "s");
-        if (rc)
-            rc = fail(c);
-        else if (bad) {
-            fprintf(stderr,
-                    "argo archive verify: %zu of %zu remote objects at %s do not match their "
-                    "manifests (lines marked BAD)\n",
-                    bad, checked, argo_s3_target(s3));
-            rc = 1;
-        } else
-            printf("archive verify --remote: %zu objects on %zu day%s at %s match their "
-                   "manifests\n",
-                   checked, n, n == 1 ? "" : "s", argo_s3_target(s3));
+                   ps->held, ps->held == 1 ? "" : "s", ps->held == 1 ? "s" : "");
+        return 0;
     }
-    free(days);
-    argo_s3_close(s3);
-    return rc;
-}
-
-/* Average size per kind of the day's objects in the backups, and how
- * many backup days a month holds; also bytes per row for --signals-per-day. */
-static int backup_sizes(cli *c, const char *dir, argo_cost_input *in)
-{
-    int64_t *days;
-    size_t n;
-    int lrc = argo_backup_list(dir, &days, &n, &c->err);
-    if (lrc && lrc != ARGO_ENOENT)
+    if (argo_app_archive_verify_remote(c->app, &ro, &r, &c->err))
         return fail(c);
-    if (lrc || n == 0) {
-        free(lrc ? NULL : days);
-        argo_err_set(&c->err, ARGO_ENOENT,
-                     "no backups in %s to size the model: run argo backup, or give "
-                     "--signals-per-day N",
-                     dir);
-        return fail(c);
-    }
-    double sum[ARGO_COST_KINDS_MAX] = {0}, msum = 0;
-    argo_manifest *man = malloc(sizeof *man);
-    if (!man) {
-        free(days);
+    const argo_verify_stats *vs = &r.verify;
+    if (vs->held)
+        printf("%zu backup day%s of a month not ended yet not checked: not uploaded until "
+               "it ends (bundle = month)\n",
+               vs->held, vs->held == 1 ? "" : "s");
+    if (vs->bad) {
+        fprintf(stderr,
+                "argo archive verify: %zu of %zu remote objects at %s do not match their "
+                "manifests (lines marked BAD)\n",
+                vs->bad, vs->checked, r.target);
         return 1;
     }
-    for (size_t i = 0; i < n; i++) {
-        int y, m, d;
-        argo_time_civil(days[i], &y, &m, &d);
-        char path[ARGO_PATH_MAX + 64];
-        snprintf(path, sizeof path, "%s/%04d/%02d/%02d/manifest.json", dir, y, m, d);
-        if (argo_manifest_load(path, man, &c->err)) {
-            free(days);
-            free(man);
-            return fail(c);
-        }
-        for (size_t k = 0; k < man->nfiles; k++) {
-            const argo_manifest_file *f = &man->files[k];
-            double b = (double)f->bytes;
-            char name[32];
-            snprintf(name, sizeof name, "%s.%s",
-                     f->kind == ARGO_BACKUP_SIGNALS ? "signals" : "outcomes",
-                     f->format == ARGO_BACKUP_PARQUET ? "parquet" : "csv");
-            size_t slot = 0;
-            while (slot < in->nkinds && strcmp(in->kinds[slot].name, name))
-                slot++;
-            if (slot == in->nkinds && in->nkinds < ARGO_COST_KINDS_MAX - 1)
-                snprintf(in->kinds[in->nkinds++].name, sizeof in->kinds[0].name, "%s", name);
-            if (slot < in->nkinds)
-                sum[slot] += b;
-        }
-        struct stat st;
-        if (stat(path, &st) == 0)
-            msum += (double)st.st_size;
-    }
-    free(man);
-    for (size_t k = 0; k < in->nkinds; k++)
-        in->kinds[k].bytes = sum[k] / (double)n;
-    snprintf(in->kinds[in->nkinds].name, sizeof in->kinds[0].name, "manifest.json");
-    in->kinds[in->nkinds++].bytes = msum / (double)n;
-    double months = (double)(days[n - 1] - days[0]) / 86400.0 / 30.4375 + 1;
-    in->days_per_month = n > 1 ? (double)n / months : 21;
-    free(days);
+    printf("archive verify --remote: %zu objects on %zu day%s at %s match their manifests\n",
+           vs->checked, r.days, r.days == 1 ? "" : "s", r.target);
     return 0;
 }
 
@@ -544,10 +299,8 @@ static int archive_cost(cli *c, int argc, char **argv)
                                          {"dir", required_argument, NULL, 'o'},
                                          COMMON_OPTS,
                                          {0}};
-    argo_cost_input in = {.years = 7, .days_per_month = 21};
-    double per_day = 0, growth_pct = 0;
+    argo_app_cost_options co = {.years = 7};
     bool monthly = false, json = false;
-    const char *dir = NULL;
     int o;
     argc--;
     argv++;
@@ -557,22 +310,22 @@ static int archive_cost(cli *c, int argc, char **argv)
         char *end;
         switch (o) {
         case 'y':
-            in.years = (int)strtol(optarg, &end, 10);
-            if (*end || in.years < 1 || in.years > 100)
+            co.years = (int)strtol(optarg, &end, 10);
+            if (*end || co.years < 1 || co.years > 100)
                 return usage_error(c, "--years '%s': expected 1..100", optarg);
             break;
         case 's':
-            per_day = strtod(optarg, &end);
-            if (*end || end == optarg || !(per_day > 0 && per_day <= 1e9))
+            co.signals_per_day = strtod(optarg, &end);
+            if (*end || end == optarg || !(co.signals_per_day > 0 && co.signals_per_day <= 1e9))
                 return usage_error(c, "--signals-per-day '%s': expected a number > 0", optarg);
             break;
         case 'g':
-            growth_pct = strtod(optarg, &end);
-            if (*end || end == optarg || !(growth_pct >= 0 && growth_pct <= 1000))
+            co.growth_pct = strtod(optarg, &end);
+            if (*end || end == optarg || !(co.growth_pct >= 0 && co.growth_pct <= 1000))
                 return usage_error(c, "--growth '%s': expected a percentage per year", optarg);
             break;
         case 'b':
-            in.bundle_month = true;
+            co.bundle_month = true;
             break;
         case 'm':
             monthly = true;
@@ -581,7 +334,7 @@ static int archive_cost(cli *c, int argc, char **argv)
             json = true;
             break;
         case 'o':
-            dir = optarg;
+            co.dir = optarg;
             break;
         case 'h':
             help("usage: argo archive cost [--years 7] [--signals-per-day N] [--growth PCT]\n"
@@ -599,107 +352,46 @@ static int archive_cost(cli *c, int argc, char **argv)
     int rc = finish_opts(c, argc, argv, false);
     if (rc)
         return rc;
-    argo_lifecycle lc;
-    if ((rc = lifecycle_of(c, &lc)))
-        return rc;
-    in.lc = &lc;
-    in.growth = growth_pct / 100;
-    if (per_day == 0 && argo_backup_dir_check(dir ? "--dir" : "[archive] dir",
-                                              dir ? dir : c->cfg->archive_dir, false, &c->err))
+    argo_app_cost_result cr;
+    if (argo_app_archive_cost(c->app, &co, &cr, &c->err))
         return fail(c);
-    if (per_day == 0 && (rc = backup_sizes(c, dir ? dir : c->cfg->archive_dir, &in)))
-        return rc;
-    if (per_day > 0) { /* a stated volume: every signal is a row made and a row resolved */
-        const char *names[] = {"signals.parquet", "signals.csv", "outcomes.parquet",
-                               "outcomes.csv"};
-        /* bytes per row, measured by bench_parquet on 1 M rows (Snappy), plus the
-         * fixed part of a small file */
-        const double row[] = {78, 231, 75, 220};
-        in.nkinds = 0;
-        for (int k = 0; k < 4; k++) {
-            snprintf(in.kinds[k].name, sizeof in.kinds[0].name, "%s", names[k]);
-            in.kinds[k].bytes = per_day * row[k] + (k % 2 ? 200 : 2500);
-        }
-        snprintf(in.kinds[4].name, sizeof in.kinds[0].name, "manifest.json");
-        in.kinds[4].bytes = 1200;
-        in.nkinds = 5;
-    }
-    argo_prices p = {c->cfg->price_standard, c->cfg->price_standard_ia,   c->cfg->price_glacier_ir,
-                     c->cfg->price_glacier,  c->cfg->price_deep,          c->cfg->price_put,
-                     c->cfg->price_to_ia,    c->cfg->price_to_glacier_ir, c->cfg->price_to_glacier,
-                     c->cfg->price_to_deep};
-    argo_cost_result r, rb = {0};
-    if (argo_cost_model(&in, &p, &r, &c->err))
-        return fail(c);
-    argo_cost_input ib = in;
-    ib.bundle_month = true;
-    if (!in.bundle_month && argo_cost_model(&ib, &p, &rb, &c->err)) {
-        free(r.months);
-        return fail(c);
-    }
-    double saving = 1 - r.total_tiered / r.total_standard;
+    const argo_cost_input *in = &cr.in;
+    const argo_cost_result *r = &cr.r, *rb = &cr.rb;
+    double saving = cr.saving;
     if (json) {
         unsigned long jf = argo_json_failures();
-        json_t *o2 = json_object(), *months = json_array(), *kinds = json_array();
-        for (size_t k = 0; k < in.nkinds; k++) {
-            json_t *kk = json_object();
-            json_object_set_new(kk, "kind", json_string(in.kinds[k].name));
-            json_object_set_new(kk, "bytes_per_object", json_real(in.kinds[k].bytes));
-            json_array_append_new(kinds, kk);
-        }
-        double cs = 0, ct = 0;
-        for (int m = 0; m < r.nmonths; m++) {
-            cs += r.months[m].standard;
-            ct += r.months[m].tiered;
-            json_t *mm = json_object();
-            json_object_set_new(mm, "month", json_integer(m + 1));
-            json_object_set_new(mm, "standard", json_real(r.months[m].standard));
-            json_object_set_new(mm, "tiered", json_real(r.months[m].tiered));
-            json_object_set_new(mm, "cumulative_standard", json_real(cs));
-            json_object_set_new(mm, "cumulative_tiered", json_real(ct));
-            json_array_append_new(months, mm);
-        }
-        json_object_set_new(o2, "years", json_integer(in.years));
-        json_object_set_new(o2, "bundle_month", json_boolean(in.bundle_month));
-        json_object_set_new(o2, "objects_per_month_per_kind",
-                            json_real(in.bundle_month ? 1 : in.days_per_month));
-        json_object_set_new(o2, "kinds", kinds);
-        json_object_set_new(o2, "total_standard", json_real(r.total_standard));
-        json_object_set_new(o2, "total_tiered", json_real(r.total_tiered));
-        json_object_set_new(o2, "saving", json_real(saving));
-        json_object_set_new(o2, "objects", json_real(r.objects));
-        json_object_set_new(o2, "objects_never_transitioned", json_real(r.never_transitioned));
-        if (!in.bundle_month)
-            json_object_set_new(o2, "bundled_total_tiered", json_real(rb.total_tiered));
-        json_object_set_new(o2, "months", months);
+        json_t *o2 = argo_app_cost_json(&cr);
         int erc = argo_json_emit(o2, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10), jf, &c->err);
         json_decref(o2);
-        if (erc)
+        if (erc) {
+            argo_app_cost_result_cleanup(&cr);
             return fail(c);
+        }
     } else {
         printf("archive cost over %d years (%s; %.1f backup days a month, growth %.0f%%/year)\n",
-               in.years,
-               in.bundle_month ? "one object per kind per month"
-                               : "one object per "
-                                 "kind per day",
-               in.days_per_month, growth_pct);
-        for (size_t k = 0; k < in.nkinds; k++)
-            printf("  %-18s %10.0f bytes per daily object\n", in.kinds[k].name, in.kinds[k].bytes);
+               in->years,
+               in->bundle_month ? "one object per kind per month"
+                                : "one object per "
+                                  "kind per day",
+               in->days_per_month, co.growth_pct);
+        for (size_t k = 0; k < in->nkinds; k++)
+            printf("  %-18s %10.0f bytes per daily object\n", in->kinds[k].name,
+                   in->kinds[k].bytes);
         printf("\n%8s %14s %14s %16s %16s\n", monthly ? "month" : "year", "all Standard", "tiered",
                "cum. Standard", "cum. tiered");
         double cs = 0, ct = 0, ys = 0, yt = 0;
-        for (int m = 0; m < r.nmonths; m++) {
-            cs += r.months[m].standard;
-            ct += r.months[m].tiered;
-            ys += r.months[m].standard;
-            yt += r.months[m].tiered;
+        for (int m = 0; m < r->nmonths; m++) {
+            cs += r->months[m].standard;
+            ct += r->months[m].tiered;
+            ys += r->months[m].standard;
+            yt += r->months[m].tiered;
             if (monthly || m % 12 == 11) {
                 printf("%8d %14.4f %14.4f %16.4f %16.4f\n", monthly ? m + 1 : m / 12 + 1, ys, yt,
                        cs, ct);
                 ys = yt = 0;
             }
         }
-        printf("\ntotal: all Standard $%.4f, tiered $%.4f: ", r.total_standard, r.total_tiered);
+        printf("\ntotal: all Standard $%.4f, tiered $%.4f: ", r->total_standard, r->total_tiered);
         if (saving >= 0.0005)
             printf("tiering saves %.1f%%\n", 100 * saving);
         else if (saving > -0.0005)
@@ -707,19 +399,18 @@ static int archive_cost(cli *c, int argc, char **argv)
         else
             printf("tiering COSTS %.1f%% MORE than keeping everything in Standard\n",
                    -100 * saving);
-        if (r.never_transitioned > 0)
+        if (r->never_transitioned > 0)
             printf("%.0f of %.0f objects are under 128 KB and never leave Standard (S3's default "
                    "since September 2024, %s).\n",
-                   r.never_transitioned, r.objects, lc.min_size_behaviour);
-        if (!in.bundle_month && rb.total_tiered > 0)
+                   r->never_transitioned, r->objects, cr.lc.min_size_behaviour);
+        if (!in->bundle_month && rb->total_tiered > 0)
             printf("Bundling a month per object (--bundle) would store objects of about %.0f KB: "
                    "tiered $%.4f, %.1f%% %s than today's all-Standard $%.4f.\n",
-                   rb.bytes_per_object / 1024, rb.total_tiered,
-                   100 * fabs(1 - rb.total_tiered / r.total_standard),
-                   rb.total_tiered <= r.total_standard ? "less" : "more", r.total_standard);
+                   rb->bytes_per_object / 1024, rb->total_tiered,
+                   100 * fabs(1 - rb->total_tiered / r->total_standard),
+                   rb->total_tiered <= r->total_standard ? "less" : "more", r->total_standard);
     }
-    free(r.months);
-    free(rb.months);
+    argo_app_cost_result_cleanup(&cr);
     return 0;
 }
 
@@ -792,24 +483,13 @@ int cmd_archive(cli *c, int argc, char **argv)
     if (rc)
         return rc;
     argo_query_result r;
-    if (argo_backup_dir_check(dir ? "--dir" : "[archive] dir", dir ? dir : c->cfg->archive_dir,
-                              false, &c->err))
-        return fail(c);
-    if (argo_archive_query(dir ? dir : c->cfg->archive_dir, from, to, by_month, csv, &r, &c->err))
+    argo_app_query_options qo = {
+        .dir = dir, .from = from, .to = to, .by_month = by_month, .csv = csv};
+    if (argo_app_archive_query(c->app, &qo, &r, &c->err))
         return fail(c);
     if (json) {
         unsigned long jf = argo_json_failures();
-        json_t *arr = json_array();
-        for (size_t i = 0; i < r.n; i++) {
-            json_t *row = json_object();
-            json_object_set_new(row, by_month ? "month" : "symbol", json_string(r.rows[i].key));
-            json_object_set_new(row, "resolved", json_integer((json_int_t)r.rows[i].resolved));
-            json_object_set_new(row, "wins", json_integer((json_int_t)r.rows[i].wins));
-            json_object_set_new(row, "win_rate",
-                                json_real((double)r.rows[i].wins / (double)r.rows[i].resolved));
-            json_object_set_new(row, "pnl_pct_sum", json_real(r.rows[i].pnl_sum));
-            json_array_append_new(arr, row);
-        }
+        json_t *arr = argo_app_query_json(&r, by_month);
         int erc =
             argo_json_emit(arr, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15), jf, &c->err);
         json_decref(arr);

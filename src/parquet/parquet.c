@@ -14,6 +14,7 @@
 #include "base/grow.h"
 #include "base/limits.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -95,20 +96,20 @@ static int physical(argo_pq_type t)
     }
 }
 
-/* ---- little helpers over a tc_out byte buffer ---- */
+/* ---- little helpers over a argo_tc_out byte buffer ---- */
 
-static void put_u32(tc_out *o, uint32_t v)
+static void put_u32(argo_tc_out *o, uint32_t v)
 {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    tc_bytes(o, b, 4);
+    argo_tc_bytes(o, b, 4);
 }
 
-static void put_u64(tc_out *o, uint64_t v)
+static void put_u64(argo_tc_out *o, uint64_t v)
 {
     uint8_t b[8];
     for (int i = 0; i < 8; i++)
         b[i] = (uint8_t)(v >> (8 * i));
-    tc_bytes(o, b, 8);
+    argo_tc_bytes(o, b, 8);
 }
 
 static uint32_t get_u32(const uint8_t *p)
@@ -134,7 +135,7 @@ static int bit_width(uint32_t max)
 /* RLE/bit-packed hybrid (Encodings.md): runs of >= 8 equal values as
  * RLE runs, everything else in bit-packed groups of 8 (the last group
  * padded with zeros). */
-static void hybrid_encode(tc_out *o, const uint32_t *v, size_t n, int width)
+static void hybrid_encode(argo_tc_out *o, const uint32_t *v, size_t n, int width)
 {
     size_t i = 0, packed_from = 0; /* values [packed_from, i) await packing */
     int vbytes = (width + 7) / 8;
@@ -156,9 +157,9 @@ static void hybrid_encode(tc_out *o, const uint32_t *v, size_t n, int width)
         }
         if (pending) { /* bit-pack [packed_from, packed_from + pending) */
             size_t groups = (pending + 7) / 8;
-            tc_varint(o, (uint64_t)groups << 1 | 1);
+            argo_tc_varint(o, (uint64_t)groups << 1 | 1);
             size_t nbytes = groups * (size_t)width;
-            uint8_t *q = tc_reserve(o, nbytes);
+            uint8_t *q = argo_tc_reserve(o, nbytes);
             if (!q)
                 return;
             /* LSB first: a 64-bit accumulator, emptied a byte at a time */
@@ -178,10 +179,10 @@ static void hybrid_encode(tc_out *o, const uint32_t *v, size_t n, int width)
         }
         if (i >= n)
             break;
-        tc_varint(o, (uint64_t)run << 1);
+        argo_tc_varint(o, (uint64_t)run << 1);
         uint8_t val[4] = {(uint8_t)v[i], (uint8_t)(v[i] >> 8), (uint8_t)(v[i] >> 16),
                           (uint8_t)(v[i] >> 24)};
-        tc_bytes(o, val, (size_t)vbytes);
+        argo_tc_bytes(o, val, (size_t)vbytes);
         i += run;
         packed_from = i;
     }
@@ -192,12 +193,12 @@ static bool hybrid_decode(const uint8_t *p, size_t n, int width, uint32_t *out, 
 {
     if (width < 0 || width > 32)
         return false;
-    tc_in in;
-    tc_in_init(&in, p, n);
+    argo_tc_in in;
+    argo_tc_in_init(&in, p, n);
     size_t got = 0;
     size_t vbytes = ((size_t)width + 7) / 8;
     while (got < count) {
-        uint64_t h = tc_read_varint(&in);
+        uint64_t h = argo_tc_read_varint(&in);
         if (in.bad)
             return false;
         if (h & 1) {
@@ -250,7 +251,7 @@ typedef struct chunk_meta {
 } chunk_meta;
 
 typedef struct writer {
-    tc_out file;
+    argo_tc_out file;
     const argo_pq_write_options *opt;
     argo_err *err;
     uint8_t *cbuf; /* compression scratch */
@@ -287,8 +288,8 @@ static int compress_body(writer *w, const uint8_t *body, size_t n, const uint8_t
     return 0;
 }
 
-static int write_page(writer *w, int type, const tc_out *body, int32_t num_values, int encoding,
-                      chunk_meta *m)
+static int write_page(writer *w, int type, const argo_tc_out *body, int32_t num_values,
+                      int encoding, chunk_meta *m)
 {
     const uint8_t *c = NULL;
     size_t clen = 0;
@@ -299,26 +300,26 @@ static int write_page(writer *w, int type, const tc_out *body, int32_t num_value
     int rc = compress_body(w, body->p, body->len, &c, &clen);
     if (rc)
         return rc;
-    tc_out h = {0};
-    tc_struct_begin(&h, -1);
-    tc_i32(&h, 1, type);
-    tc_i32(&h, 2, (int32_t)body->len);
-    tc_i32(&h, 3, (int32_t)clen);
-    tc_i32(&h, 4, (int32_t)crc32(0, c, (uInt)clen));
+    argo_tc_out h = {0};
+    argo_tc_struct_begin(&h, -1);
+    argo_tc_i32(&h, 1, type);
+    argo_tc_i32(&h, 2, (int32_t)body->len);
+    argo_tc_i32(&h, 3, (int32_t)clen);
+    argo_tc_i32(&h, 4, (int32_t)crc32(0, c, (uInt)clen));
     if (type == P_DICTIONARY) {
-        tc_struct_begin(&h, 7);
-        tc_i32(&h, 1, num_values);
-        tc_i32(&h, 2, E_PLAIN);
-        tc_struct_end(&h);
+        argo_tc_struct_begin(&h, 7);
+        argo_tc_i32(&h, 1, num_values);
+        argo_tc_i32(&h, 2, E_PLAIN);
+        argo_tc_struct_end(&h);
     } else {
-        tc_struct_begin(&h, 5);
-        tc_i32(&h, 1, num_values);
-        tc_i32(&h, 2, encoding);
-        tc_i32(&h, 3, E_RLE);
-        tc_i32(&h, 4, E_RLE);
-        tc_struct_end(&h);
+        argo_tc_struct_begin(&h, 5);
+        argo_tc_i32(&h, 1, num_values);
+        argo_tc_i32(&h, 2, encoding);
+        argo_tc_i32(&h, 3, E_RLE);
+        argo_tc_i32(&h, 4, E_RLE);
+        argo_tc_struct_end(&h);
     }
-    tc_struct_end(&h);
+    argo_tc_struct_end(&h);
     if (h.bad) {
         free(h.p);
         return argo_err_set(w->err, ARGO_ENOMEM, "out of memory writing a page header");
@@ -328,8 +329,8 @@ static int write_page(writer *w, int type, const tc_out *body, int32_t num_value
         m->dict_offset = at;
     else if (m->data_offset < 0)
         m->data_offset = at;
-    tc_bytes(&w->file, h.p, h.len);
-    tc_bytes(&w->file, c, clen);
+    argo_tc_bytes(&w->file, h.p, h.len);
+    argo_tc_bytes(&w->file, c, clen);
     m->uncompressed += (int64_t)(h.len + body->len);
     m->compressed += (int64_t)(h.len + clen);
     free(h.p);
@@ -461,7 +462,7 @@ static int64_t dict_index(dict *d, const char *s, uint32_t l)
     }
 }
 
-static void plain_value(tc_out *o, const argo_pq_column_def *def, const argo_pq_column_data *d,
+static void plain_value(argo_tc_out *o, const argo_pq_column_def *def, const argo_pq_column_data *d,
                         size_t r)
 {
     switch (def->type) {
@@ -478,7 +479,7 @@ static void plain_value(tc_out *o, const argo_pq_column_def *def, const argo_pq_
     case ARGO_PQ_BYTES: {
         size_t l = str_len(d, r);
         put_u32(o, (uint32_t)l);
-        tc_bytes(o, d->str[r], l);
+        argo_tc_bytes(o, d->str[r], l);
         break;
     }
     default:
@@ -547,10 +548,10 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
             }
         }
         m->has_minmax = dc.n > 0;
-        tc_out body = {0};
+        argo_tc_out body = {0};
         for (size_t k = 0; k < dc.n; k++) {
             put_u32(&body, dc.l[k]);
-            tc_bytes(&body, dc.s[k], dc.l[k]);
+            argo_tc_bytes(&body, dc.s[k], dc.l[k]);
         }
         rc = write_page(w, P_DICTIONARY, &body, (int32_t)dc.n, E_PLAIN, m);
         free(body.p);
@@ -561,14 +562,14 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
     int width = dc.n > 1 ? bit_width((uint32_t)dc.n - 1) : 1; /* dictionary indices */
     for (size_t p0 = r0; p0 < r1; p0 += page) {
         size_t p1 = p0 + page < r1 ? p0 + page : r1;
-        tc_out body = {0};
+        argo_tc_out body = {0};
         if (def->optional) {
             for (size_t r = p0; r < p1; r++)
                 lv[r - p0] = valid_at(d, r);
-            tc_out lev = {0};
+            argo_tc_out lev = {0};
             hybrid_encode(&lev, lv, p1 - p0, 1);
             put_u32(&body, (uint32_t)lev.len);
-            tc_bytes(&body, lev.p, lev.len);
+            argo_tc_bytes(&body, lev.p, lev.len);
             body.bad |= lev.bad;
             free(lev.p);
         }
@@ -578,7 +579,7 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
                 if (valid_at(d, r))
                     lv[k++] = idx[r - r0];
             uint8_t wb = (uint8_t)width;
-            tc_bytes(&body, &wb, 1);
+            argo_tc_bytes(&body, &wb, 1);
             hybrid_encode(&body, lv, k, width);
         } else if (def->type == ARGO_PQ_BOOLEAN) {
             uint8_t acc = 0;
@@ -588,13 +589,13 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
                     continue;
                 acc |= (uint8_t)((d->b[r] != 0) << nb);
                 if (++nb == 8) {
-                    tc_bytes(&body, &acc, 1);
+                    argo_tc_bytes(&body, &acc, 1);
                     acc = 0;
                     nb = 0;
                 }
             }
             if (nb)
-                tc_bytes(&body, &acc, 1);
+                argo_tc_bytes(&body, &acc, 1);
         } else if (def->type == ARGO_PQ_STRING || def->type == ARGO_PQ_BYTES) {
             for (size_t r = p0; r < p1; r++)
                 if (valid_at(d, r))
@@ -604,7 +605,7 @@ static int write_chunk(writer *w, const argo_pq_column_def *def, const argo_pq_c
             const uint8_t *src = def->type == ARGO_PQ_INT32    ? (const uint8_t *)d->i32
                                  : def->type == ARGO_PQ_DOUBLE ? (const uint8_t *)d->f64
                                                                : (const uint8_t *)d->i64;
-            uint8_t *q = tc_reserve(&body, (p1 - p0) * vw);
+            uint8_t *q = argo_tc_reserve(&body, (p1 - p0) * vw);
             if (q) {
                 if (!d->valid)
                     memcpy(q, src + p0 * vw, (p1 - p0) * vw); /* the host is little-endian */
@@ -630,74 +631,74 @@ out:
     return rc;
 }
 
-static void schema_element(tc_out *o, const argo_pq_column_def *c)
+static void schema_element(argo_tc_out *o, const argo_pq_column_def *c)
 {
-    tc_struct_begin(o, -1);
-    tc_i32(o, 1, physical(c->type));
-    tc_i32(o, 3, c->optional ? 1 : 0);
-    tc_string(o, 4, c->name);
+    argo_tc_struct_begin(o, -1);
+    argo_tc_i32(o, 1, physical(c->type));
+    argo_tc_i32(o, 3, c->optional ? 1 : 0);
+    argo_tc_string(o, 4, c->name);
     if (c->type == ARGO_PQ_STRING)
-        tc_i32(o, 6, CT_UTF8);
+        argo_tc_i32(o, 6, CT_UTF8);
     else if (c->type == ARGO_PQ_TIMESTAMP_MS)
-        tc_i32(o, 6, CT_TIMESTAMP_MILLIS);
+        argo_tc_i32(o, 6, CT_TIMESTAMP_MILLIS);
     else if (c->type == ARGO_PQ_TIMESTAMP_US)
-        tc_i32(o, 6, CT_TIMESTAMP_MICROS);
+        argo_tc_i32(o, 6, CT_TIMESTAMP_MICROS);
     if (c->type == ARGO_PQ_STRING) {
-        tc_struct_begin(o, 10);
-        tc_struct_begin(o, 1); /* StringType {} */
-        tc_struct_end(o);
-        tc_struct_end(o);
+        argo_tc_struct_begin(o, 10);
+        argo_tc_struct_begin(o, 1); /* StringType {} */
+        argo_tc_struct_end(o);
+        argo_tc_struct_end(o);
     } else if (c->type == ARGO_PQ_TIMESTAMP_MS || c->type == ARGO_PQ_TIMESTAMP_US ||
                c->type == ARGO_PQ_TIMESTAMP_NS) {
-        tc_struct_begin(o, 10);
-        tc_struct_begin(o, 8); /* TimestampType */
-        tc_bool(o, 1, true);
-        tc_struct_begin(o, 2); /* TimeUnit: MILLIS, MICROS, NANOS */
-        tc_struct_begin(o, c->type == ARGO_PQ_TIMESTAMP_MS   ? 1
-                           : c->type == ARGO_PQ_TIMESTAMP_US ? 2
-                                                             : 3);
-        tc_struct_end(o);
-        tc_struct_end(o);
-        tc_struct_end(o);
-        tc_struct_end(o);
+        argo_tc_struct_begin(o, 10);
+        argo_tc_struct_begin(o, 8); /* TimestampType */
+        argo_tc_bool(o, 1, true);
+        argo_tc_struct_begin(o, 2); /* TimeUnit: MILLIS, MICROS, NANOS */
+        argo_tc_struct_begin(o, c->type == ARGO_PQ_TIMESTAMP_MS   ? 1
+                                : c->type == ARGO_PQ_TIMESTAMP_US ? 2
+                                                                  : 3);
+        argo_tc_struct_end(o);
+        argo_tc_struct_end(o);
+        argo_tc_struct_end(o);
+        argo_tc_struct_end(o);
     }
-    tc_struct_end(o);
+    argo_tc_struct_end(o);
 }
 
-static void column_meta(tc_out *o, const argo_pq_column_def *c, const chunk_meta *m,
+static void column_meta(argo_tc_out *o, const argo_pq_column_def *c, const chunk_meta *m,
                         argo_pq_codec codec)
 {
-    tc_struct_begin(o, -1); /* ColumnChunk */
-    tc_i64(o, 2, 0);
-    tc_struct_begin(o, 3); /* ColumnMetaData */
-    tc_i32(o, 1, physical(c->type));
-    tc_list(o, 2, TC_I32, m->dict ? 3 : 2);
-    tc_list_i32(o, E_PLAIN);
-    tc_list_i32(o, E_RLE);
+    argo_tc_struct_begin(o, -1); /* ColumnChunk */
+    argo_tc_i64(o, 2, 0);
+    argo_tc_struct_begin(o, 3); /* ColumnMetaData */
+    argo_tc_i32(o, 1, physical(c->type));
+    argo_tc_list(o, 2, TC_I32, m->dict ? 3 : 2);
+    argo_tc_list_i32(o, E_PLAIN);
+    argo_tc_list_i32(o, E_RLE);
     if (m->dict)
-        tc_list_i32(o, E_RLE_DICTIONARY);
-    tc_list(o, 3, TC_BINARY, 1);
-    tc_list_string(o, c->name);
-    tc_i32(o, 4, codec);
-    tc_i64(o, 5, m->num_values);
-    tc_i64(o, 6, m->uncompressed);
-    tc_i64(o, 7, m->compressed);
-    tc_i64(o, 9, m->data_offset);
+        argo_tc_list_i32(o, E_RLE_DICTIONARY);
+    argo_tc_list(o, 3, TC_BINARY, 1);
+    argo_tc_list_string(o, c->name);
+    argo_tc_i32(o, 4, codec);
+    argo_tc_i64(o, 5, m->num_values);
+    argo_tc_i64(o, 6, m->uncompressed);
+    argo_tc_i64(o, 7, m->compressed);
+    argo_tc_i64(o, 9, m->data_offset);
     if (m->dict)
-        tc_i64(o, 11, m->dict_offset);
-    tc_struct_begin(o, 12); /* Statistics */
-    tc_i64(o, 3, m->null_count);
+        argo_tc_i64(o, 11, m->dict_offset);
+    argo_tc_struct_begin(o, 12); /* Statistics */
+    argo_tc_i64(o, 3, m->null_count);
     if (m->has_minmax) {
         bool s = c->type == ARGO_PQ_STRING || c->type == ARGO_PQ_BYTES;
         size_t w = c->type == ARGO_PQ_BOOLEAN ? 1 : c->type == ARGO_PQ_INT32 ? 4 : 8;
-        tc_binary(o, 5, s ? (const void *)m->smax : m->max, s ? m->lmax : w);
-        tc_binary(o, 6, s ? (const void *)m->smin : m->min, s ? m->lmin : w);
+        argo_tc_binary(o, 5, s ? (const void *)m->smax : m->max, s ? m->lmax : w);
+        argo_tc_binary(o, 6, s ? (const void *)m->smin : m->min, s ? m->lmin : w);
     }
     if (c->type == ARGO_PQ_DOUBLE)
-        tc_i64(o, 9, m->nan_count);
-    tc_struct_end(o);
-    tc_struct_end(o);
-    tc_struct_end(o);
+        argo_tc_i64(o, 9, m->nan_count);
+    argo_tc_struct_end(o);
+    argo_tc_struct_end(o);
+    argo_tc_struct_end(o);
 }
 
 int argo_pq_encode(const argo_pq_column_def *cols, size_t ncols, const argo_pq_column_data *data,
@@ -738,7 +739,7 @@ int argo_pq_encode(const argo_pq_column_def *cols, size_t ncols, const argo_pq_c
     int rc = 0;
     if (!metas)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory writing Parquet");
-    tc_bytes(&w.file, "PAR1", 4);
+    argo_tc_bytes(&w.file, "PAR1", 4);
     for (size_t g = 0; g < ngroups && !rc; g++) {
         size_t r0 = g * rg_rows, r1 = r0 + rg_rows < nrows ? r0 + rg_rows : nrows;
         for (size_t c = 0; c < ncols && !rc; c++)
@@ -746,63 +747,63 @@ int argo_pq_encode(const argo_pq_column_def *cols, size_t ncols, const argo_pq_c
     }
     if (rc)
         goto out;
-    tc_out f = {0};
-    tc_struct_begin(&f, -1); /* FileMetaData */
-    tc_i32(&f, 1, 1);
-    tc_list(&f, 2, TC_STRUCT, ncols + 1);
-    tc_struct_begin(&f, -1);
-    tc_string(&f, 4, "schema");
-    tc_i32(&f, 5, (int32_t)ncols);
-    tc_struct_end(&f);
+    argo_tc_out f = {0};
+    argo_tc_struct_begin(&f, -1); /* FileMetaData */
+    argo_tc_i32(&f, 1, 1);
+    argo_tc_list(&f, 2, TC_STRUCT, ncols + 1);
+    argo_tc_struct_begin(&f, -1);
+    argo_tc_string(&f, 4, "schema");
+    argo_tc_i32(&f, 5, (int32_t)ncols);
+    argo_tc_struct_end(&f);
     for (size_t c = 0; c < ncols; c++)
         schema_element(&f, &cols[c]);
-    tc_i64(&f, 3, (int64_t)nrows);
-    tc_list(&f, 4, TC_STRUCT, ngroups);
+    argo_tc_i64(&f, 3, (int64_t)nrows);
+    argo_tc_list(&f, 4, TC_STRUCT, ngroups);
     for (size_t g = 0; g < ngroups; g++) {
         size_t r0 = g * rg_rows, r1 = r0 + rg_rows < nrows ? r0 + rg_rows : nrows;
         int64_t unc = 0, cmp = 0;
         chunk_meta *m0 = &metas[g * ncols];
-        tc_struct_begin(&f, -1); /* RowGroup */
-        tc_list(&f, 1, TC_STRUCT, ncols);
+        argo_tc_struct_begin(&f, -1); /* RowGroup */
+        argo_tc_list(&f, 1, TC_STRUCT, ncols);
         for (size_t c = 0; c < ncols; c++) {
             column_meta(&f, &cols[c], &m0[c], opt.codec);
             unc += m0[c].uncompressed;
             cmp += m0[c].compressed;
         }
-        tc_i64(&f, 2, unc);
-        tc_i64(&f, 3, (int64_t)(r1 - r0));
-        tc_i64(&f, 5, m0[0].dict ? m0[0].dict_offset : m0[0].data_offset);
-        tc_i64(&f, 6, cmp);
-        tc_field(&f, 7, TC_I16);
-        tc_varint(&f, ((uint64_t)g << 1) ^ 0);
-        tc_struct_end(&f);
+        argo_tc_i64(&f, 2, unc);
+        argo_tc_i64(&f, 3, (int64_t)(r1 - r0));
+        argo_tc_i64(&f, 5, m0[0].dict ? m0[0].dict_offset : m0[0].data_offset);
+        argo_tc_i64(&f, 6, cmp);
+        argo_tc_field(&f, 7, TC_I16);
+        argo_tc_varint(&f, ((uint64_t)g << 1) ^ 0);
+        argo_tc_struct_end(&f);
     }
     if (opt.nkv) {
-        tc_list(&f, 5, TC_STRUCT, opt.nkv);
+        argo_tc_list(&f, 5, TC_STRUCT, opt.nkv);
         for (size_t k = 0; k < opt.nkv; k++) {
-            tc_struct_begin(&f, -1);
-            tc_string(&f, 1, opt.kv[k].key);
-            tc_string(&f, 2, opt.kv[k].value);
-            tc_struct_end(&f);
+            argo_tc_struct_begin(&f, -1);
+            argo_tc_string(&f, 1, opt.kv[k].key);
+            argo_tc_string(&f, 2, opt.kv[k].value);
+            argo_tc_struct_end(&f);
         }
     }
-    tc_string(&f, 6, opt.created_by ? opt.created_by : "argo");
-    tc_list(&f, 7, TC_STRUCT, ncols); /* column_orders: TYPE_ORDER */
+    argo_tc_string(&f, 6, opt.created_by ? opt.created_by : "argo");
+    argo_tc_list(&f, 7, TC_STRUCT, ncols); /* column_orders: TYPE_ORDER */
     for (size_t c = 0; c < ncols; c++) {
-        tc_struct_begin(&f, -1);
-        tc_struct_begin(&f, 1);
-        tc_struct_end(&f);
-        tc_struct_end(&f);
+        argo_tc_struct_begin(&f, -1);
+        argo_tc_struct_begin(&f, 1);
+        argo_tc_struct_end(&f);
+        argo_tc_struct_end(&f);
     }
-    tc_struct_end(&f);
+    argo_tc_struct_end(&f);
     if (f.bad) {
         free(f.p);
         rc = argo_err_set(err, ARGO_ENOMEM, "out of memory writing the footer");
         goto out;
     }
-    tc_bytes(&w.file, f.p, f.len);
+    argo_tc_bytes(&w.file, f.p, f.len);
     put_u32(&w.file, (uint32_t)f.len);
-    tc_bytes(&w.file, "PAR1", 4);
+    argo_tc_bytes(&w.file, "PAR1", 4);
     free(f.p);
     if (w.file.bad)
         rc = argo_err_set(err, ARGO_ENOMEM, "out of memory writing Parquet");
@@ -854,9 +855,9 @@ struct argo_pq_file {
 };
 
 /* An i32 field (an enum, a type): out of the i32 range is malformed. */
-static int read_i32(tc_in *in, int type)
+static int read_i32(argo_tc_in *in, int type)
 {
-    int64_t v = tc_read_int(in, type);
+    int64_t v = argo_tc_read_int(in, type);
     if (v < INT32_MIN || v > INT32_MAX) {
         in->bad = true;
         return 0;
@@ -903,14 +904,14 @@ static argo_pq_type map_type(int physical_type, int converted, int logical, int 
 }
 
 /* SchemaElement: fills *c (leaf) or *children (group). */
-static void read_schema_element(tc_in *in, pq_col *c, int64_t *children, bool *oom)
+static void read_schema_element(argo_tc_in *in, pq_col *c, int64_t *children, bool *oom)
 {
     int16_t id;
     int t, logical = -1, unit = -1, converted = -1;
     c->physical = -1;
     *children = 0;
-    tc_enter(in);
-    while (tc_next(in, &id, &t)) {
+    argo_tc_enter(in);
+    while (argo_tc_next(in, &id, &t)) {
         if (id == 1 && t == TC_I32)
             c->physical = read_i32(in, t);
         else if (id == 3 && t == TC_I32) {
@@ -918,61 +919,61 @@ static void read_schema_element(tc_in *in, pq_col *c, int64_t *children, bool *o
             c->def.optional = c->repetition == R_OPTIONAL;
         } else if (id == 4 && t == TC_BINARY) {
             size_t n;
-            const uint8_t *p = tc_read_binary(in, &n);
+            const uint8_t *p = argo_tc_read_binary(in, &n);
             free(c->name);
             c->name = p ? dup_bin(p, n, oom) : NULL;
             c->name_len = n;
         } else if (id == 5 && t == TC_I32)
-            *children = tc_read_int(in, t);
+            *children = argo_tc_read_int(in, t);
         else if (id == 6 && t == TC_I32)
             converted = read_i32(in, t);
         else if (id == 10 && t == TC_STRUCT) { /* LogicalType union */
             int16_t lid;
             int lt;
-            tc_enter(in);
-            while (tc_next(in, &lid, &lt)) {
+            argo_tc_enter(in);
+            while (argo_tc_next(in, &lid, &lt)) {
                 if (lt != TC_STRUCT) {
-                    tc_skip(in, lt);
+                    argo_tc_skip(in, lt);
                     continue;
                 }
                 logical = lid;
                 if (lid != 8) {
-                    tc_skip(in, lt);
+                    argo_tc_skip(in, lt);
                     continue;
                 }
                 int16_t tid;
                 int tt;
-                tc_enter(in);
-                while (tc_next(in, &tid, &tt)) {
+                argo_tc_enter(in);
+                while (argo_tc_next(in, &tid, &tt)) {
                     if (tid == 2 && tt == TC_STRUCT) { /* TimeUnit */
                         int16_t uid;
                         int ut;
-                        tc_enter(in);
-                        while (tc_next(in, &uid, &ut)) {
+                        argo_tc_enter(in);
+                        while (argo_tc_next(in, &uid, &ut)) {
                             unit = uid;
-                            tc_skip(in, ut);
+                            argo_tc_skip(in, ut);
                         }
                     } else
-                        tc_skip(in, tt);
+                        argo_tc_skip(in, tt);
                 }
             }
         } else
-            tc_skip(in, t);
+            argo_tc_skip(in, t);
     }
     c->def.type = map_type(c->physical, converted, logical, unit);
 }
 
-static void read_stats(tc_in *in, col_chunk *cc)
+static void read_stats(argo_tc_in *in, col_chunk *cc)
 {
     int16_t id;
     int t;
     const uint8_t *dmin = NULL, *dmax = NULL;
     size_t ldmin = 0, ldmax = 0;
-    tc_enter(in);
-    while (tc_next(in, &id, &t)) {
+    argo_tc_enter(in);
+    while (argo_tc_next(in, &id, &t)) {
         if ((id == 1 || id == 2 || id == 5 || id == 6) && t == TC_BINARY) {
             size_t n;
-            const uint8_t *p = tc_read_binary(in, &n);
+            const uint8_t *p = argo_tc_read_binary(in, &n);
             if (id == 5) {
                 cc->smax = p;
                 cc->lmax = n;
@@ -987,10 +988,10 @@ static void read_stats(tc_in *in, col_chunk *cc)
                 ldmin = n;
             }
         } else if (id == 3 && (t == TC_I64 || t == TC_I32)) {
-            cc->stats.null_count = tc_read_int(in, t);
+            cc->stats.null_count = argo_tc_read_int(in, t);
             cc->stats.has_nulls = true;
         } else
-            tc_skip(in, t);
+            argo_tc_skip(in, t);
     }
     if (!cc->smin && !cc->smax) { /* only the deprecated fields */
         cc->smin = dmin;
@@ -1032,22 +1033,22 @@ static bool stat_number(int physical_type, const uint8_t *p, size_t n, double *o
     }
 }
 
-static void read_column_chunk(tc_in *in, col_chunk *cc)
+static void read_column_chunk(argo_tc_in *in, col_chunk *cc)
 {
     int16_t id;
     int t;
-    tc_enter(in);
-    while (tc_next(in, &id, &t)) {
+    argo_tc_enter(in);
+    while (argo_tc_next(in, &id, &t)) {
         if (id == 1 && t == TC_BINARY) /* file_path */
             cc->external = true;
         if (id != 3 || t != TC_STRUCT) {
-            tc_skip(in, t);
+            argo_tc_skip(in, t);
             continue;
         }
         int16_t mid;
         int mt;
-        tc_enter(in);
-        while (tc_next(in, &mid, &mt)) {
+        argo_tc_enter(in);
+        while (argo_tc_next(in, &mid, &mt)) {
             switch (mid) {
             case 1:
                 cc->type = read_i32(in, mt);
@@ -1056,19 +1057,19 @@ static void read_column_chunk(tc_in *in, col_chunk *cc)
                 cc->codec = read_i32(in, mt);
                 break;
             case 5:
-                cc->num_values = tc_read_int(in, mt);
+                cc->num_values = argo_tc_read_int(in, mt);
                 break;
             case 6:
-                cc->uncompressed = tc_read_int(in, mt);
+                cc->uncompressed = argo_tc_read_int(in, mt);
                 break;
             case 7:
-                cc->compressed = tc_read_int(in, mt);
+                cc->compressed = argo_tc_read_int(in, mt);
                 break;
             case 9:
-                cc->data_offset = tc_read_int(in, mt);
+                cc->data_offset = argo_tc_read_int(in, mt);
                 break;
             case 11:
-                cc->dict_offset = tc_read_int(in, mt);
+                cc->dict_offset = argo_tc_read_int(in, mt);
                 cc->has_dict = true;
                 break;
             case 12:
@@ -1078,7 +1079,7 @@ static void read_column_chunk(tc_in *in, col_chunk *cc)
                 }
                 /* fall through */
             default:
-                tc_skip(in, mt);
+                argo_tc_skip(in, mt);
             }
         }
     }
@@ -1168,18 +1169,18 @@ static uint64_t group_cost(const argo_pq_file *f, size_t g)
 
 static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *err)
 {
-    tc_in in;
-    tc_in_init(&in, p, n);
+    argo_tc_in in;
+    argo_tc_in_init(&in, p, n);
     int16_t id;
     int t;
     bool have_schema = false, have_groups = false, have_kv = false, oom = false;
-    tc_enter(&in);
-    while (tc_next(&in, &id, &t)) {
+    argo_tc_enter(&in);
+    while (argo_tc_next(&in, &id, &t)) {
         if (id == 2 && t == TC_LIST) {
             if (have_schema)
                 return argo_err_set(err, ARGO_EPARSE, "Parquet footer: a second schema");
             int et;
-            size_t ne = tc_read_list(&in, &et);
+            size_t ne = argo_tc_read_list(&in, &et);
             if (in.bad || et != TC_STRUCT || ne < 2)
                 return argo_err_set(err, ARGO_EPARSE,
                                     "Parquet footer: bad schema list (%zu elements)", ne);
@@ -1211,14 +1212,14 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
             }
             have_schema = true;
         } else if (id == 3 && (t == TC_I64 || t == TC_I32))
-            f->num_rows = tc_read_int(&in, t);
+            f->num_rows = argo_tc_read_int(&in, t);
         else if (id == 4 && t == TC_LIST) {
             if (!have_schema || have_groups)
                 return argo_err_set(err, ARGO_EPARSE, "Parquet footer: %s",
                                     have_groups ? "a second row group list"
                                                 : "row groups before the schema");
             int et;
-            size_t ng = tc_read_list(&in, &et);
+            size_t ng = argo_tc_read_list(&in, &et);
             /* a row group holds a list of ncols column chunks: ncols + 2 bytes at least */
             if (in.bad || et != TC_STRUCT || ng > (size_t)(in.end - in.p) / (f->ncols + 2))
                 return argo_err_set(err, ARGO_EPARSE,
@@ -1236,11 +1237,11 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                 int rt;
                 size_t seen = 0;
                 bool have_count = false;
-                tc_enter(&in);
-                while (tc_next(&in, &rid, &rt)) {
+                argo_tc_enter(&in);
+                while (argo_tc_next(&in, &rid, &rt)) {
                     if (rid == 1 && rt == TC_LIST && !seen) {
                         int ct;
-                        size_t nc = tc_read_list(&in, &ct);
+                        size_t nc = argo_tc_read_list(&in, &ct);
                         if (!in.bad && (ct != TC_STRUCT || nc != f->ncols))
                             return argo_err_set(err, ARGO_EPARSE,
                                                 "Parquet: row group %zu has %zu columns, the "
@@ -1250,10 +1251,10 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                             read_column_chunk(&in, &f->chunks[g * f->ncols + c]);
                         seen = nc;
                     } else if (rid == 3 && (rt == TC_I64 || rt == TC_I32)) {
-                        f->group_rows[g] = tc_read_int(&in, rt);
+                        f->group_rows[g] = argo_tc_read_int(&in, rt);
                         have_count = true;
                     } else
-                        tc_skip(&in, rt);
+                        argo_tc_skip(&in, rt);
                 }
                 if (!in.bad && (seen != f->ncols || !have_count))
                     return argo_err_set(err, ARGO_EPARSE, "Parquet: row group %zu has no %s", g,
@@ -1264,7 +1265,7 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                 return argo_err_set(err, ARGO_EPARSE, "Parquet footer: a second key-value list");
             have_kv = true;
             int et;
-            size_t nk = tc_read_list(&in, &et);
+            size_t nk = argo_tc_read_list(&in, &et);
             if (in.bad || et != TC_STRUCT)
                 return argo_err_set(err, ARGO_EPARSE, "Parquet footer: bad key-value list");
             f->kv = calloc(2 * (nk ? nk : 1), sizeof *f->kv);
@@ -1274,25 +1275,25 @@ static int parse_footer(argo_pq_file *f, const uint8_t *p, size_t n, argo_err *e
                 int16_t kid;
                 int kt;
                 f->nkv = k + 1;
-                tc_enter(&in);
-                while (tc_next(&in, &kid, &kt)) {
+                argo_tc_enter(&in);
+                while (argo_tc_next(&in, &kid, &kt)) {
                     if ((kid == 1 || kid == 2) && kt == TC_BINARY) {
                         size_t bl;
-                        const uint8_t *bp = tc_read_binary(&in, &bl);
+                        const uint8_t *bp = argo_tc_read_binary(&in, &bl);
                         char **slot = &f->kv[2 * k + (size_t)(kid - 1)];
                         free(*slot);
                         *slot = bp ? dup_bin(bp, bl, &oom) : NULL;
                     } else
-                        tc_skip(&in, kt);
+                        argo_tc_skip(&in, kt);
                 }
             }
         } else if (id == 6 && t == TC_BINARY) {
             size_t bl;
-            const uint8_t *bp = tc_read_binary(&in, &bl);
+            const uint8_t *bp = argo_tc_read_binary(&in, &bl);
             free(f->created_by);
             f->created_by = bp ? dup_bin(bp, bl, &oom) : NULL;
         } else
-            tc_skip(&in, t);
+            argo_tc_skip(&in, t);
     }
     if (oom)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a footer");
@@ -1365,6 +1366,7 @@ void argo_pq_close(argo_pq_file *f)
 
 int argo_pq_open_buffer(const void *data, size_t len, argo_pq_file **out, argo_err *err)
 {
+    assert((data || len == 0) && out);
     *out = NULL;
     const uint8_t *p = data;
     if (len < 12 || memcmp(p, "PAR1", 4) || memcmp(p + len - 4, "PAR1", 4))
@@ -1406,6 +1408,7 @@ static bool read_at(int fd, uint8_t *buf, size_t n, off_t at)
  * query touching 4 of 15 columns reads about 4/15 of the file. */
 int argo_pq_open(const char *path, argo_pq_file **out, argo_err *err)
 {
+    assert(path && out);
     *out = NULL;
     /* O_NONBLOCK: a FIFO must not block the open; it is refused below */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -1469,10 +1472,12 @@ size_t argo_pq_num_row_groups(const argo_pq_file *f)
 }
 int64_t argo_pq_row_group_rows(const argo_pq_file *f, size_t rg)
 {
+    assert(f && rg < f->ngroups);
     return f->group_rows[rg];
 }
 const argo_pq_column_def *argo_pq_column(const argo_pq_file *f, size_t col)
 {
+    assert(f && col < f->ncols);
     return &f->cols[col].def;
 }
 const char *argo_pq_created_by(const argo_pq_file *f)
@@ -1482,6 +1487,7 @@ const char *argo_pq_created_by(const argo_pq_file *f)
 
 int argo_pq_find_column(const argo_pq_file *f, const char *name)
 {
+    assert(f && name);
     for (size_t c = 0; c < f->ncols; c++)
         if (!strcmp(f->cols[c].name, name))
             return (int)c;
@@ -1490,6 +1496,7 @@ int argo_pq_find_column(const argo_pq_file *f, const char *name)
 
 const char *argo_pq_kv_get(const argo_pq_file *f, const char *key)
 {
+    assert(f && key);
     for (size_t k = 0; k < f->nkv; k++)
         if (f->kv[2 * k] && !strcmp(f->kv[2 * k], key))
             return f->kv[2 * k + 1];
@@ -1498,11 +1505,13 @@ const char *argo_pq_kv_get(const argo_pq_file *f, const char *key)
 
 argo_pq_codec argo_pq_column_codec(const argo_pq_file *f, size_t rg, size_t col)
 {
+    assert(f && rg < f->ngroups && col < f->ncols);
     return (argo_pq_codec)f->chunks[rg * f->ncols + col].codec;
 }
 
 void argo_pq_column_stats(const argo_pq_file *f, size_t rg, size_t col, argo_pq_stats *s)
 {
+    assert(f && rg < f->ngroups && col < f->ncols && s);
     *s = f->chunks[rg * f->ncols + col].stats;
 }
 
@@ -1794,49 +1803,49 @@ typedef struct page_header {
     bool v2_compressed;
 } page_header;
 
-static void read_page_header(tc_in *in, page_header *h)
+static void read_page_header(argo_tc_in *in, page_header *h)
 {
     int16_t id;
     int t;
     *h = (page_header){
         .type = -1, .usize = -1, .csize = -1, .def_enc = E_RLE, .v2_compressed = true};
-    tc_enter(in);
-    while (tc_next(in, &id, &t)) {
+    argo_tc_enter(in);
+    while (argo_tc_next(in, &id, &t)) {
         if (id == 1)
             h->type = read_i32(in, t);
         else if (id == 2)
-            h->usize = tc_read_int(in, t);
+            h->usize = argo_tc_read_int(in, t);
         else if (id == 3)
-            h->csize = tc_read_int(in, t);
+            h->csize = argo_tc_read_int(in, t);
         else if (id == 4) {
-            h->crc = tc_read_int(in, t);
+            h->crc = argo_tc_read_int(in, t);
             h->has_crc = true;
         } else if ((id == 5 || id == 7 || id == 8) && t == TC_STRUCT) {
             int16_t sid;
             int st;
-            tc_enter(in);
-            while (tc_next(in, &sid, &st)) {
+            argo_tc_enter(in);
+            while (argo_tc_next(in, &sid, &st)) {
                 if (sid == 1 && st == TC_I32)
-                    h->num_values = tc_read_int(in, st);
+                    h->num_values = argo_tc_read_int(in, st);
                 else if (id == 8 && sid == 2 && st == TC_I32)
-                    h->num_nulls = tc_read_int(in, st);
+                    h->num_nulls = argo_tc_read_int(in, st);
                 else if (sid == 2 && id != 8 && st == TC_I32)
-                    h->encoding = tc_read_int(in, st);
+                    h->encoding = argo_tc_read_int(in, st);
                 else if (id == 5 && sid == 3 && st == TC_I32)
-                    h->def_enc = tc_read_int(in, st);
+                    h->def_enc = argo_tc_read_int(in, st);
                 else if (id == 8 && sid == 4 && st == TC_I32)
-                    h->encoding = tc_read_int(in, st);
+                    h->encoding = argo_tc_read_int(in, st);
                 else if (id == 8 && sid == 5 && st == TC_I32)
-                    h->def_len = tc_read_int(in, st);
+                    h->def_len = argo_tc_read_int(in, st);
                 else if (id == 8 && sid == 6 && st == TC_I32)
-                    h->rep_len = tc_read_int(in, st);
+                    h->rep_len = argo_tc_read_int(in, st);
                 else if (id == 8 && sid == 7 && (st == TC_TRUE || st == TC_FALSE))
-                    h->v2_compressed = tc_read_bool(st);
+                    h->v2_compressed = argo_tc_read_bool(st);
                 else
-                    tc_skip(in, st);
+                    argo_tc_skip(in, st);
             }
         } else
-            tc_skip(in, t);
+            argo_tc_skip(in, t);
     }
 }
 
@@ -1983,6 +1992,7 @@ static int read_data_page(reader *r, const page_header *h, const uint8_t *body, 
 
 int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *out, argo_err *err)
 {
+    assert(f && out);
     memset(out, 0, sizeof *out);
     if (rg >= f->ngroups || col >= f->ncols)
         return argo_err_set(err, ARGO_EINVAL, "no row group %zu or column %zu", rg, col);
@@ -2044,8 +2054,8 @@ int argo_pq_read(const argo_pq_file *f, size_t rg, size_t col, argo_pq_values *o
             break;
         }
         r.page++;
-        tc_in in;
-        tc_in_init(&in, p, (size_t)(end - p));
+        argo_tc_in in;
+        argo_tc_in_init(&in, p, (size_t)(end - p));
         page_header h;
         read_page_header(&in, &h);
         if (in.bad || h.csize < 0 || h.usize < 0 || h.csize > INT32_MAX || h.usize > INT32_MAX ||

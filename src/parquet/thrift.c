@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-void tc_bytes(tc_out *o, const void *p, size_t n)
+void argo_tc_bytes(argo_tc_out *o, const void *p, size_t n)
 {
     if (o->bad || n == 0) /* p may be NULL then (an empty buffer that failed to grow) */
         return;
@@ -20,7 +20,7 @@ void tc_bytes(tc_out *o, const void *p, size_t n)
     o->len += n;
 }
 
-uint8_t *tc_reserve(tc_out *o, size_t n)
+uint8_t *argo_tc_reserve(argo_tc_out *o, size_t n)
 {
     if (o->bad)
         return NULL;
@@ -34,7 +34,7 @@ uint8_t *tc_reserve(tc_out *o, size_t n)
     return q + o->len - n;
 }
 
-void tc_varint(tc_out *o, uint64_t v)
+void argo_tc_varint(argo_tc_out *o, uint64_t v)
 {
     uint8_t b[10];
     size_t n = 0;
@@ -45,7 +45,7 @@ void tc_varint(tc_out *o, uint64_t v)
             b[n] |= 0x80;
         n++;
     } while (v);
-    tc_bytes(o, b, n);
+    argo_tc_bytes(o, b, n);
 }
 
 static uint64_t zigzag(int64_t v)
@@ -53,79 +53,79 @@ static uint64_t zigzag(int64_t v)
     return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
-void tc_field(tc_out *o, int16_t id, int type)
+void argo_tc_field(argo_tc_out *o, int16_t id, int type)
 {
     int16_t *last = &o->last[o->depth];
     int delta = id - *last;
     if (delta > 0 && delta <= 15) {
         uint8_t b = (uint8_t)(delta << 4 | type);
-        tc_bytes(o, &b, 1);
+        argo_tc_bytes(o, &b, 1);
     } else {
         uint8_t b = (uint8_t)type;
-        tc_bytes(o, &b, 1);
-        tc_varint(o, zigzag(id));
+        argo_tc_bytes(o, &b, 1);
+        argo_tc_varint(o, zigzag(id));
     }
     *last = id;
 }
 
-void tc_i32(tc_out *o, int16_t id, int32_t v)
+void argo_tc_i32(argo_tc_out *o, int16_t id, int32_t v)
 {
-    tc_field(o, id, TC_I32);
-    tc_varint(o, zigzag(v));
+    argo_tc_field(o, id, TC_I32);
+    argo_tc_varint(o, zigzag(v));
 }
 
-void tc_i64(tc_out *o, int16_t id, int64_t v)
+void argo_tc_i64(argo_tc_out *o, int16_t id, int64_t v)
 {
-    tc_field(o, id, TC_I64);
-    tc_varint(o, zigzag(v));
+    argo_tc_field(o, id, TC_I64);
+    argo_tc_varint(o, zigzag(v));
 }
 
-void tc_bool(tc_out *o, int16_t id, bool v)
+void argo_tc_bool(argo_tc_out *o, int16_t id, bool v)
 {
-    tc_field(o, id, v ? TC_TRUE : TC_FALSE);
+    argo_tc_field(o, id, v ? TC_TRUE : TC_FALSE);
 }
 
-void tc_binary(tc_out *o, int16_t id, const void *p, size_t n)
+void argo_tc_binary(argo_tc_out *o, int16_t id, const void *p, size_t n)
 {
-    tc_field(o, id, TC_BINARY);
-    tc_varint(o, n);
-    tc_bytes(o, p, n);
+    argo_tc_field(o, id, TC_BINARY);
+    argo_tc_varint(o, n);
+    argo_tc_bytes(o, p, n);
 }
 
-void tc_string(tc_out *o, int16_t id, const char *s)
+void argo_tc_string(argo_tc_out *o, int16_t id, const char *s)
 {
-    tc_binary(o, id, s, strlen(s));
+    argo_tc_binary(o, id, s, strlen(s));
 }
 
-void tc_list(tc_out *o, int16_t id, int elem_type, size_t n)
+void argo_tc_list(argo_tc_out *o, int16_t id, int elem_type, size_t n)
 {
-    tc_field(o, id, TC_LIST);
+    argo_tc_field(o, id, TC_LIST);
     if (n < 15) {
         uint8_t b = (uint8_t)(n << 4 | (size_t)elem_type);
-        tc_bytes(o, &b, 1);
+        argo_tc_bytes(o, &b, 1);
     } else {
         uint8_t b = (uint8_t)(0xf0 | elem_type);
-        tc_bytes(o, &b, 1);
-        tc_varint(o, n);
+        argo_tc_bytes(o, &b, 1);
+        argo_tc_varint(o, n);
     }
 }
 
-void tc_list_i32(tc_out *o, int32_t v)
+void argo_tc_list_i32(argo_tc_out *o, int32_t v)
 {
-    tc_varint(o, zigzag(v));
+    argo_tc_varint(o, zigzag(v));
 }
 
-void tc_list_string(tc_out *o, const char *s)
+void argo_tc_list_string(argo_tc_out *o, const char *s)
 {
     size_t n = strlen(s);
-    tc_varint(o, n);
-    tc_bytes(o, s, n);
+    argo_tc_varint(o, n);
+    argo_tc_bytes(o, s, n);
 }
 
-void tc_struct_begin(tc_out *o, int16_t id)
+void argo_tc_struct_begin(argo_tc_out *o, int16_t id)
 {
     if (id >= 0)
-        tc_field(o, id, TC_STRUCT);
+        argo_tc_field(o, id, TC_STRUCT);
     if (o->depth + 1 >= TC_DEPTH_MAX) {
         o->bad = true;
         return;
@@ -133,22 +133,22 @@ void tc_struct_begin(tc_out *o, int16_t id)
     o->last[++o->depth] = 0;
 }
 
-void tc_struct_end(tc_out *o)
+void argo_tc_struct_end(argo_tc_out *o)
 {
     uint8_t stop = TC_STOP;
-    tc_bytes(o, &stop, 1);
+    argo_tc_bytes(o, &stop, 1);
     if (o->depth > 0)
         o->depth--;
 }
 
 /* ---- reading ---- */
 
-void tc_in_init(tc_in *in, const void *p, size_t n)
+void argo_tc_in_init(argo_tc_in *in, const void *p, size_t n)
 {
-    *in = (tc_in){.p = p, .end = (const uint8_t *)p + n};
+    *in = (argo_tc_in){.p = p, .end = (const uint8_t *)p + n};
 }
 
-uint64_t tc_read_varint(tc_in *in)
+uint64_t argo_tc_read_varint(argo_tc_in *in)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -170,7 +170,7 @@ static int64_t unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-void tc_enter(tc_in *in)
+void argo_tc_enter(argo_tc_in *in)
 {
     if (in->depth + 1 >= TC_DEPTH_MAX) {
         in->bad = true;
@@ -179,7 +179,7 @@ void tc_enter(tc_in *in)
     in->last[++in->depth] = 0;
 }
 
-bool tc_next(tc_in *in, int16_t *id, int *type)
+bool argo_tc_next(argo_tc_in *in, int16_t *id, int *type)
 {
     if (in->bad || in->p >= in->end) {
         in->bad = true;
@@ -193,7 +193,7 @@ bool tc_next(tc_in *in, int16_t *id, int *type)
     }
     *type = b & 0x0f;
     int delta = b >> 4;
-    int64_t fid = delta ? in->last[in->depth] + delta : unzigzag(tc_read_varint(in));
+    int64_t fid = delta ? in->last[in->depth] + delta : unzigzag(argo_tc_read_varint(in));
     if (fid < -32768 || fid > 32767)
         in->bad = true;
     *id = (int16_t)fid;
@@ -201,7 +201,7 @@ bool tc_next(tc_in *in, int16_t *id, int *type)
     return !in->bad;
 }
 
-int64_t tc_read_int(tc_in *in, int type)
+int64_t argo_tc_read_int(argo_tc_in *in, int type)
 {
     if (type == TC_BYTE) {
         if (in->p >= in->end) {
@@ -214,17 +214,17 @@ int64_t tc_read_int(tc_in *in, int type)
         in->bad = true;
         return 0;
     }
-    return unzigzag(tc_read_varint(in));
+    return unzigzag(argo_tc_read_varint(in));
 }
 
-bool tc_read_bool(int type)
+bool argo_tc_read_bool(int type)
 {
     return type == TC_TRUE;
 }
 
-const uint8_t *tc_read_binary(tc_in *in, size_t *n)
+const uint8_t *argo_tc_read_binary(argo_tc_in *in, size_t *n)
 {
-    uint64_t len = tc_read_varint(in);
+    uint64_t len = argo_tc_read_varint(in);
     if (in->bad || len > (uint64_t)(in->end - in->p)) {
         in->bad = true;
         *n = 0;
@@ -236,7 +236,7 @@ const uint8_t *tc_read_binary(tc_in *in, size_t *n)
     return p;
 }
 
-size_t tc_read_list(tc_in *in, int *elem_type)
+size_t argo_tc_read_list(argo_tc_in *in, int *elem_type)
 {
     if (in->bad || in->p >= in->end) {
         in->bad = true;
@@ -246,7 +246,7 @@ size_t tc_read_list(tc_in *in, int *elem_type)
     *elem_type = b & 0x0f;
     uint64_t n = b >> 4;
     if (n == 15)
-        n = tc_read_varint(in);
+        n = argo_tc_read_varint(in);
     /* every element takes at least one byte (bools in lists too) */
     if (in->bad || n > (uint64_t)(in->end - in->p)) {
         in->bad = true;
@@ -258,7 +258,7 @@ size_t tc_read_list(tc_in *in, int *elem_type)
 /* One level deeper into a list or map: containers nest no deeper than
  * structs do (a list of lists of lists... would otherwise recurse once
  * per byte of the input). */
-static bool nest(tc_in *in)
+static bool nest(argo_tc_in *in)
 {
     if (in->bad || in->depth + 1 >= TC_DEPTH_MAX) {
         in->bad = true;
@@ -268,7 +268,7 @@ static bool nest(tc_in *in)
     return true;
 }
 
-void tc_skip(tc_in *in, int type)
+void argo_tc_skip(argo_tc_in *in, int type)
 {
     if (in->bad)
         return;
@@ -277,12 +277,12 @@ void tc_skip(tc_in *in, int type)
     case TC_FALSE:
         return;
     case TC_BYTE:
-        tc_read_int(in, TC_BYTE);
+        argo_tc_read_int(in, TC_BYTE);
         return;
     case TC_I16:
     case TC_I32:
     case TC_I64:
-        tc_read_varint(in);
+        argo_tc_read_varint(in);
         return;
     case TC_DOUBLE:
         if (in->end - in->p < 8)
@@ -292,27 +292,27 @@ void tc_skip(tc_in *in, int type)
         return;
     case TC_BINARY: {
         size_t n;
-        tc_read_binary(in, &n);
+        argo_tc_read_binary(in, &n);
         return;
     }
     case TC_LIST:
     case TC_SET: {
         int et;
-        size_t n = tc_read_list(in, &et);
+        size_t n = argo_tc_read_list(in, &et);
         if (!nest(in))
             return;
         for (size_t i = 0; i < n && !in->bad; i++) {
             if (et == TC_TRUE || et == TC_FALSE) { /* bools in lists are a byte each */
-                tc_read_int(in, TC_BYTE);
+                argo_tc_read_int(in, TC_BYTE);
                 continue;
             }
-            tc_skip(in, et);
+            argo_tc_skip(in, et);
         }
         in->depth--;
         return;
     }
     case TC_MAP: {
-        uint64_t n = tc_read_varint(in);
+        uint64_t n = argo_tc_read_varint(in);
         if (n == 0)
             return;
         /* a key and a value take at least a byte each */
@@ -324,18 +324,18 @@ void tc_skip(tc_in *in, int type)
         if (!nest(in))
             return;
         for (uint64_t i = 0; i < n && !in->bad; i++) {
-            tc_skip(in, kv >> 4);
-            tc_skip(in, kv & 0x0f);
+            argo_tc_skip(in, kv >> 4);
+            argo_tc_skip(in, kv & 0x0f);
         }
         in->depth--;
         return;
     }
     case TC_STRUCT: {
-        tc_enter(in);
+        argo_tc_enter(in);
         int16_t id;
         int t;
-        while (tc_next(in, &id, &t))
-            tc_skip(in, t);
+        while (argo_tc_next(in, &id, &t))
+            argo_tc_skip(in, t);
         return;
     }
     default:

@@ -32,49 +32,49 @@ enum {
 #define TC_DEPTH_MAX 32 /* nesting of structs, lists and maps */
 
 /* Writer: appends to a growable buffer; `bad` on allocation failure. */
-typedef struct tc_out {
+typedef struct argo_tc_out {
     uint8_t *p;
     size_t len, cap;
     bool bad;
     int16_t last[TC_DEPTH_MAX]; /* last field id per open struct */
     int depth;
-} tc_out;
+} argo_tc_out;
 
-void tc_bytes(tc_out *o, const void *p, size_t n);
+void argo_tc_bytes(argo_tc_out *o, const void *p, size_t n);
 /* Room for n more bytes: returns where to write them (and counts them
  * as written), or NULL (and `bad`) without memory. */
-uint8_t *tc_reserve(tc_out *o, size_t n);
-void tc_varint(tc_out *o, uint64_t v);
-void tc_field(tc_out *o, int16_t id, int type);
-void tc_i32(tc_out *o, int16_t id, int32_t v);
-void tc_i64(tc_out *o, int16_t id, int64_t v);
-void tc_bool(tc_out *o, int16_t id, bool v);
-void tc_binary(tc_out *o, int16_t id, const void *p, size_t n);
-void tc_string(tc_out *o, int16_t id, const char *s);
-void tc_list(tc_out *o, int16_t id, int elem_type, size_t n); /* then the elements */
-void tc_list_i32(tc_out *o, int32_t v);                       /* an element */
-void tc_list_string(tc_out *o, const char *s);
-void tc_struct_begin(tc_out *o, int16_t id); /* id < 0: a list element */
-void tc_struct_end(tc_out *o);
+uint8_t *argo_tc_reserve(argo_tc_out *o, size_t n);
+void argo_tc_varint(argo_tc_out *o, uint64_t v);
+void argo_tc_field(argo_tc_out *o, int16_t id, int type);
+void argo_tc_i32(argo_tc_out *o, int16_t id, int32_t v);
+void argo_tc_i64(argo_tc_out *o, int16_t id, int64_t v);
+void argo_tc_bool(argo_tc_out *o, int16_t id, bool v);
+void argo_tc_binary(argo_tc_out *o, int16_t id, const void *p, size_t n);
+void argo_tc_string(argo_tc_out *o, int16_t id, const char *s);
+void argo_tc_list(argo_tc_out *o, int16_t id, int elem_type, size_t n); /* then the elements */
+void argo_tc_list_i32(argo_tc_out *o, int32_t v);                       /* an element */
+void argo_tc_list_string(argo_tc_out *o, const char *s);
+void argo_tc_struct_begin(argo_tc_out *o, int16_t id); /* id < 0: a list element */
+void argo_tc_struct_end(argo_tc_out *o);
 
 /* Reader over a bounded buffer; `bad` once anything is malformed or out
  * of bounds (every later read then returns zeros). */
-typedef struct tc_in {
+typedef struct argo_tc_in {
     const uint8_t *p, *end;
     bool bad;
     int16_t last[TC_DEPTH_MAX];
     int depth;
-} tc_in;
+} argo_tc_in;
 
-void tc_in_init(tc_in *in, const void *p, size_t n);
+void argo_tc_in_init(argo_tc_in *in, const void *p, size_t n);
 /* Next field of the current struct: its id and type; false at its end. */
-bool tc_next(tc_in *in, int16_t *id, int *type);
-int64_t tc_read_int(tc_in *in, int type);            /* i16/i32/i64/byte */
-bool tc_read_bool(int type);                         /* from the field type */
-const uint8_t *tc_read_binary(tc_in *in, size_t *n); /* borrowed */
-size_t tc_read_list(tc_in *in, int *elem_type);      /* header; then elements */
-void tc_enter(tc_in *in);                            /* into a struct */
-void tc_skip(tc_in *in, int type);                   /* any value */
-uint64_t tc_read_varint(tc_in *in);
+bool argo_tc_next(argo_tc_in *in, int16_t *id, int *type);
+int64_t argo_tc_read_int(argo_tc_in *in, int type);            /* i16/i32/i64/byte */
+bool argo_tc_read_bool(int type);                              /* from the field type */
+const uint8_t *argo_tc_read_binary(argo_tc_in *in, size_t *n); /* borrowed */
+size_t argo_tc_read_list(argo_tc_in *in, int *elem_type);      /* header; then elements */
+void argo_tc_enter(argo_tc_in *in);                            /* into a struct */
+void argo_tc_skip(argo_tc_in *in, int type);                   /* any value */
+uint64_t argo_tc_read_varint(argo_tc_in *in);
 
 #endif

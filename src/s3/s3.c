@@ -11,6 +11,7 @@
 #include "base/grow.h"
 #include "base/timeutil.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <curl/curl.h>
@@ -24,9 +25,9 @@
 #include <strings.h>
 #include <time.h>
 
-#define MIN_PART ((int64_t)5 << 20)
-#define MAX_PARTS 10000
-#define FILE_MAX ((size_t)5 << 30) /* S3's largest single object we read into memory */
+#define MIN_PART ARGO_S3_PART_MIN
+#define MAX_PARTS ARGO_S3_PARTS_MAX
+#define FILE_MAX ARGO_S3_OBJECT_MAX /* S3's largest single object, read into memory */
 
 struct argo_s3 {
     argo_s3_config cfg;
@@ -36,27 +37,6 @@ struct argo_s3 {
     argo_s3_retry_fn on_retry;
     void *ctx;
 };
-
-void argo_s3_config_from(argo_s3_config *out, const argo_config *cfg)
-{
-    memset(out, 0, sizeof *out);
-    snprintf(out->endpoint, sizeof out->endpoint, "%s", cfg->s3_endpoint);
-    snprintf(out->region, sizeof out->region, "%s", cfg->s3_region);
-    snprintf(out->bucket, sizeof out->bucket, "%s", cfg->s3_bucket);
-    out->path_style = cfg->s3_path_style != 0;
-    snprintf(out->prefix, sizeof out->prefix, "%s", cfg->s3_prefix);
-    snprintf(out->storage_class, sizeof out->storage_class, "%s", cfg->s3_storage_class);
-    out->multipart_threshold = (int64_t)cfg->s3_multipart_threshold_mb << 20;
-    out->part_size = (int64_t)cfg->s3_part_size_mb << 20;
-    out->retries = cfg->s3_retries;
-    out->retry_base_ms = cfg->s3_retry_base_ms;
-    out->retry_cap_ms = cfg->s3_retry_cap_ms;
-    out->timeout_s = cfg->s3_timeout_s;
-    snprintf(out->lock_mode, sizeof out->lock_mode, "%s", cfg->s3_object_lock);
-    out->lock_years = cfg->s3_retention_years;
-    snprintf(out->credentials_file, sizeof out->credentials_file, "%s", cfg->s3_credentials_file);
-    snprintf(out->profile, sizeof out->profile, "%s", cfg->s3_profile);
-}
 
 static const char *const upload_classes[] = {"STANDARD",           "STANDARD_IA", "ONEZONE_IA",
                                              "GLACIER_IR",         "GLACIER",     "DEEP_ARCHIVE",
@@ -180,6 +160,7 @@ static int load_credentials(argo_s3 *s3, argo_err *err)
 int argo_s3_open(const argo_s3_config *cfg, argo_s3_retry_fn on_retry, void *ctx, argo_s3 **out,
                  argo_err *err)
 {
+    assert(cfg && out);
     *out = NULL;
     int rc = argo_s3_config_validate(cfg, err);
     if (rc)
@@ -770,6 +751,7 @@ static int put_multipart(argo_s3 *s3, const char *key, const uint8_t *data, size
 int argo_s3_put_file(argo_s3 *s3, const char *key, const char *path, const argo_s3_put *opt,
                      argo_s3_object *out, argo_err *err)
 {
+    assert(s3 && key && path);
     uint8_t *data;
     size_t len;
     int rc = argo_file_read(path, FILE_MAX, &data, &len, err);

@@ -28,12 +28,13 @@
 
 #include "base/err.h"
 #include "base/limits.h"
-#include "domain/config.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* The client's settings; argo fills them from its config's [s3] section
+ * (app/archive.h: argo_app_s3_config; the defaults in parentheses). */
 typedef struct argo_s3_config {
     char endpoint[512]; /* "" = https://s3.REGION.amazonaws.com */
     char region[64];    /* us-east-1 */
@@ -52,9 +53,6 @@ typedef struct argo_s3_config {
     char credentials_file[ARGO_PATH_MAX];
     char profile[64];
 } argo_s3_config;
-
-/* The [s3] section of argo's config (domain/config.h, defaults above). */
-void argo_s3_config_from(argo_s3_config *out, const argo_config *cfg);
 
 /* Checks the settings (bucket name rules, part size, lock mode...).
  * ARGO_ECONFIG naming the key. */

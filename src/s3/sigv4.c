@@ -3,6 +3,7 @@
 #include "s3/sigv4.h"
 
 #include "base/digest.h"
+#include "base/limits.h"
 #include "base/timeutil.h"
 
 #include <ctype.h>
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CANON_MAX 16384
+#define CANON_MAX ARGO_SIGV4_CANON_MAX
 
 int argo_uri_encode(const char *s, int keep_slash, char *buf, size_t n)
 {

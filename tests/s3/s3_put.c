@@ -6,6 +6,7 @@
  * Usage: s3_put CONFIG KEY FILE   (credentials from the environment)
  * Prints "etag PARTS SIZE".
  */
+#include "app/archive.h"
 #include "s3/s3.h"
 #include "domain/config.h"
 
@@ -23,7 +24,7 @@ int main(int argc, char **argv)
     argo_s3_config sc;
     argo_s3 *s3 = NULL;
     argo_s3_object obj;
-    if (argo_config_load(&cfg, argv[1], &err) || (argo_s3_config_from(&sc, &cfg), 0) ||
+    if (argo_config_load(&cfg, argv[1], &err) || (argo_app_s3_config(&sc, &cfg), 0) ||
         argo_s3_open(&sc, NULL, NULL, &s3, &err) ||
         argo_s3_put_file(s3, argv[2], argv[3], NULL, &obj, &err)) {
         fprintf(stderr, "s3_put: %s\n", err.msg);

@@ -328,6 +328,178 @@ static void a_parquet_file_with_another_schema_does_not_verify(void **state)
     assert_non_null(strstr(e.msg, "column 5 is entry_price"));
 }
 
+static void tier_to(const char *dir, int *rc, size_t *moved, argo_err *e);
+
+/* Counts orphans that are a temporary or whole copy of signals-v1.csv. */
+static void note_partial(void *ctx, const char *path, const char *why)
+{
+    (void)why;
+    if (strstr(path, "signals-v1.csv"))
+        ++*(int *)ctx;
+}
+
+/* Rewrites the day's signals-v1.parquet as a writer with a wrong layout
+ * would (the same rows, columns a and b exchanged: with names, the
+ * columns moved; without, the fields each is filled from), and the
+ * manifest to match the file, as a buggy writer would. */
+static void rewrite_signals_swapped(size_t a, size_t b, bool names)
+{
+    size_t nc;
+    const argo_pq_column_def *defs = argo_backup_columns(ARGO_BACKUP_SIGNALS, &nc);
+    argo_pq_column_def cols[16];
+    assert_int_equal(nc, 16);
+    memcpy(cols, defs, sizeof cols);
+    char p[1100];
+    file_path("signals-v1.parquet", p, sizeof p);
+    argo_pq_file *f;
+    assert_int_equal(argo_pq_open(p, &f, NULL), 0);
+    size_t rows = (size_t)argo_pq_num_rows(f);
+    argo_pq_values v[16];
+    argo_pq_column_data d[16];
+    for (size_t c = 0; c < nc; c++) {
+        assert_int_equal(argo_pq_read(f, 0, c, &v[c], NULL), 0);
+        d[c] = (argo_pq_column_data){.valid = cols[c].optional ? v[c].valid : NULL,
+                                     .i64 = v[c].i64,
+                                     .i32 = v[c].i32,
+                                     .f64 = v[c].f64,
+                                     .b = v[c].b,
+                                     .str = (const char **)v[c].str};
+    }
+    argo_pq_column_data td = d[a];
+    d[a] = d[b];
+    d[b] = td;
+    if (names) {
+        argo_pq_column_def tc = cols[a];
+        cols[a] = cols[b];
+        cols[b] = tc;
+    }
+    argo_pq_kv kv[] = {{"argo.schema_version", "1"},
+                       {"argo.backup_date", argo_pq_kv_get(f, "argo.backup_date")},
+                       {"argo.kind", "signals"}};
+    argo_pq_write_options po = {.codec = ARGO_PQ_SNAPPY, .kv = kv, .nkv = 3};
+    uint8_t *out;
+    size_t len;
+    assert_int_equal(argo_pq_encode(cols, nc, d, rows, &po, &out, &len, NULL), 0);
+    for (size_t c = 0; c < nc; c++)
+        argo_pq_values_cleanup(&v[c]);
+    argo_pq_close(f);
+    assert_int_equal(argo_file_write_atomic(p, out, len, NULL), 0);
+    char sha[65];
+    argo_sha256_hex(out, len, sha);
+    free(out);
+    json_t *m = manifest_get();
+    json_t *files = json_object_get(m, "files");
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        json_t *e = json_array_get(files, i);
+        if (!strcmp(json_string_value(json_object_get(e, "name")), "signals-v1.parquet")) {
+            json_object_set_new(e, "sha256", json_string(sha));
+            json_object_set_new(e, "bytes", json_integer((json_int_t)len));
+        }
+    }
+    manifest_put(m);
+}
+
+/* Two columns of one type exchanged: every name and type is still in
+ * the file, in the wrong places; verify names the first. */
+static void a_parquet_file_with_two_columns_swapped_does_not_verify(void **state)
+{
+    (void)state;
+    fresh_root("b8s");
+    argo_backup_result r = backup();
+    assert_true(r.signals > 0);
+    argo_err e;
+    assert_int_equal(verify(&e), 0);
+    rewrite_signals_swapped(5, 6, true); /* target <-> stop */
+    assert_int_equal(verify(&e), ARGO_ECORRUPT);
+    assert_non_null(strstr(e.msg, "column 6 is stop DOUBLE, expected target DOUBLE"));
+}
+
+/* A writer that fills a column from the wrong field: names and types
+ * right, values not. verify reads the expected values through its own
+ * description of the layout, not the writer's table, so it refuses. */
+static void a_parquet_file_filled_from_the_wrong_fields_does_not_verify(void **state)
+{
+    (void)state;
+    fresh_root("b8f");
+    argo_backup_result r = backup();
+    assert_true(r.signals > 0);
+    rewrite_signals_swapped(5, 6, false); /* "target" holds the stops */
+    argo_err e;
+    assert_int_equal(verify(&e), ARGO_ECORRUPT);
+    assert_non_null(strstr(e.msg, "column target differs from the store"));
+}
+
+/* archive tier streams a file through a bounded buffer: one larger than
+ * the buffer arrives whole, and one that does not match its manifest
+ * is not moved, and leaves nothing behind in the tier folder. */
+static void archive_tier_moves_a_file_larger_than_its_buffer(void **state)
+{
+    (void)state;
+    fresh_root("b13");
+    backup();
+    /* signals-v1.csv grows to 2.5 buffers; the manifest follows */
+    size_t len = ARGO_COPY_CHUNK * 5 / 2 + 7;
+    uint8_t *big = malloc(len);
+    assert_non_null(big);
+    for (size_t i = 0; i < len; i++)
+        big[i] = (uint8_t)(i * 2654435761u >> 13);
+    char src[1100];
+    file_path("signals-v1.csv", src, sizeof src);
+    assert_int_equal(argo_file_write_atomic(src, big, len, NULL), 0);
+    char sha[65];
+    argo_sha256_hex(big, len, sha);
+    json_t *m = manifest_get();
+    json_t *files = json_object_get(m, "files");
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        json_t *e = json_array_get(files, i);
+        if (!strcmp(json_string_value(json_object_get(e, "name")), "signals-v1.csv")) {
+            json_object_set_new(e, "sha256", json_string(sha));
+            json_object_set_new(e, "bytes", json_integer((json_int_t)len));
+        }
+    }
+    manifest_put(m);
+    char tier[600], abs[4096], dst[4200];
+    th_tmpfile("b13-tier", tier, sizeof tier);
+    assert_int_equal(argo_mkdirs(tier, NULL), 0);
+    assert_non_null(realpath(tier, abs));
+    int y, mo, d;
+    argo_time_civil(day, &y, &mo, &d);
+    snprintf(dst, sizeof dst, "%s/%04d/%02d/%02d/signals-v1.csv", abs, y, mo, d);
+    /* first a damaged copy: refused, nothing moved, no temporary file */
+    big[len - 1] ^= 1;
+    assert_int_equal(argo_file_write_atomic(src, big, len, NULL), 0);
+    int rc;
+    size_t moved;
+    argo_err e;
+    tier_to(abs, &rc, &moved, &e);
+    assert_int_equal(rc, ARGO_ECORRUPT);
+    assert_non_null(strstr(e.msg, "SHA-256 does not match its manifest; not moved"));
+    assert_int_not_equal(access(dst, F_OK), 0);
+    size_t orphans;
+    const char *dirs[] = {abs};
+    int partial = 0; /* what the refused copy left: must be nothing */
+    assert_int_equal(
+        argo_backup_orphans(root, dirs, 1, day, false, note_partial, &partial, &orphans, &e), 0);
+    assert_int_equal(partial, 0);
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", dst, (long)getpid());
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    /* then the real one */
+    big[len - 1] ^= 1;
+    assert_int_equal(argo_file_write_atomic(src, big, len, NULL), 0);
+    tier_to(abs, &rc, &moved, &e);
+    assert_int_equal(rc, 0);
+    assert_true(moved >= 1);
+    uint8_t *got;
+    size_t glen;
+    assert_int_equal(argo_file_read(dst, (size_t)ARGO_BACKUP_FILE_MAX, &got, &glen, NULL), 0);
+    assert_int_equal(glen, len);
+    assert_memory_equal(got, big, len);
+    assert_int_not_equal(access(src, F_OK), 0);
+    free(got);
+    free(big);
+}
+
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -604,6 +776,9 @@ int main(void)
         cmocka_unit_test(root_like_and_unwritable_folders_are_refused),
         cmocka_unit_test(a_tier_folder_that_is_the_root_never_deletes_the_only_copy),
         cmocka_unit_test(a_rerun_of_an_interrupted_tier_move_removes_the_second_copy),
+        cmocka_unit_test(a_parquet_file_with_two_columns_swapped_does_not_verify),
+        cmocka_unit_test(a_parquet_file_filled_from_the_wrong_fields_does_not_verify),
+        cmocka_unit_test(archive_tier_moves_a_file_larger_than_its_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

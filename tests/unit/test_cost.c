@@ -2,6 +2,7 @@
 /* The S3 cost model against costs worked out by hand. */
 #include "helpers.h"
 
+#include "app/archive.h"
 #include "archive/cost.h"
 
 #include <math.h>
@@ -90,9 +91,64 @@ static void leaving_a_class_early_is_billed_its_minimum(void **state)
     free(r.months);
 }
 
+/* argo archive cost through the app: [prices] reach the model by name
+ * (each price distinct, so a price in the wrong slot changes the
+ * totals), and a stated volume sizes the four kinds and the manifest. */
+static void the_app_cost_takes_each_price_by_name(void **state)
+{
+    (void)state;
+    char conf[600];
+    th_tmpfile("cost.conf", conf, sizeof conf);
+    th_write(conf, "[prices]\nstandard = 0.031\nstandard_ia = 0.017\nglacier_ir = 0.0051\n"
+                   "glacier = 0.0043\ndeep_archive = 0.0011\nput_per_1000 = 0.0071\n"
+                   "transition_ia_per_1000 = 0.013\ntransition_glacier_ir_per_1000 = 0.027\n"
+                   "transition_glacier_per_1000 = 0.037\ntransition_deep_per_1000 = 0.053\n"
+                   "[lifecycle]\ntransitions = STANDARD_IA:30,GLACIER_IR:90,GLACIER:180,"
+                   "DEEP_ARCHIVE:365\n");
+    argo_app_options ao = {.config_path = conf, .store = ARGO_APP_STORE_NONE};
+    argo_app *app;
+    argo_err e;
+    if (argo_app_open(&ao, &app, &e))
+        fail_msg("%s", e.msg);
+    argo_app_cost_options co = {.years = 3, .signals_per_day = 50000, .growth_pct = 10};
+    argo_app_cost_result cr;
+    if (argo_app_archive_cost(app, &co, &cr, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(cr.in.nkinds, 5);
+    assert_string_equal(cr.in.kinds[0].name, "signals.parquet");
+    assert_string_equal(cr.in.kinds[4].name, "manifest.json");
+    assert_true(cr.in.kinds[0].bytes == 50000.0 * 78 + 2500);
+    assert_non_null(cr.rb.months); /* the bundled alternative, not asked for */
+    argo_prices p = {.standard = 0.031,
+                     .standard_ia = 0.017,
+                     .glacier_ir = 0.0051,
+                     .glacier = 0.0043,
+                     .deep_archive = 0.0011,
+                     .put_per_1000 = 0.0071,
+                     .transition_ia_per_1000 = 0.013,
+                     .transition_glacier_ir_per_1000 = 0.027,
+                     .transition_glacier_per_1000 = 0.037,
+                     .transition_deep_per_1000 = 0.053};
+    argo_cost_result r;
+    assert_int_equal(argo_cost_model(&cr.in, &p, &r, NULL), 0);
+    assert_true(r.total_standard == cr.r.total_standard);
+    assert_true(r.total_tiered == cr.r.total_tiered);
+    /* and the prices matter: one exchanged changes the tiered total */
+    p.glacier_ir = 0.0043;
+    p.glacier = 0.0051;
+    argo_cost_result r2;
+    assert_int_equal(argo_cost_model(&cr.in, &p, &r2, NULL), 0);
+    assert_true(r2.total_tiered != cr.r.total_tiered);
+    free(r.months);
+    free(r2.months);
+    argo_app_cost_result_cleanup(&cr);
+    argo_app_close(app, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_app_cost_takes_each_price_by_name),
         cmocka_unit_test(a_year_of_monthly_gigabytes_matches_the_hand_sum),
         cmocka_unit_test(small_objects_never_leave_standard_by_default),
         cmocka_unit_test(leaving_a_class_early_is_billed_its_minimum),

@@ -337,18 +337,18 @@ static void lists_nested_past_the_depth_limit_are_malformed(void **state)
     uint8_t *b = malloc(DEEP + 1);
     memset(b, 0x19, DEEP); /* list<list<list<...>>>, one element each */
     b[DEEP] = 0x10;
-    tc_in in;
-    tc_in_init(&in, b, DEEP + 1);
-    tc_skip(&in, TC_LIST); /* recursed once per byte before: a stack overflow */
+    argo_tc_in in;
+    argo_tc_in_init(&in, b, DEEP + 1);
+    argo_tc_skip(&in, TC_LIST); /* recursed once per byte before: a stack overflow */
     assert_true(in.bad);
     memset(b, 0x1c, DEEP); /* struct{1: struct{1: ...}} */
-    tc_in_init(&in, b, DEEP + 1);
-    tc_skip(&in, TC_STRUCT);
+    argo_tc_in_init(&in, b, DEEP + 1);
+    argo_tc_skip(&in, TC_STRUCT);
     assert_true(in.bad);
     /* within the limit both still read */
     static const uint8_t ok[] = {0x19, 0x19, 0x15, 0x02}; /* list<list<i32>> {{1}} */
-    tc_in_init(&in, ok, sizeof ok);
-    tc_skip(&in, TC_LIST);
+    argo_tc_in_init(&in, ok, sizeof ok);
+    argo_tc_skip(&in, TC_LIST);
     assert_false(in.bad);
     assert_int_equal(in.depth, 0);
     free(b);

@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include "archive/remote.h"
+#include "app/archive.h"
 #include "s3/s3.h"
 #include "base/timeutil.h"
 
@@ -17,7 +18,7 @@ static argo_s3_config good(void)
     argo_config_init(&cfg);
     snprintf(cfg.s3_bucket, sizeof cfg.s3_bucket, "argo-archive");
     argo_s3_config sc;
-    argo_s3_config_from(&sc, &cfg);
+    argo_app_s3_config(&sc, &cfg);
     return sc;
 }
 
