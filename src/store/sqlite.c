@@ -77,10 +77,10 @@ static const char *const migrations[] = {
     /* 4 -> 5: model points as one BLOB (points_blob) instead of two JSON
      * texts; argo_points_from_json (below) converts them in place, and
      * malformed JSON becomes an empty BLOB, which reads as malformed. */
-    "ALTER TABLE calibration_models ADD COLUMN points BLOB NOT NULL DEFAULT x'';"
-    "UPDATE calibration_models SET points = argo_points_from_json(x, y);"
-    "ALTER TABLE calibration_models DROP COLUMN x;"
-    "ALTER TABLE calibration_models DROP COLUMN y;",
+    ("ALTER TABLE calibration_models ADD COLUMN points BLOB NOT NULL DEFAULT x'';"
+     "UPDATE calibration_models SET points = argo_points_from_json(x, y);"
+     "ALTER TABLE calibration_models DROP COLUMN x;"
+     "ALTER TABLE calibration_models DROP COLUMN y;"),
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -82,8 +82,8 @@ static const char *const old_schema[] = {
     " storage_class TEXT NOT NULL, lock_mode TEXT, lock_until INTEGER,"
     " uploaded_at INTEGER NOT NULL, PRIMARY KEY(target, key)) WITHOUT ROWID;",
     /* 3 -> 4 */
-    "CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
-    " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;",
+    ("CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
+     " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;"),
 };
 #define CURRENT_VERSION 5 /* store/sqlite.c's SCHEMA_VERSION */
 
