@@ -8,7 +8,7 @@
 #define ARGO_CLI_H
 
 #include "app/app.h"
-#include "app/app_int.h" /* transitional: engine_cmd.c and archive_cmd.c reach the store */
+#include "app/app.h"
 #include "base/err.h"
 #include "base/limits.h"
 
@@ -21,7 +21,6 @@ typedef struct cli {
     argo_app *app;          /* opened by finish_opts; closed by main */
     const argo_config *cfg; /* argo_app_config(app) */
     const char *db;         /* argo_app_db_path(app) */
-    argo_store *store;      /* transitional: app->store, for engine_cmd.c and archive_cmd.c */
     argo_err err;
 } cli;
 

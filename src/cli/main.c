@@ -83,7 +83,6 @@ int setup(cli *c, int store)
         return fail(c);
     c->cfg = argo_app_config(c->app);
     c->db = argo_app_db_path(c->app);
-    c->store = c->app->store; /* transitional: engine_cmd.c and archive_cmd.c (issue 10) */
     return 0;
 }
 
