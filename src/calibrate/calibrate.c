@@ -296,12 +296,13 @@ static int stored_metrics(const argo_iso_model *m, const double *x, const double
 /* w * a + (1 - w) * b as a model on the union of their knots: both are
  * linear between consecutive union knots and constant beyond their
  * ends, so the blend is exact there too, and non-decreasing. */
-static argo_iso_model *blend(const argo_iso_model *a, const argo_iso_model *b, double w,
-                             argo_err *err)
+static int blend(const argo_iso_model *a, const argo_iso_model *b, double w, argo_iso_model **out,
+                 argo_err *err)
 {
     size_t n = a->n + b->n, k = 0, i = 0, j = 0;
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-    argo_iso_model *m = NULL;
+    *out = NULL;
+    int rc;
     if (x && y) {
         while (i < a->n || j < b->n) {
             double v = j >= b->n || (i < a->n && a->x[i] < b->x[j]) ? a->x[i] : b->x[j];
@@ -315,15 +316,13 @@ static argo_iso_model *blend(const argo_iso_model *a, const argo_iso_model *b, d
                 y[k] = y[k - 1]; /* rounding must not break monotonicity */
             k++;
         }
-        if (argo_iso_model_from_points(x, y, k, &m, err))
-            m = NULL;
-        else
-            m->distinct = a->distinct;
+        if (!(rc = argo_iso_model_from_points(x, y, k, out, err)))
+            (*out)->distinct = a->distinct;
     } else
-        argo_err_set(err, ARGO_ENOMEM, "out of memory blending models");
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory blending models");
     free(x);
     free(y);
-    return m;
+    return rc;
 }
 
 /* The sink and what it counts, for one advance or refit. */
@@ -362,10 +361,11 @@ static int fit_store(argo_calibrator *c, const sink *out, scope *s, const char *
                                 (long long)c->global.version);
         }
         double w = (double)n / ((double)n + c->cfg.symbol_shrinkage);
-        argo_iso_model *b = blend(m, c->global.model, w, err);
+        argo_iso_model *b;
+        rc = blend(m, c->global.model, w, &b, err);
         argo_iso_model_free(m);
-        if (!b)
-            return err ? err->code : ARGO_ENOMEM;
+        if (rc)
+            return rc;
         m = b;
         base = c->global.version;
         base_w = 1 - w;
