@@ -134,17 +134,14 @@ static int refit(argo_store *st, const argo_config *cfg, bool force, int *fitted
         return ARGO_OK;
     if ((rc = argo_flow_load_calibrator(st, cfg, newest + 1, true, &cal, err)))
         return rc;
-    argo_outcome *outs = NULL;
-    size_t nouts = 0;
     /* the outcomes and the blend's base model are loaded only for a due refit */
     if (argo_calibrator_due(cal, force)) {
-        rc = argo_flow_load_outcomes(st, newest + 1, &outs, &nouts, err);
+        rc = argo_flow_load_outcomes(st, newest + 1, cal, err);
         if (!rc)
             rc = argo_flow_load_model_points(st, cal, argo_calibrator_wants(cal, 0, force), err);
+        if (!rc)
+            rc = argo_calibrator_refit_taken(cal, force, argo_flow_save_model, st, fitted, err);
     }
-    if (!rc)
-        rc = argo_calibrator_refit(cal, force, outs, nouts, argo_flow_save_model, st, fitted, err);
-    free(outs);
     argo_calibrator_free(cal);
     return rc;
 }

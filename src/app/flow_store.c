@@ -259,36 +259,16 @@ int argo_flow_load_model_points(argo_store *st, argo_calibrator *cal, int64_t ve
     return rc;
 }
 
-typedef struct outs {
-    argo_outcome *v;
-    size_t n, cap;
-} outs;
-
 static int take_outcome(void *ctx, const argo_outcome *o)
 {
-    outs *l = ctx;
-    argo_outcome *v = argo_grow(l->v, &l->cap, l->n + 1, sizeof *v, 64);
-    if (!v)
-        return ARGO_ENOMEM;
-    l->v = v;
-    l->v[l->n++] = *o;
-    return 0;
+    return argo_calibrator_take(ctx, o);
 }
 
-int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_outcome **v, size_t *n,
-                            argo_err *err)
+int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_calibrator *cal, argo_err *err)
 {
-    outs l = {0};
-    int rc = argo_store_outcomes_scan(st, before, take_outcome, &l, err);
+    int rc = argo_store_outcomes_scan(st, before, take_outcome, cal, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory loading outcomes");
-    if (rc) {
-        free(l.v);
-        l.v = NULL;
-        l.n = 0;
-    }
-    *v = l.v;
-    *n = l.n;
     return rc;
 }
 

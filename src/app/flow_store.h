@@ -86,9 +86,9 @@ int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t,
 /* Gives the calibrator the points of stored model version (0: nothing). */
 int argo_flow_load_model_points(argo_store *st, argo_calibrator *cal, int64_t version,
                                 argo_err *err);
-/* The outcomes resolved before t, in (exit_ts, id) order; *v freed with free(). */
-int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_outcome **v, size_t *n,
-                            argo_err *err);
+/* Gives the calibrator (argo_calibrator_take) the outcomes resolved
+ * before t, in (exit_ts, id) order. */
+int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_calibrator *cal, argo_err *err);
 /* A calibrator's sink (calibrate.h): stores the model, sets its version.
  * ctx is the argo_store. */
 int argo_flow_save_model(void *ctx, argo_model_row *m, argo_err *err);

@@ -71,6 +71,8 @@ struct argo_calibrator {
     int64_t nsym;
     samples sorted, pending; /* global set (memory mode): sorted + new */
     int64_t first_exit, last_exit;
+    samples taken;      /* live: the outcomes given by argo_calibrator_take */
+    int64_t *taken_sym; /* their symbols, parallel to taken */
 };
 
 /* Room for need samples in the parallel arrays (t too when with_t). */
@@ -159,6 +161,8 @@ void argo_calibrator_free(argo_calibrator *c)
     }
     samples_free(&c->sorted);
     samples_free(&c->pending);
+    samples_free(&c->taken);
+    free(c->taken_sym);
     free(c->sym);
     free(c);
 }
@@ -488,26 +492,44 @@ int argo_calibrator_advance(argo_calibrator *c, int64_t t, bool force, argo_mode
     return ARGO_OK;
 }
 
-int argo_calibrator_refit(argo_calibrator *c, bool force, const argo_outcome *outs, size_t n,
-                          argo_model_sink fn, void *sink_ctx, int *fitted, argo_err *err)
+int argo_calibrator_take(argo_calibrator *c, const argo_outcome *o)
 {
-    assert(c && !c->memory && fn && (outs || !n));
+    assert(c && !c->memory && o);
+    size_t cap = c->taken.cap;
+    if (push(&c->taken, o->raw_confidence, argo_track_label_of(o->status, o->pnl_pct), o->exit_ts))
+        return ARGO_ENOMEM;
+    if (c->taken.cap != cap || !c->taken_sym) {
+        int64_t *ns = realloc(c->taken_sym, c->taken.cap * sizeof *ns);
+        if (!ns) {
+            c->taken.n--;
+            return ARGO_ENOMEM;
+        }
+        c->taken_sym = ns;
+    }
+    c->taken_sym[c->taken.n - 1] = o->symbol_id;
+    return ARGO_OK;
+}
+
+int argo_calibrator_refit_taken(argo_calibrator *c, bool force, argo_model_sink fn, void *sink_ctx,
+                                int *fitted, argo_err *err)
+{
+    assert(c && !c->memory && fn);
     if (fitted)
         *fitted = 0;
+    samples all = c->taken; /* the taken outcomes are used up by this refit */
+    int64_t *sym = c->taken_sym;
+    c->taken = (samples){0};
+    c->taken_sym = NULL;
+    int rc = ARGO_OK;
     if (!any_due(c, force))
-        return ARGO_OK;
-    if ((size_t)c->global.count != n)
-        return argo_err_set(err, ARGO_ESTORE, "outcome count changed while calibrating");
+        goto out;
+    if ((size_t)c->global.count != all.n) {
+        rc = argo_err_set(err, ARGO_ESTORE, "outcome count changed while calibrating");
+        goto out;
+    }
     sink out = {fn, sink_ctx, fitted};
     int64_t min_sym = c->cfg.symbol_min_outcomes;
-    samples all = {0};
-    int rc = ARGO_OK;
-    if (n && samples_reserve(&all, n, true))
-        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory loading outcomes");
-    for (size_t k = 0; k < n && !rc; k++)
-        push(&all, outs[k].raw_confidence, argo_track_label_of(outs[k].status, outs[k].pnl_pct),
-             outs[k].exit_ts);
-    if (!rc && due(c, &c->global, 1, force) && all.n)
+    if (due(c, &c->global, 1, force) && all.n)
         rc = fit_store(c, &out, &c->global, "global", 0, all.x, all.y, all.n, false, all.t[0],
                        all.t[all.n - 1], err);
     for (int64_t i = 1; i < c->nsym && !rc; i++) {
@@ -516,15 +538,31 @@ int argo_calibrator_refit(argo_calibrator *c, bool force, const argo_outcome *ou
             continue;
         samples own = {0};
         for (size_t k = 0; k < all.n && !rc; k++)
-            if (outs[k].symbol_id == i && push(&own, all.x[k], all.y[k], all.t[k]))
+            if (sym[k] == i && push(&own, all.x[k], all.y[k], all.t[k]))
                 rc = argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
         if (!rc && own.n)
             rc = fit_store(c, &out, s, "symbol", i, own.x, own.y, own.n, false, own.t[0],
                            own.t[own.n - 1], err);
         samples_free(&own);
     }
+out:
     samples_free(&all);
+    free(sym);
     return rc;
+}
+
+int argo_calibrator_refit(argo_calibrator *c, bool force, const argo_outcome *outs, size_t n,
+                          argo_model_sink fn, void *sink_ctx, int *fitted, argo_err *err)
+{
+    assert(c && !c->memory && fn && (outs || !n));
+    if (fitted)
+        *fitted = 0;
+    if (!any_due(c, force))
+        return ARGO_OK;
+    for (size_t k = 0; k < n; k++)
+        if (argo_calibrator_take(c, &outs[k]))
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory loading outcomes");
+    return argo_calibrator_refit_taken(c, force, fn, sink_ctx, fitted, err);
 }
 
 int argo_calibrator_apply(argo_calibrator *c, int64_t symbol_id, double raw, double *confidence,

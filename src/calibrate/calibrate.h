@@ -117,6 +117,16 @@ int argo_calibrator_advance(argo_calibrator *c, int64_t t, bool force, argo_mode
 int argo_calibrator_refit(argo_calibrator *c, bool force, const argo_outcome *outs, size_t n,
                           argo_model_sink sink, void *sink_ctx, int *fitted, argo_err *err);
 
+/* Live, the same without an array of outcomes: the caller gives them one
+ * at a time with argo_calibrator_take (in (exit_ts, id) order; it may be
+ * called from a store scan's callback: it touches no store, and returns
+ * ARGO_ENOMEM or 0), then calls argo_calibrator_refit_taken, which uses
+ * them up. The outcomes go straight into the calibrator's sample arrays,
+ * so a refit over the whole history holds them once. */
+int argo_calibrator_take(argo_calibrator *c, const argo_outcome *o);
+int argo_calibrator_refit_taken(argo_calibrator *c, bool force, argo_model_sink sink,
+                                void *sink_ctx, int *fitted, argo_err *err);
+
 /* The calibrated confidence of raw for a symbol and the model version
  * used (0 = none). Uses only what the calibrator holds: a model chosen
  * whose points were not given (argo_calibrator_wants) is ARGO_ENOENT. */
