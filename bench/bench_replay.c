@@ -19,6 +19,7 @@
 #include "market/market.h"
 #include "store/store.h"
 
+#include <malloc.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,14 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+    /* glibc serves a large buffer from the heap or from a fresh mapping
+     * by a threshold that moves with the process's allocation history, so
+     * the same refit can page-fault its ~5 MB of buffers in one build and
+     * not in another. Pinned, the live-cycle figures measure argo's work
+     * (scripts/bench-compare.sh: GLIBC_TUNABLES does the same for an old
+     * revision). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (argc == 3 && !strcmp(argv[1], "--replay-child"))
         return replay_child(argv[2]);
     int symbols = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 500;

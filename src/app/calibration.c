@@ -240,5 +240,5 @@ int argo_app_calibrate_plot(argo_app *app, double train_fraction, int folds, con
 int argo_app_calib_report_text(const argo_calib_report *r, FILE *f, argo_err *err)
 {
     assert(r && f);
-    return argo_calib_report_write(r, false, f, err);
+    return argo_calib_report_write(r, f, err);
 }

@@ -4,14 +4,12 @@
 
 #include "base/csvread.h"
 #include "base/grow.h"
-#include "base/jsonmem.h"
 #include "base/text.h"
 #include "base/timeutil.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,42 +190,6 @@ out:
     return rc;
 }
 
-static json_t *num(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *metrics_json(const argo_calib_metrics *m)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "brier", num(m->brier));
-    json_object_set_new(o, "log_loss", num(m->log_loss));
-    json_object_set_new(o, "ece", num(m->ece));
-    json_object_set_new(o, "mce", num(m->mce));
-    return o;
-}
-
-static json_t *eval_json(const argo_calib_eval *e)
-{
-    json_t *o = json_object(), *rel = json_array();
-    json_object_set_new(o, "n", json_integer((json_int_t)e->raw.n));
-    json_object_set_new(o, "raw", metrics_json(&e->raw));
-    json_object_set_new(o, "calibrated", metrics_json(&e->cal));
-    for (int b = 0; b < ARGO_REPORT_BINS; b++) {
-        json_t *row = json_object();
-        json_object_set_new(row, "bin", json_real(b / (double)ARGO_REPORT_BINS));
-        json_object_set_new(row, "raw_mean_predicted", num(e->rel_raw[b].mean_pred));
-        json_object_set_new(row, "raw_observed", num(e->rel_raw[b].observed));
-        json_object_set_new(row, "raw_count", json_integer((json_int_t)e->rel_raw[b].count));
-        json_object_set_new(row, "cal_mean_predicted", num(e->rel_cal[b].mean_pred));
-        json_object_set_new(row, "cal_observed", num(e->rel_cal[b].observed));
-        json_object_set_new(row, "cal_count", json_integer((json_int_t)e->rel_cal[b].count));
-        json_array_append_new(rel, row);
-    }
-    json_object_set_new(o, "reliability", rel);
-    return o;
-}
-
 static void eval_text(FILE *f, const char *title, const argo_calib_eval *e)
 {
     fprintf(f, "\n%s (%zu signals)\n", title, e->raw.n);
@@ -254,38 +216,10 @@ static void eval_text(FILE *f, const char *title, const argo_calib_eval *e)
     }
 }
 
-int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo_err *err)
+int argo_calib_report_write(const argo_calib_report *r, FILE *f, argo_err *err)
 {
     char split[32];
     argo_time_format(r->split_ts, split, sizeof split);
-    if (json) {
-        unsigned long jf = argo_json_failures();
-        json_t *o = json_object(), *th = json_array();
-        json_object_set_new(o, "resolved_signals", json_integer((json_int_t)r->outcomes));
-        json_object_set_new(o, "train_fraction", json_real(r->train_fraction));
-        json_object_set_new(o, "split", json_string(split));
-        json_object_set_new(o, "train_outcomes", json_integer((json_int_t)r->train_n));
-        json_object_set_new(o, "holdout", eval_json(&r->holdout));
-        json_object_set_new(o, "folds", json_integer(r->folds));
-        json_object_set_new(o, "walk_forward", eval_json(&r->walk));
-        json_object_set_new(o, "as_stored", eval_json(&r->stored));
-        for (size_t k = 0; k < r->nthresholds; k++) {
-            const argo_calib_threshold *t = &r->thresholds[k];
-            json_t *row = json_object();
-            json_object_set_new(row, "threshold", json_real(t->threshold));
-            json_object_set_new(row, "raw_published", json_integer((json_int_t)t->raw_n));
-            json_object_set_new(row, "raw_win_rate",
-                                t->raw_n ? json_real((double)t->raw_wins / t->raw_n) : json_null());
-            json_object_set_new(row, "calibrated_published", json_integer((json_int_t)t->cal_n));
-            json_object_set_new(row, "calibrated_win_rate",
-                                t->cal_n ? json_real((double)t->cal_wins / t->cal_n) : json_null());
-            json_array_append_new(th, row);
-        }
-        json_object_set_new(o, "published_walk_forward", th);
-        int rc = argo_json_emit(o, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10), jf, err);
-        json_decref(o);
-        return rc;
-    }
     fprintf(f,
             "calibration report: %zu resolved signals; split at %s (%.0f%% of signals "
             "before it), %zu outcomes resolved before the split\n",

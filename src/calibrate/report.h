@@ -72,7 +72,8 @@ int argo_calib_report_compute(const argo_calib_item *v, size_t n, const argo_con
                               double train_fraction, int folds, argo_calib_report **out,
                               argo_err *err);
 
-int argo_calib_report_write(const argo_calib_report *r, bool json, FILE *f, argo_err *err);
+/* The report as text (its JSON document is app/json.h's). */
+int argo_calib_report_write(const argo_calib_report *r, FILE *f, argo_err *err);
 
 /* Writes a reliability diagram of the walk-forward evaluation as SVG
  * (temporary file, fsync, rename: never a partial file). */
