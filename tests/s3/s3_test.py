@@ -341,11 +341,18 @@ try:
         f.write("[lifecycle]\ntransitions = STANDARD_IA:30,DEEP_ARCHIVE:400\n")
     r3 = argo("archive", "lifecycle", "get", "--config", other)
     Proxy.emulate_lifecycle = False
-    check(r0.returncode == 3 and "none set" in r0.stdout and r1.returncode == 0 and
-          "lifecycle applied" in r1.stdout and Proxy.lifecycle[1] == "all_storage_classes_128K"
+    ok = (r0.returncode == 3 and "none set" in r0.stdout and r1.returncode == 0 and
+          "lifecycle applied" in r1.stdout and Proxy.lifecycle is not None
+          and Proxy.lifecycle[1] == "all_storage_classes_128K"
           and b"<!--" not in Proxy.lifecycle[0] and r2.returncode == 0 and "matches" in r2.stdout
-          and r3.returncode == 3 and "differs" in r3.stdout,
-          "lifecycle apply then get: none set, applied, matches; another policy differs")
+          and r3.returncode == 3 and "differs" in r3.stdout)
+    # what each step did, for a failure to be read from the log
+    seen = "" if ok else "".join(
+        f" [{k}: exit {r.returncode}, stdout {r.stdout.strip()!r}, stderr {r.stderr.strip()!r}]"
+        for k, r in (("get", r0), ("apply", r1), ("get", r2), ("get other", r3))) + (
+        f" [stored: {Proxy.lifecycle!r}]")
+    check(ok, "lifecycle apply then get: none set, applied, matches; another policy differs"
+          + seen)
 
     # retries: two 503s, then success
     Proxy.fail_next = [503, 503]
