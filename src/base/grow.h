@@ -7,9 +7,9 @@
 #ifndef ARGO_GROW_H
 #define ARGO_GROW_H
 
-#include <stddef.h>
+#include "base/limits.h"
 
-#define ARGO_GROW_MAX ((size_t)1 << 34) /* elements: far beyond any real need */
+#include <stddef.h>
 
 /* Returns p, or p moved, with room for `need` elements of `size` bytes
  * (*cap is updated), doubling from `first`. Returns NULL when memory is

@@ -50,6 +50,11 @@
 #define ARGO_CALIB_WEIGHT_MIN 1e-6 /* a calibration weight is 0 or in [MIN, MAX], */
 #define ARGO_CALIB_WEIGHT_MAX 1e6  /* so sums stay finite and exact enough */
 
+#define ARGO_THRIFT_DEPTH_MAX 32        /* nesting of Thrift structs, lists and maps */
+#define ARGO_CALIB_BINS_MAX 100         /* bins of a calibration metric or diagram */
+#define ARGO_SIGV4_HEADERS_MAX 32       /* headers of one signed S3 request */
+#define ARGO_GROW_MAX ((size_t)1 << 34) /* elements of a growable array: far beyond any need */
+
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 

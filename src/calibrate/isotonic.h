@@ -20,6 +20,7 @@
 #define ARGO_ISOTONIC_H
 
 #include "base/err.h"
+#include "base/limits.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -93,8 +94,6 @@ typedef struct argo_calib_metrics {
     size_t n;
     double brier, log_loss, ece, mce;
 } argo_calib_metrics;
-
-#define ARGO_CALIB_BINS_MAX 100
 
 typedef struct argo_reliability_bin {
     size_t count;

@@ -126,7 +126,7 @@ void argo_tc_struct_begin(argo_tc_out *o, int16_t id)
 {
     if (id >= 0)
         argo_tc_field(o, id, TC_STRUCT);
-    if (o->depth + 1 >= TC_DEPTH_MAX) {
+    if (o->depth + 1 >= ARGO_THRIFT_DEPTH_MAX) {
         o->bad = true;
         return;
     }
@@ -172,7 +172,7 @@ static int64_t unzigzag(uint64_t v)
 
 void argo_tc_enter(argo_tc_in *in)
 {
-    if (in->depth + 1 >= TC_DEPTH_MAX) {
+    if (in->depth + 1 >= ARGO_THRIFT_DEPTH_MAX) {
         in->bad = true;
         return;
     }
@@ -260,7 +260,7 @@ size_t argo_tc_read_list(argo_tc_in *in, int *elem_type)
  * per byte of the input). */
 static bool nest(argo_tc_in *in)
 {
-    if (in->bad || in->depth + 1 >= TC_DEPTH_MAX) {
+    if (in->bad || in->depth + 1 >= ARGO_THRIFT_DEPTH_MAX) {
         in->bad = true;
         return false;
     }

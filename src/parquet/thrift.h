@@ -9,6 +9,8 @@
 #ifndef ARGO_THRIFT_H
 #define ARGO_THRIFT_H
 
+#include "base/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,14 +31,12 @@ enum {
     TC_STRUCT = 12
 };
 
-#define TC_DEPTH_MAX 32 /* nesting of structs, lists and maps */
-
 /* Writer: appends to a growable buffer; `bad` on allocation failure. */
 typedef struct argo_tc_out {
     uint8_t *p;
     size_t len, cap;
     bool bad;
-    int16_t last[TC_DEPTH_MAX]; /* last field id per open struct */
+    int16_t last[ARGO_THRIFT_DEPTH_MAX]; /* last field id per open struct */
     int depth;
 } argo_tc_out;
 
@@ -62,7 +62,7 @@ void argo_tc_struct_end(argo_tc_out *o);
 typedef struct argo_tc_in {
     const uint8_t *p, *end;
     bool bad;
-    int16_t last[TC_DEPTH_MAX];
+    int16_t last[ARGO_THRIFT_DEPTH_MAX];
     int depth;
 } argo_tc_in;
 

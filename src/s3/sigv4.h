@@ -18,11 +18,10 @@
 #define ARGO_SIGV4_H
 
 #include "base/err.h"
+#include "base/limits.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-#define ARGO_SIGV4_HEADERS_MAX 32
 
 typedef struct argo_sigv4_header {
     const char *name, *value;
