@@ -117,6 +117,14 @@ static int64_t newest_bar(const argo_symbol *syms, size_t n)
     return newest;
 }
 
+static int64_t max_symbol_id(const argo_symbol *syms, size_t n)
+{
+    int64_t maxid = 0;
+    for (size_t i = 0; i < n; i++)
+        maxid = syms[i].id > maxid ? syms[i].id : maxid;
+    return maxid;
+}
+
 /* Refits the calibration models on every outcome resolved up to the
  * newest bar, as the policy asks (force: every model with new outcomes). */
 static int refit(argo_store *st, const argo_config *cfg, bool force, int *fitted, argo_err *err)
@@ -128,11 +136,11 @@ static int refit(argo_store *st, const argo_config *cfg, bool force, int *fitted
     int rc = argo_flow_load_symbols(st, &syms, &n, err);
     if (rc)
         return rc;
-    int64_t newest = newest_bar(syms, n);
+    int64_t newest = newest_bar(syms, n), maxid = max_symbol_id(syms, n);
     free(syms);
     if (newest == INT64_MIN)
         return ARGO_OK;
-    if ((rc = argo_flow_load_calibrator(st, cfg, newest + 1, true, &cal, err)))
+    if ((rc = argo_flow_load_calibrator(st, cfg, newest + 1, maxid, true, &cal, err)))
         return rc;
     /* the outcomes and the blend's base model are loaded only for a due refit */
     if (argo_calibrator_due(cal, force)) {
@@ -233,7 +241,7 @@ static int generate(argo_store *st, const argo_config *cfg, const argo_events *e
      * outcomes resolved before it (refits happen in track). */
     int64_t newest = newest_bar(syms, n);
     if (cfg->calibrate && newest != INT64_MIN &&
-        (rc = argo_flow_load_calibrator(st, cfg, newest, false, &cal, err)))
+        (rc = argo_flow_load_calibrator(st, cfg, newest, max_symbol_id(syms, n), false, &cal, err)))
         goto fail;
     for (size_t i = 0; i < n; i++) {
         if (syms[i].last_ts == INT64_MIN)

@@ -206,8 +206,8 @@ static int note_model(void *ctx, const argo_model_row *m)
     return argo_calibrator_note(nc->cal, m, nc->err); /* no points: no store call, no failure */
 }
 
-int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t, bool with_counts,
-                              argo_calibrator **out, argo_err *err)
+int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t, int64_t maxid,
+                              bool with_counts, argo_calibrator **out, argo_err *err)
 {
     argo_symbol_count *counts = NULL;
     size_t n = 0;
@@ -216,16 +216,6 @@ int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t,
     int rc = with_counts ? argo_store_outcome_counts(st, t, &counts, &n, &total, err) : 0;
     if (rc)
         return rc;
-    int64_t maxid = 0;
-    argo_symbol *syms;
-    size_t ns;
-    if ((rc = argo_store_symbols(st, &syms, &ns, err))) {
-        free(counts);
-        return rc;
-    }
-    for (size_t i = 0; i < ns; i++)
-        maxid = syms[i].id > maxid ? syms[i].id : maxid;
-    free(syms);
     argo_calibrator *c;
     if ((rc = argo_calibrator_at(cfg, maxid, t, &c, err))) {
         free(counts);

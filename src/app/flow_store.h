@@ -79,10 +79,12 @@ int argo_flow_save_suppressed(argo_store *st, int64_t symbol_id, int64_t ts, arg
  * order; *v freed with free(). */
 int argo_flow_load_report_items(argo_store *st, argo_calib_item **v, size_t *n, argo_err *err);
 
-/* A calibrator at t over the stored models (version order; points not
- * loaded) and, with counts, the outcome counts before t. */
-int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t, bool counts,
-                              argo_calibrator **out, argo_err *err);
+/* A calibrator at t for symbol ids up to max_symbol_id (the caller has
+ * the symbols already) over the stored models (version order; points
+ * not loaded) and, with counts, the outcome counts before t. */
+int argo_flow_load_calibrator(argo_store *st, const argo_config *cfg, int64_t t,
+                              int64_t max_symbol_id, bool counts, argo_calibrator **out,
+                              argo_err *err);
 /* Gives the calibrator the points of stored model version (0: nothing). */
 int argo_flow_load_model_points(argo_store *st, argo_calibrator *cal, int64_t version,
                                 argo_err *err);

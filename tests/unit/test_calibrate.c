@@ -135,8 +135,8 @@ static void models_refit_after_retrain_every_outcomes(void **state)
 static void the_store_view_excludes_outcomes_at_or_after_t(void **state)
 {
     (void)state;
-    argo_calibrator *c;
-    assert_int_equal(argo_flow_load_calibrator(st, &cfg, 1000000, true, &c, NULL), 0);
+    argo_calibrator *c; /* the store's symbols are A and B, ids 1 and 2 */
+    assert_int_equal(argo_flow_load_calibrator(st, &cfg, 1000000, 2, true, &c, NULL), 0);
     double conf;
     int64_t v;
     /* apply uses only what it holds: the points are given first */
@@ -149,7 +149,7 @@ static void the_store_view_excludes_outcomes_at_or_after_t(void **state)
     assert_true(v > 0);
     argo_calibrator_free(c);
     /* a time before every model: no model may be used */
-    assert_int_equal(argo_flow_load_calibrator(st, &cfg, 5, true, &c, NULL), 0);
+    assert_int_equal(argo_flow_load_calibrator(st, &cfg, 5, 2, true, &c, NULL), 0);
     assert_int_equal(argo_calibrator_wants(c, 2, false), 0);
     assert_int_equal(argo_calibrator_apply(c, 2, 0.8, &conf, &v, NULL), 0);
     assert_int_equal(v, 0);
