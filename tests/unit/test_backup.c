@@ -270,6 +270,8 @@ static void a_changed_row_total_is_checked_against_the_store(void **state)
     assert_non_null(strstr(e.msg, "not a valid manifest"));
 }
 
+static void rewrite_signals(size_t a, size_t b, bool names, const char *rename4);
+
 static void a_parquet_file_with_another_schema_does_not_verify(void **state)
 {
     (void)state;
@@ -278,51 +280,7 @@ static void a_parquet_file_with_another_schema_does_not_verify(void **state)
     assert_true(r.signals > 0);
     /* a writer that drifted: the same rows, one column renamed; the
      * manifest updated to match the file, as a buggy writer would */
-    size_t nc;
-    const argo_pq_column_def *defs = argo_backup_columns(ARGO_BACKUP_SIGNALS, &nc);
-    argo_pq_column_def cols[16];
-    assert_int_equal(nc, 16);
-    memcpy(cols, defs, sizeof cols);
-    cols[4].name = "entry_price";
-    char p[1100];
-    file_path("signals-v1.parquet", p, sizeof p);
-    argo_pq_file *f;
-    assert_int_equal(argo_pq_open(p, &f, NULL), 0);
-    argo_pq_values v[16];
-    argo_pq_column_data d[16];
-    for (size_t c = 0; c < nc; c++) {
-        assert_int_equal(argo_pq_read(f, 0, c, &v[c], NULL), 0);
-        d[c] = (argo_pq_column_data){.valid = cols[c].optional ? v[c].valid : NULL,
-                                     .i64 = v[c].i64,
-                                     .i32 = v[c].i32,
-                                     .f64 = v[c].f64,
-                                     .b = v[c].b,
-                                     .str = (const char **)v[c].str};
-    }
-    argo_pq_kv kv[] = {{"argo.schema_version", "1"},
-                       {"argo.backup_date", argo_pq_kv_get(f, "argo.backup_date")},
-                       {"argo.kind", "signals"}};
-    argo_pq_write_options po = {.codec = ARGO_PQ_SNAPPY, .kv = kv, .nkv = 3};
-    uint8_t *out;
-    size_t len;
-    assert_int_equal(argo_pq_encode(cols, nc, d, r.signals, &po, &out, &len, NULL), 0);
-    for (size_t c = 0; c < nc; c++)
-        argo_pq_values_cleanup(&v[c]);
-    argo_pq_close(f);
-    assert_int_equal(argo_file_write_atomic(p, out, len, NULL), 0);
-    char sha[65];
-    argo_sha256_hex(out, len, sha);
-    free(out);
-    json_t *m = manifest_get();
-    json_t *files = json_object_get(m, "files");
-    for (size_t i = 0; i < json_array_size(files); i++) {
-        json_t *e = json_array_get(files, i);
-        if (!strcmp(json_string_value(json_object_get(e, "name")), "signals-v1.parquet")) {
-            json_object_set_new(e, "sha256", json_string(sha));
-            json_object_set_new(e, "bytes", json_integer((json_int_t)len));
-        }
-    }
-    manifest_put(m);
+    rewrite_signals(0, 0, false, "entry_price");
     argo_err e;
     assert_int_equal(verify(&e), ARGO_ECORRUPT);
     assert_non_null(strstr(e.msg, "column 5 is entry_price"));
@@ -341,8 +299,9 @@ static void note_partial(void *ctx, const char *path, const char *why)
 /* Rewrites the day's signals-v1.parquet as a writer with a wrong layout
  * would (the same rows, columns a and b exchanged: with names, the
  * columns moved; without, the fields each is filled from), and the
- * manifest to match the file, as a buggy writer would. */
-static void rewrite_signals_swapped(size_t a, size_t b, bool names)
+ * manifest to match the file, as a buggy writer would; with rename4,
+ * column 4 under that name. */
+static void rewrite_signals(size_t a, size_t b, bool names, const char *rename4)
 {
     size_t nc;
     const argo_pq_column_def *defs = argo_backup_columns(ARGO_BACKUP_SIGNALS, &nc);
@@ -365,6 +324,8 @@ static void rewrite_signals_swapped(size_t a, size_t b, bool names)
                                      .b = v[c].b,
                                      .str = (const char **)v[c].str};
     }
+    if (rename4)
+        cols[4].name = rename4;
     argo_pq_column_data td = d[a];
     d[a] = d[b];
     d[b] = td;
@@ -409,7 +370,7 @@ static void a_parquet_file_with_two_columns_swapped_does_not_verify(void **state
     assert_true(r.signals > 0);
     argo_err e;
     assert_int_equal(verify(&e), 0);
-    rewrite_signals_swapped(5, 6, true); /* target <-> stop */
+    rewrite_signals(5, 6, true, NULL); /* target <-> stop */
     assert_int_equal(verify(&e), ARGO_ECORRUPT);
     assert_non_null(strstr(e.msg, "column 6 is stop DOUBLE, expected target DOUBLE"));
 }
@@ -423,7 +384,7 @@ static void a_parquet_file_filled_from_the_wrong_fields_does_not_verify(void **s
     fresh_root("b8f");
     argo_backup_result r = backup();
     assert_true(r.signals > 0);
-    rewrite_signals_swapped(5, 6, false); /* "target" holds the stops */
+    rewrite_signals(5, 6, false, NULL); /* "target" holds the stops */
     argo_err e;
     assert_int_equal(verify(&e), ARGO_ECORRUPT);
     assert_non_null(strstr(e.msg, "column target differs from the store"));
