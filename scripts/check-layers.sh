@@ -20,7 +20,8 @@ declare -A may=(
     [calibrate]="track domain base"
     [archive]="store parquet s3 track domain base"
     [app]="archive calibrate market strategy track parquet s3 store domain base"
-    [cli]="app base"
+    # cli may call server/serve.h: `argo serve` is a command of the one program
+    [cli]="server app base"
     [server]="app base"
 )
 

@@ -3,7 +3,7 @@
 # Installs the Debian 12 packages argo needs, only those missing.
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
-pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev
+pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev libwebsockets-dev
       libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
       libarchive-dev)
 if [ "${1:-}" = "--test" ]; then

@@ -58,6 +58,32 @@ void argo_app_keep_store(argo_app *app);
 /* Hooks for the live paths (app/events.h); ev is copied. NULL: none. */
 void argo_app_set_events(argo_app *app, const argo_events *ev);
 
+/* With bars on, every bar an operation stores is logged as a "bars"
+ * event too (argo serve: posted bars, the inbox, a provider); off (the
+ * default), only signals and outcomes are logged, so a bulk load does
+ * not fill the log. */
+void argo_app_set_event_log(argo_app *app, bool bars);
+
+/* Appends one "health" event (data: a JSON object) in its own
+ * transaction and announces it through on_event. */
+int argo_app_log_health(argo_app *app, const char *data, argo_err *err);
+
+/*
+ * argo serve holds its store (store/store.h argo_store_hold "serve")
+ * while it runs. A second argo serve is refused, and so is any other
+ * process's operation that would store bars, signals or outcomes
+ * (ingest, synth, generate, track, replay): those would reach the
+ * store without reaching the server's subscribers. Reads, backups and
+ * the archive commands run beside it.
+ */
+/* Takes the serve hold: ARGO_EBUSY ("store PATH is served by argo serve
+ * (pid N)") when another process holds it. */
+int argo_app_hold_serve(argo_app *app, argo_err *err);
+/* ARGO_EBUSY when another process serves the store, with the same
+ * message; 0 otherwise. Called by every writing operation of flow.h
+ * before it begins. */
+int argo_app_check_not_served(argo_app *app, argo_err *err);
+
 /* Non-fatal notices an operation may raise while it runs (an S3 request
  * retried, say): one line of text, no newline. NULL: dropped. */
 typedef void (*argo_app_notice_fn)(void *ctx, const char *line);

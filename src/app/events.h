@@ -37,6 +37,13 @@ typedef struct argo_events {
     void (*on_outcome)(void *ctx, const argo_signal *sig);
     /* the end of one operation, after its on_bar/on_signal/on_outcome calls */
     void (*on_cycle)(void *ctx, const argo_cycle *cycle);
+    /* an entry of the store's event log (domain/types.h argo_event),
+     * appended in the operation's transaction, announced after its
+     * commit in seq order, before on_cycle. Signals and outcomes are
+     * logged by every operation that makes or resolves them (replay
+     * included); bars only while the app's bar log is on
+     * (argo_app_set_event_log). */
+    void (*on_event)(void *ctx, const argo_event *ev);
 } argo_events;
 
 #endif

@@ -37,6 +37,18 @@
 int argo_app_ingest(argo_app *app, size_t n, const char *const *paths, const char *const *symbols,
                     bool skip_invalid, argo_ingest_report *reps, argo_err *err);
 
+/* The bars of n series given in memory (posted to argo serve as JSON):
+ * series i is counts[i] bars of symbols[i], checked exactly as a CSV
+ * file's rows are by argo_market_csv_read (argo_bar_validate, the symbol
+ * rule, strictly increasing ts, a row equal to the one before it a
+ * duplicate) and stored as argo_app_ingest stores them: all series or,
+ * on the first error, none; err names where ("WHERE[i]: bar j: why",
+ * where is the caller's name for the input, e.g. "request body").
+ * reps holds n reports. */
+int argo_app_ingest_bars(argo_app *app, size_t n, const char *const *symbols,
+                         const argo_bar *const *bars, const size_t *counts, const char *where,
+                         argo_ingest_report *reps, argo_err *err);
+
 /* Generates the synthetic universe of opt (market.h) into the store, in
  * one transaction; *bars receives the number of new bars. */
 int argo_app_synth(argo_app *app, const argo_synth_options *opt, size_t *bars, argo_err *err);
@@ -122,5 +134,13 @@ int argo_app_coverage(argo_app *app, argo_coverage *out, argo_err *err);
  * signals. Reads only. *out is freed with free(). */
 int argo_app_calibration_report(argo_app *app, double train_fraction, int folds,
                                 argo_calib_report **out, argo_err *err);
+
+/* One live cycle of argo serve: generate, then track (each its own
+ * transaction; its events announced after its commit). */
+typedef struct argo_cycle_report {
+    argo_generate_report gen;
+    argo_track_report track;
+} argo_cycle_report;
+int argo_app_cycle(argo_app *app, argo_cycle_report *rep, argo_err *err);
 
 #endif

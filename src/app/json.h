@@ -38,6 +38,12 @@ json_t *argo_json_backup_verify(const argo_app_verify_result *r);
 /* argo_app_health_check's result. */
 json_t *argo_json_health(const argo_app_health *h);
 
+/* argo health --json, GET /health: level, status, checks. */
+json_t *argo_json_health_report(const argo_health_report *r);
+/* A page of signals for GET /api/v1/signals: {"signals": [...],
+ * "next_cursor": "ID" or null}. */
+json_t *argo_json_signal_page(const argo_signal_list *l, bool more);
+
 /* How a document is written: the flags the CLI has always used for it. */
 typedef enum argo_json_style {
     ARGO_JSON_PRETTY,  /* indent 2, 17 significant digits (signals, stats, ...) */

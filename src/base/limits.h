@@ -55,6 +55,11 @@
 #define ARGO_SIGV4_HEADERS_MAX 32       /* headers of one signed S3 request */
 #define ARGO_GROW_MAX ((size_t)1 << 34) /* elements of a growable array: far beyond any need */
 
+#define ARGO_EVENT_DATA_MAX 65536             /* bytes of one event's JSON */
+#define ARGO_KEY_NAME_MAX 64                  /* bytes of an API key's name, with the NUL */
+#define ARGO_HTTP_BODY_MAX ((size_t)16 << 20) /* bytes of a request body (posted bars) */
+#define ARGO_HTTP_HEADER_MAX 8192             /* bytes of a request's headers */
+#define ARGO_WS_MESSAGE_MAX 65536             /* bytes of a message a stream client sends */
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 

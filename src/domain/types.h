@@ -99,6 +99,20 @@ typedef struct argo_outcome {
     double pnl_pct;
 } argo_outcome;
 
+/* One entry of the event log (docs/DESIGN.md: every published event has
+ * a sequence number kept in the store): what the stream sends, kept so a
+ * client that reconnects gets what it missed. The strings are borrowed
+ * for the call that hands the record over. */
+typedef struct argo_event {
+    int64_t seq;         /* the log's number: > 0, increasing, no reuse */
+    int64_t logged_at;   /* wall clock when logged, UTC milliseconds */
+    const char *channel; /* "signals", "outcomes", "bars" or "health" */
+    const char *symbol;  /* "" when none (health) */
+    double confidence;   /* signals, outcomes: calibrated confidence; else 0 */
+    bool published;      /* signals, outcomes: the signal is published; else true */
+    const char *data;    /* the event's JSON object, compact (app/json.h) */
+} argo_event;
+
 const char *argo_action_name(int action);
 const char *argo_status_name(argo_status s);
 const char *argo_exit_reason_name(argo_exit_reason r);

@@ -262,6 +262,82 @@ int argo_store_suppressed_add(argo_store *st, int64_t symbol_id, int64_t ts, int
 int argo_store_suppressed_counts(argo_store *st, argo_symbol_count **list, size_t *n,
                                  int64_t *total, argo_err *err);
 
+/*
+ * The event log: one row per event a server publishes (domain/types.h
+ * argo_event), numbered by the store. An event is appended in the
+ * transaction that stores the rows it announces, so a committed row has
+ * its event and a rolled-back one has none. Sequence numbers increase
+ * with commit order for any one writer and are never reused.
+ */
+
+/* Appends ev (its seq and logged_at are ignored) and sets *seq to its
+ * number. ARGO_EDATA for an unknown channel, a symbol longer than
+ * ARGO_SYMBOL_MAX - 1 or data longer than ARGO_EVENT_DATA_MAX. */
+int argo_store_event_append(argo_store *st, const argo_event *ev, int64_t *seq, argo_err *err);
+typedef int (*argo_event_fn)(void *ctx, const argo_event *ev);
+/* The events with seq > after, in seq order, at most limit (0: all). */
+int argo_store_events_after(argo_store *st, int64_t after, size_t limit, argo_event_fn fn,
+                            void *ctx, argo_err *err);
+/* The newest event's seq; 0 when the log is empty. */
+int argo_store_event_last(argo_store *st, int64_t *seq, argo_err *err);
+
+/*
+ * API keys (app/keys.h): only a key's SHA-256 is stored.
+ */
+typedef struct argo_key_row {
+    int64_t id;                   /* set when stored */
+    char name[ARGO_KEY_NAME_MAX]; /* unique among keys; "" allowed for none */
+    char role[16];                /* "read", "stream" or "admin" */
+    unsigned char hash[32];       /* SHA-256 of the key */
+    char prefix[16];              /* the key's first characters, to tell keys apart */
+    int64_t created_at;           /* UTC seconds */
+    int64_t revoked_at;           /* UTC seconds; 0 while the key is valid */
+} argo_key_row;
+
+/* Stores k and sets k->id. ARGO_ECONFLICT when a key with the same hash or
+ * the same non-empty name exists. */
+int argo_store_key_add(argo_store *st, argo_key_row *k, argo_err *err);
+/* Every key, revoked ones included, in id order, in a new array freed
+ * with free(). */
+int argo_store_keys(argo_store *st, argo_key_row **v, size_t *n, argo_err *err);
+/* Sets revoked_at of the key with this id to when. ARGO_ENOENT when no
+ * such key; revoking a revoked key changes nothing and returns 0. */
+int argo_store_key_revoke(argo_store *st, int64_t id, int64_t when, argo_err *err);
+
+/*
+ * A page of signals for an API: the filters of f, ordered by id (the
+ * order of insertion, stable under new inserts), after the id
+ * f->after_id (the cursor), at most limit.
+ */
+typedef struct argo_signal_filter {
+    int64_t symbol_id;     /* 0: every symbol */
+    int64_t since, until;  /* ts in [since, until); INT64_MIN / INT64_MAX: open */
+    int status;            /* -1: any; -2: any resolved (not ARGO_OPEN); else an argo_status */
+    int published;         /* -1: any; 0 or 1 */
+    double min_confidence; /* calibrated confidence >= this; -1: any */
+    int64_t after_id;      /* 0: from the first */
+} argo_signal_filter;
+
+int argo_store_signals_page(argo_store *st, const argo_signal_filter *f, size_t limit,
+                            argo_signal_fn fn, void *ctx, argo_err *err);
+/* One signal by id; ARGO_ENOENT when none. */
+int argo_store_signal_get(argo_store *st, int64_t id, argo_signal *out, argo_err *err);
+
+/*
+ * Holding a store for a long-running process (argo serve): a lock held
+ * from argo_store_hold until argo_store_release or the end of the
+ * process (a crashed holder releases it), independent of transactions.
+ * SQLite: an flock on the file PATH-NAME.lock beside the database (the
+ * holder's pid is written in it); PostgreSQL: a session advisory lock.
+ */
+/* Takes the named hold without waiting. ARGO_EBUSY when another process
+ * (or handle) holds it, with its pid in *holder when known (else 0). */
+int argo_store_hold(argo_store *st, const char *name, long *holder, argo_err *err);
+/* Whether another process holds the named hold (it is not taken);
+ * *holder its pid when known, else 0. */
+int argo_store_held(argo_store *st, const char *name, bool *held, long *holder, argo_err *err);
+void argo_store_release(argo_store *st, const char *name);
+
 /* The backend's name ("sqlite"). */
 const char *argo_store_backend(const argo_store *st);
 

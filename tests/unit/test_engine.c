@@ -543,7 +543,7 @@ static argo_app *open_app(const char *name, recorder *rec)
     argo_err e;
     if (argo_app_open(&o, &app, &e))
         fail_msg("%s", e.msg);
-    argo_events ev = {rec, on_bar, on_signal, on_outcome, on_cycle};
+    argo_events ev = {rec, on_bar, on_signal, on_outcome, on_cycle, NULL};
     argo_app_set_events(app, &ev);
     return app;
 }
@@ -788,7 +788,7 @@ static void an_operation_that_fails_announces_nothing(void **state)
     recorder_reset(&rec);
     argo_app_options o = {.db_path = p, .store = ARGO_APP_STORE_RO};
     assert_int_equal(argo_app_open(&o, &app, NULL), 0);
-    argo_events ev = {&rec, on_bar, on_signal, on_outcome, on_cycle};
+    argo_events ev = {&rec, on_bar, on_signal, on_outcome, on_cycle, NULL};
     argo_app_set_events(app, &ev);
     argo_replay_options ro = {.from = INT64_MIN, .to = INT64_MAX};
     assert_int_equal(argo_app_replay(app, &ro, NULL, NULL), ARGO_EINVAL);
