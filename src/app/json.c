@@ -9,7 +9,9 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 /* a number, or null where it is undefined */
 static json_t *num(double v)
@@ -83,6 +85,186 @@ json_t *argo_json_signal_page(const argo_signal_list *l, bool more)
     } else
         json_object_set_new(o, "next_cursor", json_null());
     return o;
+}
+
+/* ---- argo_json_signal, compact, without the document ----------------- */
+
+typedef struct out {
+    char *p, *end;
+    bool ok; /* false once something did not fit or could not be written */
+} out;
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (!o->ok || (size_t)(o->end - o->p) <= n) {
+        o->ok = false;
+        return;
+    }
+    memcpy(o->p, s, n);
+    o->p += n;
+}
+
+static void put_s(out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+/* A JSON string as jansson writes it (no JSON_ENSURE_ASCII, no
+ * JSON_ESCAPE_SLASH): " and \ escaped, control characters as \b \f
+ * \n \r \t or \u00XX, everything else as is. */
+static void put_str(out *o, const char *s)
+{
+    put(o, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[8];
+        if (c == '"' || c == '\\') {
+            e[0] = '\\';
+            e[1] = (char)c;
+            put(o, e, 2);
+        } else if (c < 0x20) {
+            const char *short_ = c == '\b'   ? "\\b"
+                                 : c == '\f' ? "\\f"
+                                 : c == '\n' ? "\\n"
+                                 : c == '\r' ? "\\r"
+                                 : c == '\t' ? "\\t"
+                                             : NULL;
+            if (short_)
+                put_s(o, short_);
+            else {
+                snprintf(e, sizeof e, "\\u%04X", c);
+                put_s(o, e);
+            }
+        } else
+            put(o, s, 1);
+    }
+    put(o, "\"", 1);
+}
+
+/* A real as jansson's jsonp_dtostr writes it with precision 17: %.17g,
+ * ".0" added when there is neither '.' nor 'e', the exponent without
+ * '+' and without leading zeros. */
+static void put_real(out *o, double v)
+{
+    if (!isfinite(v)) {
+        o->ok = false; /* json_real refuses it: the document has no such key */
+        return;
+    }
+    char b[40];
+    if (v == 0) { /* common (a strategy that did not vote): no printf */
+        put_s(o, signbit(v) ? "-0.0" : "0.0");
+        return;
+    }
+    int n = snprintf(b, sizeof b, "%.17g", v);
+    if (n <= 0 || n >= (int)sizeof b - 2) {
+        o->ok = false;
+        return;
+    }
+    char *e = strchr(b, 'e');
+    if (!e && !strchr(b, '.')) {
+        memcpy(b + n, ".0", 3);
+        n += 2;
+    }
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(b + n - end) + 1);
+            n -= (int)(end - start);
+        }
+    }
+    put(o, b, (size_t)n);
+}
+
+static void put_int(out *o, long long v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", v);
+    put(o, b, (size_t)n);
+}
+
+static void put_key(out *o, const char *key)
+{
+    /* every key of a signal is plain: no escaping */
+    put(o, ",\"", 2);
+    put_s(o, key);
+    put(o, "\":", 2);
+}
+
+static void put_date(out *o, int64_t ts)
+{
+    char s[32];
+    put_str(o, argo_time_format(ts, s, sizeof s));
+}
+
+size_t argo_json_signal_compact(const argo_signal *g, char *buf, size_t n)
+{
+    assert(g && (buf || !n));
+    out o = {buf, buf + n, n > 0};
+    put_s(&o, "{\"id\":");
+    put_int(&o, (long long)g->id);
+    put_key(&o, "symbol");
+    put_str(&o, g->symbol);
+    put_key(&o, "action");
+    put_str(&o, argo_action_name(g->action));
+    put_key(&o, "ts");
+    put_date(&o, g->ts);
+    put_key(&o, "entry");
+    put_real(&o, g->entry);
+    put_key(&o, "target");
+    put_real(&o, g->target);
+    put_key(&o, "stop");
+    put_real(&o, g->stop);
+    put_key(&o, "raw_confidence");
+    put_real(&o, g->raw_confidence);
+    put_key(&o, "confidence");
+    put_real(&o, g->confidence);
+    put_key(&o, "model_version");
+    if (g->model_version)
+        put_int(&o, (long long)g->model_version);
+    else
+        put_s(&o, "null");
+    put_key(&o, "published");
+    put_s(&o, g->published ? "true" : "false");
+    put_s(&o, ",\"votes\":{");
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
+        if (k)
+            put(&o, ",", 1);
+        put_str(&o, argo_strategy_name(k));
+        put(&o, ":", 1);
+        put_real(&o, g->votes[k].dir * g->votes[k].strength);
+    }
+    put(&o, "}", 1);
+    put_key(&o, "expires_at");
+    put_date(&o, g->expires_at);
+    put_key(&o, "status");
+    put_str(&o, argo_status_name(g->status));
+    if (g->status != ARGO_OPEN) {
+        put_key(&o, "exit_reason");
+        put_str(&o, argo_exit_reason_name(g->exit_reason));
+        put_key(&o, "gap");
+        put_s(&o, g->gap ? "true" : "false");
+        put_key(&o, "exit_ts");
+        put_date(&o, g->exit_ts);
+        put_key(&o, "exit_price");
+        put_real(&o, g->exit_price);
+        put_key(&o, "pnl_pct");
+        put_real(&o, g->pnl_pct);
+    }
+    put_key(&o, "bars_held");
+    put_int(&o, (long long)g->bars_held);
+    put_key(&o, "mfe_pct");
+    put_real(&o, g->mfe_pct);
+    put_key(&o, "mae_pct");
+    put_real(&o, g->mae_pct);
+    put(&o, "}", 1);
+    if (!o.ok)
+        return 0;
+    *o.p = 0;
+    return (size_t)(o.p - buf);
 }
 
 json_t *argo_json_bar(const argo_bar *b)
