@@ -60,6 +60,15 @@
 #define ARGO_HTTP_BODY_MAX ((size_t)16 << 20) /* bytes of a request body (posted bars) */
 #define ARGO_HTTP_HEADER_MAX 8192             /* bytes of a request's headers */
 #define ARGO_WS_MESSAGE_MAX 65536             /* bytes of a message a stream client sends */
+/* argo serve: the process may open 20,000 files (its hard RLIMIT_NOFILE
+ * here); sockets stay under 16,000 so the store, its journal, the
+ * threads' files and the inbox always have room. */
+#define ARGO_SERVE_CONNECTIONS_MAX 16000 /* sockets at once ([serve] connections_max at most) */
+#define ARGO_SERVE_FDS_RESERVED 512      /* files kept free for the store, logs and the inbox */
+#define ARGO_SERVE_READERS_MAX 64        /* reader threads */
+#define ARGO_SERVE_QUEUE_MAX 65536       /* jobs in one work queue */
+#define ARGO_SERVE_INBOX_FILES_MAX 256   /* inbox files taken in one poll */
+#define ARGO_SERVE_HEADER_POOL 2048      /* requests having their headers read at once (8 KiB each) */
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 

@@ -63,4 +63,7 @@ int cmd_replay(cli *c, int argc, char **argv);
 /* argo archive ... (cli/archive_cmd.c) */
 int cmd_archive(cli *c, int argc, char **argv);
 
+/* argo serve (cli/serve_cmd.c) */
+int cmd_serve(cli *c, int argc, char **argv);
+
 #endif

@@ -482,6 +482,7 @@ static void top_help(FILE *f)
                "  archive lifecycle   the S3 lifecycle policy: show, apply, get\n"
                "  archive tier        the lifecycle policy on local tier folders\n"
                "  archive cost        the 7-year storage cost model\n"
+               "  serve               the live signal service: REST, stream, /metrics, /health\n"
                "  version             print the version\n");
 }
 
@@ -510,7 +511,7 @@ int main(int argc, char **argv)
     } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},         {"generate", cmd_generate},
                 {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
                 {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
-                {"archive", cmd_archive}};
+                {"archive", cmd_archive}, {"serve", cmd_serve}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);
