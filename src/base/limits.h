@@ -54,6 +54,12 @@
 #define ARGO_CALIB_BINS_MAX 100         /* bins of a calibration metric or diagram */
 #define ARGO_SIGV4_HEADERS_MAX 32       /* headers of one signed S3 request */
 #define ARGO_GROW_MAX ((size_t)1 << 34) /* elements of a growable array: far beyond any need */
+/* The stream (server/stream.c). */
+#define ARGO_WS_SYMBOLS_MAX 256  /* symbols in one stream subscription */
+#define ARGO_WS_AUTH_TIMEOUT_S 5 /* seconds a stream client has to send its key */
+#define ARGO_WS_RESUME_PAGE 512  /* events read from the store in one resume page */
+#define ARGO_WS_BATCH_MAX 65536  /* bytes of frames handed to one client's socket at once */
+#define ARGO_WS_CLOSE_GRACE_S 5  /* seconds a closing stream client has to take its close */
 
 #define ARGO_EVENT_DATA_MAX 65536             /* bytes of one event's JSON */
 #define ARGO_KEY_NAME_MAX 64                  /* bytes of an API key's name, with the NUL */
