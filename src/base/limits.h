@@ -60,6 +60,8 @@
 #define ARGO_HTTP_BODY_MAX ((size_t)16 << 20) /* bytes of a request body (posted bars) */
 #define ARGO_HTTP_HEADER_MAX 8192             /* bytes of a request's headers */
 #define ARGO_WS_MESSAGE_MAX 65536             /* bytes of a message a stream client sends */
+#define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
+#define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 
