@@ -110,6 +110,8 @@ int argo_app_health_check(argo_app *app, argo_app_health *out, argo_err *err)
 #define BUDGET_FAILING_FACTOR 2 /* the last cycle took more than this x its budget */
 #define REMOTE_SAMPLE_DAYS 2    /* the newest and the oldest pushed day */
 #define HEALTH_ITEMS_MAX 16
+#define EVENT_WINDOW 256       /* events read at a time, from the end of the log */
+#define EVENT_WINDOWS 16       /* at most: past 4096 health events, fall back to the store's data */
 #define HEALTH_S3_TIMEOUT_S 10 /* an S3 request of a check, without retries */
 #define PROBE_SYMBOL "_argo-health-probe"
 
@@ -287,12 +289,33 @@ typedef struct last_event {
     char channel[16];
 } last_event;
 
+/* Keeps the newest event that a cycle or an operation logged: "health"
+ * events (the server's own status changes) say nothing of cycles. */
 static int take_event(void *ctx, const argo_event *ev)
 {
     last_event *le = ctx;
-    le->logged_at = ev->logged_at;
-    snprintf(le->channel, sizeof le->channel, "%s", ev->channel);
+    if (strcmp(ev->channel, "health") != 0) {
+        le->logged_at = ev->logged_at;
+        snprintf(le->channel, sizeof le->channel, "%s", ev->channel);
+    }
     return 0;
+}
+
+/* The newest non-health event among the newest EVENT_WINDOWS x
+ * EVENT_WINDOW of the log (read window by window from the end). */
+static int newest_event(argo_store *st, last_event *le, argo_err *err)
+{
+    int64_t last = 0;
+    int rc = argo_store_event_last(st, &last, err);
+    for (int64_t k = 1; !rc && le->logged_at == INT64_MIN && k <= EVENT_WINDOWS; k++) {
+        int64_t after = last - k * EVENT_WINDOW;
+        if (after + EVENT_WINDOW <= 0)
+            break;
+        rc = argo_store_events_after(st, after < 0 ? 0 : after,
+                                     (size_t)(after < 0 ? after + EVENT_WINDOW : EVENT_WINDOW),
+                                     take_event, le, err);
+    }
+    return rc;
 }
 
 static int newest_data(argo_store *st, int64_t *bar, int64_t *sig, argo_err *err);
@@ -302,6 +325,7 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
     const argo_health_live *l = c->live;
     int64_t at;
     const char *from;
+    char fromb[64];
     if (l && l->serving) {
         if (l->last_cycle_at == 0) {
             char age[32];
@@ -319,16 +343,15 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
         if (no_store(c, it))
             return;
         argo_err e = {0};
-        int64_t seq = 0;
         last_event le = {.logged_at = INT64_MIN};
-        if (argo_store_event_last(c->view.store, &seq, &e) ||
-            (seq > 0 && argo_store_events_after(c->view.store, seq - 1, 1, take_event, &le, &e))) {
+        if (newest_event(c->view.store, &le, &e)) {
             set(it, ARGO_HEALTH_FAILING, "cannot read the event log: %s", msg_of(&e));
             return;
         }
         if (le.logged_at != INT64_MIN) {
             at = le.logged_at / 1000;
-            from = "the newest event logged";
+            snprintf(fromb, sizeof fromb, "the newest %s event logged", le.channel);
+            from = fromb;
         } else {
             /* no event logged: the newest bar or signal, market time */
             int64_t bar, sig;
