@@ -111,5 +111,48 @@ else
     echo "skip: chattr +i unavailable (not root, or a file system without it)"
 fi
 
+# [s3]: reachable, a sample of what was pushed, a deleted object, a
+# server that is gone (s3rver from tests/s3, as the S3 test runs it)
+s3rver=$src/tests/s3/node_modules/.bin/s3rver
+if [ -x "$s3rver" ] && command -v node >/dev/null && command -v aws >/dev/null; then
+    port=$(/usr/bin/python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    "$s3rver" -d "$tmp/s3rver" -a 127.0.0.1 -p "$port" -s --service-endpoint localhost \
+        --configure-bucket argo-health >/dev/null 2>&1 &
+    s3pid=$!
+    holder=$s3pid
+    for _ in $(seq 100); do
+        /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" \
+            2>/dev/null && break
+        sleep 0.1
+    done
+    export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1
+    export AWS_EC2_METADATA_DISABLED=true
+    unset AWS_SESSION_TOKEN AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE
+    printf '[s3]\nendpoint = http://127.0.0.1:%s\nbucket = argo-health\ntimeout_s = 5\n' "$port" >argo.conf
+    # check LINE-PATTERN ARGS...: argo health's stdout has a line matching it
+    check() {
+        local pat=$1
+        shift
+        "$argo" health "$@" >out.txt 2>err.txt
+        grep -qE "$pat" out.txt && ok || bad "argo health $*: no '$pat' in: $(cat out.txt)"
+    }
+    check "^s3 +ok .*argo-health answered a signed request" --level 2
+    check "^remote_sample +ok .*nothing pushed" --level 3
+    "$argo" archive push >/dev/null 2>err.txt || bad "archive push: $(cat err.txt)"
+    check "^remote_sample +ok .*objects of 2 day\(s\) checked .* 0 do not match" --level 3
+    key=$(aws --endpoint-url "http://127.0.0.1:$port" s3api list-objects-v2 --bucket argo-health \
+        --query 'Contents[-1].Key' --output text 2>/dev/null)
+    aws --endpoint-url "http://127.0.0.1:$port" s3api delete-object --bucket argo-health \
+        --key "$key" >/dev/null 2>&1 || bad "could not delete $key"
+    check "^remote_sample +failing .* 1 do not match" --level 3
+    kill "$s3pid" 2>/dev/null
+    wait "$s3pid" 2>/dev/null
+    holder=
+    check "^s3 +failing .*(connect|Connect)" --level 2
+    rm -f argo.conf
+else
+    echo "skip: s3rver (npm install in tests/s3), node or awscli missing: no [s3] checks"
+fi
+
 echo "health CLI: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
