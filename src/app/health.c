@@ -95,20 +95,15 @@ int argo_app_health_check(argo_app *app, argo_app_health *out, argo_err *err)
 
 /* ---- the health levels ------------------------------------------------------------------ */
 
-/* Thresholds (docs/HEALTH.md states each and why). */
-#define CYCLE_DEGRADED_S (26 * 3600)      /* no cycle for a day and a bit */
-#define CYCLE_FAILING_S (74 * 3600)       /* past a weekend of daily bars (72 h) */
+/* Thresholds (docs/HEALTH.md states each and why); those of the last
+ * cycle and of free disk space are [health] config keys. */
 #define BACKUP_FAILING_S ARGO_DAY_SECONDS /* overdue this long: a second end of day passed */
-#define DISK_DEGRADED_PCT 10.0
-#define DISK_FAILING_PCT 2.0
 #define DISK_FAILING_BYTES ((uint64_t)64 << 20)
 #define WRITE_PROBE_WAIT_MS 1000 /* longest wait of the writability probe for a writer */
 #define LOOKAHEAD_RECENT 100     /* signals the look-ahead check reads, the newest */
-#define CALIB_OVERDUE_FACTOR                                                                       \
-    2                           /* refit overdue: outcomes since the model >= this x retrain_every \
-                                 */
-#define BUDGET_FAILING_FACTOR 2 /* the last cycle took more than this x its budget */
-#define REMOTE_SAMPLE_DAYS 2    /* the newest and the oldest pushed day */
+#define CALIB_OVERDUE_FACTOR 2   /* a refit is overdue after this x retrain_every outcomes */
+#define BUDGET_FAILING_FACTOR 2  /* the last cycle took more than this x its budget */
+#define REMOTE_SAMPLE_DAYS 2     /* the newest and the oldest pushed day */
 #define HEALTH_ITEMS_MAX 16
 #define EVENT_WINDOW 256       /* events read at a time, from the end of the log */
 #define EVENT_WINDOWS 16       /* at most: past 4096 health events, fall back to the store's data */
@@ -320,6 +315,15 @@ static int newest_event(argo_store *st, last_event *le, argo_err *err)
 
 static int newest_data(argo_store *st, int64_t *bar, int64_t *sig, argo_err *err);
 
+/* [health] cycle_degraded_minutes and cycle_failing_minutes */
+static argo_health_status cycle_status(const hctx *c, int64_t age)
+{
+    const argo_config *cfg = &c->app->cfg;
+    return age > (int64_t)cfg->health_cycle_failing_min * 60    ? ARGO_HEALTH_FAILING
+           : age > (int64_t)cfg->health_cycle_degraded_min * 60 ? ARGO_HEALTH_DEGRADED
+                                                                : ARGO_HEALTH_OK;
+}
+
 static void check_last_cycle(hctx *c, argo_health_item *it)
 {
     const argo_health_live *l = c->live;
@@ -330,11 +334,8 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
         if (l->last_cycle_at == 0) {
             char age[32];
             age_text(c->now - l->started_at, age, sizeof age);
-            argo_health_status s = c->now - l->started_at > CYCLE_FAILING_S ? ARGO_HEALTH_FAILING
-                                   : c->now - l->started_at > CYCLE_DEGRADED_S
-                                       ? ARGO_HEALTH_DEGRADED
-                                       : ARGO_HEALTH_OK;
-            set(it, s, "no cycle since the server started %s ago", age);
+            set(it, cycle_status(c, c->now - l->started_at),
+                "no cycle since the server started %s ago", age);
             return;
         }
         at = l->last_cycle_at;
@@ -372,10 +373,7 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
     argo_time_format_full(at, when, sizeof when);
     age_text(c->now - at, age, sizeof age);
     int64_t a = c->now - at;
-    argo_health_status s = a > CYCLE_FAILING_S    ? ARGO_HEALTH_FAILING
-                           : a > CYCLE_DEGRADED_S ? ARGO_HEALTH_DEGRADED
-                                                  : ARGO_HEALTH_OK;
-    set(it, s, "%s ago (%s, from %s)", age, when, from);
+    set(it, cycle_status(c, a), "%s ago (%s, from %s)", age, when, from);
 }
 
 /* The newest bar's ts and the newest day with a signal made or
@@ -468,7 +466,7 @@ static void check_backup_age(hctx *c, argo_health_item *it)
 }
 
 /* statvfs of path, or of its nearest existing parent folder. */
-static void check_disk(const char *what, const char *path, argo_health_item *it)
+static void check_disk(const hctx *c, const char *what, const char *path, argo_health_item *it)
 {
     char p[ARGO_PATH_MAX];
     snprintf(p, sizeof p, "%s", path[0] ? path : ".");
@@ -490,10 +488,11 @@ static void check_disk(const char *what, const char *path, argo_health_item *it)
     uint64_t avail = (uint64_t)vs.f_bavail * vs.f_frsize;
     uint64_t total = (uint64_t)vs.f_blocks * vs.f_frsize;
     double pct = total ? 100.0 * (double)avail / (double)total : 0;
-    argo_health_status s = pct < DISK_FAILING_PCT || avail < DISK_FAILING_BYTES
+    const argo_config *cfg = &c->app->cfg;
+    argo_health_status s = pct < cfg->health_disk_failing_pct || avail < DISK_FAILING_BYTES
                                ? ARGO_HEALTH_FAILING
-                           : pct < DISK_DEGRADED_PCT ? ARGO_HEALTH_DEGRADED
-                                                     : ARGO_HEALTH_OK;
+                           : pct < cfg->health_disk_degraded_pct ? ARGO_HEALTH_DEGRADED
+                                                                 : ARGO_HEALTH_OK;
     set(it, s, "%s %s: %.1f%% free (%.1f of %.1f MiB)", what, p, pct, (double)avail / 1048576.0,
         (double)total / 1048576.0);
 }
@@ -511,12 +510,12 @@ static void check_disk_store(hctx *c, argo_health_item *it)
         slash == dir ? (void)(dir[1] = 0) : (void)(*slash = 0);
     else
         snprintf(dir, sizeof dir, ".");
-    check_disk("store folder", dir, it);
+    check_disk(c, "store folder", dir, it);
 }
 
 static void check_disk_archive(hctx *c, argo_health_item *it)
 {
-    check_disk("archive folder", c->app->cfg.archive_dir, it);
+    check_disk(c, "archive folder", c->app->cfg.archive_dir, it);
 }
 
 static void check_s3(hctx *c, argo_health_item *it)

@@ -497,6 +497,25 @@ static void test_the_live_state_of_a_server(void **state)
     assert_int_equal(status_of(&r, "cycle_budget"), ARGO_HEALTH_FAILING);
     assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_FAILING);
     argo_health_report_cleanup(&r);
+    /* [health] thresholds in minutes, for intraday bars */
+    app->cfg.health_cycle_degraded_min = 1;
+    app->cfg.health_cycle_failing_min = 3;
+    live.last_cycle_at = now - 90;
+    run(2, &live, &r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_DEGRADED);
+    argo_health_report_cleanup(&r);
+    live.last_cycle_at = now - 200;
+    run(2, &live, &r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_FAILING);
+    argo_health_report_cleanup(&r);
+    app->cfg.health_cycle_degraded_min = 1560;
+    app->cfg.health_cycle_failing_min = 4440;
+    /* and of free space: the store's own file system is under 100% free */
+    app->cfg.health_disk_degraded_pct = 100;
+    run(2, &live, &r);
+    assert_int_equal(status_of(&r, "disk_store"), ARGO_HEALTH_DEGRADED);
+    argo_health_report_cleanup(&r);
+    app->cfg.health_disk_degraded_pct = 10;
     /* no cycle yet, started an hour ago: fine */
     live.last_cycle_at = 0;
     run(2, &live, &r);
