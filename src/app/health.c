@@ -633,9 +633,9 @@ static void check_calibration(hctx *c, argo_health_item *it)
     char age[32];
     age_text(c->now - m.created_at, age, sizeof age);
     set(it, since >= overdue ? ARGO_HEALTH_DEGRADED : ARGO_HEALTH_OK,
-        "global model v%lld fitted %s ago (in-sample ECE %.4f); %lld outcomes since it (refit "
+        "global model v%lld fitted %s ago on %lld outcomes; %lld outcomes since it (refit "
         "every %d%s)",
-        (long long)m.version, age, m.ece, (long long)since, cfg->retrain_every,
+        (long long)m.version, age, (long long)m.samples, (long long)since, cfg->retrain_every,
         since >= overdue ? ": overdue" : "");
     argo_model_row_cleanup(&m);
 }
