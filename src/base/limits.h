@@ -54,12 +54,29 @@
 #define ARGO_CALIB_BINS_MAX 100         /* bins of a calibration metric or diagram */
 #define ARGO_SIGV4_HEADERS_MAX 32       /* headers of one signed S3 request */
 #define ARGO_GROW_MAX ((size_t)1 << 34) /* elements of a growable array: far beyond any need */
+/* The stream (server/stream.c). */
+#define ARGO_WS_SYMBOLS_MAX 256  /* symbols in one stream subscription */
+#define ARGO_WS_AUTH_TIMEOUT_S 5 /* seconds a stream client has to send its key */
+#define ARGO_WS_RESUME_PAGE 512  /* events read from the store in one resume page */
+#define ARGO_WS_BATCH_MAX 65536  /* bytes of frames handed to one client's socket at once */
+#define ARGO_WS_CLOSE_GRACE_S 5  /* seconds a closing stream client has to take its close */
 
 #define ARGO_EVENT_DATA_MAX 65536             /* bytes of one event's JSON */
 #define ARGO_KEY_NAME_MAX 64                  /* bytes of an API key's name, with the NUL */
 #define ARGO_HTTP_BODY_MAX ((size_t)16 << 20) /* bytes of a request body (posted bars) */
 #define ARGO_HTTP_HEADER_MAX 8192             /* bytes of a request's headers */
 #define ARGO_WS_MESSAGE_MAX 65536             /* bytes of a message a stream client sends */
+/* argo serve: the process may open 20,000 files (its hard RLIMIT_NOFILE
+ * here); sockets stay under 16,000 so the store, its journal, the
+ * threads' files and the inbox always have room. */
+#define ARGO_SERVE_CONNECTIONS_MAX 16000 /* sockets at once ([serve] connections_max at most) */
+#define ARGO_SERVE_FDS_RESERVED 512      /* files kept free for the store, logs and the inbox */
+#define ARGO_SERVE_READERS_MAX 64        /* reader threads */
+#define ARGO_SERVE_QUEUE_MAX 65536       /* jobs in one work queue */
+#define ARGO_SERVE_INBOX_FILES_MAX 256   /* inbox files taken in one poll */
+#define ARGO_SERVE_HEADER_POOL 2048      /* requests having their headers read at once (8 KiB each) */
+#define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
+#define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 

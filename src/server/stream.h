@@ -13,6 +13,7 @@
 
 #include "base/err.h"
 #include "app/events.h"
+#include "app/keyring.h"
 #include "server/work.h"
 
 #include <libwebsockets.h>
@@ -29,11 +30,22 @@ typedef struct argo_stream_options {
 } argo_stream_options;
 
 int argo_stream_new(const argo_stream_options *opt, argo_stream **out, argo_err *err);
+/* After lws_context_destroy (which closes every client); the work pool
+ * may still call a resume job's done afterwards only if it outlives the
+ * stream: free the pool first or destroy the context first, either
+ * order is safe for jobs, but not a live context. */
 void argo_stream_free(argo_stream *s);
 
 /* The lws protocol callback of "argo-stream"; its per-session data size
  * and user pointer are set up by argo_stream_protocol. */
 void argo_stream_protocol(argo_stream *s, struct lws_protocols *p);
+
+/* Service thread: the keys clients are checked against (h-stream,
+ * additive). The server sets it at start and after each reload (SIGHUP);
+ * borrowed until the next call or argo_stream_free, so free the old
+ * keyring only after this call. A connected client whose key is no
+ * longer valid (revoked) is closed with 1008. NULL: every key refused. */
+void argo_stream_set_keyring(argo_stream *s, const argo_keyring *k);
 
 /* Service thread: a committed event, in seq order. */
 void argo_stream_publish(argo_stream *s, const argo_event *ev);
