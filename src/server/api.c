@@ -183,12 +183,14 @@ static const char *status_code(int status)
         return "unsupported_media_type";
     case 422:
         return "unprocessable_entity";
+    case 414:
+        return "uri_too_long";
     case 429:
-        return "too_many_requests";
+        return "rate_limited";
     case 503:
-        return "service_unavailable";
+        return "busy";
     default:
-        return "internal_error";
+        return "internal";
     }
 }
 
