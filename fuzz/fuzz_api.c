@@ -36,7 +36,7 @@ static void make_store(void)
     FILE *f = fopen(conf, "w");
     if (!f)
         abort();
-    fprintf(f, "[signal]\nmin_confidence = 0.4\n[archive]\ndir = %s/backups\n", dir);
+    fprintf(f, "[signal]\nmin_confidence = 0.3\n[archive]\ndir = %s/backups\n", dir);
     fclose(f);
     const char *syms[2] = {"AAA", "BBB"}, *paths[2] = {csv[0], csv[1]};
     for (int s = 0; s < 2; s++) {

@@ -980,10 +980,15 @@ static bool bar_of(ctx *c, const char *sym, size_t j, json_t *o, argo_bar *b)
         if (k == 0) {
             const char *why = "not a date";
             char bt[96];
-            if (!json_is_string(f) || argo_time_parse_why(json_string_value(f), &b->ts, &why)) {
-                fail(c, 400, "request body: bars.%s[%zu].ts: %s%s%s", quoted(sym, bs, sizeof bs), j,
-                     json_is_string(f) ? quoted(json_string_value(f), bt, sizeof bt) : "",
-                     json_is_string(f) ? " is " : "not a string", json_is_string(f) ? why : "");
+            if (!json_is_string(f)) {
+                fail(c, 400, "request body: bars.%s[%zu].ts: not a string",
+                     quoted(sym, bs, sizeof bs), j);
+                return false;
+            }
+            if (argo_time_parse_why(json_string_value(f), &b->ts, &why)) {
+                fail(c, 400, "request body: bars.%s[%zu].ts: '%s' is %s",
+                     quoted(sym, bs, sizeof bs), j, quoted(json_string_value(f), bt, sizeof bt),
+                     why);
                 return false;
             }
         } else if (!json_is_number(f)) {

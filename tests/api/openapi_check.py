@@ -407,15 +407,23 @@ def check_exchange(spec, ex):
     return False, probs
 
 
-def mutations(doc, schema_doc_required):
-    """Two changed copies of a JSON object body: one required property
-    removed, one unknown property added."""
+def mutations(spec, ex, doc):
+    """Changed copies of a JSON object body that its schema must refuse:
+    a required property removed; an unknown property added when the
+    schema is closed."""
     out = []
-    if isinstance(doc, dict) and doc:
-        first = next((k for k in schema_doc_required if k in doc), next(iter(doc)))
+    route = ex.get("route") or spec.route(ex["path"].split("?", 1)[0])
+    if route is None or ex["method"].lower() not in spec.paths[route]:
+        return out
+    rs = spec.paths[route][ex["method"].lower()]["responses"]
+    r = spec.deref(rs.get(str(ex["status"]), {}))
+    schema = spec.deref(r.get("content", {}).get("application/json", {}).get("schema", {}))
+    required = [k for k in schema.get("required", []) if k in doc]
+    if required:
         d = copy.deepcopy(doc)
-        del d[first]
-        out.append(("without %s" % first, d))
+        del d[required[0]]
+        out.append(("without %s" % required[0], d))
+    if schema.get("additionalProperties") is False:
         d = copy.deepcopy(doc)
         d["undocumented_field"] = 1
         out.append(("with an unknown field", d))
@@ -449,7 +457,7 @@ def main(argv):
                 continue
             if not isinstance(doc, dict):
                 continue
-            for what, d in mutations(doc, list(doc)):
+            for what, d in mutations(spec, ex, doc):
                 m = dict(ex, body=json.dumps(d))
                 _, p2 = check_exchange(spec, m)
                 mutated += 1
