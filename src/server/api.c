@@ -195,6 +195,8 @@ static const char *status_code(int status)
 }
 
 static void verror(argo_api_response *resp, int status, const char *code, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 4, 0)));
+static void verror(argo_api_response *resp, int status, const char *code, const char *fmt,
                    va_list ap)
 {
     char msg[ARGO_ERR_MSG_MAX + 256];
