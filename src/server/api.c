@@ -145,7 +145,7 @@ void argo_api_match(const char *method, const char *path, argo_api_route *out)
     int r = route_of(path);
     if (r < 0) {
         out->status = 404;
-        out->name = "unmatched";
+        out->name = "other"; /* the metrics bucket of what matches no route */
         return;
     }
     const route *rt = &routes[r];
