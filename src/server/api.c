@@ -865,6 +865,7 @@ static void fail_ingest(ctx *c, argo_err *err)
     case ARGO_ECONFLICT:
     case ARGO_ELIMIT:
     case ARGO_ENOENT:
+    case ARGO_EINVAL: /* a symbol name the symbol rule refuses */
         fail(c, 422, "%s", err->msg);
         break;
     default:
