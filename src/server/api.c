@@ -642,12 +642,8 @@ static json_t *h_bars(ctx *c)
         return NULL;
     }
     json_t *a = json_array();
-    for (size_t i = 0; i < l.n; i++) {
-        const argo_bar *b = &l.v[i];
-        json_array_append_new(a, json_pack("{s:o,s:f,s:f,s:f,s:f,s:f}", "ts", date_json(b->ts),
-                                           "open", b->open, "high", b->high, "low", b->low, "close",
-                                           b->close, "volume", b->volume));
-    }
+    for (size_t i = 0; i < l.n; i++)
+        json_array_append_new(a, argo_json_bar(&l.v[i]));
     json_t *next = json_null();
     if (more && l.n) {
         char s[32];
