@@ -89,18 +89,19 @@ static const char *const migrations[] = {
     /* 5 -> 6: argo serve: the event log (AUTOINCREMENT: a number is never
      * given twice, even after the newest rows are deleted), API keys
      * (hashes only; a name is unique when given) and an index for pages
-     * of one symbol's signals in id order */
-    ("CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     * of one symbol's signals in id order; IF NOT EXISTS: a store taken
+     * back to an older version by hand may still have them */
+    ("CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
      " logged_at INTEGER NOT NULL,"
      " channel TEXT NOT NULL CHECK(channel IN ('signals', 'outcomes', 'bars', 'health')),"
      " symbol TEXT NOT NULL, confidence REAL NOT NULL, published INTEGER NOT NULL,"
      " data TEXT NOT NULL);"
-     "CREATE TABLE api_keys(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+     "CREATE TABLE IF NOT EXISTS api_keys(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
      " role TEXT NOT NULL CHECK(role IN ('read', 'stream', 'admin')),"
      " hash BLOB NOT NULL UNIQUE, prefix TEXT NOT NULL, created_at INTEGER NOT NULL,"
      " revoked_at INTEGER);"
-     "CREATE UNIQUE INDEX api_keys_by_name ON api_keys(name) WHERE name != '';"
-     "CREATE INDEX signals_by_symbol_id ON signals(symbol_id, id);"),
+     "CREATE UNIQUE INDEX IF NOT EXISTS api_keys_by_name ON api_keys(name) WHERE name != '';"
+     "CREATE INDEX IF NOT EXISTS signals_by_symbol_id ON signals(symbol_id, id);"),
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
