@@ -632,7 +632,21 @@ static void test_calibration_backups_archive(void **state)
     assert_true(
         json_equal(json_object_get(json_array_get(days, 0), "date"),
                    json_object_get(json_array_get(json_object_get(made, "backups"), 0), "date")));
+    /* a file changed behind the manifest's back: the day does not verify */
+    const char *date = json_string_value(json_object_get(json_array_get(days, 0), "date"));
+    char file[1024];
+    snprintf(file, sizeof file, "%s/%.4s/%.2s/%.2s/signals-v1.csv", backups, date, date + 5,
+             date + 8);
+    FILE *f = fopen(file, "ab");
+    assert_non_null(f);
+    fputs("tampered\n", f);
+    fclose(f);
     json_decref(made);
+    json_decref(doc);
+    doc = get_json("/api/v1/backups", ARGO_ROLE_READ, 200);
+    json_t *day = json_array_get(json_object_get(doc, "days"), 0);
+    assert_true(json_is_false(json_object_get(day, "verified")));
+    assert_non_null(strstr(json_string_value(json_object_get(day, "error")), "signals-v1.csv"));
     json_decref(doc);
     doc = get_json("/api/v1/backups?verify=false", ARGO_ROLE_READ, 200);
     assert_true(
