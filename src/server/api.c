@@ -316,9 +316,10 @@ static int hexval(int ch)
                                     : -1;
 }
 
-/* Percent-decodes s in place ('+' as a space in a query); false on a bad
- * escape or an encoded NUL. */
-static bool pct_decode(char *s, bool plus)
+/* Percent-decodes s in place; false on a bad escape or an encoded NUL.
+ * A '+' stays a '+' (RFC 3986; no value of this API holds a space, and
+ * a time zone "+00:00" should not become one). */
+static bool pct_decode(char *s)
 {
     char *w = s;
     for (const char *r = s; *r; r++) {
@@ -329,7 +330,7 @@ static bool pct_decode(char *s, bool plus)
             *w++ = (char)(hi << 4 | lo);
             r += 2;
         } else {
-            *w++ = plus && *r == '+' ? ' ' : *r;
+            *w++ = *r;
         }
     }
     *w = '\0';
@@ -367,7 +368,7 @@ static bool parse_query(ctx *c)
         if (eq)
             *eq = '\0';
         char b1[96], b2[96];
-        if (!pct_decode(pair, true) || !pct_decode(val, true)) {
+        if (!pct_decode(pair) || !pct_decode(val)) {
             fail(c, 400, "query: '%s' has a bad percent-escape", quoted(pair, b1, sizeof b1));
             return false;
         }
@@ -1183,7 +1184,7 @@ static bool take_segment(ctx *c)
     }
     memcpy(c->segment, p, n);
     c->segment[n] = '\0';
-    if (!pct_decode(c->segment, false)) {
+    if (!pct_decode(c->segment)) {
         fail(c, 400, "path: '%s' has a bad percent-escape", quoted(c->segment, b, sizeof b));
         return false;
     }

@@ -740,6 +740,9 @@ static void test_errors(void **state)
     expect_error("GET", "/api/v1/signals?%zz=1", &rd, 400, "bad percent-escape");
     expect_error("GET", "/api/v1/signals?symbol=%00", &rd, 400, "bad percent-escape");
     expect_error("GET", "/api/v1/signals?%73ymbol=MSFT&limit=1", &rd, 200, NULL);
+    expect_error("GET", "/api/v1/signals?since=2001-01-01T00:00:00+00:00&limit=1", &rd, 200, NULL);
+    expect_error("GET", "/api/v1/signals?since=2001-01-01T00:00:00%2B00:00&limit=1", &rd, 200,
+                 NULL);
     expect_error("GET", "/api/v1/nothing", &rd, 404, "no route");
     expect_error("GET", "/api/v1/signals", &no, 401, "needs an API key");
     expect_error("GET", "/api/v1/signals", &st, 403, "role read");
