@@ -10,7 +10,6 @@
 #include <assert.h>
 #include <math.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,109 +141,6 @@ static void put_str(out *o, const char *s)
     put(o, "\"", 1);
 }
 
-__extension__ typedef unsigned __int128 u128;
-
-/* %.17g of v, for 1e-4 <= |v| < 1e16, without printf: the 17 digits
- * come from exact 128-bit arithmetic (m 2^e 10^k, rounded half to even
- * as glibc's printf rounds), then written as %g writes an exponent from
- * -4 to 16: fixed, trailing zeros dropped. Returns the length, or 0
- * outside that range (printf does it then). */
-static int g17(double v, char *b)
-{
-    double a = fabs(v);
-    if (!(a >= 1e-4 && a < 1e16))
-        return 0;
-    uint64_t bits;
-    memcpy(&bits, &a, sizeof bits);
-    int be = (int)(bits >> 52);
-    uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)1 << 52);
-    int e = be - 1075; /* a = m 2^e, -66 <= e <= 1 here */
-    static const uint64_t p10[] = {1,
-                                   10,
-                                   100,
-                                   1000,
-                                   10000,
-                                   100000,
-                                   1000000,
-                                   10000000,
-                                   100000000,
-                                   1000000000,
-                                   10000000000ULL,
-                                   100000000000ULL,
-                                   1000000000000ULL,
-                                   10000000000000ULL,
-                                   100000000000000ULL,
-                                   1000000000000000ULL,
-                                   10000000000000000ULL,
-                                   100000000000000000ULL,
-                                   1000000000000000000ULL,
-                                   10000000000000000000ULL};
-    const u128 lo = p10[16], hi = p10[17];
-    int x = (int)floor(log10(a)); /* the decimal exponent, corrected below */
-    u128 q = 0;
-    for (int tries = 0; tries < 4; tries++) {
-        int k = 16 - x; /* 0 .. 21 */
-        if (k < 0 || k > 22)
-            return 0;
-        u128 p = k <= 19 ? (u128)p10[k] : (u128)p10[19] * p10[k - 19];
-        u128 n = (u128)m * p; /* < 2^53 2^74 */
-        u128 r = 0, half = 0;
-        if (e >= 0)
-            q = n << e;
-        else {
-            q = n >> -e;
-            r = n & (((u128)1 << -e) - 1);
-            half = (u128)1 << (-e - 1);
-        }
-        if (q < lo) {
-            x--;
-            continue;
-        }
-        if (q >= hi) {
-            x++;
-            continue;
-        }
-        if (r > half || (r == half && half && (q & 1)))
-            q++;
-        if (q == hi) {
-            q = lo;
-            x++;
-        }
-        break;
-    }
-    if (q < lo || q >= hi || x < -4 || x > 16)
-        return 0;
-    char d[17];
-    for (int i = 16; i >= 0; i--) {
-        d[i] = (char)('0' + (int)(q % 10));
-        q /= 10;
-    }
-    int nd = 17;
-    while (nd > 1 && d[nd - 1] == '0')
-        nd--;
-    int n = 0;
-    if (v < 0)
-        b[n++] = '-';
-    if (x >= 0) {
-        for (int i = 0; i <= x; i++)
-            b[n++] = d[i];
-        if (nd > x + 1) {
-            b[n++] = '.';
-            for (int i = x + 1; i < nd; i++)
-                b[n++] = d[i];
-        }
-    } else {
-        b[n++] = '0';
-        b[n++] = '.';
-        for (int i = 0; i < -x - 1; i++)
-            b[n++] = '0';
-        for (int i = 0; i < nd; i++)
-            b[n++] = d[i];
-    }
-    b[n] = 0;
-    return n;
-}
-
 /* A real as jansson's jsonp_dtostr writes it with precision 17: %.17g,
  * ".0" added when there is neither '.' nor 'e', the exponent without
  * '+' and without leading zeros. */
@@ -259,9 +155,7 @@ static void put_real(out *o, double v)
         put_s(o, signbit(v) ? "-0.0" : "0.0");
         return;
     }
-    int n = g17(v, b);
-    if (!n)
-        n = snprintf(b, sizeof b, "%.17g", v);
+    int n = snprintf(b, sizeof b, "%.17g", v);
     if (n <= 0 || n >= (int)sizeof b - 2) {
         o->ok = false;
         return;
