@@ -40,6 +40,7 @@ typedef struct ev_log {
     argo_store *st;        /* where the events are logged */
     argo_app *app;         /* its notices; NULL: none */
     argo_flow_events fe;   /* the events logged */
+    bool unlogged;         /* replay: announced, not logged (see replay()) */
     ev_item *v;
     size_t n, cap;
 } ev_log;
@@ -58,7 +59,7 @@ static bool ev_wants(const ev_log *l, bool outcome)
  * the operation's transaction), and kept for on_signal/on_outcome. */
 static int ev_keep(ev_log *l, const argo_signal *sig, bool outcome, argo_err *err)
 {
-    int rc = argo_flow_log_signal(l->st, &l->fe, sig, outcome, err);
+    int rc = l->unlogged ? ARGO_OK : argo_flow_log_signal(l->st, &l->fe, sig, outcome, err);
     if (rc || !ev_wants(l, outcome))
         return rc;
     ev_item *v = argo_grow(l->v, &l->cap, l->n + 1, sizeof *v, 64);
@@ -630,7 +631,12 @@ static int replay(argo_store *st, const argo_config *cfg, argo_app *app,
     argo_replay_report local = {0};
     argo_symbol *syms = NULL;
     size_t n = 0;
+    /* A replay discards every signal and makes history again: that is a
+     * rebuild, not a publication, so nothing goes into the event log (it
+     * would log every signal of history again on each replay, under ids
+     * the next replay discards). on_signal/on_outcome still see the rows. */
     ev_log log = ev_log_of(st, app);
+    log.unlogged = true;
     replay_ctx r = {.st = st,
                     .cfg = cfg,
                     .opt = opt,

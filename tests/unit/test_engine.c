@@ -917,23 +917,18 @@ static void the_event_log_holds_every_row_announced_in_order(void **state)
     put_bars(st, ids, 0, cut);
     assert_int_equal(last_seq(app), 0); /* bars stored: no events while the bar log is off */
 
-    /* replay: one "signals" event per new signal, one "outcomes" per resolved, in store order */
+    /* replay rebuilds history: its rows are announced (on_signal,
+     * on_outcome) but nothing is logged, so no event is announced */
     argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX};
     argo_replay_report rr;
     argo_err e;
     if (argo_app_replay(app, &o, &rr, &e))
         fail_msg("%s", e.msg);
-    assert_int_equal(r->n, rr.signals + rr.resolved);
-    expect_logged(app, r, 0, 0);
-    size_t si = 0, oi = 0;
-    for (size_t i = 0; i < r->n; i++)
-        if (r->kind[i] == 's')
-            assert_int_equal(r->id[i], r->rows.signals.v[si++].id);
-        else {
-            assert_int_equal(r->kind[i], 'o');
-            assert_int_equal(r->id[i], r->rows.outcomes.v[oi++].id);
-        }
-    assert_int_equal(si, rr.signals);
+    assert_true(rr.signals > 0 && rr.resolved > 0);
+    assert_int_equal(r->rows.signals.n, rr.signals);
+    assert_int_equal(r->rows.outcomes.n, rr.resolved);
+    assert_int_equal(r->n, 0);
+    assert_int_equal(last_seq(app), 0);
 
     /* the live cycle over the rest, a day at a time, and posted bars with the bar log on */
     argo_app_set_event_log(app, true);
@@ -977,7 +972,7 @@ static void the_event_log_holds_every_row_announced_in_order(void **state)
         free(s);
         i = j;
     }
-    assert_true(r->n > rr.signals + rr.resolved + 40);
+    assert_true(r->n > 40);
 
     /* a rolled-back operation logs and announces nothing: series 1
      * conflicts with a stored bar after series 0's new bar was logged */
