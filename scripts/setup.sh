@@ -39,6 +39,10 @@ install_npm() {
     if [ ! -d "$root/tests/s3/node_modules/s3rver" ]; then
         (cd "$root/tests/s3" && npm install --no-audit --no-fund --loglevel=error)
     fi
+    # the OpenAPI Initiative's 3.1 schema check of the API document
+    if [ ! -d "$root/tests/api/node_modules/@seriousme/openapi-schema-validator" ]; then
+        (cd "$root/tests/api" && npm install --no-audit --no-fund --loglevel=error)
+    fi
 }
 if [ ${#missing[@]} -eq 0 ]; then
     install_npm "${1:-}"
