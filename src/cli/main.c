@@ -511,7 +511,11 @@ int main(int argc, char **argv)
     } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},         {"generate", cmd_generate},
                 {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
                 {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
-                {"archive", cmd_archive}, {"serve", cmd_serve}};
+                {"archive", cmd_archive},
+#ifdef ARGO_WITH_SERVE
+                {"serve", cmd_serve}
+#endif
+    };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);

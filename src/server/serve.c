@@ -61,7 +61,7 @@ typedef struct serve serve;
 typedef struct pss {
     serve *s;
     struct lws *wsi;
-    uint64_t conn;      /* this connection's id; 0: not set up yet */
+    uint64_t conn;        /* this connection's id; 0: not set up yet */
     struct http_job *job; /* the request in flight, or NULL */
     /* the response being written */
     argo_api_response resp;
@@ -107,6 +107,7 @@ struct serve {
     int phase;
     double flush_until;
     uint64_t next_conn;
+    size_t writing; /* responses being written */
     lws_sorted_usec_list_t tick;
     double last_inbox, last_health;
     bool inbox_busy, eod_busy, health_busy, keys_busy;
@@ -153,9 +154,18 @@ static void detach(pss *p)
 
 /* ---- responses ---- */
 
+static void resp_clear(pss *p)
+{
+    if (p->have_resp)
+        p->s->writing--;
+    p->have_resp = false;
+    argo_api_response_cleanup(&p->resp);
+}
+
 static void respond(pss *p, argo_api_response *r)
 {
-    argo_api_response_cleanup(&p->resp);
+    resp_clear(p);
+    p->s->writing++;
     p->resp = *r;
     memset(r, 0, sizeof *r);
     p->have_resp = true;
@@ -233,8 +243,7 @@ static int write_response(pss *p)
         p->headers_sent = true;
         argo_metrics_http(s->metrics, p->route ? p->route : "other", r->status);
         if (nobody) {
-            p->have_resp = false;
-            argo_api_response_cleanup(r);
+            resp_clear(p);
             if (p->close_after)
                 return -1;
             return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -252,8 +261,7 @@ static int write_response(pss *p)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    p->have_resp = false;
-    argo_api_response_cleanup(r);
+    resp_clear(p);
     if (p->close_after)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -368,9 +376,9 @@ static const char *method_of(struct lws *wsi)
     static const struct {
         enum lws_token_indexes t;
         const char *m;
-    } tab[] = {{WSI_TOKEN_GET_URI, "GET"},         {WSI_TOKEN_POST_URI, "POST"},
-               {WSI_TOKEN_PUT_URI, "PUT"},         {WSI_TOKEN_DELETE_URI, "DELETE"},
-               {WSI_TOKEN_PATCH_URI, "PATCH"},     {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+    } tab[] = {{WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
+               {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
+               {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
                {WSI_TOKEN_HEAD_URI, "HEAD"}};
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (lws_hdr_total_length(wsi, tab[i].t) > 0)
@@ -493,8 +501,8 @@ static int on_http(pss *p, const char *uri)
     char query[QUERY_MAX];
     if (query_of(wsi, query, sizeof query)) {
         p->route = "other";
-        respond_error(p, 414, "uri_too_long", "the query is longer than " ARGO_STR(QUERY_MAX)
-                                              " bytes");
+        respond_error(p, 414, "uri_too_long",
+                      "the query is longer than " ARGO_STR(QUERY_MAX) " bytes");
         return 0;
     }
     const char *path = uri;
@@ -631,10 +639,23 @@ static int on_http(pss *p, const char *uri)
     j->conn = p->conn;
     p->job = j;
     bool body = !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+    if (body && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+        /* chunked request bodies are not read: a length is needed */
+        detach(p);
+        job_free(j);
+        p->close_after = true;
+        p->body_refused = true;
+        respond_error(p, 411, "length_required", "send the body with a Content-Length");
+        return 0;
+    }
     if (body) {
         char cl[32];
         int n = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-        if (n > 0) {
+        if (n <= 0) { /* no body */
+            dispatch(p);
+            return 0;
+        }
+        {
             char *e = NULL;
             errno = 0;
             unsigned long long v = strtoull(cl, &e, 10);
@@ -933,7 +954,9 @@ static void step(serve *s)
         s->phase = FLUSHING;
         s->flush_until = now + FLUSH_S;
     }
-    if (s->phase == FLUSHING && now >= s->flush_until)
+    /* done once every response and close frame is out, or at the deadline */
+    if (s->phase == FLUSHING &&
+        (now >= s->flush_until || (s->writing == 0 && argo_stream_clients(s->stream) == 0)))
         s->phase = DONE;
     if (s->phase != RUNNING)
         return;
@@ -975,6 +998,11 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     pss *p = user;
     serve *s = lws_context_user(lws_get_context(wsi));
     switch (reason) {
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* a connection that sends nothing is closed after the idle
+         * timeout too (lws times out only a request begun) */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, s->cfg.serve_idle_timeout_s);
+        break;
     case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
         if (p) {
             memset(p, 0, sizeof *p);
@@ -1025,8 +1053,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (p) {
             detach(p);
             if (reason == LWS_CALLBACK_CLOSED_HTTP) {
-                argo_api_response_cleanup(&p->resp);
-                p->have_resp = false;
+                resp_clear(p);
                 p->conn = 0;
             }
         }
@@ -1118,8 +1145,7 @@ static int raise_nofile(int want)
             setrlimit(RLIMIT_NOFILE, &rl);
             getrlimit(RLIMIT_NOFILE, &rl);
         }
-        if (rl.rlim_cur != RLIM_INFINITY &&
-            (rlim_t)want + ARGO_SERVE_FDS_RESERVED > rl.rlim_cur)
+        if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)want + ARGO_SERVE_FDS_RESERVED > rl.rlim_cur)
             want = rl.rlim_cur > 2 * ARGO_SERVE_FDS_RESERVED
                        ? (int)(rl.rlim_cur - ARGO_SERVE_FDS_RESERVED)
                        : (int)(rl.rlim_cur / 2);
@@ -1145,8 +1171,8 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     bool sig_started = false, masked = false;
     sigset_t old;
 
-    argo_app_options ao = {.config_path = opt->config_path, .db_path = opt->db_path,
-                           .store = ARGO_APP_STORE_RW};
+    argo_app_options ao = {
+        .config_path = opt->config_path, .db_path = opt->db_path, .store = ARGO_APP_STORE_RW};
     rc = argo_app_open(&ao, &writer, err);
     if (rc)
         goto out;
@@ -1204,7 +1230,10 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     masked = true;
 
     int conns = raise_nofile(s->cfg.serve_connections_max);
-    lws_set_log_level(LLL_ERR, lws_log);
+    /* lws's own lines only on request: a client could make it print one
+     * per bad request */
+    const char *ll = getenv("ARGO_SERVE_LWS_LOG");
+    lws_set_log_level(ll && *ll == '1' ? LLL_ERR | LLL_WARN : 0, lws_log);
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
     ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
@@ -1260,8 +1289,11 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     vi.protocols = s->protocols;
     vi.pvo = &pvo;
     vi.keepalive_timeout = s->cfg.serve_idle_timeout_s;
-    vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                 (strchr(addr, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
+    /* per vhost: a request's headers must be complete by then */
+    vi.timeout_secs_ah_idle = (unsigned int)s->cfg.serve_idle_timeout_s;
+    vi.timeout_secs = (unsigned int)s->cfg.serve_idle_timeout_s;
+    vi.options =
+        LWS_SERVER_OPTION_VALIDATE_UTF8 | (strchr(addr, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
     if (s->cfg.serve_tls_cert[0]) {
         vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         vi.ssl_cert_filepath = s->cfg.serve_tls_cert;
