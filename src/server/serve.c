@@ -103,6 +103,7 @@ struct serve {
     argo_work *work;
     argo_stream *stream;
     argo_metrics *metrics;
+    argo_app *svc_app; /* the service thread's: config only, no store (health level 1) */
     atomic_int sig_stop, sig_hup;
     int phase;
     double flush_until;
@@ -308,10 +309,14 @@ static void on_event(void *ctx, const argo_event *ev)
 static void run_api(argo_app *app, void *arg)
 {
     http_job *j = arg;
+    double t0 = mono();
     if (argo_api_handle(app, &j->req, &j->resp)) {
         argo_api_response_cleanup(&j->resp);
         j->resp = (argo_api_response){.status = 500};
     }
+    /* the store time of a request, by where it ran */
+    argo_metrics_store_latency(j->s->metrics, j->route.runs == ARGO_API_WRITER ? "write" : "read",
+                               mono() - t0);
 }
 
 static char *health_body(const argo_health_report *rep, size_t *len)
@@ -616,7 +621,7 @@ static int on_http(pss *p, const char *uri)
     if (j->kind == JOB_HEALTH && j->level == 1) {
         job_free(j);
         argo_api_response r = {0};
-        health_into(NULL, s, 1, &r);
+        health_into(s->svc_app, s, 1, &r);
         respond(p, &r);
         return 0;
     }
@@ -1189,6 +1194,10 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     if (rc)
         goto out;
     ao.db_path = argo_app_db_path(writer);
+    ao.store = ARGO_APP_STORE_NONE;
+    rc = argo_app_open(&ao, &s->svc_app, err);
+    if (rc)
+        goto out;
     ao.store = ARGO_APP_STORE_RO;
     for (; nreaders < (size_t)s->cfg.serve_readers; nreaders++) {
         rc = argo_app_open(&ao, &readers[nreaders], err);
@@ -1355,6 +1364,7 @@ out:
     for (size_t i = 0; i < nreaders; i++)
         argo_app_close(readers[i], false);
     argo_app_close(writer, false);
+    argo_app_close(s->svc_app, false);
     if (masked)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_mutex_destroy(&s->live_mu);
