@@ -44,7 +44,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -937,7 +940,7 @@ static void keys_done(void *arg, bool cancelled)
 static void step(serve *s)
 {
     double now = mono();
-    if (s->phase == RUNNING && atomic_exchange(&s->sig_hup, 0) && !s->keys_busy) {
+    if (s->phase == RUNNING && !s->keys_busy && atomic_exchange(&s->sig_hup, 0)) {
         http_job *j = calloc(1, sizeof *j);
         if (j) {
             j->s = s;
@@ -1158,6 +1161,40 @@ static int raise_nofile(int want)
     return want;
 }
 
+/* The address is one of this host's and the port is free: lws would
+ * otherwise retry a failed bind in the background and "listen" on
+ * nothing. */
+static int try_bind(const char *addr, int port, argo_err *err)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        len = sizeof *v6;
+    } else {
+        return argo_err_set(err, ARGO_EINVAL, "listen %s: not an IPv4 or IPv6 address", addr);
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return argo_err_set(err, ARGO_EIO, "listen %s:%d: %s", addr, port, strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, (struct sockaddr *)&ss, len);
+    int e = errno;
+    close(fd);
+    if (rc)
+        return argo_err_set(err, ARGO_EIO, "cannot listen on %s:%d: %s", addr, port, strerror(e));
+    return 0;
+}
+
 int argo_serve(const argo_serve_options *opt, argo_err *err)
 {
     assert(opt);
@@ -1176,34 +1213,14 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     bool sig_started = false, masked = false;
     sigset_t old;
 
+    /* First what needs no store (the config, the address, the files), so
+     * a failure to start creates nothing. */
     argo_app_options ao = {
-        .config_path = opt->config_path, .db_path = opt->db_path, .store = ARGO_APP_STORE_RW};
-    rc = argo_app_open(&ao, &writer, err);
-    if (rc)
-        goto out;
-    rc = argo_app_hold_serve(writer, err);
-    if (rc)
-        goto out;
-    s->cfg = *argo_app_config(writer);
-    argo_app_set_event_log(writer, true);
-    rc = argo_keyring_load(writer, &ring, err);
-    if (rc)
-        goto out;
-    int64_t last_seq = 0;
-    rc = argo_app_event_last(writer, &last_seq, err);
-    if (rc)
-        goto out;
-    ao.db_path = argo_app_db_path(writer);
-    ao.store = ARGO_APP_STORE_NONE;
+        .config_path = opt->config_path, .db_path = opt->db_path, .store = ARGO_APP_STORE_NONE};
     rc = argo_app_open(&ao, &s->svc_app, err);
     if (rc)
         goto out;
-    ao.store = ARGO_APP_STORE_RO;
-    for (; nreaders < (size_t)s->cfg.serve_readers; nreaders++) {
-        rc = argo_app_open(&ao, &readers[nreaders], err);
-        if (rc)
-            goto out;
-    }
+    s->cfg = *argo_app_config(s->svc_app);
     char addr[64];
     int port = 0;
     rc = parse_listen(opt->listen ? opt->listen : s->cfg.serve_listen, addr, sizeof addr, &port,
@@ -1216,6 +1233,42 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
                               s->cfg.serve_tls_cert, s->cfg.serve_tls_key, strerror(errno));
             goto out;
         }
+    }
+    if (s->cfg.serve_inbox[0]) {
+        struct stat ist;
+        if (stat(s->cfg.serve_inbox, &ist) || !S_ISDIR(ist.st_mode) ||
+            access(s->cfg.serve_inbox, R_OK | W_OK | X_OK)) {
+            rc = argo_err_set(err, ARGO_EIO,
+                              "[serve] inbox %s: not a folder argo can read and write",
+                              s->cfg.serve_inbox);
+            goto out;
+        }
+    }
+    rc = try_bind(addr, port, err);
+    if (rc)
+        goto out;
+
+    ao.db_path = argo_app_db_path(s->svc_app);
+    ao.store = ARGO_APP_STORE_RW;
+    rc = argo_app_open(&ao, &writer, err);
+    if (rc)
+        goto out;
+    rc = argo_app_hold_serve(writer, err);
+    if (rc)
+        goto out;
+    argo_app_set_event_log(writer, true);
+    rc = argo_keyring_load(writer, &ring, err);
+    if (rc)
+        goto out;
+    int64_t last_seq = 0;
+    rc = argo_app_event_last(writer, &last_seq, err);
+    if (rc)
+        goto out;
+    ao.store = ARGO_APP_STORE_RO;
+    for (; nreaders < (size_t)s->cfg.serve_readers; nreaders++) {
+        rc = argo_app_open(&ao, &readers[nreaders], err);
+        if (rc)
+            goto out;
     }
     rc = argo_auth_new(s->cfg.serve_rate_limit, s->cfg.serve_burst, &s->auth, err);
     if (rc)
@@ -1351,7 +1404,7 @@ out:
         pthread_join(st.tid, NULL);
     }
     /* the threads end before the context they wake goes */
-    argo_work_free(s->work);
+    argo_work_free(s->work, rc != 0);
     s->work = NULL;
     if (s->ctx) {
         lws_context_destroy(s->ctx);
@@ -1363,7 +1416,7 @@ out:
     argo_keyring_free(ring);
     for (size_t i = 0; i < nreaders; i++)
         argo_app_close(readers[i], false);
-    argo_app_close(writer, false);
+    argo_app_close(writer, rc != 0); /* a store this failed start created goes */
     argo_app_close(s->svc_app, false);
     if (masked)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
