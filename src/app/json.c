@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 
 /* a number, or null where it is undefined */
 static json_t *num(double v)
@@ -66,6 +67,35 @@ json_t *argo_json_signals(const argo_signal_list *l)
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, argo_json_signal(&l->v[i]));
     return a;
+}
+
+/* A page of signals: the page, and the cursor of the next one when there
+ * is one (a string: an id is a 64-bit number, beyond a double's exact range). */
+json_t *argo_json_signal_page(const argo_signal_list *l, bool more)
+{
+    assert(l);
+    json_t *o = json_object();
+    json_object_set_new(o, "signals", argo_json_signals(l));
+    char cursor[24];
+    if (more && l->n) {
+        snprintf(cursor, sizeof cursor, "%lld", (long long)l->v[l->n - 1].id);
+        json_object_set_new(o, "next_cursor", json_string(cursor));
+    } else
+        json_object_set_new(o, "next_cursor", json_null());
+    return o;
+}
+
+json_t *argo_json_bar(const argo_bar *b)
+{
+    assert(b);
+    json_t *o = json_object();
+    json_object_set_new(o, "ts", date(b->ts));
+    json_object_set_new(o, "open", json_real(b->open));
+    json_object_set_new(o, "high", json_real(b->high));
+    json_object_set_new(o, "low", json_real(b->low));
+    json_object_set_new(o, "close", json_real(b->close));
+    json_object_set_new(o, "volume", json_real(b->volume));
+    return o;
 }
 
 /* ---- stats ------------------------------------------------------------------ */

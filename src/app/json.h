@@ -43,6 +43,9 @@ json_t *argo_json_health_report(const argo_health_report *r);
 /* A page of signals for GET /api/v1/signals: {"signals": [...],
  * "next_cursor": "ID" or null}. */
 json_t *argo_json_signal_page(const argo_signal_list *l, bool more);
+/* One bar: {"ts": date, "open", "high", "low", "close", "volume"} (the
+ * "bars" events of the stream; GET /api/v1/symbols/S/bars). */
+json_t *argo_json_bar(const argo_bar *b);
 
 /* How a document is written: the flags the CLI has always used for it. */
 typedef enum argo_json_style {

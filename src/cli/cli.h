@@ -69,4 +69,7 @@ int cmd_serve(cli *c, int argc, char **argv);
  * mistake or no report, and writes its output itself */
 int cmd_health(cli *c, int argc, char **argv);
 
+/* argo keys add|list|revoke (cli/keys_cmd.c) */
+int cmd_keys(cli *c, int argc, char **argv);
+
 #endif

@@ -485,6 +485,7 @@ static void top_help(FILE *f)
             "  archive cost        the 7-year storage cost model\n"
             "  serve               the live signal service: REST, stream, /metrics, /health\n"
             "  health              health checks, levels 1-3 (exit 0 ok, 1 degraded, 2 failing)\n"
+            "  keys                API keys of argo serve: add, list, revoke\n"
             "  version             print the version\n");
 }
 
@@ -513,11 +514,8 @@ int main(int argc, char **argv)
     } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},         {"generate", cmd_generate},
                 {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
                 {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
-                {"archive", cmd_archive}, {"health", cmd_health},
-#ifdef ARGO_WITH_SERVE
-                {"serve", cmd_serve}
-#endif
-    };
+                {"archive", cmd_archive}, {"health", cmd_health},       {"keys", cmd_keys},
+                {"serve", cmd_serve}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);
