@@ -702,7 +702,9 @@ static int on_http(pss *p, const char *uri)
 static int on_body(pss *p, const void *in, size_t len)
 {
     serve *s = p->s;
-    if (p->body_refused || !p->job)
+    /* only while a body is awaited (lws may call with none after a
+     * Content-Length: 0 request was dispatched) */
+    if (!p->reading || p->body_refused || !p->job || !len)
         return 0;
     if (mono() - p->started > s->cfg.serve_idle_timeout_s)
         return -1; /* a slow body: cut */
@@ -1031,6 +1033,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!p)
             return -1;
+        if (!p->reading) /* dispatched already, or refused */
+            return 0;
         p->reading = false;
         if (p->body_refused || !p->job)
             return 0;

@@ -156,7 +156,8 @@ def main():
     head, rows = bars_lines(msft)
     day = str(last["ts"])[:10]
     cut = next(i for i, l in enumerate(rows) if l.startswith(day))
-    before = os.path.join(WORK, "MSFT_before.csv")
+    os.makedirs(os.path.join(WORK, "cut"))
+    before = os.path.join(WORK, "cut", "MSFT.csv")  # the file's name is the symbol
     with open(before, "w") as f:
         f.write("\n".join([head] + rows[:cut]) + "\n")
     posted = "\n".join([head, rows[cut]]) + "\n"
@@ -423,7 +424,9 @@ def main():
     left = sum(os.path.exists(os.path.join(inbox, n)) for n in names)
     rc = srv.stop(signal.SIGTERM)
     t.join(60)
-    check(rc == 0, "SIGTERM: exit 0 (%s)" % rc)
+    err = srv.proc.stderr.read()
+    if not check(rc == 0, "SIGTERM: exit 0 (%s)" % rc):
+        print(err[-3000:])
     print("     (%d of %d inbox files were still waiting at SIGTERM)" % (left, len(names)))
     check(left > 0, "SIGTERM came while the writer's job was running")
     done = sum(os.path.exists(os.path.join(inbox, "done", n)) for n in names)
@@ -432,7 +435,6 @@ def main():
     st = result.get("r", (None,))[0]
     check(st in (200, 503), "the request queued at SIGTERM was answered (%s %s)"
           % (st, result.get("e", "")))
-    err = srv.proc.stderr.read()
     check(read_key not in err and admin_key not in err, "no key appears in the server's output")
 
     # after the stop the store is whole and servable again
