@@ -33,7 +33,7 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 db=$tmp/argo.db
 "$argo" ingest "$here"/data/market/*.csv --db "$db" >/dev/null
 "$argo" replay --db "$db" >/dev/null
-key=$("$argo" keys add --role read --name bench --db "$db" | grep -o 'argo_[A-Za-z0-9_-]\{43\}')
+key=$("$argo" keys add --role read --name bench --db "$db" 2>/dev/null | grep -o 'argo_[A-Za-z0-9_-]\{43\}')
 printf '[serve]\nrate_limit = 1000000\nburst = 1000000\n' >"$tmp/argo.conf"
 
 port=$(free_port)
@@ -50,6 +50,7 @@ nport=$(free_port)
 mkdir -p "$tmp/nginx/logs"
 cat >"$tmp/nginx/nginx.conf" <<EOF
 worker_processes 1;
+user $(id -un) $(id -gn);
 daemon off;
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/logs/error.log;

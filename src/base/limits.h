@@ -74,6 +74,9 @@
 #define ARGO_SERVE_READERS_MAX 64        /* reader threads */
 #define ARGO_SERVE_QUEUE_MAX 65536       /* jobs in one work queue */
 #define ARGO_SERVE_INBOX_FILES_MAX 256   /* inbox files taken in one poll */
+#define ARGO_SERVE_CACHE_ENTRIES 256     /* reads kept by argo serve's read cache */
+#define ARGO_SERVE_CACHE_TTL_MS 1000     /* how long one is kept at most */
+#define ARGO_SERVE_CACHE_BODY_MAX (1024 * 1024) /* bytes of one kept answer */
 #define ARGO_SERVE_HEADER_POOL 2048 /* requests having their headers read at once (8 KiB each) */
 #define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
 #define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */

@@ -38,6 +38,7 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -56,6 +57,7 @@ enum { RUNNING, STOPPING, FLUSHING, DONE };
 
 #define QUERY_MAX 2048 /* bytes of a request's query string */
 #define TICK_US (250 * 1000)
+#define WRITE_CHUNK (256 * 1024) /* bytes of a body handed to lws at once */
 #define FLUSH_S 2.0 /* at most this long to write the last responses and close frames */
 
 typedef struct serve serve;
@@ -92,6 +94,8 @@ typedef struct http_job {
     int level; /* JOB_HEALTH */
     argo_api_response resp;
     argo_keyring *ring; /* JOB_KEYS */
+    char *ckey;         /* a cacheable read: its cache key; NULL: not cacheable */
+    uint64_t gen;       /* the store generation when it was submitted */
     argo_err err;
 } http_job;
 
@@ -111,6 +115,9 @@ struct serve {
     int phase;
     double flush_until;
     uint64_t next_conn;
+    uint64_t gen; /* bumped by every write the server makes (the read cache) */
+    struct cache_entry *cache;
+    size_t cache_next;
     size_t writing; /* responses being written */
     lws_sorted_usec_list_t tick;
     double last_inbox, last_health;
@@ -143,6 +150,7 @@ static void job_free(http_job *j)
     free(j->inm);
     free(j->ctype);
     free(j->body);
+    free(j->ckey);
     argo_api_response_cleanup(&j->resp);
     argo_keyring_free(j->ring);
     free(j);
@@ -208,7 +216,7 @@ static int write_response(pss *p)
     serve *s = p->s;
     struct lws *wsi = p->wsi;
     argo_api_response *r = &p->resp;
-    static unsigned char buf[LWS_PRE + 32768];
+    static unsigned char buf[LWS_PRE + WRITE_CHUNK];
     if (!p->headers_sent) {
         unsigned char *start = buf + LWS_PRE, *q = start, *end = buf + sizeof buf - 1;
         bool nobody = p->head || r->status == 304 || r->status == 204 || !r->body;
@@ -255,7 +263,7 @@ static int write_response(pss *p)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    size_t left = r->len - p->sent, n = left < 32768 ? left : 32768;
+    size_t left = r->len - p->sent, n = left < WRITE_CHUNK ? left : WRITE_CHUNK;
     memcpy(buf + LWS_PRE, r->body + p->sent, n);
     bool last = n == left;
     if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0)
@@ -269,6 +277,103 @@ static int write_response(pss *p)
     if (p->close_after)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- the read cache ----
+ * A 200 answer of a reader route, kept on the service thread by
+ * (role, path, query) while the store has not changed: every write the
+ * server makes (a writer job, an announced event) bumps s->gen, and an
+ * entry also expires after ARGO_SERVE_CACHE_TTL_MS, so a change made
+ * by another process (argo backup beside the server) shows within it. */
+typedef struct cache_entry {
+    char *key;
+    uint64_t hash, gen;
+    double at;
+    argo_api_response resp;
+} cache_entry;
+
+static uint64_t hash_str(const char *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
+static void cache_entry_clear(cache_entry *e)
+{
+    free(e->key);
+    argo_api_response_cleanup(&e->resp);
+    memset(e, 0, sizeof *e);
+}
+
+static const cache_entry *cache_get(serve *s, const char *key)
+{
+    if (!s->cache)
+        return NULL;
+    uint64_t h = hash_str(key);
+    double now = mono();
+    for (size_t i = 0; i < ARGO_SERVE_CACHE_ENTRIES; i++) {
+        cache_entry *e = &s->cache[i];
+        if (e->key && e->hash == h && !strcmp(e->key, key))
+            return e->gen == s->gen && (now - e->at) * 1000 < ARGO_SERVE_CACHE_TTL_MS ? e : NULL;
+    }
+    return NULL;
+}
+
+static void cache_put(serve *s, const char *key, const argo_api_response *r)
+{
+    if (!s->cache || r->status != 200 || !r->body || r->len > ARGO_SERVE_CACHE_BODY_MAX)
+        return;
+    uint64_t h = hash_str(key);
+    cache_entry *e = NULL;
+    for (size_t i = 0; i < ARGO_SERVE_CACHE_ENTRIES && !e; i++)
+        if (s->cache[i].key && s->cache[i].hash == h && !strcmp(s->cache[i].key, key))
+            e = &s->cache[i];
+    if (!e) {
+        e = &s->cache[s->cache_next];
+        s->cache_next = (s->cache_next + 1) % ARGO_SERVE_CACHE_ENTRIES;
+    }
+    cache_entry_clear(e);
+    char *k = strdup(key), *b = malloc(r->len ? r->len : 1);
+    if (!k || !b) {
+        free(k);
+        free(b);
+        return;
+    }
+    memcpy(b, r->body, r->len);
+    e->key = k;
+    e->hash = h;
+    e->gen = s->gen;
+    e->at = mono();
+    e->resp = *r;
+    e->resp.body = b;
+}
+
+/* If-None-Match holds the entity tag (or is "*"). */
+static bool etag_matches(const char *inm, const char *etag)
+{
+    return inm && etag[0] && (!strcmp(inm, "*") || strstr(inm, etag));
+}
+
+static void cache_answer(pss *p, const cache_entry *e, const char *inm)
+{
+    argo_api_response r = e->resp;
+    r.body = NULL;
+    r.len = 0;
+    if (etag_matches(inm, e->resp.etag)) {
+        r.status = 304;
+        r.content_type = NULL;
+    } else if (!p->head) {
+        r.body = malloc(e->resp.len ? e->resp.len : 1);
+        if (!r.body) {
+            respond_error(p, 500, "internal", "out of memory");
+            return;
+        }
+        memcpy(r.body, e->resp.body, e->resp.len);
+        r.len = e->resp.len;
+    }
+    respond(p, &r);
 }
 
 /* ---- the live state health and metrics read ---- */
@@ -304,6 +409,7 @@ static void on_cycle(void *ctx, const argo_cycle *c, double seconds)
 static void on_event(void *ctx, const argo_event *ev)
 {
     serve *s = ctx;
+    s->gen++;
     argo_stream_publish(s->stream, ev);
 }
 
@@ -363,6 +469,10 @@ static void job_done(void *arg, bool cancelled)
 {
     http_job *j = arg;
     pss *p = j->pss;
+    if (!cancelled && j->kind == JOB_API && j->route.runs == ARGO_API_WRITER)
+        j->s->gen++; /* the writer may have changed anything a read shows */
+    if (!cancelled && j->ckey && j->gen == j->s->gen)
+        cache_put(j->s, j->ckey, &j->resp);
     if (p && p->conn == j->conn) {
         p->job = NULL;
         if (cancelled) {
@@ -643,6 +753,23 @@ static int on_http(pss *p, const char *uri)
                                 .if_none_match = j->inm,
                                 .content_type = j->ctype,
                                 .role = who.role};
+    if (j->kind == JOB_API && j->route.runs == ARGO_API_READER &&
+        (!strcmp(method, "GET") || p->head)) {
+        char key[QUERY_MAX + 512];
+        int kn = snprintf(key, sizeof key, "%d %s?%s", (int)who.role, path, query);
+        if (kn > 0 && (size_t)kn < sizeof key) {
+            const cache_entry *e = cache_get(s, key);
+            if (e) {
+                cache_answer(p, e, j->inm);
+                job_free(j);
+                return 0;
+            }
+            if (!p->head) {
+                j->ckey = strdup(key);
+                j->gen = s->gen;
+            }
+        }
+    }
     j->pss = p;
     j->conn = p->conn;
     p->job = j;
@@ -844,6 +971,8 @@ static void run_live(argo_app *app, void *arg)
 {
     live_job *j = arg;
     serve *s = j->s;
+    if (j->kind != 2)
+        s->gen++; /* inbox, end of day, a health event: writes */
     if (j->kind == 0) {
         run_inbox(app, s);
     } else if (j->kind == 1) {
@@ -873,6 +1002,8 @@ static void live_done(void *arg, bool cancelled)
 {
     live_job *j = arg;
     serve *s = j->s;
+    if (j->kind != 2)
+        s->gen++; /* inbox, end of day, a health event: writes */
     if (j->kind == 0)
         s->inbox_busy = false;
     else if (j->kind == 1)
@@ -1283,6 +1414,7 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     rc = argo_metrics_new(&s->metrics, err);
     if (rc)
         goto out;
+    s->cache = calloc(ARGO_SERVE_CACHE_ENTRIES, sizeof *s->cache); /* NULL: no cache */
 
     /* Signals: blocked in every thread from here on; one thread takes
      * them with sigwait. */
@@ -1295,6 +1427,12 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     pthread_sigmask(SIG_BLOCK, &st.set, &old);
     masked = true;
 
+    /* Responses of tens of KB are made and freed all the time on several
+     * threads: glibc would hand each back to the kernel (mmap/munmap,
+     * madvise on trim, a TLB shootdown each), which cost more than the
+     * request itself. Keep them in the heap. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     int conns = raise_nofile(s->cfg.serve_connections_max);
     /* lws's own lines only on request: a client could make it print one
      * per bad request */
@@ -1416,6 +1554,10 @@ out:
     }
     argo_stream_free(s->stream);
     argo_metrics_free(s->metrics);
+    if (s->cache)
+        for (size_t i = 0; i < ARGO_SERVE_CACHE_ENTRIES; i++)
+            cache_entry_clear(&s->cache[i]);
+    free(s->cache);
     argo_auth_free(s->auth);
     argo_keyring_free(ring);
     for (size_t i = 0; i < nreaders; i++)
