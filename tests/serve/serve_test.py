@@ -253,7 +253,38 @@ def main():
                         capture_output=True, text=True, timeout=30)
     check(cp.stdout == "304", "curl with If-None-Match: 304")
 
-    # ---- posted bars make the signal ----
+    # ---- posted bars make the signal, on REST and on the stream ----
+    import asyncio
+    import websockets
+    ws_events = []
+    ws_ready = threading.Event()
+
+    def ws_client():
+        async def go():
+            async with websockets.connect("ws://127.0.0.1:%d/api/v1/stream" % port,
+                                          extra_headers={"Authorization": "Bearer " + stream_key},
+                                          open_timeout=10) as ws:
+                await ws.send(json.dumps({"type": "subscribe", "channels": ["signals", "bars"]}))
+                ws_ready.set()
+                end = time.time() + 30
+                while time.time() < end:
+                    try:
+                        m = json.loads(await asyncio.wait_for(ws.recv(), 1))
+                    except asyncio.TimeoutError:
+                        continue
+                    if m.get("type") == "event":
+                        ws_events.append(m)
+                        if m.get("channel") == "signals":
+                            return
+        try:
+            asyncio.run(go())
+        except Exception as e:
+            ws_events.append({"error": repr(e)})
+        ws_ready.set()
+
+    wst = threading.Thread(target=ws_client)
+    wst.start()
+    ws_ready.wait(15)
     st, h, b = request(port, "GET", "/api/v1/signals?symbol=MSFT&limit=1000", key=read_key)
     n_before = len(json.loads(b)["signals"]) if st == 200 else -1
     st, h, b = request(port, "POST", "/api/v1/admin/bars?symbol=MSFT", key=admin_key,
@@ -265,6 +296,12 @@ def main():
           % (n_before, len(sigs)))
     check(any(s["ts"] == last["ts"] and s["action"] == last["action"] for s in sigs),
           "the new signal is the reference's (ts %s, %s)" % (last["ts"], last["action"]))
+    wst.join(40)
+    chans = [e.get("channel") for e in ws_events]
+    seqs = [e.get("seq", 0) for e in ws_events]
+    check("bars" in chans and "signals" in chans and seqs == sorted(seqs) and seqs[0] > 0,
+          "a stream client got the posted bar's and the cycle's signal events, in seq order (%s)"
+          % [(e.get("channel"), e.get("seq")) for e in ws_events][:6] + str(ws_events[-1:])[:200])
 
     # ---- the inbox ----
     ttrc = os.path.join(SRC, "data/market/TTRC.csv")
