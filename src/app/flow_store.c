@@ -345,8 +345,20 @@ int argo_flow_log_signal(argo_store *st, argo_flow_events *fe, const argo_signal
                          argo_err *err)
 {
     assert(st && fe && g);
-    unsigned long jf = argo_json_failures();
-    int rc = dump(fe, argo_json_signal(g), jf, err);
+    int rc = ARGO_OK;
+    if (fe->cap < 4096) {
+        char *b = realloc(fe->buf, 4096);
+        if (!b)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory logging an event");
+        fe->buf = b;
+        fe->cap = 4096;
+    }
+    /* the document written directly (a replay logs one per signal and
+     * outcome); built with jansson only when that cannot be done */
+    if (!argo_json_signal_compact(g, fe->buf, fe->cap)) {
+        unsigned long jf = argo_json_failures();
+        rc = dump(fe, argo_json_signal(g), jf, err);
+    }
     return rc ? rc
               : log_event(st, fe, outcome ? "outcomes" : "signals", g->symbol, g->confidence,
                           g->published, fe->buf, err);

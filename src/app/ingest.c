@@ -268,6 +268,8 @@ int argo_app_ingest_bars(argo_app *app, size_t n, const char *const *symbols,
                          argo_ingest_report *reps, argo_err *err)
 {
     assert(app && app->store && (n == 0 || (symbols && bars && counts && reps)) && where);
+    if (n == 0)
+        return argo_err_set(err, ARGO_EDATA, "%s: no series of bars", where);
     memset(reps, 0, n * sizeof *reps);
     argo_store *st = app->store;
     keep_log keep = {.newest = INT64_MIN};
@@ -277,8 +279,9 @@ int argo_app_ingest_bars(argo_app *app, size_t n, const char *const *symbols,
     size_t most = 0;
     for (size_t i = 0; i < n; i++)
         most = counts[i] > most ? counts[i] : most;
-    if (n == 0)
-        return argo_err_set(err, ARGO_EDATA, "%s: no series of bars", where);
+    if (most > ARGO_GROW_MAX)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: %zu bars in one series is too many", where,
+                            most);
     int rc = argo_app_check_not_served(app, err);
     if (rc)
         return rc;
