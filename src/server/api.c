@@ -145,7 +145,7 @@ void argo_api_match(const char *method, const char *path, argo_api_route *out)
     int r = route_of(path);
     if (r < 0) {
         out->status = 404;
-        out->name = "unmatched";
+        out->name = "other"; /* the metrics bucket of what matches no route */
         return;
     }
     const route *rt = &routes[r];
@@ -194,6 +194,8 @@ static const char *status_code(int status)
     }
 }
 
+static void verror(argo_api_response *resp, int status, const char *code, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 4, 0)));
 static void verror(argo_api_response *resp, int status, const char *code, const char *fmt,
                    va_list ap)
 {
@@ -314,9 +316,10 @@ static int hexval(int ch)
                                     : -1;
 }
 
-/* Percent-decodes s in place ('+' as a space in a query); false on a bad
- * escape or an encoded NUL. */
-static bool pct_decode(char *s, bool plus)
+/* Percent-decodes s in place; false on a bad escape or an encoded NUL.
+ * A '+' stays a '+' (RFC 3986; no value of this API holds a space, and
+ * a time zone "+00:00" should not become one). */
+static bool pct_decode(char *s)
 {
     char *w = s;
     for (const char *r = s; *r; r++) {
@@ -327,7 +330,7 @@ static bool pct_decode(char *s, bool plus)
             *w++ = (char)(hi << 4 | lo);
             r += 2;
         } else {
-            *w++ = plus && *r == '+' ? ' ' : *r;
+            *w++ = *r;
         }
     }
     *w = '\0';
@@ -365,7 +368,7 @@ static bool parse_query(ctx *c)
         if (eq)
             *eq = '\0';
         char b1[96], b2[96];
-        if (!pct_decode(pair, true) || !pct_decode(val, true)) {
+        if (!pct_decode(pair) || !pct_decode(val)) {
             fail(c, 400, "query: '%s' has a bad percent-escape", quoted(pair, b1, sizeof b1));
             return false;
         }
@@ -640,12 +643,8 @@ static json_t *h_bars(ctx *c)
         return NULL;
     }
     json_t *a = json_array();
-    for (size_t i = 0; i < l.n; i++) {
-        const argo_bar *b = &l.v[i];
-        json_array_append_new(a, json_pack("{s:o,s:f,s:f,s:f,s:f,s:f}", "ts", date_json(b->ts),
-                                           "open", b->open, "high", b->high, "low", b->low, "close",
-                                           b->close, "volume", b->volume));
-    }
+    for (size_t i = 0; i < l.n; i++)
+        json_array_append_new(a, argo_json_bar(&l.v[i]));
     json_t *next = json_null();
     if (more && l.n) {
         char s[32];
@@ -863,6 +862,7 @@ static void fail_ingest(ctx *c, argo_err *err)
     case ARGO_ECONFLICT:
     case ARGO_ELIMIT:
     case ARGO_ENOENT:
+    case ARGO_EINVAL: /* a symbol name the symbol rule refuses */
         fail(c, 422, "%s", err->msg);
         break;
     default:
@@ -1184,7 +1184,7 @@ static bool take_segment(ctx *c)
     }
     memcpy(c->segment, p, n);
     c->segment[n] = '\0';
-    if (!pct_decode(c->segment, false)) {
+    if (!pct_decode(c->segment)) {
         fail(c, 400, "path: '%s' has a bad percent-escape", quoted(c->segment, b, sizeof b));
         return false;
     }

@@ -54,7 +54,8 @@ typedef struct argo_api_response {
     char allow[48];            /* with 405 */
     int retry_after;           /* seconds, with 429 or 503; 0: none */
     char *body;                /* malloc'd; NULL with 304 and HEAD */
-    size_t len;
+    size_t len;                /* of body; with HEAD, of the body a GET gets
+                                  (its Content-Length); 0 with 304 */
 } argo_api_response;
 
 /* Runs the route req matches, on app (read-only for a reader route,

@@ -274,6 +274,51 @@ static void test_version_openapi(void **state)
     argo_api_response_cleanup(&r);
 }
 
+/* The document and the router agree: every documented path matches a
+ * route that takes exactly the documented methods, under its template's
+ * name; no route is left out of the document. */
+static void test_openapi_routes(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *text = argo_api_openapi(&n);
+    json_error_t je;
+    json_t *doc = json_loadb(text, n, 0, &je), *paths = json_object_get(doc, "paths");
+    assert_non_null(paths);
+    const char *tmpl;
+    json_t *item;
+    size_t routes = 0;
+    json_object_foreach(paths, tmpl, item)
+    {
+        char path[256], *w = path;
+        for (const char *t = tmpl; *t; t++) { /* {id} -> 1, {symbol} -> MSFT */
+            if (*t == '{') {
+                const char *v = !strncmp(t, "{id}", 4) ? "1" : "MSFT";
+                w += snprintf(w, sizeof path - (size_t)(w - path), "%s", v);
+                t = strchr(t, '}');
+            } else {
+                *w++ = *t;
+            }
+        }
+        *w = '\0';
+        static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"};
+        for (size_t i = 0; i < 6; i++) {
+            char lower[8];
+            for (size_t k = 0; k <= strlen(methods[i]); k++)
+                lower[k] = (char)(methods[i][k] | (methods[i][k] ? 0x20 : 0));
+            argo_api_route m;
+            argo_api_match(methods[i], path, &m);
+            bool documented = json_object_get(item, lower) != NULL;
+            if ((m.status == 0) != documented)
+                fail_msg("%s %s: router %d, documented %d", methods[i], tmpl, m.status, documented);
+            assert_string_equal(m.name, tmpl);
+        }
+        routes++;
+    }
+    assert_int_equal(routes, 15); /* the route table of server/api.c */
+    json_decref(doc);
+}
+
 /* Pages through target (which has a query) with limit; the ids seen,
  * in order, into ids (*n of them). */
 static void page_all(const char *target, argo_role role, int limit, int64_t *ids, size_t *n,
@@ -587,7 +632,21 @@ static void test_calibration_backups_archive(void **state)
     assert_true(
         json_equal(json_object_get(json_array_get(days, 0), "date"),
                    json_object_get(json_array_get(json_object_get(made, "backups"), 0), "date")));
+    /* a file changed behind the manifest's back: the day does not verify */
+    const char *date = json_string_value(json_object_get(json_array_get(days, 0), "date"));
+    char file[1024];
+    snprintf(file, sizeof file, "%s/%.4s/%.2s/%.2s/signals-v1.csv", backups, date, date + 5,
+             date + 8);
+    FILE *f = fopen(file, "ab");
+    assert_non_null(f);
+    fputs("tampered\n", f);
+    fclose(f);
     json_decref(made);
+    json_decref(doc);
+    doc = get_json("/api/v1/backups", ARGO_ROLE_READ, 200);
+    json_t *day = json_array_get(json_object_get(doc, "days"), 0);
+    assert_true(json_is_false(json_object_get(day, "verified")));
+    assert_non_null(strstr(json_string_value(json_object_get(day, "error")), "signals-v1.csv"));
     json_decref(doc);
     doc = get_json("/api/v1/backups?verify=false", ARGO_ROLE_READ, 200);
     assert_true(
@@ -681,6 +740,9 @@ static void test_errors(void **state)
     expect_error("GET", "/api/v1/signals?%zz=1", &rd, 400, "bad percent-escape");
     expect_error("GET", "/api/v1/signals?symbol=%00", &rd, 400, "bad percent-escape");
     expect_error("GET", "/api/v1/signals?%73ymbol=MSFT&limit=1", &rd, 200, NULL);
+    expect_error("GET", "/api/v1/signals?since=2001-01-01T00:00:00+00:00&limit=1", &rd, 200, NULL);
+    expect_error("GET", "/api/v1/signals?since=2001-01-01T00:00:00%2B00:00&limit=1", &rd, 200,
+                 NULL);
     expect_error("GET", "/api/v1/nothing", &rd, 404, "no route");
     expect_error("GET", "/api/v1/signals", &no, 401, "needs an API key");
     expect_error("GET", "/api/v1/signals", &st, 403, "role read");
@@ -845,6 +907,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_version_openapi),
+        cmocka_unit_test(test_openapi_routes),
         cmocka_unit_test(test_signal_pages),
         cmocka_unit_test(test_one_signal),
         cmocka_unit_test(test_stats_symbols_bars),
