@@ -95,21 +95,18 @@ int argo_app_health_check(argo_app *app, argo_app_health *out, argo_err *err)
 
 /* ---- the health levels ------------------------------------------------------------------ */
 
-/* Thresholds (docs/HEALTH.md states each and why). */
-#define CYCLE_DEGRADED_S (26 * 3600)      /* no cycle for a day and a bit */
-#define CYCLE_FAILING_S (74 * 3600)       /* past a weekend of daily bars (72 h) */
+/* Thresholds (docs/HEALTH.md states each and why); those of the last
+ * cycle and of free disk space are [health] config keys. */
 #define BACKUP_FAILING_S ARGO_DAY_SECONDS /* overdue this long: a second end of day passed */
-#define DISK_DEGRADED_PCT 10.0
-#define DISK_FAILING_PCT 2.0
 #define DISK_FAILING_BYTES ((uint64_t)64 << 20)
 #define WRITE_PROBE_WAIT_MS 1000 /* longest wait of the writability probe for a writer */
 #define LOOKAHEAD_RECENT 100     /* signals the look-ahead check reads, the newest */
-#define CALIB_OVERDUE_FACTOR                                                                       \
-    2                           /* refit overdue: outcomes since the model >= this x retrain_every \
-                                 */
-#define BUDGET_FAILING_FACTOR 2 /* the last cycle took more than this x its budget */
-#define REMOTE_SAMPLE_DAYS 2    /* the newest and the oldest pushed day */
+#define CALIB_OVERDUE_FACTOR 2   /* a refit is overdue after this x retrain_every outcomes */
+#define BUDGET_FAILING_FACTOR 2  /* the last cycle took more than this x its budget */
+#define REMOTE_SAMPLE_DAYS 2     /* the newest and the oldest pushed day */
 #define HEALTH_ITEMS_MAX 16
+#define EVENT_WINDOW 256       /* events read at a time, from the end of the log */
+#define EVENT_WINDOWS 16       /* at most: past 4096 health events, fall back to the store's data */
 #define HEALTH_S3_TIMEOUT_S 10 /* an S3 request of a check, without retries */
 #define PROBE_SYMBOL "_argo-health-probe"
 
@@ -287,30 +284,58 @@ typedef struct last_event {
     char channel[16];
 } last_event;
 
+/* Keeps the newest event that a cycle or an operation logged: "health"
+ * events (the server's own status changes) say nothing of cycles. */
 static int take_event(void *ctx, const argo_event *ev)
 {
     last_event *le = ctx;
-    le->logged_at = ev->logged_at;
-    snprintf(le->channel, sizeof le->channel, "%s", ev->channel);
+    if (strcmp(ev->channel, "health") != 0) {
+        le->logged_at = ev->logged_at;
+        snprintf(le->channel, sizeof le->channel, "%s", ev->channel);
+    }
     return 0;
 }
 
+/* The newest non-health event among the newest EVENT_WINDOWS x
+ * EVENT_WINDOW of the log (read window by window from the end). */
+static int newest_event(argo_store *st, last_event *le, argo_err *err)
+{
+    int64_t last = 0;
+    int rc = argo_store_event_last(st, &last, err);
+    for (int64_t k = 1; !rc && le->logged_at == INT64_MIN && k <= EVENT_WINDOWS; k++) {
+        int64_t after = last - k * EVENT_WINDOW;
+        if (after + EVENT_WINDOW <= 0)
+            break;
+        rc = argo_store_events_after(st, after < 0 ? 0 : after,
+                                     (size_t)(after < 0 ? after + EVENT_WINDOW : EVENT_WINDOW),
+                                     take_event, le, err);
+    }
+    return rc;
+}
+
 static int newest_data(argo_store *st, int64_t *bar, int64_t *sig, argo_err *err);
+
+/* [health] cycle_degraded_minutes and cycle_failing_minutes */
+static argo_health_status cycle_status(const hctx *c, int64_t age)
+{
+    const argo_config *cfg = &c->app->cfg;
+    return age > (int64_t)cfg->health_cycle_failing_min * 60    ? ARGO_HEALTH_FAILING
+           : age > (int64_t)cfg->health_cycle_degraded_min * 60 ? ARGO_HEALTH_DEGRADED
+                                                                : ARGO_HEALTH_OK;
+}
 
 static void check_last_cycle(hctx *c, argo_health_item *it)
 {
     const argo_health_live *l = c->live;
     int64_t at;
     const char *from;
+    char fromb[64];
     if (l && l->serving) {
         if (l->last_cycle_at == 0) {
             char age[32];
             age_text(c->now - l->started_at, age, sizeof age);
-            argo_health_status s = c->now - l->started_at > CYCLE_FAILING_S ? ARGO_HEALTH_FAILING
-                                   : c->now - l->started_at > CYCLE_DEGRADED_S
-                                       ? ARGO_HEALTH_DEGRADED
-                                       : ARGO_HEALTH_OK;
-            set(it, s, "no cycle since the server started %s ago", age);
+            set(it, cycle_status(c, c->now - l->started_at),
+                "no cycle since the server started %s ago", age);
             return;
         }
         at = l->last_cycle_at;
@@ -319,16 +344,15 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
         if (no_store(c, it))
             return;
         argo_err e = {0};
-        int64_t seq = 0;
         last_event le = {.logged_at = INT64_MIN};
-        if (argo_store_event_last(c->view.store, &seq, &e) ||
-            (seq > 0 && argo_store_events_after(c->view.store, seq - 1, 1, take_event, &le, &e))) {
+        if (newest_event(c->view.store, &le, &e)) {
             set(it, ARGO_HEALTH_FAILING, "cannot read the event log: %s", msg_of(&e));
             return;
         }
         if (le.logged_at != INT64_MIN) {
             at = le.logged_at / 1000;
-            from = "the newest event logged";
+            snprintf(fromb, sizeof fromb, "the newest %s event logged", le.channel);
+            from = fromb;
         } else {
             /* no event logged: the newest bar or signal, market time */
             int64_t bar, sig;
@@ -349,10 +373,7 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
     argo_time_format_full(at, when, sizeof when);
     age_text(c->now - at, age, sizeof age);
     int64_t a = c->now - at;
-    argo_health_status s = a > CYCLE_FAILING_S    ? ARGO_HEALTH_FAILING
-                           : a > CYCLE_DEGRADED_S ? ARGO_HEALTH_DEGRADED
-                                                  : ARGO_HEALTH_OK;
-    set(it, s, "%s ago (%s, from %s)", age, when, from);
+    set(it, cycle_status(c, a), "%s ago (%s, from %s)", age, when, from);
 }
 
 /* The newest bar's ts and the newest day with a signal made or
@@ -445,7 +466,7 @@ static void check_backup_age(hctx *c, argo_health_item *it)
 }
 
 /* statvfs of path, or of its nearest existing parent folder. */
-static void check_disk(const char *what, const char *path, argo_health_item *it)
+static void check_disk(const hctx *c, const char *what, const char *path, argo_health_item *it)
 {
     char p[ARGO_PATH_MAX];
     snprintf(p, sizeof p, "%s", path[0] ? path : ".");
@@ -467,10 +488,11 @@ static void check_disk(const char *what, const char *path, argo_health_item *it)
     uint64_t avail = (uint64_t)vs.f_bavail * vs.f_frsize;
     uint64_t total = (uint64_t)vs.f_blocks * vs.f_frsize;
     double pct = total ? 100.0 * (double)avail / (double)total : 0;
-    argo_health_status s = pct < DISK_FAILING_PCT || avail < DISK_FAILING_BYTES
+    const argo_config *cfg = &c->app->cfg;
+    argo_health_status s = pct < cfg->health_disk_failing_pct || avail < DISK_FAILING_BYTES
                                ? ARGO_HEALTH_FAILING
-                           : pct < DISK_DEGRADED_PCT ? ARGO_HEALTH_DEGRADED
-                                                     : ARGO_HEALTH_OK;
+                           : pct < cfg->health_disk_degraded_pct ? ARGO_HEALTH_DEGRADED
+                                                                 : ARGO_HEALTH_OK;
     set(it, s, "%s %s: %.1f%% free (%.1f of %.1f MiB)", what, p, pct, (double)avail / 1048576.0,
         (double)total / 1048576.0);
 }
@@ -488,12 +510,12 @@ static void check_disk_store(hctx *c, argo_health_item *it)
         slash == dir ? (void)(dir[1] = 0) : (void)(*slash = 0);
     else
         snprintf(dir, sizeof dir, ".");
-    check_disk("store folder", dir, it);
+    check_disk(c, "store folder", dir, it);
 }
 
 static void check_disk_archive(hctx *c, argo_health_item *it)
 {
-    check_disk("archive folder", c->app->cfg.archive_dir, it);
+    check_disk(c, "archive folder", c->app->cfg.archive_dir, it);
 }
 
 static void check_s3(hctx *c, argo_health_item *it)
@@ -611,9 +633,9 @@ static void check_calibration(hctx *c, argo_health_item *it)
     char age[32];
     age_text(c->now - m.created_at, age, sizeof age);
     set(it, since >= overdue ? ARGO_HEALTH_DEGRADED : ARGO_HEALTH_OK,
-        "global model v%lld fitted %s ago (in-sample ECE %.4f); %lld outcomes since it (refit "
+        "global model v%lld fitted %s ago on %lld outcomes; %lld outcomes since it (refit "
         "every %d%s)",
-        (long long)m.version, age, m.ece, (long long)since, cfg->retrain_every,
+        (long long)m.version, age, (long long)m.samples, (long long)since, cfg->retrain_every,
         since >= overdue ? ": overdue" : "");
     argo_model_row_cleanup(&m);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * app/health.h - the state of an argo installation at a glance, for a
- * server's health endpoint: the store, its newest bar, the open signals
- * and the last backup.
+ * app/health.h - the state of an argo installation: at a glance
+ * (argo_app_health_check: the store, its newest bar, the open signals
+ * and the last backup), and the health levels 1-3 that argo health and
+ * argo serve's GET /health share (argo_app_health_run; docs/HEALTH.md).
  */
 #ifndef ARGO_APP_HEALTH_H
 #define ARGO_APP_HEALTH_H

@@ -605,7 +605,8 @@ json_t *argo_json_health_report(const argo_health_report *r)
         json_object_set_new(c, "name", health_text(it->name));
         json_object_set_new(c, "status", json_string(argo_health_status_name(it->status)));
         json_object_set_new(c, "detail", health_text(it->detail));
-        json_object_set_new(c, "duration_ms", json_real(it->duration_ms));
+        /* to the microsecond: the clock's noise below it says nothing */
+        json_object_set_new(c, "duration_ms", json_real(round(it->duration_ms * 1000) / 1000));
         json_array_append_new(checks, c);
     }
     json_object_set_new(o, "checks", checks);

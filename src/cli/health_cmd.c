@@ -57,7 +57,7 @@ static int print_json(cli *c, const argo_health_report *r)
 {
     unsigned long jf = argo_json_failures();
     json_t *doc = argo_json_health_report(r);
-    int rc = doc ? argo_json_print(doc, ARGO_JSON_PRETTY, stdout, jf, &c->err)
+    int rc = doc ? argo_json_print(doc, ARGO_JSON_REPORT, stdout, jf, &c->err)
                  : argo_err_set(&c->err, ARGO_ENOMEM, "out of memory");
     json_decref(doc);
     return rc;

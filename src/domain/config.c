@@ -122,6 +122,10 @@ static const key_def keys[] = {
     {"serve", "heartbeat_s", K_INT, F(serve_heartbeat_s), 1, 3600},
     {"serve", "stream_clients_max", K_INT, F(serve_stream_clients_max), 1,
      ARGO_SERVE_CONNECTIONS_MAX},
+    {"health", "cycle_degraded_minutes", K_INT, F(health_cycle_degraded_min), 1, 5256000},
+    {"health", "cycle_failing_minutes", K_INT, F(health_cycle_failing_min), 1, 5256000},
+    {"health", "disk_degraded_pct", K_DBL, F(health_disk_degraded_pct), 0, 100},
+    {"health", "disk_failing_pct", K_DBL, F(health_disk_failing_pct), 0, 100},
 };
 #undef F
 
@@ -185,6 +189,10 @@ void argo_config_init(argo_config *cfg)
         .fee_bps = 5,
         .slippage_bps = 5,
         .periods_per_year = 252,
+        .health_cycle_degraded_min = 1560,
+        .health_cycle_failing_min = 4440,
+        .health_disk_degraded_pct = 10,
+        .health_disk_failing_pct = 2,
         .serve_listen = "127.0.0.1:8080",
         .serve_readers = 2,
         .serve_queue_max = 256,
@@ -474,6 +482,15 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
             return argo_err_set(err, ARGO_ECONFIG,
                                 "[serve] end_of_day = '%s': expected HH:MM (UTC) or empty", e);
     }
+    if (cfg->health_cycle_failing_min <= cfg->health_cycle_degraded_min)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[health] cycle_failing_minutes (%d) must be above "
+                            "cycle_degraded_minutes (%d)",
+                            cfg->health_cycle_failing_min, cfg->health_cycle_degraded_min);
+    if (cfg->health_disk_failing_pct >= cfg->health_disk_degraded_pct)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[health] disk_failing_pct (%g) must be below disk_degraded_pct (%g)",
+                            cfg->health_disk_failing_pct, cfg->health_disk_degraded_pct);
     double wsum = 0;
     for (int i = 0; i < ARGO_STRAT_COUNT; i++)
         wsum += cfg->weight[i];

@@ -115,6 +115,12 @@ typedef struct argo_config {
     int serve_stream_queue_max;         /* 4096: events queued for one stream client */
     int serve_heartbeat_s;              /* 30: stream ping interval */
     int serve_stream_clients_max;       /* 12000: stream clients at once */
+
+    /* [health] (argo health, GET /health; docs/HEALTH.md) */
+    int health_cycle_degraded_min;   /* 1560 (26 h): the last cycle older than this: degraded */
+    int health_cycle_failing_min;    /* 4440 (74 h): failing; above degraded */
+    double health_disk_degraded_pct; /* 10: free space under this: degraded */
+    double health_disk_failing_pct;  /* 2: failing; below degraded */
 } argo_config;
 
 /* Fills cfg with the documented defaults. */

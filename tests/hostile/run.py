@@ -307,6 +307,12 @@ def run_case(case, argo, src, fixtures, tmpbase):
 
 
 ERRORS_AREA = "errors"
+DEFAULT_EXITS = ((2, "usage mistake (exit 2)"), (1, "runtime failure (exit 1)"))
+# argo health exits as a monitoring plugin does (docs/HEALTH.md): 1
+# degraded, 2 failing, 3 a usage mistake; a case of each is needed
+EXPECTED_EXITS = {
+    "health": ((3, "usage mistake (exit 3)"), (2, "failing (exit 2)"), (1, "degraded (exit 1)")),
+}
 
 
 def listed_commands(argo):
@@ -342,7 +348,8 @@ def case_command(case):
 
 def coverage(argo, cases):
     """Every command the help lists needs, in cases/errors/, a usage
-    mistake (exit 2) and a runtime failure (exit 1). Returns the gaps."""
+    mistake (exit 2) and a runtime failure (exit 1), or the statuses
+    EXPECTED_EXITS names for it. Returns the gaps."""
     have = {}
     for c in cases:
         if os.path.basename(os.path.dirname(c.path)) == ERRORS_AREA:
@@ -352,7 +359,7 @@ def coverage(argo, cases):
     if len(cmds) < 2:
         return [f"could not read the command list from '{argo} --help'"]
     for cmd in sorted(cmds):
-        for code, what in ((2, "usage mistake (exit 2)"), (1, "runtime failure (exit 1)")):
+        for code, what in EXPECTED_EXITS.get(cmd, DEFAULT_EXITS):
             if code not in have.get(cmd, set()):
                 gaps.append(f"argo {cmd}: no {what} case in cases/{ERRORS_AREA}/")
     return gaps

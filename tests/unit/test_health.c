@@ -497,10 +497,72 @@ static void test_the_live_state_of_a_server(void **state)
     assert_int_equal(status_of(&r, "cycle_budget"), ARGO_HEALTH_FAILING);
     assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_FAILING);
     argo_health_report_cleanup(&r);
+    /* [health] thresholds in minutes, for intraday bars */
+    app->cfg.health_cycle_degraded_min = 1;
+    app->cfg.health_cycle_failing_min = 3;
+    live.last_cycle_at = now - 90;
+    run(2, &live, &r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_DEGRADED);
+    argo_health_report_cleanup(&r);
+    live.last_cycle_at = now - 200;
+    run(2, &live, &r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_FAILING);
+    argo_health_report_cleanup(&r);
+    app->cfg.health_cycle_degraded_min = 1560;
+    app->cfg.health_cycle_failing_min = 4440;
+    /* and of free space: the store's own file system is under 100% free */
+    app->cfg.health_disk_degraded_pct = 100;
+    run(2, &live, &r);
+    assert_int_equal(status_of(&r, "disk_store"), ARGO_HEALTH_DEGRADED);
+    argo_health_report_cleanup(&r);
+    app->cfg.health_disk_degraded_pct = 10;
     /* no cycle yet, started an hour ago: fine */
     live.last_cycle_at = 0;
     run(2, &live, &r);
     assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_OK);
+    argo_health_report_cleanup(&r);
+}
+
+static void log_event(const char *channel)
+{
+    argo_event ev = {.channel = channel,
+                     .symbol = strcmp(channel, "health") ? "X" : "",
+                     .published = true,
+                     .data = "{}"};
+    int64_t seq;
+    argo_err err = {0};
+    assert_int_equal(argo_store_event_append(app->store, &ev, &seq, &err), 0);
+}
+
+static void test_the_last_cycle_from_the_event_log(void **state)
+{
+    (void)state;
+    char path[512];
+    th_tmpfile("events.db", path, sizeof path);
+    th_rm_db(path);
+    argo_app_options opt = {.db_path = path, .store = ARGO_APP_STORE_RW};
+    argo_err err = {0};
+    assert_int_equal(argo_app_open(&opt, &app, &err), 0);
+    snprintf(app->cfg.archive_dir, sizeof app->cfg.archive_dir, "%s", backups);
+    argo_health_report r;
+    /* an empty store: no cycle has run */
+    run(2, NULL, &r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_DEGRADED);
+    assert_non_null(strstr(item(&r, "last_cycle")->detail, "no cycle yet"));
+    argo_health_report_cleanup(&r);
+    /* the server's own health events are not cycles */
+    log_event("health");
+    run(2, NULL, &r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_DEGRADED);
+    argo_health_report_cleanup(&r);
+    /* a signal logged now, then more health events than one window */
+    log_event("signals");
+    for (int i = 0; i < 300; i++)
+        log_event("health");
+    run(2, NULL, &r);
+    print_report(&r);
+    assert_int_equal(status_of(&r, "last_cycle"), ARGO_HEALTH_OK);
+    assert_non_null(strstr(item(&r, "last_cycle")->detail, "the newest signals event logged"));
     argo_health_report_cleanup(&r);
 }
 
@@ -553,6 +615,7 @@ int main(void)
         cmocka_unit_test_teardown(test_an_overdue_refit_is_degraded, teardown),
         cmocka_unit_test_teardown(test_an_unreachable_s3_is_failing, teardown),
         cmocka_unit_test_teardown(test_the_live_state_of_a_server, teardown),
+        cmocka_unit_test_teardown(test_the_last_cycle_from_the_event_log, teardown),
         cmocka_unit_test_teardown(test_the_json_report, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
