@@ -1173,6 +1173,9 @@ void argo_stream_protocol(argo_stream *s, struct lws_protocols *p)
      * joins them (up to ARGO_WS_MESSAGE_MAX). Small, as lws keeps one
      * such buffer per connection. */
     p->rx_buffer_size = 1024;
+    /* lws cuts a write into pieces of this (rx_buffer_size when 0): a
+     * whole batch goes to the socket in one send */
+    p->tx_packet_size = ARGO_WS_BATCH_MAX;
     p->user = s;
 }
 
