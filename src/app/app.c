@@ -5,6 +5,7 @@
 #include "app/app_int.h"
 
 #include "app/archive.h"
+#include "app/flow_store.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -97,6 +98,63 @@ void argo_app_set_events(argo_app *app, const argo_events *ev)
         app->ev = *ev;
     else
         memset(&app->ev, 0, sizeof app->ev);
+}
+
+void argo_app_set_event_log(argo_app *app, bool bars)
+{
+    assert(app);
+    app->log_bars = bars;
+}
+
+int argo_app_log_health(argo_app *app, const char *data, argo_err *err)
+{
+    assert(app && app->store && data);
+    argo_flow_events fe = {0};
+    int rc = argo_flow_begin(app->store, "cycle", err);
+    if (rc)
+        return rc;
+    if ((rc = argo_flow_log_raw(app->store, &fe, "health", "", 0, true, data, err)) ||
+        (rc = argo_flow_commit(app->store, err)))
+        argo_flow_rollback(app->store);
+    else
+        argo_flow_events_announce(app->store, &fe, &app->ev, app->notice, app->notice_ctx);
+    argo_flow_events_free(&fe);
+    return rc;
+}
+
+#define SERVE_HOLD "serve"
+
+static int served(const argo_app *app, long pid, argo_err *err)
+{
+    if (pid > 0)
+        return argo_err_set(err, ARGO_EBUSY, "store %s is served by argo serve (pid %ld)", app->db,
+                            pid);
+    return argo_err_set(err, ARGO_EBUSY, "store %s is served by argo serve (another process)",
+                        app->db);
+}
+
+int argo_app_hold_serve(argo_app *app, argo_err *err)
+{
+    assert(app && app->store);
+    long pid = 0;
+    argo_err why;
+    int rc = argo_store_hold(app->store, SERVE_HOLD, &pid, &why);
+    if (rc == ARGO_EBUSY)
+        return served(app, pid, err);
+    if (rc && err)
+        *err = why;
+    return rc;
+}
+
+int argo_app_check_not_served(argo_app *app, argo_err *err)
+{
+    assert(app && app->store);
+    bool held = false;
+    long pid = 0;
+    int rc = argo_store_held(app->store, SERVE_HOLD, &held, &pid, err);
+    if (rc)
+        return rc;
+    return held ? served(app, pid, err) : ARGO_OK;
 }
 
 void argo_app_set_notice(argo_app *app, argo_app_notice_fn fn, void *ctx)

@@ -19,6 +19,7 @@ struct argo_app {
     argo_app_notice_fn notice;
     void *notice_ctx;
     argo_events ev;
+    bool log_bars; /* argo_app_set_event_log */
 };
 
 /* The S3 client of [s3], opened on first use: ARGO_ECONFIG when the

@@ -37,19 +37,30 @@ typedef struct ev_item {
 
 typedef struct ev_log {
     const argo_events *ev; /* NULL: nothing is announced */
+    argo_store *st;        /* where the events are logged */
+    argo_app *app;         /* its notices; NULL: none */
+    argo_flow_events fe;   /* the events logged */
     ev_item *v;
     size_t n, cap;
 } ev_log;
+
+static ev_log ev_log_of(argo_store *st, argo_app *app)
+{
+    return (ev_log){.ev = app ? &app->ev : NULL, .st = st, .app = app};
+}
 
 static bool ev_wants(const ev_log *l, bool outcome)
 {
     return l && l->ev && (outcome ? l->ev->on_outcome : l->ev->on_signal);
 }
 
+/* A new signal or an outcome: logged in the store's event log (inside
+ * the operation's transaction), and kept for on_signal/on_outcome. */
 static int ev_keep(ev_log *l, const argo_signal *sig, bool outcome, argo_err *err)
 {
-    if (!ev_wants(l, outcome))
-        return ARGO_OK;
+    int rc = argo_flow_log_signal(l->st, &l->fe, sig, outcome, err);
+    if (rc || !ev_wants(l, outcome))
+        return rc;
     ev_item *v = argo_grow(l->v, &l->cap, l->n + 1, sizeof *v, 64);
     if (!v)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory keeping events");
@@ -58,7 +69,7 @@ static int ev_keep(ev_log *l, const argo_signal *sig, bool outcome, argo_err *er
     return ARGO_OK;
 }
 
-/* After the commit: every kept row, then the cycle. */
+/* After the commit: every kept row, the logged events, then the cycle. */
 static void ev_announce(const ev_log *l, const argo_cycle *cycle)
 {
     if (!l || !l->ev)
@@ -68,6 +79,8 @@ static void ev_announce(const ev_log *l, const argo_cycle *cycle)
             l->ev->on_outcome(l->ev->ctx, &l->v[i].sig);
         else
             l->ev->on_signal(l->ev->ctx, &l->v[i].sig);
+    argo_flow_events_announce(l->st, &l->fe, l->ev, l->app ? l->app->notice : NULL,
+                              l->app ? l->app->notice_ctx : NULL);
     if (l->ev->on_cycle)
         l->ev->on_cycle(l->ev->ctx, cycle);
 }
@@ -77,6 +90,7 @@ static void ev_free(ev_log *l)
     free(l->v);
     l->v = NULL;
     l->n = l->cap = 0;
+    argo_flow_events_free(&l->fe);
 }
 
 /* Calibrates a new signal and decides whether it is published. The
@@ -223,13 +237,13 @@ static int save_state(argo_store *st, int64_t sym, argo_strategy_state *state, a
     return rc;
 }
 
-static int generate(argo_store *st, const argo_config *cfg, const argo_events *ev,
+static int generate(argo_store *st, const argo_config *cfg, argo_app *app,
                     argo_generate_report *rep, argo_err *err)
 {
     argo_generate_report local = {0};
     argo_symbol *syms = NULL;
     argo_calibrator *cal = NULL;
-    ev_log log = {.ev = ev};
+    ev_log log = ev_log_of(st, app);
     argo_sig_vec made_v = {0};
     size_t n = 0;
     int rc = argo_flow_begin(st, "cycle", err);
@@ -311,7 +325,8 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
 int argo_app_generate(argo_app *app, argo_generate_report *rep, argo_err *err)
 {
     assert(app && app->store);
-    return generate(app->store, &app->cfg, &app->ev, rep, err);
+    int rc = argo_app_check_not_served(app, err);
+    return rc ? rc : generate(app->store, &app->cfg, app, rep, err);
 }
 
 /* ---- track --------------------------------------------------------------- */
@@ -357,12 +372,12 @@ static int by_symbol_then_ts(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-static int track(argo_store *st, const argo_config *cfg, const argo_events *ev,
-                 argo_track_report *rep, argo_err *err)
+static int track(argo_store *st, const argo_config *cfg, argo_app *app, argo_track_report *rep,
+                 argo_err *err)
 {
     argo_track_report local = {0};
     sig_vec open = {0};
-    ev_log log = {.ev = ev};
+    ev_log log = ev_log_of(st, app);
     int64_t *seen = NULL; /* scanned_to before this run */
     int64_t newest = INT64_MIN;
     int rc = argo_flow_begin(st, "cycle", err);
@@ -433,7 +448,8 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
 int argo_app_track(argo_app *app, argo_track_report *rep, argo_err *err)
 {
     assert(app && app->store);
-    return track(app->store, &app->cfg, &app->ev, rep, err);
+    int rc = argo_app_check_not_served(app, err);
+    return rc ? rc : track(app->store, &app->cfg, app, rep, err);
 }
 
 /* ---- replay -------------------------------------------------------------- */
@@ -608,13 +624,13 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
     return rc ? rc : replay_time_passes(r);
 }
 
-static int replay(argo_store *st, const argo_config *cfg, const argo_events *ev,
+static int replay(argo_store *st, const argo_config *cfg, argo_app *app,
                   const argo_replay_options *opt, argo_replay_report *rep, argo_err *err)
 {
     argo_replay_report local = {0};
     argo_symbol *syms = NULL;
     size_t n = 0;
-    ev_log log = {.ev = ev};
+    ev_log log = ev_log_of(st, app);
     replay_ctx r = {.st = st,
                     .cfg = cfg,
                     .opt = opt,
@@ -713,7 +729,22 @@ int argo_app_replay(argo_app *app, const argo_replay_options *opt, argo_replay_r
                     argo_err *err)
 {
     assert(app && app->store && opt);
-    return replay(app->store, &app->cfg, &app->ev, opt, rep, err);
+    int rc = argo_app_check_not_served(app, err);
+    return rc ? rc : replay(app->store, &app->cfg, app, opt, rep, err);
+}
+
+/* ---- the live cycle ----------------------------------------------------- */
+
+int argo_app_cycle(argo_app *app, argo_cycle_report *rep, argo_err *err)
+{
+    assert(app && app->store);
+    argo_cycle_report local = {0};
+    int rc = argo_app_check_not_served(app, err);
+    if (!rc && !(rc = generate(app->store, &app->cfg, app, &local.gen, err)))
+        rc = track(app->store, &app->cfg, app, &local.track, err);
+    if (rep)
+        *rep = local;
+    return rc;
 }
 
 /* ---- coverage ------------------------------------------------------------ */

@@ -2,11 +2,14 @@
 /* app/flow_store.c - see flow_store.h. */
 #include "app/flow_store.h"
 
+#include "app/json.h"
 #include "base/grow.h"
+#include "base/jsonmem.h"
 #include "track/track.h"
 
 #include <assert.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g)
@@ -95,6 +98,34 @@ int argo_flow_save_bars(argo_store *st, const char *path, const char *symbol,
         i = k + 1;
     }
     free(bars);
+    return rc;
+}
+
+int argo_flow_save_posted(argo_store *st, const char *where, size_t series, const char *symbol,
+                          const argo_bar_line *rows, size_t n, bool *inserted,
+                          argo_ingest_report *rep, argo_err *err)
+{
+    assert(st && where && symbol && (rows || !n) && (inserted || !n) && rep);
+    int64_t sym;
+    int rc = argo_store_symbol_id(st, symbol, true, &sym, err);
+    if (rc || n == 0)
+        return rc;
+    argo_bar *bars = malloc(n * sizeof *bars);
+    if (!bars)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        bars[i] = rows[i].bar;
+    argo_bars_put_result put = {0};
+    argo_err why;
+    rc = argo_store_bars_put_flags(st, sym, bars, n, inserted, &put, &why);
+    free(bars);
+    rep->inserted += put.inserted;
+    rep->duplicates += put.repeats;
+    if (rc == ARGO_ECONFLICT || rc == ARGO_EDATA)
+        return argo_err_set(err, rc, "%s[%zu]: bar %zu: %s", where, series, rows[put.done].line,
+                            why.msg);
+    if (rc && err)
+        *err = why;
     return rc;
 }
 
@@ -265,4 +296,125 @@ int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_calibrator *cal
 int argo_flow_save_model(void *ctx, argo_model_row *m, argo_err *err)
 {
     return argo_store_model_insert(ctx, m, err);
+}
+
+/* ---- the event log ------------------------------------------------------- */
+
+static int log_event(argo_store *st, argo_flow_events *fe, const char *channel, const char *symbol,
+                     double confidence, bool published, const char *data, argo_err *err)
+{
+    argo_event ev = {.channel = channel,
+                     .symbol = symbol,
+                     .confidence = confidence,
+                     .published = published,
+                     .data = data};
+    int64_t seq;
+    int rc = argo_store_event_append(st, &ev, &seq, err);
+    if (rc)
+        return rc;
+    if (!fe->first)
+        fe->first = seq;
+    fe->n++;
+    return ARGO_OK;
+}
+
+/* doc (stolen) as compact JSON in fe->buf, grown as needed. */
+static int dump(argo_flow_events *fe, json_t *doc, unsigned long jf, argo_err *err)
+{
+    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(17);
+    size_t need = doc ? json_dumpb(doc, fe->buf, fe->cap, flags) : 0;
+    if (doc && need >= fe->cap) {
+        size_t cap = need + 1 > 1024 ? need + 1 : 1024;
+        char *b = realloc(fe->buf, cap);
+        if (!b) {
+            json_decref(doc);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory logging an event");
+        }
+        fe->buf = b;
+        fe->cap = cap;
+        need = json_dumpb(doc, fe->buf, fe->cap, flags);
+    }
+    json_decref(doc);
+    if (!doc || need == 0 || need >= fe->cap || argo_json_failures() != jf)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory logging an event");
+    fe->buf[need] = 0;
+    return ARGO_OK;
+}
+
+int argo_flow_log_signal(argo_store *st, argo_flow_events *fe, const argo_signal *g, bool outcome,
+                         argo_err *err)
+{
+    assert(st && fe && g);
+    int rc = ARGO_OK;
+    if (fe->cap < 4096) {
+        char *b = realloc(fe->buf, 4096);
+        if (!b)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory logging an event");
+        fe->buf = b;
+        fe->cap = 4096;
+    }
+    /* the document written directly (a replay logs one per signal and
+     * outcome); built with jansson only when that cannot be done */
+    if (!argo_json_signal_compact(g, fe->buf, fe->cap)) {
+        unsigned long jf = argo_json_failures();
+        rc = dump(fe, argo_json_signal(g), jf, err);
+    }
+    return rc ? rc
+              : log_event(st, fe, outcome ? "outcomes" : "signals", g->symbol, g->confidence,
+                          g->published, fe->buf, err);
+}
+
+int argo_flow_log_bar(argo_store *st, argo_flow_events *fe, const char *symbol, const argo_bar *b,
+                      argo_err *err)
+{
+    assert(st && fe && symbol && b);
+    unsigned long jf = argo_json_failures();
+    json_t *doc = json_object();
+    json_object_set_new(doc, "symbol", json_string(symbol));
+    json_object_set_new(doc, "bar", argo_json_bar(b));
+    int rc = dump(fe, doc, jf, err);
+    return rc ? rc : log_event(st, fe, "bars", symbol, 0, true, fe->buf, err);
+}
+
+int argo_flow_log_raw(argo_store *st, argo_flow_events *fe, const char *channel, const char *symbol,
+                      double confidence, bool published, const char *data, argo_err *err)
+{
+    assert(st && fe && channel && symbol && data);
+    return log_event(st, fe, channel, symbol, confidence, published, data, err);
+}
+
+typedef struct announce_ctx {
+    const argo_events *ev;
+    size_t left;
+} announce_ctx;
+
+static int announce_one(void *ctx, const argo_event *e)
+{
+    announce_ctx *a = ctx;
+    a->ev->on_event(a->ev->ctx, e);
+    a->left--;
+    return 0;
+}
+
+void argo_flow_events_announce(argo_store *st, const argo_flow_events *fe, const argo_events *ev,
+                               void (*notice)(void *ctx, const char *line), void *notice_ctx)
+{
+    assert(st && fe);
+    if (!ev || !ev->on_event || !fe->n)
+        return;
+    announce_ctx a = {ev, fe->n};
+    argo_err e;
+    int rc = argo_store_events_after(st, fe->first - 1, fe->n, announce_one, &a, &e);
+    if (rc && notice) {
+        char line[sizeof e.msg + 96];
+        snprintf(line, sizeof line, "%zu events after %lld not announced (in the log): %s", a.left,
+                 (long long)(fe->first - 1 + (int64_t)(fe->n - a.left)), e.msg);
+        notice(notice_ctx, line);
+    }
+}
+
+void argo_flow_events_free(argo_flow_events *fe)
+{
+    free(fe->buf);
+    memset(fe, 0, sizeof *fe);
 }

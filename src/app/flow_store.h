@@ -10,6 +10,7 @@
 #ifndef ARGO_FLOW_STORE_H
 #define ARGO_FLOW_STORE_H
 
+#include "app/events.h"
 #include "calibrate/calibrate.h"
 #include "calibrate/report.h"
 #include "market/market.h"
@@ -52,6 +53,13 @@ int argo_flow_count_bars(argo_store *st, int64_t to, int64_t *n, argo_err *err);
 int argo_flow_save_bars(argo_store *st, const char *path, const char *symbol,
                         const argo_bar_line *rows, size_t n, bool skip_invalid, bool *inserted,
                         argo_ingest_report *rep, argo_err *err);
+/* Stores posted bars rows[0..n) as symbol's bars (creating the symbol),
+ * all of them or an error: a conflicting or out-of-order bar is
+ * "WHERE[series]: bar LINE: why" (LINE: the row's line, its index in the
+ * request). inserted[i] tells whether row i was new. */
+int argo_flow_save_posted(argo_store *st, const char *where, size_t series, const char *symbol,
+                          const argo_bar_line *rows, size_t n, bool *inserted,
+                          argo_ingest_report *rep, argo_err *err);
 /* Stores a generated series (synth): *stored counts the new bars;
  * inserted (may be NULL) tells which were new. */
 int argo_flow_save_series(argo_store *st, const char *symbol, const argo_bar *bars, size_t n,
@@ -94,5 +102,36 @@ int argo_flow_load_outcomes(argo_store *st, int64_t before, argo_calibrator *cal
 /* A calibrator's sink (calibrate.h): stores the model, sets its version.
  * ctx is the argo_store. */
 int argo_flow_save_model(void *ctx, argo_model_row *m, argo_err *err);
+
+/* The events one operation appends to the store's event log, inside its
+ * transaction (app/events.h on_event): their numbers, contiguous (the
+ * transaction holds the write lock), and a buffer reused for each
+ * event's JSON. Zero-initialise; argo_flow_events_free after. */
+typedef struct argo_flow_events {
+    int64_t first; /* seq of the first event; 0: none yet */
+    size_t n;      /* events appended */
+    char *buf;     /* one event's data */
+    size_t cap;
+} argo_flow_events;
+
+/* Logs a new signal ("signals") or a resolved one ("outcomes"): data is
+ * argo_json_signal, compact; symbol, calibrated confidence and published
+ * are the signal's. */
+int argo_flow_log_signal(argo_store *st, argo_flow_events *fe, const argo_signal *g, bool outcome,
+                         argo_err *err);
+/* Logs a bar stored for symbol ("bars"): data {"symbol": ..., "bar": ...}. */
+int argo_flow_log_bar(argo_store *st, argo_flow_events *fe, const char *symbol, const argo_bar *b,
+                      argo_err *err);
+/* Logs an event whose data is given (a JSON object, compact). */
+int argo_flow_log_raw(argo_store *st, argo_flow_events *fe, const char *channel, const char *symbol,
+                      double confidence, bool published, const char *data, argo_err *err);
+/* After the commit: on_event (when ev has one) for each logged event, in
+ * seq order, read back from the store so each is what a client resuming
+ * from the log gets. A failure to read them is given to notice (may be
+ * NULL) and the rest are not announced: the events are in the log, and
+ * a client that resumes gets them. */
+void argo_flow_events_announce(argo_store *st, const argo_flow_events *fe, const argo_events *ev,
+                               void (*notice)(void *ctx, const char *line), void *notice_ctx);
+void argo_flow_events_free(argo_flow_events *fe);
 
 #endif

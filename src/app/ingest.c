@@ -10,9 +10,11 @@
 #include "app/flow_store.h"
 #include "base/grow.h"
 #include "base/limits.h"
+#include "base/text.h"
 #include "base/timeutil.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +35,7 @@ typedef struct keep_log {
     size_t n, cap;
     int64_t newest;
     int64_t stored;
+    argo_flow_events fe; /* the "bars" events logged (argo_app_set_event_log) */
 } keep_log;
 
 static void keep_free(keep_log *k)
@@ -42,6 +45,7 @@ static void keep_free(keep_log *k)
         free(k->v[i].inserted);
     }
     free(k->v);
+    argo_flow_events_free(&k->fe);
     memset(k, 0, sizeof *k);
 }
 
@@ -70,15 +74,27 @@ static kept *keep_new(keep_log *k, const char *symbol, size_t n, argo_err *err)
     return e;
 }
 
-/* After the commit: on_bar for every stored bar, then on_cycle. */
-static void keep_announce(const keep_log *k, const argo_events *ev, const char *op)
+/* Logs the new bars of series (inside the transaction). */
+static int log_bars(argo_store *st, keep_log *k, const char *symbol, const argo_bar *bars,
+                    const bool *inserted, size_t n, argo_err *err)
 {
-    if (!ev)
-        return;
+    int rc = ARGO_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (inserted[i])
+            rc = argo_flow_log_bar(st, &k->fe, symbol, &bars[i], err);
+    return rc;
+}
+
+/* After the commit: on_bar for every stored bar, on_event for each
+ * logged one, then on_cycle. */
+static void keep_announce(const keep_log *k, argo_app *app, const char *op)
+{
+    const argo_events *ev = &app->ev;
     for (size_t i = 0; i < k->n && ev->on_bar; i++)
         for (size_t j = 0; j < k->v[i].n; j++)
             if (k->v[i].inserted[j])
                 ev->on_bar(ev->ctx, k->v[i].symbol, &k->v[i].bars[j]);
+    argo_flow_events_announce(app->store, &k->fe, ev, app->notice, app->notice_ctx);
     argo_cycle cycle = {op, k->stored, 0, 0, k->newest};
     if (ev->on_cycle)
         ev->on_cycle(ev->ctx, &cycle);
@@ -94,9 +110,11 @@ static void keep_count(keep_log *k, const argo_bar *bars, const bool *inserted, 
 }
 
 /* One file, inside the caller's transaction (own_txn: in one of its
- * own). keep (may be NULL) receives its stored bars. */
+ * own). keep (may be NULL) receives its stored bars; with bar_log, they
+ * are logged as events in keep (not NULL then). */
 static int ingest_one(argo_store *st, const char *path, const char *symbol, bool skip_invalid,
-                      argo_ingest_report *rep, bool own_txn, keep_log *keep, argo_err *err)
+                      argo_ingest_report *rep, bool own_txn, keep_log *keep, bool bar_log,
+                      argo_err *err)
 {
     argo_ingest_report local;
     if (!rep)
@@ -126,6 +144,8 @@ static int ingest_one(argo_store *st, const char *path, const char *symbol, bool
             e->inserted[i] = ins[i];
         }
         keep_count(keep, e->bars, e->inserted, n);
+        if (bar_log && (rc = log_bars(st, keep, symbol, e->bars, e->inserted, n, err)))
+            goto fail;
     }
     if (own_txn && (rc = argo_flow_commit(st, err)))
         goto fail;
@@ -144,7 +164,7 @@ int argo_engine_ingest_csv(argo_store *st, const char *path, const char *symbol,
                            argo_ingest_report *rep, argo_err *err)
 {
     assert(st && path && symbol);
-    return ingest_one(st, path, symbol, skip_invalid, rep, true, NULL, err);
+    return ingest_one(st, path, symbol, skip_invalid, rep, true, NULL, false, err);
 }
 
 int argo_app_ingest(argo_app *app, size_t n, const char *const *paths, const char *const *symbols,
@@ -153,11 +173,15 @@ int argo_app_ingest(argo_app *app, size_t n, const char *const *paths, const cha
     assert(app && app->store && n > 0 && paths && symbols && reps);
     argo_store *st = app->store;
     keep_log keep = {.newest = INT64_MIN};
-    bool announce = app->ev.on_bar || app->ev.on_cycle;
-    int rc = argo_flow_begin(st, "ingest", err);
+    bool announce = app->ev.on_bar || app->ev.on_cycle || app->log_bars;
+    int rc = argo_app_check_not_served(app, err);
+    if (!rc)
+        rc = argo_flow_begin(st, "ingest", err);
+    else
+        memset(reps, 0, n * sizeof *reps);
     for (size_t i = 0; i < n && !rc; i++)
         rc = ingest_one(st, paths[i], symbols[i], skip_invalid, &reps[i], false,
-                        announce ? &keep : NULL, err);
+                        announce ? &keep : NULL, app->log_bars, err);
     if (!rc)
         rc = argo_flow_commit(st, err);
     if (rc) {
@@ -165,8 +189,150 @@ int argo_app_ingest(argo_app *app, size_t n, const char *const *paths, const cha
         for (size_t i = 0; i < n; i++)
             reps[i].inserted = 0;
     } else if (announce)
-        keep_announce(&keep, &app->ev, "ingest");
+        keep_announce(&keep, app, "ingest");
     keep_free(&keep);
+    return rc;
+}
+
+/* ---- posted bars -------------------------------------------------------- */
+
+/* The symbol rule of argo_market_csv_read: 1 to ARGO_SYMBOL_MAX - 1
+ * letters, digits or . _ - ^ = */
+static bool symbol_ok(const char *symbol)
+{
+    size_t n = strnlen(symbol, ARGO_SYMBOL_MAX);
+    bool ok = n > 0 && n < ARGO_SYMBOL_MAX;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = isalnum((unsigned char)symbol[i]) || strchr("._-^=", symbol[i]);
+    return ok;
+}
+
+static bool same_bar(const argo_bar *a, const argo_bar *b)
+{
+    return a->ts == b->ts && a->open == b->open && a->high == b->high && a->low == b->low &&
+           a->close == b->close && a->volume == b->volume;
+}
+
+/* Series i checked as a CSV file's rows are: into rows (the bars kept,
+ * each with its index as its line), duplicates of the row before counted. */
+static int check_series(const char *where, size_t i, const char *symbol, const argo_bar *bars,
+                        size_t count, argo_bar_line *rows, size_t *nkept, argo_ingest_report *rep,
+                        argo_err *err)
+{
+    *nkept = 0;
+    if (!symbol_ok(symbol)) {
+        char q[ARGO_TEXT_QUOTE_MAX];
+        argo_text_quote(symbol, strnlen(symbol, 256), q, sizeof q);
+        return argo_err_set(err, ARGO_EDATA,
+                            "%s[%zu]: symbol '%s' is not 1 to %d letters, digits or . _ - ^ =",
+                            where, i, q, ARGO_SYMBOL_MAX - 1);
+    }
+    if (count == 0)
+        return argo_err_set(err, ARGO_EDATA, "%s[%zu]: no bars", where, i);
+    for (size_t j = 0; j < count; j++) {
+        argo_bar b = bars[j];
+        argo_bar_fault fault;
+        argo_err why;
+        rep->rows++;
+        if (b.volume == 0)
+            b.volume = 0; /* -0 is 0 */
+        if (argo_bar_validate(&b, &fault, &why))
+            return argo_err_set(err, ARGO_EDATA, "%s[%zu]: bar %zu: %s", where, i, j, why.msg);
+        if (*nkept) {
+            const argo_bar_line *prev = &rows[*nkept - 1];
+            if (same_bar(&prev->bar, &b)) {
+                rep->duplicates++;
+                continue;
+            }
+            if (b.ts <= prev->bar.ts) {
+                char t[32], pt[32];
+                argo_time_format(b.ts, t, sizeof t);
+                argo_time_format(prev->bar.ts, pt, sizeof pt);
+                return b.ts == prev->bar.ts
+                           ? argo_err_set(err, ARGO_EDATA,
+                                          "%s[%zu]: bar %zu: %s repeats bar %zu's time with "
+                                          "other values",
+                                          where, i, j, t, prev->line)
+                           : argo_err_set(err, ARGO_EDATA,
+                                          "%s[%zu]: bar %zu: %s is not after bar %zu's time %s",
+                                          where, i, j, t, prev->line, pt);
+            }
+        }
+        rows[(*nkept)++] = (argo_bar_line){b, j};
+    }
+    return ARGO_OK;
+}
+
+int argo_app_ingest_bars(argo_app *app, size_t n, const char *const *symbols,
+                         const argo_bar *const *bars, const size_t *counts, const char *where,
+                         argo_ingest_report *reps, argo_err *err)
+{
+    assert(app && app->store && (n == 0 || (symbols && bars && counts && reps)) && where);
+    if (n == 0)
+        return argo_err_set(err, ARGO_EDATA, "%s: no series of bars", where);
+    memset(reps, 0, n * sizeof *reps);
+    argo_store *st = app->store;
+    keep_log keep = {.newest = INT64_MIN};
+    bool announce = app->ev.on_bar || app->ev.on_cycle || app->log_bars;
+    argo_bar_line *rows = NULL;
+    bool *ins = NULL;
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++)
+        most = counts[i] > most ? counts[i] : most;
+    if (most > ARGO_GROW_MAX)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: %zu bars in one series is too many", where,
+                            most);
+    int rc = argo_app_check_not_served(app, err);
+    if (rc)
+        return rc;
+    if (!(rows = malloc((most ? most : 1) * sizeof *rows)) ||
+        !(ins = calloc(most ? most : 1, sizeof *ins))) {
+        free(rows);
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", where);
+    }
+    /* every series checked before the store is touched */
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t nk;
+        argo_ingest_report scratch = {0};
+        rc = check_series(where, i, symbols[i], bars[i], counts[i], rows, &nk, &scratch, err);
+    }
+    if (!rc)
+        rc = argo_flow_begin(st, "ingest", err);
+    else
+        goto out;
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t nk;
+        rc = check_series(where, i, symbols[i], bars[i], counts[i], rows, &nk, &reps[i], err);
+        if (!rc)
+            rc = argo_flow_save_posted(st, where, i, symbols[i], rows, nk, ins, &reps[i], err);
+        if (!rc && announce) {
+            kept *e = keep_new(&keep, symbols[i], nk, err);
+            if (!e) {
+                rc = ARGO_ENOMEM;
+                break;
+            }
+            for (size_t j = 0; j < nk; j++) {
+                e->bars[j] = rows[j].bar;
+                e->inserted[j] = ins[j];
+            }
+            keep_count(&keep, e->bars, e->inserted, nk);
+            if (app->log_bars)
+                rc = log_bars(st, &keep, symbols[i], e->bars, e->inserted, nk, err);
+        }
+    }
+    if (!rc)
+        rc = argo_flow_commit(st, err);
+    if (rc) {
+        argo_flow_rollback(st);
+        memset(reps, 0, n * sizeof *reps);
+    } else if (announce)
+        keep_announce(&keep, app, "ingest");
+out:
+    if (rc)
+        memset(reps, 0, n * sizeof *reps);
+    keep_free(&keep);
+    free(rows);
+    free(ins);
     return rc;
 }
 
@@ -176,6 +342,7 @@ typedef struct synth_sink {
     argo_store *st;
     const char *dir;
     keep_log *keep; /* NULL: no events wanted */
+    bool bar_log;   /* log the stored bars as events in keep */
     argo_err *err;
     size_t bars;
 } synth_sink;
@@ -193,6 +360,8 @@ static int synth_to_store(void *ctx, const char *symbol, const argo_bar *bars, s
     else if (e) {
         memcpy(e->bars, bars, n * sizeof *bars);
         keep_count(s->keep, e->bars, e->inserted, n);
+        if (s->bar_log)
+            rc = log_bars(s->st, s->keep, symbol, e->bars, e->inserted, n, s->err);
     }
     return rc;
 }
@@ -201,11 +370,12 @@ int argo_app_synth(argo_app *app, const argo_synth_options *opt, size_t *bars, a
 {
     assert(app && app->store && opt && bars);
     keep_log keep = {.newest = INT64_MIN};
-    bool announce = app->ev.on_bar || app->ev.on_cycle;
-    synth_sink sink = {.st = app->store, .keep = announce ? &keep : NULL, .err = err};
+    bool announce = app->ev.on_bar || app->ev.on_cycle || app->log_bars;
+    synth_sink sink = {
+        .st = app->store, .keep = announce ? &keep : NULL, .bar_log = app->log_bars, .err = err};
     *bars = 0;
-    int rc = argo_flow_begin(app->store, "ingest", err);
-    if (rc)
+    int rc = argo_app_check_not_served(app, err);
+    if (rc || (rc = argo_flow_begin(app->store, "ingest", err)))
         return rc;
     if ((rc = argo_market_synth(opt, synth_to_store, &sink, err)) ||
         (rc = argo_flow_commit(app->store, err)))
@@ -213,7 +383,7 @@ int argo_app_synth(argo_app *app, const argo_synth_options *opt, size_t *bars, a
     else {
         *bars = sink.bars;
         if (announce)
-            keep_announce(&keep, &app->ev, "synth");
+            keep_announce(&keep, app, "synth");
     }
     keep_free(&keep);
     return rc;

@@ -9,6 +9,10 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 /* a number, or null where it is undefined */
 static json_t *num(double v)
@@ -66,6 +70,320 @@ json_t *argo_json_signals(const argo_signal_list *l)
     for (size_t i = 0; i < l->n; i++)
         json_array_append_new(a, argo_json_signal(&l->v[i]));
     return a;
+}
+
+/* A page of signals: the page, and the cursor of the next one when there
+ * is one (a string: an id is a 64-bit number, beyond a double's exact range). */
+json_t *argo_json_signal_page(const argo_signal_list *l, bool more)
+{
+    assert(l);
+    json_t *o = json_object();
+    json_object_set_new(o, "signals", argo_json_signals(l));
+    char cursor[24];
+    if (more && l->n) {
+        snprintf(cursor, sizeof cursor, "%lld", (long long)l->v[l->n - 1].id);
+        json_object_set_new(o, "next_cursor", json_string(cursor));
+    } else
+        json_object_set_new(o, "next_cursor", json_null());
+    return o;
+}
+
+/* ---- argo_json_signal, compact, without the document ----------------- */
+
+typedef struct out {
+    char *p, *end;
+    bool ok; /* false once something did not fit or could not be written */
+} out;
+
+static void put(out *o, const char *s, size_t n)
+{
+    if (!o->ok || (size_t)(o->end - o->p) <= n) {
+        o->ok = false;
+        return;
+    }
+    memcpy(o->p, s, n);
+    o->p += n;
+}
+
+static void put_s(out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+/* A JSON string as jansson writes it (no JSON_ENSURE_ASCII, no
+ * JSON_ESCAPE_SLASH): " and \ escaped, control characters as \b \f
+ * \n \r \t or \u00XX, everything else as is. */
+static void put_str(out *o, const char *s)
+{
+    put(o, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[8];
+        if (c == '"' || c == '\\') {
+            e[0] = '\\';
+            e[1] = (char)c;
+            put(o, e, 2);
+        } else if (c < 0x20) {
+            const char *short_ = c == '\b'   ? "\\b"
+                                 : c == '\f' ? "\\f"
+                                 : c == '\n' ? "\\n"
+                                 : c == '\r' ? "\\r"
+                                 : c == '\t' ? "\\t"
+                                             : NULL;
+            if (short_)
+                put_s(o, short_);
+            else {
+                snprintf(e, sizeof e, "\\u%04X", c);
+                put_s(o, e);
+            }
+        } else
+            put(o, s, 1);
+    }
+    put(o, "\"", 1);
+}
+
+__extension__ typedef unsigned __int128 u128;
+
+/* %.17g of v, for 1e-4 <= |v| < 1e16, without printf: the 17 digits
+ * come from exact 128-bit arithmetic (m 2^e 10^k, rounded half to even
+ * as glibc's printf rounds), then written as %g writes an exponent from
+ * -4 to 16: fixed, trailing zeros dropped. Returns the length, or 0
+ * outside that range (printf does it then). */
+static int g17(double v, char *b)
+{
+    double a = fabs(v);
+    if (!(a >= 1e-4 && a < 1e16))
+        return 0;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int be = (int)(bits >> 52);
+    uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)1 << 52);
+    int e = be - 1075; /* a = m 2^e, -66 <= e <= 1 here */
+    static const uint64_t p10[] = {1,
+                                   10,
+                                   100,
+                                   1000,
+                                   10000,
+                                   100000,
+                                   1000000,
+                                   10000000,
+                                   100000000,
+                                   1000000000,
+                                   10000000000ULL,
+                                   100000000000ULL,
+                                   1000000000000ULL,
+                                   10000000000000ULL,
+                                   100000000000000ULL,
+                                   1000000000000000ULL,
+                                   10000000000000000ULL,
+                                   100000000000000000ULL,
+                                   1000000000000000000ULL,
+                                   10000000000000000000ULL};
+    const u128 lo = p10[16], hi = p10[17];
+    int x = (int)floor(log10(a)); /* the decimal exponent, corrected below */
+    u128 q = 0;
+    for (int tries = 0; tries < 4; tries++) {
+        int k = 16 - x; /* 0 .. 21 */
+        if (k < 0 || k > 22)
+            return 0;
+        u128 p = k <= 19 ? (u128)p10[k] : (u128)p10[19] * p10[k - 19];
+        u128 n = (u128)m * p; /* < 2^53 2^74 */
+        u128 r = 0, half = 0;
+        if (e >= 0)
+            q = n << e;
+        else {
+            q = n >> -e;
+            r = n & (((u128)1 << -e) - 1);
+            half = (u128)1 << (-e - 1);
+        }
+        if (q < lo) {
+            x--;
+            continue;
+        }
+        if (q >= hi) {
+            x++;
+            continue;
+        }
+        if (r > half || (r == half && half && (q & 1)))
+            q++;
+        if (q == hi) {
+            q = lo;
+            x++;
+        }
+        break;
+    }
+    if (q < lo || q >= hi || x < -4 || x > 16)
+        return 0;
+    char d[17];
+    for (int i = 16; i >= 0; i--) {
+        d[i] = (char)('0' + (int)(q % 10));
+        q /= 10;
+    }
+    int nd = 17;
+    while (nd > 1 && d[nd - 1] == '0')
+        nd--;
+    int n = 0;
+    if (v < 0)
+        b[n++] = '-';
+    if (x >= 0) {
+        for (int i = 0; i <= x; i++)
+            b[n++] = d[i];
+        if (nd > x + 1) {
+            b[n++] = '.';
+            for (int i = x + 1; i < nd; i++)
+                b[n++] = d[i];
+        }
+    } else {
+        b[n++] = '0';
+        b[n++] = '.';
+        for (int i = 0; i < -x - 1; i++)
+            b[n++] = '0';
+        for (int i = 0; i < nd; i++)
+            b[n++] = d[i];
+    }
+    b[n] = 0;
+    return n;
+}
+
+/* A real as jansson's jsonp_dtostr writes it with precision 17: %.17g,
+ * ".0" added when there is neither '.' nor 'e', the exponent without
+ * '+' and without leading zeros. */
+static void put_real(out *o, double v)
+{
+    if (!isfinite(v)) {
+        o->ok = false; /* json_real refuses it: the document has no such key */
+        return;
+    }
+    char b[40];
+    if (v == 0) { /* common (a strategy that did not vote): no printf */
+        put_s(o, signbit(v) ? "-0.0" : "0.0");
+        return;
+    }
+    int n = g17(v, b);
+    if (!n)
+        n = snprintf(b, sizeof b, "%.17g", v);
+    if (n <= 0 || n >= (int)sizeof b - 2) {
+        o->ok = false;
+        return;
+    }
+    char *e = strchr(b, 'e');
+    if (!e && !strchr(b, '.')) {
+        memcpy(b + n, ".0", 3);
+        n += 2;
+    }
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, (size_t)(b + n - end) + 1);
+            n -= (int)(end - start);
+        }
+    }
+    put(o, b, (size_t)n);
+}
+
+static void put_int(out *o, long long v)
+{
+    char b[24];
+    int n = snprintf(b, sizeof b, "%lld", v);
+    put(o, b, (size_t)n);
+}
+
+static void put_key(out *o, const char *key)
+{
+    /* every key of a signal is plain: no escaping */
+    put(o, ",\"", 2);
+    put_s(o, key);
+    put(o, "\":", 2);
+}
+
+static void put_date(out *o, int64_t ts)
+{
+    char s[32];
+    put_str(o, argo_time_format(ts, s, sizeof s));
+}
+
+size_t argo_json_signal_compact(const argo_signal *g, char *buf, size_t n)
+{
+    assert(g && (buf || !n));
+    out o = {buf, buf + n, n > 0};
+    put_s(&o, "{\"id\":");
+    put_int(&o, (long long)g->id);
+    put_key(&o, "symbol");
+    put_str(&o, g->symbol);
+    put_key(&o, "action");
+    put_str(&o, argo_action_name(g->action));
+    put_key(&o, "ts");
+    put_date(&o, g->ts);
+    put_key(&o, "entry");
+    put_real(&o, g->entry);
+    put_key(&o, "target");
+    put_real(&o, g->target);
+    put_key(&o, "stop");
+    put_real(&o, g->stop);
+    put_key(&o, "raw_confidence");
+    put_real(&o, g->raw_confidence);
+    put_key(&o, "confidence");
+    put_real(&o, g->confidence);
+    put_key(&o, "model_version");
+    if (g->model_version)
+        put_int(&o, (long long)g->model_version);
+    else
+        put_s(&o, "null");
+    put_key(&o, "published");
+    put_s(&o, g->published ? "true" : "false");
+    put_s(&o, ",\"votes\":{");
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
+        if (k)
+            put(&o, ",", 1);
+        put_str(&o, argo_strategy_name(k));
+        put(&o, ":", 1);
+        put_real(&o, g->votes[k].dir * g->votes[k].strength);
+    }
+    put(&o, "}", 1);
+    put_key(&o, "expires_at");
+    put_date(&o, g->expires_at);
+    put_key(&o, "status");
+    put_str(&o, argo_status_name(g->status));
+    if (g->status != ARGO_OPEN) {
+        put_key(&o, "exit_reason");
+        put_str(&o, argo_exit_reason_name(g->exit_reason));
+        put_key(&o, "gap");
+        put_s(&o, g->gap ? "true" : "false");
+        put_key(&o, "exit_ts");
+        put_date(&o, g->exit_ts);
+        put_key(&o, "exit_price");
+        put_real(&o, g->exit_price);
+        put_key(&o, "pnl_pct");
+        put_real(&o, g->pnl_pct);
+    }
+    put_key(&o, "bars_held");
+    put_int(&o, (long long)g->bars_held);
+    put_key(&o, "mfe_pct");
+    put_real(&o, g->mfe_pct);
+    put_key(&o, "mae_pct");
+    put_real(&o, g->mae_pct);
+    put(&o, "}", 1);
+    if (!o.ok)
+        return 0;
+    *o.p = 0;
+    return (size_t)(o.p - buf);
+}
+
+json_t *argo_json_bar(const argo_bar *b)
+{
+    assert(b);
+    json_t *o = json_object();
+    json_object_set_new(o, "ts", date(b->ts));
+    json_object_set_new(o, "open", json_real(b->open));
+    json_object_set_new(o, "high", json_real(b->high));
+    json_object_set_new(o, "low", json_real(b->low));
+    json_object_set_new(o, "close", json_real(b->close));
+    json_object_set_new(o, "volume", json_real(b->volume));
+    return o;
 }
 
 /* ---- stats ------------------------------------------------------------------ */

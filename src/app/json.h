@@ -43,6 +43,15 @@ json_t *argo_json_health_report(const argo_health_report *r);
 /* A page of signals for GET /api/v1/signals: {"signals": [...],
  * "next_cursor": "ID" or null}. */
 json_t *argo_json_signal_page(const argo_signal_list *l, bool more);
+/* argo_json_signal written compact (JSON_COMPACT, 17 digits) into buf,
+ * byte for byte what json_dumpb makes of it, without building the
+ * document (the event log writes one per signal and outcome, replay
+ * included). Returns the length written (buf NUL-terminated), or 0 when
+ * n is too small or a number is not finite (then build the document). */
+size_t argo_json_signal_compact(const argo_signal *g, char *buf, size_t n);
+/* One bar: {"ts": date, "open", "high", "low", "close", "volume"} (the
+ * "bars" events of the stream; GET /api/v1/symbols/S/bars). */
+json_t *argo_json_bar(const argo_bar *b);
 
 /* How a document is written: the flags the CLI has always used for it. */
 typedef enum argo_json_style {

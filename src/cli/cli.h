@@ -63,4 +63,7 @@ int cmd_replay(cli *c, int argc, char **argv);
 /* argo archive ... (cli/archive_cmd.c) */
 int cmd_archive(cli *c, int argc, char **argv);
 
+/* argo keys add|list|revoke (cli/keys_cmd.c) */
+int cmd_keys(cli *c, int argc, char **argv);
+
 #endif

@@ -482,6 +482,7 @@ static void top_help(FILE *f)
                "  archive lifecycle   the S3 lifecycle policy: show, apply, get\n"
                "  archive tier        the lifecycle policy on local tier folders\n"
                "  archive cost        the 7-year storage cost model\n"
+               "  keys                API keys of argo serve: add, list, revoke\n"
                "  version             print the version\n");
 }
 
@@ -507,10 +508,12 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(cli *, int, char **);
-    } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},         {"generate", cmd_generate},
-                {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
-                {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
-                {"archive", cmd_archive}};
+    } cmds[] = {{"ingest", cmd_ingest},     {"synth", cmd_synth},
+                {"generate", cmd_generate}, {"track", cmd_track},
+                {"replay", cmd_replay},     {"stats", cmd_stats},
+                {"signals", cmd_signals},   {"calibrate", cmd_calibrate},
+                {"backup", cmd_backup},     {"archive", cmd_archive},
+                {"keys", cmd_keys}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);

@@ -18,13 +18,18 @@
 #include <assert.h>
 #include <jansson.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define ARGO_APPLICATION_ID 0x4152474F /* "ARGO" */
 
@@ -81,6 +86,22 @@ static const char *const migrations[] = {
      "UPDATE calibration_models SET points = argo_points_from_json(x, y);"
      "ALTER TABLE calibration_models DROP COLUMN x;"
      "ALTER TABLE calibration_models DROP COLUMN y;"),
+    /* 5 -> 6: argo serve: the event log (AUTOINCREMENT: a number is never
+     * given twice, even after the newest rows are deleted), API keys
+     * (hashes only; a name is unique when given) and an index for pages
+     * of one symbol's signals in id order; IF NOT EXISTS: a store taken
+     * back to an older version by hand may still have them */
+    ("CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " logged_at INTEGER NOT NULL,"
+     " channel TEXT NOT NULL CHECK(channel IN ('signals', 'outcomes', 'bars', 'health')),"
+     " symbol TEXT NOT NULL, confidence REAL NOT NULL, published INTEGER NOT NULL,"
+     " data TEXT NOT NULL);"
+     "CREATE TABLE IF NOT EXISTS api_keys(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+     " role TEXT NOT NULL CHECK(role IN ('read', 'stream', 'admin')),"
+     " hash BLOB NOT NULL UNIQUE, prefix TEXT NOT NULL, created_at INTEGER NOT NULL,"
+     " revoked_at INTEGER);"
+     "CREATE UNIQUE INDEX IF NOT EXISTS api_keys_by_name ON api_keys(name) WHERE name != '';"
+     "CREATE INDEX IF NOT EXISTS signals_by_symbol_id ON signals(symbol_id, id);"),
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -116,6 +137,17 @@ enum {
     Q_REMOTES,
     Q_SUPPRESSED_ADD,
     Q_SUPPRESSED_COUNTS,
+    Q_EVENT_APPEND,
+    Q_EVENTS_AFTER,
+    Q_EVENT_LAST,
+    Q_KEY_NAMED,
+    Q_KEY_ADD,
+    Q_KEYS,
+    Q_KEY_REVOKE,
+    Q_KEY_EXISTS,
+    Q_PAGE,
+    Q_PAGE_SYMBOL,
+    Q_SIGNAL_GET,
     Q_COUNT
 };
 
@@ -134,7 +166,34 @@ enum {
 #define REMOTE_COLS                                                                                \
     "target, key, day, bytes, sha256, etag, storage_class, lock_mode, lock_until, uploaded_at"
 
+/* The filters of a page (store.h argo_signal_filter), each open when
+ * its parameter says "any"; ?1 the cursor, ?8 the limit. With a symbol,
+ * signals_by_symbol_id walks that symbol's ids from the cursor; without,
+ * the table's own id order does: a page reads about as many rows as it
+ * returns when the filters pass most rows. */
+#define PAGE_WHERE                                                                                 \
+    " WHERE s.id > ?1 AND s.ts >= ?3 AND s.ts < ?4"                                                \
+    " AND (?5 = -1 OR (?5 = -2 AND s.status != 0) OR s.status = ?5)"                               \
+    " AND (?6 = -1 OR s.published = ?6) AND s.confidence >= ?7"
+
 static const char *const sql[Q_COUNT] = {
+    [Q_EVENT_APPEND] = "INSERT INTO events(logged_at, channel, symbol, confidence, published, data)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_EVENTS_AFTER] = "SELECT seq, logged_at, channel, symbol, confidence, published, data"
+                       " FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_EVENT_LAST] = "SELECT max(seq) FROM events",
+    [Q_KEY_NAMED] = "SELECT id FROM api_keys WHERE name = ?1",
+    [Q_KEY_ADD] = "INSERT INTO api_keys(name, role, hash, prefix, created_at)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_KEYS] = "SELECT id, name, role, hash, prefix, created_at, revoked_at FROM api_keys"
+               " ORDER BY id",
+    [Q_KEY_REVOKE] = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+    [Q_KEY_EXISTS] = "SELECT 1 FROM api_keys WHERE id = ?1",
+    [Q_PAGE] = "SELECT " SIGNAL_COLS SIGNAL_FROM PAGE_WHERE " ORDER BY s.id LIMIT ?8",
+    [Q_PAGE_SYMBOL] = "SELECT " SIGNAL_COLS " FROM signals s INDEXED BY signals_by_symbol_id"
+                      " JOIN symbols y ON y.id = s.symbol_id" PAGE_WHERE
+                      " AND s.symbol_id = ?2 ORDER BY s.id LIMIT ?8",
+    [Q_SIGNAL_GET] = "SELECT " SIGNAL_COLS SIGNAL_FROM " WHERE s.id = ?1",
     [Q_REMOTE_PUT] = "INSERT OR REPLACE INTO remote_objects(" REMOTE_COLS ")"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [Q_REMOTE_GET] = "SELECT " REMOTE_COLS " FROM remote_objects WHERE target = ?1 AND key = ?2",
@@ -204,6 +263,13 @@ static const char *const sql[Q_COUNT] = {
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
 };
 
+#define SQ_HOLDS 4 /* holds one handle may take at once */
+
+typedef struct hold_rec {
+    char name[ARGO_STORE_LOCK_NAME_MAX + 1]; /* "" when the slot is free */
+    int fd;                                  /* the flocked PATH-NAME.lock; -1 for ":memory:" */
+} hold_rec;
+
 typedef struct sq_store {
     argo_store base;
     sqlite3 *db;
@@ -211,6 +277,7 @@ typedef struct sq_store {
     int busy_ms;
     bool read_only;
     sqlite3_stmt *q[Q_COUNT];
+    hold_rec holds[SQ_HOLDS]; /* the holds this handle took */
 } sq_store;
 
 static int fail(sq_store *s, argo_err *err, int rc, const char *what)
@@ -262,9 +329,14 @@ static sq_store *SQ(argo_store *st)
     return (sq_store *)st;
 }
 
+static void sq_release(argo_store *st, const char *name);
+
 static void sq_close(argo_store *st)
 {
     sq_store *s = SQ(st);
+    for (int i = 0; i < SQ_HOLDS; i++)
+        if (s->holds[i].name[0])
+            sq_release(st, s->holds[i].name);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
     if (s->db && !sqlite3_get_autocommit(s->db))
@@ -1191,6 +1263,417 @@ static int sq_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, 
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading outcomes");
 }
 
+/* ---- the event log ------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int sq_event_append(argo_store *st, const argo_event *ev, int64_t *seq, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_EVENT_APPEND, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, now_ms());
+    sqlite3_bind_text(q, 2, ev->channel, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, ev->symbol, -1, SQLITE_STATIC);
+    sqlite3_bind_double(q, 4, ev->confidence);
+    sqlite3_bind_int(q, 5, ev->published);
+    sqlite3_bind_text(q, 6, ev->data, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "logging an event");
+    *seq = sqlite3_last_insert_rowid(s->db);
+    return ARGO_OK;
+}
+
+static int sq_events_after(argo_store *st, int64_t after, size_t limit, argo_event_fn fn, void *ctx,
+                           argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_EVENTS_AFTER, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int64(q, 2, limit == 0 || limit > (size_t)INT64_MAX ? -1 : (int64_t)limit);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_event ev = {
+            .seq = sqlite3_column_int64(q, 0),
+            .logged_at = sqlite3_column_int64(q, 1),
+            .channel = col_text(q, 2),
+            .symbol = col_text(q, 3),
+            .confidence = sqlite3_column_double(q, 4),
+            .published = sqlite3_column_int(q, 5) != 0,
+            .data = col_text(q, 6),
+        };
+        int r = fn(ctx, &ev);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading the event log");
+}
+
+static int sq_event_last(argo_store *st, int64_t *seq, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_EVENT_LAST, &q, err);
+    if (rc)
+        return rc;
+    rc = sqlite3_step(q);
+    *seq = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0; /* NULL (empty) reads as 0 */
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? ARGO_OK : fail(s, err, rc, "reading the event log");
+}
+
+/* ---- API keys ------------------------------------------------------------ */
+
+static int sq_key_add(argo_store *st, argo_key_row *k, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc;
+    if (k->name[0]) {
+        if ((rc = prep(s, Q_KEY_NAMED, &q, err)))
+            return rc;
+        sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc == SQLITE_ROW)
+            return argo_err_set(err, ARGO_ECONFLICT, "an API key named '%s' exists already",
+                                k->name);
+        if (rc != SQLITE_DONE)
+            return fail(s, err, rc, "reading API keys");
+    }
+    if ((rc = prep(s, Q_KEY_ADD, &q, err)))
+        return rc;
+    sqlite3_bind_text(q, 1, k->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, k->role, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 3, k->hash, (int)sizeof k->hash, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, k->prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, k->created_at);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return argo_err_set(err, ARGO_ECONFLICT, "an API key with the same %s exists already",
+                            k->name[0] ? "name or hash" : "hash");
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "storing an API key");
+    k->id = sqlite3_last_insert_rowid(s->db);
+    return ARGO_OK;
+}
+
+static int sq_keys(argo_store *st, argo_key_row **out, size_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_KEYS, &q, err);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    argo_key_row *v = NULL;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_key_row *nv = argo_grow(v, &cap, *n + 1, sizeof *v, 16);
+        if (!nv) {
+            free(v);
+            *n = 0;
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing API keys");
+        }
+        v = nv;
+        argo_key_row *k = &v[(*n)++];
+        memset(k, 0, sizeof *k);
+        k->id = sqlite3_column_int64(q, 0);
+        snprintf(k->name, sizeof k->name, "%s", col_text(q, 1));
+        snprintf(k->role, sizeof k->role, "%s", col_text(q, 2));
+        const void *h = sqlite3_column_blob(q, 3);
+        if (h && sqlite3_column_bytes(q, 3) == (int)sizeof k->hash)
+            memcpy(k->hash, h, sizeof k->hash);
+        snprintf(k->prefix, sizeof k->prefix, "%s", col_text(q, 4));
+        k->created_at = sqlite3_column_int64(q, 5);
+        k->revoked_at = sqlite3_column_int64(q, 6); /* NULL reads as 0 */
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        *n = 0;
+        return fail(s, err, rc, "listing API keys");
+    }
+    *out = v;
+    return ARGO_OK;
+}
+
+static int sq_key_revoke(argo_store *st, int64_t id, int64_t when, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_KEY_REVOKE, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, when);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "revoking an API key");
+    if (sqlite3_changes(s->db) == 1)
+        return ARGO_OK;
+    if ((rc = prep(s, Q_KEY_EXISTS, &q, err)))
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_ROW)
+        return ARGO_OK; /* revoked already */
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "reading API keys");
+    return argo_err_set(err, ARGO_ENOENT, "no API key with id %lld", (long long)id);
+}
+
+/* ---- signal pages -------------------------------------------------------- */
+
+/* Steps q over signal rows to fn, checking each as every scan does. */
+static int step_signals(sq_store *s, sqlite3_stmt *q, argo_signal_fn fn, void *ctx, argo_err *err)
+{
+    argo_signal g;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        read_signal(q, &g);
+        if (!signal_ok(&g)) {
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ECORRUPT,
+                                "database %s: signal %lld is not valid (changed outside argo?)",
+                                s->path, (long long)g.id);
+        }
+        int r = fn(ctx, &g);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading signals");
+}
+
+static int sq_signals_page(argo_store *st, const argo_signal_filter *f, size_t limit,
+                           argo_signal_fn fn, void *ctx, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, f->symbol_id ? Q_PAGE_SYMBOL : Q_PAGE, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, f->after_id);
+    if (f->symbol_id)
+        sqlite3_bind_int64(q, 2, f->symbol_id);
+    sqlite3_bind_int64(q, 3, f->since);
+    sqlite3_bind_int64(q, 4, f->until);
+    sqlite3_bind_int(q, 5, f->status);
+    sqlite3_bind_int(q, 6, f->published);
+    sqlite3_bind_double(q, 7, f->min_confidence);
+    sqlite3_bind_int64(q, 8, (int64_t)limit);
+    return step_signals(s, q, fn, ctx, err);
+}
+
+static int copy_signal(void *ctx, const argo_signal *g)
+{
+    *(argo_signal *)ctx = *g;
+    return 1;
+}
+
+static int sq_signal_get(argo_store *st, int64_t id, argo_signal *out, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_SIGNAL_GET, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    rc = step_signals(s, q, copy_signal, out, err);
+    if (rc == 1)
+        return ARGO_OK;
+    return rc ? rc : argo_err_set(err, ARGO_ENOENT, "no signal with id %lld", (long long)id);
+}
+
+/* ---- holds ----------------------------------------------------------------
+ * A file store: an flock (LOCK_EX) on PATH-NAME.lock, taken without
+ * waiting and kept until released or the process ends (the kernel frees
+ * a dead holder's lock); the holder's pid is written in the file for the
+ * messages of those refused. A flock belongs to an open file, so a
+ * second handle of the same process is refused too. ":memory:": a hold
+ * of this process only, in a table shared by its handles. */
+
+static pthread_mutex_t mem_holds_mu = PTHREAD_MUTEX_INITIALIZER;
+static char mem_holds[SQ_HOLDS * 4][ARGO_STORE_LOCK_NAME_MAX + 1];
+
+static bool is_memory(const sq_store *s)
+{
+    return !strcmp(s->path, ":memory:");
+}
+
+static hold_rec *hold_slot(sq_store *s, const char *name)
+{
+    for (int i = 0; i < SQ_HOLDS; i++)
+        if (!strcmp(s->holds[i].name, name))
+            return &s->holds[i];
+    return NULL;
+}
+
+static void lock_path(const sq_store *s, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s-%s.lock", s->path, name);
+}
+
+/* The pid written in an open lock file; 0 when none can be read. */
+static long read_holder(int fd)
+{
+    char b[32];
+    ssize_t r = pread(fd, b, sizeof b - 1, 0);
+    if (r <= 0)
+        return 0;
+    b[r] = 0;
+    char *end;
+    long pid = strtol(b, &end, 10);
+    return end != b && pid > 0 ? pid : 0;
+}
+
+static int busy(sq_store *s, const char *name, long holder, argo_err *err)
+{
+    if (holder)
+        return argo_err_set(err, ARGO_EBUSY, "store %s is held (%s) by process %ld", s->path, name,
+                            holder);
+    return argo_err_set(err, ARGO_EBUSY, "store %s is held (%s) by another process", s->path, name);
+}
+
+static int mem_hold(sq_store *s, const char *name, long *holder, argo_err *err)
+{
+    pthread_mutex_lock(&mem_holds_mu);
+    int free_slot = -1;
+    bool taken = false;
+    for (int i = 0; i < (int)(sizeof mem_holds / sizeof mem_holds[0]); i++) {
+        if (!strcmp(mem_holds[i], name))
+            taken = true;
+        else if (!mem_holds[i][0] && free_slot < 0)
+            free_slot = i;
+    }
+    if (!taken && free_slot >= 0)
+        snprintf(mem_holds[free_slot], sizeof mem_holds[free_slot], "%s", name);
+    pthread_mutex_unlock(&mem_holds_mu);
+    if (taken) {
+        *holder = (long)getpid();
+        return busy(s, name, *holder, err);
+    }
+    if (free_slot < 0)
+        return argo_err_set(err, ARGO_ELIMIT, "too many store holds in this process");
+    return ARGO_OK;
+}
+
+static int sq_hold(argo_store *st, const char *name, long *holder, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    if (hold_slot(s, name))
+        return busy(s, name, (long)getpid(), err); /* this handle holds it already */
+    hold_rec *h = hold_slot(s, "");
+    if (!h)
+        return argo_err_set(err, ARGO_ELIMIT, "store %s: more than %d holds on one handle", s->path,
+                            SQ_HOLDS);
+    if (is_memory(s)) {
+        int rc = mem_hold(s, name, holder, err);
+        if (rc)
+            return rc;
+        h->fd = -1;
+        snprintf(h->name, sizeof h->name, "%s", name);
+        return ARGO_OK;
+    }
+    char path[ARGO_PATH_MAX + ARGO_STORE_LOCK_NAME_MAX + 8];
+    lock_path(s, name, path, sizeof path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return argo_err_set(err, ARGO_EIO, "%s: cannot open: %s", path, strerror(errno));
+    /* a moment's retry: argo_store_held takes the lock shared for an instant */
+    int r = -1;
+    for (int k = 0; k < 20 && (r = flock(fd, LOCK_EX | LOCK_NB)) != 0 && errno == EWOULDBLOCK; k++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    if (r != 0) {
+        int e = errno;
+        *holder = e == EWOULDBLOCK ? read_holder(fd) : 0;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return busy(s, name, *holder, err);
+        return argo_err_set(err, ARGO_EIO, "%s: cannot lock: %s", path, strerror(e));
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        int e = errno;
+        close(fd);
+        return argo_err_set(err, ARGO_EIO, "%s: cannot write: %s", path, strerror(e));
+    }
+    h->fd = fd;
+    snprintf(h->name, sizeof h->name, "%s", name);
+    return ARGO_OK;
+}
+
+static int sq_held(argo_store *st, const char *name, bool *held, long *holder, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    if (is_memory(s) || hold_slot(s, name))
+        return ARGO_OK; /* a ":memory:" hold is this process's own */
+    char path[ARGO_PATH_MAX + ARGO_STORE_LOCK_NAME_MAX + 8];
+    lock_path(s, name, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return ARGO_OK; /* never held */
+        return argo_err_set(err, ARGO_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    int rc = ARGO_OK;
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+        flock(fd, LOCK_UN);
+    else if (errno == EWOULDBLOCK) {
+        long pid = read_holder(fd);
+        /* another handle of this process: not another process */
+        *held = pid != (long)getpid();
+        *holder = *held ? pid : 0;
+    } else
+        rc = argo_err_set(err, ARGO_EIO, "%s: cannot lock: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+static void sq_release(argo_store *st, const char *name)
+{
+    sq_store *s = SQ(st);
+    hold_rec *h = hold_slot(s, name);
+    if (!h || !name[0])
+        return;
+    if (h->fd >= 0) {
+        /* the pid goes first, so nobody reads it as the holder's */
+        if (ftruncate(h->fd, 0) != 0) {
+            /* nothing to do: the lock goes with the close all the same */
+        }
+        close(h->fd);
+    } else {
+        pthread_mutex_lock(&mem_holds_mu);
+        for (size_t i = 0; i < sizeof mem_holds / sizeof mem_holds[0]; i++)
+            if (!strcmp(mem_holds[i], name))
+                mem_holds[i][0] = 0;
+        pthread_mutex_unlock(&mem_holds_mu);
+    }
+    h->name[0] = 0;
+    h->fd = -1;
+}
+
 static const argo_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1220,6 +1703,17 @@ static const argo_store_ops sqlite_ops = {
     .outcomes_scan = sq_outcomes_scan,
     .suppressed_add = sq_suppressed_add,
     .suppressed_counts = sq_suppressed_counts,
+    .event_append = sq_event_append,
+    .events_after = sq_events_after,
+    .event_last = sq_event_last,
+    .key_add = sq_key_add,
+    .keys = sq_keys,
+    .key_revoke = sq_key_revoke,
+    .signals_page = sq_signals_page,
+    .signal_get = sq_signal_get,
+    .hold = sq_hold,
+    .held = sq_held,
+    .release = sq_release,
 };
 
 static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)

@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,20 +81,27 @@ void argo_store_rollback(argo_store *st)
     st->in_txn = false;
 }
 
-int argo_store_lock(argo_store *st, const char *name, argo_err *err)
+/* A lock or hold name: 1 to ARGO_STORE_LOCK_NAME_MAX letters, digits, _ - or . */
+static int check_lock_name(const char *what, const char *name, argo_err *err)
 {
-    CHECK(st, err);
-    assert(name);
-    assert(st->in_txn);
     size_t n = strlen(name);
     bool ok = n > 0 && n <= ARGO_STORE_LOCK_NAME_MAX;
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)name[i]) || strchr("_-.", name[i]);
     if (!ok)
         return argo_err_set(err, ARGO_EINVAL,
-                            "store lock name '%.*s' is not 1 to %d letters, digits, _ - or .",
+                            "store %s name '%.*s' is not 1 to %d letters, digits, _ - or .", what,
                             ARGO_STORE_LOCK_NAME_MAX, name, ARGO_STORE_LOCK_NAME_MAX);
-    return st->ops->lock(st, name, err);
+    return ARGO_OK;
+}
+
+int argo_store_lock(argo_store *st, const char *name, argo_err *err)
+{
+    CHECK(st, err);
+    assert(name);
+    assert(st->in_txn);
+    int rc = check_lock_name("lock", name, err);
+    return rc ? rc : st->ops->lock(st, name, err);
 }
 
 int argo_store_symbol_id(argo_store *st, const char *name, bool create, int64_t *id, argo_err *err)
@@ -332,4 +340,162 @@ int argo_store_suppressed_counts(argo_store *st, argo_symbol_count **list, size_
     CHECK(st, err);
     assert(list && n && total);
     return st->ops->suppressed_counts(st, list, n, total, err);
+}
+
+/* ---- the event log ------------------------------------------------------- */
+
+static bool known_channel(const char *c)
+{
+    return !strcmp(c, "signals") || !strcmp(c, "outcomes") || !strcmp(c, "bars") ||
+           !strcmp(c, "health");
+}
+
+int argo_store_event_append(argo_store *st, const argo_event *ev, int64_t *seq, argo_err *err)
+{
+    CHECK(st, err);
+    assert(ev && ev->channel && ev->symbol && ev->data && seq);
+    *seq = 0;
+    if (!known_channel(ev->channel))
+        return argo_err_set(err, ARGO_EDATA,
+                            "event channel '%.32s' is not signals, outcomes, bars or health",
+                            ev->channel);
+    if (strnlen(ev->symbol, ARGO_SYMBOL_MAX) >= ARGO_SYMBOL_MAX)
+        return argo_err_set(err, ARGO_EDATA, "event symbol is longer than %d characters",
+                            ARGO_SYMBOL_MAX - 1);
+    if (strnlen(ev->data, ARGO_EVENT_DATA_MAX + 1) > ARGO_EVENT_DATA_MAX)
+        return argo_err_set(err, ARGO_EDATA, "event data is longer than %d bytes",
+                            ARGO_EVENT_DATA_MAX);
+    if (!isfinite(ev->confidence))
+        return argo_err_set(err, ARGO_EDATA, "event confidence is not a finite number");
+    return st->ops->event_append(st, ev, seq, err);
+}
+
+int argo_store_events_after(argo_store *st, int64_t after, size_t limit, argo_event_fn fn,
+                            void *ctx, argo_err *err)
+{
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->events_after(st, after, limit, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
+int argo_store_event_last(argo_store *st, int64_t *seq, argo_err *err)
+{
+    CHECK(st, err);
+    assert(seq);
+    *seq = 0;
+    return st->ops->event_last(st, seq, err);
+}
+
+/* ---- API keys ------------------------------------------------------------ */
+
+static bool known_role(const char *r)
+{
+    return !strcmp(r, "read") || !strcmp(r, "stream") || !strcmp(r, "admin");
+}
+
+int argo_store_key_add(argo_store *st, argo_key_row *k, argo_err *err)
+{
+    CHECK(st, err);
+    assert(k);
+    if (!memchr(k->role, 0, sizeof k->role) || !known_role(k->role))
+        return argo_err_set(err, ARGO_EDATA, "API key role is not read, stream or admin");
+    if (!memchr(k->name, 0, sizeof k->name))
+        return argo_err_set(err, ARGO_EDATA, "API key name is longer than %d bytes",
+                            ARGO_KEY_NAME_MAX - 1);
+    if (!memchr(k->prefix, 0, sizeof k->prefix))
+        return argo_err_set(err, ARGO_EDATA, "API key prefix is longer than %zu bytes",
+                            sizeof k->prefix - 1);
+    return st->ops->key_add(st, k, err);
+}
+
+int argo_store_keys(argo_store *st, argo_key_row **v, size_t *n, argo_err *err)
+{
+    assert(v && n);
+    *v = NULL;
+    *n = 0;
+    CHECK(st, err);
+    return st->ops->keys(st, v, n, err);
+}
+
+int argo_store_key_revoke(argo_store *st, int64_t id, int64_t when, argo_err *err)
+{
+    CHECK(st, err);
+    if (id <= 0)
+        return argo_err_set(err, ARGO_ENOENT, "no API key with id %lld", (long long)id);
+    return st->ops->key_revoke(st, id, when, err);
+}
+
+/* ---- signal pages -------------------------------------------------------- */
+
+int argo_store_signals_page(argo_store *st, const argo_signal_filter *f, size_t limit,
+                            argo_signal_fn fn, void *ctx, argo_err *err)
+{
+    CHECK(st, err);
+    assert(f && fn);
+    if (limit == 0)
+        return argo_err_set(err, ARGO_EINVAL, "a page of signals needs a limit of 1 or more");
+    if (f->symbol_id < 0)
+        return argo_err_set(err, ARGO_EINVAL, "symbol id %lld is not valid",
+                            (long long)f->symbol_id);
+    if (f->status < -2 || f->status > ARGO_EXPIRED)
+        return argo_err_set(err, ARGO_EINVAL, "signal status filter %d is not valid", f->status);
+    if (f->published < -1 || f->published > 1)
+        return argo_err_set(err, ARGO_EINVAL, "published filter %d is not -1, 0 or 1",
+                            f->published);
+    if (!isfinite(f->min_confidence) || (f->min_confidence < 0 && f->min_confidence != -1))
+        return argo_err_set(err, ARGO_EINVAL, "minimum confidence is not -1 or a number >= 0");
+    if (f->after_id < 0)
+        return argo_err_set(err, ARGO_EINVAL, "cursor %lld is not valid", (long long)f->after_id);
+    if (limit > (size_t)INT64_MAX)
+        limit = (size_t)INT64_MAX;
+    st->scanning++;
+    int rc = st->ops->signals_page(st, f, limit, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
+int argo_store_signal_get(argo_store *st, int64_t id, argo_signal *out, argo_err *err)
+{
+    CHECK(st, err);
+    assert(out);
+    if (id <= 0)
+        return argo_err_set(err, ARGO_ENOENT, "no signal with id %lld", (long long)id);
+    return st->ops->signal_get(st, id, out, err);
+}
+
+/* ---- holds --------------------------------------------------------------- */
+
+int argo_store_hold(argo_store *st, const char *name, long *holder, argo_err *err)
+{
+    long local;
+    if (!holder)
+        holder = &local;
+    *holder = 0;
+    CHECK(st, err);
+    assert(name);
+    int rc = check_lock_name("hold", name, err);
+    return rc ? rc : st->ops->hold(st, name, holder, err);
+}
+
+int argo_store_held(argo_store *st, const char *name, bool *held, long *holder, argo_err *err)
+{
+    long local;
+    if (!holder)
+        holder = &local;
+    *holder = 0;
+    assert(held);
+    *held = false;
+    CHECK(st, err);
+    assert(name);
+    int rc = check_lock_name("hold", name, err);
+    return rc ? rc : st->ops->held(st, name, held, holder, err);
+}
+
+void argo_store_release(argo_store *st, const char *name)
+{
+    assert(st && name && !st->scanning);
+    st->ops->release(st, name);
 }

@@ -59,6 +59,24 @@ typedef struct argo_store_ops {
     int (*suppressed_add)(argo_store *st, int64_t sym, int64_t ts, int64_t n, argo_err *err);
     int (*suppressed_counts)(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
                              argo_err *err);
+    /* ev checked: a known channel, symbol and data within their limits */
+    int (*event_append)(argo_store *st, const argo_event *ev, int64_t *seq, argo_err *err);
+    /* limit 0: all */
+    int (*events_after)(argo_store *st, int64_t after, size_t limit, argo_event_fn fn, void *ctx,
+                        argo_err *err);
+    int (*event_last)(argo_store *st, int64_t *seq, argo_err *err);
+    /* k checked: a known role, a name within its limit */
+    int (*key_add)(argo_store *st, argo_key_row *k, argo_err *err);
+    int (*keys)(argo_store *st, argo_key_row **v, size_t *n, argo_err *err);
+    int (*key_revoke)(argo_store *st, int64_t id, int64_t when, argo_err *err);
+    /* f checked; limit 1 .. INT64_MAX */
+    int (*signals_page)(argo_store *st, const argo_signal_filter *f, size_t limit,
+                        argo_signal_fn fn, void *ctx, argo_err *err);
+    int (*signal_get)(argo_store *st, int64_t id, argo_signal *out, argo_err *err);
+    /* name validated as a lock name */
+    int (*hold)(argo_store *st, const char *name, long *holder, argo_err *err);
+    int (*held)(argo_store *st, const char *name, bool *held, long *holder, argo_err *err);
+    void (*release)(argo_store *st, const char *name);
 } argo_store_ops;
 
 /* The part of a handle every backend shares; a backend's own handle

@@ -129,7 +129,7 @@ def dump(d):
             if sql and sql.startswith("CREATE TABLE"):
                 cols = [r[1] for r in con.execute(f'PRAGMA table_info("{name}")')]
                 # when a row was made is not what it holds
-                sel = ", ".join("0" if c == "created_at" else f'"{c}"' for c in cols)
+                sel = ", ".join("0" if c in ("created_at", "logged_at") else f'"{c}"' for c in cols)
                 out += [repr(r) for r in con.execute(f'SELECT {sel} FROM "{name}"')]
         con.close()
         return "\n".join(out)

@@ -8,15 +8,22 @@
 #include "app/backup.h"
 #include "app/calibration.h"
 #include "app/health.h"
+#include "app/flow.h"
 #include "app/json.h"
+#include "app/keyring.h"
+#include "app/keys.h"
+#include "app/query.h"
 #include "app/signals.h"
 #include "app/stats.h"
+#include "base/digest.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define DAY 86400
@@ -332,13 +339,359 @@ static void test_backup_and_health(void **state)
     (void)err_both;
 }
 
+static void test_keys(void **state)
+{
+    (void)state;
+    quiet_begin();
+    argo_key_made a, b, c;
+    argo_err err = {0};
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_ADMIN, "ops", &a, &err), 0);
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_READ, NULL, &b, &err), 0);
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_STREAM, "feed-1", &c, &err), 0);
+    argo_key_made d;
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_READ, "ops", &d, &err), ARGO_ECONFLICT);
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_READ, "42", &d, &err), ARGO_EINVAL);
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_READ, "a b", &d, &err), ARGO_EINVAL);
+    assert_int_equal(argo_app_key_add(app, ARGO_ROLE_NONE, "x", &d, &err), ARGO_EINVAL);
+    quiet_end();
+    /* "argo_" and 43 base64url characters; the store keeps the SHA-256 */
+    assert_int_equal(strlen(a.key), ARGO_KEY_LEN);
+    assert_memory_equal(a.key, "argo_", 5);
+    for (size_t i = 5; i < ARGO_KEY_LEN; i++)
+        assert_non_null(
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", a.key[i]));
+    assert_string_not_equal(a.key, b.key);
+    char hex[65], want[65];
+    argo_sha256_hex(a.key, ARGO_KEY_LEN, want);
+    argo_key_row *v;
+    size_t n;
+    assert_int_equal(argo_app_keys(app, &v, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    argo_hex(v[0].hash, 32, hex);
+    assert_string_equal(hex, want);
+    assert_int_equal(strncmp(v[0].prefix, a.key, strlen(v[0].prefix)), 0);
+    assert_true(strlen(v[0].prefix) < 16);
+    assert_string_equal(v[0].role, "admin");
+    assert_string_equal(v[1].name, "");
+    assert_string_equal(v[2].name, "feed-1");
+    free(v);
+    /* the keyring: each key's role and id, nothing for another string */
+    argo_keyring *ring;
+    assert_int_equal(argo_keyring_load(app, &ring, NULL), 0);
+    assert_int_equal(argo_keyring_count(ring), 3);
+    int64_t id = -1;
+    assert_int_equal(argo_keyring_check(ring, a.key, ARGO_KEY_LEN, &id), ARGO_ROLE_ADMIN);
+    assert_int_equal(id, a.row.id);
+    assert_int_equal(argo_keyring_check(ring, b.key, ARGO_KEY_LEN, &id), ARGO_ROLE_READ);
+    assert_int_equal(id, b.row.id);
+    assert_int_equal(argo_keyring_check(ring, c.key, ARGO_KEY_LEN, &id), ARGO_ROLE_STREAM);
+    char wrong[ARGO_KEY_LEN + 1];
+    memcpy(wrong, a.key, sizeof wrong);
+    wrong[ARGO_KEY_LEN - 1] = wrong[ARGO_KEY_LEN - 1] == 'A' ? 'B' : 'A';
+    assert_int_equal(argo_keyring_check(ring, wrong, ARGO_KEY_LEN, &id), ARGO_ROLE_NONE);
+    assert_int_equal(id, 0);
+    assert_int_equal(argo_keyring_check(ring, a.key, ARGO_KEY_LEN - 1, &id), ARGO_ROLE_NONE);
+    assert_int_equal(argo_keyring_check(ring, "", 0, &id), ARGO_ROLE_NONE);
+    argo_keyring_free(ring);
+    /* revoked, by name and by id: gone from the next keyring */
+    quiet_begin();
+    assert_int_equal(argo_app_key_revoke(app, "ops", NULL), 0);
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", (long long)b.row.id);
+    assert_int_equal(argo_app_key_revoke(app, idtext, NULL), 0);
+    assert_int_equal(argo_app_key_revoke(app, "nobody", &err), ARGO_ENOENT);
+    assert_int_equal(argo_app_key_revoke(app, "999", &err), ARGO_ENOENT);
+    quiet_end();
+    assert_int_equal(argo_keyring_load(app, &ring, NULL), 0);
+    assert_int_equal(argo_keyring_count(ring), 1);
+    assert_int_equal(argo_keyring_check(ring, a.key, ARGO_KEY_LEN, &id), ARGO_ROLE_NONE);
+    assert_int_equal(argo_keyring_check(ring, c.key, ARGO_KEY_LEN, &id), ARGO_ROLE_STREAM);
+    argo_keyring_free(ring);
+    /* roles */
+    assert_int_equal(argo_role_parse("stream"), ARGO_ROLE_STREAM);
+    assert_int_equal(argo_role_parse("Admin"), -1);
+    assert_string_equal(argo_role_name(ARGO_ROLE_READ), "read");
+    assert_true(argo_role_allows(ARGO_ROLE_ADMIN, ARGO_ROLE_STREAM));
+    assert_true(argo_role_allows(ARGO_ROLE_READ, ARGO_ROLE_READ));
+    assert_false(argo_role_allows(ARGO_ROLE_READ, ARGO_ROLE_STREAM));
+    assert_false(argo_role_allows(ARGO_ROLE_STREAM, ARGO_ROLE_READ));
+    assert_false(argo_role_allows(ARGO_ROLE_NONE, ARGO_ROLE_READ));
+    assert_false(argo_role_allows(ARGO_ROLE_READ, ARGO_ROLE_ADMIN));
+}
+
+static void test_pages(void **state)
+{
+    (void)state;
+    argo_page_options all = {.since = INT64_MIN,
+                             .until = INT64_MAX,
+                             .status = -1,
+                             .published = -1,
+                             .min_confidence = -1,
+                             .limit = 2};
+    argo_signal_list l;
+    bool more;
+    argo_err err = {0};
+    quiet_begin();
+    /* pages of two: ids 1, 2 then 3, the cursor from the page before */
+    assert_int_equal(argo_app_signals_page(app, &all, &l, &more, &err), 0);
+    assert_int_equal(l.n, 2);
+    assert_true(more);
+    int64_t cursor = l.v[1].id;
+    assert_true(l.v[0].id < cursor);
+    json_t *doc = argo_json_signal_page(&l, more);
+    char want[24];
+    snprintf(want, sizeof want, "%lld", (long long)cursor);
+    assert_string_equal(json_string_value(json_object_get(doc, "next_cursor")), want);
+    assert_int_equal(json_array_size(json_object_get(doc, "signals")), 2);
+    json_decref(doc);
+    argo_signal_list_cleanup(&l);
+    argo_page_options next = all;
+    next.after_id = cursor;
+    assert_int_equal(argo_app_signals_page(app, &next, &l, &more, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_false(more);
+    doc = argo_json_signal_page(&l, more);
+    assert_true(json_is_null(json_object_get(doc, "next_cursor")));
+    json_decref(doc);
+    argo_signal one;
+    assert_int_equal(argo_app_signal(app, l.v[0].id, &one, &err), 0);
+    assert_int_equal(one.id, l.v[0].id);
+    assert_int_equal(argo_app_signal(app, l.v[0].id + 100, &one, &err), ARGO_ENOENT);
+    argo_signal_list_cleanup(&l);
+    /* filters, and their mistakes */
+    argo_page_options f = all;
+    f.symbol = "X";
+    f.limit = 10;
+    assert_int_equal(argo_app_signals_page(app, &f, &l, &more, &err), 0);
+    assert_int_equal(l.n, 2);
+    for (size_t i = 0; i < l.n; i++)
+        assert_string_equal(l.v[i].symbol, "X");
+    argo_signal_list_cleanup(&l);
+    f.status = -2;
+    assert_int_equal(argo_app_signals_page(app, &f, &l, &more, &err), 0);
+    assert_int_equal(l.n, 1);
+    assert_int_equal(l.v[0].status, ARGO_WIN);
+    argo_signal_list_cleanup(&l);
+    f.symbol = "NOPE";
+    assert_int_equal(argo_app_signals_page(app, &f, &l, &more, &err), ARGO_ENOENT);
+    f = all;
+    f.limit = 0;
+    assert_int_equal(argo_app_signals_page(app, &f, &l, &more, &err), ARGO_EINVAL);
+    f.limit = ARGO_PAGE_MAX + 1;
+    assert_int_equal(argo_app_signals_page(app, &f, &l, &more, &err), ARGO_EINVAL);
+    f = all;
+    f.min_confidence = 1.5;
+    assert_int_equal(argo_app_signals_page(app, &f, &l, &more, &err), ARGO_EINVAL);
+    /* bars: X has days 1..10; pages of 3 in [2, 9) */
+    argo_bar_list bl;
+    int64_t after = INT64_MIN, seen = 0, last = 0;
+    for (int k = 0; k < 10; k++) {
+        assert_int_equal(argo_app_bars(app, "X", after, 2 * DAY, 9 * DAY, 3, &bl, &more, &err), 0);
+        for (size_t i = 0; i < bl.n; i++) {
+            assert_true(bl.v[i].ts > last);
+            last = bl.v[i].ts;
+            seen++;
+        }
+        if (bl.n)
+            after = bl.v[bl.n - 1].ts;
+        argo_bar_list_cleanup(&bl);
+        if (!more)
+            break;
+    }
+    assert_int_equal(seen, 7); /* days 2..8 */
+    assert_int_equal(last, 8 * DAY);
+    assert_int_equal(
+        argo_app_bars(app, "NOPE", INT64_MIN, INT64_MIN, INT64_MAX, 3, &bl, &more, &err),
+        ARGO_ENOENT);
+    assert_int_equal(
+        argo_app_bars(app, "X", INT64_MIN, INT64_MIN, INT64_MAX, 100, &bl, &more, &err), 0);
+    assert_int_equal(bl.n, 10);
+    assert_false(more);
+    argo_bar_list_cleanup(&bl);
+    argo_symbol *syms;
+    size_t n;
+    assert_int_equal(argo_app_symbols(app, &syms, &n, &err), 0);
+    assert_int_equal(n, 2);
+    free(syms);
+    quiet_end();
+}
+
+/* A child takes the serve hold and waits; the parent's writing
+ * operations are refused with its pid; reads work; the child's death
+ * frees the store. */
+static void test_serve_hold(void **state)
+{
+    (void)state;
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(ready[0]);
+        alarm(20);
+        argo_app_options o = {.db_path = argo_app_db_path(app), .store = ARGO_APP_STORE_RW};
+        argo_app *mine;
+        char ok =
+            argo_app_open(&o, &mine, NULL) == 0 && argo_app_hold_serve(mine, NULL) == 0 ? 'y' : 'n';
+        if (write(ready[1], &ok, 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char ok = 0;
+    assert_int_equal(read(ready[0], &ok, 1), 1);
+    close(ready[0]);
+    if (ok != 'y') {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("the child could not take the serve hold");
+    }
+    char want[64];
+    snprintf(want, sizeof want, "served by argo serve (pid %ld)", (long)pid);
+    argo_err err = {0};
+    quiet_begin();
+    assert_int_equal(argo_app_check_not_served(app, &err), ARGO_EBUSY);
+    assert_non_null(strstr(err.msg, want));
+    assert_int_equal(argo_app_hold_serve(app, &err), ARGO_EBUSY);
+    assert_non_null(strstr(err.msg, want));
+    assert_int_equal(argo_app_generate(app, NULL, &err), ARGO_EBUSY);
+    assert_int_equal(argo_app_track(app, NULL, &err), ARGO_EBUSY);
+    argo_replay_options ro = {.from = INT64_MIN, .to = INT64_MAX};
+    assert_int_equal(argo_app_replay(app, &ro, NULL, &err), ARGO_EBUSY);
+    assert_int_equal(argo_app_cycle(app, NULL, &err), ARGO_EBUSY);
+    argo_synth_options so = {.symbols = 1, .days = 120, .seed = 1};
+    size_t bars = 7;
+    assert_int_equal(argo_app_synth(app, &so, &bars, &err), ARGO_EBUSY);
+    assert_int_equal(bars, 0);
+    argo_bar b = {20 * DAY, 100, 101, 99, 100, 1};
+    const argo_bar *bv[1] = {&b};
+    const char *names[1] = {"X"};
+    size_t counts[1] = {1};
+    argo_ingest_report rep;
+    assert_int_equal(argo_app_ingest_bars(app, 1, names, bv, counts, "body", &rep, &err),
+                     ARGO_EBUSY);
+    assert_non_null(strstr(err.msg, want));
+    /* reads run beside the server */
+    argo_signal_list l;
+    assert_int_equal(argo_app_signals(app, NULL, &l, &err), 0);
+    assert_int_equal(l.n, 3);
+    argo_signal_list_cleanup(&l);
+    quiet_end();
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    assert_int_equal(argo_app_check_not_served(app, &err), 0);
+    /* this process's own hold does not refuse its own operations */
+    assert_int_equal(argo_app_hold_serve(app, &err), 0);
+    assert_int_equal(argo_app_check_not_served(app, &err), 0);
+    argo_store_release(app->store, "serve");
+}
+
+/* The event log's signal JSON is byte for byte jansson's compact dump
+ * of argo_json_signal: over every signal of a replayed universe, and
+ * over strings and numbers jansson writes in its own ways. */
+static void expect_compact_is_jansson(const argo_signal *g)
+{
+    char mine[4096], theirs[4096];
+    size_t n = argo_json_signal_compact(g, mine, sizeof mine);
+    json_t *d = argo_json_signal(g);
+    size_t m = json_dumpb(d, theirs, sizeof theirs - 1, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(d);
+    theirs[m] = 0;
+    assert_true(n > 0);
+    assert_string_equal(mine, theirs);
+    assert_int_equal(n, m);
+    assert_int_equal(argo_json_signal_compact(g, mine, n), 0); /* no room for the NUL */
+}
+
+static int check_compact(void *ctx, const argo_signal *g)
+{
+    ++*(size_t *)ctx;
+    expect_compact_is_jansson(g);
+    return 0;
+}
+
+static void test_signal_json_compact(void **state)
+{
+    (void)state;
+    char db[512];
+    th_tmpfile("compact.db", db, sizeof db);
+    th_rm_db(db);
+    argo_app_options opt = {.db_path = db, .store = ARGO_APP_STORE_RW};
+    argo_app *a;
+    assert_int_equal(argo_app_open(&opt, &a, NULL), 0);
+    argo_synth_options so = {.symbols = 4, .days = 800, .seed = 9};
+    size_t bars;
+    argo_replay_options ro = {.from = INT64_MIN, .to = INT64_MAX};
+    argo_err err;
+    quiet_begin();
+    assert_int_equal(argo_app_synth(a, &so, &bars, &err), 0);
+    assert_int_equal(argo_app_replay(a, &ro, NULL, &err), 0);
+    quiet_end();
+    size_t n = 0;
+    assert_int_equal(argo_store_signals_all(a->store, 0, check_compact, &n, NULL), 0);
+    assert_true(n > 50);
+    argo_app_close(a, false);
+    th_rm_db(db);
+    argo_signal g;
+    memset(&g, 0, sizeof g);
+    g.id = 9007199254740993LL;
+    snprintf(g.symbol, sizeof g.symbol, "A\"B\\C\n\x01/");
+    g.action = ARGO_SELL;
+    g.ts = -86400;
+    g.entry = 1e21;
+    g.target = 1e-7;
+    g.stop = 5;
+    g.raw_confidence = 0.1;
+    g.confidence = -0.0;
+    g.votes[0] = (argo_vote){ARGO_SELL, 0.5};
+    g.status = ARGO_EXPIRED;
+    g.exit_reason = ARGO_EXIT_EXPIRY;
+    g.exit_price = 123456789012345678.0;
+    g.pnl_pct = -1e-300;
+    g.mfe_pct = 2.5e-5;
+    expect_compact_is_jansson(&g);
+    /* numbers of every size, ties and round values: as jansson (printf) writes them */
+    uint64_t rng = 88172645463325252ULL;
+    for (int i = 0; i < 60000; i++) {
+        double v[9];
+        for (int k = 0; k < 9; k++) {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            double u = (double)(rng >> 11) / 9007199254740992.0;
+            int kind = (int)(rng % 5);
+            double mag = pow(10, -7 + 25 * u);
+            v[k] = kind == 0   ? mag
+                   : kind == 1 ? -mag
+                   : kind == 2 ? floor(mag * 1000) / 1000                 /* decimal-looking */
+                   : kind == 3 ? ldexp(floor(u * 4096), -(int)(rng % 20)) /* exact binary ties */
+                               : (double)(int64_t)(rng % 100000000) * 0.01;
+        }
+        g.entry = v[0];
+        g.target = v[1];
+        g.stop = v[2];
+        g.raw_confidence = v[3];
+        g.confidence = v[4];
+        g.exit_price = v[5];
+        g.pnl_pct = v[6];
+        g.mfe_pct = v[7];
+        g.mae_pct = v[8];
+        g.votes[1] = (argo_vote){ARGO_BUY, v[3]};
+        expect_compact_is_jansson(&g);
+    }
+    g.entry = NAN; /* not a document jansson would write whole */
+    char b[4096];
+    assert_int_equal(argo_json_signal_compact(&g, b, sizeof b), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_signals),
-        cmocka_unit_test(test_stats),
-        cmocka_unit_test(test_calibrate),
-        cmocka_unit_test(test_backup_and_health),
+        cmocka_unit_test(test_signals),    cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_calibrate),  cmocka_unit_test(test_backup_and_health),
+        cmocka_unit_test(test_keys),       cmocka_unit_test(test_pages),
+        cmocka_unit_test(test_serve_hold), cmocka_unit_test(test_signal_json_compact),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

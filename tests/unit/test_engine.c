@@ -17,6 +17,7 @@
 #include "market/market.h"
 #include "track/track.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -799,6 +800,258 @@ static void an_operation_that_fails_announces_nothing(void **state)
     argo_app_close(app, false);
 }
 
+/* ---- the event log --------------------------------------------------------- */
+
+#define EVMAX 20000
+
+/* on_signal, on_outcome, on_event and on_cycle in the order called. */
+typedef struct ev_rec {
+    recorder rows;
+    size_t n;
+    int64_t seq[EVMAX];
+    char kind[EVMAX]; /* 's' signals, 'o' outcomes, 'b' bars, 'h' health */
+    int64_t id[EVMAX];
+    bool after_cycle; /* an event came after on_cycle */
+    size_t cycles;
+} ev_rec;
+
+static void er_signal(void *ctx, const argo_signal *g)
+{
+    on_signal(&((ev_rec *)ctx)->rows, g);
+}
+
+static void er_outcome(void *ctx, const argo_signal *g)
+{
+    on_outcome(&((ev_rec *)ctx)->rows, g);
+}
+
+static void er_bar(void *ctx, const char *symbol, const argo_bar *b)
+{
+    on_bar(&((ev_rec *)ctx)->rows, symbol, b);
+}
+
+static void er_cycle(void *ctx, const argo_cycle *c)
+{
+    ev_rec *r = ctx;
+    on_cycle(&r->rows, c);
+    r->cycles++;
+}
+
+static void er_event(void *ctx, const argo_event *ev)
+{
+    ev_rec *r = ctx;
+    assert_true(r->n < EVMAX);
+    r->seq[r->n] = ev->seq;
+    r->kind[r->n] = ev->channel[0];
+    json_error_t je;
+    json_t *d = json_loads(ev->data, 0, &je);
+    assert_non_null(d);
+    json_t *id = json_object_get(d, "id");
+    r->id[r->n] = id ? json_integer_value(id) : 0;
+    if (r->kind[r->n] == 's' || r->kind[r->n] == 'o') {
+        assert_non_null(id);
+        assert_string_equal(json_string_value(json_object_get(d, "symbol")), ev->symbol);
+        assert_true(json_is_true(json_object_get(d, "published")) == ev->published);
+        assert_true(json_real_value(json_object_get(d, "confidence")) == ev->confidence);
+    }
+    if (r->kind[r->n] == 'b') {
+        assert_string_equal(json_string_value(json_object_get(d, "symbol")), ev->symbol);
+        assert_non_null(json_object_get(json_object_get(d, "bar"), "close"));
+    }
+    json_decref(d);
+    r->after_cycle |= r->rows.cycle_last; /* on_cycle comes last */
+    r->n++;
+}
+
+static int64_t last_seq(argo_app *app)
+{
+    int64_t seq = -1;
+    assert_int_equal(argo_store_event_last(app->store, &seq, NULL), 0);
+    return seq;
+}
+
+typedef struct stored_events {
+    size_t n;
+    int64_t seq[EVMAX];
+} stored_events;
+
+static int note_stored(void *ctx, const argo_event *ev)
+{
+    stored_events *s = ctx;
+    if (s->n < EVMAX)
+        s->seq[s->n] = ev->seq;
+    s->n++;
+    return 0;
+}
+
+/* The events announced since from: what the store logged after seq
+ * before, in seq order, contiguous; one per row announced, in order. */
+static void expect_logged(argo_app *app, const ev_rec *r, size_t from, int64_t before)
+{
+    stored_events *s = calloc(1, sizeof *s);
+    assert_int_equal(argo_store_events_after(app->store, before, 0, note_stored, s, NULL), 0);
+    assert_int_equal(s->n, r->n - from);
+    for (size_t i = from; i < r->n; i++) {
+        assert_int_equal(r->seq[i], s->seq[i - from]);
+        if (i > from)
+            assert_int_equal(r->seq[i], r->seq[i - 1] + 1);
+    }
+    free(s);
+    assert_false(r->after_cycle);
+}
+
+static void the_event_log_holds_every_row_announced_in_order(void **state)
+{
+    (void)state;
+    ev_rec *r = calloc(1, sizeof *r);
+    argo_app *app = open_app("ev-log.db", &r->rows);
+    argo_events ev = {r, er_bar, er_signal, er_outcome, er_cycle, er_event};
+    argo_app_set_events(app, &ev);
+    argo_store *st = app->store;
+    int64_t ids[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(argo_store_symbol_id(st, syms[i], true, &ids[i], NULL), 0);
+    size_t cut = nall - 40;
+    while (all_bars[cut].bar.ts == all_bars[cut - 1].bar.ts)
+        cut++;
+    put_bars(st, ids, 0, cut);
+    assert_int_equal(last_seq(app), 0); /* bars stored: no events while the bar log is off */
+
+    /* replay: one "signals" event per new signal, one "outcomes" per resolved, in store order */
+    argo_replay_options o = {.from = INT64_MIN, .to = INT64_MAX};
+    argo_replay_report rr;
+    argo_err e;
+    if (argo_app_replay(app, &o, &rr, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(r->n, rr.signals + rr.resolved);
+    expect_logged(app, r, 0, 0);
+    size_t si = 0, oi = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->kind[i] == 's')
+            assert_int_equal(r->id[i], r->rows.signals.v[si++].id);
+        else {
+            assert_int_equal(r->kind[i], 'o');
+            assert_int_equal(r->id[i], r->rows.outcomes.v[oi++].id);
+        }
+    assert_int_equal(si, rr.signals);
+
+    /* the live cycle over the rest, a day at a time, and posted bars with the bar log on */
+    argo_app_set_event_log(app, true);
+    for (size_t i = cut; i < nall;) {
+        size_t j = i;
+        while (j < nall && all_bars[j].bar.ts == all_bars[i].bar.ts)
+            j++;
+        const char *names[2];
+        const argo_bar *bars[2];
+        size_t counts[2], n = 0;
+        for (size_t k = i; k < j; k++) {
+            names[n] = syms[all_bars[k].sym];
+            bars[n] = &all_bars[k].bar;
+            counts[n++] = 1;
+        }
+        argo_ingest_report reps[2];
+        int64_t before = last_seq(app);
+        size_t from = r->n;
+        r->after_cycle = false;
+        r->rows.cycle_last = false;
+        if (argo_app_ingest_bars(app, n, names, bars, counts, "test", reps, &e))
+            fail_msg("%s", e.msg);
+        assert_int_equal(r->n - from, n);
+        for (size_t k = from; k < r->n; k++)
+            assert_int_equal(r->kind[k], 'b');
+        expect_logged(app, r, from, before);
+        before = last_seq(app);
+        from = r->n;
+        size_t sig0 = r->rows.signals.n, out0 = r->rows.outcomes.n;
+        argo_cycle_report cr;
+        if (argo_app_cycle(app, &cr, &e))
+            fail_msg("%s", e.msg);
+        assert_int_equal(r->n - from, cr.gen.signals + cr.track.resolved);
+        assert_int_equal(r->rows.signals.n - sig0, cr.gen.signals);
+        assert_int_equal(r->rows.outcomes.n - out0, cr.track.resolved);
+        stored_events *s = calloc(1, sizeof *s);
+        assert_int_equal(argo_store_events_after(st, before, 0, note_stored, s, NULL), 0);
+        assert_int_equal(s->n, r->n - from);
+        for (size_t k = from; k < r->n; k++)
+            assert_int_equal(r->seq[k], s->seq[k - from]);
+        free(s);
+        i = j;
+    }
+    assert_true(r->n > rr.signals + rr.resolved + 40);
+
+    /* a rolled-back operation logs and announces nothing: series 1
+     * conflicts with a stored bar after series 0's new bar was logged */
+    int64_t before = last_seq(app);
+    size_t from = r->n, cycles = r->cycles;
+    argo_bar fresh = all_bars[nall - 1].bar, clash = all_bars[nall - 1].bar;
+    fresh.ts += 86400;
+    clash.close = clash.close == clash.high ? clash.low : clash.high; /* same time, other values */
+    const char *names[2] = {syms[0], syms[1]};
+    const argo_bar *bars[2] = {&fresh, &clash};
+    size_t counts[2] = {1, 1};
+    argo_ingest_report reps[2];
+    assert_int_equal(argo_app_ingest_bars(app, 2, names, bars, counts, "body", reps, &e),
+                     ARGO_ECONFLICT);
+    assert_non_null(strstr(e.msg, "body[1]: bar 0:"));
+    assert_int_equal(last_seq(app), before);
+    assert_int_equal(r->n, from);
+    assert_int_equal(r->cycles, cycles);
+    assert_int_equal(reps[0].inserted, 0);
+
+    /* a health event: its own transaction, announced */
+    assert_int_equal(argo_app_log_health(app, "{\"status\":\"ok\"}", NULL), 0);
+    assert_int_equal(r->n, from + 1);
+    assert_int_equal(r->kind[from], 'h');
+    assert_int_equal(r->seq[from], before + 1);
+    recorder_reset(&r->rows);
+    argo_app_close(app, false);
+    free(r);
+}
+
+/* Posted bars are checked as a CSV file's rows are, all or nothing. */
+static void posted_bars_are_checked_like_csv_rows(void **state)
+{
+    (void)state;
+    recorder rec = {0};
+    argo_app *app = open_app("posted.db", &rec);
+    argo_bar ok[3] = {{86400, 10, 11, 9, 10.5, 100},
+                      {86400, 10, 11, 9, 10.5, 100},
+                      {2 * 86400, 10.5, 12, 10, 11, 50}};
+    argo_bar bad_range = {3 * 86400, 10, 11, 9, 12, 1}; /* close above high */
+    argo_bar late = {86400 / 2, 10, 11, 9, 10.5, 1};
+    const char *names[2] = {"AAA", "BBB"};
+    const argo_bar *bars[2] = {ok, &bad_range};
+    size_t counts[2] = {3, 1};
+    argo_ingest_report reps[2];
+    argo_err e;
+    assert_int_equal(argo_app_ingest_bars(app, 2, names, bars, counts, "request body", reps, &e),
+                     ARGO_EDATA);
+    assert_non_null(strstr(e.msg, "request body[1]: bar 0: high"));
+    int64_t id;
+    assert_int_equal(argo_store_symbol_id(app->store, "AAA", false, &id, NULL), ARGO_ENOENT);
+    const char *bad_names[1] = {"no spaces"};
+    assert_int_equal(argo_app_ingest_bars(app, 1, bad_names, bars, counts, "body", reps, &e),
+                     ARGO_EDATA);
+    assert_non_null(strstr(e.msg, "body[0]: symbol"));
+    argo_bar order[2] = {ok[2], late};
+    const argo_bar *ob[1] = {order};
+    size_t oc[1] = {2};
+    assert_int_equal(argo_app_ingest_bars(app, 1, names, ob, oc, "body", reps, &e), ARGO_EDATA);
+    assert_non_null(strstr(e.msg, "body[0]: bar 1:"));
+    counts[1] = 0;
+    assert_int_equal(argo_app_ingest_bars(app, 1, names, bars, counts, "body", reps, &e), 0);
+    assert_int_equal(reps[0].rows, 3);
+    assert_int_equal(reps[0].inserted, 2);
+    assert_int_equal(reps[0].duplicates, 1);
+    assert_int_equal(rec.bars, 2);
+    /* again: repeats of stored bars, nothing new */
+    assert_int_equal(argo_app_ingest_bars(app, 1, names, bars, counts, "body", reps, &e), 0);
+    assert_int_equal(reps[0].inserted, 0);
+    assert_int_equal(reps[0].duplicates, 3);
+    recorder_reset(&rec);
+    argo_app_close(app, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -816,6 +1069,8 @@ int main(void)
         cmocka_unit_test(synth_announces_each_stored_bar),
         cmocka_unit_test(the_flow_announces_exactly_the_signals_and_outcomes_it_stored),
         cmocka_unit_test(an_operation_that_fails_announces_nothing),
+        cmocka_unit_test(the_event_log_holds_every_row_announced_in_order),
+        cmocka_unit_test(posted_bars_are_checked_like_csv_rows),
     };
     return cmocka_run_group_tests(tests, load_all, free_all);
 }

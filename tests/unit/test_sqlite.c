@@ -85,7 +85,7 @@ static const char *const old_schema[] = {
     ("CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
      " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;"),
 };
-#define CURRENT_VERSION 5 /* store/sqlite.c's SCHEMA_VERSION */
+#define CURRENT_VERSION 6 /* store/sqlite.c's SCHEMA_VERSION */
 
 /* A new store at old schema version (1 to 4), written by sqlite3 as the
  * argo of that version would have; the handle is left open (closed by
@@ -441,6 +441,73 @@ static void model_points_in_json_are_migrated_bit_for_bit(void **state)
     sqlite3_close(db);
 }
 
+static int64_t log_one(argo_store *st)
+{
+    argo_event ev = {.channel = "health", .symbol = "", .published = true, .data = "{}"};
+    int64_t seq = 0;
+    assert_int_equal(argo_store_event_append(st, &ev, &seq, NULL), 0);
+    return seq;
+}
+
+static void event_numbers_are_not_reused_after_rows_are_deleted(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("events.db", p, sizeof p);
+    argo_store *st;
+    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
+    log_one(st);
+    log_one(st);
+    int64_t c = log_one(st);
+    argo_store_close(st);
+    /* the newest rows deleted outside argo (a pruned log) */
+    sqlite3 *db;
+    sqlite3_open(p, &db);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM events WHERE seq >= 2", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
+    assert_true(log_one(st) > c); /* AUTOINCREMENT: never the number of a deleted row */
+    argo_store_close(st);
+    th_rm_db(p);
+}
+
+static void a_hold_is_a_lock_file_with_the_holders_pid(void **state)
+{
+    (void)state;
+    char p[512], lock[600];
+    th_tmpfile("held.db", p, sizeof p);
+    snprintf(lock, sizeof lock, "%s-serve.lock", p);
+    argo_store *st;
+    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
+    assert_int_equal(argo_store_hold(st, "serve", NULL, NULL), 0);
+    FILE *f = fopen(lock, "r");
+    assert_non_null(f);
+    long pid = 0;
+    assert_int_equal(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    assert_int_equal(pid, (long)getpid());
+    argo_store_close(st);
+    /* ":memory:": a hold of this process, refused to its other handles */
+    argo_store *a, *b;
+    assert_int_equal(argo_store_open(":memory:", NULL, &a, NULL), 0);
+    assert_int_equal(argo_store_open(":memory:", NULL, &b, NULL), 0);
+    assert_int_equal(argo_store_hold(a, "serve", NULL, NULL), 0);
+    long holder = 0;
+    argo_err e;
+    assert_int_equal(argo_store_hold(b, "serve", &holder, &e), ARGO_EBUSY);
+    assert_int_equal(holder, (long)getpid());
+    bool held = true;
+    assert_int_equal(argo_store_held(b, "serve", &held, NULL, NULL), 0);
+    assert_false(held);  /* no other process */
+    argo_store_close(a); /* releases it */
+    assert_int_equal(argo_store_hold(b, "serve", NULL, NULL), 0);
+    argo_store_release(b, "serve");
+    argo_store_close(b);
+    th_rm_db(p);
+    unlink(lock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +520,8 @@ int main(void)
         cmocka_unit_test(rows_edited_outside_argo_are_reported),
         cmocka_unit_test(a_url_names_the_backend),
         cmocka_unit_test(model_points_in_json_are_migrated_bit_for_bit),
+        cmocka_unit_test(event_numbers_are_not_reused_after_rows_are_deleted),
+        cmocka_unit_test(a_hold_is_a_lock_file_with_the_holders_pid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
