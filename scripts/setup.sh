@@ -10,7 +10,8 @@ if [ "${1:-}" = "--test" ]; then
     # python3-sklearn, python3-botocore: the references the calibration and
     # SigV4 tests compare with
     # awscli: the independent client the S3 tests read argo's uploads back with
-    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli)
+    # prometheus: promtool, which checks the /metrics document
+    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli prometheus)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -490,3 +490,19 @@ json_t *argo_app_cost_json(const argo_app_cost_result *cr)
     json_object_set_new(o, "months", months);
     return o;
 }
+
+int argo_app_archive_ping(argo_app *app, char *target, size_t n, argo_err *err)
+{
+    assert(app && target && n);
+    target[0] = 0;
+    argo_s3 *s3;
+    int rc = argo_app_s3(app, &s3, err);
+    if (rc)
+        return rc;
+    snprintf(target, n, "%s", argo_s3_target(s3));
+    char key[ARGO_PATH_MAX];
+    snprintf(key, sizeof key, "%s.argo-health-probe", argo_s3_settings(s3)->prefix);
+    argo_s3_object o;
+    bool found;
+    return argo_s3_head(s3, key, &o, &found, err);
+}

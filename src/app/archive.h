@@ -122,6 +122,13 @@ int argo_app_archive_push(argo_app *app, const argo_app_remote_options *opt,
 int argo_app_archive_verify_remote(argo_app *app, const argo_app_remote_options *opt,
                                    argo_app_remote_result *out, argo_err *err);
 
+/* A cheap signed request to the [s3] bucket (HEAD of the object
+ * PREFIX.argo-health-probe: 404 is an answer), for argo health: 0 when
+ * the server answered it as authenticated; ARGO_ECONFIG without [s3],
+ * ARGO_ENET / ARGO_EREMOTE otherwise. target receives "s3://..." (n
+ * bytes). */
+int argo_app_archive_ping(argo_app *app, char *target, size_t n, argo_err *err);
+
 /* argo archive cost: the S3 cost model over the backups in dir (NULL:
  * [archive] dir) or a stated volume of signals a day, with [prices]
  * and [lifecycle] from the config. */

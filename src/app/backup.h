@@ -58,4 +58,22 @@ typedef struct argo_app_verify_result {
 int argo_app_backup_verify(argo_app *app, const argo_app_backup_options *opt,
                            argo_app_verify_result *out, argo_err *err);
 
+/* The state of the backups under dir (NULL: [archive] dir), for GET
+ * /api/v1/backups: each backed-up day, in order, with its current
+ * version, its files (every version's, manifests included) and their
+ * bytes, and with verify whether it verifies as argo backup verify
+ * --date DAY does (and why not). An archive folder that does not exist
+ * has no days. *v is freed with free(), also after a failure. */
+typedef struct argo_app_backup_state {
+    int64_t day; /* its midnight */
+    int version;
+    size_t files;
+    int64_t bytes;
+    bool verified;                /* with verify */
+    char error[ARGO_ERR_MSG_MAX]; /* why it does not verify; "" */
+} argo_app_backup_state;
+
+int argo_app_backup_states(argo_app *app, const char *dir, bool verify, argo_app_backup_state **v,
+                           size_t *n, argo_err *err);
+
 #endif

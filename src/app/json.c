@@ -578,6 +578,40 @@ json_t *argo_json_health(const argo_app_health *h)
     return o;
 }
 
+/* s as a JSON string; bytes that are not UTF-8 (a path, a detail cut
+ * mid-character) become '?', so the value is never dropped. */
+static json_t *health_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char buf[ARGO_ERR_MSG_MAX];
+    size_t n = 0;
+    for (; s[n] && n < sizeof buf - 1; n++)
+        buf[n] = (unsigned char)s[n] < 0x80 ? s[n] : '?';
+    buf[n] = 0;
+    return json_string(buf);
+}
+
+json_t *argo_json_health_report(const argo_health_report *r)
+{
+    assert(r);
+    json_t *o = json_object(), *checks = json_array();
+    json_object_set_new(o, "level", json_integer(r->level));
+    json_object_set_new(o, "status", json_string(argo_health_status_name(r->status)));
+    for (size_t i = 0; i < r->n; i++) {
+        const argo_health_item *it = &r->items[i];
+        json_t *c = json_object();
+        json_object_set_new(c, "name", health_text(it->name));
+        json_object_set_new(c, "status", json_string(argo_health_status_name(it->status)));
+        json_object_set_new(c, "detail", health_text(it->detail));
+        json_object_set_new(c, "duration_ms", json_real(it->duration_ms));
+        json_array_append_new(checks, c);
+    }
+    json_object_set_new(o, "checks", checks);
+    return o;
+}
+
 /* ---- writing ---------------------------------------------------------------- */
 
 int argo_json_print(const json_t *doc, argo_json_style style, FILE *f, unsigned long jf,

@@ -66,6 +66,20 @@
 #define ARGO_HTTP_BODY_MAX ((size_t)16 << 20) /* bytes of a request body (posted bars) */
 #define ARGO_HTTP_HEADER_MAX 8192             /* bytes of a request's headers */
 #define ARGO_WS_MESSAGE_MAX 65536             /* bytes of a message a stream client sends */
+/* argo serve: the process may open 20,000 files (its hard RLIMIT_NOFILE
+ * here); sockets stay under 16,000 so the store, its journal, the
+ * threads' files and the inbox always have room. */
+#define ARGO_SERVE_CONNECTIONS_MAX 16000 /* sockets at once ([serve] connections_max at most) */
+#define ARGO_SERVE_FDS_RESERVED 512      /* files kept free for the store, logs and the inbox */
+#define ARGO_SERVE_READERS_MAX 64        /* reader threads */
+#define ARGO_SERVE_QUEUE_MAX 65536       /* jobs in one work queue */
+#define ARGO_SERVE_INBOX_FILES_MAX 256   /* inbox files taken in one poll */
+#define ARGO_SERVE_CACHE_ENTRIES 256     /* reads kept by argo serve's read cache */
+#define ARGO_SERVE_CACHE_TTL_MS 1000     /* how long one is kept at most */
+#define ARGO_SERVE_CACHE_BODY_MAX (1024 * 1024) /* bytes of one kept answer */
+#define ARGO_SERVE_HEADER_POOL 2048 /* requests having their headers read at once (8 KiB each) */
+#define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
+#define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 

@@ -63,6 +63,12 @@ int cmd_replay(cli *c, int argc, char **argv);
 /* argo archive ... (cli/archive_cmd.c) */
 int cmd_archive(cli *c, int argc, char **argv);
 
+/* argo serve (cli/serve_cmd.c) */
+int cmd_serve(cli *c, int argc, char **argv);
+/* argo health (cli/health_cmd.c): exits 0 ok, 1 degraded, 2 failing, 3 usage
+ * mistake or no report, and writes its output itself */
+int cmd_health(cli *c, int argc, char **argv);
+
 /* argo keys add|list|revoke (cli/keys_cmd.c) */
 int cmd_keys(cli *c, int argc, char **argv);
 

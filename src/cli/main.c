@@ -466,24 +466,27 @@ static int cmd_backup(cli *c, int argc, char **argv)
 
 static void top_help(FILE *f)
 {
-    fprintf(f, "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
-               "commands:\n"
-               "  ingest FILE.csv...  load bars from CSV files\n"
-               "  synth               make a deterministic synthetic universe\n"
-               "  generate            the live cycle: signals for the newest bars\n"
-               "  track               resolve open signals against new bars\n"
-               "  replay              walk history bar by bar as the live loop would\n"
-               "  stats               performance statistics and outcome coverage\n"
-               "  signals             list stored signals and their outcomes\n"
-               "  calibrate           confidence calibration: refit, report, plot, fit, predict\n"
-               "  backup              daily Parquet + CSV backups with a manifest; verify them\n"
-               "  archive query       win rate and P&L straight from the backups\n"
-               "  archive push        upload the backups to S3; verify --remote checks them\n"
-               "  archive lifecycle   the S3 lifecycle policy: show, apply, get\n"
-               "  archive tier        the lifecycle policy on local tier folders\n"
-               "  archive cost        the 7-year storage cost model\n"
-               "  keys                API keys of argo serve: add, list, revoke\n"
-               "  version             print the version\n");
+    fprintf(f,
+            "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
+            "commands:\n"
+            "  ingest FILE.csv...  load bars from CSV files\n"
+            "  synth               make a deterministic synthetic universe\n"
+            "  generate            the live cycle: signals for the newest bars\n"
+            "  track               resolve open signals against new bars\n"
+            "  replay              walk history bar by bar as the live loop would\n"
+            "  stats               performance statistics and outcome coverage\n"
+            "  signals             list stored signals and their outcomes\n"
+            "  calibrate           confidence calibration: refit, report, plot, fit, predict\n"
+            "  backup              daily Parquet + CSV backups with a manifest; verify them\n"
+            "  archive query       win rate and P&L straight from the backups\n"
+            "  archive push        upload the backups to S3; verify --remote checks them\n"
+            "  archive lifecycle   the S3 lifecycle policy: show, apply, get\n"
+            "  archive tier        the lifecycle policy on local tier folders\n"
+            "  archive cost        the 7-year storage cost model\n"
+            "  serve               the live signal service: REST, stream, /metrics, /health\n"
+            "  health              health checks, levels 1-3 (exit 0 ok, 1 degraded, 2 failing)\n"
+            "  keys                API keys of argo serve: add, list, revoke\n"
+            "  version             print the version\n");
 }
 
 /* What the command printed must have reached stdout: a full disk or a
@@ -508,12 +511,11 @@ int main(int argc, char **argv)
     static const struct {
         const char *name;
         int (*fn)(cli *, int, char **);
-    } cmds[] = {{"ingest", cmd_ingest},     {"synth", cmd_synth},
-                {"generate", cmd_generate}, {"track", cmd_track},
-                {"replay", cmd_replay},     {"stats", cmd_stats},
-                {"signals", cmd_signals},   {"calibrate", cmd_calibrate},
-                {"backup", cmd_backup},     {"archive", cmd_archive},
-                {"keys", cmd_keys}};
+    } cmds[] = {{"ingest", cmd_ingest},   {"synth", cmd_synth},         {"generate", cmd_generate},
+                {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
+                {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
+                {"archive", cmd_archive}, {"health", cmd_health},       {"keys", cmd_keys},
+                {"serve", cmd_serve}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);
@@ -534,6 +536,10 @@ int main(int argc, char **argv)
             optind = 1;
             opterr = 0;
             int rc = cmds[i].fn(&c, argc - 1, argv + 1);
+            if (cmds[i].fn == cmd_health) { /* its own exit statuses and output check */
+                argo_app_close(c.app, false);
+                return rc;
+            }
             /* 0 done, 1 failed, 2 usage; 3 a check that found a difference
              * (archive lifecycle get: none set, or not the config's) */
             assert(rc >= 0 && rc <= 3);

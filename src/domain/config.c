@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -103,6 +104,24 @@ static const key_def keys[] = {
     {"tiers", "glacier", K_STR, F(tier_dir[2]), 0, 0},
     {"tiers", "deep_archive", K_STR, F(tier_dir[3]), 0, 0},
     {"stats", "periods_per_year", K_INT, F(periods_per_year), 1, 100000},
+    {"serve", "listen", K_STR, F(serve_listen), 0, sizeof(((argo_config *)0)->serve_listen)},
+    {"serve", "tls_cert", K_STR, F(serve_tls_cert), 0, 0},
+    {"serve", "tls_key", K_STR, F(serve_tls_key), 0, 0},
+    {"serve", "readers", K_INT, F(serve_readers), 1, ARGO_SERVE_READERS_MAX},
+    {"serve", "queue_max", K_INT, F(serve_queue_max), 1, ARGO_SERVE_QUEUE_MAX},
+    {"serve", "connections_max", K_INT, F(serve_connections_max), 16, ARGO_SERVE_CONNECTIONS_MAX},
+    {"serve", "idle_timeout_s", K_INT, F(serve_idle_timeout_s), 1, 3600},
+    {"serve", "rate_limit", K_DBL, F(serve_rate_limit), 0.001, 1e6},
+    {"serve", "burst", K_INT, F(serve_burst), 1, 1000000},
+    {"serve", "metrics_public", K_INT, F(serve_metrics_public), 0, 1},
+    {"serve", "inbox", K_STR, F(serve_inbox), 0, 0},
+    {"serve", "end_of_day", K_STR, F(serve_end_of_day), 0,
+     sizeof(((argo_config *)0)->serve_end_of_day)},
+    {"serve", "cycle_budget_ms", K_INT, F(serve_cycle_budget_ms), 1, 86400000},
+    {"serve", "stream_queue_max", K_INT, F(serve_stream_queue_max), 1, 1000000},
+    {"serve", "heartbeat_s", K_INT, F(serve_heartbeat_s), 1, 3600},
+    {"serve", "stream_clients_max", K_INT, F(serve_stream_clients_max), 1,
+     ARGO_SERVE_CONNECTIONS_MAX},
 };
 #undef F
 
@@ -166,6 +185,17 @@ void argo_config_init(argo_config *cfg)
         .fee_bps = 5,
         .slippage_bps = 5,
         .periods_per_year = 252,
+        .serve_listen = "127.0.0.1:8080",
+        .serve_readers = 2,
+        .serve_queue_max = 256,
+        .serve_connections_max = 16000,
+        .serve_idle_timeout_s = 10,
+        .serve_rate_limit = 50,
+        .serve_burst = 100,
+        .serve_cycle_budget_ms = 5000,
+        .serve_stream_queue_max = 4096,
+        .serve_heartbeat_s = 30,
+        .serve_stream_clients_max = 12000,
     };
 }
 
@@ -430,6 +460,20 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
         return argo_err_set(err, ARGO_ECONFIG,
                             "[indicators] rsi_low (%g) must be below rsi_high (%g)", cfg->rsi_low,
                             cfg->rsi_high);
+    if (!cfg->serve_tls_cert[0] != !cfg->serve_tls_key[0])
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[serve] tls_cert and tls_key: set both (TLS) or neither");
+    if (!cfg->serve_listen[0])
+        return argo_err_set(err, ARGO_ECONFIG, "[serve] listen is empty (expected ADDR:PORT)");
+    if (cfg->serve_end_of_day[0]) {
+        const char *e = cfg->serve_end_of_day;
+        bool ok = strlen(e) == 5 && isdigit((unsigned char)e[0]) && isdigit((unsigned char)e[1]) &&
+                  e[2] == ':' && isdigit((unsigned char)e[3]) && isdigit((unsigned char)e[4]) &&
+                  (e[0] - '0') * 10 + (e[1] - '0') < 24 && (e[3] - '0') * 10 + (e[4] - '0') < 60;
+        if (!ok)
+            return argo_err_set(err, ARGO_ECONFIG,
+                                "[serve] end_of_day = '%s': expected HH:MM (UTC) or empty", e);
+    }
     double wsum = 0;
     for (int i = 0; i < ARGO_STRAT_COUNT; i++)
         wsum += cfg->weight[i];

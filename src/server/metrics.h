@@ -22,11 +22,21 @@ int argo_metrics_new(argo_metrics **out, argo_err *err);
 void argo_metrics_free(argo_metrics *m);
 
 void argo_metrics_cycle(argo_metrics *m, double seconds, int64_t signals, int64_t outcomes);
+/* route: a template of argo_metrics_routes (else counted as "other");
+ * status: 100..599 (else "other"). */
 void argo_metrics_http(argo_metrics *m, const char *route, int status);
+/* op: a name of the caller's ("read", "write", "events"...); the first
+ * ARGO_METRICS_OPS_MAX distinct names get their own series, later ones
+ * and names of ARGO_METRICS_OP_NAME_MAX bytes or more count as "other". */
 void argo_metrics_store_latency(argo_metrics *m, const char *op, double seconds);
+/* dropped: the stream's running total (argo_stream_dropped). */
 void argo_metrics_stream(argo_metrics *m, size_t clients, uint64_t dropped, uint64_t behind);
 void argo_metrics_backup_age(argo_metrics *m, double seconds); /* < 0: no backup */
 void argo_metrics_ece(argo_metrics *m, double ece);            /* NAN: no model */
+
+/* The route templates argo_metrics_http knows (static; *n of them):
+ * every argo_api_route.name must be one (a test of the API checks it). */
+const char *const *argo_metrics_routes(size_t *n);
 
 /* The exposition text, in a new NUL-terminated buffer (free()). */
 int argo_metrics_render(argo_metrics *m, char **text, size_t *len, argo_err *err);

@@ -19,8 +19,9 @@ typedef struct argo_serve_options {
     const char *config_path; /* as argo_app_options */
     const char *db_path;     /* as argo_app_options */
     const char *listen;      /* "ADDR:PORT"; NULL: [serve] listen */
-    /* called once the socket listens (tests wait for it); may be NULL */
-    void (*on_ready)(void *ctx, const char *addr, int port);
+    /* called once the socket listens (tests wait for it) with its URL,
+     * "http://127.0.0.1:8080" or "https://..." with TLS; may be NULL */
+    void (*on_ready)(void *ctx, const char *url);
     void *ctx;
 } argo_serve_options;
 

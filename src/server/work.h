@@ -21,6 +21,38 @@
 
 typedef struct argo_work argo_work;
 
+/* (h-serve, additive) How the pool is made: it takes over the apps. */
+typedef struct argo_work_options {
+    argo_app *writer;   /* the read-write app (holding the serve hold) */
+    argo_app **readers; /* nreaders read-only apps */
+    size_t nreaders;
+    size_t queue_max; /* jobs waiting in one queue (readers, writer) */
+    /* wakes the service thread (lws_cancel_service); any thread */
+    void (*wake)(void *ctx);
+    /* service thread, from argo_work_drain: each event the writer's app
+     * announced, in seq order (serve.c hands it to argo_stream_publish) */
+    void (*on_event)(void *ctx, const argo_event *ev);
+    /* writer thread: the end of one operation of the writer's app, with
+     * the seconds since the writer's running job began (cycle metrics) */
+    void (*on_cycle)(void *ctx, const argo_cycle *c, double seconds);
+    void *ctx;
+} argo_work_options;
+
+/* Starts the threads. On failure nothing runs and the apps are still
+ * the caller's. */
+int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err);
+/* No job is taken any more: each thread finishes the job it runs and
+ * exits (queued jobs are cancelled at argo_work_drain). Any thread. */
+void argo_work_stop(argo_work *w);
+/* After argo_work_stop: true once every thread has exited. */
+bool argo_work_stopped(argo_work *w);
+/* Stops, joins, drains (cancelling what is queued) and closes the apps
+ * (failed: as argo_app_close's, for the writer's: a store it created
+ * goes). NULL is a no-op. */
+void argo_work_free(argo_work *w, bool failed);
+/* Jobs waiting or running (metrics, tests). */
+size_t argo_work_pending(argo_work *w, bool writer);
+
 /* Runs on a worker thread with that thread's app. */
 typedef void (*argo_work_run_fn)(argo_app *app, void *job);
 /* Runs on the service thread once run has returned (also when the

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server/work.c - the reader threads and the writer thread of argo
+ * serve (server/work.h). Two bounded rings of jobs (one shared by the
+ * readers, one for the writer); one unbounded FIFO back to the service
+ * thread holding, in order, finished jobs and the events the writer's
+ * app announced (a job's events come before its completion, as they
+ * were raised). Its length is bounded by the jobs in flight plus the
+ * events of the running writer job.
+ */
+#include "server/work.h"
+
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct done_node;
+typedef struct job {
+    argo_work_run_fn run;
+    argo_work_done_fn done;
+    void *arg;
+    struct done_node *node; /* made at submit: a finished job always has its place */
+} job;
+
+typedef struct ring {
+    job *v;
+    size_t cap, head, n; /* waiting jobs */
+    size_t running;
+    pthread_cond_t cond;
+} ring;
+
+/* One entry of the completion FIFO. */
+typedef struct done_node {
+    struct done_node *next;
+    job j; /* done != NULL: a job; else an event */
+    bool cancelled;
+    argo_event ev; /* strings point into text */
+    char text[];
+} done_node;
+
+typedef struct worker {
+    argo_work *w;
+    argo_app *app;
+    bool writer;
+    pthread_t tid;
+    bool started;
+    struct timespec job_start;
+} worker;
+
+struct argo_work {
+    argo_work_options opt;
+    pthread_mutex_t mu;
+    ring readers, writer;
+    bool stopping;
+    size_t alive; /* threads not yet exited */
+    done_node *head, *tail;
+    worker *workers; /* nreaders + 1; the writer last */
+    size_t nworkers;
+};
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Under mu. */
+static void push_done(argo_work *w, done_node *d)
+{
+    d->next = NULL;
+    if (w->tail)
+        w->tail->next = d;
+    else
+        w->head = d;
+    w->tail = d;
+}
+
+static void wake(argo_work *w)
+{
+    if (w->opt.wake)
+        w->opt.wake(w->opt.ctx);
+}
+
+/* Writer thread: the hook of the writer's app. A copy goes to the FIFO;
+ * if memory runs out the event is lost to the live stream only (it is
+ * in the store's log, so a client resuming gets it). */
+static void on_event(void *ctx, const argo_event *ev)
+{
+    worker *k = ctx;
+    argo_work *w = k->w;
+    size_t lc = strlen(ev->channel) + 1, ls = strlen(ev->symbol) + 1, ld = strlen(ev->data) + 1;
+    done_node *d = malloc(sizeof *d + lc + ls + ld);
+    if (!d)
+        return;
+    memset(d, 0, sizeof *d);
+    d->ev = *ev;
+    memcpy(d->text, ev->channel, lc);
+    memcpy(d->text + lc, ev->symbol, ls);
+    memcpy(d->text + lc + ls, ev->data, ld);
+    d->ev.channel = d->text;
+    d->ev.symbol = d->text + lc;
+    d->ev.data = d->text + lc + ls;
+    pthread_mutex_lock(&w->mu);
+    push_done(w, d);
+    pthread_mutex_unlock(&w->mu);
+    wake(w);
+}
+
+static void on_cycle(void *ctx, const argo_cycle *c)
+{
+    worker *k = ctx;
+    if (k->w->opt.on_cycle)
+        k->w->opt.on_cycle(k->w->opt.ctx, c, since(&k->job_start));
+}
+
+static void *thread_main(void *arg)
+{
+    worker *k = arg;
+    argo_work *w = k->w;
+    ring *r = k->writer ? &w->writer : &w->readers;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->stopping && r->n == 0)
+            pthread_cond_wait(&r->cond, &w->mu);
+        if (w->stopping)
+            break;
+        job j = r->v[r->head];
+        r->head = (r->head + 1) % r->cap;
+        r->n--;
+        r->running++;
+        pthread_mutex_unlock(&w->mu);
+
+        clock_gettime(CLOCK_MONOTONIC, &k->job_start);
+        j.run(k->app, j.arg);
+
+        done_node *d = j.node;
+        d->j = j;
+        pthread_mutex_lock(&w->mu);
+        r->running--;
+        push_done(w, d);
+        pthread_mutex_unlock(&w->mu);
+        wake(w);
+        pthread_mutex_lock(&w->mu);
+    }
+    w->alive--;
+    pthread_mutex_unlock(&w->mu);
+    wake(w);
+    return NULL;
+}
+
+static int ring_init(ring *r, size_t cap)
+{
+    r->v = calloc(cap, sizeof *r->v);
+    if (!r->v)
+        return ARGO_ENOMEM;
+    r->cap = cap;
+    pthread_cond_init(&r->cond, NULL);
+    return 0;
+}
+
+int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err)
+{
+    assert(opt && out && opt->writer && (opt->nreaders == 0 || opt->readers));
+    assert(opt->queue_max > 0);
+    *out = NULL;
+    argo_work *w = calloc(1, sizeof *w);
+    if (!w)
+        return argo_err_set(err, ARGO_ENOMEM, "work pool: out of memory");
+    w->opt = *opt;
+    pthread_mutex_init(&w->mu, NULL);
+    w->nworkers = opt->nreaders + 1;
+    w->workers = calloc(w->nworkers, sizeof *w->workers);
+    if (!w->workers || ring_init(&w->readers, opt->queue_max) ||
+        ring_init(&w->writer, opt->queue_max)) {
+        free(w->workers);
+        free(w->readers.v);
+        free(w->writer.v);
+        free(w);
+        return argo_err_set(err, ARGO_ENOMEM, "work pool: out of memory");
+    }
+    for (size_t i = 0; i < w->nworkers; i++) {
+        worker *k = &w->workers[i];
+        k->w = w;
+        k->writer = i == opt->nreaders;
+        k->app = k->writer ? opt->writer : opt->readers[i];
+    }
+    worker *wr = &w->workers[opt->nreaders];
+    argo_events ev = {.ctx = wr, .on_event = on_event, .on_cycle = on_cycle};
+    argo_app_set_events(opt->writer, &ev);
+    for (size_t i = 0; i < w->nworkers; i++) {
+        pthread_mutex_lock(&w->mu);
+        w->alive++;
+        pthread_mutex_unlock(&w->mu);
+        if (pthread_create(&w->workers[i].tid, NULL, thread_main, &w->workers[i])) {
+            pthread_mutex_lock(&w->mu);
+            w->alive--;
+            pthread_mutex_unlock(&w->mu);
+            argo_work_stop(w);
+            for (size_t j = 0; j < i; j++)
+                pthread_join(w->workers[j].tid, NULL);
+            argo_app_set_events(opt->writer, NULL);
+            pthread_cond_destroy(&w->readers.cond);
+            pthread_cond_destroy(&w->writer.cond);
+            pthread_mutex_destroy(&w->mu);
+            free(w->workers);
+            free(w->readers.v);
+            free(w->writer.v);
+            free(w);
+            return argo_err_set(err, ARGO_ENOMEM, "work pool: cannot start a thread");
+        }
+        w->workers[i].started = true;
+    }
+    *out = w;
+    return 0;
+}
+
+int argo_work_submit(argo_work *w, bool writer, argo_work_run_fn run, argo_work_done_fn done,
+                     void *arg, argo_err *err)
+{
+    assert(w && run && done);
+    ring *r = writer ? &w->writer : &w->readers;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        return argo_err_set(err, ARGO_ELIMIT, "the server is stopping");
+    }
+    if (r->n == r->cap) {
+        pthread_mutex_unlock(&w->mu);
+        return argo_err_set(err, ARGO_ELIMIT, "the %s queue is full (%zu jobs)",
+                            writer ? "writer" : "reader", r->cap);
+    }
+    done_node *d = calloc(1, sizeof *d);
+    if (!d) {
+        pthread_mutex_unlock(&w->mu);
+        return argo_err_set(err, ARGO_ENOMEM, "work queue: out of memory");
+    }
+    r->v[(r->head + r->n) % r->cap] = (job){run, done, arg, d};
+    r->n++;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+size_t argo_work_pending(argo_work *w, bool writer)
+{
+    ring *r = writer ? &w->writer : &w->readers;
+    pthread_mutex_lock(&w->mu);
+    size_t n = r->n + r->running;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+void argo_work_drain(argo_work *w)
+{
+    assert(w);
+    pthread_mutex_lock(&w->mu);
+    done_node *d = w->head;
+    w->head = w->tail = NULL;
+    /* once stopping, the jobs still queued will never run: cancel them */
+    job cancelled[2][64];
+    size_t nc[2] = {0, 0};
+    bool more = false;
+    if (w->stopping) {
+        for (int q = 0; q < 2; q++) {
+            ring *r = q ? &w->writer : &w->readers;
+            while (r->n && nc[q] < 64) {
+                cancelled[q][nc[q]++] = r->v[r->head];
+                r->head = (r->head + 1) % r->cap;
+                r->n--;
+            }
+            more = more || r->n;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    while (d) {
+        done_node *next = d->next;
+        if (d->j.done)
+            d->j.done(d->j.arg, false);
+        else if (w->opt.on_event)
+            w->opt.on_event(w->opt.ctx, &d->ev);
+        free(d);
+        d = next;
+    }
+    for (int q = 0; q < 2; q++)
+        for (size_t i = 0; i < nc[q]; i++) {
+            free(cancelled[q][i].node);
+            cancelled[q][i].done(cancelled[q][i].arg, true);
+        }
+    if (more)
+        argo_work_drain(w);
+}
+
+void argo_work_stop(argo_work *w)
+{
+    assert(w);
+    pthread_mutex_lock(&w->mu);
+    w->stopping = true;
+    pthread_cond_broadcast(&w->readers.cond);
+    pthread_cond_broadcast(&w->writer.cond);
+    pthread_mutex_unlock(&w->mu);
+    wake(w);
+}
+
+bool argo_work_stopped(argo_work *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool s = w->stopping && w->alive == 0;
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+void argo_work_free(argo_work *w, bool failed)
+{
+    if (!w)
+        return;
+    argo_work_stop(w);
+    for (size_t i = 0; i < w->nworkers; i++)
+        if (w->workers[i].started)
+            pthread_join(w->workers[i].tid, NULL);
+    argo_work_drain(w);
+    argo_app_set_events(w->opt.writer, NULL);
+    for (size_t i = 0; i < w->nworkers; i++)
+        argo_app_close(w->workers[i].app, failed && w->workers[i].writer);
+    pthread_cond_destroy(&w->readers.cond);
+    pthread_cond_destroy(&w->writer.cond);
+    pthread_mutex_destroy(&w->mu);
+    free(w->workers);
+    free(w->readers.v);
+    free(w->writer.v);
+    free(w);
+}
