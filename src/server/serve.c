@@ -220,7 +220,8 @@ static int write_response(pss *p)
     if (!p->headers_sent) {
         unsigned char *start = buf + LWS_PRE, *q = start, *end = buf + sizeof buf - 1;
         bool nobody = p->head || r->status == 304 || r->status == 204 || !r->body;
-        lws_filepos_t clen = nobody ? 0 : r->len;
+        /* HEAD: the GET's length (api.h: len holds it), and no body */
+        lws_filepos_t clen = p->head && r->status == 200 ? r->len : nobody ? 0 : r->len;
         if (lws_add_http_header_status(wsi, (unsigned int)r->status, &q, end))
             return -1;
         if (r->status != 304 && r->content_type &&
@@ -372,6 +373,8 @@ static void cache_answer(pss *p, const cache_entry *e, const char *inm)
         }
         memcpy(r.body, e->resp.body, e->resp.len);
         r.len = e->resp.len;
+    } else {
+        r.len = e->resp.len; /* HEAD: the GET's length, no body */
     }
     respond(p, &r);
 }
