@@ -264,7 +264,8 @@ def main():
             async with websockets.connect("ws://127.0.0.1:%d/api/v1/stream" % port,
                                           extra_headers={"Authorization": "Bearer " + stream_key},
                                           open_timeout=10) as ws:
-                await ws.send(json.dumps({"type": "subscribe", "channels": ["signals", "bars"]}))
+                await ws.send(json.dumps({"type": "subscribe", "resume_from": 0,
+                                          "channels": ["signals", "bars", "health"]}))
                 ws_ready.set()
                 end = time.time() + 30
                 while time.time() < end:
@@ -302,6 +303,10 @@ def main():
     check("bars" in chans and "signals" in chans and seqs == sorted(seqs) and seqs[0] > 0,
           "a stream client got the posted bar's and the cycle's signal events, in seq order (%s)"
           % [(e.get("channel"), e.get("seq")) for e in ws_events][:6] + str(ws_events[-1:])[:200])
+    health = [e for e in ws_events if e.get("channel") == "health"]
+    check(health and health[0].get("data", {}).get("level") == 2,
+          "the level-2 status at start was published as a health event (%s)"
+          % str(health[:1])[:200])
 
     # ---- the inbox ----
     ttrc = os.path.join(SRC, "data/market/TTRC.csv")
