@@ -1482,7 +1482,10 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     s->protocols[0] = (struct lws_protocols){.name = "http",
                                              .callback = cb_http,
                                              .per_session_data_size = sizeof(pss),
-                                             .rx_buffer_size = 0};
+                                             .rx_buffer_size = 0,
+                                             /* a body in one send, not lws's
+                                              * default pieces */
+                                             .tx_packet_size = WRITE_CHUNK};
     argo_stream_protocol(s->stream, &s->protocols[1]);
     memset(&s->protocols[2], 0, sizeof s->protocols[2]);
 
