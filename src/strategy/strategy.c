@@ -201,7 +201,7 @@ int argo_strategy_state_save(argo_strategy_state *st, unsigned char **blob, size
     if (b.bad) {
         free(b.data);
         *blob = NULL;
-        return argo_err_set(err, ARGO_ENOMEM, "cannot serialize strategy state");
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory serializing strategy state");
     }
     *blob = b.data;
     *len = b.len;
