@@ -446,7 +446,7 @@ async def phase_slow(port, keys, inbox, extra):
     for n in sorted(os.listdir(extra)):
         os.rename(os.path.join(extra, n), os.path.join(inbox, n))
     # once /metrics counts a dropped client (the slow one, stalled at its
-    # first kilobytes, is more than stream_queue_max = 3000 behind), it
+    # first kilobytes, is more than stream_queue_max = 10000 behind), it
     # reads again: what its socket held, then the close
     end = time.time() + 120
     while time.time() < end and await asyncio.to_thread(dropped, port, keys["read"]) < 1:
@@ -537,7 +537,7 @@ async def main():
     days = Days(syn)
     keys = {r: make_key(r, r) for r in ("admin", "stream", "read")}
     with open(conf, "w") as f:
-        f.write("[serve]\nheartbeat_s = 1\nstream_queue_max = 3000\ninbox = %s\n" % inbox)
+        f.write("[serve]\nheartbeat_s = 1\nstream_queue_max = 10000\ninbox = %s\n" % inbox)
     port = free_port()
     srv = Server(conf, port)
     if not check(srv.ready(), "argo serve listens (%r)" % srv.line):
