@@ -59,7 +59,7 @@
 #define ARGO_WS_AUTH_TIMEOUT_S 5 /* seconds a stream client has to send its key */
 #define ARGO_WS_RESUME_PAGE 512  /* events read from the store in one resume page */
 #define ARGO_WS_BATCH_MAX 65536  /* bytes of frames handed to one client's socket at once */
-#define ARGO_WS_CLOSE_GRACE_S 5  /* seconds a closing stream client has to take its close */
+#define ARGO_WS_CLOSE_GRACE_S 30 /* seconds a closing stream client has to take its close */
 
 #define ARGO_EVENT_DATA_MAX 65536             /* bytes of one event's JSON */
 #define ARGO_KEY_NAME_MAX 64                  /* bytes of an API key's name, with the NUL */

@@ -1053,10 +1053,12 @@ static int on_established(argo_stream *s, struct lws *wsi, pss *p)
         close_later(c, 1013, "too many stream clients, try again later");
         return 0;
     }
-    char arg[32];
-    if (lws_get_urlarg_by_name(wsi, "resume_from=", arg, (int)sizeof arg)) {
+    char arg[48];
+    /* lws returns the value after the name, inside arg */
+    const char *val = lws_get_urlarg_by_name(wsi, "resume_from=", arg, (int)sizeof arg);
+    if (val) {
         int64_t v;
-        if (!parse_seq(arg, &v)) {
+        if (!parse_seq(val, &v)) {
             close_later(c, LWS_CLOSE_STATUS_POLICY_VIOLATION,
                         "resume_from: expected an integer >= 0");
             return 0;
