@@ -1449,7 +1449,6 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     ci.fd_limit_per_thread = (unsigned int)conns;
     ci.max_http_header_data = ARGO_HTTP_HEADER_MAX;
     ci.max_http_header_pool = ARGO_SERVE_HEADER_POOL;
-    ci.timeout_secs = (unsigned int)s->cfg.serve_idle_timeout_s;
     ci.timeout_secs_ah_idle = (unsigned int)s->cfg.serve_idle_timeout_s;
     ci.count_threads = 1;
     s->ctx = lws_create_context(&ci);
@@ -1501,7 +1500,6 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     vi.keepalive_timeout = s->cfg.serve_idle_timeout_s;
     /* per vhost: a request's headers must be complete by then */
     vi.timeout_secs_ah_idle = (unsigned int)s->cfg.serve_idle_timeout_s;
-    vi.timeout_secs = (unsigned int)s->cfg.serve_idle_timeout_s;
     vi.options =
         LWS_SERVER_OPTION_VALIDATE_UTF8 | (strchr(addr, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
     if (s->cfg.serve_tls_cert[0]) {
