@@ -59,7 +59,7 @@
 #define ARGO_WS_AUTH_TIMEOUT_S 5 /* seconds a stream client has to send its key */
 #define ARGO_WS_RESUME_PAGE 512  /* events read from the store in one resume page */
 #define ARGO_WS_BATCH_MAX 65536  /* bytes of frames handed to one client's socket at once */
-#define ARGO_WS_CLOSE_GRACE_S 5  /* seconds a closing stream client has to take its close */
+#define ARGO_WS_CLOSE_GRACE_S 30 /* seconds a closing stream client has to take its close */
 
 #define ARGO_EVENT_DATA_MAX 65536             /* bytes of one event's JSON */
 #define ARGO_KEY_NAME_MAX 64                  /* bytes of an API key's name, with the NUL */
@@ -74,7 +74,10 @@
 #define ARGO_SERVE_READERS_MAX 64        /* reader threads */
 #define ARGO_SERVE_QUEUE_MAX 65536       /* jobs in one work queue */
 #define ARGO_SERVE_INBOX_FILES_MAX 256   /* inbox files taken in one poll */
-#define ARGO_SERVE_HEADER_POOL 2048      /* requests having their headers read at once (8 KiB each) */
+#define ARGO_SERVE_CACHE_ENTRIES 256     /* reads kept by argo serve's read cache */
+#define ARGO_SERVE_CACHE_TTL_MS 1000     /* how long one is kept at most */
+#define ARGO_SERVE_CACHE_BODY_MAX (1024 * 1024) /* bytes of one kept answer */
+#define ARGO_SERVE_HEADER_POOL 2048 /* requests having their headers read at once (8 KiB each) */
 #define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
 #define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */
 #define ARGO_STR_(x) #x

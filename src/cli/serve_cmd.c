@@ -20,8 +20,8 @@ static void on_ready(void *ctx, const char *url)
 
 int cmd_serve(cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"listen", required_argument, NULL, 'l'}, COMMON_OPTS,
-                                         {0}};
+    static const struct option opts[] = {
+        {"listen", required_argument, NULL, 'l'}, COMMON_OPTS, {0}};
     const char *listen = NULL;
     int o;
     while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -32,12 +32,13 @@ int cmd_serve(cli *c, int argc, char **argv)
                 return usage_error(c, "%s", "--listen '': expected ADDR:PORT");
             listen = optarg;
         } else if (o == 'h') {
-            help("usage: argo serve [--listen ADDR:PORT]\n"
-                 "the live signal service: REST /api/v1, the WebSocket stream\n"
-                 "/api/v1/stream, /metrics and /health on one port ([serve] in the config);\n"
-                 "runs the live loop (posted bars, the inbox, end of day) until SIGTERM;\n"
-                 "SIGHUP reloads the API keys\n"
-                 "  --listen ADDR:PORT  where to listen (default [serve] listen, 127.0.0.1:8080)\n");
+            help(
+                "usage: argo serve [--listen ADDR:PORT]\n"
+                "the live signal service: REST /api/v1, the WebSocket stream\n"
+                "/api/v1/stream, /metrics and /health on one port ([serve] in the config);\n"
+                "runs the live loop (posted bars, the inbox, end of day) until SIGTERM;\n"
+                "SIGHUP reloads the API keys\n"
+                "  --listen ADDR:PORT  where to listen (default [serve] listen, 127.0.0.1:8080)\n");
             return 0;
         } else {
             return unknown_opt(c, argv);
@@ -47,10 +48,8 @@ int cmd_serve(cli *c, int argc, char **argv)
         return usage_error(c, "unexpected argument '%s'", argv[optind]);
     /* argo_serve opens the store itself: one read-write handle for the
      * writer thread, read-only ones for the readers */
-    argo_serve_options so = {.config_path = c->config_opt,
-                             .db_path = c->db_opt,
-                             .listen = listen,
-                             .on_ready = on_ready};
+    argo_serve_options so = {
+        .config_path = c->config_opt, .db_path = c->db_opt, .listen = listen, .on_ready = on_ready};
     if (c->db_opt && !*c->db_opt)
         return usage_error(c, "%s", "--db '': the database path is empty");
     if (c->config_opt && !*c->config_opt)

@@ -475,10 +475,9 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
         return argo_err_set(err, ARGO_ECONFIG, "[serve] listen is empty (expected ADDR:PORT)");
     if (cfg->serve_end_of_day[0]) {
         const char *e = cfg->serve_end_of_day;
-        bool ok = strlen(e) == 5 && isdigit((unsigned char)e[0]) &&
-                  isdigit((unsigned char)e[1]) && e[2] == ':' && isdigit((unsigned char)e[3]) &&
-                  isdigit((unsigned char)e[4]) && (e[0] - '0') * 10 + (e[1] - '0') < 24 &&
-                  (e[3] - '0') * 10 + (e[4] - '0') < 60;
+        bool ok = strlen(e) == 5 && isdigit((unsigned char)e[0]) && isdigit((unsigned char)e[1]) &&
+                  e[2] == ':' && isdigit((unsigned char)e[3]) && isdigit((unsigned char)e[4]) &&
+                  (e[0] - '0') * 10 + (e[1] - '0') < 24 && (e[3] - '0') * 10 + (e[4] - '0') < 60;
         if (!ok)
             return argo_err_set(err, ARGO_ECONFIG,
                                 "[serve] end_of_day = '%s': expected HH:MM (UTC) or empty", e);

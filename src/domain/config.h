@@ -99,22 +99,22 @@ typedef struct argo_config {
     int periods_per_year; /* 252 */
 
     /* [serve] (argo serve; docs/CONFIG.md "Serve") */
-    char serve_listen[64];                /* "127.0.0.1:8080" */
-    char serve_tls_cert[ARGO_PATH_MAX];   /* "": plain HTTP; both or neither with tls_key */
-    char serve_tls_key[ARGO_PATH_MAX];    /* "" */
-    int serve_readers;                    /* 2: reader threads */
-    int serve_queue_max;                  /* 256: jobs queued per queue before 503 */
-    int serve_connections_max;            /* 16000: sockets at once (under 20,000 open files) */
-    int serve_idle_timeout_s;             /* 10: a request not complete by then is cut */
-    double serve_rate_limit;              /* 50: requests per second per key */
-    int serve_burst;                      /* 100: bucket size per key */
-    int serve_metrics_public;             /* 0: /metrics needs a read key; 1: open */
-    char serve_inbox[ARGO_PATH_MAX];      /* "": no inbox; else a folder of SYMBOL.csv */
-    char serve_end_of_day[8];             /* "": no end-of-day backup; else HH:MM UTC */
-    int serve_cycle_budget_ms;            /* 5000: the live cycle's time budget (health level 3) */
-    int serve_stream_queue_max;           /* 4096: events queued for one stream client */
-    int serve_heartbeat_s;                /* 30: stream ping interval */
-    int serve_stream_clients_max;         /* 12000: stream clients at once */
+    char serve_listen[64];              /* "127.0.0.1:8080" */
+    char serve_tls_cert[ARGO_PATH_MAX]; /* "": plain HTTP; both or neither with tls_key */
+    char serve_tls_key[ARGO_PATH_MAX];  /* "" */
+    int serve_readers;                  /* 2: reader threads */
+    int serve_queue_max;                /* 256: jobs queued per queue before 503 */
+    int serve_connections_max;          /* 16000: sockets at once (under 20,000 open files) */
+    int serve_idle_timeout_s;           /* 10: a request not complete by then is cut */
+    double serve_rate_limit;            /* 50: requests per second per key */
+    int serve_burst;                    /* 100: bucket size per key */
+    int serve_metrics_public;           /* 0: /metrics needs a read key; 1: open */
+    char serve_inbox[ARGO_PATH_MAX];    /* "": no inbox; else a folder of SYMBOL.csv */
+    char serve_end_of_day[8];           /* "": no end-of-day backup; else HH:MM UTC */
+    int serve_cycle_budget_ms;          /* 5000: the live cycle's time budget (health level 3) */
+    int serve_stream_queue_max;         /* 4096: events queued for one stream client */
+    int serve_heartbeat_s;              /* 30: stream ping interval */
+    int serve_stream_clients_max;       /* 12000: stream clients at once */
 
     /* [health] (argo health, GET /health; docs/HEALTH.md) */
     int health_cycle_degraded_min;   /* 1560 (26 h): the last cycle older than this: degraded */

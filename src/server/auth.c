@@ -73,8 +73,8 @@ void argo_auth_check(argo_auth *a, struct lws *wsi, argo_auth_result *out)
     int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     if (n > 0) {
         out->presented = true;
-        if (n < (int)sizeof buf && lws_hdr_copy(wsi, buf, sizeof buf,
-                                                WSI_TOKEN_HTTP_AUTHORIZATION) == n) {
+        if (n < (int)sizeof buf &&
+            lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) == n) {
             const char *p = buf;
             while (*p == ' ')
                 p++;

@@ -26,9 +26,9 @@ void argo_auth_free(argo_auth *a);
 void argo_auth_set_keyring(argo_auth *a, argo_keyring *k);
 
 typedef struct argo_auth_result {
-    bool presented;   /* a key was given (valid or not) */
-    argo_role role;   /* ARGO_ROLE_NONE: no key, or not a valid one */
-    int64_t key_id;   /* the key's id when valid */
+    bool presented; /* a key was given (valid or not) */
+    argo_role role; /* ARGO_ROLE_NONE: no key, or not a valid one */
+    int64_t key_id; /* the key's id when valid */
 } argo_auth_result;
 
 /* The key on wsi's request headers (while they are there: HTTP

@@ -38,13 +38,17 @@
 #include <jansson.h>
 #include <libwebsockets.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +57,7 @@ enum { RUNNING, STOPPING, FLUSHING, DONE };
 
 #define QUERY_MAX 2048 /* bytes of a request's query string */
 #define TICK_US (250 * 1000)
+#define WRITE_CHUNK (256 * 1024) /* bytes of a body handed to lws at once */
 #define FLUSH_S 2.0 /* at most this long to write the last responses and close frames */
 
 typedef struct serve serve;
@@ -61,7 +66,7 @@ typedef struct serve serve;
 typedef struct pss {
     serve *s;
     struct lws *wsi;
-    uint64_t conn;      /* this connection's id; 0: not set up yet */
+    uint64_t conn;        /* this connection's id; 0: not set up yet */
     struct http_job *job; /* the request in flight, or NULL */
     /* the response being written */
     argo_api_response resp;
@@ -89,6 +94,8 @@ typedef struct http_job {
     int level; /* JOB_HEALTH */
     argo_api_response resp;
     argo_keyring *ring; /* JOB_KEYS */
+    char *ckey;         /* a cacheable read: its cache key; NULL: not cacheable */
+    uint64_t gen;       /* the store generation when it was submitted */
     argo_err err;
 } http_job;
 
@@ -103,10 +110,15 @@ struct serve {
     argo_work *work;
     argo_stream *stream;
     argo_metrics *metrics;
+    argo_app *svc_app; /* the service thread's: config only, no store (health level 1) */
     atomic_int sig_stop, sig_hup;
     int phase;
     double flush_until;
     uint64_t next_conn;
+    uint64_t gen; /* bumped by every write the server makes (the read cache) */
+    struct cache_entry *cache;
+    size_t cache_next;
+    size_t writing; /* responses being written */
     lws_sorted_usec_list_t tick;
     double last_inbox, last_health;
     bool inbox_busy, eod_busy, health_busy, keys_busy;
@@ -138,6 +150,7 @@ static void job_free(http_job *j)
     free(j->inm);
     free(j->ctype);
     free(j->body);
+    free(j->ckey);
     argo_api_response_cleanup(&j->resp);
     argo_keyring_free(j->ring);
     free(j);
@@ -153,9 +166,18 @@ static void detach(pss *p)
 
 /* ---- responses ---- */
 
+static void resp_clear(pss *p)
+{
+    if (p->have_resp)
+        p->s->writing--;
+    p->have_resp = false;
+    argo_api_response_cleanup(&p->resp);
+}
+
 static void respond(pss *p, argo_api_response *r)
 {
-    argo_api_response_cleanup(&p->resp);
+    resp_clear(p);
+    p->s->writing++;
     p->resp = *r;
     memset(r, 0, sizeof *r);
     p->have_resp = true;
@@ -194,11 +216,12 @@ static int write_response(pss *p)
     serve *s = p->s;
     struct lws *wsi = p->wsi;
     argo_api_response *r = &p->resp;
-    static unsigned char buf[LWS_PRE + 32768];
+    static unsigned char buf[LWS_PRE + WRITE_CHUNK];
     if (!p->headers_sent) {
         unsigned char *start = buf + LWS_PRE, *q = start, *end = buf + sizeof buf - 1;
         bool nobody = p->head || r->status == 304 || r->status == 204 || !r->body;
-        lws_filepos_t clen = nobody ? 0 : r->len;
+        /* HEAD: the GET's length (api.h: len holds it), and no body */
+        lws_filepos_t clen = p->head && r->status == 200 ? r->len : nobody ? 0 : r->len;
         if (lws_add_http_header_status(wsi, (unsigned int)r->status, &q, end))
             return -1;
         if (r->status != 304 && r->content_type &&
@@ -233,8 +256,7 @@ static int write_response(pss *p)
         p->headers_sent = true;
         argo_metrics_http(s->metrics, p->route ? p->route : "other", r->status);
         if (nobody) {
-            p->have_resp = false;
-            argo_api_response_cleanup(r);
+            resp_clear(p);
             if (p->close_after)
                 return -1;
             return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -242,7 +264,7 @@ static int write_response(pss *p)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    size_t left = r->len - p->sent, n = left < 32768 ? left : 32768;
+    size_t left = r->len - p->sent, n = left < WRITE_CHUNK ? left : WRITE_CHUNK;
     memcpy(buf + LWS_PRE, r->body + p->sent, n);
     bool last = n == left;
     if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0)
@@ -252,11 +274,109 @@ static int write_response(pss *p)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    p->have_resp = false;
-    argo_api_response_cleanup(r);
+    resp_clear(p);
     if (p->close_after)
         return -1;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- the read cache ----
+ * A 200 answer of a reader route, kept on the service thread by
+ * (role, path, query) while the store has not changed: every write the
+ * server makes (a writer job, an announced event) bumps s->gen, and an
+ * entry also expires after ARGO_SERVE_CACHE_TTL_MS, so a change made
+ * by another process (argo backup beside the server) shows within it. */
+typedef struct cache_entry {
+    char *key;
+    uint64_t hash, gen;
+    double at;
+    argo_api_response resp;
+} cache_entry;
+
+static uint64_t hash_str(const char *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
+static void cache_entry_clear(cache_entry *e)
+{
+    free(e->key);
+    argo_api_response_cleanup(&e->resp);
+    memset(e, 0, sizeof *e);
+}
+
+static const cache_entry *cache_get(serve *s, const char *key)
+{
+    if (!s->cache)
+        return NULL;
+    uint64_t h = hash_str(key);
+    double now = mono();
+    for (size_t i = 0; i < ARGO_SERVE_CACHE_ENTRIES; i++) {
+        cache_entry *e = &s->cache[i];
+        if (e->key && e->hash == h && !strcmp(e->key, key))
+            return e->gen == s->gen && (now - e->at) * 1000 < ARGO_SERVE_CACHE_TTL_MS ? e : NULL;
+    }
+    return NULL;
+}
+
+static void cache_put(serve *s, const char *key, const argo_api_response *r)
+{
+    if (!s->cache || r->status != 200 || !r->body || r->len > ARGO_SERVE_CACHE_BODY_MAX)
+        return;
+    uint64_t h = hash_str(key);
+    cache_entry *e = NULL;
+    for (size_t i = 0; i < ARGO_SERVE_CACHE_ENTRIES && !e; i++)
+        if (s->cache[i].key && s->cache[i].hash == h && !strcmp(s->cache[i].key, key))
+            e = &s->cache[i];
+    if (!e) {
+        e = &s->cache[s->cache_next];
+        s->cache_next = (s->cache_next + 1) % ARGO_SERVE_CACHE_ENTRIES;
+    }
+    cache_entry_clear(e);
+    char *k = strdup(key), *b = malloc(r->len ? r->len : 1);
+    if (!k || !b) {
+        free(k);
+        free(b);
+        return;
+    }
+    memcpy(b, r->body, r->len);
+    e->key = k;
+    e->hash = h;
+    e->gen = s->gen;
+    e->at = mono();
+    e->resp = *r;
+    e->resp.body = b;
+}
+
+/* If-None-Match holds the entity tag (or is "*"). */
+static bool etag_matches(const char *inm, const char *etag)
+{
+    return inm && etag[0] && (!strcmp(inm, "*") || strstr(inm, etag));
+}
+
+static void cache_answer(pss *p, const cache_entry *e, const char *inm)
+{
+    argo_api_response r = e->resp;
+    r.body = NULL;
+    r.len = 0;
+    if (etag_matches(inm, e->resp.etag)) {
+        r.status = 304;
+        r.content_type = NULL;
+    } else if (!p->head) {
+        r.body = malloc(e->resp.len ? e->resp.len : 1);
+        if (!r.body) {
+            respond_error(p, 500, "internal", "out of memory");
+            return;
+        }
+        memcpy(r.body, e->resp.body, e->resp.len);
+        r.len = e->resp.len;
+    } else {
+        r.len = e->resp.len; /* HEAD: the GET's length, no body */
+    }
+    respond(p, &r);
 }
 
 /* ---- the live state health and metrics read ---- */
@@ -292,6 +412,7 @@ static void on_cycle(void *ctx, const argo_cycle *c, double seconds)
 static void on_event(void *ctx, const argo_event *ev)
 {
     serve *s = ctx;
+    s->gen++;
     argo_stream_publish(s->stream, ev);
 }
 
@@ -300,10 +421,14 @@ static void on_event(void *ctx, const argo_event *ev)
 static void run_api(argo_app *app, void *arg)
 {
     http_job *j = arg;
+    double t0 = mono();
     if (argo_api_handle(app, &j->req, &j->resp)) {
         argo_api_response_cleanup(&j->resp);
         j->resp = (argo_api_response){.status = 500};
     }
+    /* the store time of a request, by where it ran */
+    argo_metrics_store_latency(j->s->metrics, j->route.runs == ARGO_API_WRITER ? "write" : "read",
+                               mono() - t0);
 }
 
 static char *health_body(const argo_health_report *rep, size_t *len)
@@ -347,6 +472,10 @@ static void job_done(void *arg, bool cancelled)
 {
     http_job *j = arg;
     pss *p = j->pss;
+    if (!cancelled && j->kind == JOB_API && j->route.runs == ARGO_API_WRITER)
+        j->s->gen++; /* the writer may have changed anything a read shows */
+    if (!cancelled && j->ckey && j->gen == j->s->gen)
+        cache_put(j->s, j->ckey, &j->resp);
     if (p && p->conn == j->conn) {
         p->job = NULL;
         if (cancelled) {
@@ -368,9 +497,9 @@ static const char *method_of(struct lws *wsi)
     static const struct {
         enum lws_token_indexes t;
         const char *m;
-    } tab[] = {{WSI_TOKEN_GET_URI, "GET"},         {WSI_TOKEN_POST_URI, "POST"},
-               {WSI_TOKEN_PUT_URI, "PUT"},         {WSI_TOKEN_DELETE_URI, "DELETE"},
-               {WSI_TOKEN_PATCH_URI, "PATCH"},     {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+    } tab[] = {{WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
+               {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
+               {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
                {WSI_TOKEN_HEAD_URI, "HEAD"}};
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (lws_hdr_total_length(wsi, tab[i].t) > 0)
@@ -493,8 +622,8 @@ static int on_http(pss *p, const char *uri)
     char query[QUERY_MAX];
     if (query_of(wsi, query, sizeof query)) {
         p->route = "other";
-        respond_error(p, 414, "uri_too_long", "the query is longer than " ARGO_STR(QUERY_MAX)
-                                              " bytes");
+        respond_error(p, 414, "uri_too_long",
+                      "the query is longer than " ARGO_STR(QUERY_MAX) " bytes");
         return 0;
     }
     const char *path = uri;
@@ -608,7 +737,7 @@ static int on_http(pss *p, const char *uri)
     if (j->kind == JOB_HEALTH && j->level == 1) {
         job_free(j);
         argo_api_response r = {0};
-        health_into(NULL, s, 1, &r);
+        health_into(s->svc_app, s, 1, &r);
         respond(p, &r);
         return 0;
     }
@@ -627,14 +756,44 @@ static int on_http(pss *p, const char *uri)
                                 .if_none_match = j->inm,
                                 .content_type = j->ctype,
                                 .role = who.role};
+    if (j->kind == JOB_API && j->route.runs == ARGO_API_READER &&
+        (!strcmp(method, "GET") || p->head)) {
+        char key[QUERY_MAX + 512];
+        int kn = snprintf(key, sizeof key, "%d %s?%s", (int)who.role, path, query);
+        if (kn > 0 && (size_t)kn < sizeof key) {
+            const cache_entry *e = cache_get(s, key);
+            if (e) {
+                cache_answer(p, e, j->inm);
+                job_free(j);
+                return 0;
+            }
+            if (!p->head) {
+                j->ckey = strdup(key);
+                j->gen = s->gen;
+            }
+        }
+    }
     j->pss = p;
     j->conn = p->conn;
     p->job = j;
     bool body = !strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+    if (body && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+        /* chunked request bodies are not read: a length is needed */
+        detach(p);
+        job_free(j);
+        p->close_after = true;
+        p->body_refused = true;
+        respond_error(p, 411, "length_required", "send the body with a Content-Length");
+        return 0;
+    }
     if (body) {
         char cl[32];
         int n = lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-        if (n > 0) {
+        if (n <= 0) { /* no body */
+            dispatch(p);
+            return 0;
+        }
+        {
             char *e = NULL;
             errno = 0;
             unsigned long long v = strtoull(cl, &e, 10);
@@ -673,7 +832,9 @@ static int on_http(pss *p, const char *uri)
 static int on_body(pss *p, const void *in, size_t len)
 {
     serve *s = p->s;
-    if (p->body_refused || !p->job)
+    /* only while a body is awaited (lws may call with none after a
+     * Content-Length: 0 request was dispatched) */
+    if (!p->reading || p->body_refused || !p->job || !len)
         return 0;
     if (mono() - p->started > s->cfg.serve_idle_timeout_s)
         return -1; /* a slow body: cut */
@@ -813,6 +974,8 @@ static void run_live(argo_app *app, void *arg)
 {
     live_job *j = arg;
     serve *s = j->s;
+    if (j->kind != 2)
+        s->gen++; /* inbox, end of day, a health event: writes */
     if (j->kind == 0) {
         run_inbox(app, s);
     } else if (j->kind == 1) {
@@ -842,6 +1005,8 @@ static void live_done(void *arg, bool cancelled)
 {
     live_job *j = arg;
     serve *s = j->s;
+    if (j->kind != 2)
+        s->gen++; /* inbox, end of day, a health event: writes */
     if (j->kind == 0)
         s->inbox_busy = false;
     else if (j->kind == 1)
@@ -911,7 +1076,7 @@ static void keys_done(void *arg, bool cancelled)
 static void step(serve *s)
 {
     double now = mono();
-    if (s->phase == RUNNING && atomic_exchange(&s->sig_hup, 0) && !s->keys_busy) {
+    if (s->phase == RUNNING && !s->keys_busy && atomic_exchange(&s->sig_hup, 0)) {
         http_job *j = calloc(1, sizeof *j);
         if (j) {
             j->s = s;
@@ -933,7 +1098,9 @@ static void step(serve *s)
         s->phase = FLUSHING;
         s->flush_until = now + FLUSH_S;
     }
-    if (s->phase == FLUSHING && now >= s->flush_until)
+    /* done once every response and close frame is out, or at the deadline */
+    if (s->phase == FLUSHING &&
+        (now >= s->flush_until || (s->writing == 0 && argo_stream_clients(s->stream) == 0)))
         s->phase = DONE;
     if (s->phase != RUNNING)
         return;
@@ -975,6 +1142,11 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     pss *p = user;
     serve *s = lws_context_user(lws_get_context(wsi));
     switch (reason) {
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* a connection that sends nothing is closed after the idle
+         * timeout too (lws times out only a request begun) */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_KEEPALIVE_IDLE, s->cfg.serve_idle_timeout_s);
+        break;
     case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
         if (p) {
             memset(p, 0, sizeof *p);
@@ -995,6 +1167,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (!p)
             return -1;
+        if (!p->reading) /* dispatched already, or refused */
+            return 0;
         p->reading = false;
         if (p->body_refused || !p->job)
             return 0;
@@ -1025,8 +1199,7 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (p) {
             detach(p);
             if (reason == LWS_CALLBACK_CLOSED_HTTP) {
-                argo_api_response_cleanup(&p->resp);
-                p->have_resp = false;
+                resp_clear(p);
                 p->conn = 0;
             }
         }
@@ -1118,13 +1291,46 @@ static int raise_nofile(int want)
             setrlimit(RLIMIT_NOFILE, &rl);
             getrlimit(RLIMIT_NOFILE, &rl);
         }
-        if (rl.rlim_cur != RLIM_INFINITY &&
-            (rlim_t)want + ARGO_SERVE_FDS_RESERVED > rl.rlim_cur)
+        if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)want + ARGO_SERVE_FDS_RESERVED > rl.rlim_cur)
             want = rl.rlim_cur > 2 * ARGO_SERVE_FDS_RESERVED
                        ? (int)(rl.rlim_cur - ARGO_SERVE_FDS_RESERVED)
                        : (int)(rl.rlim_cur / 2);
     }
     return want;
+}
+
+/* The address is one of this host's and the port is free: lws would
+ * otherwise retry a failed bind in the background and "listen" on
+ * nothing. */
+static int try_bind(const char *addr, int port, argo_err *err)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t len;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        len = sizeof *v6;
+    } else {
+        return argo_err_set(err, ARGO_EINVAL, "listen %s: not an IPv4 or IPv6 address", addr);
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return argo_err_set(err, ARGO_EIO, "listen %s:%d: %s", addr, port, strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, (struct sockaddr *)&ss, len);
+    int e = errno;
+    close(fd);
+    if (rc)
+        return argo_err_set(err, ARGO_EIO, "cannot listen on %s:%d: %s", addr, port, strerror(e));
+    return 0;
 }
 
 int argo_serve(const argo_serve_options *opt, argo_err *err)
@@ -1145,30 +1351,14 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     bool sig_started = false, masked = false;
     sigset_t old;
 
-    argo_app_options ao = {.config_path = opt->config_path, .db_path = opt->db_path,
-                           .store = ARGO_APP_STORE_RW};
-    rc = argo_app_open(&ao, &writer, err);
+    /* First what needs no store (the config, the address, the files), so
+     * a failure to start creates nothing. */
+    argo_app_options ao = {
+        .config_path = opt->config_path, .db_path = opt->db_path, .store = ARGO_APP_STORE_NONE};
+    rc = argo_app_open(&ao, &s->svc_app, err);
     if (rc)
         goto out;
-    rc = argo_app_hold_serve(writer, err);
-    if (rc)
-        goto out;
-    s->cfg = *argo_app_config(writer);
-    argo_app_set_event_log(writer, true);
-    rc = argo_keyring_load(writer, &ring, err);
-    if (rc)
-        goto out;
-    int64_t last_seq = 0;
-    rc = argo_app_event_last(writer, &last_seq, err);
-    if (rc)
-        goto out;
-    ao.db_path = argo_app_db_path(writer);
-    ao.store = ARGO_APP_STORE_RO;
-    for (; nreaders < (size_t)s->cfg.serve_readers; nreaders++) {
-        rc = argo_app_open(&ao, &readers[nreaders], err);
-        if (rc)
-            goto out;
-    }
+    s->cfg = *argo_app_config(s->svc_app);
     char addr[64];
     int port = 0;
     rc = parse_listen(opt->listen ? opt->listen : s->cfg.serve_listen, addr, sizeof addr, &port,
@@ -1182,6 +1372,42 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
             goto out;
         }
     }
+    if (s->cfg.serve_inbox[0]) {
+        struct stat ist;
+        if (stat(s->cfg.serve_inbox, &ist) || !S_ISDIR(ist.st_mode) ||
+            access(s->cfg.serve_inbox, R_OK | W_OK | X_OK)) {
+            rc = argo_err_set(err, ARGO_EIO,
+                              "[serve] inbox %s: not a folder argo can read and write",
+                              s->cfg.serve_inbox);
+            goto out;
+        }
+    }
+    rc = try_bind(addr, port, err);
+    if (rc)
+        goto out;
+
+    ao.db_path = argo_app_db_path(s->svc_app);
+    ao.store = ARGO_APP_STORE_RW;
+    rc = argo_app_open(&ao, &writer, err);
+    if (rc)
+        goto out;
+    rc = argo_app_hold_serve(writer, err);
+    if (rc)
+        goto out;
+    argo_app_set_event_log(writer, true);
+    rc = argo_keyring_load(writer, &ring, err);
+    if (rc)
+        goto out;
+    int64_t last_seq = 0;
+    rc = argo_app_event_last(writer, &last_seq, err);
+    if (rc)
+        goto out;
+    ao.store = ARGO_APP_STORE_RO;
+    for (; nreaders < (size_t)s->cfg.serve_readers; nreaders++) {
+        rc = argo_app_open(&ao, &readers[nreaders], err);
+        if (rc)
+            goto out;
+    }
     rc = argo_auth_new(s->cfg.serve_rate_limit, s->cfg.serve_burst, &s->auth, err);
     if (rc)
         goto out;
@@ -1191,6 +1417,7 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     rc = argo_metrics_new(&s->metrics, err);
     if (rc)
         goto out;
+    s->cache = calloc(ARGO_SERVE_CACHE_ENTRIES, sizeof *s->cache); /* NULL: no cache */
 
     /* Signals: blocked in every thread from here on; one thread takes
      * them with sigwait. */
@@ -1203,8 +1430,17 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     pthread_sigmask(SIG_BLOCK, &st.set, &old);
     masked = true;
 
+    /* Responses of tens of KB are made and freed all the time on several
+     * threads: glibc would hand each back to the kernel (mmap/munmap,
+     * madvise on trim, a TLB shootdown each), which cost more than the
+     * request itself. Keep them in the heap. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     int conns = raise_nofile(s->cfg.serve_connections_max);
-    lws_set_log_level(LLL_ERR, lws_log);
+    /* lws's own lines only on request: a client could make it print one
+     * per bad request */
+    const char *ll = getenv("ARGO_SERVE_LWS_LOG");
+    lws_set_log_level(ll && *ll == '1' ? LLL_ERR | LLL_WARN : 0, lws_log);
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
     ci.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
@@ -1213,7 +1449,6 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     ci.fd_limit_per_thread = (unsigned int)conns;
     ci.max_http_header_data = ARGO_HTTP_HEADER_MAX;
     ci.max_http_header_pool = ARGO_SERVE_HEADER_POOL;
-    ci.timeout_secs = (unsigned int)s->cfg.serve_idle_timeout_s;
     ci.timeout_secs_ah_idle = (unsigned int)s->cfg.serve_idle_timeout_s;
     ci.count_threads = 1;
     s->ctx = lws_create_context(&ci);
@@ -1246,7 +1481,10 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     s->protocols[0] = (struct lws_protocols){.name = "http",
                                              .callback = cb_http,
                                              .per_session_data_size = sizeof(pss),
-                                             .rx_buffer_size = 0};
+                                             .rx_buffer_size = 0,
+                                             /* a body in one send, not lws's
+                                              * default pieces */
+                                             .tx_packet_size = WRITE_CHUNK};
     argo_stream_protocol(s->stream, &s->protocols[1]);
     memset(&s->protocols[2], 0, sizeof s->protocols[2]);
 
@@ -1260,8 +1498,10 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     vi.protocols = s->protocols;
     vi.pvo = &pvo;
     vi.keepalive_timeout = s->cfg.serve_idle_timeout_s;
-    vi.options = LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                 (strchr(addr, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
+    /* per vhost: a request's headers must be complete by then */
+    vi.timeout_secs_ah_idle = (unsigned int)s->cfg.serve_idle_timeout_s;
+    vi.options =
+        LWS_SERVER_OPTION_VALIDATE_UTF8 | (strchr(addr, ':') ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6);
     if (s->cfg.serve_tls_cert[0]) {
         vi.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         vi.ssl_cert_filepath = s->cfg.serve_tls_cert;
@@ -1310,7 +1550,7 @@ out:
         pthread_join(st.tid, NULL);
     }
     /* the threads end before the context they wake goes */
-    argo_work_free(s->work);
+    argo_work_free(s->work, rc != 0);
     s->work = NULL;
     if (s->ctx) {
         lws_context_destroy(s->ctx);
@@ -1318,11 +1558,16 @@ out:
     }
     argo_stream_free(s->stream);
     argo_metrics_free(s->metrics);
+    if (s->cache)
+        for (size_t i = 0; i < ARGO_SERVE_CACHE_ENTRIES; i++)
+            cache_entry_clear(&s->cache[i]);
+    free(s->cache);
     argo_auth_free(s->auth);
     argo_keyring_free(ring);
     for (size_t i = 0; i < nreaders; i++)
         argo_app_close(readers[i], false);
-    argo_app_close(writer, false);
+    argo_app_close(writer, rc != 0); /* a store this failed start created goes */
+    argo_app_close(s->svc_app, false);
     if (masked)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     pthread_mutex_destroy(&s->live_mu);

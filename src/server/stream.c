@@ -7,18 +7,27 @@
  * the job it owns.
  *
  * Fan-out: an event is serialised once, as a complete WebSocket text
- * frame (header and payload), into a refcounted message shared by every
- * client whose filter it passes; each client's queue holds pointers. A
- * writable client is handed as many whole frames as fit in
- * ARGO_WS_BATCH_MAX in one write (lws_write LWS_WRITE_RAW: the frames
- * are already framed), so a client that keeps up costs one send per
- * batch, not one per event.
+ * frame (header and payload), into a refcounted message kept in one
+ * ring shared by every client (the events of the last queue_max
+ * publishes at most); a client holds only its position in the ring.
+ * A writable client is handed as many whole frames as pass its filter
+ * and fit in ARGO_WS_BATCH_MAX, in one write (lws_write LWS_WRITE_RAW:
+ * the frames are already framed), so a client that keeps up costs one
+ * send per batch, not one per event, and no memory per event. A client
+ * whose position is more than queue_max events behind the newest is
+ * closed with 4000 and where to resume from.
  *
- * Sequence bookkeeping of one client: `seen` is the newest seq it has
- * been given or filtered out (everything <= seen is decided);
- * `sent` the newest seq written to its socket. Where it resumes from
- * (close reasons, heartbeats) is `seen` when its queue is empty, else
- * `sent`.
+ * Each client also has a small private queue ahead of the ring: its
+ * own messages (acknowledgements, errors) and, while it resumes, the
+ * events read from the store. Its ring position is fixed when it
+ * subscribes, so the live events published while the store is read
+ * wait in the ring; once the backlog is through, those with a seq the
+ * backlog already gave are skipped (no gap, no duplicate).
+ *
+ * Sequence bookkeeping of one client: `seen` is the newest seq written
+ * or filtered out (every event <= seen is decided), `sent` the newest
+ * written. Where it resumes from (close reasons, heartbeats) is `sent`
+ * while events of its private queue wait, else `seen`.
  */
 #include "server/stream.h"
 
@@ -48,6 +57,11 @@ typedef struct smsg {
     int64_t seq;
     size_t len;           /* bytes of the frame */
     unsigned char *frame; /* inside buf, after LWS_PRE */
+    /* an event's filter fields */
+    unsigned chbit;
+    bool published;
+    double confidence;
+    char symbol[ARGO_SYMBOL_MAX];
     unsigned char buf[];
 } smsg;
 
@@ -76,10 +90,10 @@ typedef struct client {
     int64_t next_hb;
     int64_t url_resume; /* resume_from on the URL; -1: none */
     filter f;
-    smsg **q; /* ring */
+    smsg **q; /* the private queue (a ring) */
     size_t qcap, qhead, qn;
-    smsg **held; /* live events held while a resume reads the store */
-    size_t heldcap, heldn;
+    size_t qev;   /* events (seq > 0) in it */
+    uint64_t pos; /* the next ring index to consider */
     int64_t seen, sent;
     rjob *job;
     unsigned char *rx; /* the message being received */
@@ -96,12 +110,15 @@ struct argo_stream {
     client *head; /* every connection of the protocol */
     size_t nclients;
     uint64_t dropped;
-    uint64_t behind; /* queued and held, over clients */
-    int64_t last;    /* the newest seq published */
+    int64_t last; /* the newest seq published */
     bool shutting_down;
     struct lws_context *ctx;
     lws_sorted_usec_list_t sul; /* one timer: auth deadlines and heartbeats */
     bool sul_on;
+    size_t nsub;   /* subscribed clients */
+    smsg **ring;   /* live events; index i at ring[i & (rcap - 1)] */
+    uint64_t rcap; /* a power of two > queue_max */
+    uint64_t rhead, rtail;
     unsigned char *scratch; /* LWS_PRE + ARGO_WS_BATCH_MAX */
 };
 
@@ -127,8 +144,11 @@ static int64_t mono_s(void)
 
 /* ---- messages ---- */
 
-static smsg *msg_frame(int64_t seq, const char *payload, size_t n)
+/* A frame whose payload is a, then b (nb bytes), then c. */
+static smsg *msg_frame3(int64_t seq, const char *a, size_t na, const char *b, size_t nb,
+                        const char *c, size_t nc)
 {
+    size_t n = na + nb + nc;
     size_t hl = n < 126 ? 2 : n < 65536 ? 4 : 10;
     smsg *m = malloc(sizeof *m + LWS_PRE + 10 + n);
     if (!m)
@@ -150,8 +170,17 @@ static smsg *msg_frame(int64_t seq, const char *payload, size_t n)
         for (int i = 0; i < 8; i++)
             h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
     }
-    memcpy(h + hl, payload, n);
+    memcpy(h + hl, a, na);
+    if (nb)
+        memcpy(h + hl + na, b, nb);
+    if (nc)
+        memcpy(h + hl + na + nb, c, nc);
     return m;
+}
+
+static smsg *msg_frame(int64_t seq, const char *payload, size_t n)
+{
+    return msg_frame3(seq, payload, n, NULL, 0, NULL, 0);
 }
 
 static void msg_unref(smsg *m)
@@ -168,8 +197,8 @@ static int channel_bit(const char *name)
     return 0;
 }
 
-/* The event frame {"type":"event","seq":N,"channel":C,"data":D}. Any
- * thread. */
+/* The event frame {"type":"event","seq":N,"channel":C,"logged_at":MS,
+ * "data":D}. Any thread. */
 static smsg *msg_event(const argo_event *ev)
 {
     int bit = channel_bit(ev->channel);
@@ -177,22 +206,20 @@ static smsg *msg_event(const argo_event *ev)
         return NULL;
     const char *data = ev->data && ev->data[0] ? ev->data : "{}";
     size_t dn = strlen(data);
-    char head[96];
-    int hn =
-        snprintf(head, sizeof head,
-                 "{\"type\":\"event\",\"seq\":%" PRId64 ",\"channel\":\"%s\",\"data\":", ev->seq,
-                 ev->channel);
+    char head[128];
+    int hn = snprintf(head, sizeof head,
+                      "{\"type\":\"event\",\"seq\":%" PRId64
+                      ",\"channel\":\"%s\",\"logged_at\":%" PRId64 ",\"data\":",
+                      ev->seq, ev->channel, ev->logged_at);
     if (hn < 0 || (size_t)hn >= sizeof head)
         return NULL;
-    size_t n = (size_t)hn + dn + 1;
-    char *p = malloc(n);
-    if (!p)
+    smsg *m = msg_frame3(ev->seq, head, (size_t)hn, data, dn, "}", 1);
+    if (!m)
         return NULL;
-    memcpy(p, head, (size_t)hn);
-    memcpy(p + hn, data, dn);
-    p[n - 1] = '}';
-    smsg *m = msg_frame(ev->seq, p, n);
-    free(p);
+    m->chbit = (unsigned)bit;
+    m->published = ev->published;
+    m->confidence = ev->confidence;
+    snprintf(m->symbol, sizeof m->symbol, "%s", ev->symbol ? ev->symbol : "");
     return m;
 }
 
@@ -212,20 +239,18 @@ static smsg *msg_json(json_t *o)
 
 /* ---- filters ---- */
 
-static bool filter_pass(const filter *f, const argo_event *ev)
+static bool filter_pass(const filter *f, const smsg *m)
 {
-    int bit = channel_bit(ev->channel);
-    if (!(f->channels & (unsigned)bit))
+    if (!(f->channels & m->chbit))
         return false;
-    if (f->published_only && !ev->published)
+    if (f->published_only && !m->published)
         return false;
-    if (f->min_confidence >= 0 && (bit == CH_SIGNALS || bit == CH_OUTCOMES) &&
-        !(ev->confidence >= f->min_confidence))
+    if (f->min_confidence >= 0 && (m->chbit == CH_SIGNALS || m->chbit == CH_OUTCOMES) &&
+        !(m->confidence >= f->min_confidence))
         return false;
     if (f->nsymbols) {
-        const char *sym = ev->symbol ? ev->symbol : "";
         for (size_t i = 0; i < f->nsymbols; i++)
-            if (strcmp(f->symbols[i], sym) == 0)
+            if (strcmp(f->symbols[i], m->symbol) == 0)
                 return true;
         return false;
     }
@@ -256,7 +281,7 @@ static int filter_copy(filter *dst, const filter *src)
 
 static int64_t resume_point(const client *c)
 {
-    return c->qn ? c->sent : c->seen;
+    return c->qev ? c->sent : c->seen;
 }
 
 static void want_write(client *c)
@@ -270,7 +295,7 @@ static void want_write(client *c)
 static bool q_push(client *c, smsg *m)
 {
     if (c->qn == c->qcap) {
-        size_t cap = c->qcap ? c->qcap * 2 : 16;
+        size_t cap = c->qcap ? c->qcap * 2 : 4;
         smsg **v = malloc(cap * sizeof *v);
         if (!v)
             return false;
@@ -284,7 +309,8 @@ static bool q_push(client *c, smsg *m)
     m->refs++;
     c->q[(c->qhead + c->qn) % c->qcap] = m;
     c->qn++;
-    c->s->behind++;
+    if (m->seq)
+        c->qev++;
     return true;
 }
 
@@ -293,34 +319,26 @@ static smsg *q_pop(client *c)
     smsg *m = c->q[c->qhead];
     c->qhead = (c->qhead + 1) % c->qcap;
     c->qn--;
-    c->s->behind--;
+    if (m->seq)
+        c->qev--;
     return m;
-}
-
-static bool held_push(client *c, smsg *m)
-{
-    if (c->heldn == c->heldcap) {
-        size_t cap = c->heldcap ? c->heldcap * 2 : 16;
-        smsg **v = realloc(c->held, cap * sizeof *v);
-        if (!v)
-            return false;
-        c->held = v;
-        c->heldcap = cap;
-    }
-    m->refs++;
-    c->held[c->heldn++] = m;
-    c->s->behind++;
-    return true;
 }
 
 static void queues_release(client *c)
 {
     while (c->qn)
         msg_unref(q_pop(c));
-    for (size_t i = 0; i < c->heldn; i++)
-        msg_unref(c->held[i]);
-    c->s->behind -= c->heldn;
-    c->heldn = 0;
+    free(c->q);
+    c->q = NULL;
+    c->qcap = c->qhead = 0;
+}
+
+static void unsubscribe(client *c)
+{
+    if (c->subscribed) {
+        c->subscribed = false;
+        c->s->nsub--;
+    }
 }
 
 /* Closes c with code and reason once its socket takes a write; kills it
@@ -339,6 +357,7 @@ static void close_later(client *c, int code, const char *fmt, ...)
     vsnprintf(c->close_reason, sizeof c->close_reason, fmt, ap);
     va_end(ap);
     queues_release(c);
+    unsubscribe(c);
     if (c->wsi) {
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_SEND, ARGO_WS_CLOSE_GRACE_S);
         want_write(c);
@@ -391,19 +410,26 @@ static int rjob_collect(void *ctx, const argo_event *ev)
     rjob *j = ctx;
     j->nread++;
     j->last_read = ev->seq;
-    if (!filter_pass(&j->f, ev))
+    int bit = channel_bit(ev->channel);
+    if (!(j->f.channels & (unsigned)bit))
         return 0;
-    if (j->n == j->cap) {
-        size_t cap = j->cap ? j->cap * 2 : 64;
-        smsg **v = realloc(j->v, cap * sizeof *v);
-        if (!v)
-            return ARGO_ENOMEM;
-        j->v = v;
-        j->cap = cap;
-    }
     smsg *m = msg_event(ev);
     if (!m)
         return ARGO_ENOMEM;
+    if (!filter_pass(&j->f, m)) {
+        msg_unref(m);
+        return 0;
+    }
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 64;
+        smsg **v = realloc(j->v, cap * sizeof *v);
+        if (!v) {
+            msg_unref(m);
+            return ARGO_ENOMEM;
+        }
+        j->v = v;
+        j->cap = cap;
+    }
     j->v[j->n++] = m;
     return 0;
 }
@@ -457,26 +483,12 @@ static void resume_submit(client *c)
     c->job = j;
 }
 
-/* The backlog has been read: the held live events after it follow. */
+/* The backlog has been read: the live events after it follow, from the
+ * ring position the client subscribed at (those the backlog gave are
+ * skipped by seq). */
 static void resume_finish(client *c)
 {
-    argo_stream *s = c->s;
-    for (size_t i = 0; i < c->heldn; i++) {
-        smsg *m = c->held[i];
-        if (m->seq > c->seen) {
-            if (!q_push(c, m)) {
-                msg_unref(m);
-                continue;
-            }
-            c->seen = m->seq;
-        }
-        msg_unref(m);
-    }
-    s->behind -= c->heldn;
-    c->heldn = 0;
     c->resuming = false;
-    if (s->last > c->seen)
-        c->seen = s->last;
 }
 
 static void rjob_done(void *job, bool cancelled)
@@ -522,59 +534,69 @@ static void rjob_done(void *job, bool cancelled)
     } else {
         resume_finish(c);
     }
-    if (c->qn + c->heldn > c->s->opt.queue_max + resume_page(c->s) * 2)
-        drop_behind(c);
     want_write(c);
 }
 
 /* ---- publishing ---- */
+
+/* Frees the ring's events before index upto (no client needs them). */
+static void ring_trim(argo_stream *s, uint64_t upto)
+{
+    while (s->rhead < upto && s->rhead < s->rtail) {
+        msg_unref(s->ring[s->rhead & (s->rcap - 1)]);
+        s->rhead++;
+    }
+    if (s->rhead < upto)
+        s->rhead = upto;
+}
 
 void argo_stream_publish(argo_stream *s, const argo_event *ev)
 {
     assert(s && ev);
     if (ev->seq > s->last)
         s->last = ev->seq;
-    if (s->shutting_down)
+    if (s->shutting_down || s->nsub == 0) {
+        ring_trim(s, s->rtail);
         return;
-    smsg *m = NULL;
+    }
+    smsg *m = msg_event(ev);
+    uint64_t idx = s->rtail;
+    uint64_t minpos = idx + 1;
     for (client *c = s->head; c; c = c->next) {
-        if (!c->subscribed || c->closing)
+        if (!c->subscribed)
             continue;
-        if (!c->resuming && ev->seq <= c->seen)
-            continue;
-        if (!filter_pass(&c->f, ev)) {
-            if (!c->resuming)
-                c->seen = ev->seq;
-            continue;
-        }
         if (!m) {
-            m = msg_event(ev);
-            if (!m) {
-                /* no memory for the frame: who would get it must resume */
-                close_later(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-                            "out of memory; resume_from=%" PRId64, resume_point(c));
-                continue;
-            }
-        }
-        if (c->qn + c->heldn >= s->opt.queue_max) {
-            drop_behind(c);
-            continue;
-        }
-        if (c->resuming) {
-            if (!held_push(c, m))
-                close_later(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-                            "out of memory; resume_from=%" PRId64, resume_point(c));
-            continue;
-        }
-        if (!q_push(c, m)) {
+            /* no memory for the frame: who would get it must resume */
             close_later(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
                         "out of memory; resume_from=%" PRId64, resume_point(c));
             continue;
         }
-        c->seen = ev->seq;
-        want_write(c);
+        if (idx + 1 - c->pos > s->opt.queue_max) {
+            drop_behind(c);
+            continue;
+        }
+        if (!c->resuming) {
+            if (c->pos == idx && !(m->seq > c->seen && filter_pass(&c->f, m))) {
+                /* caught up and not for this client: pass it at once */
+                c->pos = idx + 1;
+                if (m->seq > c->seen)
+                    c->seen = m->seq;
+            } else {
+                want_write(c);
+            }
+        }
+        if (c->pos < minpos)
+            minpos = c->pos;
     }
-    msg_unref(m);
+    ring_trim(s, minpos < idx ? minpos : idx);
+    if (m && minpos <= idx) {
+        s->ring[idx & (s->rcap - 1)] = m;
+        s->rtail = idx + 1;
+    } else {
+        s->rtail = idx + 1;
+        s->rhead = s->rtail;
+        msg_unref(m);
+    }
 }
 
 void argo_stream_set_last(argo_stream *s, int64_t seq)
@@ -620,7 +642,11 @@ uint64_t argo_stream_dropped(const argo_stream *s)
 
 uint64_t argo_stream_behind(const argo_stream *s)
 {
-    return s->behind;
+    uint64_t n = 0;
+    for (const client *c = s->head; c; c = c->next)
+        if (c->subscribed)
+            n += c->qev + (s->rtail - c->pos);
+    return n;
 }
 
 /* ---- authentication and messages ---- */
@@ -795,6 +821,8 @@ static void subscribe(client *c, json_t *o)
     f.published_only = c->role != ARGO_ROLE_ADMIN;
     c->f = f;
     c->subscribed = true;
+    s->nsub++;
+    c->pos = s->rtail;
     json_t *chans = json_array();
     for (int i = 0; i < 4; i++)
         if (f.channels & (1u << i))
@@ -910,32 +938,62 @@ static int on_writable(client *c)
         n += (size_t)tn;
         c->hb_due = false;
     }
-    if (n == 0 && c->qn && c->q[c->qhead]->len > ARGO_WS_BATCH_MAX) {
-        /* a frame bigger than a batch goes straight from its buffer */
-        smsg *m = q_pop(c);
-        int w = lws_write(c->wsi, m->frame, m->len, LWS_WRITE_RAW);
+    /* the private queue first, then (unless resuming) the ring */
+    smsg *big = NULL; /* a frame bigger than a batch: written from its buffer */
+    while (c->qn) {
+        smsg *m = c->q[c->qhead];
+        if (n + m->len > ARGO_WS_BATCH_MAX) {
+            if (n == 0)
+                big = q_pop(c);
+            break;
+        }
+        memcpy(out + n, m->frame, m->len);
+        n += m->len;
         if (m->seq)
             c->sent = m->seq;
-        msg_unref(m);
-        if (w < 0)
-            return -1;
-    } else {
-        while (c->qn) {
-            smsg *m = c->q[c->qhead];
-            if (n + m->len > ARGO_WS_BATCH_MAX)
+        msg_unref(q_pop(c));
+    }
+    if (!big && !c->qn && !c->resuming && c->subscribed) {
+        if (c->pos < s->rhead) { /* cannot happen: such a client is dropped first */
+            drop_behind(c);
+            return 0;
+        }
+        while (c->pos < s->rtail) {
+            smsg *m = s->ring[c->pos & (s->rcap - 1)];
+            if (m->seq <= c->seen || !filter_pass(&c->f, m)) {
+                if (m->seq > c->seen)
+                    c->seen = m->seq;
+                c->pos++;
+                continue;
+            }
+            if (n + m->len > ARGO_WS_BATCH_MAX) {
+                if (n == 0) {
+                    big = m;
+                    m->refs++;
+                    c->seen = c->sent = m->seq;
+                    c->pos++;
+                }
                 break;
+            }
             memcpy(out + n, m->frame, m->len);
             n += m->len;
-            if (m->seq)
-                c->sent = m->seq;
-            msg_unref(q_pop(c));
+            c->seen = c->sent = m->seq;
+            c->pos++;
         }
-        if (n && lws_write(c->wsi, out, n, LWS_WRITE_RAW) < 0)
+    }
+    if (big) {
+        int w = lws_write(c->wsi, big->frame, big->len, LWS_WRITE_RAW);
+        if (big->seq)
+            c->sent = big->seq;
+        msg_unref(big);
+        if (w < 0)
             return -1;
+    } else if (n && lws_write(c->wsi, out, n, LWS_WRITE_RAW) < 0) {
+        return -1;
     }
     if (c->backlog_more && !c->job && c->qn < resume_page(s))
         resume_submit(c);
-    if (c->qn || c->closing)
+    if (c->qn || c->closing || (!c->resuming && c->subscribed && c->pos < s->rtail))
         want_write(c);
     return 0;
 }
@@ -948,8 +1006,7 @@ static void client_free(client *c)
     if (c->job)
         c->job->c = NULL;
     queues_release(c);
-    free(c->q);
-    free(c->held);
+    unsubscribe(c);
     free(c->rx);
     filter_cleanup(&c->f);
     if (c->prev)
@@ -996,10 +1053,12 @@ static int on_established(argo_stream *s, struct lws *wsi, pss *p)
         close_later(c, 1013, "too many stream clients, try again later");
         return 0;
     }
-    char arg[32];
-    if (lws_get_urlarg_by_name(wsi, "resume_from=", arg, (int)sizeof arg)) {
+    char arg[48];
+    /* lws returns the value after the name, inside arg */
+    const char *val = lws_get_urlarg_by_name(wsi, "resume_from=", arg, (int)sizeof arg);
+    if (val) {
         int64_t v;
-        if (!parse_seq(arg, &v)) {
+        if (!parse_seq(val, &v)) {
             close_later(c, LWS_CLOSE_STATUS_POLICY_VIOLATION,
                         "resume_from: expected an integer >= 0");
             return 0;
@@ -1116,6 +1175,9 @@ void argo_stream_protocol(argo_stream *s, struct lws_protocols *p)
      * joins them (up to ARGO_WS_MESSAGE_MAX). Small, as lws keeps one
      * such buffer per connection. */
     p->rx_buffer_size = 1024;
+    /* lws cuts a write into pieces of this (rx_buffer_size when 0): a
+     * whole batch goes to the socket in one send */
+    p->tx_packet_size = ARGO_WS_BATCH_MAX;
     p->user = s;
 }
 
@@ -1130,8 +1192,14 @@ int argo_stream_new(const argo_stream_options *opt, argo_stream **out, argo_err 
     if (!s)
         return argo_err_set(err, ARGO_ENOMEM, "stream: out of memory");
     s->opt = *opt;
+    s->rcap = 16;
+    while (s->rcap <= opt->queue_max)
+        s->rcap *= 2;
     s->scratch = malloc(LWS_PRE + ARGO_WS_BATCH_MAX);
-    if (!s->scratch) {
+    s->ring = malloc(s->rcap * sizeof *s->ring);
+    if (!s->scratch || !s->ring) {
+        free(s->scratch);
+        free(s->ring);
         free(s);
         return argo_err_set(err, ARGO_ENOMEM, "stream: out of memory");
     }
@@ -1150,6 +1218,8 @@ void argo_stream_free(argo_stream *s)
     }
     if (s->sul_on)
         lws_sul_cancel(&s->sul);
+    ring_trim(s, s->rtail);
+    free(s->ring);
     free(s->scratch);
     free(s);
 }

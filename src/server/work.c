@@ -314,7 +314,7 @@ bool argo_work_stopped(argo_work *w)
     return s;
 }
 
-void argo_work_free(argo_work *w)
+void argo_work_free(argo_work *w, bool failed)
 {
     if (!w)
         return;
@@ -325,7 +325,7 @@ void argo_work_free(argo_work *w)
     argo_work_drain(w);
     argo_app_set_events(w->opt.writer, NULL);
     for (size_t i = 0; i < w->nworkers; i++)
-        argo_app_close(w->workers[i].app, false);
+        argo_app_close(w->workers[i].app, failed && w->workers[i].writer);
     pthread_cond_destroy(&w->readers.cond);
     pthread_cond_destroy(&w->writer.cond);
     pthread_mutex_destroy(&w->mu);

@@ -46,8 +46,10 @@ int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err);
 void argo_work_stop(argo_work *w);
 /* After argo_work_stop: true once every thread has exited. */
 bool argo_work_stopped(argo_work *w);
-/* Stops, joins, drains (cancelling what is queued) and closes the apps. */
-void argo_work_free(argo_work *w);
+/* Stops, joins, drains (cancelling what is queued) and closes the apps
+ * (failed: as argo_app_close's, for the writer's: a store it created
+ * goes). NULL is a no-op. */
+void argo_work_free(argo_work *w, bool failed);
 /* Jobs waiting or running (metrics, tests). */
 size_t argo_work_pending(argo_work *w, bool writer);
 
