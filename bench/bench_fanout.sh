@@ -5,7 +5,7 @@
 # same clients and the same messages, in one run.
 #
 # Usage: bench/bench_fanout.sh [BUILD_DIR] [CLIENTS] [CYCLES] [PEER_CYCLES]
-#        (defaults: build 10000 6 3)
+#        (defaults: build 10000 6 2; the peer takes minutes a cycle)
 #
 # The store: SYMS synthetic symbols (argo synth) with all but the last
 # CYCLES days stored and the strategies' state generated; each cycle is
@@ -27,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../build}" && pwd)
 clients=${2:-10000}
 cycles=${3:-6}
-peer_cycles=${4:-3}
+peer_cycles=${4:-2}
 syms=${SYMS:-8500}
 argo=$build/argo
 ulimit -n "$(ulimit -Hn)"
@@ -52,8 +52,16 @@ rss() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$1/status"; }
 
 echo "== store: $syms symbols, $cycles days to post"
 "$argo" synth --symbols "$syms" --days $((260 + cycles)) --seed 17 --csv "$tmp/syn" > /dev/null
-mkdir "$tmp/cut"
-for f in "$tmp"/syn/*.csv; do head -n -"$cycles" "$f" > "$tmp/cut/$(basename "$f")"; done
+/usr/bin/python3 - "$tmp" "$cycles" <<'EOF'
+import os, sys
+tmp, cycles = sys.argv[1], int(sys.argv[2])
+os.mkdir(os.path.join(tmp, "cut"))
+for n in os.listdir(os.path.join(tmp, "syn")):
+    with open(os.path.join(tmp, "syn", n)) as f:
+        lines = f.read().splitlines()
+    with open(os.path.join(tmp, "cut", n), "w") as f:
+        f.write("\n".join(lines[:-cycles]) + "\n")
+EOF
 (cd "$tmp/cut" && "$argo" ingest --db "$tmp/argo.db" ./*.csv > /dev/null)
 "$argo" generate --db "$tmp/argo.db" > /dev/null
 key=$("$argo" keys add --role admin --name bench --db "$tmp/argo.db" 2>/dev/null | grep -o 'argo_[A-Za-z0-9_-]*')
@@ -138,6 +146,7 @@ print("\nfan-out to %s clients, one cycle's signals to each (events per cycle: a
 print("every client got every event: argo %s, peer %s" % (all(e[1] == e[2] == e[0] for e in aev),
                                                         all(e[1] == e[2] == e[0] for e in pev)))
 print("%-24s %10s %10s %10s" % ("", "p50 ms", "p99 ms", "peak RSS"))
+print("(%d argo cycles, %d peer cycles)" % (len(a), len(p)))
 print("%-24s %10.1f %10.1f %7s MB" % ("argo serve", pct(a, 50), pct(a, 99), sys.argv[3]))
 print("%-24s %10.1f %10.1f %7s MB" % ("node ws 8.23.0 (peer)", pct(p, 50), pct(p, 99), sys.argv[4]))
 print("ratio peer/argo: p50 %.1fx, p99 %.1fx" % (pct(p, 50) / pct(a, 50), pct(p, 99) / pct(a, 99)))

@@ -115,9 +115,10 @@ struct argo_stream {
     struct lws_context *ctx;
     lws_sorted_usec_list_t sul; /* one timer: auth deadlines and heartbeats */
     bool sul_on;
-    size_t nsub;   /* subscribed clients */
-    smsg **ring;   /* live events; index i at ring[i & (rcap - 1)] */
-    uint64_t rcap; /* a power of two > queue_max */
+    size_t nsub;        /* subscribed clients */
+    size_t chan_sub[4]; /* of them, those subscribed to each channel */
+    smsg **ring;        /* live events; index i at ring[i & (rcap - 1)] */
+    uint64_t rcap;      /* a power of two > queue_max */
     uint64_t rhead, rtail;
     unsigned char *scratch; /* LWS_PRE + ARGO_WS_BATCH_MAX */
 };
@@ -338,6 +339,9 @@ static void unsubscribe(client *c)
     if (c->subscribed) {
         c->subscribed = false;
         c->s->nsub--;
+        for (int i = 0; i < 4; i++)
+            if (c->f.channels & (1u << i))
+                c->s->chan_sub[i]--;
     }
 }
 
@@ -559,6 +563,15 @@ void argo_stream_publish(argo_stream *s, const argo_event *ev)
         ring_trim(s, s->rtail);
         return;
     }
+    /* a channel no client subscribed to costs nothing: the event is not
+     * even framed (every client's seq bookkeeping stays right, as a
+     * client skips seqs it does not want anyway) */
+    int bit = channel_bit(ev->channel);
+    int ci = 0;
+    while (ci < 4 && bit != 1 << ci)
+        ci++;
+    if (ci == 4 || s->chan_sub[ci] == 0)
+        return;
     smsg *m = msg_event(ev);
     uint64_t idx = s->rtail;
     uint64_t minpos = idx + 1;
@@ -822,6 +835,9 @@ static void subscribe(client *c, json_t *o)
     c->f = f;
     c->subscribed = true;
     s->nsub++;
+    for (int i = 0; i < 4; i++)
+        if (f.channels & (1u << i))
+            s->chan_sub[i]++;
     c->pos = s->rtail;
     json_t *chans = json_array();
     for (int i = 0; i < 4; i++)
@@ -1150,6 +1166,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             c->closing = true;
             c->close_code = LWS_CLOSE_STATUS_NORMAL;
             queues_release(c);
+            unsubscribe(c);
         }
         return 0;
     case LWS_CALLBACK_CLOSED:

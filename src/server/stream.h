@@ -30,10 +30,10 @@ typedef struct argo_stream_options {
 } argo_stream_options;
 
 int argo_stream_new(const argo_stream_options *opt, argo_stream **out, argo_err *err);
-/* After lws_context_destroy (which closes every client); the work pool
- * may still call a resume job's done afterwards only if it outlives the
- * stream: free the pool first or destroy the context first, either
- * order is safe for jobs, but not a live context. */
+/* After lws_context_destroy (which closes, and so frees, every
+ * client). A resume job still in the work pool then belongs to no
+ * client: its done frees it and touches nothing else, so the pool may
+ * be freed before or after the stream. */
 void argo_stream_free(argo_stream *s);
 
 /* The lws protocol callback of "argo-stream"; its per-session data size

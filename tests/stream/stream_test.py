@@ -443,6 +443,7 @@ async def phase_slow(port, keys, inbox, extra):
                 got.append((m["seq"], m))
 
     reader = asyncio.create_task(fast_reader())
+    t_moved = time.time()
     for n in sorted(os.listdir(extra)):
         os.rename(os.path.join(extra, n), os.path.join(inbox, n))
     # once /metrics counts a dropped client (the slow one, stalled at its
@@ -453,6 +454,7 @@ async def phase_slow(port, keys, inbox, extra):
         await asyncio.sleep(0.1)
     code, reason = None, ""
     t_read = time.time()
+    print("     drop seen %.1f s after the files were moved" % (t_read - t_moved))
     try:
         end = time.time() + 60
         while time.time() < end:
