@@ -354,7 +354,8 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
             snprintf(fromb, sizeof fromb, "the newest %s event logged", le.channel);
             from = fromb;
         } else {
-            /* no event logged: the newest bar or signal, market time */
+            /* no event logged: history only (ingest and replay log no
+             * events), no live cycle whose age could be judged */
             int64_t bar, sig;
             if (newest_data(c->view.store, &bar, &sig, &e)) {
                 set(it, ARGO_HEALTH_FAILING, "cannot read the store: %s", msg_of(&e));
@@ -364,9 +365,13 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
                 set(it, ARGO_HEALTH_DEGRADED, "no cycle yet: no event, bar or signal in the store");
                 return;
             }
-            at = sig > bar ? sig : bar;
-            from = sig > bar ? "the newest signal's bar (no event logged)"
-                             : "the newest bar (no event logged)";
+            char newest[32];
+            argo_time_format_full(sig > bar ? sig : bar, newest, sizeof newest);
+            set(it, ARGO_HEALTH_OK,
+                "no cycle logged: history only (newest %s %s, market time; ingest and replay "
+                "log no events); judged from the first cycle argo serve, generate or track logs",
+                sig > bar ? "signal day" : "bar", newest);
+            return;
         }
     }
     char when[32], age[32];

@@ -217,6 +217,9 @@ static void test_a_healthy_store_is_ok_at_every_level_and_unchanged(void **state
             assert_true(r.items[i].detail[0] != 0);
         }
         assert_int_equal(r.status, ARGO_HEALTH_OK);
+        /* bars and signals, no event logged: history, no live cycle to age */
+        if (level > 1)
+            assert_non_null(strstr(item(&r, "last_cycle")->detail, "no cycle logged"));
         argo_health_report_cleanup(&r);
     }
     /* the write probe rolled back: no probe symbol, the file unchanged */
