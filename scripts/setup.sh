@@ -11,7 +11,10 @@ if [ "${1:-}" = "--test" ]; then
     # SigV4 tests compare with
     # awscli: the independent client the S3 tests read argo's uploads back with
     # prometheus: promtool, which checks the /metrics document
-    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli prometheus)
+    # python3-jsonschema: validates every API test response against the
+    # OpenAPI document; python3-websockets: the stream tests' clients
+    pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli prometheus
+           python3-jsonschema python3-websockets)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
