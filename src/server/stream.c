@@ -82,8 +82,10 @@ typedef struct client {
     argo_role role;
     bool authed, subscribed, resuming, closing, want_write, ping_due, hb_due;
     bool backlog_more;
+    bool close_sent;  /* our close frame is written: wait for the client's */
+    bool peer_closed; /* the client closed first: lws answers it */
     int close_code;
-    char close_reason[96];
+    char close_reason[96]; /* a close frame's payload fits 125 bytes */
     char key[ARGO_KEY_LEN + 1];
     size_t keylen;
     int64_t auth_deadline; /* monotonic seconds */
@@ -933,9 +935,25 @@ static int on_writable(client *c)
     argo_stream *s = c->s;
     c->want_write = false;
     if (c->closing) {
-        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)c->close_reason, strlen(c->close_reason));
-        return -1;
+        if (c->peer_closed)
+            return -1; /* lws echoes the client's close */
+        if (c->close_sent)
+            return 0;
+        /* The close frame is written like the events, behind them, and
+         * the connection stays open until the client answers it (or the
+         * close grace of close_later passes). lws's own close (a reason
+         * and -1) gives up 5 s after queueing its frame and then resets
+         * a connection whose client has not read everything yet, which
+         * loses the frame that says where to resume. */
+        unsigned char *f = s->scratch + LWS_PRE;
+        size_t rl = strlen(c->close_reason);
+        f[0] = 0x88; /* FIN, close */
+        f[1] = (unsigned char)(2 + rl);
+        f[2] = (unsigned char)(c->close_code >> 8);
+        f[3] = (unsigned char)(c->close_code & 0xff);
+        memcpy(f + 4, c->close_reason, rl);
+        c->close_sent = true;
+        return lws_write(c->wsi, f, 4 + rl, LWS_WRITE_RAW) < 0 ? -1 : 0;
     }
     unsigned char *out = s->scratch + LWS_PRE;
     size_t n = 0;
@@ -1009,7 +1027,8 @@ static int on_writable(client *c)
     }
     if (c->backlog_more && !c->job && c->qn < resume_page(s))
         resume_submit(c);
-    if (c->qn || c->closing || (!c->resuming && c->subscribed && c->pos < s->rtail))
+    if (c->qn || (c->closing && !c->close_sent) ||
+        (!c->resuming && c->subscribed && c->pos < s->rtail))
         want_write(c);
     return 0;
 }
@@ -1162,7 +1181,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_SERVER_WRITEABLE:
         return c ? on_writable(c) : 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        if (c && !c->closing) { /* lws answers the close itself */
+        if (!c)
+            return 0;
+        if (c->close_sent)
+            return -1; /* the answer to ours: close, nothing to echo */
+        c->peer_closed = true; /* lws answers the close itself */
+        if (!c->closing) {
             c->closing = true;
             c->close_code = LWS_CLOSE_STATUS_NORMAL;
             queues_release(c);
