@@ -1184,7 +1184,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!c)
             return 0;
         if (c->close_sent)
-            return -1; /* the answer to ours: close, nothing to echo */
+            return -1;         /* the answer to ours: close, nothing to echo */
         c->peer_closed = true; /* lws answers the close itself */
         if (!c->closing) {
             c->closing = true;
