@@ -13,10 +13,13 @@
 #include "base/grow.h"
 #include "base/timeutil.h"
 #include "calibrate/calibrate.h"
+#include "calibrate/isotonic.h"
+#include "calibrate/report.h"
 #include "strategy/strategy.h"
 #include "track/track.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -809,6 +812,36 @@ int argo_app_coverage(argo_app *app, argo_coverage *out, argo_err *err)
 }
 
 /* ---- calibration report -------------------------------------------------- */
+
+int argo_app_calibration_ece(argo_app *app, double *ece, argo_err *err)
+{
+    assert(app && app->store && ece);
+    *ece = NAN;
+    argo_calib_item *v;
+    size_t n;
+    int rc = argo_flow_load_report_items(app->store, &v, &n, err);
+    if (rc || n == 0) {
+        if (!rc)
+            free(v);
+        return rc;
+    }
+    double *p = malloc(2 * n * sizeof *p);
+    if (!p) {
+        free(v);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory measuring the calibration");
+    }
+    for (size_t i = 0; i < n; i++) {
+        double c = v[i].stored;
+        p[i] = c < 0 ? 0 : c > 1 ? 1 : c;
+        p[n + i] = v[i].label;
+    }
+    argo_calib_metrics m;
+    argo_calib_metrics_compute(p, p + n, n, ARGO_REPORT_BINS, &m, NULL);
+    *ece = m.ece;
+    free(p);
+    free(v);
+    return ARGO_OK;
+}
 
 int argo_app_calibration_report(argo_app *app, double train_fraction, int folds,
                                 argo_calib_report **out, argo_err *err)

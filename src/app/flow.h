@@ -135,6 +135,13 @@ int argo_app_coverage(argo_app *app, argo_coverage *out, argo_err *err);
 int argo_app_calibration_report(argo_app *app, double train_fraction, int folds,
                                 argo_calib_report **out, argo_err *err);
 
+/* The expected calibration error of the confidences as stored (each
+ * signal's, from the model of its time, so out of sample) against the
+ * outcomes, over every resolved signal: the "as stored" ECE of argo
+ * calibrate report (ARGO_REPORT_BINS bins), into *ece; NAN when no
+ * signal is resolved. */
+int argo_app_calibration_ece(argo_app *app, double *ece, argo_err *err);
+
 /* One live cycle of argo serve: generate, then track (each its own
  * transaction; its events announced after its commit). */
 typedef struct argo_cycle_report {

@@ -61,11 +61,12 @@
 #define ARGO_WS_BATCH_MAX 65536  /* bytes of frames handed to one client's socket at once */
 #define ARGO_WS_CLOSE_GRACE_S 30 /* seconds a closing stream client has to take its close */
 
-#define ARGO_EVENT_DATA_MAX 65536             /* bytes of one event's JSON */
-#define ARGO_KEY_NAME_MAX 64                  /* bytes of an API key's name, with the NUL */
-#define ARGO_HTTP_BODY_MAX ((size_t)16 << 20) /* bytes of a request body (posted bars) */
-#define ARGO_HTTP_HEADER_MAX 8192             /* bytes of a request's headers */
-#define ARGO_WS_MESSAGE_MAX 65536             /* bytes of a message a stream client sends */
+#define ARGO_EVENT_DATA_MAX 65536         /* bytes of one event's JSON */
+#define ARGO_KEY_NAME_MAX 64              /* bytes of an API key's name, with the NUL */
+#define ARGO_HTTP_BODY_MAX_BYTES 16777216 /* bytes of a request body (posted bars): 16 MiB */
+#define ARGO_HTTP_BODY_MAX ((size_t)ARGO_HTTP_BODY_MAX_BYTES)
+#define ARGO_HTTP_HEADER_MAX 8192 /* bytes of a request's headers */
+#define ARGO_WS_MESSAGE_MAX 65536 /* bytes of a message a stream client sends */
 /* argo serve: the process may open 20,000 files (its hard RLIMIT_NOFILE
  * here); sockets stay under 16,000 so the store, its journal, the
  * threads' files and the inbox always have room. */

@@ -90,8 +90,8 @@ struct argo_metrics {
     op_series ops[ARGO_METRICS_OPS_MAX + 1]; /* the last: "other" */
     size_t nops;
     uint64_t stream_clients, stream_dropped, stream_behind;
-    double backup_age; /* < 0: no backup */
-    double ece;        /* NAN: no model */
+    int64_t backup_day; /* the newest backed-up day; INT64_MIN: none */
+    double ece;         /* NAN: no model */
 };
 
 int argo_metrics_new(argo_metrics **out, argo_err *err)
@@ -114,7 +114,7 @@ int argo_metrics_new(argo_metrics **out, argo_err *err)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     m->start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    m->backup_age = -1;
+    m->backup_day = INT64_MIN;
     m->ece = NAN;
     snprintf(m->ops[ARGO_METRICS_OPS_MAX].name, sizeof m->ops[0].name, "other");
     *out = m;
@@ -214,11 +214,11 @@ void argo_metrics_stream(argo_metrics *m, size_t clients, uint64_t dropped, uint
     pthread_mutex_unlock(&m->mu);
 }
 
-void argo_metrics_backup_age(argo_metrics *m, double seconds)
+void argo_metrics_backup_day(argo_metrics *m, int64_t day)
 {
     assert(m);
     pthread_mutex_lock(&m->mu);
-    m->backup_age = isfinite(seconds) ? seconds : -1;
+    m->backup_day = day;
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -365,13 +365,13 @@ int argo_metrics_render(argo_metrics *m, char **text, size_t *len, argo_err *err
 
     family(f, "argo_backup_age_seconds", "gauge",
            "Seconds since the end of the newest backed-up day (absent: no backup).");
-    if (m->backup_age >= 0) {
-        fputs("argo_backup_age_seconds ", f);
-        put_value(f, m->backup_age);
-        fputc('\n', f);
+    if (m->backup_day != INT64_MIN) {
+        int64_t age = (int64_t)time(NULL) - (m->backup_day + 86400);
+        fprintf(f, "argo_backup_age_seconds %" PRId64 "\n", age > 0 ? age : 0);
     }
     family(f, "argo_calibration_ece", "gauge",
-           "Expected calibration error of the newest calibration (absent: no model).");
+           "Expected calibration error of the stored confidences against every outcome, 10 bins "
+           "(absent: none resolved).");
     if (isfinite(m->ece)) {
         fputs("argo_calibration_ece ", f);
         put_value(f, m->ece);

@@ -31,8 +31,10 @@ void argo_metrics_http(argo_metrics *m, const char *route, int status);
 void argo_metrics_store_latency(argo_metrics *m, const char *op, double seconds);
 /* dropped: the stream's running total (argo_stream_dropped). */
 void argo_metrics_stream(argo_metrics *m, size_t clients, uint64_t dropped, uint64_t behind);
-void argo_metrics_backup_age(argo_metrics *m, double seconds); /* < 0: no backup */
-void argo_metrics_ece(argo_metrics *m, double ece);            /* NAN: no model */
+/* The newest backed-up day (its midnight, UTC; INT64_MIN: none): the
+ * gauge is the seconds since that day ended, at each scrape (0 before) */
+void argo_metrics_backup_day(argo_metrics *m, int64_t day);
+void argo_metrics_ece(argo_metrics *m, double ece); /* NAN: no model */
 
 /* The route templates argo_metrics_http knows (static; *n of them):
  * every argo_api_route.name must be one (a test of the API checks it). */

@@ -388,9 +388,42 @@ static void live_snapshot(serve *s, argo_health_live *out)
     pthread_mutex_unlock(&s->live_mu);
 }
 
+static void on_notice(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "argo serve: %s\n", line);
+}
+
+/* The backup gauge: the newest backed-up day under [archive] dir (at the
+ * start and after each end-of-day backup). */
+static void set_backup_day(serve *s, argo_app *app)
+{
+    argo_app_backup_state *v = NULL;
+    size_t n = 0;
+    argo_err err = {0};
+    if (argo_app_backup_states(app, NULL, false, &v, &n, &err))
+        fprintf(stderr, "argo serve: the backups for /metrics: %s\n", err.msg);
+    else
+        argo_metrics_backup_day(s->metrics, n ? v[n - 1].day : INT64_MIN);
+    free(v);
+}
+
+/* The calibration gauge: the ECE of the confidences as stored against
+ * every outcome (argo_app_calibration_ece), at the start and after each
+ * cycle that resolved signals. */
+static void set_ece(serve *s, argo_app *app)
+{
+    double ece;
+    argo_err err = {0};
+    if (argo_app_calibration_ece(app, &ece, &err))
+        fprintf(stderr, "argo serve: calibration ECE for /metrics: %s\n", err.msg);
+    else
+        argo_metrics_ece(s->metrics, ece);
+}
+
 /* Writer thread (work.c's on_cycle): the cycle metrics and the live
  * state. A cycle is generate then track; ingest and replay count too. */
-static void on_cycle(void *ctx, const argo_cycle *c, double seconds)
+static void on_cycle(void *ctx, argo_app *app, const argo_cycle *c, double seconds)
 {
     serve *s = ctx;
     if (!strcmp(c->op, "generate")) {
@@ -399,7 +432,10 @@ static void on_cycle(void *ctx, const argo_cycle *c, double seconds)
         return;
     }
     if (!strcmp(c->op, "track")) {
+        seconds += s->cycle_gen_s; /* a cycle is generate then track */
         argo_metrics_cycle(s->metrics, seconds, s->cycle_signals, c->outcomes);
+        if (c->outcomes)
+            set_ece(s, app); /* new outcomes: the calibration measured again */
         pthread_mutex_lock(&s->live_mu);
         s->live.last_cycle_at = (int64_t)time(NULL);
         s->live.last_cycle_ms = seconds * 1000;
@@ -803,7 +839,8 @@ static int on_http(pss *p, const char *uri)
                 p->close_after = true;
                 p->body_refused = true;
                 respond_error(p, 413, "payload_too_large",
-                              "the body is larger than " ARGO_STR(ARGO_HTTP_BODY_MAX) " bytes");
+                              "the body is larger than 16 MiB (" ARGO_STR(
+                                  ARGO_HTTP_BODY_MAX_BYTES) " bytes)");
                 return 0;
             }
             if (v == 0) {
@@ -844,8 +881,9 @@ static int on_body(pss *p, const void *in, size_t len)
         job_free(j);
         p->body_refused = true;
         p->close_after = true;
-        respond_error(p, 413, "payload_too_large",
-                      "the body is larger than " ARGO_STR(ARGO_HTTP_BODY_MAX) " bytes");
+        respond_error(
+            p, 413, "payload_too_large",
+            "the body is larger than 16 MiB (" ARGO_STR(ARGO_HTTP_BODY_MAX_BYTES) " bytes)");
         return 0;
     }
     if (j->body_len + len > j->body_cap) {
@@ -958,8 +996,8 @@ static void run_eod(argo_app *app, serve *s, int64_t day)
     argo_err err = {0};
     if (argo_app_backup(app, &bo, &r, &err))
         fprintf(stderr, "argo serve: end-of-day backup: %s\n", err.msg);
-    else if (r.n)
-        argo_metrics_backup_age(s->metrics, 0);
+    else
+        set_backup_day(s, app);
     argo_app_backup_result_cleanup(&r);
     if (s->cfg.s3_bucket[0]) {
         argo_app_remote_options ro = {.day = day, .now = (int64_t)time(NULL)};
@@ -1136,6 +1174,30 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 
 /* ---- the HTTP protocol ---- */
 
+/* Service thread: an upgrade request, from the HTTP protocol or (as lws
+ * hands it to the vhost's default WebSocket protocol) from the stream's
+ * (argo_stream_set_confirm). Only GET /api/v1/stream upgrades, and only
+ * while running. */
+static int confirm_upgrade(void *ctx, struct lws *wsi, const char *up)
+{
+    serve *s = ctx;
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
+        strcmp(uri, "/api/v1/stream") || !up || strcmp(up, "websocket")) {
+        argo_metrics_http(s->metrics, "other", 404);
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+        return 1;
+    }
+    if (s->phase != RUNNING) {
+        argo_metrics_http(s->metrics, "/api/v1/stream", 503);
+        lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
+        return 1;
+    }
+    /* the key is the stream's to check (a header or its first message) */
+    argo_metrics_http(s->metrics, "/api/v1/stream", 101);
+    return 0;
+}
+
 static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                    size_t len)
 {
@@ -1178,22 +1240,8 @@ static int cb_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (!p || !p->have_resp)
             return 0;
         return write_response(p);
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
-        /* only the stream upgrades */
-        char uri[64];
-        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
-            strcmp(uri, "/api/v1/stream") || !in || strcmp((const char *)in, "websocket")) {
-            lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
-            return 1;
-        }
-        if (s->phase != RUNNING) {
-            lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE, NULL);
-            return 1;
-        }
-        /* the key is the stream's to check (a header or its first message) */
-        argo_metrics_http(s->metrics, "/api/v1/stream", 101);
-        return 0;
-    }
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return s ? confirm_upgrade(s, wsi, in) : 1;
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (p) {
@@ -1456,6 +1504,11 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
         rc = argo_err_set(err, ARGO_ENOMEM, "cannot start libwebsockets");
         goto out;
     }
+    set_ece(s, writer);
+    set_backup_day(s, writer);
+    /* what the writer's operations could not do but did not fail for
+     * (events committed but not announced live: clients resume them) */
+    argo_app_set_notice(writer, on_notice, s);
     argo_work_options wo = {.writer = writer,
                             .readers = readers,
                             .nreaders = nreaders,
@@ -1478,6 +1531,7 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
         goto out;
     argo_stream_set_last(s->stream, last_seq);
     argo_stream_set_keyring(s->stream, s->auth_ring);
+    argo_stream_set_confirm(s->stream, confirm_upgrade, s);
     s->protocols[0] = (struct lws_protocols){.name = "http",
                                              .callback = cb_http,
                                              .per_session_data_size = sizeof(pss),

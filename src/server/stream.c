@@ -107,6 +107,8 @@ typedef struct pss {
 } pss;
 
 struct argo_stream {
+    argo_stream_confirm_fn confirm; /* may this request upgrade? */
+    void *confirm_ctx;
     argo_stream_options opt;
     const argo_keyring *keyring;
     client *head; /* every connection of the protocol */
@@ -619,6 +621,13 @@ void argo_stream_set_last(argo_stream *s, int64_t seq)
     assert(s);
     if (seq > s->last)
         s->last = seq;
+}
+
+void argo_stream_set_confirm(argo_stream *s, argo_stream_confirm_fn confirm, void *ctx)
+{
+    assert(s);
+    s->confirm = confirm;
+    s->confirm_ctx = ctx;
 }
 
 void argo_stream_set_keyring(argo_stream *s, const argo_keyring *k)
@@ -1172,6 +1181,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     pss *p = user;
     client *c = p ? p->c : NULL;
     switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return s && s->confirm ? s->confirm(s->confirm_ctx, wsi, in) : 0;
     case LWS_CALLBACK_ESTABLISHED:
         if (!s || !p)
             return -1;

@@ -47,6 +47,15 @@ void argo_stream_protocol(argo_stream *s, struct lws_protocols *p);
  * longer valid (revoked) is closed with 1008. NULL: every key refused. */
 void argo_stream_set_keyring(argo_stream *s, const argo_keyring *k);
 
+/* Service thread: who decides whether an HTTP request may upgrade to
+ * the stream (lws hands LWS_CALLBACK_HTTP_CONFIRM_UPGRADE to the
+ * stream's protocol, the vhost's default for WebSocket, not to the HTTP
+ * one): confirm returns 0 to accept, non-zero after answering the
+ * request itself (404 for another path, 503 while stopping). NULL: every
+ * upgrade is accepted. */
+typedef int (*argo_stream_confirm_fn)(void *ctx, struct lws *wsi, const char *upgrade);
+void argo_stream_set_confirm(argo_stream *s, argo_stream_confirm_fn confirm, void *ctx);
+
 /* Service thread: a committed event, in seq order. */
 void argo_stream_publish(argo_stream *s, const argo_event *ev);
 /* Service thread: the newest seq logged when the server started. */

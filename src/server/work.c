@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +50,7 @@ typedef struct worker {
     pthread_t tid;
     bool started;
     struct timespec job_start;
+    double op_mark; /* seconds from job_start to the end of its last operation */
 } worker;
 
 struct argo_work {
@@ -95,8 +97,13 @@ static void on_event(void *ctx, const argo_event *ev)
     argo_work *w = k->w;
     size_t lc = strlen(ev->channel) + 1, ls = strlen(ev->symbol) + 1, ld = strlen(ev->data) + 1;
     done_node *d = malloc(sizeof *d + lc + ls + ld);
-    if (!d)
+    if (!d) {
+        fprintf(stderr,
+                "argo serve: out of memory: event %lld not announced live (in the log: "
+                "clients resume it)\n",
+                (long long)ev->seq);
         return;
+    }
     memset(d, 0, sizeof *d);
     d->ev = *ev;
     memcpy(d->text, ev->channel, lc);
@@ -114,8 +121,11 @@ static void on_event(void *ctx, const argo_event *ev)
 static void on_cycle(void *ctx, const argo_cycle *c)
 {
     worker *k = ctx;
+    /* the operation's own time: since the previous one of the job ended */
+    double t = since(&k->job_start), d = t - k->op_mark;
+    k->op_mark = t;
     if (k->w->opt.on_cycle)
-        k->w->opt.on_cycle(k->w->opt.ctx, c, since(&k->job_start));
+        k->w->opt.on_cycle(k->w->opt.ctx, k->app, c, d);
 }
 
 static void *thread_main(void *arg)
@@ -136,6 +146,7 @@ static void *thread_main(void *arg)
         pthread_mutex_unlock(&w->mu);
 
         clock_gettime(CLOCK_MONOTONIC, &k->job_start);
+        k->op_mark = 0;
         j.run(k->app, j.arg);
 
         done_node *d = j.node;

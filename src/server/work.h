@@ -32,9 +32,11 @@ typedef struct argo_work_options {
     /* service thread, from argo_work_drain: each event the writer's app
      * announced, in seq order (serve.c hands it to argo_stream_publish) */
     void (*on_event)(void *ctx, const argo_event *ev);
-    /* writer thread: the end of one operation of the writer's app, with
-     * the seconds since the writer's running job began (cycle metrics) */
-    void (*on_cycle)(void *ctx, const argo_cycle *c, double seconds);
+    /* writer thread: the end of one operation of the writer's app (after
+     * its commit; app is the writer's, to read the store), with the
+     * seconds it took: since the previous operation of the same job ended,
+     * or since the job began (cycle metrics) */
+    void (*on_cycle)(void *ctx, argo_app *app, const argo_cycle *c, double seconds);
     void *ctx;
 } argo_work_options;
 

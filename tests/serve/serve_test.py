@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -120,6 +121,32 @@ def write_conf(path, **serve):
         f.write("[serve]\n")
         for k, v in serve.items():
             f.write("%s = %s\n" % (k, v))
+
+
+def metric(text, name):
+    """The value of an unlabelled sample of /metrics, or None."""
+    for l in text.splitlines():
+        if l.startswith(name + " "):
+            return float(l.split(" ")[1])
+    return None
+
+
+def stored_ece(db):
+    """The ECE (10 equal-width bins) of the stored confidences against the
+    outcomes (a win: net P&L > 0), over every resolved signal; None when
+    none is resolved. Written from DESIGN.md's definitions, not argo's code."""
+    rows = sqlite3.connect("file:%s?mode=ro" % db, uri=True).execute(
+        "SELECT confidence, pnl_pct > 0 FROM signals WHERE status != 0").fetchall()
+    if not rows:
+        return None
+    bins = [[0, 0.0, 0.0] for _ in range(10)]
+    for p, win in rows:
+        p = min(max(p, 0.0), 1.0)
+        b = bins[min(int(p * 10), 9)]
+        b[0] += 1
+        b[1] += p
+        b[2] += win
+    return sum(abs(b[1] / b[0] - b[2] / b[0]) * b[0] / len(rows) for b in bins if b[0])
 
 
 def bars_lines(path):
@@ -347,8 +374,11 @@ def main():
                 if not d:
                     break
                 out += d
-                if b"\r\n\r\n" in out:
-                    break
+                if b"\r\n\r\n" in out:  # the head, and the body it announces
+                    head, _, body = out.partition(b"\r\n\r\n")
+                    m = re.search(rb"(?i)content-length: *(\d+)", head)
+                    if len(body) >= (int(m.group(1)) if m else 0):
+                        break
         except (socket.timeout, ConnectionResetError, BrokenPipeError):
             pass
         finally:
@@ -364,7 +394,8 @@ def main():
     out = raw(b"POST /api/v1/admin/bars?symbol=X HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
               + admin_key.encode() + b"\r\nContent-Type: text/csv\r\nContent-Length: 999999999"
               b"\r\n\r\nabc")
-    check(re.match(rb"HTTP/1\.[01] 413", out), "oversized body: 413 (%r)" % out[:40])
+    check(re.match(rb"HTTP/1\.[01] 413", out) and b"larger than 16 MiB (16777216 bytes)" in out,
+          "oversized body: 413 saying the limit (%r)" % out[-120:])
     st, h, b = request(port, "POST", "/api/v1/admin/bars", key=admin_key, body=b"{not json",
                        headers={"Content-Type": "application/json"})
     check(st == 400, "bad JSON: 400 (%d)" % st)
@@ -434,6 +465,38 @@ def main():
     check('route="/api/v1/signals"' in b and 'status="200"' in b,
           "/metrics counts the requests by route and status")
     check("argo_cycle" in b, "/metrics has the cycle metrics")
+    got, want = metric(b, "argo_calibration_ece"), stored_ece(db)
+    check(got == want or (got is not None and want is not None and abs(got - want) < 1e-12),
+          "argo_calibration_ece is the served store's as-stored ECE (%r, %r)" % (got, want))
+
+    # ---- a WebSocket upgrade anywhere but /api/v1/stream: 404 ----
+    for path in ("/api/v1/signals", "/nothing"):
+        out = raw(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                   "Authorization: Bearer %s\r\n\r\n" % (path, stream_key)).encode())
+        check(re.match(rb"HTTP/1\.[01] 404", out), "a WebSocket upgrade of %s: 404 (%r)"
+              % (path, out[:40]))
+
+    # ---- the gauges of a store with outcomes and backups (MSFT replayed) ----
+    r = run("backup", "--all", "--db", ref, cwd=WORK)
+    check(r.returncode == 0, "reference backup --all")
+    pconf = os.path.join(WORK, "public.conf")
+    with open(pconf, "w") as f:
+        f.write("[serve]\nmetrics_public = 1\n[archive]\ndir = %s\n" % os.path.join(WORK, "backups"))
+    ps = Server(pconf, ref)
+    if check(ps.ready(), "argo serve on the reference store"):
+        st, h, pb = request(ps.port, "GET", "/metrics")
+        want = stored_ece(ref)
+        got = metric(pb, "argo_calibration_ece")
+        check(st == 200 and want is not None and got is not None and abs(got - want) < 1e-12,
+              "argo_calibration_ece on the reference store: %r, the stored confidences give %r"
+              % (got, want))
+        newest = sqlite3.connect(ref).execute(
+            "SELECT max(max(ts), max(coalesce(exit_ts, 0))) / 86400 * 86400 FROM signals").fetchone()[0]
+        age = metric(pb, "argo_backup_age_seconds")
+        check(age is not None and abs(age - (time.time() - newest - 86400)) < 120,
+              "argo_backup_age_seconds: since the end of the newest backed-up day (%r)" % age)
+    ps.stop()
 
     # ---- SIGTERM while the writer runs a job ----
     # 40 synthetic symbols dropped in the inbox: one writer job ingests

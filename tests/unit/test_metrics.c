@@ -6,6 +6,8 @@
 #include "helpers.h"
 
 #include "server/metrics.h"
+#include "server/api.h"
+#include <jansson.h>
 
 #include "base/limits.h"
 
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *render(argo_metrics *m)
 {
@@ -240,16 +243,24 @@ static void test_stream_backup_and_calibration_gauges(void **state)
     assert_int_equal(argo_metrics_new(&m, NULL), 0);
     argo_metrics_stream(m, 12, 3, 40);
     argo_metrics_stream(m, 10, 2, 7); /* a total that went back: the counter keeps 3 */
-    argo_metrics_backup_age(m, 3600.5);
+    /* the newest backup: the day before yesterday, ended a day ago and more */
+    int64_t now = (int64_t)time(NULL), today = now / 86400 * 86400;
+    argo_metrics_backup_day(m, today - 2 * 86400);
     argo_metrics_ece(m, 0.0917);
     char *t = render(m);
     assert_true(value(t, "argo_stream_clients") == 10);
     assert_true(value(t, "argo_stream_dropped_clients_total") == 3);
     assert_true(value(t, "argo_stream_events_behind") == 7);
-    assert_true(value(t, "argo_backup_age_seconds") == 3600.5);
+    double age = value(t, "argo_backup_age_seconds");
+    assert_true(age >= (double)(now - today + 86400) &&
+                age <= (double)(time(NULL) - today + 86400));
+    free(t);
+    argo_metrics_backup_day(m, today); /* today's: its day has not ended */
+    t = render(m);
+    assert_true(value(t, "argo_backup_age_seconds") == 0);
     assert_true(value(t, "argo_calibration_ece") == 0.0917);
     free(t);
-    argo_metrics_backup_age(m, -1);
+    argo_metrics_backup_day(m, INT64_MIN);
     argo_metrics_ece(m, NAN);
     t = render(m);
     assert_null(sample(t, "argo_backup_age_seconds"));
@@ -324,7 +335,7 @@ static int print_full_document(void)
         argo_metrics_store_latency(m, op, 0.02);
     }
     argo_metrics_stream(m, 10000, 4, 120);
-    argo_metrics_backup_age(m, 7200);
+    argo_metrics_backup_day(m, (int64_t)time(NULL) / 86400 * 86400 - 86400);
     argo_metrics_ece(m, 0.054);
     char *text;
     size_t len;
@@ -334,6 +345,67 @@ static int print_full_document(void)
     free(text);
     argo_metrics_free(m);
     return 0;
+}
+
+/* Every route of the OpenAPI document (src/server/openapi.json), as the
+ * router matches it, is counted under a template /metrics knows, and
+ * every template /metrics knows is a route of the document */
+static void test_every_api_route_has_its_metrics_label(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *doc = json_load_file(ARGO_SOURCE_DIR "/src/server/openapi.json", 0, &je);
+    assert_non_null(doc);
+    size_t nr;
+    const char *const *routes = argo_metrics_routes(&nr);
+    bool used[64] = {0};
+    assert_true(nr < 64);
+    const char *path;
+    json_t *ops;
+    size_t checked = 0;
+    json_object_foreach(json_object_get(doc, "paths"), path, ops)
+    {
+        /* the template with its parameters filled in */
+        char concrete[256], *o = concrete;
+        for (const char *c = path; *c && o < concrete + sizeof concrete - 8;) {
+            if (*c == '{') {
+                const char *v = !strncmp(c, "{id}", 4) ? "42" : "MSFT";
+                o += snprintf(o, (size_t)(concrete + sizeof concrete - o), "%s", v);
+                c = strchr(c, '}') + 1;
+            } else {
+                *o++ = *c++;
+            }
+        }
+        *o = 0;
+        const char *method;
+        json_t *op;
+        json_object_foreach(ops, method, op)
+        {
+            char m[8];
+            size_t i = 0;
+            for (; method[i] && i < sizeof m - 1; i++)
+                m[i] = (char)(method[i] - 'a' + 'A');
+            m[i] = 0;
+            argo_api_route r;
+            argo_api_match(m, concrete, &r);
+            assert_int_equal(r.status, 0);
+            assert_non_null(r.name);
+            assert_string_equal(r.name, path);
+            size_t k = 0;
+            while (k < nr && strcmp(routes[k], r.name))
+                k++;
+            if (k == nr)
+                fail_msg("%s %s: /metrics has no label '%s'", m, concrete, r.name);
+            used[k] = true;
+            checked++;
+        }
+    }
+    assert_true(checked >= 15);
+    for (size_t k = 0; k < nr; k++)
+        if (!used[k] && strcmp(routes[k], "/api/v1/stream") && strcmp(routes[k], "/metrics") &&
+            strcmp(routes[k], "/health") && strcmp(routes[k], "other"))
+            fail_msg("/metrics knows '%s', which no documented route has", routes[k]);
+    json_decref(doc);
 }
 
 int main(int argc, char **argv)
@@ -347,6 +419,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_store_operations_are_bounded_and_their_labels_escaped),
         cmocka_unit_test(test_stream_backup_and_calibration_gauges),
         cmocka_unit_test(test_updates_from_many_threads_are_all_counted),
+        cmocka_unit_test(test_every_api_route_has_its_metrics_label),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
