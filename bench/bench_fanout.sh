@@ -49,6 +49,22 @@ wait_line() { # FILE PATTERN SECONDS
     echo "timeout waiting for '$2' in $1" >&2; return 1
 }
 rss() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$1/status"; }
+# peak anonymous and file-backed resident memory of PID, sampled every
+# 50 ms into FILE ("ANON_MB FILE_MB") until PID exits or the sampler is
+# killed: VmHWM counts the pages of the store that SQLite memory-maps
+# ([store] mmap: they are the page cache, shared and clean), and this
+# tells them apart from the heap
+sample_rss() {
+    local pid=$1 out=$2 ma=0 mf=0 a f
+    while kill -0 "$pid" 2>/dev/null; do
+        read -r a f < <(awk '/RssAnon/ {a=$2} /RssFile/ {f=$2} END {print a+0, f+0}' \
+            "/proc/$pid/status" 2>/dev/null || echo "0 0")
+        [ "${a:-0}" -gt "$ma" ] && ma=$a
+        [ "${f:-0}" -gt "$mf" ] && mf=$f
+        echo "$((ma / 1024)) $((mf / 1024))" > "$out"
+        sleep 0.05
+    done
+}
 
 echo "== store: $syms symbols, $cycles days to post"
 "$argo" synth --symbols "$syms" --days $((260 + cycles)) --seed 17 --csv "$tmp/syn" > /dev/null
@@ -95,6 +111,8 @@ cpid=$!; pids+=("$cpid")
 exec 9> "$tmp/ctl"
 wait_line "$tmp/argo_clients.log" "^READY" 300
 echo "argo serve: $(grep READY "$tmp/argo_clients.log") clients subscribed, RSS $(rss "$spid") MB"
+sample_rss "$spid" "$tmp/argo_rss" &
+sampler=$!; pids+=("$sampler")
 for k in $(seq 0 $((cycles - 1))); do
     curl -s -o /dev/null -w '' -X POST -H "Authorization: Bearer $key" \
         -H 'Content-Type: application/json' --data-binary "@$tmp/day$k.json" \
@@ -103,6 +121,8 @@ for k in $(seq 0 $((cycles - 1))); do
     grep "^CYCLE $((k + 1)) " "$tmp/argo_clients.log"
 done
 argo_rss=$(rss "$spid")
+kill "$sampler" 2>/dev/null || true
+read -r argo_anon argo_file < "$tmp/argo_rss"
 exec 9>&-
 kill "$spid"; wait "$spid" 2>/dev/null || true
 
@@ -126,7 +146,7 @@ peer_rss=$(rss "$ppid")
 exec 9>&-
 
 /usr/bin/python3 - "$tmp/argo_clients.log" "$tmp/peer_clients.log" "$argo_rss" "$peer_rss" \
-    "$clients" <<'EOF'
+    "$clients" "$argo_anon" "$argo_file" <<'EOF'
 import re, statistics, sys
 def lat(path):
     v, ev = [], []
@@ -148,6 +168,11 @@ print("every client got every event: argo %s, peer %s" % (all(e[1] == e[2] == e[
 print("%-24s %10s %10s %10s" % ("", "p50 ms", "p99 ms", "peak RSS"))
 print("(%d argo cycles, %d peer cycles)" % (len(a), len(p)))
 print("%-24s %10.1f %10.1f %7s MB" % ("argo serve", pct(a, 50), pct(a, 99), sys.argv[3]))
-print("%-24s %10.1f %10.1f %7s MB" % ("node ws 8.23.0 (peer)", pct(p, 50), pct(p, 99), sys.argv[4]))
-print("ratio peer/argo: p50 %.1fx, p99 %.1fx" % (pct(p, 50) / pct(a, 50), pct(p, 99) / pct(a, 99)))
+if p:
+    print("%-24s %10.1f %10.1f %7s MB" % ("node ws 8.23.0 (peer)", pct(p, 50), pct(p, 99),
+                                          sys.argv[4]))
+    print("ratio peer/argo: p50 %.1fx, p99 %.1fx" % (pct(p, 50) / pct(a, 50), pct(p, 99) / pct(a, 99)))
+print("argo serve during the cycles, sampled peaks: anonymous memory %s MB, the store's"
+      " memory-mapped file %s MB (SQLite mmap; page cache, shared and clean)"
+      % (sys.argv[6], sys.argv[7]))
 EOF

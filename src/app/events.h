@@ -40,9 +40,9 @@ typedef struct argo_events {
     /* an entry of the store's event log (domain/types.h argo_event),
      * appended in the operation's transaction, announced after its
      * commit in seq order, before on_cycle. Signals and outcomes are
-     * logged by every operation that makes or resolves them (replay
-     * included); bars only while the app's bar log is on
-     * (argo_app_set_event_log). */
+     * logged by generate and track (and argo serve's cycles), not by
+     * replay, which rebuilds all of history; bars only while the app's
+     * bar log is on (argo_app_set_event_log). */
     void (*on_event)(void *ctx, const argo_event *ev);
 } argo_events;
 

@@ -353,8 +353,8 @@ int argo_flow_log_signal(argo_store *st, argo_flow_events *fe, const argo_signal
         fe->buf = b;
         fe->cap = 4096;
     }
-    /* the document written directly (a replay logs one per signal and
-     * outcome); built with jansson only when that cannot be done */
+    /* the document written directly (one per signal and outcome of a
+     * cycle; test_app checks it against jansson); jansson only when it cannot */
     if (!argo_json_signal_compact(g, fe->buf, fe->cap)) {
         unsigned long jf = argo_json_failures();
         rc = dump(fe, argo_json_signal(g), jf, err);
