@@ -4,7 +4,7 @@
 # broadcast server on npm ws (pinned in bench/package.json), with the
 # same clients and the same messages, in one run.
 #
-# Usage: bench/bench_fanout.sh [BUILD_DIR] [CLIENTS] [CYCLES] [PEER_CYCLES]
+# Usage: [MMAP_MB=N] bench/bench_fanout.sh [BUILD_DIR] [CLIENTS] [CYCLES] [PEER_CYCLES]
 #        (defaults: build 10000 6 2; the peer takes minutes a cycle)
 #
 # The store: SYMS synthetic symbols (argo synth) with all but the last
@@ -97,7 +97,9 @@ for k in range(cycles):
     with open(os.path.join(tmp, "day%d.json" % k), "w") as f:
         json.dump({"bars": bars}, f)
 EOF
-printf '[serve]\nstream_queue_max = 20000\nheartbeat_s = 600\nstream_clients_max = 12000\n' > "$tmp/argo.conf"
+# MMAP_MB: argo serve's [store] mmap_mb (1024 by default; 0 maps nothing)
+printf '[store]\nmmap_mb = %s\n[serve]\nstream_queue_max = 20000\nheartbeat_s = 600\nstream_clients_max = 12000\n' \
+    "${MMAP_MB:-1024}" > "$tmp/argo.conf"
 
 # ---- argo serve ----
 port=$(free_port)

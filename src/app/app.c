@@ -43,7 +43,10 @@ int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
         /* [store] busy_timeout_ms as configured: 0 is "do not wait" */
         argo_store_options so = {.busy_timeout_ms = app->cfg.busy_timeout_ms,
                                  .read_only = opt->store == ARGO_APP_STORE_RO,
-                                 .must_exist = opt->store == ARGO_APP_STORE_RW_EXISTING};
+                                 .must_exist = opt->store == ARGO_APP_STORE_RW_EXISTING,
+                                 /* [store] mmap_mb: 0 maps nothing */
+                                 .mmap_bytes =
+                                     app->cfg.mmap_mb ? (int64_t)app->cfg.mmap_mb << 20 : -1};
         bool created = opt->store == ARGO_APP_STORE_RW && strcmp(app->db, ":memory:") &&
                        stat(app->db, &sb) != 0;
         if (argo_store_open(app->db, &so, &app->store, err)) {

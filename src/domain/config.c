@@ -34,6 +34,7 @@ typedef struct key_def {
 static const key_def keys[] = {
     {"store", "db", K_STR, F(db), 0, 0},
     {"store", "busy_timeout_ms", K_INT, F(busy_timeout_ms), 0, 600000},
+    {"store", "mmap_mb", K_INT, F(mmap_mb), 0, 65536},
     {"indicators", "atr_period", K_INT, F(atr_period), 1, ARGO_WINDOW_MAX},
     {"indicators", "trend_fast", K_INT, F(trend_fast), 1, ARGO_WINDOW_MAX},
     {"indicators", "trend_slow", K_INT, F(trend_slow), 2, ARGO_WINDOW_MAX},
@@ -160,6 +161,7 @@ void argo_config_init(argo_config *cfg)
         .price_to_glacier = 0.03,
         .price_to_deep = 0.05,
         .busy_timeout_ms = 5000,
+        .mmap_mb = 1024,
         .atr_period = 14,
         .trend_fast = 20,
         .trend_slow = 50,

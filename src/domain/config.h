@@ -17,6 +17,7 @@ typedef struct argo_config {
     /* [store] */
     char db[ARGO_PATH_MAX]; /* "" = not set in the file */
     int busy_timeout_ms;    /* 5000 */
+    int mmap_mb;            /* 1024: MiB of the store SQLite may memory-map */
 
     /* [indicators] */
     int atr_period;      /* 14, Wilder */

@@ -1856,10 +1856,15 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
         return rc;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    rc = exec(s,
-              "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
-              " PRAGMA mmap_size = 1073741824;",
-              "opening", err);
+    int64_t mmap = !opt || opt->mmap_bytes == 0 ? ARGO_STORE_MMAP_DEFAULT
+                   : opt->mmap_bytes < 0        ? 0
+                                                : opt->mmap_bytes;
+    char pragmas[160];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+             " PRAGMA mmap_size = %lld;",
+             (long long)mmap);
+    rc = exec(s, pragmas, "opening", err);
     if (rc || (rc = s->read_only ? check_read_only(s, err) : migrate(s, err))) {
         sq_close(&s->base);
         return rc;

@@ -33,6 +33,7 @@ typedef struct argo_symbol {
 } argo_symbol;
 
 #define ARGO_STORE_BUSY_DEFAULT_MS 5000
+#define ARGO_STORE_MMAP_DEFAULT ((int64_t)1 << 30)
 
 typedef struct argo_store_options {
     /* How long a write waits for another process's lock, in ms: 0 = fail
@@ -46,6 +47,10 @@ typedef struct argo_store_options {
     /* Read-write, but only an existing store: ARGO_ENOENT when the file
      * does not exist (nothing is created). */
     bool must_exist;
+    /* Bytes of the store a backend may memory-map for reading (SQLite's
+     * mmap_size): 0 = ARGO_STORE_MMAP_DEFAULT; negative = none. Mapped
+     * pages are the kernel's page cache but count in the process's RSS. */
+    int64_t mmap_bytes;
 } argo_store_options;
 
 /* Opens (creating when absent, unless read-only) the store named by url

@@ -12,6 +12,7 @@
 #include "store/store.h"
 
 #include <sqlite3.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,6 +509,51 @@ static void a_hold_is_a_lock_file_with_the_holders_pid(void **state)
     unlink(lock);
 }
 
+/* Whether the process maps path itself (not its -shm or -wal). */
+static bool mapped(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    assert_non_null(f);
+    char line[1024];
+    bool found = false;
+    size_t n = strlen(path);
+    while (fgets(line, sizeof line, f)) {
+        char *p = strstr(line, path);
+        if (p && (p[n] == '\n' || p[n] == 0))
+            found = true;
+    }
+    fclose(f);
+    return found;
+}
+
+/* [store] mmap_mb reaches SQLite: by default a read maps the file, with
+ * mmap_bytes < 0 nothing is mapped */
+static void the_memory_map_is_as_configured(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("mmap.db");
+    argo_err e;
+    int64_t id;
+    assert_int_equal(argo_store_symbol_id(st, "X", true, &id, &e), 0);
+    argo_store_close(st);
+    char p[512];
+    th_tmpfile("mmap.db", p, sizeof p);
+    char real[PATH_MAX];
+    assert_non_null(realpath(p, real));
+    for (int off = 0; off < 2; off++) {
+        argo_store_options o = {
+            .busy_timeout_ms = -1, .read_only = true, .mmap_bytes = off ? -1 : 0};
+        assert_int_equal(argo_store_open(p, &o, &st, &e), 0);
+        argo_symbol *v;
+        size_t n;
+        assert_int_equal(argo_store_symbols(st, &v, &n, &e), 0);
+        assert_int_equal(n, 1);
+        free(v);
+        assert_true(mapped(real) == !off);
+        argo_store_close(st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +568,7 @@ int main(void)
         cmocka_unit_test(model_points_in_json_are_migrated_bit_for_bit),
         cmocka_unit_test(event_numbers_are_not_reused_after_rows_are_deleted),
         cmocka_unit_test(a_hold_is_a_lock_file_with_the_holders_pid),
+        cmocka_unit_test(the_memory_map_is_as_configured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
