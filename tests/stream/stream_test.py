@@ -372,6 +372,9 @@ async def phase_resume(conf, port, keys, days, srv):
         while posted < 30 and days.left() > 0 and time.time() < end:
             if await asyncio.to_thread(post_day, port, admin, days):
                 posted += 1
+            # spread the posts over seconds, so that every client is
+            # killed and reconnects several times while events flow
+            await asyncio.sleep(random.uniform(0, 0.3))
             if posted == kill_at and stats["kills"] == 0:
                 await asyncio.sleep(random.uniform(0, 0.3))
                 srv.stop(signal.SIGKILL)
@@ -385,7 +388,7 @@ async def phase_resume(conf, port, keys, days, srv):
     posted = await poster()
     await asyncio.gather(*tasks)
     log = [e[0] for e in log_events(start)]
-    check(posted >= 20 and len(log) > 0,
+    check(posted >= 20 and len(log) > 0 and stats["reconnects"] >= 2 * nclients,
           "resume: %d days posted, %d events logged, %d reconnects, server killed %d time(s)"
           % (posted, len(log), stats["reconnects"], stats["kills"]))
     for i in range(nclients):
