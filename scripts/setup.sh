@@ -3,18 +3,20 @@
 # Installs the Debian 12 packages argo needs, only those missing.
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
+# curl: scripts/demo.sh's requests to argo serve (and the serve tests')
 pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev libwebsockets-dev
       libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
-      libarchive-dev)
+      libarchive-dev curl)
 if [ "${1:-}" = "--test" ]; then
     # python3-sklearn, python3-botocore: the references the calibration and
     # SigV4 tests compare with
     # awscli: the independent client the S3 tests read argo's uploads back with
     # prometheus: promtool, which checks the /metrics document
     # python3-jsonschema: validates every API test response against the
-    # OpenAPI document; python3-websockets: the stream tests' clients
+    # OpenAPI document; python3-websockets: the stream tests' clients;
+    # openssl: the serve test's self-signed certificate for TLS
     pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli prometheus
-           python3-jsonschema python3-websockets)
+           python3-jsonschema python3-websockets openssl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
