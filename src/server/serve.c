@@ -58,6 +58,8 @@ enum { RUNNING, STOPPING, FLUSHING, DONE };
 #define QUERY_MAX 2048 /* bytes of a request's query string */
 #define TICK_US (250 * 1000)
 #define WRITE_CHUNK (256 * 1024) /* bytes of a body handed to lws at once */
+#define BODY_TOO_LARGE                                                                             \
+    "the body is larger than 16 MiB (" ARGO_STR(ARGO_HTTP_BODY_MAX_BYTES) " bytes)"
 #define FLUSH_S 2.0 /* at most this long to write the last responses and close frames */
 
 typedef struct serve serve;
@@ -838,9 +840,7 @@ static int on_http(pss *p, const char *uri)
                 job_free(j);
                 p->close_after = true;
                 p->body_refused = true;
-                respond_error(p, 413, "payload_too_large",
-                              "the body is larger than 16 MiB (" ARGO_STR(
-                                  ARGO_HTTP_BODY_MAX_BYTES) " bytes)");
+                respond_error(p, 413, "payload_too_large", BODY_TOO_LARGE);
                 return 0;
             }
             if (v == 0) {
@@ -881,9 +881,7 @@ static int on_body(pss *p, const void *in, size_t len)
         job_free(j);
         p->body_refused = true;
         p->close_after = true;
-        respond_error(
-            p, 413, "payload_too_large",
-            "the body is larger than 16 MiB (" ARGO_STR(ARGO_HTTP_BODY_MAX_BYTES) " bytes)");
+        respond_error(p, 413, "payload_too_large", BODY_TOO_LARGE);
         return 0;
     }
     if (j->body_len + len > j->body_cap) {

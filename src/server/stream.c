@@ -939,6 +939,21 @@ static void tick(lws_sorted_usec_list_t *sul)
 
 /* ---- writing ---- */
 
+/* A frame of opcode op whose payload, a then b, is under 126 bytes (a
+ * ping, a heartbeat, a close), at out; returns its length. */
+static size_t small_frame(unsigned char *out, unsigned char op, const void *a, size_t na,
+                          const void *b, size_t nb)
+{
+    assert(na + nb < 126);
+    out[0] = (unsigned char)(0x80 | op); /* FIN */
+    out[1] = (unsigned char)(na + nb);
+    if (na)
+        memcpy(out + 2, a, na);
+    if (nb)
+        memcpy(out + 2 + na, b, nb);
+    return 2 + na + nb;
+}
+
 static int on_writable(client *c)
 {
     argo_stream *s = c->s;
@@ -955,30 +970,23 @@ static int on_writable(client *c)
          * a connection whose client has not read everything yet, which
          * loses the frame that says where to resume. */
         unsigned char *f = s->scratch + LWS_PRE;
-        size_t rl = strlen(c->close_reason);
-        f[0] = 0x88; /* FIN, close */
-        f[1] = (unsigned char)(2 + rl);
-        f[2] = (unsigned char)(c->close_code >> 8);
-        f[3] = (unsigned char)(c->close_code & 0xff);
-        memcpy(f + 4, c->close_reason, rl);
+        unsigned char code[2] = {(unsigned char)(c->close_code >> 8),
+                                 (unsigned char)(c->close_code & 0xff)};
+        size_t fn = small_frame(f, 0x8, code, 2, c->close_reason, strlen(c->close_reason));
         c->close_sent = true;
-        return lws_write(c->wsi, f, 4 + rl, LWS_WRITE_RAW) < 0 ? -1 : 0;
+        return lws_write(c->wsi, f, fn, LWS_WRITE_RAW) < 0 ? -1 : 0;
     }
     unsigned char *out = s->scratch + LWS_PRE;
     size_t n = 0;
     if (c->ping_due) {
-        out[n++] = 0x89; /* FIN, ping, empty */
-        out[n++] = 0;
+        n += small_frame(out + n, 0x9, NULL, 0, NULL, 0); /* an empty ping */
         c->ping_due = false;
     }
     if (c->hb_due) {
         char t[80];
         int tn =
             snprintf(t, sizeof t, "{\"type\":\"heartbeat\",\"seq\":%" PRId64 "}", resume_point(c));
-        out[n++] = 0x81;
-        out[n++] = (unsigned char)tn;
-        memcpy(out + n, t, (size_t)tn);
-        n += (size_t)tn;
+        n += small_frame(out + n, 0x1, t, (size_t)tn, NULL, 0);
         c->hb_due = false;
     }
     /* the private queue first, then (unless resuming) the ring */
