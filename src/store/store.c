@@ -499,3 +499,107 @@ void argo_store_release(argo_store *st, const char *name)
     assert(st && name && !st->scanning);
     st->ops->release(st, name);
 }
+
+/* ---- rows ---------------------------------------------------------------- */
+
+#define COLS(...)                                                                                  \
+    (const char *const[]){__VA_ARGS__},                                                            \
+        sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)
+
+static const argo_store_table tables[] = {
+    {"symbols", COLS("id", "name"), "id"},
+    {"bars", COLS("symbol_id", "ts", "open", "high", "low", "close", "volume"), "symbol_id, ts"},
+    {"calibration_models",
+     COLS("version", "scope", "symbol_id", "trained_through", "window_from", "window_to", "samples",
+          "points", "brier_raw", "brier", "log_loss_raw", "log_loss", "ece_raw", "ece",
+          "created_at", "base_version", "base_weight"),
+     "version"},
+    {"signals",
+     COLS("id", "symbol_id", "action", "ts", "entry", "target", "stop", "raw_confidence",
+          "confidence", "model_version", "published", "v_trend", "v_meanrev", "v_macd",
+          "v_breakout", "expires_at", "status", "exit_reason", "gap", "exit_ts", "exit_price",
+          "pnl_pct", "bars_held", "mfe_pct", "mae_pct", "scanned_to"),
+     "id"},
+    {"strategy_state", COLS("symbol_id", "state"), "symbol_id"},
+    {"remote_objects",
+     COLS("target", "key", "day", "bytes", "sha256", "etag", "storage_class", "lock_mode",
+          "lock_until", "uploaded_at"),
+     "target, key"},
+    {"suppressed_signals", COLS("symbol_id", "day", "count"), "symbol_id, day"},
+    {"events", COLS("seq", "logged_at", "channel", "symbol", "confidence", "published", "data"),
+     "seq"},
+    {"api_keys", COLS("id", "name", "role", "hash", "prefix", "created_at", "revoked_at"), "id"},
+};
+
+const argo_store_table *argo_store_tables(size_t *n)
+{
+    assert(n);
+    *n = sizeof tables / sizeof tables[0];
+    return tables;
+}
+
+static const argo_store_table *table_named(const char *name, argo_err *err)
+{
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (!strcmp(tables[i].name, name))
+            return &tables[i];
+    argo_err_set(err, ARGO_EINVAL, "no store table named '%.64s'", name);
+    return NULL;
+}
+
+static int unsupported(const argo_store *st, const char *what, argo_err *err)
+{
+    return argo_err_set(err, ARGO_EINVAL, "the %s store cannot %s", st->ops->name, what);
+}
+
+int argo_store_rows_scan(argo_store *st, const char *table, argo_row_fn fn, void *ctx,
+                         argo_err *err)
+{
+    CHECK(st, err);
+    assert(table && fn);
+    const argo_store_table *t = table_named(table, err);
+    if (!t)
+        return ARGO_EINVAL;
+    if (!st->ops->rows_scan)
+        return unsupported(st, "list its rows", err);
+    st->scanning++;
+    int rc = st->ops->rows_scan(st, t, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
+int argo_store_rows_count(argo_store *st, const char *table, int64_t *n, argo_err *err)
+{
+    CHECK(st, err);
+    assert(table && n);
+    *n = 0;
+    const argo_store_table *t = table_named(table, err);
+    if (!t)
+        return ARGO_EINVAL;
+    if (!st->ops->rows_count)
+        return unsupported(st, "count its rows", err);
+    return st->ops->rows_count(st, t, n, err);
+}
+
+int argo_store_rows_put(argo_store *st, const char *table, const argo_value *rows, size_t nrows,
+                        argo_err *err)
+{
+    CHECK(st, err);
+    assert(table && (rows || nrows == 0));
+    assert(st->in_txn);
+    const argo_store_table *t = table_named(table, err);
+    if (!t)
+        return ARGO_EINVAL;
+    if (!st->ops->rows_put)
+        return unsupported(st, "load rows", err);
+    return nrows ? st->ops->rows_put(st, t, rows, nrows, err) : ARGO_OK;
+}
+
+int argo_store_rows_clear(argo_store *st, argo_err *err)
+{
+    CHECK(st, err);
+    assert(st->in_txn);
+    if (!st->ops->rows_clear)
+        return unsupported(st, "clear its rows", err);
+    return st->ops->rows_clear(st, err);
+}

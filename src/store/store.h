@@ -343,7 +343,57 @@ int argo_store_hold(argo_store *st, const char *name, long *holder, argo_err *er
 int argo_store_held(argo_store *st, const char *name, bool *held, long *holder, argo_err *err);
 void argo_store_release(argo_store *st, const char *name);
 
-/* The backend's name ("sqlite"). */
+/*
+ * Rows, backend-neutral (argo store copy): every table of argo's schema
+ * with its columns in one fixed order, the same names and meaning on
+ * every backend. A value is NULL, a 64-bit integer, a double (kept bit
+ * for bit), a text or a blob.
+ */
+typedef enum argo_value_type {
+    ARGO_V_NULL,
+    ARGO_V_INT,
+    ARGO_V_REAL,
+    ARGO_V_TEXT, /* p/len: UTF-8 bytes, no terminator counted */
+    ARGO_V_BLOB  /* p/len */
+} argo_value_type;
+
+typedef struct argo_value {
+    argo_value_type type;
+    int64_t i;
+    double r;
+    const void *p;
+    size_t len;
+} argo_value;
+
+typedef struct argo_store_table {
+    const char *name;        /* "symbols", "bars", ... */
+    const char *const *cols; /* the columns, in the order every row gives them */
+    size_t ncols;
+    const char *order; /* the key rows_scan orders by (texts in byte order) */
+} argo_store_table;
+
+/* argo's tables, parents before children (the order a copy loads them
+ * in), and their number in *n. */
+const argo_store_table *argo_store_tables(size_t *n);
+
+/* Calls fn with each row of table (ncols values, borrowed for the call)
+ * in the table's key order. ARGO_EINVAL for an unknown table. */
+typedef int (*argo_row_fn)(void *ctx, const argo_value *row);
+int argo_store_rows_scan(argo_store *st, const char *table, argo_row_fn fn, void *ctx,
+                         argo_err *err);
+/* The number of rows of table. */
+int argo_store_rows_count(argo_store *st, const char *table, int64_t *n, argo_err *err);
+/* Inserts nrows rows (nrows * ncols values, row after row) into table as
+ * given, ids included; afterwards new ids continue above the largest
+ * stored one. Only inside a transaction (assert). ARGO_ECONFLICT when a
+ * key exists, ARGO_EDATA when a value does not fit its column. */
+int argo_store_rows_put(argo_store *st, const char *table, const argo_value *rows, size_t nrows,
+                        argo_err *err);
+/* Deletes every row of every table (children first). Only inside a
+ * transaction (assert). */
+int argo_store_rows_clear(argo_store *st, argo_err *err);
+
+/* The backend's name ("sqlite" or "postgresql"). */
 const char *argo_store_backend(const argo_store *st);
 
 #endif

@@ -77,6 +77,14 @@ typedef struct argo_store_ops {
     int (*hold)(argo_store *st, const char *name, long *holder, argo_err *err);
     int (*held)(argo_store *st, const char *name, bool *held, long *holder, argo_err *err);
     void (*release)(argo_store *st, const char *name);
+    /* t is one of argo_store_tables() */
+    int (*rows_scan)(argo_store *st, const argo_store_table *t, argo_row_fn fn, void *ctx,
+                     argo_err *err);
+    int (*rows_count)(argo_store *st, const argo_store_table *t, int64_t *n, argo_err *err);
+    /* inside a transaction; values of the right count */
+    int (*rows_put)(argo_store *st, const argo_store_table *t, const argo_value *rows, size_t nrows,
+                    argo_err *err);
+    int (*rows_clear)(argo_store *st, argo_err *err);
 } argo_store_ops;
 
 /* The part of a handle every backend shares; a backend's own handle
