@@ -32,6 +32,54 @@ static bool prefixed(const char *s, const char *p)
     return !strncmp(s, p, strlen(p));
 }
 
+const char *argo_store_url_masked(const char *url, char *buf, size_t n)
+{
+    assert(url && buf && n > 0);
+    char *out = buf, *end = buf + n - 1;
+#define PUT(c)                                                                                     \
+    do {                                                                                           \
+        char put_c = (c); /* evaluated even when the buffer is full */                             \
+        if (out < end)                                                                             \
+            *out++ = put_c;                                                                        \
+    } while (0)
+    const char *p = url;
+    bool pg = prefixed(url, "postgres://") || prefixed(url, "postgresql://");
+    if (pg) {
+        const char *auth = strstr(url, "://") + 3;
+        size_t hostlen = strcspn(auth, "/?#");
+        const char *at = memchr(auth, '@', hostlen);
+        for (const char *q = auth + hostlen; q > auth; q--) /* the last '@' ends the user info */
+            if (q[-1] == '@') {
+                at = q - 1;
+                break;
+            }
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        while (p < (colon ? colon + 1 : auth))
+            PUT(*p++);
+        if (colon) {
+            for (const char *m = "***"; *m; m++)
+                PUT(*m);
+            p = at;
+        }
+    }
+    while (*p) {
+        /* password=VALUE as a query parameter (or a key=value word) */
+        bool start = p == url || p[-1] == '?' || p[-1] == '&' || p[-1] == ' ';
+        if (start && !strncmp(p, "password=", 9)) {
+            for (int k = 0; k < 9; k++)
+                PUT(*p++);
+            for (const char *m = "***"; *m; m++)
+                PUT(*m);
+            p += strcspn(p, pg ? "&#" : " &");
+            continue;
+        }
+        PUT(*p++);
+    }
+#undef PUT
+    *out = 0;
+    return buf;
+}
+
 int argo_store_open(const char *url, const argo_store_options *opt, argo_store **out, argo_err *err)
 {
     assert(out);

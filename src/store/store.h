@@ -67,6 +67,12 @@ typedef struct argo_store_options {
 int argo_store_open(const char *url, const argo_store_options *opt, argo_store **out,
                     argo_err *err);
 
+/* Copies url into buf (of n bytes, truncated) with every password
+ * replaced by "***": the user-info password of a postgresql:// or
+ * postgres:// URL and the value of a password= parameter. Every message
+ * that names a store URL prints this form, never the URL itself. */
+const char *argo_store_url_masked(const char *url, char *buf, size_t n);
+
 /* Closes the store, rolling back an unfinished transaction. NULL is a
  * no-op. Not from inside a scan callback. */
 void argo_store_close(argo_store *st);

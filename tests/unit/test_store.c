@@ -1333,6 +1333,28 @@ static void a_dead_holder_frees_its_hold(void **state)
     argo_store_close(st);
 }
 
+/* No message may print a password: the masked form of a URL. */
+static void urls_are_printed_without_passwords(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"postgresql://bob:s3cr%40t@db.example:5432/argo?schema=x",
+         "postgresql://bob:***@db.example:5432/argo?schema=x"},
+        {"postgres://bob@h/db", "postgres://bob@h/db"},
+        {"postgresql:///argo?host=/tmp/s&password=hunter2&port=5",
+         "postgresql:///argo?host=/tmp/s&password=***&port=5"},
+        {"postgresql://u:p@h/d?password=x", "postgresql://u:***@h/d?password=***"},
+        {"postgresql://a@b:c@h/d", "postgresql://a@b:***@h/d"},
+        {"sqlite:/tmp/a.db", "sqlite:/tmp/a.db"},
+        {"/tmp/password=x.db", "/tmp/password=x.db"},
+    };
+    char b[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(argo_store_url_masked(cases[i][0], b, sizeof b), cases[i][1]);
+    char small[8];
+    assert_string_equal(argo_store_url_masked(cases[0][0], small, sizeof small), "postgre");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1358,6 +1380,7 @@ int main(void)
         cmocka_unit_test(pages_follow_ids_after_the_cursor_under_every_filter),
         cmocka_unit_test(a_hold_refuses_other_processes_until_released),
         cmocka_unit_test(a_dead_holder_frees_its_hold),
+        cmocka_unit_test(urls_are_printed_without_passwords),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
