@@ -454,6 +454,8 @@ static void quiet_rollback(pg_store *s)
 static int tx_open(pg_store *s, bool *mine, argo_err *err)
 {
     *mine = !s->txn;
+    if (*mine)
+        s->nmonths = s->committed_months = 0; /* months are re-checked in each transaction */
     return *mine ? run_simple(s, "BEGIN ISOLATION LEVEL READ COMMITTED", "starting a transaction",
                               err)
                  : ARGO_OK;
