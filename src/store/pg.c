@@ -146,6 +146,7 @@ typedef struct pg_store {
     bool txn;                /* inside argo_store_begin .. commit/rollback */
     bool no_retry;           /* the last failure may have committed: never run it again */
     unsigned long delivered; /* rows handed to scan callbacks, ever */
+    bool prepared_update;    /* "argo_update" is prepared on this connection */
     int64_t *months;         /* partitions known to exist: table << 32 | month */
     size_t nmonths, cap_months, committed_months;
     char holds[PG_HOLDS][ARGO_STORE_LOCK_NAME_MAX + 1];
@@ -392,9 +393,12 @@ static int scan(pg_store *s, const char *sql, const params *p, const char *what,
     if (!PQsendQueryParams(s->c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
                            p ? p->fmt : NULL, 0))
         return fail(s, NULL, what, err);
-    PQsetSingleRowMode(s->c);
     int rc = ARGO_OK;
     bool stopped = false, ended = false;
+    if (!PQsetSingleRowMode(s->c)) { /* never expected right after the send */
+        rc = argo_err_set(err, ARGO_ESTORE, "database %s: %s: no single-row mode", s->url, what);
+        stopped = true;
+    }
     PGresult *r;
     while ((r = PQgetResult(s->c))) {
         ExecStatusType t = PQresultStatus(r);
@@ -721,10 +725,14 @@ static int insert_batches(pg_store *s, const char *head, int ncols, size_t nrows
 
 static int setup(pg_store *s, argo_err *err)
 {
-    char sql[384];
+    char sql[512];
     snprintf(sql, sizeof sql,
              "SET search_path TO \"%s\"; SET extra_float_digits = 3; SET TimeZone = 'UTC';"
              " SET client_min_messages = warning; SET lock_timeout = %d;"
+             /* the one prepared statement (signal updates) is planned for
+              * its parameters each time: pruned to one partition, where a
+              * generic plan would lock every partition at each run */
+             " SET plan_cache_mode = force_custom_plan;"
              " SET default_transaction_read_only = %s",
              s->schema, s->busy_ms > 0 ? s->busy_ms : 1, s->read_only ? "on" : "off");
     return run_simple(s, sql, "setting up the session", err);
@@ -736,6 +744,7 @@ static int setup(pg_store *s, argo_err *err)
 static int reconnect(pg_store *s)
 {
     PQreset(s->c);
+    s->prepared_update = false; /* a new session: nothing prepared */
     if (PQstatus(s->c) != CONNECTION_OK || setup(s, NULL))
         return ARGO_ENET;
     months_forget_pending(s);
@@ -1273,6 +1282,17 @@ static const char update_sql[] =
 static int update_pipeline(pg_store *s, const argo_signal *sigs, size_t n, int64_t *missing,
                            argo_err *err)
 {
+    if (!s->prepared_update) {
+        /* prepared once per connection: the statement is parsed once, not
+         * once per signal */
+        PGresult *r = PQprepare(s->c, "argo_update", update_sql, 0, NULL);
+        int rc =
+            PQresultStatus(r) == PGRES_COMMAND_OK ? ARGO_OK : fail(s, r, "updating signals", err);
+        PQclear(r);
+        if (rc)
+            return rc;
+        s->prepared_update = true;
+    }
     PARAMS(p, 12, "updating signals");
     if (!PQenterPipelineMode(s->c)) {
         p_free(&p);
@@ -1296,7 +1316,7 @@ static int update_pipeline(pg_store *s, const argo_signal *sigs, size_t n, int64
         p_f64(&p, g->mfe_pct);
         p_f64(&p, g->mae_pct);
         p_i64(&p, g->scanned_to);
-        if (!PQsendQueryParams(s->c, update_sql, p.n, NULL, p.v, p.len, p.fmt, 0)) {
+        if (!PQsendQueryPrepared(s->c, "argo_update", p.n, p.v, p.len, p.fmt, 0)) {
             rc = fail(s, NULL, "updating signals", err);
             break;
         }

@@ -423,6 +423,65 @@ static void doubles_come_back_bit_for_bit(void **state)
     argo_store_close(st);
 }
 
+/* ---- the event log's notifications ---------------------------------------- */
+
+static int64_t append(argo_store *st, const char *data)
+{
+    argo_event ev = {
+        .channel = "signals", .symbol = "ABC", .confidence = 0.5, .published = true, .data = data};
+    int64_t seq = 0;
+    argo_err e;
+    if (argo_store_event_append(st, &ev, &seq, &e))
+        fail_msg("append: %s", e.msg);
+    return seq;
+}
+
+static PGnotify *wait_notify(PGconn *c)
+{
+    PGnotify *n = NULL;
+    for (int i = 0; i < 300 && !n; i++) {
+        PQconsumeInput(c);
+        if (!(n = PQnotifies(c)))
+            usleep(10000);
+    }
+    return n;
+}
+
+static void an_event_is_notified_at_commit_only(void **state)
+{
+    (void)state;
+    argo_store *st = open_named("notify", NULL);
+    PGconn *c = direct();
+    char sql[256], got[64], schema[128], channel[160];
+    snprintf(channel, sizeof channel, "argo_events_%s", schema_of("notify", schema, sizeof schema));
+    snprintf(sql, sizeof sql, "LISTEN \"%s\"", channel);
+    sql1(c, sql, got, sizeof got);
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    append(st, "{\"gone\":true}");
+    argo_store_rollback(st);
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    int64_t seq = append(st, "{}");
+    usleep(50000);
+    PQconsumeInput(c);
+    assert_null(PQnotifies(c)); /* not before the commit */
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    PGnotify *n = wait_notify(c);
+    assert_non_null(n);
+    assert_string_equal(n->relname, channel);
+    assert_int_equal(strtoll(n->extra, NULL, 10), seq);
+    PQfreemem(n);
+    /* outside a transaction: one of its own */
+    int64_t seq2 = append(st, "{}");
+    n = wait_notify(c);
+    assert_non_null(n);
+    assert_int_equal(strtoll(n->extra, NULL, 10), seq2);
+    PQfreemem(n);
+    PQconsumeInput(c);
+    assert_null(PQnotifies(c)); /* none for the rolled-back event */
+    PQfinish(c);
+    argo_store_close(st);
+}
+
 /* ---- rows ------------------------------------------------------------------ */
 
 typedef struct seen_rows {
@@ -494,6 +553,7 @@ int main(void)
         cmocka_unit_test(a_read_only_handle_cannot_write),
         cmocka_unit_test(a_named_lock_held_elsewhere_is_busy_at_once),
         cmocka_unit_test(doubles_come_back_bit_for_bit),
+        cmocka_unit_test(an_event_is_notified_at_commit_only),
         cmocka_unit_test(rows_keep_their_ids_and_make_their_months),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
