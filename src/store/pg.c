@@ -330,7 +330,9 @@ static int fail(pg_store *s, const PGresult *r, const char *what, argo_err *err)
         return argo_err_set(err, ARGO_ESTORE,
                             "database %s: partition missing (%s: %s; was it detached?)", s->url,
                             what, line);
-    if (!strncmp(state, "22", 2) || !strncmp(state, "23", 2))
+    /* 08P01: a binary parameter (a text or blob of the row interface)
+     * that its column's type cannot read */
+    if (!strncmp(state, "22", 2) || !strncmp(state, "23", 2) || !strcmp(state, "08P01"))
         return argo_err_set(err, ARGO_EDATA, "database %s: %s: %s", s->url, what, line);
     if (!strcmp(state, "53100"))
         return argo_err_set(err, ARGO_EIO, "database %s: %s: %s", s->url, what, line);

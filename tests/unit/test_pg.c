@@ -519,6 +519,16 @@ static void rows_keep_their_ids_and_make_their_months(void **state)
     assert_int_equal(argo_store_rows_put(st, "bars", bars, 1, &e), 0);
     assert_int_equal(argo_store_rows_put(st, "symbols", sym, 1, &e), ARGO_ECONFLICT);
     argo_store_rollback(st);
+    /* a value its column cannot hold */
+    argo_value bad[2] = {{.type = ARGO_V_TEXT, .p = "x", .len = 1},
+                         {.type = ARGO_V_TEXT, .p = "BAD", .len = 3}};
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_rows_put(st, "symbols", bad, 1, &e), ARGO_EDATA);
+    argo_store_rollback(st);
+    bad[0] = (argo_value){.type = ARGO_V_REAL, .r = 1.5};
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_rows_put(st, "symbols", bad, 1, &e), ARGO_EDATA);
+    argo_store_rollback(st);
     assert_int_equal(argo_store_begin(st, NULL), 0);
     assert_int_equal(argo_store_rows_put(st, "symbols", sym, 2, &e), 0);
     assert_int_equal(argo_store_rows_put(st, "bars", bars, 1, &e), 0);
