@@ -699,6 +699,72 @@ static char *values_sql(const char *head, int ncols, size_t nrows, const char *t
     return b;
 }
 
+/* Loads nrows rows with COPY ... FROM STDIN in text format: no statement
+ * to parse or plan per batch, the rows streamed in COPY_BUF pieces (the
+ * memory used does not grow with nrows). bind adds row i's ncols values
+ * in text form (NULL as \N); they are escaped for COPY all the same. */
+#define COPY_BUF 65536
+
+static int copy_in(pg_store *s, const char *sql, int ncols, size_t nrows,
+                   void (*bind)(params *, const void *, size_t), const void *ctx, const char *what,
+                   argo_err *err)
+{
+    params p;
+    char *buf = malloc(COPY_BUF);
+    if (!buf || !p_init(&p, (size_t)ncols)) {
+        free(buf);
+        return no_memory(err, what);
+    }
+    int rc = ARGO_OK;
+    PGresult *r = PQexec(s->c, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        rc = fail(s, r, what, err);
+        PQclear(r);
+        goto out;
+    }
+    PQclear(r);
+    size_t used = 0;
+    bool ok = true;
+    for (size_t i = 0; i < nrows && ok; i++) {
+        p.n = 0;
+        bind(&p, ctx, i);
+        for (int c = 0; c < p.n && ok; c++) {
+            const char *v = p.v[c];
+            assert(p.fmt[c] == 0 && (!v || strlen(v) < COPY_BUF / 4));
+            if (used + (v ? 2 * strlen(v) + 2 : 3) > COPY_BUF) {
+                ok = PQputCopyData(s->c, buf, (int)used) == 1;
+                used = 0;
+            }
+            if (!v) {
+                memcpy(buf + used, "\\N", 2);
+                used += 2;
+            }
+            for (; v && *v; v++) {
+                if (*v == '\\' || *v == '\t' || *v == '\n' || *v == '\r') {
+                    buf[used++] = '\\';
+                    buf[used++] = *v == '\t' ? 't' : *v == '\n' ? 'n' : *v == '\r' ? 'r' : '\\';
+                } else
+                    buf[used++] = *v;
+            }
+            buf[used++] = c + 1 < p.n ? '\t' : '\n';
+        }
+    }
+    if (ok && used)
+        ok = PQputCopyData(s->c, buf, (int)used) == 1;
+    int end = PQputCopyEnd(s->c, ok ? NULL : "argo could not send the rows");
+    for (int k = 0; (r = PQgetResult(s->c)) && k < 16; k++) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !rc)
+            rc = fail(s, r, what, err);
+        PQclear(r);
+    }
+    if (!rc && (!ok || end != 1))
+        rc = fail(s, NULL, what, err);
+out:
+    p_free(&p);
+    free(buf);
+    return rc;
+}
+
 /* Inserts nrows rows in multi-row INSERTs of PG_BATCH rows; bind adds
  * row i's ncols parameters. */
 static int insert_batches(pg_store *s, const char *head, int ncols, size_t nrows,
@@ -1059,9 +1125,8 @@ static int bars_put_once(pg_store *s, int64_t sym, const argo_bar *bars, size_t 
     if (!rc && na)
         rc = ensure_months(s, 0, na, bar_row_ts, &rows, err);
     if (!rc && na)
-        rc = insert_batches(
-            s, "INSERT INTO bars(symbol_id, ts, open, high, low, close, volume) VALUES ", 7, na,
-            bind_bar, &rows, "storing bars", err);
+        rc = copy_in(s, "COPY bars(symbol_id, ts, open, high, low, close, volume) FROM STDIN", 7,
+                     na, bind_bar, &rows, "storing bars", err);
     if (rc == ARGO_ECONFLICT) /* another writer stored one of them meanwhile */
         argo_err_set(err, rc,
                      "database %s: a bar conflicts with one stored meanwhile by another"
@@ -1259,8 +1324,8 @@ static int signals_insert_once(pg_store *s, argo_signal *sigs, size_t n, argo_er
     if (!rc)
         rc = ensure_months(s, 1, n, signal_ts, sigs, err);
     if (!rc)
-        rc = insert_batches(s, "INSERT INTO signals(" SIGNAL_INSERT_COLS ") VALUES ", SIGNAL_NCOLS,
-                            n, bind_signal, sigs, "storing signals", err);
+        rc = copy_in(s, "COPY signals(" SIGNAL_INSERT_COLS ") FROM STDIN", SIGNAL_NCOLS, n,
+                     bind_signal, sigs, "storing signals", err);
     int end = tx_close(s, mine, rc == ARGO_OK, rc ? NULL : err);
     PQclear(r);
     p_free(&p);
