@@ -491,6 +491,56 @@ static void an_event_is_notified_at_commit_only(void **state)
     argo_store_close(st);
 }
 
+/* Batches larger than one COPY piece (64 KiB) and than one pipeline
+ * (256 updates), over many months. */
+static void big_batches_are_stored_whole(void **state)
+{
+    (void)state;
+    argo_store *st = open_named("big", NULL);
+    int64_t id;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
+    enum { NB = 6000, NS = 1000 };
+    argo_bar *v = malloc(NB * sizeof *v);
+    argo_signal *g = calloc(NS, sizeof *g);
+    assert_non_null(v);
+    assert_non_null(g);
+    for (int i = 0; i < NB; i++)
+        v[i] = bar_at(946684800 + (int64_t)i * 43200, 10 + i % 7); /* twice a day: 100 days */
+    argo_bars_put_result r;
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, id, v, NB, &r, NULL), 0);
+    assert_int_equal(r.inserted, NB);
+    assert_int_equal(argo_store_bars_put(st, id, v, NB, &r, NULL), 0); /* all repeats */
+    assert_int_equal(r.repeats, NB);
+    for (int i = 0; i < NS; i++)
+        g[i] = (argo_signal){.symbol_id = id,
+                             .action = ARGO_SELL,
+                             .ts = v[i * 6].ts,
+                             .entry = 10,
+                             .target = 9,
+                             .stop = 11,
+                             .raw_confidence = i / (double)NS,
+                             .confidence = 0.5,
+                             .expires_at = v[i * 6].ts + 86400,
+                             .scanned_to = v[i * 6].ts};
+    assert_int_equal(argo_store_signals_insert(st, g, NS, NULL), 0);
+    for (int i = 0; i < NS; i++)
+        g[i].bars_held = i;
+    assert_int_equal(argo_store_signals_update(st, g, NS, NULL), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    int64_t n;
+    assert_int_equal(argo_store_bars_count(st, INT64_MAX, &n, NULL), 0);
+    assert_int_equal(n, NB);
+    argo_signal last;
+    assert_int_equal(argo_store_signal_get(st, g[NS - 1].id, &last, NULL), 0);
+    assert_int_equal(last.bars_held, NS - 1);
+    assert_true(last.raw_confidence == (NS - 1) / (double)NS);
+    assert_true(g[0].id < g[NS - 1].id);
+    free(v);
+    free(g);
+    argo_store_close(st);
+}
+
 /* ---- rows ------------------------------------------------------------------ */
 
 typedef struct seen_rows {
@@ -573,6 +623,7 @@ int main(void)
         cmocka_unit_test(a_named_lock_held_elsewhere_is_busy_at_once),
         cmocka_unit_test(doubles_come_back_bit_for_bit),
         cmocka_unit_test(an_event_is_notified_at_commit_only),
+        cmocka_unit_test(big_batches_are_stored_whole),
         cmocka_unit_test(rows_keep_their_ids_and_make_their_months),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
