@@ -110,6 +110,14 @@ static int setup(void **state)
     return 0;
 }
 
+static int count_bar(void *ctx, int64_t sym, const argo_bar *b)
+{
+    (void)sym;
+    (void)b;
+    ++*(int *)ctx;
+    return 0;
+}
+
 /* ---- a lost connection ---------------------------------------------------- */
 
 static void a_lost_connection_is_retried_outside_a_transaction_only(void **state)
@@ -138,6 +146,12 @@ static void a_lost_connection_is_retried_outside_a_transaction_only(void **state
     int64_t count = -1;
     assert_int_equal(argo_store_bars_count(st, INT64_MAX, &count, NULL), 0);
     assert_int_equal(count, 1); /* once, not twice */
+    /* a scan too (no row was handed to its callback before the loss) */
+    kill_sessions(c);
+    int scanned = 0;
+    if (argo_store_bars_scan(st, id, INT64_MIN, INT64_MAX, count_bar, &scanned, &e))
+        fail_msg("a scan after the server ended the session: %s", e.msg);
+    assert_int_equal(scanned, 1);
     /* inside one: ARGO_ENET, and nothing of the transaction stays */
     assert_int_equal(argo_store_begin(st, NULL), 0);
     int64_t other;
