@@ -139,6 +139,10 @@ static int served(const argo_app *app, long pid, argo_err *err)
 int argo_app_hold_serve(argo_app *app, argo_err *err)
 {
     assert(app && app->store);
+    /* several processes may write a concurrent store (PostgreSQL): the
+     * cycles are serialised by their named lock, not by one server */
+    if (argo_store_concurrent(app->store))
+        return ARGO_OK;
     long pid = 0;
     argo_err why;
     int rc = argo_store_hold(app->store, SERVE_HOLD, &pid, &why);
@@ -152,6 +156,8 @@ int argo_app_hold_serve(argo_app *app, argo_err *err)
 int argo_app_check_not_served(argo_app *app, argo_err *err)
 {
     assert(app && app->store);
+    if (argo_store_concurrent(app->store))
+        return ARGO_OK;
     bool held = false;
     long pid = 0;
     int rc = argo_store_held(app->store, SERVE_HOLD, &held, &pid, err);
