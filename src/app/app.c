@@ -8,10 +8,12 @@
 #include "app/flow_store.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
@@ -125,6 +127,26 @@ int argo_app_log_health(argo_app *app, const char *data, argo_err *err)
     return rc;
 }
 
+bool argo_app_retry(argo_app *app, int rc, int *attempt, const argo_err *err)
+{
+    assert(app && attempt);
+    if (rc != ARGO_ENET || !app->store || !argo_store_concurrent(app->store) ||
+        *attempt >= ARGO_APP_RETRIES)
+        return false;
+    long ms = 250L << *attempt;
+    (*attempt)++;
+    if (app->notice) {
+        char line[ARGO_ERR_MSG_MAX + 96];
+        snprintf(line, sizeof line, "%s; running it again in %ld ms (retry %d of %d)",
+                 err ? err->msg : "connection lost", ms, *attempt, ARGO_APP_RETRIES);
+        app->notice(app->notice_ctx, line);
+    }
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&t, &t) && errno == EINTR)
+        ;
+    return true;
+}
+
 #define SERVE_HOLD "serve"
 
 static int served(const argo_app *app, long pid, argo_err *err)
@@ -139,6 +161,10 @@ static int served(const argo_app *app, long pid, argo_err *err)
 int argo_app_hold_serve(argo_app *app, argo_err *err)
 {
     assert(app && app->store);
+    /* several processes may write a concurrent store (PostgreSQL): the
+     * cycles are serialised by their named lock, not by one server */
+    if (argo_store_concurrent(app->store))
+        return ARGO_OK;
     long pid = 0;
     argo_err why;
     int rc = argo_store_hold(app->store, SERVE_HOLD, &pid, &why);
@@ -152,6 +178,8 @@ int argo_app_hold_serve(argo_app *app, argo_err *err)
 int argo_app_check_not_served(argo_app *app, argo_err *err)
 {
     assert(app && app->store);
+    if (argo_store_concurrent(app->store))
+        return ARGO_OK;
     bool held = false;
     long pid = 0;
     int rc = argo_store_held(app->store, SERVE_HOLD, &held, &pid, err);

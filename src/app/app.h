@@ -75,6 +75,10 @@ int argo_app_log_health(argo_app *app, const char *data, argo_err *err);
  * (ingest, synth, generate, track, replay): those would reach the
  * store without reaching the server's subscribers. Reads, backups and
  * the archive commands run beside it.
+ * On a concurrent store (PostgreSQL: argo_store_concurrent) there is no
+ * hold: several servers and commands share the database, their cycles
+ * serialised by the "cycle" lock, and each server publishes the event
+ * log whoever wrote it; both calls below return 0 at once.
  */
 /* Takes the serve hold: ARGO_EBUSY ("store PATH is served by argo serve
  * (pid N)") when another process holds it. */

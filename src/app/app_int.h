@@ -22,6 +22,16 @@ struct argo_app {
     bool log_bars; /* argo_app_set_event_log */
 };
 
+/* Whether an operation that failed with rc is run again: on a concurrent
+ * store (PostgreSQL) whose connection was lost (ARGO_ENET: the whole
+ * transaction was rolled back, so a second run neither duplicates nor
+ * misses anything), up to ARGO_APP_RETRIES times, waiting 0.25 s, then
+ * twice as long each time (7.75 s in all: a restarting server is back).
+ * Says so through the notice hook, with err's message. *attempt starts
+ * at 0. */
+#define ARGO_APP_RETRIES 5
+bool argo_app_retry(argo_app *app, int rc, int *attempt, const argo_err *err);
+
 /* The S3 client of [s3], opened on first use: ARGO_ECONFIG when the
  * config has no [s3] bucket. */
 int argo_app_s3(argo_app *app, argo_s3 **out, argo_err *err);

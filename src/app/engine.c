@@ -329,8 +329,13 @@ int argo_engine_generate(argo_store *st, const argo_config *cfg, argo_generate_r
 int argo_app_generate(argo_app *app, argo_generate_report *rep, argo_err *err)
 {
     assert(app && app->store);
-    int rc = argo_app_check_not_served(app, err);
-    return rc ? rc : generate(app->store, &app->cfg, app, rep, err);
+    int rc = argo_app_check_not_served(app, err), attempt = 0;
+    if (rc)
+        return rc;
+    do
+        rc = generate(app->store, &app->cfg, app, rep, err);
+    while (argo_app_retry(app, rc, &attempt, err));
+    return rc;
 }
 
 /* ---- track --------------------------------------------------------------- */
@@ -452,8 +457,13 @@ int argo_engine_track(argo_store *st, const argo_config *cfg, argo_track_report 
 int argo_app_track(argo_app *app, argo_track_report *rep, argo_err *err)
 {
     assert(app && app->store);
-    int rc = argo_app_check_not_served(app, err);
-    return rc ? rc : track(app->store, &app->cfg, app, rep, err);
+    int rc = argo_app_check_not_served(app, err), attempt = 0;
+    if (rc)
+        return rc;
+    do
+        rc = track(app->store, &app->cfg, app, rep, err);
+    while (argo_app_retry(app, rc, &attempt, err));
+    return rc;
 }
 
 /* ---- replay -------------------------------------------------------------- */
@@ -748,9 +758,21 @@ int argo_app_cycle(argo_app *app, argo_cycle_report *rep, argo_err *err)
 {
     assert(app && app->store);
     argo_cycle_report local = {0};
-    int rc = argo_app_check_not_served(app, err);
-    if (!rc && !(rc = generate(app->store, &app->cfg, app, &local.gen, err)))
-        rc = track(app->store, &app->cfg, app, &local.track, err);
+    int rc = argo_app_check_not_served(app, err), attempt = 0;
+    /* each half is one transaction, run again whole when the connection
+     * to the store is lost (argo_app_retry); a generate that committed
+     * is not run again for a track that failed */
+    if (!rc) {
+        do
+            rc = generate(app->store, &app->cfg, app, &local.gen, err);
+        while (argo_app_retry(app, rc, &attempt, err));
+    }
+    if (!rc) {
+        attempt = 0;
+        do
+            rc = track(app->store, &app->cfg, app, &local.track, err);
+        while (argo_app_retry(app, rc, &attempt, err));
+    }
     if (rep)
         *rep = local;
     return rc;

@@ -157,3 +157,21 @@ int argo_app_events_after(argo_app *app, int64_t after, size_t limit, argo_event
     assert(app && app->store && fn);
     return argo_store_events_after(app->store, after, limit, fn, ctx, err);
 }
+
+int argo_app_events_listen(argo_app *app, argo_err *err)
+{
+    assert(app && app->store);
+    return argo_store_events_listen(app->store, err);
+}
+
+int argo_app_events_wait(argo_app *app, int wake_fd, int timeout_ms, bool *woken, argo_err *err)
+{
+    assert(app && app->store && woken);
+    return argo_store_events_wait(app->store, wake_fd, timeout_ms, woken, err);
+}
+
+bool argo_app_store_concurrent(const argo_app *app)
+{
+    assert(app && app->store);
+    return argo_store_concurrent(app->store);
+}

@@ -53,5 +53,13 @@ int argo_app_event_last(argo_app *app, int64_t *seq, argo_err *err);
 /* The events after seq, in order, at most limit (0: all). */
 int argo_app_events_after(argo_app *app, int64_t after, size_t limit, argo_event_fn fn, void *ctx,
                           argo_err *err);
+/* Hearing of events other processes commit (store.h
+ * argo_store_events_listen and argo_store_events_wait). */
+int argo_app_events_listen(argo_app *app, argo_err *err);
+int argo_app_events_wait(argo_app *app, int wake_fd, int timeout_ms, bool *woken, argo_err *err);
+/* Whether several processes may write the app's store at once
+ * (PostgreSQL): then argo serve takes no hold and publishes the event
+ * log as every process writes it. */
+bool argo_app_store_concurrent(const argo_app *app);
 
 #endif

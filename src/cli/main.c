@@ -70,6 +70,14 @@ int fail(cli *c)
  * as store asks (CLI_STORE_*): a command that only reads opens it
  * read-only, so it runs beside a writer (replay, say) without waiting,
  * and a missing file is an error rather than a new empty store. */
+/* What an operation did not fail for but the user should know (a
+ * retried transaction): one line on stderr. */
+static void say_notice(void *ctx, const char *line)
+{
+    cli *c = ctx;
+    fprintf(stderr, "argo %s: %s\n", c->cmd, line);
+}
+
 int setup(cli *c, int store)
 {
     assert(c && !c->app && store >= CLI_STORE_NONE && store <= CLI_STORE_RW_EXISTING);
@@ -83,6 +91,7 @@ int setup(cli *c, int store)
         return fail(c);
     c->cfg = argo_app_config(c->app);
     c->db = argo_app_db_path(c->app);
+    argo_app_set_notice(c->app, say_notice, c);
     return 0;
 }
 

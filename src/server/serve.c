@@ -1390,7 +1390,7 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     s->health_status = -1;
     s->eod_done_day = INT64_MIN;
     pthread_mutex_init(&s->live_mu, NULL);
-    argo_app *writer = NULL, *readers[ARGO_SERVE_READERS_MAX] = {0};
+    argo_app *writer = NULL, *readers[ARGO_SERVE_READERS_MAX] = {0}, *log_reader = NULL;
     size_t nreaders = 0;
     argo_keyring *ring = NULL;
     sigthread st = {.s = s};
@@ -1454,6 +1454,10 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
         if (rc)
             goto out;
     }
+    /* a store other processes write too (PostgreSQL): events reach the
+     * stream from the log, whoever committed them (server/work.h) */
+    if (argo_app_store_concurrent(writer) && (rc = argo_app_open(&ao, &log_reader, err)))
+        goto out;
     rc = argo_auth_new(s->cfg.serve_rate_limit, s->cfg.serve_burst, &s->auth, err);
     if (rc)
         goto out;
@@ -1514,11 +1518,13 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
                             .wake = wake,
                             .on_event = on_event,
                             .on_cycle = on_cycle,
-                            .ctx = s};
+                            .ctx = s,
+                            .log_reader = log_reader,
+                            .from_seq = last_seq};
     rc = argo_work_new(&wo, &s->work, err);
     if (rc)
         goto out;
-    writer = NULL; /* the pool's now */
+    writer = log_reader = NULL; /* the pool's now */
     nreaders = 0;
     argo_stream_options so = {.queue_max = (size_t)s->cfg.serve_stream_queue_max,
                               .heartbeat_s = s->cfg.serve_heartbeat_s,
@@ -1618,6 +1624,7 @@ out:
     argo_keyring_free(ring);
     for (size_t i = 0; i < nreaders; i++)
         argo_app_close(readers[i], false);
+    argo_app_close(log_reader, false);
     argo_app_close(writer, rc != 0); /* a store this failed start created goes */
     argo_app_close(s->svc_app, false);
     if (masked)

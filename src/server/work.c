@@ -10,7 +10,11 @@
  */
 #include "server/work.h"
 
+#include "app/query.h"
+
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct done_node;
 typedef struct job {
@@ -62,6 +67,11 @@ struct argo_work {
     done_node *head, *tail;
     worker *workers; /* nreaders + 1; the writer last */
     size_t nworkers;
+    /* the log reader (opt.log_reader): its thread, and a pipe that wakes it */
+    pthread_t log_tid;
+    bool log_started;
+    bool writer_gone; /* under mu: the writer thread has exited */
+    int poke[2];
 };
 
 static double since(const struct timespec *t0)
@@ -91,10 +101,39 @@ static void wake(argo_work *w)
 /* Writer thread: the hook of the writer's app. A copy goes to the FIFO;
  * if memory runs out the event is lost to the live stream only (it is
  * in the store's log, so a client resuming gets it). */
+static void poke(argo_work *w)
+{
+    /* a full pipe already wakes the reader: nothing is lost */
+    ssize_t n = write(w->poke[1], "", 1);
+    (void)n;
+}
+
+/* A copy of ev as a FIFO entry; NULL when out of memory. */
+static done_node *event_node(const argo_event *ev)
+{
+    size_t lc = strlen(ev->channel) + 1, ls = strlen(ev->symbol) + 1, ld = strlen(ev->data) + 1;
+    done_node *d = malloc(sizeof *d + lc + ls + ld);
+    if (!d)
+        return NULL;
+    memset(d, 0, sizeof *d);
+    d->ev = *ev;
+    memcpy(d->text, ev->channel, lc);
+    memcpy(d->text + lc, ev->symbol, ls);
+    memcpy(d->text + lc + ls, ev->data, ld);
+    d->ev.channel = d->text;
+    d->ev.symbol = d->text + lc;
+    d->ev.data = d->text + lc + ls;
+    return d;
+}
+
 static void on_event(void *ctx, const argo_event *ev)
 {
     worker *k = ctx;
     argo_work *w = k->w;
+    if (w->opt.log_reader) { /* the log reader announces it, in the log's order */
+        poke(w);
+        return;
+    }
     size_t lc = strlen(ev->channel) + 1, ls = strlen(ev->symbol) + 1, ld = strlen(ev->data) + 1;
     done_node *d = malloc(sizeof *d + lc + ls + ld);
     if (!d) {
@@ -159,9 +198,136 @@ static void *thread_main(void *arg)
         pthread_mutex_lock(&w->mu);
     }
     w->alive--;
+    if (k->writer)
+        w->writer_gone = true;
+    pthread_mutex_unlock(&w->mu);
+    if (k->writer && w->opt.log_reader)
+        poke(w);
+    wake(w);
+    return NULL;
+}
+
+/* The log reader: a page of events collected, then queued in order. */
+typedef struct log_page {
+    done_node *head, *tail;
+    int64_t last;
+    size_t n;
+} log_page;
+
+static int log_take(void *ctx, const argo_event *ev)
+{
+    log_page *p = ctx;
+    done_node *d = event_node(ev);
+    if (!d)
+        return ARGO_ENOMEM;
+    d->next = NULL;
+    if (p->tail)
+        p->tail->next = d;
+    else
+        p->head = d;
+    p->tail = d;
+    p->last = ev->seq;
+    p->n++;
+    return 0;
+}
+
+#define LOG_PAGE 512
+#define LOG_WAIT_MS 1000
+
+/* Reads the log after *last, page by page, into the FIFO. */
+static void log_catch_up(argo_work *w, int64_t *last)
+{
+    for (;;) {
+        log_page p = {.last = *last};
+        argo_err e;
+        int rc = argo_app_events_after(w->opt.log_reader, *last, LOG_PAGE, log_take, &p, &e);
+        if (rc && rc != ARGO_ENOMEM)
+            fprintf(stderr, "argo serve: reading the event log after %lld: %s (retried)\n",
+                    (long long)*last, e.msg);
+        else if (rc)
+            fprintf(stderr, "argo serve: out of memory reading the event log (retried)\n");
+        if (rc) { /* nothing of a failed page is announced: it is read again */
+            while (p.head) {
+                done_node *next = p.head->next;
+                free(p.head);
+                p.head = next;
+            }
+            return;
+        }
+        if (p.n) {
+            pthread_mutex_lock(&w->mu);
+            for (done_node *d = p.head, *next; d; d = next) {
+                next = d->next;
+                push_done(w, d);
+            }
+            pthread_mutex_unlock(&w->mu);
+            wake(w);
+            *last = p.last;
+        }
+        if (p.n < LOG_PAGE)
+            return;
+    }
+}
+
+static void *log_main(void *arg)
+{
+    argo_work *w = arg;
+    int64_t last = w->opt.from_seq;
+    bool listening = false, told = false;
+    for (;;) {
+        argo_err e;
+        if (!listening) {
+            listening = argo_app_events_listen(w->opt.log_reader, &e) == 0;
+            if (!listening && !told)
+                fprintf(stderr, "argo serve: %s (reading the event log every %d ms)\n", e.msg,
+                        LOG_WAIT_MS);
+            told = !listening;
+        }
+        pthread_mutex_lock(&w->mu);
+        bool last_round = w->stopping && w->writer_gone;
+        pthread_mutex_unlock(&w->mu);
+        log_catch_up(w, &last); /* after the writer's end: its last events too */
+        if (last_round)
+            break;
+        bool woken = false;
+        if (argo_app_events_wait(w->opt.log_reader, w->poke[0], LOG_WAIT_MS, &woken, &e)) {
+            listening = false; /* the connection is reset on the next call: listen again */
+            struct timespec pause = {0, 100 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+        char buf[256];
+        while (read(w->poke[0], buf, sizeof buf) > 0)
+            ;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->alive--;
     pthread_mutex_unlock(&w->mu);
     wake(w);
     return NULL;
+}
+
+/* A non-blocking, close-on-exec pipe. */
+static int open_poke(int fd[2])
+{
+    if (pipe(fd))
+        return -1;
+    for (int i = 0; i < 2; i++)
+        if (fcntl(fd[i], F_SETFL, O_NONBLOCK) || fcntl(fd[i], F_SETFD, FD_CLOEXEC)) {
+            int e = errno;
+            close(fd[0]);
+            close(fd[1]);
+            fd[0] = fd[1] = -1;
+            errno = e;
+            return -1;
+        }
+    return 0;
+}
+
+static void close_poke(argo_work *w)
+{
+    for (int i = 0; i < 2; i++)
+        if (w->poke[i] >= 0)
+            close(w->poke[i]);
 }
 
 static int ring_init(ring *r, size_t cap)
@@ -183,6 +349,12 @@ int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err)
     if (!w)
         return argo_err_set(err, ARGO_ENOMEM, "work pool: out of memory");
     w->opt = *opt;
+    w->poke[0] = w->poke[1] = -1;
+    if (opt->log_reader && open_poke(w->poke)) {
+        int e = errno;
+        free(w);
+        return argo_err_set(err, ARGO_EIO, "work pool: pipe: %s", strerror(e));
+    }
     pthread_mutex_init(&w->mu, NULL);
     w->nworkers = opt->nreaders + 1;
     w->workers = calloc(w->nworkers, sizeof *w->workers);
@@ -191,6 +363,7 @@ int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err)
         free(w->workers);
         free(w->readers.v);
         free(w->writer.v);
+        close_poke(w);
         free(w);
         return argo_err_set(err, ARGO_ENOMEM, "work pool: out of memory");
     }
@@ -221,10 +394,35 @@ int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err)
             free(w->workers);
             free(w->readers.v);
             free(w->writer.v);
+            close_poke(w);
             free(w);
             return argo_err_set(err, ARGO_ENOMEM, "work pool: cannot start a thread");
         }
         w->workers[i].started = true;
+    }
+    if (opt->log_reader) {
+        pthread_mutex_lock(&w->mu);
+        w->alive++;
+        pthread_mutex_unlock(&w->mu);
+        if (pthread_create(&w->log_tid, NULL, log_main, w)) {
+            pthread_mutex_lock(&w->mu);
+            w->alive--;
+            pthread_mutex_unlock(&w->mu);
+            argo_work_stop(w);
+            for (size_t j = 0; j < w->nworkers; j++)
+                pthread_join(w->workers[j].tid, NULL);
+            argo_app_set_events(opt->writer, NULL); /* the apps are still the caller's */
+            pthread_cond_destroy(&w->readers.cond);
+            pthread_cond_destroy(&w->writer.cond);
+            pthread_mutex_destroy(&w->mu);
+            free(w->workers);
+            free(w->readers.v);
+            free(w->writer.v);
+            close_poke(w);
+            free(w);
+            return argo_err_set(err, ARGO_ENOMEM, "work pool: cannot start the log reader");
+        }
+        w->log_started = true;
     }
     *out = w;
     return 0;
@@ -314,6 +512,8 @@ void argo_work_stop(argo_work *w)
     pthread_cond_broadcast(&w->readers.cond);
     pthread_cond_broadcast(&w->writer.cond);
     pthread_mutex_unlock(&w->mu);
+    if (w->opt.log_reader)
+        poke(w);
     wake(w);
 }
 
@@ -333,10 +533,14 @@ void argo_work_free(argo_work *w, bool failed)
     for (size_t i = 0; i < w->nworkers; i++)
         if (w->workers[i].started)
             pthread_join(w->workers[i].tid, NULL);
+    if (w->log_started) /* after the writer: it reads the writer's last events */
+        pthread_join(w->log_tid, NULL);
     argo_work_drain(w);
     argo_app_set_events(w->opt.writer, NULL);
     for (size_t i = 0; i < w->nworkers; i++)
         argo_app_close(w->workers[i].app, failed && w->workers[i].writer);
+    argo_app_close(w->opt.log_reader, false);
+    close_poke(w);
     pthread_cond_destroy(&w->readers.cond);
     pthread_cond_destroy(&w->writer.cond);
     pthread_mutex_destroy(&w->mu);

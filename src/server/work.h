@@ -9,6 +9,8 @@
  * every event the writer's app announces, go back to the service thread
  * through a queue and lws_cancel_service; the service thread drains
  * them in LWS_CALLBACK_EVENT_WAIT_CANCELLED (argo_work_drain).
+ * On a store several processes write, a log-reader thread announces
+ * the events instead of the writer (argo_work_options log_reader).
  */
 #ifndef ARGO_SERVER_WORK_H
 #define ARGO_SERVER_WORK_H
@@ -38,6 +40,16 @@ typedef struct argo_work_options {
      * or since the job began (cycle metrics) */
     void (*on_cycle)(void *ctx, argo_app *app, const argo_cycle *c, double seconds);
     void *ctx;
+    /* A read-only app for the log reader, or NULL. When set (a store
+     * several processes write: PostgreSQL), events do not come from the
+     * writer's hook: a thread of its own reads the store's event log
+     * after from_seq, in seq order, whenever the store says another
+     * handle committed events, the writer committed some, or a second
+     * passed, and hands them to on_event; so events any process
+     * commits reach this server's subscribers, none twice and none
+     * out of order. */
+    argo_app *log_reader;
+    int64_t from_seq;
 } argo_work_options;
 
 /* Starts the threads. On failure nothing runs and the apps are still

@@ -42,6 +42,8 @@
 #include <limits.h>
 #include <libpq-fe.h>
 #include <math.h>
+#include <poll.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +152,7 @@ typedef struct pg_store {
     int64_t *months;         /* partitions known to exist: table << 32 | month */
     size_t nmonths, cap_months, committed_months;
     char holds[PG_HOLDS][ARGO_STORE_LOCK_NAME_MAX + 1];
+    bool listening; /* LISTENs to the event log's channel (again after a reconnect) */
 } pg_store;
 
 static pg_store *PG(argo_store *st)
@@ -791,6 +794,14 @@ static int insert_batches(pg_store *s, const char *head, int ncols, size_t nrows
 
 /* ---- the handle ---------------------------------------------------------- */
 
+/* LISTEN on the event log's channel (event_append NOTIFYs it). */
+static int listen_now(pg_store *s, argo_err *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "LISTEN \"argo_events_%s\"", s->schema);
+    return run_simple(s, sql, "listening for events", err);
+}
+
 static int setup(pg_store *s, argo_err *err)
 {
     char sql[512];
@@ -816,6 +827,8 @@ static int reconnect(pg_store *s)
     if (PQstatus(s->c) != CONNECTION_OK || setup(s, NULL))
         return ARGO_ENET;
     months_forget_pending(s);
+    if (s->listening && listen_now(s, NULL))
+        s->listening = false;
     for (int i = 0; i < PG_HOLDS; i++) {
         if (!s->holds[i][0])
             continue;
@@ -2161,6 +2174,62 @@ static int pg_events_after(argo_store *st, int64_t after, size_t limit, argo_eve
     RETRY(s, events_after_once(s, after, limit, fn, ctx, err));
 }
 
+static int pg_events_listen(argo_store *st, argo_err *err)
+{
+    pg_store *s = PG(st);
+    if (s->txn)
+        return argo_err_set(err, ARGO_EINVAL, "database %s: LISTEN inside a transaction", s->url);
+    int rc = listen_now(s, err);
+    if (rc == ARGO_ENET && reconnect(s) == ARGO_OK)
+        rc = listen_now(s, err);
+    s->listening = rc == ARGO_OK;
+    return rc;
+}
+
+/* Waits on the connection's socket and wake_fd; a notification (or
+ * several) read from the socket wakes the caller. A lost connection is
+ * reset (and LISTENs again) before ARGO_ENET is returned, so the
+ * caller's next read of the log works. */
+static int pg_events_wait(argo_store *st, int wake_fd, int timeout_ms, bool *woken, argo_err *err)
+{
+    pg_store *s = PG(st);
+    PGnotify *n;
+    bool got = false;
+    if (PQconsumeInput(s->c)) /* notifications that came with earlier results */
+        while ((n = PQnotifies(s->c))) {
+            got = true;
+            PQfreemem(n);
+        }
+    if (got) {
+        *woken = true;
+        return ARGO_OK;
+    }
+    int sock = PQsocket(s->c);
+    struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
+    int k = poll(p, 2, sock < 0 && wake_fd < 0 ? 0 : timeout_ms);
+    if (k < 0 && errno != EINTR)
+        return argo_err_set(err, ARGO_EIO, "database %s: waiting for events: %s", s->url,
+                            strerror(errno));
+    if (k > 0 && (p[1].revents & POLLIN))
+        *woken = true;
+    if (sock < 0 || (k > 0 && p[0].revents) || PQstatus(s->c) == CONNECTION_BAD) {
+        if (sock < 0 || !PQconsumeInput(s->c) || PQstatus(s->c) == CONNECTION_BAD) {
+            char line[256];
+            first_line(PQerrorMessage(s->c), line, sizeof line);
+            reconnect(s);
+            return argo_err_set(err, ARGO_ENET,
+                                "database %s: connection to the database lost while waiting for"
+                                " events (%s)",
+                                s->url, line);
+        }
+        while ((n = PQnotifies(s->c))) {
+            *woken = true;
+            PQfreemem(n);
+        }
+    }
+    return ARGO_OK;
+}
+
 static int pg_event_last(argo_store *st, int64_t *seq, argo_err *err)
 {
     pg_store *s = PG(st);
@@ -2687,6 +2756,7 @@ static int pg_rows_clear(argo_store *st, argo_err *err)
 
 static const argo_store_ops pg_ops = {
     .name = "postgresql",
+    .concurrent = true,
     .close = pg_close,
     .begin = pg_begin,
     .commit = pg_commit,
@@ -2717,6 +2787,8 @@ static const argo_store_ops pg_ops = {
     .event_append = pg_event_append,
     .events_after = pg_events_after,
     .event_last = pg_event_last,
+    .events_listen = pg_events_listen,
+    .events_wait = pg_events_wait,
     .key_add = pg_key_add,
     .keys = pg_keys,
     .key_revoke = pg_key_revoke,

@@ -9,7 +9,9 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -294,6 +296,12 @@ const char *argo_store_backend(const argo_store *st)
     return st->ops->name;
 }
 
+bool argo_store_concurrent(const argo_store *st)
+{
+    assert(st);
+    return st->ops->concurrent;
+}
+
 int argo_store_model_insert(argo_store *st, argo_model_row *m, argo_err *err)
 {
     CHECK(st, err);
@@ -434,6 +442,29 @@ int argo_store_event_last(argo_store *st, int64_t *seq, argo_err *err)
     assert(seq);
     *seq = 0;
     return st->ops->event_last(st, seq, err);
+}
+
+int argo_store_events_listen(argo_store *st, argo_err *err)
+{
+    CHECK(st, err);
+    return st->ops->events_listen ? st->ops->events_listen(st, err) : ARGO_OK;
+}
+
+int argo_store_events_wait(argo_store *st, int wake_fd, int timeout_ms, bool *woken, argo_err *err)
+{
+    CHECK(st, err);
+    assert(woken);
+    *woken = false;
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    if (st->ops->events_wait)
+        return st->ops->events_wait(st, wake_fd, timeout_ms, woken, err);
+    struct pollfd p = {.fd = wake_fd, .events = POLLIN};
+    int n = poll(&p, wake_fd >= 0 ? 1 : 0, timeout_ms);
+    if (n < 0 && errno != EINTR)
+        return argo_err_set(err, ARGO_EIO, "waiting for events: %s", strerror(errno));
+    *woken = n > 0;
+    return ARGO_OK;
 }
 
 /* ---- API keys ------------------------------------------------------------ */

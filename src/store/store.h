@@ -294,6 +294,19 @@ int argo_store_events_after(argo_store *st, int64_t after, size_t limit, argo_ev
 /* The newest event's seq; 0 when the log is empty. */
 int argo_store_event_last(argo_store *st, int64_t *seq, argo_err *err);
 
+/* Hearing of events other handles commit (argo serve publishes the log
+ * in seq order, whoever wrote it). After argo_store_events_listen the
+ * handle is told of each commit that appends events: PostgreSQL LISTENs
+ * on the schema's channel (event_append NOTIFYs it, delivered at
+ * commit); SQLite has one writer per file, so there is nothing to hear
+ * and its writer wakes the listener itself (wake_fd below).
+ * argo_store_events_wait waits at most timeout_ms for such a notice or
+ * for wake_fd (-1: none) to be readable (it is not read); *woken says
+ * whether either came. A notification lost with a connection costs
+ * nothing: the caller reads the log after every wait, woken or not. */
+int argo_store_events_listen(argo_store *st, argo_err *err);
+int argo_store_events_wait(argo_store *st, int wake_fd, int timeout_ms, bool *woken, argo_err *err);
+
 /*
  * API keys (app/keys.h): only a key's SHA-256 is stored.
  */
@@ -403,5 +416,9 @@ int argo_store_rows_clear(argo_store *st, argo_err *err);
 
 /* The backend's name ("sqlite" or "postgresql"). */
 const char *argo_store_backend(const argo_store *st);
+/* Whether several processes may write the store at once, each cycle
+ * serialised by argo_store_lock (PostgreSQL), rather than one writer
+ * process holding it (SQLite: argo serve's hold). */
+bool argo_store_concurrent(const argo_store *st);
 
 #endif

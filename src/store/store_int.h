@@ -21,6 +21,7 @@ typedef enum argo_signal_scan {
 
 typedef struct argo_store_ops {
     const char *name;
+    bool concurrent; /* argo_store_concurrent */
     void (*close)(argo_store *st);
     int (*begin)(argo_store *st, argo_err *err);
     int (*commit)(argo_store *st, argo_err *err);
@@ -65,6 +66,11 @@ typedef struct argo_store_ops {
     int (*events_after)(argo_store *st, int64_t after, size_t limit, argo_event_fn fn, void *ctx,
                         argo_err *err);
     int (*event_last)(argo_store *st, int64_t *seq, argo_err *err);
+    /* NULL: nothing to listen to (only wake_fd wakes events_wait) */
+    int (*events_listen)(argo_store *st, argo_err *err);
+    /* NULL: events_wait polls wake_fd alone; else waits for a notice or
+     * wake_fd (-1: none), timeout_ms >= 0 */
+    int (*events_wait)(argo_store *st, int wake_fd, int timeout_ms, bool *woken, argo_err *err);
     /* k checked: a known role, a name within its limit */
     int (*key_add)(argo_store *st, argo_key_row *k, argo_err *err);
     int (*keys)(argo_store *st, argo_key_row **v, size_t *n, argo_err *err);
