@@ -264,9 +264,9 @@ static int copy_all(argo_store *src, argo_store *dst, const char *to_masked,
         return rc;
     if (n && !opt->replace)
         return argo_err_set(err, ARGO_ECONFLICT,
-                            "target %s is not empty (table %s has %lld rows): copy with replace"
+                            "target %s is not empty (table %s has %lld row%s): copy with replace"
                             " (--replace) to delete its rows first",
-                            to_masked, t[which].name, (long long)n);
+                            to_masked, t[which].name, (long long)n, n == 1 ? "" : "s");
     if (n) {
         if ((rc = argo_store_rows_clear(dst, err)))
             return argo_err_prefix(err, "clearing the target: ");

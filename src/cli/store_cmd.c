@@ -87,8 +87,8 @@ static int store_copy(cli *c, int argc, char **argv)
     printf("store copy: %s (%s) -> %s (%s)%s\n", r.from, r.from_backend, r.to, r.to_backend,
            r.replaced ? ", its rows replaced" : "");
     for (size_t i = 0; i < r.n; i++)
-        printf("  %-20s %10lld rows  sha256 %.16s  verified\n", r.tables[i].name,
-               (long long)r.tables[i].rows, r.tables[i].sha256);
+        printf("  %-20s %10lld row%s  sha256 %.16s  verified\n", r.tables[i].name,
+               (long long)r.tables[i].rows, r.tables[i].rows == 1 ? " " : "s", r.tables[i].sha256);
     printf("store copy: %lld rows in %zu tables, verified, in %.2f s\n", (long long)r.rows, r.n,
            r.seconds);
     return 0;

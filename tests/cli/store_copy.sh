@@ -72,7 +72,7 @@ fi
 # --- copy there and back -------------------------------------------------
 expect 0 "9 tables, verified" "$argo" store copy --from src.db --to "$target"
 for t in symbols bars calibration_models signals strategy_state suppressed_signals events api_keys; do
-    grep -qE "^  $t +[1-9][0-9]* rows  sha256 [0-9a-f]{16}  verified$" out.txt && ok ||
+    grep -qE "^  $t +[1-9][0-9]* rows? +sha256 [0-9a-f]{16}  verified$" out.txt && ok ||
         bad "table $t: not copied with rows: $(grep " $t " out.txt)"
 done
 "$argo" store copy --from src.db --to first.db --json >first.json 2>err.txt || bad "copy to first.db: $(cat err.txt)"

@@ -201,6 +201,8 @@ COMMANDS = [
     ("archive-query", "backedup", ["archive", "query"]),
     ("archive-cat", "backedup", ["archive", "cat", parquet[0]]),
     ("health", "backedup", ["health", "--level", "3"]),
+    # a new target file: removed again when the copy fails
+    ("store-copy", "full", ["store", "copy", "--from", "argo.db", "--to", "copy.db"]),
 ]
 # argo health reports a shortage as a failing check (exit 2, the check
 # named) or, when no report could be made, exits 3 (docs/HEALTH.md)
