@@ -1637,8 +1637,24 @@ static void a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing(voi
     assert_int_equal(argo_store_begin(b, NULL), 0);
     argo_value bad[2] = {{.type = ARGO_V_TEXT, .p = "1", .len = 1},
                          {.type = ARGO_V_TEXT, .p = "X", .len = 1}};
-    assert_int_equal(argo_store_rows_put(b, "symbols", bad, 1, &e), ARGO_EDATA);
+    int rc = argo_store_rows_put(b, "symbols", bad, 1, &e);
+    if (rc != ARGO_EDATA)
+        fail_msg("a text for symbols.id: %d (%s), not ARGO_EDATA", rc, e.msg);
     assert_non_null(strstr(e.msg, "id"));
+    argo_store_rollback(b);
+    /* eight bytes of text are not an integer either (nor a blob a text) */
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    bad[0] = (argo_value){.type = ARGO_V_TEXT, .p = "12345678", .len = 8};
+    rc = argo_store_rows_put(b, "symbols", bad, 1, &e);
+    if (rc != ARGO_EDATA)
+        fail_msg("an 8-byte text for symbols.id: %d (%s), not ARGO_EDATA", rc, rc ? e.msg : "");
+    argo_store_rollback(b);
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    bad[0] = (argo_value){.type = ARGO_V_INT, .i = 1};
+    bad[1] = (argo_value){.type = ARGO_V_BLOB, .p = "X", .len = 1};
+    rc = argo_store_rows_put(b, "symbols", bad, 1, &e);
+    if (rc != ARGO_EDATA)
+        fail_msg("a blob for symbols.name: %d (%s), not ARGO_EDATA", rc, rc ? e.msg : "");
     argo_store_rollback(b);
     assert_int_equal(argo_store_rows_scan(b, "no_such", keep_row, &syms, &e), ARGO_EINVAL);
     size_t nt;
