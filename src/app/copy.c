@@ -146,14 +146,12 @@ typedef struct copier {
     int64_t rows;            /* read */
     int64_t put, fail_after; /* rows put into the target, of every table */
     size_t batch_rows;
-    argo_value *v;        /* batch_rows rows of up to ARGO_COPY_COLS values */
+    argo_value *v;        /* batch_rows rows of the widest table's values */
     size_t n;             /* rows in the batch */
     unsigned char *bytes; /* the batch's texts and blobs */
     size_t used, cap;
     argo_err *err;
 } copier;
-
-#define ARGO_COPY_COLS 64 /* columns of one table, at most */
 
 static int flush(copier *c)
 {
@@ -272,13 +270,16 @@ static int copy_all(argo_store *src, argo_store *dst, const char *to_masked,
             return argo_err_prefix(err, "clearing the target: ");
         res->replaced = true;
     }
+    size_t maxcols = 1;
+    for (size_t i = 0; i < nt; i++)
+        maxcols = t[i].ncols > maxcols ? t[i].ncols : maxcols;
     copier c = {.dst = dst,
                 .batch_rows = opt->batch_rows ? opt->batch_rows : ARGO_COPY_BATCH_ROWS,
                 .fail_after = opt->fail_after_rows,
                 .err = err};
-    if (c.batch_rows > SIZE_MAX / (ARGO_COPY_COLS * sizeof *c.v))
+    if (c.batch_rows > SIZE_MAX / (maxcols * sizeof *c.v))
         return argo_err_set(err, ARGO_ELIMIT, "a batch of %zu rows is too large", c.batch_rows);
-    c.v = malloc(c.batch_rows * ARGO_COPY_COLS * sizeof *c.v);
+    c.v = malloc(c.batch_rows * maxcols * sizeof *c.v); /* rows of the widest table */
     argo_sha256 *h = argo_sha256_new();
     if (!c.v || !h) {
         rc = argo_err_set(err, ARGO_ENOMEM, "out of memory starting the copy");
@@ -286,7 +287,6 @@ static int copy_all(argo_store *src, argo_store *dst, const char *to_masked,
     }
     c.h = h;
     for (size_t i = 0; i < nt; i++) {
-        assert(t[i].ncols <= ARGO_COPY_COLS);
         c.t = &t[i];
         c.rows = 0;
         c.n = c.used = 0;
