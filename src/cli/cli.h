@@ -65,6 +65,8 @@ int cmd_archive(cli *c, int argc, char **argv);
 
 /* argo keys add|list|revoke (cli/keys_cmd.c) */
 int cmd_keys(cli *c, int argc, char **argv);
+/* argo store copy (cli/store_cmd.c) */
+int cmd_store(cli *c, int argc, char **argv);
 /* argo serve (cli/serve_cmd.c) */
 int cmd_serve(cli *c, int argc, char **argv);
 /* argo health (cli/health_cmd.c): exits 0 ok, 1 degraded, 2 failing, 3 usage

@@ -495,6 +495,7 @@ static void top_help(FILE *f)
             "  serve               the live signal service: REST, stream, /metrics, /health\n"
             "  keys                API keys of argo serve: add, list, revoke\n"
             "  health              health checks, levels 1-3 (exit 0 ok, 1 degraded, 2 failing)\n"
+            "  store copy          copy a store to another (SQLite, PostgreSQL), verified\n"
             "  version             print the version\n");
 }
 
@@ -524,7 +525,7 @@ int main(int argc, char **argv)
                 {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
                 {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
                 {"archive", cmd_archive}, {"serve", cmd_serve},         {"health", cmd_health},
-                {"keys", cmd_keys}};
+                {"keys", cmd_keys},       {"store", cmd_store}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);

@@ -270,6 +270,17 @@ typedef struct hold_rec {
     int fd;                                  /* the flocked PATH-NAME.lock; -1 for ":memory:" */
 } hold_rec;
 
+#define SQ_TABLES 16     /* tables of argo_store_tables(), at most */
+#define SQ_TABLE_COLS 32 /* columns of one table, at most */
+
+/* The row interface's statements of one table (prepared on first use)
+ * and each column's kind from its declared type: 'i' INTEGER, 'r'
+ * REAL, 't' TEXT, 'b' BLOB. */
+typedef struct sq_rows {
+    sqlite3_stmt *scan, *count, *insert;
+    char kind[SQ_TABLE_COLS];
+} sq_rows;
+
 typedef struct sq_store {
     argo_store base;
     sqlite3 *db;
@@ -278,6 +289,7 @@ typedef struct sq_store {
     bool read_only;
     sqlite3_stmt *q[Q_COUNT];
     hold_rec holds[SQ_HOLDS]; /* the holds this handle took */
+    sq_rows rows[SQ_TABLES];  /* argo_store_tables()[i]'s statements */
 } sq_store;
 
 static int fail(sq_store *s, argo_err *err, int rc, const char *what)
@@ -339,6 +351,11 @@ static void sq_close(argo_store *st)
             sq_release(st, s->holds[i].name);
     for (int i = 0; i < Q_COUNT; i++)
         sqlite3_finalize(s->q[i]);
+    for (int i = 0; i < SQ_TABLES; i++) {
+        sqlite3_finalize(s->rows[i].scan);
+        sqlite3_finalize(s->rows[i].count);
+        sqlite3_finalize(s->rows[i].insert);
+    }
     if (s->db && !sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(s->db);
@@ -1674,6 +1691,290 @@ static void sq_release(argo_store *st, const char *name)
     h->fd = -1;
 }
 
+/* ---- rows, backend-neutral (argo store copy) ------------------------------
+ *
+ * Every table as argo_store_tables() lists it. A value's type comes from
+ * its column's declared type, not from how SQLite stored it: a REAL
+ * column gives ARGO_V_REAL even where SQLite kept an integral value as
+ * an integer, so both backends give the same values for the same rows.
+ * A stored value of another type (edited outside argo) is ARGO_ECORRUPT.
+ * SQLite keeps -0.0 as 0.0 in a REAL column and NaN as NULL, so
+ * rows_put refuses NaN rather than change it.
+ *
+ * Ids: symbols, signals and calibration_models take max(id) + 1 for a
+ * new row by themselves; events and api_keys (AUTOINCREMENT) move
+ * sqlite_sequence up to the largest id inserted, given or not, and
+ * rows_clear empties sqlite_sequence with the tables, so a cleared store
+ * filled by a copy numbers on from the copied rows exactly as the
+ * source does. */
+
+/* The column kind of a declared type, by SQLite's affinity rules
+ * (https://www.sqlite.org/datatype3.html#determination_of_column_affinity),
+ * with 'b' for BLOB and for no type. */
+static char kind_of(const char *decl)
+{
+    if (!decl || !*decl)
+        return 'b';
+    char up[32];
+    size_t n = 0;
+    for (; decl[n] && n < sizeof up - 1; n++)
+        up[n] = (char)(decl[n] >= 'a' && decl[n] <= 'z' ? decl[n] - 32 : decl[n]);
+    up[n] = 0;
+    if (strstr(up, "INT"))
+        return 'i';
+    if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT"))
+        return 't';
+    if (strstr(up, "BLOB"))
+        return 'b';
+    return 'r';
+}
+
+static const char *kind_name(char k)
+{
+    return k == 'i' ? "an integer" : k == 'r' ? "a real" : k == 't' ? "a text" : "a blob";
+}
+
+/* The statements of table t, prepared on first use, reset. */
+static int rows_prep(sq_store *s, const argo_store_table *t, sq_rows **out, argo_err *err)
+{
+    size_t nt;
+    const argo_store_table *all = argo_store_tables(&nt);
+    assert(t >= all && t < all + nt && nt <= SQ_TABLES && t->ncols <= SQ_TABLE_COLS);
+    sq_rows *r = &s->rows[t - all];
+    if (!r->scan) {
+        char cols[1024], params[256], text[2048];
+        size_t c = 0, p = 0;
+        for (size_t i = 0; i < t->ncols; i++) {
+            c += (size_t)snprintf(cols + c, sizeof cols - c, "%s\"%s\"", i ? ", " : "", t->cols[i]);
+            p += (size_t)snprintf(params + p, sizeof params - p, "%s?%zu", i ? ", " : "", i + 1);
+            assert(c < sizeof cols && p < sizeof params); /* SQ_TABLE_COLS short names */
+        }
+        sqlite3_stmt *q[3] = {NULL, NULL, NULL};
+        int rc = SQLITE_OK;
+        int n = snprintf(text, sizeof text, "SELECT %s FROM \"%s\" ORDER BY %s", cols, t->name,
+                         t->order);
+        assert(n > 0 && (size_t)n < sizeof text);
+        rc = sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &q[0], NULL);
+        if (rc == SQLITE_OK) {
+            snprintf(text, sizeof text, "SELECT count(*) FROM \"%s\"", t->name);
+            rc = sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &q[1], NULL);
+        }
+        if (rc == SQLITE_OK) {
+            n = snprintf(text, sizeof text, "INSERT INTO \"%s\"(%s) VALUES (%s)", t->name, cols,
+                         params);
+            assert(n > 0 && (size_t)n < sizeof text);
+            (void)n;
+            rc = sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &q[2], NULL);
+        }
+        if (rc != SQLITE_OK) {
+            for (int i = 0; i < 3; i++)
+                sqlite3_finalize(q[i]);
+            char what[96];
+            snprintf(what, sizeof what, "preparing the rows of table %s", t->name);
+            return fail(s, err, rc, what);
+        }
+        for (size_t i = 0; i < t->ncols; i++)
+            r->kind[i] = kind_of(sqlite3_column_decltype(q[0], (int)i));
+        r->scan = q[0];
+        r->count = q[1];
+        r->insert = q[2];
+    }
+    sqlite3_reset(r->scan);
+    sqlite3_reset(r->count);
+    sqlite3_reset(r->insert);
+    sqlite3_clear_bindings(r->insert);
+    *out = r;
+    return ARGO_OK;
+}
+
+/* Column i of the scan's current row as a value of its column's kind:
+ * 0, or 1 when it holds a value of another type, or 2 when memory ran
+ * short converting it (SQLite gives a NULL pointer then; a text is
+ * never NULL otherwise, an empty blob is). */
+static int row_value(sqlite3_stmt *q, int i, char kind, argo_value *v)
+{
+    int type = sqlite3_column_type(q, i);
+    *v = (argo_value){.type = ARGO_V_NULL};
+    if (type == SQLITE_NULL)
+        return 0;
+    switch (kind) {
+    case 'i':
+        v->type = ARGO_V_INT;
+        v->i = sqlite3_column_int64(q, i);
+        return type == SQLITE_INTEGER ? 0 : 1;
+    case 'r':
+        v->type = ARGO_V_REAL;
+        v->r = sqlite3_column_double(q, i);
+        return type == SQLITE_FLOAT || type == SQLITE_INTEGER ? 0 : 1;
+    case 't':
+        if (type != SQLITE_TEXT)
+            return 1;
+        v->type = ARGO_V_TEXT;
+        v->p = sqlite3_column_text(q, i);
+        v->len = (size_t)sqlite3_column_bytes(q, i);
+        return v->p ? 0 : 2;
+    default:
+        if (type != SQLITE_BLOB)
+            return 1;
+        v->type = ARGO_V_BLOB;
+        v->p = sqlite3_column_blob(q, i);
+        v->len = (size_t)sqlite3_column_bytes(q, i);
+        return v->p || (!v->len && sqlite3_errcode(sqlite3_db_handle(q)) != SQLITE_NOMEM) ? 0 : 2;
+    }
+}
+
+static int sq_rows_scan(argo_store *st, const argo_store_table *t, argo_row_fn fn, void *ctx,
+                        argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sq_rows *r;
+    int rc = rows_prep(s, t, &r, err);
+    if (rc)
+        return rc;
+    argo_value row[SQ_TABLE_COLS];
+    int64_t nrow = 0;
+    while ((rc = sqlite3_step(r->scan)) == SQLITE_ROW) {
+        nrow++;
+        for (size_t i = 0; i < t->ncols; i++)
+            if ((rc = row_value(r->scan, (int)i, r->kind[i], &row[i]))) {
+                sqlite3_reset(r->scan);
+                if (rc == 2)
+                    return argo_err_set(err, ARGO_ENOMEM, "out of memory reading table %s",
+                                        t->name);
+                return argo_err_set(err, ARGO_ECORRUPT,
+                                    "database %s: table %s, row %lld: column %s holds a value"
+                                    " of another type than %s",
+                                    s->path, t->name, (long long)nrow, t->cols[i],
+                                    kind_name(r->kind[i]));
+            }
+        int stop = fn(ctx, row);
+        if (stop) {
+            sqlite3_reset(r->scan);
+            return stop;
+        }
+    }
+    sqlite3_reset(r->scan);
+    if (rc != SQLITE_DONE) {
+        char what[96];
+        snprintf(what, sizeof what, "reading table %s", t->name);
+        return fail(s, err, rc, what);
+    }
+    return ARGO_OK;
+}
+
+static int sq_rows_count(argo_store *st, const argo_store_table *t, int64_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sq_rows *r;
+    int rc = rows_prep(s, t, &r, err);
+    if (rc)
+        return rc;
+    rc = sqlite3_step(r->count);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(r->count, 0);
+    sqlite3_reset(r->count);
+    if (rc != SQLITE_ROW) {
+        char what[96];
+        snprintf(what, sizeof what, "counting table %s", t->name);
+        return fail(s, err, rc, what);
+    }
+    return ARGO_OK;
+}
+
+/* Binds value v to parameter i of column kind; false when it does not fit. */
+static bool bind_value(sqlite3_stmt *q, int i, char kind, const argo_value *v)
+{
+    static const char empty[1] = "";
+    switch (v->type) {
+    case ARGO_V_NULL:
+        sqlite3_bind_null(q, i);
+        return true;
+    case ARGO_V_INT:
+        if (kind == 'r') { /* an integer for a real column: only when exact */
+            double d = (double)v->i;
+            if (d >= 0x1p63 || (int64_t)d != v->i)
+                return false;
+            sqlite3_bind_double(q, i, d);
+            return true;
+        }
+        sqlite3_bind_int64(q, i, v->i);
+        return kind == 'i';
+    case ARGO_V_REAL:
+        sqlite3_bind_double(q, i, v->r);
+        return kind == 'r' && !isnan(v->r);
+    case ARGO_V_TEXT:
+        if (v->len > INT_MAX || (!v->p && v->len))
+            return false;
+        sqlite3_bind_text(q, i, v->p ? v->p : empty, (int)v->len, SQLITE_STATIC);
+        return kind == 't';
+    case ARGO_V_BLOB:
+        if (v->len > INT_MAX || (!v->p && v->len))
+            return false;
+        sqlite3_bind_blob(q, i, v->p ? v->p : empty, (int)v->len, SQLITE_STATIC);
+        return kind == 'b';
+    }
+    return false;
+}
+
+static int sq_rows_put(argo_store *st, const argo_store_table *t, const argo_value *rows,
+                       size_t nrows, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sq_rows *r;
+    int rc = rows_prep(s, t, &r, err);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < nrows; k++) {
+        const argo_value *row = rows + k * t->ncols;
+        sqlite3_reset(r->insert);
+        for (size_t i = 0; i < t->ncols; i++)
+            if (!bind_value(r->insert, (int)i + 1, r->kind[i], &row[i])) {
+                sqlite3_clear_bindings(r->insert);
+                return argo_err_set(err, ARGO_EDATA,
+                                    "table %s, row %zu of the batch: column %s takes %s value, or"
+                                    " NULL; this one does not fit",
+                                    t->name, k + 1, t->cols[i], kind_name(r->kind[i]));
+            }
+        rc = sqlite3_step(r->insert);
+        sqlite3_reset(r->insert);
+        if (rc == SQLITE_DONE)
+            continue;
+        sqlite3_clear_bindings(r->insert);
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE ||
+            rc == SQLITE_CONSTRAINT_ROWID)
+            return argo_err_set(err, ARGO_ECONFLICT,
+                                "database %s: table %s, row %zu of the batch: its key exists (%s)",
+                                s->path, t->name, k + 1, sqlite3_errmsg(s->db));
+        if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            return argo_err_set(err, ARGO_EDATA, "database %s: table %s, row %zu of the batch: %s",
+                                s->path, t->name, k + 1, sqlite3_errmsg(s->db));
+        char what[96];
+        snprintf(what, sizeof what, "loading table %s", t->name);
+        return fail(s, err, rc, what);
+    }
+    sqlite3_clear_bindings(r->insert);
+    return ARGO_OK;
+}
+
+static int sq_rows_clear(argo_store *st, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    size_t nt;
+    const argo_store_table *all = argo_store_tables(&nt);
+    for (size_t i = nt; i-- > 0;) { /* children first */
+        char text[96];
+        snprintf(text, sizeof text, "DELETE FROM \"%s\"", all[i].name);
+        char what[96];
+        snprintf(what, sizeof what, "clearing table %s", all[i].name);
+        int rc = exec(s, text, what, err);
+        if (rc)
+            return rc;
+    }
+    /* the AUTOINCREMENT counters start again (sqlite_sequence exists: the
+     * schema has AUTOINCREMENT tables) */
+    return exec(s, "DELETE FROM sqlite_sequence", "clearing the id counters", err);
+}
+
 static const argo_store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1714,6 +2015,10 @@ static const argo_store_ops sqlite_ops = {
     .hold = sq_hold,
     .held = sq_held,
     .release = sq_release,
+    .rows_scan = sq_rows_scan,
+    .rows_count = sq_rows_count,
+    .rows_put = sq_rows_put,
+    .rows_clear = sq_rows_clear,
 };
 
 static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)

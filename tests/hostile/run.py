@@ -315,6 +315,10 @@ EXPECTED_EXITS = {
 }
 
 
+# commands named by two words in the help ("archive push", "store copy")
+TWO_WORDS = ("archive", "store")
+
+
 def listed_commands(argo):
     """The commands `argo --help` lists ("stats", "archive push", ...) and
     the archive subcommands of `argo archive --help` ("archive cat")."""
@@ -326,7 +330,7 @@ def listed_commands(argo):
         if not line.startswith("  ") or line.startswith("   "):
             continue
         words = line.split()
-        name = " ".join(words[:2]) if words[0] == "archive" else words[0]
+        name = " ".join(words[:2]) if words[0] in TWO_WORDS else words[0]
         cmds.add(name)
     arch = run_argo(argo, ["archive", "--help"], "/", env).stdout.decode()
     for line in arch.split("\n"):
@@ -337,12 +341,12 @@ def listed_commands(argo):
 
 
 def case_command(case):
-    """The command a case runs: its first word, two for archive."""
+    """The command a case runs: its first word, two for archive and store."""
     words = shlex.split(case.cmd)
     if not words:
         return ""
-    if words[0] == "archive" and len(words) > 1 and not words[1].startswith("-"):
-        return "archive " + words[1]
+    if words[0] in TWO_WORDS and len(words) > 1 and not words[1].startswith("-"):
+        return words[0] + " " + words[1]
     return words[0]
 
 

@@ -1355,6 +1355,321 @@ static void urls_are_printed_without_passwords(void **state)
     assert_string_equal(argo_store_url_masked(cases[0][0], small, sizeof small), "postgre");
 }
 
+/* ---- rows, backend-neutral (argo store copy) ----------------------------- */
+
+/* Rows of one table, every text and blob copied out of the scan. */
+typedef struct rowset {
+    const argo_store_table *t;
+    argo_value *v; /* n * t->ncols */
+    size_t n, cap;
+} rowset;
+
+static const argo_store_table *table_of(const char *name)
+{
+    size_t nt;
+    const argo_store_table *t = argo_store_tables(&nt);
+    for (size_t i = 0; i < nt; i++)
+        if (!strcmp(t[i].name, name))
+            return &t[i];
+    fail_msg("no table %s", name);
+    return NULL;
+}
+
+static int keep_row(void *ctx, const argo_value *row)
+{
+    rowset *r = ctx;
+    size_t nc = r->t->ncols;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 16;
+        r->v = realloc(r->v, r->cap * nc * sizeof *r->v);
+        assert_non_null(r->v);
+    }
+    argo_value *to = r->v + r->n++ * nc;
+    for (size_t i = 0; i < nc; i++) {
+        to[i] = row[i];
+        if (row[i].type == ARGO_V_TEXT || row[i].type == ARGO_V_BLOB) {
+            void *p = malloc(row[i].len + 1);
+            assert_non_null(p);
+            if (row[i].len)
+                memcpy(p, row[i].p, row[i].len);
+            to[i].p = p;
+        }
+    }
+    return 0;
+}
+
+static rowset rows_of(argo_store *st, const char *table)
+{
+    rowset r = {.t = table_of(table)};
+    argo_err e;
+    if (argo_store_rows_scan(st, table, keep_row, &r, &e))
+        fail_msg("scan %s: %s", table, e.msg);
+    int64_t n = -1;
+    assert_int_equal(argo_store_rows_count(st, table, &n, NULL), 0);
+    assert_int_equal(n, (int64_t)r.n);
+    return r;
+}
+
+static void rowset_free(rowset *r)
+{
+    for (size_t k = 0; k < r->n * r->t->ncols; k++)
+        if (r->v[k].type == ARGO_V_TEXT || r->v[k].type == ARGO_V_BLOB)
+            free((void *)r->v[k].p);
+    free(r->v);
+}
+
+/* Two values are the same: type, and every bit of the number or byte. */
+static bool same_value(const argo_value *a, const argo_value *b)
+{
+    if (a->type != b->type)
+        return false;
+    switch (a->type) {
+    case ARGO_V_INT:
+        return a->i == b->i;
+    case ARGO_V_REAL:
+        return !memcmp(&a->r, &b->r, sizeof a->r);
+    case ARGO_V_TEXT:
+    case ARGO_V_BLOB:
+        return a->len == b->len && (!a->len || !memcmp(a->p, b->p, a->len));
+    default:
+        return true;
+    }
+}
+
+static void expect_same_rows(argo_store *a, argo_store *b)
+{
+    size_t nt;
+    const argo_store_table *t = argo_store_tables(&nt);
+    for (size_t i = 0; i < nt; i++) {
+        rowset ra = rows_of(a, t[i].name), rb = rows_of(b, t[i].name);
+        if (ra.n != rb.n)
+            fail_msg("table %s: %zu rows, then %zu", t[i].name, ra.n, rb.n);
+        for (size_t k = 0; k < ra.n * t[i].ncols; k++)
+            if (!same_value(&ra.v[k], &rb.v[k]))
+                fail_msg("table %s, row %zu, column %s differs", t[i].name, k / t[i].ncols + 1,
+                         t[i].cols[k % t[i].ncols]);
+        rowset_free(&ra);
+        rowset_free(&rb);
+    }
+}
+
+/* A row of every table; the largest id of each numbered table in *max
+ * (symbols, signals, models, events, keys). */
+typedef struct max_ids {
+    int64_t symbol, signal, model, event, key;
+} max_ids;
+
+static max_ids fill_every_table(argo_store *st)
+{
+    max_ids m = {0};
+    argo_err e;
+    int64_t a, b;
+    assert_int_equal(argo_store_symbol_id(st, "AAA", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "B.B", true, &b, NULL), 0);
+    m.symbol = b > a ? b : a;
+    /* 10.0 is integral (SQLite may keep it as an integer), 0.1 is not */
+    argo_bar bars[3] = {{86400, 10, 11, 9, 10.5, 0},
+                        {2 * 86400, 10.5, 12, 9, 11, 1e9},
+                        {3 * 86400, 0.1, 0.30000000000000004, 0.1, 0.2, 12.5}};
+    assert_int_equal(argo_store_bars_put(st, a, bars, 3, NULL, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, b, bars, 2, NULL, NULL), 0);
+    double x[3] = {0.1, 0.5, 0.9}, y[3] = {1.0 / 3, 0.5, 0.9999999999999999};
+    argo_model_row g = model_of("global", 0, 5 * 86400, x, y, 3);
+    assert_int_equal(argo_store_model_insert(st, &g, &e), 0);
+    argo_model_row s = model_of("symbol", a, 5 * 86400, x, y, 3);
+    s.base_version = g.version;
+    s.base_weight = 0.25;
+    assert_int_equal(argo_store_model_insert(st, &s, &e), 0);
+    argo_model_row empty = model_of("external", 0, 5 * 86400, NULL, NULL, 0);
+    assert_int_equal(argo_store_model_insert(st, &empty, &e), 0);
+    m.model = empty.version;
+    argo_signal v[3] = {sig_of(a, 86400, ARGO_WIN, 2 * 86400), sig_of(b, 86400, ARGO_OPEN, 0),
+                        sig_of(a, 2 * 86400, ARGO_LOSS, 3 * 86400)};
+    v[0].model_version = s.version;
+    v[0].published = true;
+    v[2].raw_confidence = 0.1 + 0.2;
+    v[2].action = ARGO_SELL;
+    assert_int_equal(argo_store_signals_insert(st, v, 3, &e), 0);
+    m.signal = v[2].id;
+    unsigned char blob[5] = {0, 1, 0, 255, 7};
+    assert_int_equal(argo_store_state_put(st, a, blob, sizeof blob, NULL), 0);
+    argo_remote_object o = {.day = 86400, .bytes = 10, .uploaded_at = 5};
+    snprintf(o.target, sizeof o.target, "http://h/b");
+    snprintf(o.key, sizeof o.key, "backups/1970/01/02/manifest.json");
+    snprintf(o.sha256, sizeof o.sha256, "%064d", 1);
+    snprintf(o.etag, sizeof o.etag, "\"abc\"");
+    snprintf(o.storage_class, sizeof o.storage_class, "STANDARD");
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    snprintf(o.key, sizeof o.key, "Backups/é");
+    snprintf(o.lock_mode, sizeof o.lock_mode, "COMPLIANCE");
+    o.lock_until = 1000;
+    assert_int_equal(argo_store_remote_put(st, &o, &e), 0);
+    assert_int_equal(argo_store_suppressed_add(st, a, 86400 + 5, 3, NULL), 0);
+    assert_int_equal(argo_store_suppressed_add(st, b, 2 * 86400, 1, NULL), 0);
+    append(st, "signals", "AAA", "{\"id\":1}");
+    append(st, "health", "", "{}");
+    m.event = append(st, "outcomes", "AAA", "{\"id\":1,\"s\":\"\\u00e9\"}");
+    argo_key_row k1 = key_of("", "read", 1), k2 = key_of("ops", "admin", 2);
+    assert_int_equal(argo_store_key_add(st, &k1, &e), 0);
+    assert_int_equal(argo_store_key_add(st, &k2, &e), 0);
+    assert_int_equal(argo_store_key_revoke(st, k1.id, 1700000100, &e), 0);
+    m.key = k2.id;
+    return m;
+}
+
+/* Loads every table of from into to, in one transaction, one table
+ * scanned whole before its rows are put (no call inside the scan). */
+static void copy_rows(argo_store *from, argo_store *to)
+{
+    size_t nt;
+    const argo_store_table *t = argo_store_tables(&nt);
+    argo_err e;
+    assert_int_equal(argo_store_begin(to, NULL), 0);
+    for (size_t i = 0; i < nt; i++) {
+        rowset r = rows_of(from, t[i].name);
+        if (argo_store_rows_put(to, t[i].name, r.v, r.n, &e))
+            fail_msg("put %s: %s", t[i].name, e.msg);
+        rowset_free(&r);
+    }
+    assert_int_equal(argo_store_commit(to, NULL), 0);
+}
+
+/* New rows of the copy are numbered above every copied one. */
+static void expect_ids_continue(argo_store *st, max_ids m)
+{
+    argo_err e;
+    int64_t sym;
+    assert_int_equal(argo_store_symbol_id(st, "NEW", true, &sym, NULL), 0);
+    assert_true(sym > m.symbol);
+    argo_signal g = sig_of(sym, 86400, ARGO_OPEN, 0);
+    assert_int_equal(argo_store_signals_insert(st, &g, 1, &e), 0);
+    assert_true(g.id > m.signal);
+    argo_model_row x = model_of("global", 0, 9 * 86400, NULL, NULL, 0);
+    assert_int_equal(argo_store_model_insert(st, &x, &e), 0);
+    assert_true(x.version > m.model);
+    assert_true(append(st, "health", "", "{}") > m.event);
+    argo_key_row k = key_of("new", "stream", 9);
+    assert_int_equal(argo_store_key_add(st, &k, &e), 0);
+    assert_true(k.id > m.key);
+}
+
+static void every_row_copies_bit_for_bit_and_ids_continue_above(void **state)
+{
+    (void)state;
+    argo_store *a = fresh("rows_src"), *b = fresh("rows_dst");
+    max_ids m = fill_every_table(a);
+    size_t nt;
+    const argo_store_table *t = argo_store_tables(&nt);
+    for (size_t i = 0; i < nt; i++) { /* the fill reached every table */
+        int64_t n = 0;
+        assert_int_equal(argo_store_rows_count(a, t[i].name, &n, NULL), 0);
+        if (n == 0)
+            fail_msg("table %s is empty", t[i].name);
+    }
+    /* values are typed by column: bars.open is a real even when integral;
+     * a NULL stays NULL (the open signal's exit_ts) */
+    rowset bars = rows_of(a, "bars");
+    assert_int_equal(bars.v[2].type, ARGO_V_REAL);
+    assert_true(bars.v[2].r == 10.0);
+    assert_int_equal(bars.v[1].type, ARGO_V_INT);
+    rowset_free(&bars);
+    rowset sigs = rows_of(a, "signals");
+    const argo_store_table *st = table_of("signals");
+    size_t exit_ts = 0;
+    while (strcmp(st->cols[exit_ts], "exit_ts"))
+        exit_ts++;
+    assert_int_equal(sigs.v[st->ncols + exit_ts].type, ARGO_V_NULL); /* the second, open */
+    assert_int_equal(sigs.v[exit_ts].type, ARGO_V_INT);
+    rowset_free(&sigs);
+    copy_rows(a, b);
+    expect_same_rows(a, b);
+    expect_ids_continue(b, m);
+    argo_store_close(a);
+    argo_store_close(b);
+}
+
+static void clearing_rows_empties_every_table_and_a_copy_numbers_on_from_it(void **state)
+{
+    (void)state;
+    argo_store *a = fresh("clear_src"), *b = fresh("clear_dst");
+    max_ids m = fill_every_table(a);
+    fill_every_table(b);
+    for (int i = 0; i < 5; i++) /* b's counters run ahead of a's */
+        append(b, "health", "", "{}");
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    assert_int_equal(argo_store_rows_clear(b, NULL), 0);
+    assert_int_equal(argo_store_commit(b, NULL), 0);
+    size_t nt;
+    const argo_store_table *t = argo_store_tables(&nt);
+    for (size_t i = 0; i < nt; i++) {
+        int64_t n = -1;
+        assert_int_equal(argo_store_rows_count(b, t[i].name, &n, NULL), 0);
+        assert_int_equal(n, 0);
+    }
+    copy_rows(a, b);
+    expect_same_rows(a, b);
+    expect_ids_continue(b, m);
+    argo_store_close(a);
+    argo_store_close(b);
+}
+
+static void a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing(void **state)
+{
+    (void)state;
+    argo_store *a = fresh("conflict_src"), *b = fresh("conflict_dst");
+    fill_every_table(a);
+    rowset syms = rows_of(a, "symbols"), kr = rows_of(a, "api_keys");
+    argo_err e;
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    assert_int_equal(argo_store_rows_put(b, "symbols", syms.v, syms.n, &e), 0);
+    assert_int_equal(argo_store_rows_put(b, "symbols", syms.v, 1, &e), ARGO_ECONFLICT);
+    assert_non_null(strstr(e.msg, "symbols"));
+    argo_store_rollback(b);
+    /* a unique column other than the key (api_keys.hash) */
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    assert_int_equal(argo_store_rows_put(b, "api_keys", kr.v, kr.n, &e), 0);
+    argo_value k[7];
+    memcpy(k, kr.v, sizeof k);
+    k[0].i += 100;
+    assert_int_equal(argo_store_rows_put(b, "api_keys", k, 1, &e), ARGO_ECONFLICT);
+    argo_store_rollback(b);
+    /* a value of the wrong type: a text for the integer id */
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    argo_value bad[2] = {{.type = ARGO_V_TEXT, .p = "1", .len = 1},
+                         {.type = ARGO_V_TEXT, .p = "X", .len = 1}};
+    int rc = argo_store_rows_put(b, "symbols", bad, 1, &e);
+    if (rc != ARGO_EDATA)
+        fail_msg("a text for symbols.id: %d (%s), not ARGO_EDATA", rc, e.msg);
+    assert_non_null(strstr(e.msg, "id"));
+    argo_store_rollback(b);
+    /* eight bytes of text are not an integer either (nor a blob a text) */
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    bad[0] = (argo_value){.type = ARGO_V_TEXT, .p = "12345678", .len = 8};
+    rc = argo_store_rows_put(b, "symbols", bad, 1, &e);
+    if (rc != ARGO_EDATA)
+        fail_msg("an 8-byte text for symbols.id: %d (%s), not ARGO_EDATA", rc, rc ? e.msg : "");
+    argo_store_rollback(b);
+    assert_int_equal(argo_store_begin(b, NULL), 0);
+    bad[0] = (argo_value){.type = ARGO_V_INT, .i = 1};
+    bad[1] = (argo_value){.type = ARGO_V_BLOB, .p = "X", .len = 1};
+    rc = argo_store_rows_put(b, "symbols", bad, 1, &e);
+    if (rc != ARGO_EDATA)
+        fail_msg("a blob for symbols.name: %d (%s), not ARGO_EDATA", rc, rc ? e.msg : "");
+    argo_store_rollback(b);
+    assert_int_equal(argo_store_rows_scan(b, "no_such", keep_row, &syms, &e), ARGO_EINVAL);
+    size_t nt;
+    const argo_store_table *t = argo_store_tables(&nt);
+    for (size_t i = 0; i < nt; i++) {
+        int64_t n = -1;
+        assert_int_equal(argo_store_rows_count(b, t[i].name, &n, NULL), 0);
+        assert_int_equal(n, 0);
+    }
+    rowset_free(&syms);
+    rowset_free(&kr);
+    argo_store_close(a);
+    argo_store_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1381,6 +1696,9 @@ int main(void)
         cmocka_unit_test(a_hold_refuses_other_processes_until_released),
         cmocka_unit_test(a_dead_holder_frees_its_hold),
         cmocka_unit_test(urls_are_printed_without_passwords),
+        cmocka_unit_test(every_row_copies_bit_for_bit_and_ids_continue_above),
+        cmocka_unit_test(clearing_rows_empties_every_table_and_a_copy_numbers_on_from_it),
+        cmocka_unit_test(a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
