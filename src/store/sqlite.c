@@ -199,8 +199,11 @@ static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query pe
                    " total(CASE WHEN pnl_pct > 0 THEN pnl_pct END), total(CASE WHEN pnl_pct < 0 "  \
                    "THEN pnl_pct END)"                                                             \
                    " FROM " from " GROUP BY g, d ORDER BY g, d"
+/* NOT INDEXED: the partial indexes on status != 0 lack the columns
+ * read here, and a lookup of every row through one of them took 4 times
+ * a plain scan of the table (15,226 signals: 0.26 s vs 0.06 s) */
 #define CELL_SRC(g, where)                                                                         \
-    "SELECT " g " AS g, ts, exit_ts, status, exit_reason, pnl_pct FROM signals"                    \
+    "SELECT " g " AS g, ts, exit_ts, status, exit_reason, pnl_pct FROM signals NOT INDEXED"        \
     " WHERE status != 0" where
 /* a strategy's vote is stored signed (dir * strength): it voted the
  * action's way when the product is positive */
