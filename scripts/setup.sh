@@ -4,7 +4,7 @@
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
 # curl: scripts/demo.sh's requests to argo serve (and the serve tests')
-pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev libwebsockets-dev
+pkgs=(gcc make cmake pkg-config libsqlite3-dev libpq-dev libcsv-dev libjansson-dev libinih-dev libwebsockets-dev
       libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
       libarchive-dev curl)
 if [ "${1:-}" = "--test" ]; then

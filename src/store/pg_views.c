@@ -80,7 +80,7 @@ static int pg_fail(PGconn *c, const PGresult *r, const char *what, const char *d
         code = ARGO_EBUSY;
     if (PQstatus(c) == CONNECTION_BAD)
         code = ARGO_EIO;
-    return argo_err_set(err, code, "store %s: %s: %.*s", what, doing, (int)strcspn(m, "\n"), m);
+    return argo_err_set(err, code, "database %s: %s: %.*s", what, doing, (int)strcspn(m, "\n"), m);
 }
 
 const char *const argo_pg_views_migration[] = {
@@ -176,8 +176,8 @@ int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, argo_cell_f
             argo_outcome_cell x = {0};
             if (cell_of(r, &x))
                 rc = argo_err_set(err, ARGO_ECORRUPT,
-                                  "store %s: %s has a malformed row (edited outside argo?)", what,
-                                  views[by]);
+                                  "database %s: %s has a malformed row (edited outside argo?)",
+                                  what, views[by]);
             else
                 rc = fn(ctx, &x);
         } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == ARGO_OK) {
@@ -214,7 +214,7 @@ int argo_pg_views_trading_days(PGconn *c, const char *what, int64_t **days, size
         if (PQgetisnull(r, (int)i, 0) || !parse_i64(PQgetvalue(r, (int)i, 0), &v[i])) {
             PQclear(r);
             free(v);
-            return argo_err_set(err, ARGO_ECORRUPT, "store %s: a malformed trading day", what);
+            return argo_err_set(err, ARGO_ECORRUPT, "database %s: a malformed trading day", what);
         }
     PQclear(r);
     *days = v;
@@ -244,7 +244,7 @@ int argo_pg_views_refresh(PGconn *c, const char *what, int busy_ms, argo_err *er
 {
     if (PQtransactionStatus(c) != PQTRANS_IDLE)
         return argo_err_set(err, ARGO_EINVAL,
-                            "store %s: the aggregates cannot be refreshed inside a transaction",
+                            "database %s: the aggregates cannot be refreshed inside a transaction",
                             what);
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -260,7 +260,7 @@ int argo_pg_views_refresh(PGconn *c, const char *what, int busy_ms, argo_err *er
         long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
         if (ms >= busy_ms)
             return argo_err_set(err, ARGO_EBUSY,
-                                "store %s: another process is refreshing the aggregates"
+                                "database %s: another process is refreshing the aggregates"
                                 " (waited %d ms)",
                                 what, busy_ms);
         nanosleep(&(struct timespec){0, 20 * 1000000}, NULL);

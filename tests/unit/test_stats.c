@@ -280,13 +280,15 @@ static void same_row(const argo_stats_row *a, const argo_stats_row *b, const cha
 }
 
 /* Every grouping: the cells' figures equal the rows'; returns the
- * total's resolved count. */
-static size_t cells_equal_rows(argo_store *s)
+ * total's resolved count. Refreshes the aggregates first only when told:
+ * replay and track refresh them themselves (on PostgreSQL the test
+ * fails when they do not). */
+static size_t cells_equal_rows(argo_store *s, bool refresh)
 {
     argo_config cfg;
     argo_config_init(&cfg);
     argo_err e = {0};
-    if (argo_store_refresh_aggregates(s, &e))
+    if (refresh && argo_store_refresh_aggregates(s, &e))
         fail_msg("refresh: %s", e.msg);
     size_t resolved = 0;
     for (int by = ARGO_BY_NONE; by <= ARGO_BY_MONTH; by++) {
@@ -312,7 +314,7 @@ static size_t cells_equal_rows(argo_store *s)
 static void the_cells_give_the_hand_books_figures(void **state)
 {
     (void)state;
-    assert_int_equal(cells_equal_rows(st), 4);
+    assert_int_equal(cells_equal_rows(st, true), 4);
 }
 
 static void put_series(argo_store *s, const char *name, const argo_bar *bars, size_t n)
@@ -337,7 +339,7 @@ static void replay_then_track(argo_store *s, int64_t to, size_t min_resolved)
         if (argo_engine_replay(s, &cfg, &o, &r, &e))
             fail_msg("replay: %s", e.msg);
     }
-    size_t first = cells_equal_rows(s);
+    size_t first = cells_equal_rows(s, false);
     assert_true(first >= min_resolved);
     argo_track_report t;
     if (argo_engine_track(s, &cfg, &t, &e))
@@ -345,7 +347,7 @@ static void replay_then_track(argo_store *s, int64_t to, size_t min_resolved)
     if (!t.resolved)
         fail_msg("track resolved nothing (open before: %zu, replay: %zu signals, %zu open)",
                  t.open_before, r.signals, r.open);
-    assert_int_equal(cells_equal_rows(s), first + t.resolved);
+    assert_int_equal(cells_equal_rows(s, false), first + t.resolved);
 }
 
 static void the_cells_equal_the_rows_on_the_shipped_data(void **state)
