@@ -16,8 +16,11 @@
  */
 #include "store/pg_views.h"
 
+#include "base/grow.h"
+
 #include <assert.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,37 +191,64 @@ int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, argo_cell_f
     return rc;
 }
 
+/* Appends the days of result r (one column) to *v, those after *last
+ * only. */
+static int take_days(const PGresult *r, int64_t **v, size_t *n, size_t *cap, int64_t *last)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        int64_t d;
+        if (PQgetisnull(r, i, 0) || !parse_i64(PQgetvalue(r, i, 0), &d))
+            return ARGO_ECORRUPT;
+        if (*n && d <= *last)
+            continue;
+        int64_t *w = argo_grow(*v, cap, *n + 1, sizeof **v, 1024);
+        if (!w)
+            return ARGO_ENOMEM;
+        *v = w;
+        (*v)[(*n)++] = *last = d;
+    }
+    return ARGO_OK;
+}
+
 int argo_pg_views_trading_days(PGconn *c, const char *what, int64_t **days, size_t *n,
                                argo_err *err)
 {
     *days = NULL;
     *n = 0;
-    PGresult *r = PQexec(
-        c, "SELECT day FROM mv_trading_days UNION"
-           " SELECT DISTINCT " DAY_START(
-               "ts") " FROM bars WHERE ts >="
-                     " (SELECT coalesce(max(day), -9223372036854775807) FROM mv_trading_days)"
-                     " ORDER BY 1");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        int rc = pg_fail(c, r, what, "listing the trading days", err);
+    int64_t *v = NULL, last = INT64_MIN;
+    size_t len = 0, cap = 0;
+    /* the view, then the bars from its last day on: two statements, so
+     * the second's bound is a parameter the planner prunes the monthly
+     * partitions with (a subquery there left every partition in the
+     * plan: 0.37 s instead of milliseconds) */
+    PGresult *r = PQexec(c, "SELECT day FROM mv_trading_days ORDER BY day");
+    int rc = PQresultStatus(r) != PGRES_TUPLES_OK
+                 ? pg_fail(c, r, what, "listing the trading days", err)
+                 : take_days(r, &v, &len, &cap, &last);
+    PQclear(r);
+    if (!rc) {
+        char from[32];
+        snprintf(from, sizeof from, "%lld", (long long)(len ? last : INT64_MIN));
+        const char *param[1] = {from};
+        r = PQexecParams(c,
+                         "SELECT DISTINCT " DAY_START("ts") " FROM bars WHERE ts >= $1::bigint"
+                                                            " ORDER BY 1",
+                         1, NULL, param, NULL, NULL, 0);
+        rc = PQresultStatus(r) != PGRES_TUPLES_OK
+                 ? pg_fail(c, r, what, "listing the trading days", err)
+                 : take_days(r, &v, &len, &cap, &last);
         PQclear(r);
+    }
+    if (rc == ARGO_ENOMEM)
+        rc = argo_err_set(err, rc, "out of memory listing trading days");
+    else if (rc == ARGO_ECORRUPT)
+        rc = argo_err_set(err, rc, "database %s: a malformed trading day", what);
+    if (rc) {
+        free(v);
         return rc;
     }
-    size_t rows = (size_t)PQntuples(r);
-    int64_t *v = rows ? malloc(rows * sizeof *v) : NULL;
-    if (rows && !v) {
-        PQclear(r);
-        return argo_err_set(err, ARGO_ENOMEM, "out of memory listing trading days");
-    }
-    for (size_t i = 0; i < rows; i++)
-        if (PQgetisnull(r, (int)i, 0) || !parse_i64(PQgetvalue(r, (int)i, 0), &v[i])) {
-            PQclear(r);
-            free(v);
-            return argo_err_set(err, ARGO_ECORRUPT, "database %s: a malformed trading day", what);
-        }
-    PQclear(r);
     *days = v;
-    *n = rows;
+    *n = len;
     return ARGO_OK;
 }
 
