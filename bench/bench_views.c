@@ -18,9 +18,13 @@
  *   (c) one more day: track on SQLite, the changed signals updated in
  *       PostgreSQL, then REFRESH MATERIALIZED VIEW CONCURRENTLY of every
  *       view (argo_pg_views_refresh), and for scale a plain REFRESH.
- * Until pg.c exists, (b) on PostgreSQL times the reads, not argo stats
- * itself. Usage: bench_views SQLITE_PATH PG_URL [SYMBOLS DAYS SCALE]
- * (PG_URL a libpq URL; the schema bench_views is dropped and made).
+ *   then argo itself on its PostgreSQL store (pg.c), PG_SYMBOLS x DAYS
+ *   (replay on PostgreSQL is slower: fewer symbols): (b) argo stats
+ *   --by symbol from the views vs from every row, (c) the track of the
+ *   last day, which refreshes the views, and a refresh alone.
+ * Usage: bench_views SQLITE_PATH PG_URL [SYMBOLS DAYS SCALE PG_SYMBOLS]
+ * (PG_URL a libpq URL; the schemas bench_views and bench_views_store are
+ * dropped and made).
  */
 #include "bench_util.h"
 #include "app/engine.h"
@@ -212,6 +216,69 @@ static int count_cell(void *ctx, const argo_outcome_cell *x)
     return 0;
 }
 
+/* argo itself on its PostgreSQL store (pg.c): a universe of symbols x
+ * days made with synth and replayed up to its second-last day, then
+ * argo stats --by symbol from the views vs from every row, and the
+ * track of the last day (which refreshes the views) and a refresh alone. */
+static void on_pg_store(const char *url, int symbols, int days, const argo_config *cfg)
+{
+    char u[1024];
+    snprintf(u, sizeof u, "%s%sschema=bench_views_store", url, strchr(url, '?') ? "&" : "?");
+    run("SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench_views_store CASCADE");
+    argo_store *st;
+    argo_err e = {0};
+    if (argo_store_open(u, NULL, &st, &e))
+        die("pg store", e.msg);
+    double t0 = bench_now();
+    argo_synth_options so = {.symbols = symbols, .days = days, .seed = 1};
+    if (argo_market_synth(&so, put_synth, st, &e))
+        die("synth", e.msg);
+    int64_t *tdays;
+    size_t nd;
+    if (argo_store_trading_days(st, &tdays, &nd, &e) || nd < 3)
+        die("trading days", e.msg);
+    int64_t last_day = tdays[nd - 1];
+    free(tdays);
+    argo_replay_options ro = {.from = INT64_MIN, .to = last_day - 1};
+    argo_replay_report rr;
+    if (argo_engine_replay(st, cfg, &ro, &rr, &e))
+        die("replay", e.msg);
+    printf("argo's PostgreSQL store: %d symbols x %d days, synth + replay %.1f s, %zu signals\n",
+           symbols, days, bench_now() - t0, rr.signals);
+    double sc[3], sr[3];
+    for (int i = 0; i < 3; i++) {
+        argo_stats *s;
+        double s0 = bench_now();
+        if (argo_stats_compute(st, cfg, ARGO_BY_SYMBOL, &s, &e))
+            die("stats", e.msg);
+        sc[i] = bench_now() - s0;
+        argo_stats_free(s);
+        s0 = bench_now();
+        if (argo_stats_compute_rows(st, cfg, ARGO_BY_SYMBOL, &s, &e))
+            die("stats rows", e.msg);
+        sr[i] = bench_now() - s0;
+        argo_stats_free(s);
+    }
+    qsort(sc, 3, sizeof sc[0], cmp_d);
+    qsort(sr, 3, sizeof sr[0], cmp_d);
+    printf("(b) PostgreSQL, argo stats --by symbol: from the views %.0f ms, from every row %.0f ms"
+           " (rows / views = %.1f)\n",
+           sc[1] * 1e3, sr[1] * 1e3, sr[1] / sc[1]);
+    argo_track_report tk;
+    t0 = bench_now();
+    if (argo_engine_track(st, cfg, &tk, &e))
+        die("track", e.msg);
+    double t_track = bench_now() - t0;
+    t0 = bench_now();
+    if (argo_store_refresh_aggregates(st, &e))
+        die("refresh", e.msg);
+    printf("(c) PostgreSQL, argo track of the last day: %.0f ms (%zu resolved), of which the"
+           " concurrent refresh of the views about %.0f ms (a refresh alone, after it)\n",
+           t_track * 1e3, tk.resolved, (bench_now() - t0) * 1e3);
+    argo_store_close(st);
+    run("SET client_min_messages = warning; DROP SCHEMA bench_views_store CASCADE");
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -219,6 +286,7 @@ int main(int argc, char **argv)
     int symbols = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 500;
     int days = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 2520;
     int scale = argc > 5 ? (int)strtol(argv[5], NULL, 10) : 1;
+    int pg_symbols = argc > 6 ? (int)strtol(argv[6], NULL, 10) : 100;
     argo_err e = {0};
     argo_config cfg;
     argo_config_init(&cfg);
@@ -406,13 +474,12 @@ int main(int argc, char **argv)
            " UPDATE %.1f ms; REFRESH CONCURRENTLY of the 6 views %.0f ms (%s); plain REFRESH"
            " %.0f ms; the raw daily aggregate %.0f ms\n",
            tk.resolved, open.n, scale, t_upd * 1e3, t_conc * 1e3, per, t_plain * 1e3, a_raw * 1e3);
-    size_t check = 0;
-    if (argo_pg_views_cells(pg, "bench", ARGO_AGG_NONE, count_cell, &check, &e))
-        die("cells", e.msg);
     free(open.v);
     free(b.p);
     free(u.p);
     run("SET client_min_messages = warning; DROP SCHEMA bench_views CASCADE");
+    if (pg_symbols > 0)
+        on_pg_store(argv[2], pg_symbols, days, &cfg);
     PQfinish(pg);
     argo_store_close(st);
     return 0;

@@ -5,7 +5,7 @@
 # user, socket in a temporary folder, port PORT, stopped at the end, also
 # on failure), or the server of ARGO_BENCH_PG_URL (a libpq URL; the
 # schema bench_views is dropped and made there).
-# Usage: bench/bench_views.sh [SYMBOLS DAYS SCALE]   (default 500 2520 1)
+# Usage: bench/bench_views.sh [SYMBOLS DAYS SCALE PG_SYMBOLS]   (default 500 2520 1 100)
 # Env: BUILD (default build), PORT (default 55434), ARGO_BENCH_PG_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,4 +31,4 @@ if [ -z "$url" ]; then
     url="postgresql:///postgres?host=$tmp/pg&port=$PORT&user=postgres"
 fi
 echo "bench_views: $(nproc) cores, $(/usr/lib/postgresql/15/bin/postgres --version), default settings"
-"$BUILD/bench_views" "$tmp/store.db" "$url" "${1:-500}" "${2:-2520}" "${3:-1}"
+"$BUILD/bench_views" "$tmp/store.db" "$url" "${1:-500}" "${2:-2520}" "${3:-1}" "${4:-100}"
