@@ -439,7 +439,8 @@ static int track(argo_store *st, const argo_config *cfg, argo_app *app, argo_tra
     free(open.v);
     if (rep)
         *rep = local;
-    return ARGO_OK;
+    /* only resolved signals are aggregated: nothing else to refresh */
+    return local.resolved ? argo_flow_refresh_aggregates(st, "track", err) : ARGO_OK;
 fail:
     argo_flow_rollback(st);
     ev_free(&log);
@@ -734,7 +735,7 @@ out:
     argo_calibrator_free(r.cal);
     if (!rc && rep)
         *rep = local;
-    return rc;
+    return rc ? rc : argo_flow_refresh_aggregates(st, "replay", err);
 }
 
 int argo_engine_replay(argo_store *st, const argo_config *cfg, const argo_replay_options *opt,

@@ -40,6 +40,18 @@ void argo_flow_rollback(argo_store *st)
     argo_store_rollback(st);
 }
 
+int argo_flow_refresh_aggregates(argo_store *st, const char *op, argo_err *err)
+{
+    argo_err e = {0};
+    int rc = argo_store_refresh_aggregates(st, &e);
+    if (rc)
+        argo_err_set(err, rc,
+                     "%s committed, but the aggregates argo stats reads were not refreshed"
+                     " (they stay as of the previous refresh): %s",
+                     op, e.msg);
+    return rc;
+}
+
 int argo_flow_load_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err)
 {
     return argo_store_symbols(st, list, n, err);

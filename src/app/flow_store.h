@@ -35,6 +35,12 @@ int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g);
 int argo_flow_begin(argo_store *st, const char *lock, argo_err *err);
 int argo_flow_commit(argo_store *st, argo_err *err);
 void argo_flow_rollback(argo_store *st);
+/* After a committed operation op ("track", "replay") that changed
+ * resolved signals: brings the store's aggregates (argo stats, the
+ * dashboard; materialized views on PostgreSQL) up to date. Outside a
+ * transaction. On failure err says op is committed and the aggregates
+ * are as of their previous refresh. */
+int argo_flow_refresh_aggregates(argo_store *st, const char *op, argo_err *err);
 
 /* Every symbol, with its first and last bar. */
 int argo_flow_load_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *err);

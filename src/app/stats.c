@@ -101,12 +101,28 @@ typedef struct calc {
     int64_t nlast;
 } calc;
 
+static void first_at(group *g, int64_t ts)
+{
+    if (!g->first_ts || ts < g->first_ts)
+        g->first_ts = ts;
+}
+
+/* Adds pnl to the day of exit_ts of g's daily series. */
+static int add_daily(calc *c, group *g, int64_t exit_ts, double pnl)
+{
+    if (!c->days.n)
+        return 0;
+    if (!g->daily && !(g->daily = calloc(c->days.n, sizeof *g->daily)))
+        return ARGO_ENOMEM;
+    g->daily[day_index(&c->days, exit_ts)] += pnl;
+    return 0;
+}
+
 static int add(calc *c, group *g, const argo_signal *s)
 {
     argo_stats_row *r = &g->row;
     r->signals++;
-    if (!g->first_ts || s->ts < g->first_ts)
-        g->first_ts = s->ts;
+    first_at(g, s->ts);
     if (s->status == ARGO_OPEN) {
         r->open++;
         int64_t last = s->symbol_id < c->nlast ? c->last_ts[s->symbol_id] : INT64_MIN;
@@ -127,12 +143,28 @@ static int add(calc *c, group *g, const argo_signal *s)
         g->sum_neg += s->pnl_pct;
         g->nneg++;
     }
-    if (c->days.n) {
-        if (!g->daily && !(g->daily = calloc(c->days.n, sizeof *g->daily)))
-            return ARGO_ENOMEM;
-        g->daily[day_index(&c->days, s->exit_ts)] += s->pnl_pct;
-    }
-    return 0;
+    return add_daily(c, g, s->exit_ts, s->pnl_pct);
+}
+
+/* The same as add for each resolved signal of the cell. */
+static int add_cell(calc *c, group *g, const argo_outcome_cell *x)
+{
+    argo_stats_row *r = &g->row;
+    r->signals += (size_t)x->resolved;
+    first_at(g, x->first_ts);
+    r->covered += (size_t)x->resolved;
+    r->resolved += (size_t)x->resolved;
+    r->wins += (size_t)x->wins;
+    r->losses += (size_t)x->losses;
+    r->expired += (size_t)x->expired;
+    for (int k = 0; k < 4; k++)
+        r->by_exit[k] += (size_t)x->by_exit[k];
+    g->pnl_sum += x->pnl_sum;
+    g->sum_pos += x->pos_sum;
+    g->npos += (size_t)x->npos;
+    g->sum_neg += x->neg_sum;
+    g->nneg += (size_t)x->nneg;
+    return add_daily(c, g, x->exit_day, x->pnl_sum);
 }
 
 static void finish(calc *c, group *g)
@@ -168,6 +200,12 @@ static void finish(calc *c, group *g)
     g->daily = NULL;
 }
 
+static void bucket_key(int b, char *key, size_t n)
+{
+    b = b < 0 ? 0 : b > 9 ? 9 : b;
+    snprintf(key, n, "%.1f-%.1f", b / 10.0, (b + 1) / 10.0);
+}
+
 static void key_of(argo_stats_by by, const argo_signal *s, int strat, char *key, size_t n)
 {
     int y, m, d;
@@ -178,12 +216,9 @@ static void key_of(argo_stats_by by, const argo_signal *s, int strat, char *key,
     case ARGO_BY_STRATEGY:
         snprintf(key, n, "%s", argo_strategy_name(strat));
         break;
-    case ARGO_BY_BUCKET: {
-        int b = (int)floor(s->confidence * 10);
-        b = b < 0 ? 0 : b > 9 ? 9 : b;
-        snprintf(key, n, "%.1f-%.1f", b / 10.0, (b + 1) / 10.0);
+    case ARGO_BY_BUCKET:
+        bucket_key((int)floor(s->confidence * 10), key, n);
         break;
-    }
     case ARGO_BY_MONTH:
         argo_time_civil(s->ts, &y, &m, &d);
         snprintf(key, n, "%04d-%02d", y, m);
@@ -213,115 +248,250 @@ static int cmp_key(const void *a, const void *b)
     return strcmp(((const argo_stats_row *)a)->key, ((const argo_stats_row *)b)->key);
 }
 
+/* What both computations build: the total, the per-strategy exits and
+ * the groups, over the store's symbols and trading days. */
+typedef struct book {
+    calc c;
+    argo_stats_by by;
+    group total, exits[ARGO_STRAT_COUNT], *gs;
+    size_t ng, capg;
+    argo_symbol *syms;
+    size_t nsyms;
+    const char **names; /* symbol name by id (argo_agg_by symbol groups) */
+} book;
+
+static int book_init(book *b, argo_store *st, const argo_config *cfg, argo_stats_by by,
+                     argo_err *err)
+{
+    memset(b, 0, sizeof *b);
+    b->c.cfg = cfg;
+    b->by = by;
+    snprintf(b->total.row.key, sizeof b->total.row.key, "all");
+    int rc = argo_store_symbols(st, &b->syms, &b->nsyms, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < b->nsyms; i++)
+        if (b->syms[i].id >= b->c.nlast)
+            b->c.nlast = b->syms[i].id + 1;
+    b->c.last_ts = calloc((size_t)b->c.nlast + 1, sizeof *b->c.last_ts);
+    b->names = calloc((size_t)b->c.nlast + 1, sizeof *b->names);
+    if (!b->c.last_ts || !b->names)
+        return ARGO_ENOMEM;
+    for (size_t i = 0; i < b->nsyms; i++) {
+        b->c.last_ts[b->syms[i].id] = b->syms[i].last_ts;
+        b->names[b->syms[i].id] = b->syms[i].name;
+    }
+    return ARGO_OK;
+}
+
+/* Adds signal g to the total, the exits of the strategies that voted
+ * its way and its group(s). */
+static int book_signal(book *b, const argo_signal *g)
+{
+    if (add(&b->c, &b->total, g))
+        return ARGO_ENOMEM;
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        if (g->votes[k].dir == g->action && add(&b->c, &b->exits[k], g))
+            return ARGO_ENOMEM;
+    if (b->by == ARGO_BY_NONE)
+        return 0;
+    for (int k = 0; k < (b->by == ARGO_BY_STRATEGY ? ARGO_STRAT_COUNT : 1); k++) {
+        if (b->by == ARGO_BY_STRATEGY && g->votes[k].dir != g->action)
+            continue;
+        char key[ARGO_SYMBOL_MAX];
+        key_of(b->by, g, k, key, sizeof key);
+        group *grp = find_group(&b->gs, &b->ng, &b->capg, key);
+        if (!grp || add(&b->c, grp, g))
+            return ARGO_ENOMEM;
+    }
+    return 0;
+}
+
+/* The suppressed counts, the figures of every group, sorted: *out. */
+static int book_finish(book *b, argo_store *st, argo_stats **out, argo_err *err)
+{
+    argo_symbol_count *supp = NULL;
+    size_t nsupp = 0;
+    argo_stats *s = NULL;
+    int rc = argo_store_suppressed_counts(st, &supp, &nsupp, &b->total.row.suppressed, err);
+    if (rc)
+        return rc;
+    rc = ARGO_ENOMEM;
+    for (size_t i = 0; i < b->ng; i++)
+        b->gs[i].row.suppressed = b->by == ARGO_BY_SYMBOL ? 0 : -1;
+    for (size_t i = 0; i < nsupp && b->by == ARGO_BY_SYMBOL; i++)
+        for (size_t k = 0; k < b->nsyms; k++)
+            if (b->syms[k].id == supp[i].symbol_id) {
+                group *grp = find_group(&b->gs, &b->ng, &b->capg, b->syms[k].name);
+                if (!grp)
+                    goto out;
+                grp->row.suppressed = supp[i].count;
+            }
+    if (!(s = calloc(1, sizeof *s)) || (b->ng && !(s->rows = calloc(b->ng, sizeof *s->rows))))
+        goto out;
+    finish(&b->c, &b->total);
+    s->total = b->total.row;
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
+        finish(&b->c, &b->exits[k]);
+        s->exits[k] = b->exits[k].row;
+        s->exits[k].suppressed = -1;
+        snprintf(s->exits[k].key, sizeof s->exits[k].key, "%s", argo_strategy_name(k));
+    }
+    for (size_t i = 0; i < b->ng; i++) {
+        finish(&b->c, &b->gs[i]);
+        s->rows[i] = b->gs[i].row;
+    }
+    s->nrows = b->ng;
+    if (b->ng)
+        qsort(s->rows, b->ng, sizeof *s->rows, cmp_key);
+    *out = s;
+    s = NULL;
+    rc = ARGO_OK;
+out:
+    argo_stats_free(s);
+    free(supp);
+    return rc;
+}
+
+static void book_cleanup(book *b)
+{
+    free(b->total.daily);
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        free(b->exits[k].daily);
+    for (size_t i = 0; i < b->ng; i++)
+        free(b->gs[i].daily);
+    free(b->gs);
+    free(b->c.days.days);
+    free(b->c.last_ts);
+    free(b->names);
+    free(b->syms);
+}
+
+static int oom(int rc, argo_err *err)
+{
+    return rc == ARGO_ENOMEM ? argo_err_set(err, ARGO_ENOMEM, "out of memory computing statistics")
+                             : rc;
+}
+
+int argo_stats_compute_rows(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                            argo_stats **out, argo_err *err)
+{
+    assert(st && cfg && out && (size_t)by <= ARGO_BY_MONTH);
+    *out = NULL;
+    book b;
+    all_ctx all = {0};
+    int rc = book_init(&b, st, cfg, by, err);
+    if (!rc)
+        rc = argo_store_bars_scan_all(st, INT64_MAX, take_day, &b.c.days, err);
+    if (!rc)
+        rc = argo_store_signals_all(st, 0, take, &all, err);
+    for (size_t i = 0; !rc && i < all.n; i++)
+        rc = book_signal(&b, &all.v[i]);
+    if (!rc)
+        rc = book_finish(&b, st, out, err);
+    free(all.v);
+    book_cleanup(&b);
+    return oom(rc, err);
+}
+
+/* A cell scan's target: the total (ARGO_AGG_NONE), the exits
+ * (ARGO_AGG_STRATEGY) or the groups of b->by. */
+typedef struct cell_ctx {
+    book *b;
+    argo_agg_by by;
+    bool groups;
+    int64_t cur; /* the group id of gs[cur_i] */
+    size_t cur_i;
+    bool have_cur;
+    argo_err *err;
+} cell_ctx;
+
+static void group_key(const book *b, argo_agg_by by, int64_t id, char *key, size_t n)
+{
+    switch (by) {
+    case ARGO_AGG_SYMBOL:
+        if (id > 0 && id < b->c.nlast && b->names[id])
+            snprintf(key, n, "%s", b->names[id]);
+        else
+            snprintf(key, n, "#%lld", (long long)id);
+        break;
+    case ARGO_AGG_STRATEGY:
+        snprintf(key, n, "%s", argo_strategy_name((int)id));
+        break;
+    case ARGO_AGG_BUCKET:
+        bucket_key((int)id, key, n);
+        break;
+    case ARGO_AGG_MONTH:
+        snprintf(key, n, "%04lld-%02lld", (long long)(id / 100), (long long)(id % 100));
+        break;
+    default:
+        snprintf(key, n, "all");
+    }
+}
+
+static int take_cell(void *ctx, const argo_outcome_cell *x)
+{
+    cell_ctx *t = ctx;
+    book *b = t->b;
+    if (!t->groups) {
+        if (t->by == ARGO_AGG_NONE)
+            return add_cell(&b->c, &b->total, x);
+        if (x->group < 0 || x->group >= ARGO_STRAT_COUNT)
+            return argo_err_set(t->err, ARGO_ECORRUPT, "aggregates: no strategy %lld",
+                                (long long)x->group);
+        return add_cell(&b->c, &b->exits[x->group], x);
+    }
+    if (!t->have_cur || x->group != t->cur) {
+        char key[ARGO_SYMBOL_MAX];
+        group_key(b, t->by, x->group, key, sizeof key);
+        group *g = find_group(&b->gs, &b->ng, &b->capg, key);
+        if (!g)
+            return ARGO_ENOMEM;
+        t->cur_i = (size_t)(g - b->gs);
+        t->cur = x->group;
+        t->have_cur = true;
+    }
+    return add_cell(&b->c, &b->gs[t->cur_i], x);
+}
+
+static int cells(argo_store *st, book *b, argo_agg_by by, bool groups, argo_err *err)
+{
+    cell_ctx t = {.b = b, .by = by, .groups = groups, .err = err};
+    return argo_store_outcome_cells(st, by, take_cell, &t, err);
+}
+
+static_assert((int)ARGO_AGG_NONE == (int)ARGO_BY_NONE &&
+                  (int)ARGO_AGG_SYMBOL == (int)ARGO_BY_SYMBOL &&
+                  (int)ARGO_AGG_STRATEGY == (int)ARGO_BY_STRATEGY &&
+                  (int)ARGO_AGG_BUCKET == (int)ARGO_BY_BUCKET &&
+                  (int)ARGO_AGG_MONTH == (int)ARGO_BY_MONTH,
+              "argo_stats_by and argo_agg_by name the same groupings");
+
 int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
                        argo_err *err)
 {
     assert(st && cfg && out && (size_t)by <= ARGO_BY_MONTH);
     *out = NULL;
-    calc c = {.cfg = cfg};
-    all_ctx all = {0};
-    group total, exits[ARGO_STRAT_COUNT], *gs = NULL;
-    memset(&total, 0, sizeof total);
-    memset(exits, 0, sizeof exits);
-    size_t ng = 0, capg = 0;
-    argo_symbol *syms = NULL;
-    size_t nsyms = 0, nsupp = 0;
-    argo_symbol_count *supp = NULL;
-    argo_stats *s = NULL;
-    int rc = argo_store_symbols(st, &syms, &nsyms, err);
-    if (rc)
-        goto out;
-    for (size_t i = 0; i < nsyms; i++)
-        if (syms[i].id >= c.nlast)
-            c.nlast = syms[i].id + 1;
-    c.last_ts = calloc((size_t)c.nlast + 1, sizeof *c.last_ts);
-    rc = ARGO_ENOMEM;
-    if (!c.last_ts)
-        goto oom;
-    for (size_t i = 0; i < nsyms; i++)
-        c.last_ts[syms[i].id] = syms[i].last_ts;
-    if ((rc = argo_store_bars_scan_all(st, INT64_MAX, take_day, &c.days, err)) == ARGO_ENOMEM)
-        goto oom;
-    if (rc)
-        goto out;
-    if ((rc = argo_store_signals_all(st, 0, take, &all, err)) == ARGO_ENOMEM)
-        goto oom;
-    if (rc)
-        goto out;
-    rc = ARGO_ENOMEM;
-    snprintf(total.row.key, sizeof total.row.key, "all");
-    for (size_t i = 0; i < all.n; i++) {
-        const argo_signal *g = &all.v[i];
-        if (add(&c, &total, g))
-            goto oom;
-        for (int k = 0; k < ARGO_STRAT_COUNT; k++)
-            if (g->votes[k].dir == g->action && add(&c, &exits[k], g))
-                goto oom;
-        if (by == ARGO_BY_NONE)
-            continue;
-        for (int k = 0; k < (by == ARGO_BY_STRATEGY ? ARGO_STRAT_COUNT : 1); k++) {
-            if (by == ARGO_BY_STRATEGY && g->votes[k].dir != g->action)
-                continue;
-            char key[ARGO_SYMBOL_MAX];
-            key_of(by, g, k, key, sizeof key);
-            group *grp = find_group(&gs, &ng, &capg, key);
-            if (!grp || add(&c, grp, g))
-                goto oom;
-        }
-    }
-    rc = argo_store_suppressed_counts(st, &supp, &nsupp, &total.row.suppressed, err);
-    if (rc == ARGO_ENOMEM)
-        goto oom;
-    if (rc)
-        goto out;
-    rc = ARGO_ENOMEM;
-    for (size_t i = 0; i < ng; i++)
-        gs[i].row.suppressed = by == ARGO_BY_SYMBOL ? 0 : -1;
-    for (size_t i = 0; i < nsupp && by == ARGO_BY_SYMBOL; i++)
-        for (size_t k = 0; k < nsyms; k++)
-            if (syms[k].id == supp[i].symbol_id) {
-                group *grp = find_group(&gs, &ng, &capg, syms[k].name);
-                if (!grp)
-                    goto oom;
-                grp->row.suppressed = supp[i].count;
-            }
-    if (!(s = calloc(1, sizeof *s)) || (ng && !(s->rows = calloc(ng, sizeof *s->rows))))
-        goto oom;
-    finish(&c, &total);
-    s->total = total.row;
-    for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
-        finish(&c, &exits[k]);
-        s->exits[k] = exits[k].row;
-        s->exits[k].suppressed = -1;
-        snprintf(s->exits[k].key, sizeof s->exits[k].key, "%s", argo_strategy_name(k));
-    }
-    for (size_t i = 0; i < ng; i++) {
-        finish(&c, &gs[i]);
-        s->rows[i] = gs[i].row;
-    }
-    s->nrows = ng;
-    if (ng)
-        qsort(s->rows, ng, sizeof *s->rows, cmp_key);
-    *out = s;
-    s = NULL;
-    rc = ARGO_OK;
-    goto out;
-oom:
-    rc = argo_err_set(err, ARGO_ENOMEM, "out of memory computing statistics");
-out:
-    free(total.daily);
-    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
-        free(exits[k].daily);
-    for (size_t i = 0; i < ng; i++)
-        free(gs[i].daily);
-    free(gs);
-    argo_stats_free(s);
-    free(all.v);
-    free(c.days.days);
-    free(c.last_ts);
-    free(syms);
-    free(supp);
-    return rc;
+    book b;
+    all_ctx open = {0};
+    int rc = book_init(&b, st, cfg, by, err);
+    if (!rc && !(rc = argo_store_trading_days(st, &b.c.days.days, &b.c.days.n, err)))
+        b.c.days.cap = b.c.days.n;
+    if (!rc)
+        rc = cells(st, &b, ARGO_AGG_NONE, false, err);
+    if (!rc)
+        rc = cells(st, &b, ARGO_AGG_STRATEGY, false, err);
+    if (!rc && by != ARGO_BY_NONE)
+        rc = cells(st, &b, (argo_agg_by)by, true, err);
+    if (!rc)
+        rc = argo_store_signals_open(st, 0, take, &open, err);
+    for (size_t i = 0; !rc && i < open.n; i++)
+        rc = book_signal(&b, &open.v[i]);
+    if (!rc)
+        rc = book_finish(&b, st, out, err);
+    free(open.v);
+    book_cleanup(&b);
+    return oom(rc, err);
 }
 
 int argo_app_stats(argo_app *app, argo_stats_by by, argo_stats **out, argo_err *err)

@@ -66,9 +66,19 @@ typedef struct argo_stats {
 } argo_stats;
 
 /* Computes statistics over every stored signal. *out is freed with
- * argo_stats_free. */
+ * argo_stats_free. Reads the store's aggregates (argo_store_outcome_cells
+ * per group and exit day, argo_store_trading_days) and only the open
+ * signals row by row: on PostgreSQL the resolved signals' figures are
+ * those of the materialized views as of their last refresh
+ * (docs/STATS.md). */
 int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
                        argo_err *err);
+/* The same figures from every raw row: every bar (for the trading days)
+ * and every signal, grouped in C. The reference argo_stats_compute is
+ * tested against (tests/unit/test_stats.c) and measured against
+ * (bench/bench_views.sh); equal up to the order of floating-point sums. */
+int argo_stats_compute_rows(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                            argo_stats **out, argo_err *err);
 void argo_stats_free(argo_stats *s);
 
 /* argo stats: argo_stats_compute over the app's store and config. */

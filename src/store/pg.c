@@ -32,6 +32,7 @@
  *   once more; inside one, the call fails with ARGO_ENET and the caller
  *   retries the whole transaction.
  */
+#include "store/pg_views.h"
 #include "store/store_int.h"
 
 #include "base/grow.h"
@@ -114,6 +115,10 @@ static const char *const migrations[] = {
     " hash BYTEA NOT NULL UNIQUE, prefix TEXT NOT NULL, created_at BIGINT NOT NULL,"
     " revoked_at BIGINT);"
     "CREATE UNIQUE INDEX api_keys_by_name ON api_keys(name) WHERE name <> '';",
+    /* 1 -> 2: argo stats's aggregates, materialized views: NULL runs
+     * argo_pg_views_create (pg_views.c, whose SQL passes the length of
+     * one C string literal) */
+    NULL,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -2754,6 +2759,24 @@ static int pg_rows_clear(argo_store *st, argo_err *err)
                       "clearing the store", err);
 }
 
+/* ---- aggregates: materialized views (pg_views.c) ------------------------ */
+
+static int pg_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
+                            argo_err *err)
+{
+    return argo_pg_views_cells(PG(st)->c, PG(st)->url, by, fn, ctx, err);
+}
+
+static int pg_trading_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
+{
+    return argo_pg_views_trading_days(PG(st)->c, PG(st)->url, days, n, err);
+}
+
+static int pg_refresh_aggregates(argo_store *st, argo_err *err)
+{
+    return argo_pg_views_refresh(PG(st)->c, PG(st)->url, PG(st)->busy_ms, err);
+}
+
 static const argo_store_ops pg_ops = {
     .name = "postgresql",
     .concurrent = true,
@@ -2801,6 +2824,9 @@ static const argo_store_ops pg_ops = {
     .rows_count = pg_rows_count,
     .rows_put = pg_rows_put,
     .rows_clear = pg_rows_clear,
+    .outcome_cells = pg_outcome_cells,
+    .trading_days = pg_trading_days,
+    .refresh_aggregates = pg_refresh_aggregates,
 };
 
 /* ---- opening: the URL, the schema, migrations ---------------------------- */
@@ -2980,7 +3006,8 @@ static int migrate(pg_store *s, bool must_exist, argo_err *err)
                          "creating the schema", err)))
         goto out;
     for (int64_t v = ss.version; v < SCHEMA_VERSION; v++)
-        if ((rc = run_simple(s, migrations[v], "migrating the schema", err)))
+        if ((rc = migrations[v] ? run_simple(s, migrations[v], "migrating the schema", err)
+                                : argo_pg_views_create(s->c, s->url, err)))
             goto out;
     snprintf(sql, sizeof sql, "UPDATE argo_meta SET value = '%d' WHERE key = 'schema_version'",
              SCHEMA_VERSION);

@@ -148,8 +148,15 @@ enum {
     Q_PAGE,
     Q_PAGE_SYMBOL,
     Q_SIGNAL_GET,
+    Q_CELLS_NONE, /* ..Q_CELLS_MONTH in argo_agg_by order */
+    Q_CELLS_SYMBOL,
+    Q_CELLS_STRATEGY,
+    Q_CELLS_BUCKET,
+    Q_CELLS_MONTH,
+    Q_TRADING_DAYS,
     Q_COUNT
 };
+static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query per argo_agg_by");
 
 #define SIGNAL_COLS                                                                                \
     "s.id, s.symbol_id, y.name, s.action, s.ts, s.entry, s.target, s.stop,"                        \
@@ -175,6 +182,32 @@ enum {
     " WHERE s.id > ?1 AND s.ts >= ?3 AND s.ts < ?4"                                                \
     " AND (?5 = -1 OR (?5 = -2 AND s.status != 0) OR s.status = ?5)"                               \
     " AND (?6 = -1 OR s.published = ?6) AND s.confidence >= ?7"
+
+/* The outcome cells (store.h argo_outcome_cell) of the resolved rows
+ * of a FROM clause with columns g (the group), ts, exit_ts, status,
+ * exit_reason and pnl_pct, per (g, UTC exit day). The day is
+ * argo_time_day_start's floor, also for times before 1970. */
+#define DAY_START(x) "((" x ") - (((" x ") % 86400) + 86400) % 86400)"
+#define CELLS(from)                                                                                \
+    "SELECT g, " DAY_START(                                                                        \
+        "exit_ts") " AS d, min(ts), count(*),"                                                     \
+                   " sum(status IN (1, 2, 3) AND pnl_pct > 0), sum(status = 2), sum(status = 3),"  \
+                   " sum((exit_reason & 3) = 0), sum((exit_reason & 3) = 1), sum((exit_reason & "  \
+                   "3) = 2),"                                                                      \
+                   " sum((exit_reason & 3) = 3), sum(pnl_pct > 0), sum(pnl_pct < 0), "             \
+                   "total(pnl_pct),"                                                               \
+                   " total(CASE WHEN pnl_pct > 0 THEN pnl_pct END), total(CASE WHEN pnl_pct < 0 "  \
+                   "THEN pnl_pct END)"                                                             \
+                   " FROM " from " GROUP BY g, d ORDER BY g, d"
+/* NOT INDEXED: the partial indexes on status != 0 lack the columns
+ * read here, and a lookup of every row through one of them took 4 times
+ * a plain scan of the table (15,226 signals: 0.26 s vs 0.06 s) */
+#define CELL_SRC(g, where)                                                                         \
+    "SELECT " g " AS g, ts, exit_ts, status, exit_reason, pnl_pct FROM signals NOT INDEXED"        \
+    " WHERE status != 0" where
+/* a strategy's vote is stored signed (dir * strength): it voted the
+ * action's way when the product is positive */
+#define VOTED(k, col) CELL_SRC(#k, " AND " col " * action > 0")
 
 static const char *const sql[Q_COUNT] = {
     [Q_EVENT_APPEND] = "INSERT INTO events(logged_at, channel, symbol, confidence, published, data)"
@@ -258,6 +291,21 @@ static const char *const sql[Q_COUNT] = {
     [Q_SIGNALS_RESOLVED_BETWEEN] =
         "SELECT " SIGNAL_COLS SIGNAL_FROM
         " WHERE s.status != 0 AND s.exit_ts >= ?1 AND s.exit_ts < ?2 ORDER BY s.exit_ts, s.id",
+    [Q_CELLS_NONE] = CELLS("(" CELL_SRC("0", "") ")"),
+    [Q_CELLS_SYMBOL] = CELLS("(" CELL_SRC("symbol_id", "") ")"),
+    [Q_CELLS_STRATEGY] = CELLS("(" VOTED(0, "v_trend") " UNION ALL " VOTED(
+        1, "v_meanrev") " UNION ALL " VOTED(2, "v_macd") " UNION ALL " VOTED(3, "v_breakout") ")"),
+    /* CAST truncates toward 0: floor for confidence >= 0, and a negative
+     * one clamps to 0 either way */
+    [Q_CELLS_BUCKET] =
+        CELLS("(" CELL_SRC("max(0, min(9, CAST(confidence * 10 AS INTEGER)))", "") ")"),
+    [Q_CELLS_MONTH] =
+        CELLS("(" CELL_SRC("CAST(strftime('%Y%m', ts, 'unixepoch') AS INTEGER)", "") ")"),
+    /* one index seek per trading day (bars_by_ts), not a read of every bar */
+    [Q_TRADING_DAYS] = "WITH RECURSIVE d(t) AS (SELECT min(ts) FROM bars UNION ALL"
+                       " SELECT (SELECT min(ts) FROM bars WHERE ts >= " DAY_START(
+                           "d.t") " + 86400) FROM d WHERE d.t IS NOT NULL)"
+                                  " SELECT " DAY_START("t") " FROM d WHERE t IS NOT NULL",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
     [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
@@ -1280,6 +1328,72 @@ static int sq_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, 
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading outcomes");
 }
 
+/* ---- aggregates (argo stats) ------------------------------------------- */
+
+static int sq_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
+                            argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CELLS_NONE + (int)by, &q, err);
+    if (rc)
+        return rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_outcome_cell c = {
+            .group = sqlite3_column_int64(q, 0),
+            .exit_day = sqlite3_column_int64(q, 1),
+            .first_ts = sqlite3_column_int64(q, 2),
+            .resolved = sqlite3_column_int64(q, 3),
+            .wins = sqlite3_column_int64(q, 4),
+            .losses = sqlite3_column_int64(q, 5),
+            .expired = sqlite3_column_int64(q, 6),
+            .npos = sqlite3_column_int64(q, 11),
+            .nneg = sqlite3_column_int64(q, 12),
+            .pnl_sum = sqlite3_column_double(q, 13),
+            .pos_sum = sqlite3_column_double(q, 14),
+            .neg_sum = sqlite3_column_double(q, 15),
+        };
+        for (int k = 0; k < 4; k++)
+            c.by_exit[k] = sqlite3_column_int64(q, 7 + k);
+        int r = fn(ctx, &c);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "aggregating outcomes");
+}
+
+static int sq_trading_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_TRADING_DAYS, &q, err);
+    if (rc)
+        return rc;
+    int64_t *v = NULL;
+    size_t len = 0, cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t *w = argo_grow(v, &cap, len + 1, sizeof *v, 1024);
+        if (!w) {
+            sqlite3_reset(q);
+            free(v);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing trading days");
+        }
+        v = w;
+        v[len++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return fail(s, err, rc, "listing trading days");
+    }
+    *days = v;
+    *n = len;
+    return ARGO_OK;
+}
+
 /* ---- the event log ------------------------------------------------------- */
 
 static int64_t now_ms(void)
@@ -2019,6 +2133,8 @@ static const argo_store_ops sqlite_ops = {
     .rows_count = sq_rows_count,
     .rows_put = sq_rows_put,
     .rows_clear = sq_rows_clear,
+    .outcome_cells = sq_outcome_cells,
+    .trading_days = sq_trading_days,
 };
 
 static int pragma_int(sq_store *s, const char *text, int *out, argo_err *err)

@@ -681,3 +681,34 @@ int argo_store_rows_clear(argo_store *st, argo_err *err)
         return unsupported(st, "clear its rows", err);
     return st->ops->rows_clear(st, err);
 }
+
+int argo_store_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
+                             argo_err *err)
+{
+    CHECK(st, err);
+    assert(fn && (unsigned)by <= ARGO_AGG_MONTH);
+    if (!st->ops->outcome_cells)
+        return unsupported(st, "aggregate outcomes", err);
+    st->scanning++;
+    int rc = st->ops->outcome_cells(st, by, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
+int argo_store_trading_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
+{
+    CHECK(st, err);
+    assert(days && n);
+    *days = NULL;
+    *n = 0;
+    if (!st->ops->trading_days)
+        return unsupported(st, "list its trading days", err);
+    return st->ops->trading_days(st, days, n, err);
+}
+
+int argo_store_refresh_aggregates(argo_store *st, argo_err *err)
+{
+    CHECK(st, err);
+    assert(!st->in_txn);
+    return st->ops->refresh_aggregates ? st->ops->refresh_aggregates(st, err) : ARGO_OK;
+}

@@ -276,6 +276,54 @@ int argo_store_suppressed_counts(argo_store *st, argo_symbol_count **list, size_
                                  int64_t *total, argo_err *err);
 
 /*
+ * Aggregates of resolved signals (argo stats and the dashboard,
+ * docs/STATS.md): cells per group and UTC exit day, summed by the
+ * store. SQLite groups the raw rows at each call; PostgreSQL reads
+ * materialized views (pg_views.c) refreshed by
+ * argo_store_refresh_aggregates, so there the cells are as of the last
+ * refresh (argo refreshes after every track, replay and cycle).
+ */
+typedef enum argo_agg_by {
+    ARGO_AGG_NONE,     /* one group, 0 */
+    ARGO_AGG_SYMBOL,   /* the symbol id */
+    ARGO_AGG_STRATEGY, /* each strategy (argo_strategy index) whose vote has the action's sign */
+    ARGO_AGG_BUCKET,   /* floor(confidence * 10), clamped to 0..9 */
+    ARGO_AGG_MONTH     /* year * 100 + month (UTC) of the signal's ts */
+} argo_agg_by;
+
+/* The resolved signals (status != ARGO_OPEN) of one group that exited
+ * on one UTC day. A win is label 1 (argo_track_label_of: status WIN,
+ * LOSS or EXPIRED and pnl_pct > 0). */
+typedef struct argo_outcome_cell {
+    int64_t group;    /* as argo_agg_by says */
+    int64_t exit_day; /* argo_time_day_start(exit_ts) */
+    int64_t first_ts; /* the earliest ts (signal made) of the cell's signals */
+    int64_t resolved, wins, losses, expired;
+    int64_t by_exit[4];               /* indexed by exit_reason & 3 */
+    int64_t npos, nneg;               /* signals with pnl_pct > 0, < 0 */
+    double pnl_sum, pos_sum, neg_sum; /* sums of pnl_pct: all, > 0, < 0 */
+} argo_outcome_cell;
+
+/* Calls fn for each cell of grouping by, in (group, exit_day) order;
+ * cell is borrowed for the call. */
+typedef int (*argo_cell_fn)(void *ctx, const argo_outcome_cell *cell);
+int argo_store_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
+                             argo_err *err);
+
+/* The trading days: every UTC day start on which some symbol has a bar,
+ * ascending, in a new array freed with free() (NULL and 0 when there is
+ * no bar). */
+int argo_store_trading_days(argo_store *st, int64_t **days, size_t *n, argo_err *err);
+
+/* Brings the aggregates that argo_store_outcome_cells and
+ * argo_store_trading_days read up to date with the committed rows.
+ * Outside a transaction (assert). SQLite: nothing to do. PostgreSQL:
+ * REFRESH MATERIALIZED VIEW CONCURRENTLY of each view (readers are not
+ * blocked), serialised between processes by an advisory lock; ARGO_EBUSY
+ * when another refresh holds it past the busy timeout. */
+int argo_store_refresh_aggregates(argo_store *st, argo_err *err);
+
+/*
  * The event log: one row per event a server publishes (domain/types.h
  * argo_event), numbered by the store. An event is appended in the
  * transaction that stores the rows it announces, so a committed row has

@@ -91,6 +91,11 @@ typedef struct argo_store_ops {
     int (*rows_put)(argo_store *st, const argo_store_table *t, const argo_value *rows, size_t nrows,
                     argo_err *err);
     int (*rows_clear)(argo_store *st, argo_err *err);
+    /* by checked; in (group, exit_day) order */
+    int (*outcome_cells)(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx, argo_err *err);
+    int (*trading_days)(argo_store *st, int64_t **days, size_t *n, argo_err *err);
+    /* outside a transaction; NULL: nothing to refresh */
+    int (*refresh_aggregates)(argo_store *st, argo_err *err);
 } argo_store_ops;
 
 /* The part of a handle every backend shares; a backend's own handle

@@ -1668,6 +1668,114 @@ static void a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing(voi
     rowset_free(&kr);
     argo_store_close(a);
     argo_store_close(b);
+typedef struct cell_list {
+    argo_outcome_cell v[8];
+    int n;
+} cell_list;
+
+static int take_cell(void *ctx, const argo_outcome_cell *x)
+{
+    cell_list *c = ctx;
+    if (c->n < 8)
+        c->v[c->n] = *x;
+    c->n++;
+    return 0;
+}
+
+static int stop_cell(void *ctx, const argo_outcome_cell *x)
+{
+    (void)ctx;
+    (void)x;
+    return 42;
+}
+
+static cell_list cells_of(argo_store *st, argo_agg_by by)
+{
+    cell_list c = {0};
+    argo_err e = {0};
+    if (argo_store_outcome_cells(st, by, take_cell, &c, &e))
+        fail_msg("cells: %s", e.msg);
+    return c;
+}
+
+/* 2021-03-01 00:00 UTC */
+#define AGG_DAY 1614556800
+
+static void aggregates_are_cells_per_group_and_exit_day(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("aggregates");
+    int64_t a, b, d = AGG_DAY, h = 3600;
+    assert_int_equal(argo_store_symbol_id(st, "A", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "B", true, &b, NULL), 0);
+    argo_bar ba[] = {bar_at(d + 10 * h, 10), bar_at(d + 86400 + 10 * h, 10)};
+    argo_bar bb[] = {bar_at(d + 15 * h, 10), bar_at(d + 3 * 86400, 10)};
+    assert_int_equal(argo_store_bars_put(st, a, ba, 2, NULL, NULL), 0);
+    assert_int_equal(argo_store_bars_put(st, b, bb, 2, NULL, NULL), 0);
+    argo_signal g[5] = {
+        sig_of(a, d + 10 * h, ARGO_WIN, d + 86400 + 14 * h),     /* exit day 1 */
+        sig_of(a, d + 10 * h, ARGO_LOSS, d + 86400 + 9 * h),     /* exit day 1 */
+        sig_of(b, d + 15 * h, ARGO_WIN, d + 3 * 86400),          /* exit day 3 */
+        sig_of(a, d + 86400 + 10 * h, ARGO_OPEN, 0),             /* not aggregated */
+        sig_of(b, d - 40 * 86400, ARGO_EXPIRED, d - 10 * 86400), /* January, day -10 */
+    };
+    g[0].votes[ARGO_STRAT_TREND] = (argo_vote){ARGO_BUY, 0.5};
+    g[1].votes[ARGO_STRAT_MACD] = (argo_vote){ARGO_SELL, 0.5}; /* against: not counted */
+    g[2].votes[ARGO_STRAT_MACD] = (argo_vote){ARGO_BUY, 0.25};
+    g[2].confidence = 1.0; /* clamped into bucket 9 */
+    g[4].exit_reason = ARGO_EXIT_EXPIRY;
+    g[4].pnl_pct = 0.5;
+    g[4].confidence = 0.05;
+    assert_int_equal(argo_store_signals_insert(st, g, 5, NULL), 0);
+    argo_err e = {0};
+    if (argo_store_refresh_aggregates(st, &e))
+        fail_msg("refresh: %s", e.msg);
+
+    int64_t *days;
+    size_t n;
+    assert_int_equal(argo_store_trading_days(st, &days, &n, NULL), 0);
+    assert_int_equal(n, 3);
+    assert_true(days[0] == d && days[1] == d + 86400 && days[2] == d + 3 * 86400);
+    free(days);
+
+    cell_list c = cells_of(st, ARGO_AGG_NONE);
+    assert_int_equal(c.n, 3);
+    assert_true(c.v[0].group == 0 && c.v[0].exit_day == d - 10 * 86400);
+    assert_true(c.v[0].resolved == 1 && c.v[0].expired == 1 && c.v[0].wins == 1);
+    assert_int_equal(c.v[0].by_exit[ARGO_EXIT_EXPIRY], 1);
+    const argo_outcome_cell *x = &c.v[1];
+    assert_int_equal(x->exit_day, d + 86400);
+    assert_int_equal(x->first_ts, d + 10 * h);
+    assert_true(x->resolved == 2 && x->wins == 1 && x->losses == 1 && x->expired == 0);
+    assert_true(x->by_exit[ARGO_EXIT_TARGET] == 1 && x->by_exit[ARGO_EXIT_STOP] == 1);
+    assert_true(x->npos == 1 && x->nneg == 1);
+    assert_true(fabs(x->pnl_sum - 4.6) < 1e-12 && x->pos_sum == 9.8 && x->neg_sum == -5.2);
+    assert_int_equal(c.v[2].exit_day, d + 3 * 86400);
+
+    c = cells_of(st, ARGO_AGG_SYMBOL); /* (symbol id, day) order */
+    assert_int_equal(c.n, 3);
+    assert_true(c.v[0].group == a && c.v[0].exit_day == d + 86400 && c.v[0].resolved == 2);
+    assert_true(c.v[1].group == b && c.v[1].exit_day == d - 10 * 86400);
+    assert_true(c.v[2].group == b && c.v[2].exit_day == d + 3 * 86400);
+
+    c = cells_of(st, ARGO_AGG_STRATEGY);
+    assert_int_equal(c.n, 2);
+    assert_true(c.v[0].group == ARGO_STRAT_TREND && c.v[0].resolved == 1 && c.v[0].wins == 1);
+    assert_true(c.v[1].group == ARGO_STRAT_MACD && c.v[1].exit_day == d + 3 * 86400);
+
+    c = cells_of(st, ARGO_AGG_BUCKET);
+    assert_int_equal(c.n, 3);
+    assert_true(c.v[0].group == 0 && c.v[1].group == 6 && c.v[1].resolved == 2);
+    assert_true(c.v[2].group == 9);
+
+    c = cells_of(st, ARGO_AGG_MONTH); /* of the signal's ts, not of its exit */
+    assert_int_equal(c.n, 3);
+    assert_true(c.v[0].group == 202101 && c.v[1].group == 202103 && c.v[2].group == 202103);
+    assert_true(c.v[1].exit_day == d + 86400 && c.v[2].exit_day == d + 3 * 86400);
+
+    assert_int_equal(argo_store_outcome_cells(st, ARGO_AGG_NONE, stop_cell, NULL, NULL), 42);
+    assert_int_equal(cells_of(st, ARGO_AGG_NONE).n, 3); /* the handle is still usable */
+    argo_store_close(st);
 }
 
 int main(void)
@@ -1699,6 +1807,7 @@ int main(void)
         cmocka_unit_test(every_row_copies_bit_for_bit_and_ids_continue_above),
         cmocka_unit_test(clearing_rows_empties_every_table_and_a_copy_numbers_on_from_it),
         cmocka_unit_test(a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing),
+        cmocka_unit_test(aggregates_are_cells_per_group_and_exit_day),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
