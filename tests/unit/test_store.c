@@ -1668,6 +1668,8 @@ static void a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing(voi
     rowset_free(&kr);
     argo_store_close(a);
     argo_store_close(b);
+}
+
 typedef struct cell_list {
     argo_outcome_cell v[8];
     int n;
