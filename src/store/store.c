@@ -87,8 +87,7 @@ int argo_store_open(const char *url, const argo_store_options *opt, argo_store *
     if (!url || !*url)
         return argo_err_set(err, ARGO_EINVAL, "no database path given");
     if (prefixed(url, "postgres://") || prefixed(url, "postgresql://"))
-        return argo_err_set(err, ARGO_EINVAL, "database %s: this argo is not built with PostgreSQL",
-                            url);
+        return argo_store_pg_open(url, opt, out, err);
     const char *path = prefixed(url, "sqlite:") ? url + 7 : url;
     if (!*path)
         return argo_err_set(err, ARGO_EINVAL, "database %s: no path after 'sqlite:'", url);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store/store.h - the store interface every caller uses. A backend
- * (sqlite.c now; a PostgreSQL one later) fills a table of functions
- * behind it, so callers never name the backend.
+ * (sqlite.c, pg.c) fills a table of functions behind it, so callers
+ * never name the backend.
  *
  * Contract shared by every function below: returns 0 or a negative
  * ARGO_E* code with err filled; ARGO_EBUSY when the database is locked
@@ -57,13 +57,15 @@ typedef struct argo_store_options {
  * and migrates its schema to the current version. url is "sqlite:PATH"
  * or a plain PATH (SQLite, the embedded default; ":memory:" for a
  * private in-memory database); "postgresql://..." and "postgres://..."
- * are refused with ARGO_EINVAL ("not built with PostgreSQL") until that
- * backend exists. opt may be NULL (read-write, the default busy
- * timeout). Returns ARGO_EVERSION when the database is newer than this
- * argo, or (read-only) older and in need of a migration; ARGO_ENOENT
- * when a read-only store does not exist; ARGO_ECORRUPT for a damaged or
- * foreign file; ARGO_EBUSY when a writer holds the lock past the busy
- * timeout. On failure *out is NULL and nothing was changed. */
+ * name a PostgreSQL database (docs/POSTGRES.md: the URL as libpq
+ * reads it, plus argo's schema=NAME, default "argo"; ARGO_ENET when the
+ * server cannot be reached, ARGO_EINVAL for a malformed schema=). opt
+ * may be NULL (read-write, the default busy timeout). Returns
+ * ARGO_EVERSION when the database is newer than this argo, or
+ * (read-only) older and in need of a migration; ARGO_ENOENT when a
+ * read-only store does not exist; ARGO_ECORRUPT for a damaged or
+ * foreign file or schema; ARGO_EBUSY when a writer holds the lock past
+ * the busy timeout. On failure *out is NULL and nothing was changed. */
 int argo_store_open(const char *url, const argo_store_options *opt, argo_store **out,
                     argo_err *err);
 

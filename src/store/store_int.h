@@ -98,5 +98,9 @@ struct argo_store {
 /* path: the part of the URL after "sqlite:" (or the whole plain path). */
 int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo_store **out,
                            argo_err *err);
+/* url: the whole postgresql:// or postgres:// URL (pg.c strips argo's
+ * schema= parameter from it and masks its password in messages). */
+int argo_store_pg_open(const char *url, const argo_store_options *opt, argo_store **out,
+                       argo_err *err);
 
 #endif
