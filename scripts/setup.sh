@@ -4,9 +4,10 @@
 # Usage: scripts/setup.sh [--test]   (--test adds the test tools)
 set -euo pipefail
 # curl: scripts/demo.sh's requests to argo serve (and the serve tests')
-pkgs=(gcc make cmake pkg-config libsqlite3-dev libpq-dev libcsv-dev libjansson-dev libinih-dev libwebsockets-dev
+# libpq-dev: the PostgreSQL client library of the PostgreSQL store backend
+pkgs=(gcc make cmake pkg-config libsqlite3-dev libcsv-dev libjansson-dev libinih-dev libwebsockets-dev
       libsnappy-dev libzstd-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
-      libarchive-dev curl)
+      libarchive-dev curl libpq-dev)
 if [ "${1:-}" = "--test" ]; then
     # python3-sklearn, python3-botocore: the references the calibration and
     # SigV4 tests compare with
@@ -15,8 +16,11 @@ if [ "${1:-}" = "--test" ]; then
     # python3-jsonschema: validates every API test response against the
     # OpenAPI document; python3-websockets: the stream tests' clients;
     # openssl: the serve test's self-signed certificate for TLS
+    # postgresql-15: the throwaway server the *_pg tests run against
+    # (scripts/pg.sh, started by ctest); postgresql-15-partman: pg_partman,
+    # so those tests exercise the backend's partman mode of monthly partitions
     pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli prometheus
-           python3-jsonschema python3-websockets openssl)
+           python3-jsonschema python3-websockets openssl postgresql-15 postgresql-15-partman)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

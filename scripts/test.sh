@@ -9,7 +9,9 @@ scripts/check-style.sh
 jobs=$(nproc)
 # with CI=true a reference test that cannot run (exit 77) fails (CMakeLists.txt)
 [ "${CI:-}" = true ] && echo "== CI=true: a skipped reference test is a failure"
-echo "== build (warnings are errors) and test"
+# the *_pg tests run in both builds against a throwaway PostgreSQL cluster
+# that ctest starts and stops (pg_start/pg_stop, ports 55440 and 55441)
+echo "== build (warnings are errors) and test, on SQLite and PostgreSQL (docs/TESTING.md)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 scripts/check-symbols.sh build/libargo.a

@@ -16,6 +16,41 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The file of a SQLite store URL ("sqlite:PATH" or PATH), or NULL for one
+ * that is not a file: ":memory:", or a server's database (PostgreSQL),
+ * where a failed command rolls its transaction back instead of removing
+ * a file. */
+static const char *sqlite_file(const char *url)
+{
+    if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
+        return NULL;
+    const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+    return strcmp(path, ":memory:") && *path ? path : NULL;
+}
+
+void argo_app_err_mask(const argo_app *app, argo_err *err)
+{
+    assert(app);
+    const char *url = app->db, *masked = app->db_masked;
+    if (!err || !strcmp(url, masked))
+        return;
+    char out[ARGO_ERR_MSG_MAX];
+    size_t o = 0, ul = strlen(url);
+    const char *p = err->msg;
+    while (*p && o + 1 < sizeof out) {
+        size_t rest = strlen(p), k = rest < ul ? rest : ul;
+        if (k >= 11 && !strncmp(p, url, k)) { /* 11: "postgres://" */
+            int w = snprintf(out + o, sizeof out - o, "%s", masked);
+            o = w < 0 || (size_t)w >= sizeof out - o ? sizeof out - 1 : o + (size_t)w;
+            p += k;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = 0;
+    memcpy(err->msg, out, o + 1);
+}
+
 int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
 {
     assert(opt && out);
@@ -41,6 +76,7 @@ int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
     if (!db || !*db)
         db = app->cfg.db[0] ? app->cfg.db : "argo.db";
     snprintf(app->db, sizeof app->db, "%s", db);
+    argo_store_url_masked(app->db, app->db_masked, sizeof app->db_masked);
     if (opt->store != ARGO_APP_STORE_NONE) {
         /* [store] busy_timeout_ms as configured: 0 is "do not wait" */
         argo_store_options so = {.busy_timeout_ms = app->cfg.busy_timeout_ms,
@@ -49,9 +85,10 @@ int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err)
                                  /* [store] mmap_mb: 0 maps nothing */
                                  .mmap_bytes =
                                      app->cfg.mmap_mb ? (int64_t)app->cfg.mmap_mb << 20 : -1};
-        bool created = opt->store == ARGO_APP_STORE_RW && strcmp(app->db, ":memory:") &&
-                       stat(app->db, &sb) != 0;
+        const char *file = sqlite_file(app->db);
+        bool created = opt->store == ARGO_APP_STORE_RW && file && stat(file, &sb) != 0;
         if (argo_store_open(app->db, &so, &app->store, err)) {
+            argo_app_err_mask(app, err);
             free(app);
             return err->code;
         }
@@ -67,11 +104,12 @@ void argo_app_close(argo_app *app, bool failed)
         return;
     argo_s3_close(app->s3);
     argo_store_close(app->store);
-    if (failed && app->store_created) { /* a failed command leaves no new store behind */
+    const char *file = sqlite_file(app->db);
+    if (failed && app->store_created && file) { /* a failed command leaves no new store behind */
         static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
         for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
             char p[ARGO_PATH_MAX + 16];
-            snprintf(p, sizeof p, "%s%s", app->db, ext[k]);
+            snprintf(p, sizeof p, "%s%s", file, ext[k]);
             unlink(p);
         }
     }
@@ -88,6 +126,12 @@ const char *argo_app_db_path(const argo_app *app)
 {
     assert(app);
     return app->db;
+}
+
+const char *argo_app_db_masked(const argo_app *app)
+{
+    assert(app);
+    return app->db_masked;
 }
 
 void argo_app_keep_store(argo_app *app)
@@ -152,10 +196,10 @@ bool argo_app_retry(argo_app *app, int rc, int *attempt, const argo_err *err)
 static int served(const argo_app *app, long pid, argo_err *err)
 {
     if (pid > 0)
-        return argo_err_set(err, ARGO_EBUSY, "store %s is served by argo serve (pid %ld)", app->db,
-                            pid);
+        return argo_err_set(err, ARGO_EBUSY, "store %s is served by argo serve (pid %ld)",
+                            app->db_masked, pid);
     return argo_err_set(err, ARGO_EBUSY, "store %s is served by argo serve (another process)",
-                        app->db);
+                        app->db_masked);
 }
 
 int argo_app_hold_serve(argo_app *app, argo_err *err)

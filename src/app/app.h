@@ -32,8 +32,9 @@ typedef struct argo_app_options {
     /* The config file: NULL = $ARGO_CONFIG, else ./argo.conf when present,
      * else the defaults. "" is an error. */
     const char *config_path;
-    /* The store: NULL = $ARGO_DB, else [store] db, else ./argo.db. "" is
-     * an error. */
+    /* The store's URL (store.h: a SQLite path, "sqlite:PATH",
+     * "postgresql://..."): NULL = $ARGO_DB, else [store] url (or its older
+     * name [store] db), else ./argo.db. "" is an error. */
     const char *db_path;
     argo_app_store_mode store;
 } argo_app_options;
@@ -48,8 +49,12 @@ int argo_app_open(const argo_app_options *opt, argo_app **out, argo_err *err);
 void argo_app_close(argo_app *app, bool failed);
 
 const argo_config *argo_app_config(const argo_app *app);
-/* The store's path as resolved by argo_app_open. */
+/* The store's URL as resolved by argo_app_open (it may hold a password:
+ * never print it; print argo_app_db_masked). */
 const char *argo_app_db_path(const argo_app *app);
+/* The same URL with its passwords masked (argo_store_url_masked): the
+ * form every message naming the store prints. Borrowed from app. */
+const char *argo_app_db_masked(const argo_app *app);
 
 /* From now on a failure does not remove the store this handle created
  * (archive push keeps the record of the objects it did upload). */

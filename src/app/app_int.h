@@ -12,10 +12,11 @@
 
 struct argo_app {
     argo_config cfg;
-    char db[ARGO_PATH_MAX];
-    argo_store *store;  /* NULL with ARGO_APP_STORE_NONE */
-    bool store_created; /* this handle created the store file */
-    argo_s3 *s3;        /* opened by argo_app_s3 on first use */
+    char db[ARGO_PATH_MAX];        /* the store's URL: never printed */
+    char db_masked[ARGO_PATH_MAX]; /* the form messages print (argo_store_url_masked) */
+    argo_store *store;             /* NULL with ARGO_APP_STORE_NONE */
+    bool store_created;            /* this handle created the (SQLite) store file */
+    argo_s3 *s3;                   /* opened by argo_app_s3 on first use */
     argo_app_notice_fn notice;
     void *notice_ctx;
     argo_events ev;
@@ -31,6 +32,11 @@ struct argo_app {
  * at 0. */
 #define ARGO_APP_RETRIES 5
 bool argo_app_retry(argo_app *app, int rc, int *attempt, const argo_err *err);
+
+/* Replaces the store's URL in err's message (NULL: nothing) by its masked
+ * form: a message must never show a password, whichever layer wrote it.
+ * The end of a message cut in the middle of the URL counts too. */
+void argo_app_err_mask(const argo_app *app, argo_err *err);
 
 /* The S3 client of [s3], opened on first use: ARGO_ECONFIG when the
  * config has no [s3] bucket. */

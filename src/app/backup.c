@@ -76,7 +76,8 @@ static int days_of(argo_app *app, const argo_app_backup_options *opt, const char
         if (rc)
             return rc;
         if (day == INT64_MIN)
-            return argo_err_set(err, ARGO_ENOENT, "no bars in %s: nothing to back up", app->db);
+            return argo_err_set(err, ARGO_ENOENT, "no bars in %s: nothing to back up",
+                                app->db_masked);
     }
     if (!(*days = malloc(sizeof **days)))
         return argo_err_set(err, ARGO_ENOMEM, "out of memory");

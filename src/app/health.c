@@ -183,9 +183,12 @@ static void age_text(int64_t s, char *buf, size_t n)
         snprintf(buf, n, "%.1f d", (double)s / ARGO_DAY_SECONDS);
 }
 
-/* The store's file path of a store URL ("sqlite:PATH" or PATH). */
+/* The store's file path of a store URL ("sqlite:PATH" or PATH); NULL for
+ * a server's database (PostgreSQL), which has no local file. */
 static const char *db_file(const char *db)
 {
+    if (!strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11))
+        return NULL;
     return strncmp(db, "sqlite:", 7) == 0 ? db + 7 : db;
 }
 
@@ -222,7 +225,7 @@ static void check_store_open(hctx *c, argo_health_item *it)
     if (c->open_rc)
         set(it, ARGO_HEALTH_FAILING, "%s", c->open_err);
     else
-        set(it, ARGO_HEALTH_OK, "%s opened read-only (%s)", c->view.db,
+        set(it, ARGO_HEALTH_OK, "%s opened read-only (%s)", c->view.db_masked,
             argo_store_backend(c->view.store));
 }
 
@@ -231,6 +234,7 @@ static void open_store(hctx *c)
     argo_err e = {0};
     argo_store_options so = {.read_only = true, .busy_timeout_ms = 0};
     c->open_rc = argo_store_open(c->view.db, &so, &c->view.store, &e);
+    argo_app_err_mask(c->app, &e);
     if (c->open_rc)
         snprintf(c->open_err, sizeof c->open_err, "%s", msg_of(&e));
 }
@@ -271,6 +275,7 @@ static void check_writable(hctx *c, argo_health_item *it)
         }
     }
     argo_store_close(w);
+    argo_app_err_mask(c->app, &e);
     if (rc == ARGO_EBUSY)
         set(it, ARGO_HEALTH_DEGRADED, "busy: another writer held the write lock over %d ms", wait);
     else if (rc)
@@ -508,8 +513,13 @@ static void check_disk_store(hctx *c, argo_health_item *it)
         set(it, ARGO_HEALTH_OK, "in-memory store");
         return;
     }
+    const char *file = db_file(c->view.db);
+    if (!file) {
+        set(it, ARGO_HEALTH_OK, "not a local file: the database server keeps the store");
+        return;
+    }
     char dir[ARGO_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", db_file(c->view.db));
+    snprintf(dir, sizeof dir, "%s", file);
     char *slash = strrchr(dir, '/');
     if (slash)
         slash == dir ? (void)(dir[1] = 0) : (void)(*slash = 0);
@@ -851,9 +861,11 @@ int argo_app_health_run(argo_app *app, int level, const argo_health_live *live,
     if (c.view.cfg.s3_timeout_s > HEALTH_S3_TIMEOUT_S)
         c.view.cfg.s3_timeout_s = HEALTH_S3_TIMEOUT_S;
     snprintf(c.view.db, sizeof c.view.db, "%s", app->db);
+    snprintf(c.view.db_masked, sizeof c.view.db_masked, "%s", app->db_masked);
     double t0 = mono_ms();
     if (level >= 2) {
-        if (app->store && strcmp(db_file(app->db), ":memory:") == 0) {
+        const char *file = db_file(app->db);
+        if (app->store && file && strcmp(file, ":memory:") == 0) {
             c.view.store = app->store; /* a private database: no second handle can see it */
             c.borrowed = true;
         } else

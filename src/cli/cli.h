@@ -20,7 +20,7 @@ typedef struct cli {
     const char *db_opt, *config_opt;
     argo_app *app;          /* opened by finish_opts; closed by main */
     const argo_config *cfg; /* argo_app_config(app) */
-    const char *db;         /* argo_app_db_path(app) */
+    const char *db;         /* argo_app_db_masked(app): the store as messages name it */
     argo_err err;
 } cli;
 

@@ -175,7 +175,7 @@ int cmd_synth(cli *c, int argc, char **argv)
             : argo_app_synth(c->app, &so, &bars, &c->err))
         return fail(c);
     printf("synth: %d symbols x %d days, %zu bars %s %s\n", so.symbols, so.days, bars,
-           dir ? "written to" : "stored in", dir ? dir : argo_app_db_path(c->app));
+           dir ? "written to" : "stored in", dir ? dir : argo_app_db_masked(c->app));
     return 0;
 }
 

@@ -66,7 +66,7 @@ int fail(cli *c)
 }
 
 /* Config: --config, else $ARGO_CONFIG, else ./argo.conf when present.
- * Database: --db, else $ARGO_DB, else [store] db, else ./argo.db, opened
+ * Store: --db URL, else $ARGO_DB, else [store] url (or db), else ./argo.db, opened
  * as store asks (CLI_STORE_*): a command that only reads opens it
  * read-only, so it runs beside a writer (replay, say) without waiting,
  * and a missing file is an error rather than a new empty store. */
@@ -90,13 +90,14 @@ int setup(cli *c, int store)
     if (argo_app_open(&opt, &c->app, &c->err))
         return fail(c);
     c->cfg = argo_app_config(c->app);
-    c->db = argo_app_db_path(c->app);
+    c->db = argo_app_db_masked(c->app);
     argo_app_set_notice(c->app, say_notice, c);
     return 0;
 }
 
 static const char *const common_help =
-    "  --db PATH       the database (else $ARGO_DB, else [store] db, else ./argo.db)\n"
+    "  --db URL        the store: a SQLite file (PATH or sqlite:PATH) or postgresql://...\n"
+    "                  (else $ARGO_DB, else [store] url, else ./argo.db)\n"
     "  --config PATH   the config file (else $ARGO_CONFIG, else ./argo.conf if present)\n"
     "  -h, --help      this help\n";
 
@@ -496,7 +497,12 @@ static void top_help(FILE *f)
             "  keys                API keys of argo serve: add, list, revoke\n"
             "  health              health checks, levels 1-3 (exit 0 ok, 1 degraded, 2 failing)\n"
             "  store copy          copy a store to another (SQLite, PostgreSQL), verified\n"
-            "  version             print the version\n");
+            "  version             print the version\n"
+            "every command takes:\n"
+            "  --db URL            the store: a SQLite file (PATH, sqlite:PATH) or\n"
+            "                      postgresql://... (else $ARGO_DB, else [store] url,\n"
+            "                      else ./argo.db); passwords in it are never printed\n"
+            "  --config PATH       the config file (else $ARGO_CONFIG, else ./argo.conf)\n");
 }
 
 /* What the command printed must have reached stdout: a full disk or a

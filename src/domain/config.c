@@ -32,7 +32,8 @@ typedef struct key_def {
 
 #define F(field) offsetof(argo_config, field)
 static const key_def keys[] = {
-    {"store", "db", K_STR, F(db), 0, 0},
+    {"store", "url", K_STR, F(db), 0, 0},
+    {"store", "db", K_STR, F(db), 0, 0}, /* url's older name: one of the two, not both */
     {"store", "busy_timeout_ms", K_INT, F(busy_timeout_ms), 0, 600000},
     {"store", "mmap_mb", K_INT, F(mmap_mb), 0, 65536},
     {"indicators", "atr_period", K_INT, F(atr_period), 1, ARGO_WINDOW_MAX},
@@ -233,6 +234,9 @@ static int set_key(argo_config *cfg, const key_def *k, const char *value, char *
     char *field = (char *)cfg + k->off;
     char q[ARGO_TEXT_QUOTE_MAX];
     quote(value, q, sizeof q);
+    /* the store's URL may hold a password: its value is never echoed */
+    if (!strcmp(k->section, "store") && k->type == K_STR)
+        snprintf(q, sizeof q, "...");
     if (k->type == K_STR) {
         size_t n = strlen(value), cap = k->max > 0 ? (size_t)k->max : ARGO_PATH_MAX;
         if (n >= cap) {
@@ -289,6 +293,15 @@ static int on_key(void *user, const char *section, const char *name, const char 
                 ctx->err_line = ctx->line;
                 return 0;
             }
+            for (size_t j = 0; j < NKEYS; j++) /* two names of one field: one of them only */
+                if (j != i && keys[j].off == keys[i].off && ctx->set_at[j]) {
+                    snprintf(ctx->msg, sizeof ctx->msg,
+                             "[%s] %s and [%s] %s (line %zu) are two names of one setting: "
+                             "keep one",
+                             section, name, keys[j].section, keys[j].name, ctx->set_at[j]);
+                    ctx->err_line = ctx->line;
+                    return 0;
+                }
             ctx->set_at[i] = ctx->line;
             if (!set_key(ctx->cfg, &keys[i], value, ctx->msg, sizeof ctx->msg)) {
                 ctx->err_line = ctx->line;

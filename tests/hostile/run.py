@@ -330,6 +330,8 @@ def listed_commands(argo):
         if not line.startswith("  ") or line.startswith("   "):
             continue
         words = line.split()
+        if words[0].startswith("-"):  # the options every command takes
+            continue
         name = " ".join(words[:2]) if words[0] in TWO_WORDS else words[0]
         cmds.add(name)
     arch = run_argo(argo, ["archive", "--help"], "/", env).stdout.decode()

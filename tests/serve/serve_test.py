@@ -9,7 +9,13 @@ Every server this starts is stopped when the test ends, also on failure.
 Every JSON response received is recorded in WORK_DIR/exchanges.jsonl and
 checked against the OpenAPI document by tests/api/openapi_check.py at
 the end. Exit 0 when every check passed, 1 otherwise (one line each).
+
+With ARGO_TEST_STORE_URL (a URL prefix ending in "schema=",
+docs/TESTING.md) the stores are fresh PostgreSQL schemas instead of
+SQLite files in WORK_DIR; what the test reads of a store it reads
+through `argo signals --json`, so every check holds on both backends.
 """
+import calendar
 import http.client
 import json
 import os
@@ -17,7 +23,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -131,12 +136,37 @@ def metric(text, name):
     return None
 
 
+PG = os.environ.get("ARGO_TEST_STORE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def store_url(name):
+    """The URL of a fresh store called name: a PostgreSQL schema under
+    ARGO_TEST_STORE_URL when that is set, else a SQLite file in WORK."""
+    prefix = os.environ.get("ARGO_TEST_STORE_URL")
+    if prefix:
+        return "%s%s_%d" % (prefix, name, os.getpid())
+    return os.path.join(WORK, name + ".db")
+
+
+def stored_signals(db):
+    """Every stored signal, as `argo signals --json` lists them."""
+    r = run("signals", "--json", "--db", db)
+    if r.returncode != 0:
+        return []
+    doc = json.loads(r.stdout)
+    return doc.get("signals", []) if isinstance(doc, dict) else doc
+
+
+def day_start(date):
+    return calendar.timegm(time.strptime(date[:10], "%Y-%m-%d"))
+
+
 def stored_ece(db):
     """The ECE (10 equal-width bins) of the stored confidences against the
     outcomes (a win: net P&L > 0), over every resolved signal; None when
     none is resolved. Written from DESIGN.md's definitions, not argo's code."""
-    rows = sqlite3.connect("file:%s?mode=ro" % db, uri=True).execute(
-        "SELECT confidence, pnl_pct > 0 FROM signals WHERE status != 0").fetchall()
+    rows = [(s["confidence"], s["pnl_pct"] > 0) for s in stored_signals(db)
+            if s["status"] != "OPEN"]
     if not rows:
         return None
     bins = [[0, 0.0, 0.0] for _ in range(10)]
@@ -158,7 +188,7 @@ def bars_lines(path):
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
-    db = os.path.join(WORK, "argo.db")
+    db = store_url("argo")
     conf = os.path.join(WORK, "argo.conf")
     inbox = os.path.join(WORK, "inbox")
     os.makedirs(inbox)
@@ -168,7 +198,7 @@ def main():
     # bar up to the last signal's bar, and that bar is posted through the
     # API: the live cycle must make the same signal.
     msft = os.path.join(SRC, "data/market/MSFT.csv")
-    ref = os.path.join(WORK, "ref.db")
+    ref = store_url("ref")
     r = run("ingest", msft, "--db", ref)
     check(r.returncode == 0, "reference ingest")
     r = run("replay", "--db", ref)
@@ -491,8 +521,8 @@ def main():
         check(st == 200 and want is not None and got is not None and abs(got - want) < 1e-12,
               "argo_calibration_ece on the reference store: %r, the stored confidences give %r"
               % (got, want))
-        newest = sqlite3.connect(ref).execute(
-            "SELECT max(max(ts), max(coalesce(exit_ts, 0))) / 86400 * 86400 FROM signals").fetchone()[0]
+        newest = max(max(day_start(s["ts"]), day_start(s["exit_ts"]) if s.get("exit_ts") else 0)
+                     for s in stored_signals(ref))
         age = metric(pb, "argo_backup_age_seconds")
         check(age is not None and abs(age - (time.time() - newest - 86400)) < 120,
               "argo_backup_age_seconds: since the end of the newest backed-up day (%r)" % age)
@@ -504,9 +534,12 @@ def main():
     # the job must finish (every file in done/, none left or failed), the
     # request queued behind it is answered (503: the server is stopping),
     # and the exit is 0.
+    # On PostgreSQL a file's ingest and cycle take seconds rather than a
+    # fraction of one: 8 files, and the job is given up to 180 s to finish.
     synth = os.path.join(WORK, "synth")
-    r = run("synth", "--symbols", "40", "--days", "1500", "--seed", "7", "--csv", synth)
-    check(r.returncode == 0, "argo synth --csv (40 symbols)")
+    nsym, stop_wait = ("8", 180) if PG else ("40", 30)
+    r = run("synth", "--symbols", nsym, "--days", "1500", "--seed", "7", "--csv", synth)
+    check(r.returncode == 0, "argo synth --csv (%s symbols)" % nsym)
     names = sorted(n for n in os.listdir(synth) if n.endswith(".csv"))
     for n in names:
         os.rename(os.path.join(synth, n), os.path.join(inbox, n))
@@ -527,7 +560,7 @@ def main():
     t.start()
     time.sleep(0.2)
     left = sum(os.path.exists(os.path.join(inbox, n)) for n in names)
-    rc = srv.stop(signal.SIGTERM)
+    rc = srv.stop(signal.SIGTERM, timeout=stop_wait)
     t.join(60)
     err = srv.proc.stderr.read()
     if not check(rc == 0, "SIGTERM: exit 0 (%s)" % rc):

@@ -4,6 +4,7 @@
 #include "archive/archive.h"
 #include "base/timeutil.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +49,69 @@ void th_write(const char *path, const char *text)
     fclose(f);
 }
 
+static bool is_pg_url(const char *url)
+{
+    return !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+}
+
+const char *th_store_file(const char *url)
+{
+    if (is_pg_url(url))
+        return NULL;
+    return strncmp(url, "sqlite:", 7) ? url : url + 7;
+}
+
+bool th_store_is_pg(void)
+{
+    const char *prefix = getenv("ARGO_TEST_STORE_URL");
+    return prefix && is_pg_url(prefix);
+}
+
+bool th_pg_skip(const char *why)
+{
+    if (!th_store_is_pg())
+        return false;
+    printf("skipped on PostgreSQL: %s\n", why);
+    fflush(stdout);
+    return true;
+}
+
+const char *th_store_url(const char *name, char *buf, size_t n)
+{
+    const char *prefix = getenv("ARGO_TEST_STORE_URL");
+    if (!prefix || !*prefix) {
+        th_tmpfile(name, buf, n);
+        th_rm_db(buf);
+        return buf;
+    }
+    char id[128];
+    size_t k = 0;
+    for (const char *p = name; *p && k + 1 < sizeof id; p++)
+        id[k++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '_';
+    id[k] = 0;
+    /* the names handed out so far, to give a repeated one a count */
+    static char seen[64][128];
+    static int nseen, count[64];
+    int i = 0;
+    while (i < nseen && strcmp(seen[i], id))
+        i++;
+    if (i == nseen) {
+        assert_true(nseen < 64);
+        snprintf(seen[nseen++], sizeof seen[0], "%s", id);
+    }
+    int w = ++count[i] == 1 ? snprintf(buf, n, "%s%s_%ld", prefix, id, (long)getpid())
+                            : snprintf(buf, n, "%s%s_%ld_%d", prefix, id, (long)getpid(), count[i]);
+    assert_true(w > 0 && (size_t)w < n);
+    return buf;
+}
+
 void th_rm_db(const char *path)
 {
     char b[1024];
+    if (is_pg_url(path))
+        return;
+    if (!strncmp(path, "sqlite:", 7))
+        path += 7;
     unlink(path);
     snprintf(b, sizeof b, "%s-wal", path);
     unlink(b);

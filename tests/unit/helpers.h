@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -19,8 +20,28 @@ const char *th_tmpfile(const char *name, char *buf, size_t n);
 const char *th_src(const char *rel, char *buf, size_t n);
 /* Writes text to path (truncating). */
 void th_write(const char *path, const char *text);
-/* Removes a file and its SQLite -wal/-shm companions. */
+/* Removes a file and its SQLite -wal/-shm companions. A store URL is
+ * taken too: "sqlite:PATH" removes PATH; a PostgreSQL URL is left alone
+ * (its name is fresh, th_store_url). */
 void th_rm_db(const char *path);
+
+/* The URL of a fresh, empty store called name, in buf (of n bytes). With
+ * ARGO_TEST_STORE_URL set (a URL prefix, docs/TESTING.md): that prefix +
+ * name (letters and digits kept, anything else as '_', lower case) + '_'
+ * + the process id, and from the second call with the same name on, '_'
+ * + a count: a PostgreSQL run gets a new schema for every call. Else
+ * th_tmpdir()/name, a SQLite file, removed with its -wal and -shm first.
+ * Each call thus names a store nobody used: keep the URL to reopen it. */
+const char *th_store_url(const char *name, char *buf, size_t n);
+/* The SQLite file of a store URL ("sqlite:PATH" or PATH); NULL for a
+ * PostgreSQL URL. */
+const char *th_store_file(const char *url);
+/* Whether the tests run on PostgreSQL (ARGO_TEST_STORE_URL says so). */
+bool th_store_is_pg(void);
+/* On PostgreSQL, prints "skipped on PostgreSQL: why" and returns true:
+ * the caller skips a check that is about SQLite (its file, -wal, mmap).
+ * On SQLite returns false and prints nothing. */
+bool th_pg_skip(const char *why);
 
 /* Backs up st's days in order into opt->root until one has both signals
  * made and outcomes resolved; 0 with that day in *day, -1 if none. */

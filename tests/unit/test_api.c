@@ -143,8 +143,7 @@ static int setup(void **state)
 {
     (void)state;
     char conf[512], dumpf[1024];
-    th_tmpfile("api.db", dbpath, sizeof dbpath);
-    th_rm_db(dbpath);
+    th_store_url("api.db", dbpath, sizeof dbpath);
     th_tmpfile("backups", backups, sizeof backups);
     th_tmpfile("argo.conf", conf, sizeof conf);
     char text[1024];

@@ -95,8 +95,7 @@ static int setup(void **state)
 {
     (void)state;
     char db[512];
-    th_tmpfile("app.db", db, sizeof db);
-    th_rm_db(db);
+    th_store_url("app.db", db, sizeof db);
     th_tmpfile("backups", backups, sizeof backups);
     argo_app_options opt = {.db_path = db, .store = ARGO_APP_STORE_RW};
     argo_err err = {0};
@@ -615,8 +614,7 @@ static void test_signal_json_compact(void **state)
 {
     (void)state;
     char db[512];
-    th_tmpfile("compact.db", db, sizeof db);
-    th_rm_db(db);
+    th_store_url("compact.db", db, sizeof db);
     argo_app_options opt = {.db_path = db, .store = ARGO_APP_STORE_RW};
     argo_app *a;
     assert_int_equal(argo_app_open(&opt, &a, NULL), 0);

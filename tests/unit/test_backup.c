@@ -26,8 +26,7 @@ static int setup(void **state)
 {
     (void)state;
     char p[512], csv[1024];
-    th_tmpfile("backup.db", p, sizeof p);
-    th_rm_db(p);
+    th_store_url("backup.db", p, sizeof p);
     argo_config cfg;
     argo_config_init(&cfg);
     if (argo_store_open(p, NULL, &st, NULL) ||

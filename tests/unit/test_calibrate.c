@@ -19,8 +19,7 @@ static int setup(void **state)
 {
     (void)state;
     char p[512];
-    th_tmpfile("cal.db", p, sizeof p);
-    th_rm_db(p);
+    th_store_url("cal.db", p, sizeof p);
     argo_config_init(&cfg);
     cfg.retrain_every = 10;
     cfg.symbol_min_outcomes = 20;
@@ -163,8 +162,7 @@ static void shrinkage_blends_follow_their_formulas(void **state)
     (void)state;
     char p[512];
     argo_store *s2;
-    th_tmpfile("shrink.db", p, sizeof p);
-    th_rm_db(p);
+    th_store_url("shrink.db", p, sizeof p);
     assert_int_equal(argo_store_open(p, NULL, &s2, NULL), 0);
     int64_t id;
     argo_store_symbol_id(s2, "A", true, &id, NULL);
@@ -230,8 +228,7 @@ static void no_stored_model_has_a_block_below_min_block_outcomes(void **state)
     (void)state;
     char p[512];
     argo_store *s2;
-    th_tmpfile("blocks.db", p, sizeof p);
-    th_rm_db(p);
+    th_store_url("blocks.db", p, sizeof p);
     assert_int_equal(argo_store_open(p, NULL, &s2, NULL), 0);
     int64_t id;
     argo_store_symbol_id(s2, "A", true, &id, NULL);

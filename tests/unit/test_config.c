@@ -31,6 +31,33 @@ static void a_config_file_overrides_defaults(void **state)
     assert_int_equal(c.expiry_days, 10);
 }
 
+static void expect_bad(const char *text, const char *needle);
+
+/* [store] url names the store; db is its older name, and one of the two
+ * may be set, not both; a bad url is reported without its value. */
+static void store_url_and_its_older_name_db(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("url.conf", p, sizeof p);
+    th_write(p, "[store]\nurl = postgresql://u:pw@h/argo?schema=s1\n");
+    argo_config c;
+    argo_config_init(&c);
+    assert_int_equal(argo_config_load(&c, p, NULL), 0);
+    assert_string_equal(c.db, "postgresql://u:pw@h/argo?schema=s1");
+    expect_bad("[store]\nurl = a.db\ndb = b.db\n",
+               "[store] db and [store] url (line 2) are two names of one setting");
+    expect_bad("[store]\ndb = b.db\nurl = a.db\n",
+               "[store] url and [store] db (line 2) are two names of one setting");
+    th_tmpfile("bad.conf", p, sizeof p);
+    th_write(p, "[store]\nurl = 'postgresql://u:secret@h/argo'\n");
+    argo_err e;
+    argo_config_init(&c);
+    assert_int_equal(argo_config_load(&c, p, &e), ARGO_ECONFIG);
+    assert_non_null(strstr(e.msg, "[store] url = '...': values are written without quotes"));
+    assert_null(strstr(e.msg, "secret"));
+}
+
 static void expect_bad(const char *text, const char *needle)
 {
     char p[512];
@@ -163,6 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_are_valid),
         cmocka_unit_test(a_config_file_overrides_defaults),
+        cmocka_unit_test(store_url_and_its_older_name_db),
         cmocka_unit_test(bad_values_name_the_line_and_key),
         cmocka_unit_test(a_missing_config_file_is_an_error),
         cmocka_unit_test(hostile_files_name_the_true_line),

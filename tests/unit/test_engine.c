@@ -67,8 +67,7 @@ static int free_all(void **state)
 static argo_store *open_fresh(const char *name, int64_t ids[2])
 {
     char p[512];
-    th_tmpfile(name, p, sizeof p);
-    th_rm_db(p);
+    th_store_url(name, p, sizeof p);
     argo_store *st;
     assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
     for (int i = 0; i < 2; i++)
@@ -370,8 +369,7 @@ static void replay_and_live_suppress_the_same_signals(void **state)
 static argo_store *half_hour_universe(const char *name, int64_t *ids, int nsym)
 {
     char p[512];
-    th_tmpfile(name, p, sizeof p);
-    th_rm_db(p);
+    th_store_url(name, p, sizeof p);
     argo_store *st;
     assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
     assert_int_equal(argo_store_begin(st, NULL), 0);
@@ -537,8 +535,7 @@ static void recorder_reset(recorder *r)
 static argo_app *open_app(const char *name, recorder *rec)
 {
     char p[512];
-    th_tmpfile(name, p, sizeof p);
-    th_rm_db(p);
+    th_store_url(name, p, sizeof p);
     argo_app_options o = {.db_path = p, .store = ARGO_APP_STORE_RW};
     argo_app *app;
     argo_err e;

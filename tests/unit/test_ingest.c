@@ -16,8 +16,7 @@ static int setup(void **state)
 {
     (void)state;
     char p[512];
-    th_tmpfile("ingest.db", p, sizeof p);
-    th_rm_db(p);
+    th_store_url("ingest.db", p, sizeof p);
     return argo_store_open(p, NULL, &st, NULL);
 }
 
