@@ -188,6 +188,8 @@ static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query pe
  * exit_reason and pnl_pct, per (g, UTC exit day). The day is
  * argo_time_day_start's floor, also for times before 1970. */
 #define DAY_START(x) "((" x ") - (((" x ") % 86400) + 86400) % 86400)"
+/* the last column counts the rows that read_signal would refuse, in
+ * the columns summed here */
 #define CELLS(from)                                                                                \
     "SELECT g, " DAY_START(                                                                        \
         "exit_ts") " AS d, min(ts), count(*),"                                                     \
@@ -196,8 +198,12 @@ static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query pe
                    "3) = 2),"                                                                      \
                    " sum((exit_reason & 3) = 3), sum(pnl_pct > 0), sum(pnl_pct < 0), "             \
                    "total(pnl_pct),"                                                               \
-                   " total(CASE WHEN pnl_pct > 0 THEN pnl_pct END), total(CASE WHEN pnl_pct < 0 "  \
-                   "THEN pnl_pct END)"                                                             \
+                   " total(CASE WHEN pnl_pct > 0 THEN pnl_pct END),"                               \
+                   " total(CASE WHEN pnl_pct < 0 THEN pnl_pct END),"                               \
+                   " sum(NOT (status IN (1, 2, 3) AND typeof(exit_ts) = 'integer' AND typeof(ts) " \
+                   "= 'integer'"                                                                   \
+                   " AND typeof(pnl_pct) = 'real' AND abs(pnl_pct) <= 1e300 AND exit_reason "      \
+                   "BETWEEN 0 AND 3))"                                                             \
                    " FROM " from " GROUP BY g, d ORDER BY g, d"
 /* NOT INDEXED: the partial indexes on status != 0 lack the columns
  * read here, and a lookup of every row through one of them took 4 times
@@ -1355,6 +1361,14 @@ static int sq_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, voi
         };
         for (int k = 0; k < 4; k++)
             c.by_exit[k] = sqlite3_column_int64(q, 7 + k);
+        if (sqlite3_column_int64(q, 16)) {
+            long long bad = sqlite3_column_int64(q, 16);
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ECORRUPT,
+                                "database %s: %lld resolved signals exiting on day %lld are not"
+                                " valid (changed outside argo?)",
+                                s->path, bad, (long long)c.exit_day);
+        }
         int r = fn(ctx, &c);
         if (r) {
             sqlite3_reset(q);
