@@ -14,6 +14,8 @@
  */
 #include "app/copy.h"
 
+#include "app/flow_store.h"
+
 #include "base/digest.h"
 #include "base/grow.h"
 #include "base/jsonmem.h"
@@ -399,6 +401,11 @@ int argo_app_store_copy(const char *from_url, const char *to_url,
         rc = argo_store_commit(dst, err);
     if (rc)
         argo_store_rollback(dst);
+    /* the copied outcomes in the target's aggregates (PostgreSQL's
+     * materialized views); committed either way, so a failure here says
+     * so and the target stays */
+    if (!rc && (rc = argo_flow_refresh_aggregates(dst, "store copy", err)))
+        created = false;
     snprintf(res->from_backend, sizeof res->from_backend, "%s", argo_store_backend(src));
     snprintf(res->to_backend, sizeof res->to_backend, "%s", argo_store_backend(dst));
 out:

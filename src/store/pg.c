@@ -119,6 +119,12 @@ static const char *const migrations[] = {
      * argo_pg_views_create (pg_views.c, whose SQL passes the length of
      * one C string literal) */
     NULL,
+    /* 2 -> 3: each symbol's first and last bar time, kept by every write
+     * of bars (append-only), so listing the symbols reads one small table
+     * instead of probing every monthly partition of bars per symbol */
+    "ALTER TABLE symbols ADD COLUMN first_ts BIGINT, ADD COLUMN last_ts BIGINT;"
+    "UPDATE symbols y SET first_ts = (SELECT min(ts) FROM bars b WHERE b.symbol_id = y.id),"
+    " last_ts = (SELECT max(ts) FROM bars b WHERE b.symbol_id = y.id);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -969,12 +975,8 @@ static int symbols_once(pg_store *s, argo_symbol **list, size_t *n, argo_err *er
     *list = NULL;
     *n = 0;
     PGresult *r;
-    int rc = run(s,
-                 "SELECT y.id, y.name,"
-                 " (SELECT min(ts) FROM bars b WHERE b.symbol_id = y.id),"
-                 " (SELECT max(ts) FROM bars b WHERE b.symbol_id = y.id)"
-                 " FROM symbols y ORDER BY y.name",
-                 NULL, "listing symbols", &r, err);
+    int rc = run(s, "SELECT id, name, first_ts, last_ts FROM symbols ORDER BY name", NULL,
+                 "listing symbols", &r, err);
     if (rc)
         return rc;
     size_t k = (size_t)PQntuples(r);
@@ -1058,6 +1060,23 @@ static bool stored_bar(const PGresult *r, int64_t ts, argo_bar *out)
  * batch, then the new bars go in multi-row INSERTs: three round trips
  * for a batch, whatever its size. The symbol's last bar is read once
  * per call, never kept between calls. */
+/* Widens symbol sym's [first_ts, last_ts] to hold [lo, hi]. */
+static int symbol_span(pg_store *s, int64_t sym, int64_t lo, int64_t hi, argo_err *err)
+{
+    params p;
+    if (!p_init(&p, 3))
+        return no_memory(err, "storing bars");
+    p_i64(&p, sym);
+    p_i64(&p, lo);
+    p_i64(&p, hi);
+    int rc = run(s,
+                 "UPDATE symbols SET first_ts = LEAST(COALESCE(first_ts, $2), $2),"
+                 " last_ts = GREATEST(COALESCE(last_ts, $3), $3) WHERE id = $1",
+                 &p, "storing bars", NULL, err);
+    p_free(&p);
+    return rc;
+}
+
 static int bars_put_once(pg_store *s, int64_t sym, const argo_bar *bars, size_t n, bool *new_flags,
                          argo_bars_put_result *res, argo_err *err)
 {
@@ -1075,8 +1094,11 @@ static int bars_put_once(pg_store *s, int64_t sym, const argo_bar *bars, size_t 
     int rc = tx_open(s, &mine, err);
     p_i64(&p, sym);
     if (!rc)
-        rc = run(s, "SELECT max(ts) FROM bars WHERE symbol_id = $1", &p, "reading the last bar",
-                 &last, err);
+        /* the row lock orders two writers of one symbol's bars */
+        rc = run(s, "SELECT last_ts FROM symbols WHERE id = $1 FOR UPDATE", &p,
+                 "reading the last bar", &last, err);
+    if (!rc && PQntuples(last) != 1)
+        rc = argo_err_set(err, ARGO_ENOENT, "database %s: no symbol with id %" PRId64, s->url, sym);
     int64_t last0 = INT64_MIN;
     if (!rc && !PQgetisnull(last, 0, 0))
         last0 = gi(last, 0, 0);
@@ -1148,6 +1170,8 @@ static int bars_put_once(pg_store *s, int64_t sym, const argo_bar *bars, size_t 
     if (!rc && na)
         rc = copy_in(s, "COPY bars(symbol_id, ts, open, high, low, close, volume) FROM STDIN", 7,
                      na, bind_bar, &rows, "storing bars", err);
+    if (!rc && na)
+        rc = symbol_span(s, sym, bars[idx[0]].ts, bars[idx[na - 1]].ts, err);
     if (rc == ARGO_ECONFLICT) /* another writer stored one of them meanwhile */
         argo_err_set(err, rc,
                      "database %s: a bar conflicts with one stored meanwhile by another"
@@ -2706,11 +2730,84 @@ static const char *serial_of(const char *table)
     return NULL;
 }
 
+/* The value type column col of table holds (NULL aside): the schema
+ * above, column by column. */
+static argo_value_type column_type(const char *table, const char *col)
+{
+    static const char *const text[] = {"symbols.name",
+                                       "calibration_models.scope",
+                                       "remote_objects.target",
+                                       "remote_objects.key",
+                                       "remote_objects.sha256",
+                                       "remote_objects.etag",
+                                       "remote_objects.storage_class",
+                                       "remote_objects.lock_mode",
+                                       "events.channel",
+                                       "events.symbol",
+                                       "events.data",
+                                       "api_keys.name",
+                                       "api_keys.role",
+                                       "api_keys.prefix"};
+    static const char *const blob[] = {"calibration_models.points", "strategy_state.state",
+                                       "api_keys.hash"};
+    static const char *const real[] = {"bars.open",
+                                       "bars.high",
+                                       "bars.low",
+                                       "bars.close",
+                                       "bars.volume",
+                                       "calibration_models.brier_raw",
+                                       "calibration_models.brier",
+                                       "calibration_models.log_loss_raw",
+                                       "calibration_models.log_loss",
+                                       "calibration_models.ece_raw",
+                                       "calibration_models.ece",
+                                       "calibration_models.base_weight",
+                                       "signals.entry",
+                                       "signals.target",
+                                       "signals.stop",
+                                       "signals.raw_confidence",
+                                       "signals.confidence",
+                                       "signals.v_trend",
+                                       "signals.v_meanrev",
+                                       "signals.v_macd",
+                                       "signals.v_breakout",
+                                       "signals.exit_price",
+                                       "signals.pnl_pct",
+                                       "signals.mfe_pct",
+                                       "signals.mae_pct",
+                                       "events.confidence"};
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", table, col);
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+        if (!strcmp(text[i], name))
+            return ARGO_V_TEXT;
+    for (size_t i = 0; i < sizeof blob / sizeof blob[0]; i++)
+        if (!strcmp(blob[i], name))
+            return ARGO_V_BLOB;
+    for (size_t i = 0; i < sizeof real / sizeof real[0]; i++)
+        if (!strcmp(real[i], name))
+            return ARGO_V_REAL;
+    return ARGO_V_INT;
+}
+
 static int pg_rows_put(argo_store *st, const argo_store_table *t, const argo_value *rows,
                        size_t nrows, argo_err *err)
 {
     pg_store *s = PG(st);
     assert(s->txn);
+    /* each value of its column's type: sent in binary, a wrong one would
+     * be read as another (eight bytes of text as an integer) */
+    static const char *const kind[] = {"NULL", "an integer", "a real", "a text", "a blob"};
+    for (size_t c = 0; c < t->ncols; c++) {
+        argo_value_type want = column_type(t->name, t->cols[c]);
+        for (size_t i = 0; i < nrows; i++) {
+            argo_value_type got = rows[i * t->ncols + c].type;
+            if (got != ARGO_V_NULL && got != want)
+                return argo_err_set(err, ARGO_EDATA,
+                                    "database %s: row %zu of %s: %s.%s holds %s, not %s", s->url, i,
+                                    t->name, t->name, t->cols[c], kind[want], kind[got]);
+        }
+    }
     put_rows pr = {t, rows, t->ncols};
     for (size_t c = 0; c < t->ncols; c++)
         if (!strcmp(t->cols[c], "ts"))
@@ -2736,6 +2833,16 @@ static int pg_rows_put(argo_store *st, const argo_store_table *t, const argo_val
             put_rows part = {t, rows + at * t->ncols, pr.ts_col};
             rc = insert_batches(s, head, (int)t->ncols, k, bind_value, &part, "loading rows", err);
         }
+    }
+    /* bars loaded: their symbols' spans (rows in key order: a run per symbol) */
+    for (size_t i = 0; table == 0 && !rc && i < nrows;) {
+        int64_t sym = rows[i * t->ncols].i, lo = put_row_ts(&pr, i), hi = lo;
+        for (; i < nrows && rows[i * t->ncols].i == sym; i++) {
+            int64_t ts = put_row_ts(&pr, i);
+            lo = ts < lo ? ts : lo;
+            hi = ts > hi ? ts : hi;
+        }
+        rc = symbol_span(s, sym, lo, hi, err);
     }
     const char *serial = serial_of(t->name);
     if (!rc && serial) {
