@@ -340,6 +340,39 @@ static int ring_init(ring *r, size_t cap)
     return 0;
 }
 
+/* Starts a thread counted in alive; nonzero when it could not. */
+static int spawn(argo_work *w, pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+    pthread_mutex_lock(&w->mu);
+    w->alive++;
+    pthread_mutex_unlock(&w->mu);
+    int rc = pthread_create(tid, NULL, fn, arg);
+    if (rc) {
+        pthread_mutex_lock(&w->mu);
+        w->alive--;
+        pthread_mutex_unlock(&w->mu);
+    }
+    return rc;
+}
+
+/* argo_work_new could not start every thread: stops and joins the
+ * started workers and frees the pool; the apps are still the caller's. */
+static void start_failed(argo_work *w, size_t started)
+{
+    argo_work_stop(w);
+    for (size_t j = 0; j < started; j++)
+        pthread_join(w->workers[j].tid, NULL);
+    argo_app_set_events(w->opt.writer, NULL);
+    pthread_cond_destroy(&w->readers.cond);
+    pthread_cond_destroy(&w->writer.cond);
+    pthread_mutex_destroy(&w->mu);
+    free(w->workers);
+    free(w->readers.v);
+    free(w->writer.v);
+    close_poke(w);
+    free(w);
+}
+
 int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err)
 {
     assert(opt && out && opt->writer && (opt->nreaders == 0 || opt->readers));
@@ -377,49 +410,15 @@ int argo_work_new(const argo_work_options *opt, argo_work **out, argo_err *err)
     argo_events ev = {.ctx = wr, .on_event = on_event, .on_cycle = on_cycle};
     argo_app_set_events(opt->writer, &ev);
     for (size_t i = 0; i < w->nworkers; i++) {
-        pthread_mutex_lock(&w->mu);
-        w->alive++;
-        pthread_mutex_unlock(&w->mu);
-        if (pthread_create(&w->workers[i].tid, NULL, thread_main, &w->workers[i])) {
-            pthread_mutex_lock(&w->mu);
-            w->alive--;
-            pthread_mutex_unlock(&w->mu);
-            argo_work_stop(w);
-            for (size_t j = 0; j < i; j++)
-                pthread_join(w->workers[j].tid, NULL);
-            argo_app_set_events(opt->writer, NULL);
-            pthread_cond_destroy(&w->readers.cond);
-            pthread_cond_destroy(&w->writer.cond);
-            pthread_mutex_destroy(&w->mu);
-            free(w->workers);
-            free(w->readers.v);
-            free(w->writer.v);
-            close_poke(w);
-            free(w);
+        if (spawn(w, &w->workers[i].tid, thread_main, &w->workers[i])) {
+            start_failed(w, i);
             return argo_err_set(err, ARGO_ENOMEM, "work pool: cannot start a thread");
         }
         w->workers[i].started = true;
     }
     if (opt->log_reader) {
-        pthread_mutex_lock(&w->mu);
-        w->alive++;
-        pthread_mutex_unlock(&w->mu);
-        if (pthread_create(&w->log_tid, NULL, log_main, w)) {
-            pthread_mutex_lock(&w->mu);
-            w->alive--;
-            pthread_mutex_unlock(&w->mu);
-            argo_work_stop(w);
-            for (size_t j = 0; j < w->nworkers; j++)
-                pthread_join(w->workers[j].tid, NULL);
-            argo_app_set_events(opt->writer, NULL); /* the apps are still the caller's */
-            pthread_cond_destroy(&w->readers.cond);
-            pthread_cond_destroy(&w->writer.cond);
-            pthread_mutex_destroy(&w->mu);
-            free(w->workers);
-            free(w->readers.v);
-            free(w->writer.v);
-            close_poke(w);
-            free(w);
+        if (spawn(w, &w->log_tid, log_main, w)) {
+            start_failed(w, w->nworkers);
             return argo_err_set(err, ARGO_ENOMEM, "work pool: cannot start the log reader");
         }
         w->log_started = true;

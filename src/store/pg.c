@@ -1804,27 +1804,8 @@ static int pg_state_put(argo_store *st, int64_t sym, const void *blob, size_t le
 
 /* ---- calibration models -------------------------------------------------- */
 
-/* Model points: one bytea of 16 n bytes, x[0..n) then y[0..n), each an
- * IEEE 754 binary64 in little-endian byte order: the bytes SQLite's
- * BLOB holds (sqlite.c), so a copy between backends keeps them. */
-static void put_le64(unsigned char *p, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
-}
-
-static double get_le64(const unsigned char *p)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)p[i] << (8 * i);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
+/* Model points: one bytea, the bytes SQLite's BLOB holds
+ * (argo_store_points_put), so a copy between backends keeps them. */
 static int model_insert_once(pg_store *s, argo_model_row *m, argo_err *err)
 {
     if (m->n > (size_t)INT_MAX / 16)
@@ -1836,10 +1817,7 @@ static int model_insert_once(pg_store *s, argo_model_row *m, argo_err *err)
         free(points);
         return no_memory(err, "storing a model");
     }
-    for (size_t i = 0; i < m->n; i++) {
-        put_le64(points + 8 * i, m->x[i]);
-        put_le64(points + 8 * (m->n + i), m->y[i]);
-    }
+    argo_store_points_put(points, m->x, m->y, m->n);
     p_text(&p, m->scope);
     p_opt_i64(&p, m->symbol_id, m->symbol_id != 0);
     p_i64(&p, m->trained_through);
@@ -1914,10 +1892,7 @@ static int read_model(const PGresult *r, int i, bool points, argo_model_row *m, 
         argo_model_row_cleanup(m);
         return no_memory(err, "reading a model");
     }
-    for (size_t k = 0; k < n; k++) {
-        m->x[k] = get_le64(b + 8 * k);
-        m->y[k] = get_le64(b + 8 * (n + k));
-    }
+    argo_store_points_get(b, n, m->x, m->y);
     m->n = n;
     free(b);
     return ARGO_OK;

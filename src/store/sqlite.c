@@ -994,36 +994,12 @@ static int sq_state_put(argo_store *st, int64_t sym, const void *blob, size_t le
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "saving strategy state");
 }
 
-/* Model points are stored as one BLOB of 16 n bytes: x[0..n) then
- * y[0..n), each an IEEE 754 binary64 in little-endian byte order, so
- * every double comes back bit for bit and any backend (a PostgreSQL
- * bytea) holds the same bytes. */
-static void put_le64(unsigned char *p, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(u >> (8 * i));
-}
-
-static double get_le64(const unsigned char *p)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)p[i] << (8 * i);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 /* The BLOB of n points in a new buffer (16 n bytes), NULL when memory is short. */
 static unsigned char *points_blob(const double *x, const double *y, size_t n)
 {
     unsigned char *b = malloc(n ? 16 * n : 1);
-    for (size_t i = 0; b && i < n; i++) {
-        put_le64(b + 8 * i, x[i]);
-        put_le64(b + 8 * (n + i), y[i]);
-    }
+    if (b) /* as every backend stores them (argo_store_points_put) */
+        argo_store_points_put(b, x, y, n);
     return b;
 }
 
@@ -1150,10 +1126,7 @@ static int read_model(sqlite3_stmt *q, bool points, argo_model_row *m, argo_err 
         argo_model_row_cleanup(m);
         return argo_err_set(err, ARGO_ENOMEM, "out of memory reading a model");
     }
-    for (size_t i = 0; i < n; i++) {
-        m->x[i] = get_le64(b + 8 * i);
-        m->y[i] = get_le64(b + 8 * (n + i));
-    }
+    argo_store_points_get(b, n, m->x, m->y);
     m->n = n;
     return ARGO_OK;
 }

@@ -712,3 +712,41 @@ int argo_store_refresh_aggregates(argo_store *st, argo_err *err)
     assert(!st->in_txn);
     return st->ops->refresh_aggregates ? st->ops->refresh_aggregates(st, err) : ARGO_OK;
 }
+
+/* ---- model points -------------------------------------------------------- */
+
+static void put_le64(unsigned char *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+}
+
+static double get_le64(const unsigned char *p)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u |= (uint64_t)p[i] << (8 * i);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+void argo_store_points_put(unsigned char *b, const double *x, const double *y, size_t n)
+{
+    assert(b || n == 0);
+    for (size_t i = 0; i < n; i++) {
+        put_le64(b + 8 * i, x[i]);
+        put_le64(b + 8 * (n + i), y[i]);
+    }
+}
+
+void argo_store_points_get(const unsigned char *b, size_t n, double *x, double *y)
+{
+    assert(b || n == 0);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = get_le64(b + 8 * i);
+        y[i] = get_le64(b + 8 * (n + i));
+    }
+}

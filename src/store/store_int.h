@@ -106,6 +106,13 @@ struct argo_store {
     bool in_txn;  /* between a successful begin and commit/rollback */
 };
 
+/* Model points as every backend stores them: 16 n bytes, x[0..n) then
+ * y[0..n), each an IEEE 754 binary64 in little-endian byte order, so
+ * every double comes back bit for bit and a copy between backends keeps
+ * the bytes. put writes the 16 n bytes at b; get reads them into x, y. */
+void argo_store_points_put(unsigned char *b, const double *x, const double *y, size_t n);
+void argo_store_points_get(const unsigned char *b, size_t n, double *x, double *y);
+
 /* path: the part of the URL after "sqlite:" (or the whole plain path). */
 int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo_store **out,
                            argo_err *err);
