@@ -251,8 +251,11 @@ try:
         async with websockets.connect("ws://127.0.0.1:%d/api/v1/stream?resume_from=%d" % (
                 port, start), extra_headers={"Authorization": "Bearer " + key},
                 open_timeout=10, close_timeout=5) as ws:
+            # every channel: each server logs a health event when its status
+            # changes (at its first check, and every 30 s), which under load
+            # can fall inside the window this test compares
             await ws.send(json.dumps({"type": "subscribe",
-                                      "channels": ["signals", "outcomes", "bars"]}))
+                                      "channels": ["signals", "outcomes", "bars", "health"]}))
             end = time.time() + 60
             while time.time() < end and (not into or into[-1] < want_last()):
                 try:
@@ -288,8 +291,21 @@ try:
     want, seen = asyncio.run(two_servers())
     check(len(want) > 0, "the three days logged %d events" % len(want))
     for i in range(2):
-        check(seen[i] == want, "server %d's stream client got every event of all three writers "
-              "in seq order, none twice (%d of %d)" % (i + 1, len(seen[i]), len(want)))
+        if not check(seen[i] == want, "server %d's stream client got every event of all three "
+                     "writers in seq order, none twice (%d of %d)" % (i + 1, len(seen[i]),
+                                                                      len(want))):
+            missing = sorted(set(want) - set(seen[i]))
+            extra = [q for q in seen[i] if q not in set(want)]
+            for q in missing:
+                print("  missing seq %d: %s" % (q, psql(
+                    "SELECT channel || ' ' || symbol || ' logged_at ' || logged_at"
+                    " FROM multi.events WHERE seq = %d" % q)))
+            if extra:
+                print("  not in the log: %s" % extra)
+            if seen[i] != sorted(seen[i]):
+                print("  out of order: %s" % seen[i])
+            print("  first seen %s, last seen %s, want %s..%s" % (
+                seen[i][:1], seen[i][-1:], want[:1], want[-1:]))
     for p in servers:
         p.send_signal(signal.SIGTERM)
         try:
