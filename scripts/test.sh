@@ -15,6 +15,11 @@ echo "== build (warnings are errors) and test, on SQLite and PostgreSQL (docs/TE
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs" >/dev/null
 scripts/check-symbols.sh build/libargo.a
+# the build of the README's first command (scripts/demo.sh): -O3 warns
+# (maybe-uninitialized) where RelWithDebInfo does not, and warnings are errors
+echo "== the Release build of the first command (scripts/demo.sh)"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-release -j"$jobs" --target argo_cli >/dev/null
 (cd build && ctest --output-on-failure -j"$jobs")
 echo "== build and test under ASan + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DARGO_SANITIZE=ON >/dev/null

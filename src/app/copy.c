@@ -311,7 +311,7 @@ static int copy_all(argo_store *src, argo_store *dst, const char *to_masked,
     /* verify: each side scanned again, before the target commits */
     for (size_t i = 0; i < nt; i++) {
         const argo_store_copy_table *ct = &res->tables[i];
-        int64_t rs, rd;
+        int64_t rs = 0, rd = 0;
         char hs[65], hd[65];
         if ((rc = table_sum(src, &t[i], h, &rs, hs, err))) {
             argo_err_prefix(err, "verifying table %s on the source: ", t[i].name);

@@ -57,6 +57,8 @@
 #define PG_HOLDS 4
 #define PG_BATCH 500    /* rows per multi-row INSERT (parameters stay far below 65535) */
 #define PG_PIPELINE 256 /* statements per pipeline sync */
+#define PG_STMTS 192    /* statements prepared per connection, at most */
+#define PG_STMT_SQL_MAX 4096 /* a longer statement is not prepared */
 
 /* Migration N takes the schema from version N to N+1. Never edit a
  * shipped migration: append a new one. TEXT columns whose order is part
@@ -125,6 +127,8 @@ static const char *const migrations[] = {
     "ALTER TABLE symbols ADD COLUMN first_ts BIGINT, ADD COLUMN last_ts BIGINT;"
     "UPDATE symbols y SET first_ts = (SELECT min(ts) FROM bars b WHERE b.symbol_id = y.id),"
     " last_ts = (SELECT max(ts) FROM bars b WHERE b.symbol_id = y.id);",
+    /* 3 -> 4: the strategy view from one scan of signals (pg_views.c) */
+    argo_pg_views_strategy_one_scan,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -164,6 +168,12 @@ typedef struct pg_store {
     size_t nmonths, cap_months, committed_months;
     char holds[PG_HOLDS][ARGO_STORE_LOCK_NAME_MAX + 1];
     bool listening; /* LISTENs to the event log's channel (again after a reconnect) */
+    /* the statements prepared on this connection: "argo_sN" is stmts[N] */
+    struct {
+        uint64_t hash;
+        char *sql;
+    } stmts[PG_STMTS];
+    int nstmts;
 } pg_store;
 
 static pg_store *PG(argo_store *st)
@@ -353,15 +363,89 @@ static int fail(pg_store *s, const PGresult *r, const char *what, argo_err *err)
     return argo_err_set(err, ARGO_ESTORE, "database %s: %s: %s", s->url, what, line);
 }
 
-/* Runs one statement; *out (when given) gets its result, for the
- * caller to PQclear. */
-static int run(pg_store *s, const char *sql, const params *p, const char *what, PGresult **out,
-               argo_err *err)
+/* ---- prepared statements ------------------------------------------------ */
+
+/* Each statement with parameters is prepared once per connection, on
+ * its first use, and run by name after that: PostgreSQL parses it once,
+ * and its plan cache (plan_cache_mode auto) keeps a generic plan where
+ * planning per call buys nothing. That matters on partitioned tables: a
+ * query that cannot be pruned to a month (the open signals, the outcome
+ * index) costs a plan over every partition, about 20 ms over 200 of them,
+ * where running the kept plan costs under 1 ms (docs/POSTGRES.md). A
+ * query that can be pruned keeps a custom plan per call, as PostgreSQL
+ * finds it cheaper than the generic one over every partition. At most
+ * PG_STMTS statements are kept; statements built per call (multi-row
+ * VALUES lists) are not prepared. */
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)sql; *c; c++)
+        h = (h ^ *c) * 1099511628211ULL;
+    return h;
+}
+
+static void stmts_forget(pg_store *s)
+{
+    for (int i = 0; i < s->nstmts; i++)
+        free(s->stmts[i].sql);
+    s->nstmts = 0;
+}
+
+static int fail(pg_store *s, const PGresult *r, const char *what, argo_err *err);
+
+/* Fills name with the name sql is prepared under, preparing it on first
+ * use; name "" when it is not to be prepared (run it unnamed). */
+static int stmt_name(pg_store *s, const char *sql, const char *what, char name[16], argo_err *err)
+{
+    name[0] = 0;
+    size_t len = strlen(sql);
+    if (len > PG_STMT_SQL_MAX)
+        return ARGO_OK;
+    uint64_t h = sql_hash(sql);
+    for (int i = 0; i < s->nstmts; i++)
+        if (s->stmts[i].hash == h && !strcmp(s->stmts[i].sql, sql)) {
+            snprintf(name, 16, "argo_s%d", i);
+            return ARGO_OK;
+        }
+    if (s->nstmts == PG_STMTS)
+        return ARGO_OK;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return ARGO_OK; /* run unnamed: slower, not wrong */
+    memcpy(copy, sql, len + 1);
+    char n[16];
+    snprintf(n, sizeof n, "argo_s%d", s->nstmts);
+    PGresult *r = PQprepare(s->c, n, sql, 0, NULL);
+    if (!r || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        int rc = fail(s, r, what, err);
+        PQclear(r);
+        free(copy);
+        return rc;
+    }
+    PQclear(r);
+    s->stmts[s->nstmts].hash = h;
+    s->stmts[s->nstmts].sql = copy;
+    s->nstmts++;
+    memcpy(name, n, sizeof n);
+    return ARGO_OK;
+}
+
+/* Runs one statement (prepared when prepare); *out (when given) gets
+ * its result, for the caller to PQclear. */
+static int run_as(pg_store *s, const char *sql, const params *p, bool prepare, const char *what,
+                  PGresult **out, argo_err *err)
 {
     if (out)
         *out = NULL;
-    PGresult *r = PQexecParams(s->c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
-                               p ? p->fmt : NULL, 0);
+    char name[16] = "";
+    int prc = prepare ? stmt_name(s, sql, what, name, err) : ARGO_OK;
+    if (prc)
+        return prc;
+    PGresult *r = name[0] ? PQexecPrepared(s->c, name, p ? p->n : 0, p ? p->v : NULL,
+                                           p ? p->len : NULL, p ? p->fmt : NULL, 0)
+                          : PQexecParams(s->c, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
+                                         p ? p->len : NULL, p ? p->fmt : NULL, 0);
     ExecStatusType t = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
         int rc = fail(s, r, what, err);
@@ -373,6 +457,12 @@ static int run(pg_store *s, const char *sql, const params *p, const char *what, 
     else
         PQclear(r);
     return ARGO_OK;
+}
+
+static int run(pg_store *s, const char *sql, const params *p, const char *what, PGresult **out,
+               argo_err *err)
+{
+    return run_as(s, sql, p, true, what, out, err);
 }
 
 /* Runs statements without parameters (several, separated by ';'). */
@@ -406,8 +496,14 @@ typedef int (*each_fn)(pg_store *s, const PGresult *r, void *ctx, argo_err *err)
 static int scan(pg_store *s, const char *sql, const params *p, const char *what, each_fn each,
                 void *ctx, argo_err *err)
 {
-    if (!PQsendQueryParams(s->c, sql, p ? p->n : 0, NULL, p ? p->v : NULL, p ? p->len : NULL,
-                           p ? p->fmt : NULL, 0))
+    char name[16];
+    int prc = stmt_name(s, sql, what, name, err);
+    if (prc)
+        return prc;
+    if (!(name[0] ? PQsendQueryPrepared(s->c, name, p ? p->n : 0, p ? p->v : NULL,
+                                        p ? p->len : NULL, p ? p->fmt : NULL, 0)
+                  : PQsendQueryParams(s->c, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
+                                      p ? p->len : NULL, p ? p->fmt : NULL, 0)))
         return fail(s, NULL, what, err);
     int rc = ARGO_OK;
     bool stopped = false, ended = false;
@@ -796,7 +892,7 @@ static int insert_batches(pg_store *s, const char *head, int ncols, size_t nrows
         }
         for (size_t i = 0; i < k; i++)
             bind(&p, ctx, at + i);
-        rc = run(s, sql, &p, what, NULL, err);
+        rc = run_as(s, sql, &p, false, what, NULL, err); /* built per call: not kept */
         p_free(&p);
         free(sql);
     }
@@ -819,10 +915,10 @@ static int setup(pg_store *s, argo_err *err)
     snprintf(sql, sizeof sql,
              "SET search_path TO \"%s\"; SET extra_float_digits = 3; SET TimeZone = 'UTC';"
              " SET client_min_messages = warning; SET lock_timeout = %d;"
-             /* the one prepared statement (signal updates) is planned for
-              * its parameters each time: pruned to one partition, where a
-              * generic plan would lock every partition at each run */
-             " SET plan_cache_mode = force_custom_plan;"
+             /* PostgreSQL's default, said here: prepared statements keep a
+              * generic plan only when it is no dearer than a custom one
+              * (see "prepared statements" above) */
+             " SET plan_cache_mode = auto;"
              /* argo's queries are short: compiling one over hundreds of
               * partitions cost more than running it (seconds, measured) */
              " SET jit = off;"
@@ -838,6 +934,7 @@ static int reconnect(pg_store *s)
 {
     PQreset(s->c);
     s->prepared_update = false; /* a new session: nothing prepared */
+    stmts_forget(s);
     if (PQstatus(s->c) != CONNECTION_OK || setup(s, NULL))
         return ARGO_ENET;
     months_forget_pending(s);
@@ -875,6 +972,7 @@ static void pg_close(argo_store *st)
 {
     pg_store *s = PG(st);
     PQfinish(s->c); /* the server rolls back and releases every lock and hold */
+    stmts_forget(s);
     free(s->conninfo);
     free(s->months);
     free(s);

@@ -29,6 +29,8 @@
  * migration transaction. */
 extern const char *const argo_pg_views_migration[];
 int argo_pg_views_create(PGconn *c, const char *what, argo_err *err);
+/* Migration 3 -> 4: the strategy view again, from one scan of signals. */
+extern const char argo_pg_views_strategy_one_scan[];
 
 /* argo_store_outcome_cells from the view of by, in (group, exit_day)
  * order, read in single-row mode (memory bounded whatever the number of

@@ -10,7 +10,7 @@ Checks auth and roles, subscriptions and filters, the limits (1009,
 while clients and the server itself are killed at random points, a slow
 client dropped with the seq to resume from while a fast one keeps up,
 and 1001 at SIGTERM. The reference is the store's event log (its events
-table, read with sqlite3). Every server started is stopped at the end,
+table, read with sqlite3, or psql on PostgreSQL). Every server started is stopped at the end,
 also on failure; every wait is bounded in seconds. Exit 0 when every
 check passed, 1 otherwise.
 """
@@ -33,7 +33,13 @@ import websockets
 ARGO, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 FAILS = []
 SERVERS = []
-DB = os.path.join(WORK, "argo.db")
+# With ARGO_TEST_STORE_URL (a PostgreSQL URL prefix ending in "schema=",
+# set by ctest for stream_end_to_end_pg) the store is a schema of that
+# database, and the event log is read with psql; else a SQLite file.
+PREFIX = os.environ.get("ARGO_TEST_STORE_URL", "")
+PG = PREFIX.startswith(("postgres://", "postgresql://"))
+SCHEMA = "stream_%d" % os.getpid()
+DB = PREFIX + SCHEMA if PG else os.path.join(WORK, "argo.db")
 SYMS = 20  # symbols posted day by day
 DAYS0 = 300  # days in the store before the server starts
 random.seed(int(os.environ.get("ARGO_TEST_SEED", "11")))
@@ -84,6 +90,20 @@ class Server:
 
 def log_events(after=0):
     """The event log: (seq, channel, symbol, confidence, published)."""
+    if PG:
+        # psql reads the URL without argo's own schema= parameter
+        conn = re.sub(r"[?&]schema=[^&]*$", "", DB)
+        r = subprocess.run(["psql", "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", conn, "-c",
+                            "SELECT seq, channel, symbol, confidence, published FROM \"%s\".events"
+                            " WHERE seq > %d ORDER BY seq" % (SCHEMA, after)],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise RuntimeError("psql: " + r.stderr.strip())
+        rows = []
+        for line in r.stdout.splitlines():
+            seq, ch, sym, conf, pub = line.split("\t")
+            rows.append((int(seq), ch, sym, float(conf) if conf else None, int(pub)))
+        return rows
     db = sqlite3.connect("file:%s?mode=ro" % DB, uri=True, timeout=30)
     try:
         return db.execute("SELECT seq, channel, symbol, confidence, published FROM events"

@@ -107,13 +107,71 @@ static int cmp_sig(const void *a, const void *b)
     return strcmp(x->symbol, y->symbol);
 }
 
+typedef struct versions {
+    int64_t v[4096];
+    size_t n;
+} versions;
+
+static int note_version(void *ctx, const argo_model_row *m)
+{
+    versions *vs = ctx;
+    assert_true(vs->n < sizeof vs->v / sizeof vs->v[0]);
+    vs->v[vs->n++] = m->version;
+    return 0;
+}
+
+/* Every stored signal, in (ts, symbol) order, each model_version given
+ * as its rank among the store's models (1 the first fitted): a replay
+ * deletes the models it fits again, and where SQLite then hands out the
+ * same numbers again a PostgreSQL sequence goes on, so the same model
+ * has another number in a replay of the same store. */
 static dump dump_signals(argo_store *st)
 {
     dump d = {0};
     assert_int_equal(argo_store_signals_all(st, 0, dump_one, &d, NULL), 0);
     if (d.n)
         qsort(d.v, d.n, sizeof *d.v, cmp_sig);
+    versions *vs = calloc(1, sizeof *vs);
+    assert_non_null(vs);
+    assert_int_equal(argo_store_models_scan(st, note_version, vs, NULL), 0);
+    for (size_t i = 0; i < d.n; i++) {
+        if (d.v[i].model_version == 0)
+            continue;
+        size_t k = 0;
+        while (k < vs->n && vs->v[k] != d.v[i].model_version)
+            k++;
+        assert_true(k < vs->n); /* a signal's model is stored */
+        d.v[i].model_version = (int64_t)k + 1;
+    }
+    free(vs);
     return d;
+}
+
+/* The name of the first field but the row id where x and y differ, or
+ * NULL. Field by field, not memcmp: the bytes after the symbol's NUL and
+ * the struct's padding are whatever the backend's buffer held (they
+ * differed on PostgreSQL). Doubles compare bit for bit. */
+static const char *signal_diff(const argo_signal *x, const argo_signal *y)
+{
+#define SAME(f) (memcmp(&x->f, &y->f, sizeof x->f) == 0)
+    if (!SAME(symbol_id) || strcmp(x->symbol, y->symbol))
+        return "symbol";
+    if (!SAME(action) || !SAME(ts) || !SAME(entry) || !SAME(target) || !SAME(stop))
+        return "action, ts, entry, target or stop";
+    if (!SAME(raw_confidence) || !SAME(confidence) || !SAME(published))
+        return "confidence or published";
+    if (!SAME(model_version))
+        return "model_version";
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        if (!SAME(votes[k].dir) || !SAME(votes[k].strength))
+            return "votes";
+    if (!SAME(expires_at) || !SAME(status) || !SAME(exit_reason) || !SAME(gap) ||
+        !SAME(exit_ts) || !SAME(exit_price) || !SAME(pnl_pct))
+        return "outcome";
+    if (!SAME(bars_held) || !SAME(mfe_pct) || !SAME(mae_pct) || !SAME(scanned_to))
+        return "bars held, excursions or scanned_to";
+#undef SAME
+    return NULL;
 }
 
 /* Every field but the row id must agree. */
@@ -121,14 +179,16 @@ static void expect_same_signals(const dump *a, const dump *b)
 {
     assert_int_equal(a->n, b->n);
     for (size_t i = 0; i < a->n; i++) {
-        argo_signal x = a->v[i], y = b->v[i];
-        x.id = y.id = 0;
-        if (memcmp(&x, &y, sizeof x) != 0) {
+        const argo_signal x = a->v[i], y = b->v[i];
+        const char *what = signal_diff(&x, &y);
+        if (what) {
             char t[32];
             argo_time_format(x.ts, t, sizeof t);
-            fail_msg("signal %zu (%s %s) differs: status %d/%d exit %lld/%lld pnl %g/%g", i,
-                     x.symbol, t, x.status, y.status, (long long)x.exit_ts, (long long)y.exit_ts,
-                     x.pnl_pct, y.pnl_pct);
+            fail_msg("signal %zu (%s %s) differs in %s: status %d/%d exit %lld/%lld pnl %g/%g"
+                     " confidence %.17g/%.17g model %lld/%lld",
+                     i, x.symbol, t, what, x.status, y.status, (long long)x.exit_ts,
+                     (long long)y.exit_ts, x.pnl_pct, y.pnl_pct, x.confidence, y.confidence,
+                     (long long)x.model_version, (long long)y.model_version);
         }
     }
 }
@@ -994,7 +1054,18 @@ static void the_event_log_holds_every_row_announced_in_order(void **state)
     assert_int_equal(argo_app_log_health(app, "{\"status\":\"ok\"}", NULL), 0);
     assert_int_equal(r->n, from + 1);
     assert_int_equal(r->kind[from], 'h');
-    assert_int_equal(r->seq[from], before + 1);
+    /* the one event logged after before, announced with its seq (after
+     * the rolled-back ingest: SQLite gives before + 1 again, while a
+     * PostgreSQL sequence skips the numbers a rolled-back insert took;
+     * resuming after a seq needs order, not contiguity) */
+    stored_events *h = calloc(1, sizeof *h);
+    assert_int_equal(argo_store_events_after(st, before, 0, note_stored, h, NULL), 0);
+    assert_int_equal(h->n, 1);
+    assert_int_equal(r->seq[from], h->seq[0]);
+    assert_true(r->seq[from] > before);
+    if (!th_store_is_pg())
+        assert_int_equal(r->seq[from], before + 1);
+    free(h);
     recorder_reset(&r->rows);
     argo_app_close(app, false);
     free(r);
@@ -1064,5 +1135,8 @@ int main(void)
         cmocka_unit_test(the_event_log_holds_every_row_announced_in_order),
         cmocka_unit_test(posted_bars_are_checked_like_csv_rows),
     };
+    /* ARGO_TEST_FILTER=NAME (a glob) runs the matching cases only */
+    if (getenv("ARGO_TEST_FILTER"))
+        cmocka_set_test_filter(getenv("ARGO_TEST_FILTER"));
     return cmocka_run_group_tests(tests, load_all, free_all);
 }

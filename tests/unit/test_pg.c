@@ -13,6 +13,7 @@
  */
 #include "helpers.h"
 
+#include "store/pg_views.h"
 #include "store/store.h"
 
 #include <libpq-fe.h>
@@ -305,6 +306,45 @@ static void a_newer_or_foreign_schema_is_refused(void **state)
     assert_non_null(strstr(e.msg, "not argo's"));
     snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_tables WHERE schemaname = '%s'", schema);
     assert_string_equal(sql1(c, sql, got, sizeof got), "1"); /* nothing added */
+    PQfinish(c);
+}
+
+/* A store of schema version 3 (the strategy view a UNION ALL of four
+ * scans) is migrated to 4: the view is made again from one scan, with its
+ * unique index, and filled (test_pg_views checks its cells). */
+static void a_version_3_store_gets_the_strategy_view_of_one_scan(void **state)
+{
+    (void)state;
+    argo_store_close(open_named("v3", NULL));
+    PGconn *c = direct();
+    char sql[8192], got[64], schema[128];
+    schema_of("v3", schema, sizeof schema);
+    snprintf(sql, sizeof sql,
+             "SET search_path TO \"%s\"; DROP MATERIALIZED VIEW mv_outcomes_strategy; %s"
+             " UPDATE argo_meta SET value = '3' WHERE key = 'schema_version'",
+             schema, argo_pg_views_migration[2]);
+    assert_non_null(strstr(argo_pg_views_migration[2], "mv_outcomes_strategy"));
+    sql1(c, sql, got, sizeof got);
+    snprintf(sql, sizeof sql,
+             "SELECT position('UNION' IN definition) > 0 FROM pg_matviews"
+             " WHERE schemaname = '%s' AND matviewname = 'mv_outcomes_strategy'",
+             schema);
+    assert_string_equal(sql1(c, sql, got, sizeof got), "t"); /* the version 3 form */
+    argo_store_close(open_named("v3", NULL));
+    snprintf(sql, sizeof sql,
+             "SELECT position('UNION' IN definition) = 0 AND position('LATERAL' IN definition) > 0"
+             " AND ispopulated FROM pg_matviews"
+             " WHERE schemaname = '%s' AND matviewname = 'mv_outcomes_strategy'",
+             schema);
+    assert_string_equal(sql1(c, sql, got, sizeof got), "t");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_indexes WHERE schemaname = '%s'"
+             " AND indexname = 'mv_outcomes_strategy_key' AND indexdef LIKE 'CREATE UNIQUE%%'",
+             schema);
+    assert_string_equal(sql1(c, sql, got, sizeof got), "1");
+    snprintf(sql, sizeof sql,
+             "SELECT value FROM \"%s\".argo_meta WHERE key = 'schema_version'", schema);
+    assert_string_equal(sql1(c, sql, got, sizeof got), "4");
     PQfinish(c);
 }
 
@@ -632,6 +672,7 @@ int main(void)
         cmocka_unit_test(partman_registers_both_tables_when_available),
         cmocka_unit_test(a_newer_or_foreign_schema_is_refused),
         cmocka_unit_test(two_processes_migrate_a_fresh_schema_once),
+        cmocka_unit_test(a_version_3_store_gets_the_strategy_view_of_one_scan),
         cmocka_unit_test(a_password_never_appears_in_a_message),
         cmocka_unit_test(a_read_only_handle_cannot_write),
         cmocka_unit_test(a_named_lock_held_elsewhere_is_busy_at_once),
