@@ -55,9 +55,9 @@
 #define PG_URL_MAX 4096
 #define PG_SCHEMA_MAX 63 /* PostgreSQL's identifier length (NAMEDATALEN - 1) */
 #define PG_HOLDS 4
-#define PG_BATCH 500    /* rows per multi-row INSERT (parameters stay far below 65535) */
-#define PG_PIPELINE 256 /* statements per pipeline sync */
-#define PG_STMTS 192    /* statements prepared per connection, at most */
+#define PG_BATCH 500         /* rows per multi-row INSERT (parameters stay far below 65535) */
+#define PG_PIPELINE 256      /* statements per pipeline sync */
+#define PG_STMTS 192         /* statements prepared per connection, at most */
 #define PG_STMT_SQL_MAX 4096 /* a longer statement is not prepared */
 
 /* Migration N takes the schema from version N to N+1. Never edit a

@@ -104,11 +104,10 @@ const char *const argo_pg_views_migration[] = {
  * UNION ALL of four scans) planned and read every partition four times:
  * its refresh cost as much as the five other views together. The same
  * cells, row for row. */
-const char argo_pg_views_strategy_one_scan[] =
-    "DROP MATERIALIZED VIEW mv_outcomes_strategy;" VIEW(
-        "mv_outcomes_strategy", "v.k::bigint",
-        "signals s CROSS JOIN LATERAL (VALUES (0, s.v_trend), (1, s.v_meanrev), (2, s.v_macd),"
-        " (3, s.v_breakout)) v(k, vote) WHERE s.status <> 0 AND v.vote * s.action > 0");
+const char argo_pg_views_strategy_one_scan[] = "DROP MATERIALIZED VIEW mv_outcomes_strategy;" VIEW(
+    "mv_outcomes_strategy", "v.k::bigint",
+    "signals s CROSS JOIN LATERAL (VALUES (0, s.v_trend), (1, s.v_meanrev), (2, s.v_macd),"
+    " (3, s.v_breakout)) v(k, vote) WHERE s.status <> 0 AND v.vote * s.action > 0");
 
 int argo_pg_views_create(PGconn *c, const char *what, argo_err *err)
 {
@@ -311,8 +310,8 @@ int argo_pg_views_refresh(PGconn *c, const char *what, int busy_ms, argo_err *er
      * partitions of signals, 223 of bars, a few hundred signals) the six
      * refreshes took about 2 s with workers and 0.22 s without, in a
      * session that had opened them before (docs/POSTGRES.md) */
-    int rc = exec_ok(c, "SET max_parallel_workers_per_gather = 0", what,
-                     "setting up the refresh", NULL, err);
+    int rc = exec_ok(c, "SET max_parallel_workers_per_gather = 0", what, "setting up the refresh",
+                     NULL, err);
     for (size_t i = 0; i < sizeof views / sizeof views[0] && !rc; i++) {
         char sql[128], doing[96];
         snprintf(sql, sizeof sql, "REFRESH MATERIALIZED VIEW CONCURRENTLY %s", views[i]);

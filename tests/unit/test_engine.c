@@ -165,8 +165,8 @@ static const char *signal_diff(const argo_signal *x, const argo_signal *y)
     for (int k = 0; k < ARGO_STRAT_COUNT; k++)
         if (!SAME(votes[k].dir) || !SAME(votes[k].strength))
             return "votes";
-    if (!SAME(expires_at) || !SAME(status) || !SAME(exit_reason) || !SAME(gap) ||
-        !SAME(exit_ts) || !SAME(exit_price) || !SAME(pnl_pct))
+    if (!SAME(expires_at) || !SAME(status) || !SAME(exit_reason) || !SAME(gap) || !SAME(exit_ts) ||
+        !SAME(exit_price) || !SAME(pnl_pct))
         return "outcome";
     if (!SAME(bars_held) || !SAME(mfe_pct) || !SAME(mae_pct) || !SAME(scanned_to))
         return "bars held, excursions or scanned_to";

@@ -342,8 +342,8 @@ static void a_version_3_store_gets_the_strategy_view_of_one_scan(void **state)
              " AND indexname = 'mv_outcomes_strategy_key' AND indexdef LIKE 'CREATE UNIQUE%%'",
              schema);
     assert_string_equal(sql1(c, sql, got, sizeof got), "1");
-    snprintf(sql, sizeof sql,
-             "SELECT value FROM \"%s\".argo_meta WHERE key = 'schema_version'", schema);
+    snprintf(sql, sizeof sql, "SELECT value FROM \"%s\".argo_meta WHERE key = 'schema_version'",
+             schema);
     assert_string_equal(sql1(c, sql, got, sizeof got), "4");
     PQfinish(c);
 }
