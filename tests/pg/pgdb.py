@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: MIT
+"""PostgreSQL helpers for the test campaigns (kill, faultsim, hostile,
+stream) when they run on an argo store in a PostgreSQL schema.
+
+Everything goes through Debian's psql (postgresql-client-15, installed
+with the server), so the campaigns need no Python driver. A store URL is
+argo's: a libpq URL plus argo's own `schema=NAME` parameter, which is
+stripped before psql sees it.
+
+    url = store_url(prefix, "k3")   # prefix: ARGO_TEST_STORE_URL
+    text = dump(url)                 # the schema's tables, canonical
+    drop(url)
+"""
+import os
+import re
+import subprocess
+
+def split(url):
+    """(libpq URL without argo's schema= parameter, schema name)."""
+    m = re.search(r"[?&]schema=([^&]*)", url)
+    schema = m.group(1) if m and m.group(1) else "argo"
+    conn = re.sub(r"([?&])schema=[^&]*&?", r"\1", url).rstrip("?&")
+    return conn, schema
+
+
+def is_pg(url):
+    return bool(url) and url.startswith(("postgres://", "postgresql://"))
+
+
+def store_url(prefix, name):
+    """The URL of the store called name under a prefix ending in schema=."""
+    return prefix + name
+
+
+def psql(url, sql, timeout=120):
+    """Runs sql (in the store's schema); its rows as text lines."""
+    conn, schema = split(url)
+    env = dict(os.environ, PGOPTIONS="-c search_path=%s" % schema)
+    r = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-F", "\t", conn, "-c", sql],
+                       capture_output=True, text=True, timeout=timeout, env=env)
+    if r.returncode != 0:
+        raise RuntimeError("psql: %s: %s" % (sql[:80], r.stderr.strip()))
+    return r.stdout.splitlines()
+
+
+def exists(url):
+    _, schema = split(url)
+    return psql(url, "SELECT count(*) FROM pg_namespace WHERE nspname = '%s'" % schema) == ["1"]
+
+
+def tables(url):
+    """argo's tables in the schema (partitioned parents, not their months)."""
+    _, schema = split(url)
+    return psql(url, "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                     " ON n.oid = c.relnamespace WHERE n.nspname = '%s'"
+                     " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+                     " ORDER BY c.relname" % schema)
+
+
+def dump(url, skip=("events",), mask=r"_at$"):
+    """The schema's content as one text: every table but skip, its rows in
+    order of all columns; columns whose names match mask (times of making)
+    as 0. None when the schema does not exist."""
+    if not exists(url):
+        return None
+    _, schema = split(url)
+    out = []
+    for t in tables(url):
+        cols = psql(url, "SELECT column_name FROM information_schema.columns"
+                         " WHERE table_schema = '%s' AND table_name = '%s'"
+                         " ORDER BY ordinal_position" % (schema, t))
+        out.append("%s(%s)" % (t, ", ".join(cols)))
+        if t in skip:
+            continue
+        sel = ", ".join("0" if re.search(mask, c) else '"%s"' % c for c in cols)
+        order = ", ".join(str(i + 1) for i in range(len(cols)))
+        out += psql(url, 'SELECT %s FROM "%s" ORDER BY %s' % (sel, t, order))
+    return "\n".join(out)
+
+
+def drop(url):
+    _, schema = split(url)
+    psql(url, 'DROP SCHEMA IF EXISTS "%s" CASCADE' % schema)
