@@ -58,9 +58,10 @@ def tables(url):
 
 
 def dump(url, skip=("events",), mask=r"_at$"):
-    """The schema's content as one text: every table but skip, its rows in
-    order of all columns; columns whose names match mask (times of making)
-    as 0. None when the schema does not exist."""
+    """The schema's content as one text: for every table a header line
+    "# name(columns)", then (unless the table is in skip) its rows in order
+    of all columns, tab-separated, columns whose names match mask (times of
+    making) as 0. None when the schema does not exist."""
     if not exists(url):
         return None
     _, schema = split(url)
@@ -69,7 +70,7 @@ def dump(url, skip=("events",), mask=r"_at$"):
         cols = psql(url, "SELECT column_name FROM information_schema.columns"
                          " WHERE table_schema = '%s' AND table_name = '%s'"
                          " ORDER BY ordinal_position" % (schema, t))
-        out.append("%s(%s)" % (t, ", ".join(cols)))
+        out.append("# %s(%s)" % (t, ", ".join(cols)))
         if t in skip:
             continue
         sel = ", ".join("0" if re.search(mask, c) else '"%s"' % c for c in cols)
