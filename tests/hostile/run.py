@@ -14,12 +14,14 @@ import base64
 import concurrent.futures
 import hashlib
 import os
+import re
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 CASE_TIMEOUT = 60  # seconds; a command that hangs fails its case
@@ -217,12 +219,109 @@ def expand(s, src):
             .replace("{src}", src))
 
 
-def run_case(case, argo, src, fixtures, tmpbase):
+# ---- the PostgreSQL mode (--db-prefix) ----------------------------------
+
+# Words that make a case SQLite's own: it names or opens the store file,
+# sets the store itself, or expects a message about that file.
+SQLITE_ONLY = ("argo.db", "sqlite", "ARGO_DB", "[store]", "--db", "--from", "--to")
+
+
+def sqlite_only(case):
+    with open(case.path, encoding="utf-8") as f:
+        text = f.read()
+    return any(w in text for w in SQLITE_ONLY)
+
+
+class PgStores:
+    """The PostgreSQL store of each case. Fixture "empty": a schema of its
+    own that does not exist yet, in the cluster's database. Fixtures
+    "store" and "backups": a database made with CREATE DATABASE ...
+    TEMPLATE from one per fixture (the fixture's argo.db moved over by
+    argo store copy). Making a database costs about a second, so one that
+    a failing case left unchanged (which the case checks) is handed to
+    the next case of its fixture; any other is dropped."""
+
+    def __init__(self, prefix, argo, fixtures):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+        import pgdb  # noqa: E402 (tests/pg, beside this folder)
+        self.pgdb = pgdb
+        self.prefix = prefix
+        self.tag = "hostile_%d" % os.getpid()
+        m = re.match(r"^postgres(?:ql)?://[^/?]*/([^?]*)", prefix)
+        self.home = m.group(1) if m and m.group(1) else "postgres"  # the prefix's database
+        self.admin = self.url(self.home)
+        self.lock = threading.Lock()
+        self.made, self.free, self.templates = [], {}, {}
+        self.count = 0
+        for fx in ("store", "backups"):
+            name = "%s_%s" % (self.tag, fx)
+            self.create(name, None)
+            r = run_argo(argo, ["store", "copy", "--from",
+                                "sqlite:" + os.path.join(fixtures[fx], "argo.db"),
+                                "--to", self.url(name)], "/", clean_env(), timeout=300)
+            if r.returncode != 0:
+                sys.exit(f"hostile: fixture '{fx}' on PostgreSQL: argo store copy failed: "
+                         f"{r.stderr.decode(errors='replace').strip()}")
+            self.templates[fx] = name
+            self.free[fx] = []
+
+    def url(self, db, schema="argo"):
+        """The URL of schema in database db (the prefix's host, port, user)."""
+        base = re.sub(r"([?&])schema=[^&]*&?", r"\1", self.prefix).rstrip("?&")
+        base = re.sub(r"^(postgres(?:ql)?://[^/?]*/)[^?]*", lambda m: m.group(1) + db, base)
+        return base + ("&" if "?" in base else "?") + "schema=" + schema
+
+    def create(self, name, template):
+        self.pgdb.psql(self.admin, 'CREATE DATABASE "%s"%s' % (
+            name, ' TEMPLATE "%s"' % template if template else ""))
+        with self.lock:
+            self.made.append(name)
+
+    def acquire(self, fixture):
+        """(handle, URL) of a store in the state of fixture."""
+        with self.lock:
+            self.count += 1
+            n = self.count
+            if fixture == "empty":
+                return ("schema", n), self.url(self.home, "%s_e%d" % (self.tag, n))
+            if self.free[fixture]:
+                name = self.free[fixture].pop()
+                return ("db", fixture, name), self.url(name)
+        name = "%s_c%d" % (self.tag, n)
+        self.create(name, self.templates[fixture])
+        return ("db", fixture, name), self.url(name)
+
+    def release(self, handle, url, unchanged):
+        if handle[0] == "schema":
+            self.pgdb.drop(url)
+        elif unchanged:
+            with self.lock:
+                self.free[handle[1]].append(handle[2])
+        else:
+            self.pgdb.psql(self.admin, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % handle[2])
+
+    def dump(self, url):
+        return self.pgdb.dump(url, skip=())
+
+    def close(self):
+        for name in self.made:
+            try:
+                self.pgdb.psql(self.admin, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+            except RuntimeError:
+                pass
+
+
+def run_case(case, argo, src, fixtures, tmpbase, pg=None):
     """Returns a list of failure strings (empty: passed)."""
     work = tempfile.mkdtemp(prefix="case-", dir=tmpbase)
+    handle, unchanged = None, False
     try:
         shutil.rmtree(work)
         shutil.copytree(fixtures[case.fixture], work)
+        if pg:  # the store is the case's database; no argo.db to fall back on
+            if os.path.exists(os.path.join(work, "argo.db")):
+                os.remove(os.path.join(work, "argo.db"))
+            handle, url = pg.acquire(case.fixture)
         for name, data in case.files:
             p = os.path.join(work, name)
             os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -230,6 +329,8 @@ def run_case(case, argo, src, fixtures, tmpbase):
                 f.write(data)
         env = clean_env()
         env.update(case.env)
+        if pg:
+            env["ARGO_DB"] = url
         for line in case.sh:
             try:
                 r = run_bounded(["bash", "-c", expand(line, src)], work, env)
@@ -239,6 +340,9 @@ def run_case(case, argo, src, fixtures, tmpbase):
                 return [f"sh: {line!r} failed: {r.stderr.decode(errors='replace').strip()}"]
         skip = {name for name, _ in case.files}
         before = snapshot(work, skip)
+        # a schema that does not exist yet counts as an empty one: argo
+        # creates it at open, before a command can fail (docs/POSTGRES.md)
+        store_before = pg.dump(url) if pg and case.exit != 0 else None
         procs = []
         for line in case.bg:
             procs.append(subprocess.Popen(["bash", "-c", expand(line, src)], cwd=work,
@@ -284,6 +388,21 @@ def run_case(case, argo, src, fixtures, tmpbase):
                     changed = sorted(k for k in set(before) | set(after)
                                      if before.get(k) != after.get(k))
                     fails.append(f"a failed command changed files: {changed[:8]}")
+                if pg:
+                    store_after = pg.dump(url)
+                    if store_before is None:  # created at open: must be empty
+                        table, empty = "", True
+                        for line in (store_after or "").split("\n"):
+                            if line.startswith("# "):
+                                table = line[2:line.index("(")]
+                            elif line and table != "argo_meta":  # all but the schema's version
+                                empty = False
+                        if not empty:
+                            fails.append("a failed command left rows in a new store")
+                    elif store_after != store_before:
+                        fails.append("a failed command changed the PostgreSQL store")
+                    else:
+                        unchanged = not case.sh and not case.bg  # sh: may change it unseen
         else:
             if case.stderr is not None and not err.startswith(case.stderr):
                 fails.append(f"stderr {err.strip()[:300]!r} does not start with {case.stderr!r}")
@@ -304,6 +423,8 @@ def run_case(case, argo, src, fixtures, tmpbase):
             subprocess.run(["chattr", "-R", "-i", work], stderr=subprocess.DEVNULL)
         subprocess.run(["chmod", "-R", "u+rwX", work], stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
+        if handle:
+            pg.release(handle, url, unchanged)
 
 
 ERRORS_AREA = "errors"
@@ -379,6 +500,9 @@ def main():
     ap.add_argument("--case", action="append", default=[])
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("-v", action="store_true")
+    ap.add_argument("--db-prefix", default="",
+                    help="a postgresql:// URL prefix (ending in schema=): run the cases that do"
+                         " not name the SQLite file on a PostgreSQL store each")
     a = ap.parse_args()
     argo = os.path.abspath(a.argo)
     src = os.path.abspath(a.src)
@@ -400,12 +524,19 @@ def main():
         except (ValueError, UnicodeDecodeError) as e:
             print(f"FAIL {os.path.relpath(p, root)}: malformed case: {e}")
             bad += 1
+    skipped = []
+    if a.db_prefix:
+        skipped = [c for c in cases if sqlite_only(c)]
+        cases = [c for c in cases if not sqlite_only(c)]
     tmpbase = tempfile.mkdtemp(prefix="argo-hostile-")
+    pg = None
     try:
         fixtures = build_fixtures(argo, src, os.path.join(tmpbase, "fixtures"))
+        if a.db_prefix:
+            pg = PgStores(a.db_prefix, argo, fixtures)
         failed = bad
         with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-            futs = {ex.submit(run_case, c, argo, src, fixtures, tmpbase): c for c in cases}
+            futs = {ex.submit(run_case, c, argo, src, fixtures, tmpbase, pg): c for c in cases}
             for fut in concurrent.futures.as_completed(futs):
                 c = futs[fut]
                 rel = os.path.relpath(c.path, root)
@@ -422,15 +553,20 @@ def main():
                     print(f"ok   {rel} ({getattr(c, 'took', 0):.2f} s)")
         areas = sorted({os.path.basename(os.path.dirname(c.path)) for c in cases})
         # the command coverage of the errors area, whenever that area runs whole
-        if not a.case and (not a.only or ERRORS_AREA in a.only):
+        if not a.case and not pg and (not a.only or ERRORS_AREA in a.only):
             gaps = coverage(argo, cases)
             for g in gaps:
                 print(f"FAIL coverage: {g}")
             failed += len(gaps)
         print(f"hostile: {len(cases) + bad} cases in {len(areas)} areas ({', '.join(areas)})")
+        if pg:
+            print(f"on PostgreSQL ({len(skipped)} cases that name the SQLite store file, set"
+                  f" the store or copy stores left out: {', '.join(SQLITE_ONLY)})")
         print(f"{len(cases) + bad - failed} passed, {failed} failed")
         return 1 if failed or not cases else 0
     finally:
+        if pg:
+            pg.close()
         subprocess.run(["chmod", "-R", "u+rwX", tmpbase], stderr=subprocess.DEVNULL)
         shutil.rmtree(tmpbase, ignore_errors=True)
 

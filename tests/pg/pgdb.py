@@ -49,34 +49,44 @@ def exists(url):
 
 
 def tables(url):
-    """argo's tables in the schema (partitioned parents, not their months)."""
+    """argo's tables in the schema (partitioned parents, not their months)
+    with their columns: [(table, [column, ...]), ...] by table name."""
     _, schema = split(url)
-    return psql(url, "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
-                     " ON n.oid = c.relnamespace WHERE n.nspname = '%s'"
-                     " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-                     " ORDER BY c.relname" % schema)
+    rows = psql(url, "SELECT c.relname, string_agg(a.attname, ',' ORDER BY a.attnum)"
+                     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                     " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+                     " AND NOT a.attisdropped"
+                     " WHERE n.nspname = '%s' AND c.relkind IN ('r', 'p')"
+                     " AND NOT c.relispartition GROUP BY c.relname ORDER BY c.relname" % schema)
+    return [(r.split("\t")[0], r.split("\t")[1].split(",")) for r in rows]
 
 
 def dump(url, skip=("events",), mask=r"_at$"):
     """The schema's content as one text: for every table a header line
     "# name(columns)", then (unless the table is in skip) its rows in order
-    of all columns, tab-separated, columns whose names match mask (times of
-    making) as 0. None when the schema does not exist."""
+    of all columns, tab-separated (NULL as \\N), columns whose names match
+    mask (times of making) as 0. None when the schema does not exist. Three
+    psql runs whatever the number of tables."""
     if not exists(url):
         return None
-    _, schema = split(url)
-    out = []
-    for t in tables(url):
-        cols = psql(url, "SELECT column_name FROM information_schema.columns"
-                         " WHERE table_schema = '%s' AND table_name = '%s'"
-                         " ORDER BY ordinal_position" % (schema, t))
-        out.append("# %s(%s)" % (t, ", ".join(cols)))
+    out, sqls = [], []
+    for t, cols in tables(url):
+        head = "# %s(%s)" % (t, ", ".join(cols))
         if t in skip:
+            sqls.append("SELECT %s" % quote(head))
             continue
-        sel = ", ".join("0" if re.search(mask, c) else '"%s"' % c for c in cols)
-        order = ", ".join(str(i + 1) for i in range(len(cols)))
-        out += psql(url, 'SELECT %s FROM "%s" ORDER BY %s' % (sel, t, order))
+        sel = ", ".join("'0'" if re.search(mask, c) else "coalesce(\"%s\"::text, '\\N')" % c
+                        for c in cols)
+        order = ", ".join('"%s"' % c for c in cols)
+        sqls.append("SELECT %s UNION ALL (SELECT concat_ws(E'\\t', %s) FROM \"%s\" ORDER BY %s)"
+                    % (quote(head), sel, t, order))
+    # one statement per table in one run: psql 15 prints every result
+    out = psql(url, "; ".join(sqls)) if sqls else []
     return "\n".join(out)
+
+
+def quote(text):
+    return "'%s'" % text.replace("'", "''")
 
 
 def drop(url):
