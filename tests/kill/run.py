@@ -53,6 +53,7 @@ Each run's schemas are dropped when its kill point is done (the
 cluster is shared with other tests; --keep keeps them).
 """
 import argparse
+import atexit
 import hashlib
 import json
 import os
@@ -82,6 +83,10 @@ PG = args.db_prefix
 if PG:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
     import pgdb
+    # psql itself, not Debian's Perl wrapper (/usr/bin/psql) in front of it:
+    # half the time of each of the many psql calls
+    if os.path.exists("/usr/lib/postgresql/15/bin/psql"):
+        os.environ["PATH"] = "/usr/lib/postgresql/15/bin:" + os.environ.get("PATH", "")
     if not pgdb.is_pg(PG) or not PG.endswith("schema="):
         masked = re.sub(r"password=[^&]*", "password=***",
                         re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", PG))
@@ -335,13 +340,17 @@ def fresh(st, name):
     return d
 
 
-def done(d):
-    """Removes work folder d, and in PostgreSQL mode its schema."""
-    shutil.rmtree(d)
-    if PG:
-        if not args.keep:
-            pgdb.drop(URLS[d])
-        del URLS[d]
+def drop_store(d):
+    """PostgreSQL mode: drops folder d's schema (not with --keep)."""
+    url = URLS.pop(d)
+    if not args.keep:
+        pgdb.drop(url)
+        pgdb.drop(url + "_cov")  # left by an exception in the coverage check
+
+
+if PG:
+    # the schemas of a run stopped by an exception
+    atexit.register(lambda: [drop_store(d) for d in list(URLS)])
 
 
 def kill_at(d, argv, delay, extra=None):
@@ -448,12 +457,11 @@ def campaign(name, st, argv, npoints, extra=None, remote_of=None, prefix_of=None
                                 (lambda: remote_of(tag)) if remote_of else None)
         bad += b
         orphans += o
+        shutil.rmtree(d)
         if PG:
-            done(d)
-        else:
-            shutil.rmtree(d)
-    if PG and not args.keep:
-        pgdb.drop(URLS[clean_d])
+            drop_store(d)
+    if PG:
+        drop_store(clean_d)
     wall = time.monotonic() - t0
     summary.append((name, npoints, killed, bad, wall))
     print(f"{name:8} clean {secs * 1000:6.0f} ms; {npoints} kill points, {killed} killed "
