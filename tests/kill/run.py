@@ -3,7 +3,7 @@
 """kill -9 campaign: commands killed at random points, then checked.
 
 Usage: run.py ARGO SOURCE_DIR [--points N] [--seed S] [--only CMD,...]
-              [--push N] [--keep]
+              [--push N] [--keep] [--db-prefix PREFIX]
 
 Each command runs on the shipped data (MSFT and TTRC) from a prepared
 state, and is killed with SIGKILL after a random delay (fixed seed)
@@ -22,8 +22,38 @@ with --push N also archive push against s3rver (tests/s3/node_modules),
 N kill points. Work folders are on /dev/shm when it exists (the
 campaign kills processes, it does not cut power: fsync costs nothing
 to what it tests). Exits 0 when every kill point passed.
+
+PostgreSQL mode: --db-prefix PREFIX, a postgresql:// (or postgres://)
+URL prefix ending in `schema=` (ctest's ARGO_TEST_STORE_URL; only the
+option selects it: the environment of the children stays stripped of
+ARGO_*, so an exported ARGO_TEST_STORE_URL changes nothing). The states
+are built on SQLite as always; each run's store (the clean run's and
+each kill point's) is then a fresh schema PREFIX + kill<pid>_<cmd>_<tag>
+made from the state's argo.db by `argo store copy --from sqlite:...`
+(verified; a state without argo.db, `empty`, gives no schema), the
+folder keeps the state's other files (argo.conf, backups, tier
+folders) but no argo.db, and every argo command gets `--db URL`.
+After each kill:
+- integrity: what PostgreSQL's own constraints do not hold for a
+  partitioned table, checked with psql (tests/pg/pgdb.py): no signal id
+  twice (the primary key is (id, ts)), no bar, signal, model or
+  strategy state of a symbol that does not exist, and each symbol's
+  first_ts/last_ts equal to its bars' min/max(ts);
+- coverage: `argo store copy` of the schema to another (PG to PG), then
+  track and stats --json there, as above;
+- backup verify and the rerun as above; the store must equal the clean
+  run's by pgdb.dump (every table but events, in order of all columns,
+  *_at masked). Ids that PostgreSQL sequences give (symbols.id,
+  signals.id, calibration_models.version, api_keys.id) are compared by
+  rank, each reference to them mapped the same way: a transaction a
+  kill rolled back keeps the numbers it drew (POSTGRES.md, "a sequence
+  never gives a number twice; there may be gaps"), so a rerun may
+  number on above the clean run's, with the same rows in the same order.
+Each run's schemas are dropped when its kill point is done (the
+cluster is shared with other tests; --keep keeps them).
 """
 import argparse
+import atexit
 import hashlib
 import json
 import os
@@ -46,7 +76,21 @@ ap.add_argument("--seed", type=int, default=9)
 ap.add_argument("--only", default="")
 ap.add_argument("--push", type=int, default=0, help="kill points for archive push (s3rver)")
 ap.add_argument("--keep", action="store_true")
+ap.add_argument("--db-prefix", default="",
+                help="PostgreSQL mode: a postgresql:// URL prefix ending in schema=")
 args = ap.parse_args()
+PG = args.db_prefix
+if PG:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+    import pgdb
+    # psql itself, not Debian's Perl wrapper (/usr/bin/psql) in front of it:
+    # half the time of each of the many psql calls
+    if os.path.exists("/usr/lib/postgresql/15/bin/psql"):
+        os.environ["PATH"] = "/usr/lib/postgresql/15/bin:" + os.environ.get("PATH", "")
+    if not pgdb.is_pg(PG) or not PG.endswith("schema="):
+        masked = re.sub(r"password=[^&]*", "password=***",
+                        re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", PG))
+        sys.exit(f"run.py: --db-prefix {masked}: not a postgresql:// URL ending in schema=")
 
 ARGO = os.path.abspath(args.argo)
 SRC = os.path.abspath(args.src)
@@ -78,9 +122,23 @@ def must(cwd, argv, extra=None):
     return r
 
 
+# PostgreSQL mode: the store URL of each work folder (fresh() sets it)
+URLS = {}
+
+
+def db(d):
+    """The --db option of folder d's commands: none on SQLite (./argo.db)."""
+    return ["--db", URLS[d]] if PG else []
+
+
 def dump(d):
     """The store's content; times of making (*_at) masked, and the run's
     own names (its folder, its S3 prefix) replaced."""
+    if PG:
+        text = pg_dump(URLS[d])
+        if text is None:
+            return None
+        return re.sub(r"\b(clean|k\d+)/", "P/", text.replace(d, "<D>"))
     p = os.path.join(d, "argo.db")
     if not os.path.exists(p):
         return None
@@ -100,7 +158,98 @@ def dump(d):
     return re.sub(r"\b(clean|k\d+)/", "P/", "\n".join(out).replace(d, "<D>"))
 
 
+# PostgreSQL mode: the ids a sequence gives, (table, column), and the
+# columns that refer to them
+SEQ_IDS = {("symbols", "id"): "symbols", ("signals", "id"): "signals",
+           ("calibration_models", "version"): "calibration_models",
+           ("api_keys", "id"): "api_keys"}
+REFS = {("bars", "symbol_id"): "symbols", ("signals", "symbol_id"): "symbols",
+        ("signals", "model_version"): "calibration_models",
+        ("calibration_models", "symbol_id"): "symbols",
+        ("calibration_models", "base_version"): "calibration_models",
+        ("strategy_state", "symbol_id"): "symbols",
+        ("suppressed_signals", "symbol_id"): "symbols"}
+
+
+def pg_dump(url):
+    """pgdb.dump's text, with each sequence-given id replaced by its rank
+    in its table (1, 2, ...) and every reference to it mapped the same
+    way (a reference to no row shows as missing:N). None when the schema
+    does not exist."""
+    text = pgdb.dump(url)
+    if text is None:
+        return None
+    # the rank of each id, per table
+    rank = {}
+    for (t, c), owner in SEQ_IDS.items():
+        try:
+            ids = pgdb.psql(url, f'SELECT "{c}" FROM "{t}" ORDER BY 1')
+        except RuntimeError:
+            ids = []  # the table does not exist (yet)
+        rank[owner] = {v: str(i + 1) for i, v in enumerate(ids)}
+    out, cols, table = [], [], None
+    for line in text.split("\n"):
+        m = re.fullmatch(r"# (\w+)\((.*)\)", line)
+        if m and "\t" not in line:
+            table, cols = m.group(1), m.group(2).split(", ")
+            out.append(line)
+            continue
+        vals = line.split("\t")
+        if len(vals) == len(cols):
+            for i, c in enumerate(cols):
+                owner = SEQ_IDS.get((table, c)) or REFS.get((table, c))
+                if owner and vals[i] not in ("", "\\N"):  # NULL is \N in pgdb.dump
+                    vals[i] = rank[owner].get(vals[i], "missing:" + vals[i])
+        out.append("\t".join(vals))
+    # the rows in order of their mapped values
+    res, block = [], []
+    for line in out + [None]:
+        if line is None or (re.fullmatch(r"# (\w+)\((.*)\)", line) and "\t" not in line):
+            res += sorted(block, key=lambda l: [(0, int(v)) if re.fullmatch(r"-?\d+", v)
+                                                else (1, v) for v in l.split("\t")])
+            block = []
+            if line is not None:
+                res.append(line)
+        else:
+            block.append(line)
+    return "\n".join(res)
+
+
+# PostgreSQL mode: what the integrity check asks (each query counts
+# what should not be there); the foreign keys of a partitioned table
+# hold, but its primary key is (id, ts), so an id twice is possible
+PG_CHECKS = (
+    ("signal ids given twice",
+     "SELECT count(*) FROM (SELECT id FROM signals GROUP BY id HAVING count(*) > 1) x"),
+    ("bars of no symbol",
+     "SELECT count(*) FROM bars b WHERE NOT EXISTS (SELECT 1 FROM symbols y WHERE y.id = b.symbol_id)"),
+    ("signals of no symbol",
+     "SELECT count(*) FROM signals s WHERE NOT EXISTS"
+     " (SELECT 1 FROM symbols y WHERE y.id = s.symbol_id)"),
+    ("models of no symbol",
+     "SELECT count(*) FROM calibration_models m WHERE m.symbol_id IS NOT NULL AND NOT EXISTS"
+     " (SELECT 1 FROM symbols y WHERE y.id = m.symbol_id)"),
+    ("strategy states of no symbol",
+     "SELECT count(*) FROM strategy_state t WHERE NOT EXISTS"
+     " (SELECT 1 FROM symbols y WHERE y.id = t.symbol_id)"),
+    ("symbols whose first_ts/last_ts are not their bars' min/max(ts)",
+     "SELECT count(*) FROM symbols y LEFT JOIN (SELECT symbol_id, min(ts) lo, max(ts) hi"
+     " FROM bars GROUP BY symbol_id) b ON b.symbol_id = y.id"
+     " WHERE y.first_ts IS DISTINCT FROM b.lo OR y.last_ts IS DISTINCT FROM b.hi"),
+)
+
+
 def integrity(d):
+    if PG:
+        url = URLS[d]
+        if not pgdb.exists(url) or "symbols" not in pgdb.tables(url):
+            return "ok"  # killed before its schema (or its tables) was committed
+        bad = []
+        for what, sql in PG_CHECKS:
+            n = pgdb.psql(url, sql)
+            if n != ["0"]:
+                bad.append(f"{n[0] if n else '?'} {what}")
+        return "; ".join(bad) or "ok"
     p = os.path.join(d, "argo.db")
     if not os.path.exists(p):
         return "ok"
@@ -177,8 +326,31 @@ def fresh(st, name):
     d = os.path.join(tmp, "work", name)
     if os.path.exists(d):
         shutil.rmtree(d)
-    shutil.copytree(os.path.join(tmp, "state", st), d)
+    if not PG:
+        shutil.copytree(os.path.join(tmp, "state", st), d)
+        return d
+    # the state's files but its store, which goes to a fresh schema
+    shutil.copytree(os.path.join(tmp, "state", st), d, ignore=shutil.ignore_patterns("argo.db*"))
+    url = pgdb.store_url(PG, f"kill{os.getpid()}_{re.sub(r'[^a-z0-9]', '_', name)}")
+    pgdb.drop(url)
+    URLS[d] = url
+    src = os.path.join(tmp, "state", st, "argo.db")
+    if os.path.exists(src):
+        must(d, ["store", "copy", "--from", "sqlite:" + src, "--to", url])
     return d
+
+
+def drop_store(d):
+    """PostgreSQL mode: drops folder d's schema (not with --keep)."""
+    url = URLS.pop(d)
+    if not args.keep:
+        pgdb.drop(url)
+        pgdb.drop(url + "_cov")  # left by an exception in the coverage check
+
+
+if PG:
+    # the schemas of a run stopped by an exception
+    atexit.register(lambda: [drop_store(d) for d in list(URLS)])
 
 
 def kill_at(d, argv, delay, extra=None):
@@ -206,9 +378,17 @@ def check_after_kill(name, d, argv, clean, point, extra=None, remote=None):
     if os.path.exists(c):
         shutil.rmtree(c)
     shutil.copytree(d, c, ignore=shutil.ignore_patterns("backups", "t1", "t2", "t3", "t4"))
-    if os.path.exists(os.path.join(c, "argo.db")):
-        r1 = argo(c, ["track"])
-        r2 = argo(c, ["stats", "--json"])
+    cov_db = []
+    if PG and pgdb.exists(URLS[d]) and "symbols" in pgdb.tables(URLS[d]):
+        cov_db = ["--db", URLS[d] + "_cov"]
+        pgdb.drop(cov_db[1])
+        r = argo(c, ["store", "copy", "--from", URLS[d], "--to", cov_db[1]])
+        if r.returncode != 0:
+            problems.append(f"store copy for the coverage check: {r.stderr.strip()[:200]}")
+            cov_db = []
+    if cov_db or (not PG and os.path.exists(os.path.join(c, "argo.db"))):
+        r1 = argo(c, ["track"] + cov_db)
+        r2 = argo(c, ["stats", "--json"] + cov_db)
         try:
             js = json.loads(r2.stdout)["total"]
             cov, n = js.get("coverage"), js.get("signals", 0)
@@ -217,9 +397,11 @@ def check_after_kill(name, d, argv, clean, point, extra=None, remote=None):
                                 f"({r1.stderr.strip() or r2.stderr.strip()})")
         except ValueError:
             problems.append(f"stats --json: {r2.stderr.strip()}")
+        if cov_db:
+            pgdb.drop(cov_db[1])
     shutil.rmtree(c)
     if os.path.isdir(os.path.join(d, "backups")):
-        r = argo(d, ["backup", "verify", "--all"])
+        r = argo(d, ["backup", "verify", "--all"] + db(d))
         lines = r.stderr.splitlines()
         if r.returncode == 0:
             said = "passes"
@@ -231,7 +413,7 @@ def check_after_kill(name, d, argv, clean, point, extra=None, remote=None):
         if said:
             verify_said.setdefault(name, {}).setdefault(said, 0)
             verify_said[name][said] += 1
-    r = argo(d, argv, extra)
+    r = argo(d, argv + db(d), extra)
     if r.returncode != 0:
         problems.append(f"rerun exited {r.returncode}: {r.stderr.strip()[:200]}")
     if dump(d) != clean["dump"]:
@@ -255,10 +437,10 @@ def check_after_kill(name, d, argv, clean, point, extra=None, remote=None):
 
 def campaign(name, st, argv, npoints, extra=None, remote_of=None, prefix_of=None):
     t0 = time.monotonic()
-    d = fresh(st, f"{name}-clean")
+    d = clean_d = fresh(st, f"{name}-clean")
     ex = prefix_of("clean") if prefix_of else extra
     t = time.monotonic()
-    must(d, argv, ex)
+    must(d, argv + db(d), ex)
     secs = time.monotonic() - t
     clean = {"dump": dump(d), "files": files(d)}
     if remote_of:
@@ -269,13 +451,17 @@ def campaign(name, st, argv, npoints, extra=None, remote_of=None, prefix_of=None
         tag = f"k{i}"
         d = fresh(st, f"{name}-{tag}")
         ex = prefix_of(tag) if prefix_of else extra
-        was_killed = kill_at(d, argv, delay, ex)
+        was_killed = kill_at(d, argv + db(d), delay, ex)
         killed += was_killed
         b, o = check_after_kill(name, d, argv, clean, f"{i} ({delay * 1000:.0f} ms)", ex,
                                 (lambda: remote_of(tag)) if remote_of else None)
         bad += b
         orphans += o
         shutil.rmtree(d)
+        if PG:
+            drop_store(d)
+    if PG:
+        drop_store(clean_d)
     wall = time.monotonic() - t0
     summary.append((name, npoints, killed, bad, wall))
     print(f"{name:8} clean {secs * 1000:6.0f} ms; {npoints} kill points, {killed} killed "
