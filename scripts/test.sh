@@ -37,7 +37,7 @@ pgdir=$(mktemp -d /tmp/argo-faultpg-XXXXXX)
 trap 'scripts/pg.sh stop "$pgdir"' EXIT
 url=$(scripts/pg.sh start "$pgdir" 55442)
 /usr/bin/python3 tests/faultsim/run.py build-faultsim/argo . --db-prefix "$url" \
-    --per-command 15 --jobs "$jobs"
+    --per-command 10 --jobs "$jobs"
 scripts/pg.sh stop "$pgdir"
 trap - EXIT
 echo "== fuzz every parser (fuzz/fuzz_*.c), 20 s each"

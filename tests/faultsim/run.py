@@ -451,6 +451,20 @@ class Worker:
 
 
 pristines = {}
+pools = {}
+
+
+def pg_workers(st, empty, n):
+    """n workers on state st, from a pool kept across the commands (each
+    worker is restored after any run that changed it, so it is always
+    the state); on PostgreSQL making one costs a copy, so the missing
+    ones are made in parallel."""
+    ws = pools.setdefault((st, empty), [])
+    k = len(ws)
+    if n > k:
+        with concurrent.futures.ThreadPoolExecutor(n - k) as ex:
+            ws += ex.map(lambda j: Worker(st, f"{'e' if empty else ''}{j}", empty), range(k, n))
+    return ws[:n]
 
 
 def pristine(st):
@@ -532,14 +546,18 @@ def check_one(w, name, argv, point, clean):
     snap = snapshot(w.dir)
     changed = False
     if verdict == "absorbed":
-        if (pg_dump(w.url)[0] if PG else dump(w.dir)) != clean["dump"]:
+        d, seqs = pg_dump(w.url) if PG else (dump(w.dir), None)
+        if d != clean["dump"]:
             problems.append("the store differs from the clean run's")
         files = {k: v for k, v in snap.items() if not k.startswith("argo.db")}
         if files != clean["files"]:
             diff = sorted(k for k in set(files) | set(clean["files"])
                           if files.get(k) != clean["files"].get(k))
             problems.append(f"files differ from the clean run's: {', '.join(diff[:5])}")
-        changed = True
+        # a PostgreSQL worker costs a copy to restore: only when changed
+        changed = not PG or problems or d != w.dump0 or snap != w.snap0
+        if not changed and seqs != w.seq0:
+            pg_reset_sequences(w.url, w.seq0)
     elif snap != w.snap0 and argv[:2] == ["backup", "--all"]:
         # each day is backed up atomically, manifest last: a failed
         # --all keeps the days it finished (complete, as a clean run
@@ -578,7 +596,7 @@ def check_one(w, name, argv, point, clean):
 def campaign(name, st, argv):
     t0 = time.monotonic()
     empty = bool(PG) and name in PG_EMPTY
-    w = Worker(st, "clean", empty)
+    w = pg_workers(st, empty, 1)[0] if PG else Worker(st, "clean")
     dump0 = w.dump0 if PG else dump(w.dir)
     report = os.path.join(w.dir, "fault.count")
     rc, out, err, secs = run(w.dir, w.argv(argv), {"ARGO_FAULT_COUNT": report})
@@ -590,6 +608,8 @@ def campaign(name, st, argv):
     os.unlink(report)
     clean = {"stdout": out, "dump": pg_dump(w.url)[0] if PG else dump(w.dir), "dump0": dump0,
              "files": {k: v for k, v in snapshot(w.dir).items() if not k.startswith("argo.db")}}
+    if PG and (clean["dump"] != w.dump0 or snapshot(w.dir) != w.snap0):
+        w.restore()  # back in the pool as the state
     if args.points:
         points = [int(x) for x in args.points.split(",")]
     elif total <= args.per_command:
@@ -598,7 +618,8 @@ def campaign(name, st, argv):
         rng = random.Random(f"{args.seed}:{name}")
         points = sorted(rng.sample(range(1, total + 1), args.per_command))
     jobs = max(1, min(args.jobs, len(points)))
-    workers = [Worker(st, f"{name}-{j}", empty) for j in range(jobs)]
+    workers = (pg_workers(st, empty, jobs) if PG
+               else [Worker(st, f"{name}-{j}") for j in range(jobs)])
     counts = {"failed-cleanly": 0, "absorbed": 0, "not-reached": 0}
     bad = 0
     with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
