@@ -32,11 +32,15 @@ With --db-prefix PREFIX (a postgresql:// URL prefix ending in
 `schema=`, as ARGO_TEST_STORE_URL) the store is PostgreSQL: the states
 are built as above (SQLite files), then each is copied once into a
 pristine schema (`argo store copy`, this argo without a fault); each
-worker's store is a schema of its own, restored from the pristine one
-by a PostgreSQL-to-PostgreSQL copy (--replace) when a run changed it,
-and every command runs with `--db URL`. Stores are compared through
-tests/pg/pgdb.py (every table, events included, in order of all
-columns, the times of making masked) instead of sqlite3. Only commands
+worker's store is a schema of its own, dropped and copied again from
+the pristine one (PostgreSQL to PostgreSQL) when a run changed it, and
+every command runs with `--db URL`. The workers are kept per state
+across the commands. Stores are compared through psql (pg_dump below,
+with tests/pg/pgdb.py: every relation, months' partitions included,
+every table's rows, events included, in order of all columns, the
+times of making and keys add's random key masked) instead of sqlite3.
+A failed copy into a new schema may leave it made, migrated and
+without rows (only a SQLite target is removed again). Only commands
 whose store is the PostgreSQL one run: ingest, replay, track, generate,
 stats, signals, calibrate, calibrate report, backup --all, backup of
 one day, health --level 3, keys add and keys list, store copy from
@@ -610,6 +614,8 @@ def campaign(name, st, argv):
              "files": {k: v for k, v in snapshot(w.dir).items() if not k.startswith("argo.db")}}
     if PG and (clean["dump"] != w.dump0 or snapshot(w.dir) != w.snap0):
         w.restore()  # back in the pool as the state
+    elif PG and pg_dump(w.url)[1] != w.seq0:
+        pg_reset_sequences(w.url, w.seq0)
     if args.points:
         points = [int(x) for x in args.points.split(",")]
     elif total <= args.per_command:
