@@ -31,5 +31,14 @@ cmake -S . -B build-faultsim -DCMAKE_BUILD_TYPE=Debug -DARGO_SANITIZE=ON -DARGO_
     -DBUILD_TESTING=OFF >/dev/null
 cmake --build build-faultsim -j"$jobs" --target argo_cli >/dev/null
 /usr/bin/python3 tests/faultsim/run.py build-faultsim/argo . --per-command 120 --jobs "$jobs"
+echo "== the same on a PostgreSQL store (tests/faultsim --db-prefix, about 3.5 minutes)"
+# a cluster of its own on port 55442, stopped on exit, also on a failure
+pgdir=$(mktemp -d /tmp/argo-faultpg-XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"' EXIT
+url=$(scripts/pg.sh start "$pgdir" 55442)
+/usr/bin/python3 tests/faultsim/run.py build-faultsim/argo . --db-prefix "$url" \
+    --per-command 8 --jobs "$jobs"
+scripts/pg.sh stop "$pgdir"
+trap - EXIT
 echo "== fuzz every parser (fuzz/fuzz_*.c), 20 s each"
 scripts/fuzz.sh 20
