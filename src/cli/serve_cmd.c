@@ -9,6 +9,8 @@
 
 #include "server/serve.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 
 static void on_ready(void *ctx, const char *url)
@@ -54,6 +56,17 @@ int cmd_serve(cli *c, int argc, char **argv)
         return usage_error(c, "%s", "--db '': the database path is empty");
     if (c->config_opt && !*c->config_opt)
         return usage_error(c, "%s", "--config '': the config path is empty");
+    /* SIGTERM and SIGINT stay blocked in this process from here to its
+     * exit: argo_serve takes them while it runs and restores this mask
+     * when it returns, so one sent again while the server or the process
+     * ends (a supervisor repeating itself) waits, unhandled, instead of
+     * ending the process by its default action: exit 0, not "killed by
+     * SIGTERM" */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
     if (argo_serve(&so, &c->err))
         return fail(c);
     return 0;

@@ -1627,8 +1627,16 @@ out:
     argo_app_close(log_reader, false);
     argo_app_close(writer, rc != 0); /* a store this failed start created goes */
     argo_app_close(s->svc_app, false);
-    if (masked)
+    if (masked) {
+        /* a SIGTERM or SIGINT sent again during the clean-up (a supervisor
+         * repeating itself) is pending, blocked: it asks for what is being
+         * done. Taken here, or unblocking would end the process by the
+         * signal's default action instead of a clean exit 0 */
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&st.set, NULL, &zero) > 0)
+            ;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
     pthread_mutex_destroy(&s->live_mu);
     free(s);
     return rc;
