@@ -98,9 +98,7 @@ static void wake(argo_work *w)
         w->opt.wake(w->opt.ctx);
 }
 
-/* Writer thread: the hook of the writer's app. A copy goes to the FIFO;
- * if memory runs out the event is lost to the live stream only (it is
- * in the store's log, so a client resuming gets it). */
+/* Wakes the log reader. */
 static void poke(argo_work *w)
 {
     /* a full pipe already wakes the reader: nothing is lost */
@@ -126,6 +124,9 @@ static done_node *event_node(const argo_event *ev)
     return d;
 }
 
+/* Writer thread: the hook of the writer's app. A copy goes to the FIFO;
+ * if memory runs out the event is lost to the live stream only (it is
+ * in the store's log, so a client resuming gets it). */
 static void on_event(void *ctx, const argo_event *ev)
 {
     worker *k = ctx;
@@ -134,8 +135,7 @@ static void on_event(void *ctx, const argo_event *ev)
         poke(w);
         return;
     }
-    size_t lc = strlen(ev->channel) + 1, ls = strlen(ev->symbol) + 1, ld = strlen(ev->data) + 1;
-    done_node *d = malloc(sizeof *d + lc + ls + ld);
+    done_node *d = event_node(ev);
     if (!d) {
         fprintf(stderr,
                 "argo serve: out of memory: event %lld not announced live (in the log: "
@@ -143,14 +143,6 @@ static void on_event(void *ctx, const argo_event *ev)
                 (long long)ev->seq);
         return;
     }
-    memset(d, 0, sizeof *d);
-    d->ev = *ev;
-    memcpy(d->text, ev->channel, lc);
-    memcpy(d->text + lc, ev->symbol, ls);
-    memcpy(d->text + lc + ls, ev->data, ld);
-    d->ev.channel = d->text;
-    d->ev.symbol = d->text + lc;
-    d->ev.data = d->text + lc + ls;
     pthread_mutex_lock(&w->mu);
     push_done(w, d);
     pthread_mutex_unlock(&w->mu);
