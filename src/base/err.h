@@ -24,7 +24,8 @@
     X(ELIMIT, -12, "limit exceeded")                                                               \
     X(EVERSION, -13, "unsupported version")                                                        \
     X(ENET, -14, "network or server error")                                                        \
-    X(EREMOTE, -15, "request refused by the server")
+    X(EREMOTE, -15, "request refused by the server")                                               \
+    X(ECANCELED, -16, "cancelled")
 
 enum {
     ARGO_OK = 0,

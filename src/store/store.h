@@ -264,6 +264,54 @@ typedef int (*argo_remote_fn)(void *ctx, const argo_remote_object *o);
 int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
                             argo_err *err);
 
+/*
+ * Market data from a provider (app/fetch.c, docs/PROVIDERS.md).
+ */
+/* The HTTP cache: the validators of the last answer to a request, keyed
+ * by the request's URL (credentials are in headers, never in it). */
+typedef struct argo_http_cache_row {
+    char key[2048];
+    char etag[256];          /* "" when the answer had none */
+    char last_modified[256]; /* "" when none */
+    int64_t stored_at;       /* UTC seconds */
+} argo_http_cache_row;
+
+/* The row of key; *found false when there is none. */
+int argo_store_cache_get(argo_store *st, const char *key, argo_http_cache_row *out, bool *found,
+                         argo_err *err);
+/* Records (or replaces) the row of r->key. ARGO_ELIMIT for a key of
+ * 2048 bytes or more. */
+int argo_store_cache_put(argo_store *st, const argo_http_cache_row *r, argo_err *err);
+
+/* A provider's revised bar: the bar stored for (symbol, ts) and the
+ * other values the provider later sent for it. The stored bar is kept;
+ * the revision is recorded once (the same revised values for the same
+ * bar again are not a new correction). */
+typedef struct argo_correction {
+    int64_t id;
+    int64_t symbol_id;
+    int64_t ts;
+    argo_bar stored;  /* ts == the correction's ts */
+    argo_bar revised; /* ts == the correction's ts */
+    char source[64];  /* "alpaca", "csv", "stream" */
+    int64_t seen_at;  /* UTC seconds */
+} argo_correction;
+
+/* Records c (setting c->id) unless a correction of the same symbol, ts
+ * and revised values exists: then *added is false and c->id is that
+ * one's. */
+int argo_store_correction_add(argo_store *st, argo_correction *c, bool *added, argo_err *err);
+/* Calls fn for each correction with id > after_id, in id order. */
+typedef int (*argo_correction_fn)(void *ctx, const argo_correction *c);
+int argo_store_corrections_scan(argo_store *st, int64_t after_id, argo_correction_fn fn, void *ctx,
+                                argo_err *err);
+
+/* Provider calls made on a UTC day (the daily call budget): adds n to
+ * the day's count. */
+int argo_store_calls_add(argo_store *st, int64_t day, int64_t n, argo_err *err);
+/* The day's count (0 when none). */
+int argo_store_calls_get(argo_store *st, int64_t day, int64_t *n, argo_err *err);
+
 /* Adds n to the signals suppressed for symbol_id on the UTC day of ts:
  * signals the consensus called for but not made, because their target
  * move does not clear the round-trip cost by [signal] min_edge_bps
