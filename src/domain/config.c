@@ -6,6 +6,7 @@
 #include "domain/config.h"
 
 #include "base/text.h"
+#include "base/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -124,6 +125,34 @@ static const key_def keys[] = {
     {"serve", "heartbeat_s", K_INT, F(serve_heartbeat_s), 1, 3600},
     {"serve", "stream_clients_max", K_INT, F(serve_stream_clients_max), 1,
      ARGO_SERVE_CONNECTIONS_MAX},
+    {"provider", "kind", K_STR, F(pv_kind), 0, sizeof(((argo_config *)0)->pv_kind)},
+    {"provider", "rest_url", K_STR, F(pv_rest_url), 0, sizeof(((argo_config *)0)->pv_rest_url)},
+    {"provider", "stream_url", K_STR, F(pv_stream_url), 0,
+     sizeof(((argo_config *)0)->pv_stream_url)},
+    {"provider", "feed", K_STR, F(pv_feed), 0, sizeof(((argo_config *)0)->pv_feed)},
+    {"provider", "adjustment", K_STR, F(pv_adjustment), 0,
+     sizeof(((argo_config *)0)->pv_adjustment)},
+    {"provider", "credentials_file", K_STR, F(pv_credentials_file), 0, 0},
+    {"provider", "symbols", K_STR, F(pv_symbols), 0, 0},
+    {"provider", "symbols_file", K_STR, F(pv_symbols_file), 0, 0},
+    {"provider", "bar_size", K_STR, F(pv_bar_size), 0, sizeof(((argo_config *)0)->pv_bar_size)},
+    {"provider", "session_close", K_STR, F(pv_session_close), 0,
+     sizeof(((argo_config *)0)->pv_session_close)},
+    {"provider", "close_grace_s", K_INT, F(pv_close_grace_s), 0, 3600},
+    {"provider", "history_start", K_STR, F(pv_history_start), 0,
+     sizeof(((argo_config *)0)->pv_history_start)},
+    {"provider", "overlap_bars", K_INT, F(pv_overlap_bars), 0, 1000},
+    {"provider", "batch_symbols", K_INT, F(pv_batch_symbols), 0, 10000},
+    {"provider", "page_limit", K_INT, F(pv_page_limit), 1, 10000},
+    {"provider", "calls_per_cycle", K_INT, F(pv_calls_per_cycle), 0, 100000000},
+    {"provider", "calls_per_day", K_INT, F(pv_calls_per_day), 0, 100000000},
+    {"provider", "retries", K_INT, F(pv_retries), 0, 20},
+    {"provider", "retry_base_ms", K_INT, F(pv_retry_base_ms), 1, 600000},
+    {"provider", "retry_cap_ms", K_INT, F(pv_retry_cap_ms), 1, 3600000},
+    {"provider", "timeout_s", K_INT, F(pv_timeout_s), 1, 3600},
+    {"provider", "retry_after_max_s", K_INT, F(pv_retry_after_max_s), 0, 86400},
+    {"provider", "stream", K_INT, F(pv_stream), 0, 1},
+    {"provider", "poll_s", K_INT, F(pv_poll_s), 1, 86400},
     {"health", "cycle_degraded_minutes", K_INT, F(health_cycle_degraded_min), 1, 5256000},
     {"health", "cycle_failing_minutes", K_INT, F(health_cycle_failing_min), 1, 5256000},
     {"health", "disk_degraded_pct", K_DBL, F(health_disk_degraded_pct), 0, 100},
@@ -207,6 +236,20 @@ void argo_config_init(argo_config *cfg)
         .serve_stream_queue_max = 4096,
         .serve_heartbeat_s = 30,
         .serve_stream_clients_max = 12000,
+        .pv_feed = "iex",
+        .pv_adjustment = "raw",
+        .pv_bar_size = "1Day",
+        .pv_session_close = "21:00",
+        .pv_close_grace_s = 120,
+        .pv_overlap_bars = 1,
+        .pv_page_limit = 10000,
+        .pv_retries = 4,
+        .pv_retry_base_ms = 200,
+        .pv_retry_cap_ms = 20000,
+        .pv_timeout_s = 30,
+        .pv_retry_after_max_s = 120,
+        .pv_stream = 1,
+        .pv_poll_s = 300,
     };
 }
 
@@ -447,6 +490,72 @@ int argo_config_load(argo_config *cfg, const char *path, argo_err *err)
     return rc;
 }
 
+int64_t argo_config_hhmm(const char *e)
+{
+    bool ok = strlen(e) == 5 && isdigit((unsigned char)e[0]) && isdigit((unsigned char)e[1]) &&
+              e[2] == ':' && isdigit((unsigned char)e[3]) && isdigit((unsigned char)e[4]);
+    int h = ok ? (e[0] - '0') * 10 + (e[1] - '0') : 0,
+        m = ok ? (e[3] - '0') * 10 + (e[4] - '0') : 0;
+    if (!ok || h > 24 || m > 59 || (h == 24 && m))
+        return -1;
+    return (int64_t)h * 3600 + m * 60;
+}
+
+int64_t argo_config_bar_seconds(const char *s)
+{
+    char *end = NULL;
+    if (!isdigit((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (errno || n < 1 || n > 1440)
+        return -1;
+    int64_t unit = !strcmp(end, "Min")    ? 60
+                   : !strcmp(end, "Hour") ? 3600
+                   : !strcmp(end, "Day")  ? 86400
+                                          : 0;
+    int64_t sec = unit * n;
+    if (!unit || sec > 86400 || 86400 % sec || (unit == 86400 && n != 1))
+        return -1;
+    return sec;
+}
+
+static int validate_provider(const argo_config *cfg, argo_err *err)
+{
+    const char *k = cfg->pv_kind;
+    if (k[0] && strcmp(k, "alpaca") && strcmp(k, "csv"))
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[provider] kind = '%s': expected alpaca, csv or empty (none)", k);
+    if (!strcmp(k, "csv") && !strstr(cfg->pv_rest_url, "{symbol}"))
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[provider] rest_url: kind csv needs a URL template with {symbol}");
+    if (argo_config_bar_seconds(cfg->pv_bar_size) < 0)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[provider] bar_size = '%s': expected 1Day, NHour or NMin dividing a "
+                            "day (e.g. 30Min)",
+                            cfg->pv_bar_size);
+    int64_t close = argo_config_hhmm(cfg->pv_session_close);
+    if (close < 60)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[provider] session_close = '%s': expected HH:MM (UTC), 00:01 to 24:00",
+                            cfg->pv_session_close);
+    if (cfg->pv_history_start[0]) {
+        int64_t t;
+        if (strlen(cfg->pv_history_start) != 10 || argo_time_parse(cfg->pv_history_start, &t))
+            return argo_err_set(err, ARGO_ECONFIG,
+                                "[provider] history_start = '%s': expected YYYY-MM-DD",
+                                cfg->pv_history_start);
+    }
+    if (cfg->pv_symbols[0] && cfg->pv_symbols_file[0])
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[provider] symbols and symbols_file: set one of them, not both");
+    if (cfg->pv_retry_base_ms > cfg->pv_retry_cap_ms)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[provider] retry_base_ms (%d) must not be above retry_cap_ms (%d)",
+                            cfg->pv_retry_base_ms, cfg->pv_retry_cap_ms);
+    return ARGO_OK;
+}
+
 int argo_config_validate(const argo_config *cfg, argo_err *err)
 {
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -488,15 +597,13 @@ int argo_config_validate(const argo_config *cfg, argo_err *err)
                             "[serve] tls_cert and tls_key: set both (TLS) or neither");
     if (!cfg->serve_listen[0])
         return argo_err_set(err, ARGO_ECONFIG, "[serve] listen is empty (expected ADDR:PORT)");
-    if (cfg->serve_end_of_day[0]) {
-        const char *e = cfg->serve_end_of_day;
-        bool ok = strlen(e) == 5 && isdigit((unsigned char)e[0]) && isdigit((unsigned char)e[1]) &&
-                  e[2] == ':' && isdigit((unsigned char)e[3]) && isdigit((unsigned char)e[4]) &&
-                  (e[0] - '0') * 10 + (e[1] - '0') < 24 && (e[3] - '0') * 10 + (e[4] - '0') < 60;
-        if (!ok)
-            return argo_err_set(err, ARGO_ECONFIG,
-                                "[serve] end_of_day = '%s': expected HH:MM (UTC) or empty", e);
-    }
+    if (cfg->serve_end_of_day[0] && argo_config_hhmm(cfg->serve_end_of_day) < 0)
+        return argo_err_set(err, ARGO_ECONFIG,
+                            "[serve] end_of_day = '%s': expected HH:MM (UTC) or empty",
+                            cfg->serve_end_of_day);
+    int rc = validate_provider(cfg, err);
+    if (rc)
+        return rc;
     if (cfg->health_cycle_failing_min <= cfg->health_cycle_degraded_min)
         return argo_err_set(err, ARGO_ECONFIG,
                             "[health] cycle_failing_minutes (%d) must be above "

@@ -117,6 +117,33 @@ typedef struct argo_config {
     int serve_heartbeat_s;              /* 30: stream ping interval */
     int serve_stream_clients_max;       /* 12000: stream clients at once */
 
+    /* [provider] (market data: argo fetch, argo serve's live loop;
+     * docs/PROVIDERS.md; provider/provider.h) */
+    char pv_kind[16];         /* "": none; "alpaca" or "csv" */
+    char pv_rest_url[1024];   /* "": the kind's default; csv: a template with {symbol} */
+    char pv_stream_url[1024]; /* "": the kind's default (alpaca) */
+    char pv_feed[16];         /* "iex" */
+    char pv_adjustment[16];   /* "raw" */
+    char pv_credentials_file[ARGO_PATH_MAX]; /* "": APCA_API_KEY_ID / APCA_API_SECRET_KEY only */
+    char pv_symbols[ARGO_PATH_MAX];          /* "": the store's symbols; else "A,B,C" */
+    char pv_symbols_file[ARGO_PATH_MAX];     /* "": none; else one symbol a line */
+    char pv_bar_size[16];                    /* "1Day"; or NMin / NHour dividing a day */
+    char pv_session_close[8];                /* "21:00": HH:MM UTC a daily bar closes */
+    int pv_close_grace_s;                    /* 120 */
+    char pv_history_start[16];               /* "": 10 years before today; else YYYY-MM-DD */
+    int pv_overlap_bars;                     /* 1: stored bars fetched again to see revisions */
+    int pv_batch_symbols;                    /* 0: the kind's default (alpaca 100, csv 1) */
+    int pv_page_limit;                       /* 10000 */
+    int pv_calls_per_cycle;                  /* 0: no limit */
+    int pv_calls_per_day;                    /* 0: no limit */
+    int pv_retries;                          /* 4 */
+    int pv_retry_base_ms;                    /* 200 */
+    int pv_retry_cap_ms;                     /* 20000 */
+    int pv_timeout_s;                        /* 30 */
+    int pv_retry_after_max_s;                /* 120 */
+    int pv_stream; /* 1: argo serve uses the stream when the kind has one */
+    int pv_poll_s; /* 300: argo serve polls this often without a stream */
+
     /* [health] (argo health, GET /health; docs/HEALTH.md) */
     int health_cycle_degraded_min;   /* 1560 (26 h): the last cycle older than this: degraded */
     int health_cycle_failing_min;    /* 4440 (74 h): failing; above degraded */
@@ -136,6 +163,12 @@ int argo_config_load(argo_config *cfg, const char *path, argo_err *err);
 /* Checks ranges and relations (fast < slow, ...). Returns 0 or
  * ARGO_ECONFIG with the offending key named. */
 int argo_config_validate(const argo_config *cfg, argo_err *err);
+
+/* "HH:MM" (00:00 to 24:00) as seconds after midnight; -1 when it is not one. */
+int64_t argo_config_hhmm(const char *s);
+/* A [provider] bar_size ("1Day", "30Min", "1Hour", ...) as seconds; -1
+ * when it is not one or does not divide a day. */
+int64_t argo_config_bar_seconds(const char *s);
 
 /* A 64-bit fingerprint of the settings that shape strategy state:
  * persisted state made under another fingerprint is rebuilt. */

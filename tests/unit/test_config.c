@@ -88,6 +88,32 @@ static void bad_values_name_the_line_and_key(void **state)
                "[s3] region: value too long");
 }
 
+/* [provider]: each refusal names the key and says what is expected. */
+static void provider_settings_are_checked(void **state)
+{
+    (void)state;
+    expect_bad("[provider]\nkind = polygon\n", "[provider] kind = 'polygon': expected alpaca, csv");
+    expect_bad("[provider]\nkind = csv\nrest_url = http://h/x.csv\n",
+               "[provider] rest_url: kind csv needs a URL template with {symbol}");
+    expect_bad("[provider]\nbar_size = 7Min\n", "[provider] bar_size = '7Min'");
+    expect_bad("[provider]\nbar_size = 2Day\n", "[provider] bar_size = '2Day'");
+    expect_bad("[provider]\nbar_size = Day\n", "[provider] bar_size = 'Day'");
+    expect_bad("[provider]\nsession_close = 25:00\n", "[provider] session_close = '25:00'");
+    expect_bad("[provider]\nsession_close = 00:00\n", "[provider] session_close = '00:00'");
+    expect_bad("[provider]\nhistory_start = 2024-02-30\n", "[provider] history_start");
+    expect_bad("[provider]\nsymbols = A\nsymbols_file = s.txt\n", "symbols and symbols_file");
+    expect_bad("[provider]\nretry_base_ms = 5000\nretry_cap_ms = 100\n",
+               "retry_base_ms (5000) must not be above retry_cap_ms (100)");
+    expect_bad("[provider]\npage_limit = 10001\n", "page_limit");
+    assert_int_equal(argo_config_bar_seconds("30Min"), 1800);
+    assert_int_equal(argo_config_bar_seconds("1Hour"), 3600);
+    assert_int_equal(argo_config_bar_seconds("1Day"), 86400);
+    assert_int_equal(argo_config_bar_seconds("1440Min"), 86400);
+    assert_int_equal(argo_config_bar_seconds("5Hour"), -1);
+    assert_int_equal(argo_config_hhmm("24:00"), 86400);
+    assert_int_equal(argo_config_hhmm("9:30"), -1);
+}
+
 static void hostile_files_name_the_true_line(void **state)
 {
     (void)state;
@@ -197,6 +223,7 @@ int main(void)
         cmocka_unit_test(tolerated_forms_load),
         cmocka_unit_test(the_state_fingerprint_follows_strategy_settings_only),
         cmocka_unit_test(the_example_config_holds_the_defaults),
+        cmocka_unit_test(provider_settings_are_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
