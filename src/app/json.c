@@ -507,6 +507,61 @@ json_t *argo_json_health_report(const argo_health_report *r)
     return o;
 }
 
+static json_t *time_or_null(int64_t ts)
+{
+    char t[32];
+    return ts == INT64_MIN ? json_null() : json_string(argo_time_format(ts, t, sizeof t));
+}
+
+json_t *argo_json_fetch(const argo_fetch_report *r)
+{
+    assert(r);
+    json_t *o = json_object(), *syms = json_array();
+    json_object_set_new(o, "symbols_asked", json_integer((json_int_t)r->nsymbols));
+    json_object_set_new(o, "updated", json_integer((json_int_t)r->updated));
+    json_object_set_new(o, "unchanged", json_integer((json_int_t)r->unchanged));
+    json_object_set_new(o, "not_fetched", json_integer((json_int_t)r->not_fetched));
+    json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));
+    json_object_set_new(o, "batches", json_integer((json_int_t)r->batches));
+    json_object_set_new(o, "batches_not_sent", json_integer((json_int_t)r->batches_not_sent));
+    json_object_set_new(o, "batches_failed", json_integer((json_int_t)r->batches_failed));
+    json_object_set_new(o, "calls", json_integer(r->calls));
+    json_object_set_new(o, "retries", json_integer(r->retries));
+    json_object_set_new(o, "not_modified", json_integer(r->not_modified));
+    json_object_set_new(o, "cache_hit_rate",
+                        isfinite(r->hit_rate) ? json_real(r->hit_rate) : json_null());
+    json_object_set_new(o, "bytes", json_integer(r->bytes));
+    json_object_set_new(o, "bars", json_integer((json_int_t)r->bars));
+    json_object_set_new(o, "duplicates", json_integer((json_int_t)r->duplicates));
+    json_object_set_new(o, "corrections", json_integer((json_int_t)r->corrections));
+    json_object_set_new(o, "gaps", json_integer((json_int_t)r->gaps));
+    json_object_set_new(o, "calls_today", json_integer(r->calls_today));
+    json_object_set_new(o, "budget_per_cycle",
+                        r->budget_cycle ? json_integer(r->budget_cycle) : json_null());
+    json_object_set_new(o, "budget_per_day",
+                        r->budget_day ? json_integer(r->budget_day) : json_null());
+    json_object_set_new(o, "ratelimit_remaining",
+                        r->ratelimit_remaining >= 0 ? json_integer(r->ratelimit_remaining)
+                                                    : json_null());
+    json_object_set_new(o, "seconds", json_real(round(r->seconds * 1000) / 1000));
+    json_object_set_new(o, "error", r->first_error[0] ? json_string(r->first_error) : json_null());
+    for (size_t i = 0; i < r->nsymbols; i++) {
+        const argo_fetch_symbol *f = &r->symbols[i];
+        json_t *s = json_object();
+        json_object_set_new(s, "symbol", json_string(f->symbol));
+        json_object_set_new(s, "status", json_string(argo_fetch_status_name(f->status)));
+        json_object_set_new(s, "from", time_or_null(f->from));
+        json_object_set_new(s, "last", time_or_null(f->last_ts));
+        json_object_set_new(s, "bars", json_integer((json_int_t)f->bars));
+        json_object_set_new(s, "duplicates", json_integer((json_int_t)f->duplicates));
+        json_object_set_new(s, "corrections", json_integer((json_int_t)f->corrections));
+        json_object_set_new(s, "gaps", json_integer((json_int_t)f->gaps));
+        json_array_append_new(syms, s);
+    }
+    json_object_set_new(o, "symbols", syms);
+    return o;
+}
+
 /* ---- writing ---------------------------------------------------------------- */
 
 int argo_json_print(const json_t *doc, argo_json_style style, FILE *f, unsigned long jf,

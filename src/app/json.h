@@ -11,6 +11,7 @@
 
 #include "app/backup.h"
 #include "app/calibration.h"
+#include "app/fetch.h"
 #include "app/health.h"
 #include "app/signals.h"
 #include "app/stats.h"
@@ -52,6 +53,9 @@ size_t argo_json_signal_compact(const argo_signal *g, char *buf, size_t n);
 /* One bar: {"ts": date, "open", "high", "low", "close", "volume"} (the
  * "bars" events of the stream; GET /api/v1/symbols/S/bars). */
 json_t *argo_json_bar(const argo_bar *b);
+
+/* argo fetch --json: the totals and one entry per symbol. */
+json_t *argo_json_fetch(const argo_fetch_report *r);
 
 /* How a document is written: the flags the CLI has always used for it. */
 typedef enum argo_json_style {

@@ -60,6 +60,9 @@ int cmd_generate(cli *c, int argc, char **argv);
 int cmd_track(cli *c, int argc, char **argv);
 int cmd_replay(cli *c, int argc, char **argv);
 
+/* argo fetch (cli/fetch_cmd.c) */
+int cmd_fetch(cli *c, int argc, char **argv);
+
 /* argo archive ... (cli/archive_cmd.c) */
 int cmd_archive(cli *c, int argc, char **argv);
 

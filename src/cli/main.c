@@ -480,6 +480,7 @@ static void top_help(FILE *f)
             "usage: argo COMMAND [options]   (argo COMMAND --help for its options)\n"
             "commands:\n"
             "  ingest FILE.csv...  load bars from CSV files\n"
+            "  fetch               fetch new bars from the [provider] (incremental)\n"
             "  synth               make a deterministic synthetic universe\n"
             "  generate            the live cycle: signals for the newest bars\n"
             "  track               resolve open signals against new bars\n"
@@ -531,7 +532,7 @@ int main(int argc, char **argv)
                 {"track", cmd_track},     {"replay", cmd_replay},       {"stats", cmd_stats},
                 {"signals", cmd_signals}, {"calibrate", cmd_calibrate}, {"backup", cmd_backup},
                 {"archive", cmd_archive}, {"serve", cmd_serve},         {"health", cmd_health},
-                {"keys", cmd_keys},       {"store", cmd_store}};
+                {"keys", cmd_keys},       {"store", cmd_store},         {"fetch", cmd_fetch}};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         top_help(argc < 2 ? stderr : stdout);
