@@ -178,6 +178,7 @@ int argo_app_fetch_symbols(argo_app *app, char (**list)[ARGO_SYMBOL_MAX], size_t
 /* ---- planning ---- */
 
 typedef struct item {
+    char symbol[ARGO_SYMBOL_MAX];
     size_t idx;      /* in the report's symbols */
     int64_t id;      /* store id, 0 when the symbol is new */
     int64_t last_ts; /* INT64_MIN: no bars */
@@ -456,6 +457,26 @@ static int cmp_sym_name(const void *a, const void *b)
     return strcmp(((const argo_symbol *)a)->name, ((const argo_symbol *)b)->name);
 }
 
+/* After the commit: on_bar for each new bar, the logged events, then
+ * on_cycle, in store order. */
+static void announce_batch(argo_app *app, const item *items, size_t first, size_t count,
+                           announced *an)
+{
+    const argo_events *ev = &app->ev;
+    for (size_t i = first; i < first + count && ev->on_bar; i++) {
+        const item *it = &items[i];
+        for (size_t j = 0; j < it->ngot; j++)
+            if (it->last_ts == INT64_MIN || it->got[j].ts > it->last_ts)
+                ev->on_bar(ev->ctx, it->symbol, &it->got[j]);
+    }
+    argo_flow_events_announce(app->store, &an->fe, ev, app->notice, app->notice_ctx);
+    argo_flow_events_free(&an->fe);
+    if (an->stored && ev->on_cycle) {
+        argo_cycle cycle = {"fetch", an->stored, 0, 0, an->newest};
+        ev->on_cycle(ev->ctx, &cycle);
+    }
+}
+
 /* Runs batch [first, first + count) of items. Returns 0 or the batch's
  * failure (already recorded in rep); fatal store errors too. */
 static int run_batch(argo_app *app, argo_provider *p, const argo_provider_config *pc,
@@ -535,20 +556,7 @@ static int run_batch(argo_app *app, argo_provider *p, const argo_provider_config
         rep->corrections += fs->corrections;
         rep->gaps += fs->gaps;
     }
-    /* after the commit: what was stored, in store order */
-    const argo_events *ev = &app->ev;
-    for (size_t i = first; i < first + count && ev->on_bar; i++) {
-        item *it = &items[i];
-        for (size_t j = 0; j < it->ngot; j++)
-            if (it->last_ts == INT64_MIN || it->got[j].ts > it->last_ts)
-                ev->on_bar(ev->ctx, rep->symbols[it->idx].symbol, &it->got[j]);
-    }
-    argo_flow_events_announce(st, &an.fe, ev, app->notice, app->notice_ctx);
-    argo_flow_events_free(&an.fe);
-    if (an.stored && ev->on_cycle) {
-        argo_cycle cycle = {"fetch", an.stored, 0, 0, an.newest};
-        ev->on_cycle(ev->ctx, &cycle);
-    }
+    announce_batch(app, items, first, count, &an);
     for (size_t i = first; i < first + count; i++)
         if (rep->symbols[items[i].idx].bars)
             items[i].last_ts = rep->symbols[items[i].idx].last_ts;
@@ -567,6 +575,92 @@ failed:
     if (crc && err)
         *err = cerr;
     return crc ? crc : rc;
+}
+
+int argo_app_fetch_store(argo_app *app, size_t n, const char *const *symbols,
+                         const argo_bar *const *bars, const size_t *counts, const char *source,
+                         argo_fetch_symbol *fs, argo_err *err)
+{
+    assert(app && app->store && (n == 0 || (symbols && bars && counts && fs)) && source);
+    argo_store *st = app->store;
+    int rc = argo_app_check_not_served(app, err);
+    if (rc || n == 0)
+        return rc;
+    argo_symbol *stored = NULL;
+    size_t nstored = 0;
+    item *items = calloc(n, sizeof *items);
+    if (!items)
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", source);
+    if ((rc = argo_store_symbols(st, &stored, &nstored, err)))
+        goto out;
+    qsort(stored, nstored, sizeof *stored, cmp_sym_name);
+    for (size_t i = 0; i < n && !rc; i++) {
+        memset(&fs[i], 0, sizeof fs[i]);
+        if (!symbol_ok(symbols[i], strnlen(symbols[i], ARGO_SYMBOL_MAX))) {
+            rc = argo_err_set(err, ARGO_EDATA, "%s: symbol %zu is not a symbol", source, i);
+            break;
+        }
+        snprintf(fs[i].symbol, sizeof fs[i].symbol, "%s", symbols[i]);
+        argo_symbol key = {0};
+        snprintf(key.name, sizeof key.name, "%s", symbols[i]);
+        const argo_symbol *sy = bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name);
+        item *it = &items[i];
+        snprintf(it->symbol, sizeof it->symbol, "%s", symbols[i]);
+        it->idx = i;
+        it->id = sy ? sy->id : 0;
+        it->last_ts = sy ? sy->last_ts : INT64_MIN;
+        fs[i].last_ts = it->last_ts;
+        fs[i].from = counts[i] ? bars[i][0].ts : INT64_MIN;
+        for (size_t j = 0; j < counts[i] && !rc; j++) {
+            argo_bar_fault fault;
+            argo_err why;
+            if (argo_bar_validate(&bars[i][j], &fault, &why))
+                rc = argo_err_set(err, ARGO_EDATA, "%s: %s bar %zu: %s", source, symbols[i], j,
+                                  why.msg);
+            else if (j && bars[i][j].ts <= bars[i][j - 1].ts)
+                rc = argo_err_set(err, ARGO_EDATA, "%s: %s bar %zu: not after the bar before it",
+                                  source, symbols[i], j);
+        }
+        if (!rc && counts[i]) {
+            if (!(it->got = malloc(counts[i] * sizeof *it->got))) {
+                rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", source);
+                break;
+            }
+            memcpy(it->got, bars[i], counts[i] * sizeof *it->got);
+            it->ngot = it->capgot = counts[i];
+        }
+    }
+    if (rc)
+        goto out;
+    announced an = {.newest = INT64_MIN};
+    if ((rc = argo_flow_begin(st, "ingest", err)))
+        goto out;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = store_symbol(app, &items[i], &fs[i], source, source, &an, err);
+    if (!rc)
+        rc = argo_flow_commit(st, err);
+    if (rc) {
+        argo_flow_rollback(st);
+        argo_flow_events_free(&an.fe);
+        for (size_t i = 0; i < n; i++) {
+            fs[i].bars = fs[i].duplicates = fs[i].corrections = fs[i].gaps = 0;
+            fs[i].status = ARGO_FETCH_FAILED;
+        }
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fs[i].status = fs[i].bars ? ARGO_FETCH_UPDATED : ARGO_FETCH_UNCHANGED;
+        if (fs[i].bars)
+            fs[i].last_ts = items[i].got[items[i].ngot - 1].ts;
+    }
+    announce_batch(app, items, 0, n, &an);
+out:
+    batch_reset(items, 0, n);
+    free(items);
+    free(stored);
+    if (rc)
+        argo_app_err_mask(app, err);
+    return rc;
 }
 
 int argo_app_fetch(argo_app *app, const argo_fetch_options *opt, argo_fetch_report **out,
@@ -634,6 +728,7 @@ int argo_app_fetch(argo_app *app, const argo_fetch_options *opt, argo_fetch_repo
         snprintf(key.name, sizeof key.name, "%s", names[i]);
         const argo_symbol *s = bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name);
         item *it = &items[i];
+        snprintf(it->symbol, sizeof it->symbol, "%s", names[i]);
         it->idx = i;
         it->id = s ? s->id : 0;
         it->last_ts = s ? s->last_ts : INT64_MIN;

@@ -115,4 +115,14 @@ void argo_fetch_report_free(argo_fetch_report *r);
 
 const char *argo_fetch_status_name(argo_fetch_status s);
 
+/* Stores bars received from the provider outside argo_app_fetch (the
+ * stream's closed bars, app/live.h) in one transaction, each symbol's as
+ * a fetched batch's are: bars at or before its last stored one are
+ * duplicates, corrections (recorded with source) or gaps, the later ones
+ * stored. fs (n entries) receives the counts and status of each. On
+ * failure nothing is stored. */
+int argo_app_fetch_store(argo_app *app, size_t n, const char *const *symbols,
+                         const argo_bar *const *bars, const size_t *counts, const char *source,
+                         argo_fetch_symbol *fs, argo_err *err);
+
 #endif
