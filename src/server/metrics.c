@@ -92,6 +92,12 @@ struct argo_metrics {
     uint64_t stream_clients, stream_dropped, stream_behind;
     int64_t backup_day; /* the newest backed-up day; INT64_MIN: none */
     double ece;         /* NAN: no model */
+    bool fetched;       /* a fetch cycle ran */
+    uint64_t fetch_cycles, fetch_calls, fetch_retries, fetch_304, fetch_bytes, fetch_bars,
+        fetch_corrections;
+    double fetch_seconds, fetch_hit_rate; /* the last cycle's */
+    bool feed_on;                         /* the stream is configured */
+    argo_metrics_feed_state feed;
 };
 
 int argo_metrics_new(argo_metrics **out, argo_err *err)
@@ -295,6 +301,38 @@ static void put_histogram(FILE *f, const char *name, const char *lname, const ch
     }
 }
 
+void argo_metrics_fetch(argo_metrics *m, const argo_metrics_fetch_cycle *c)
+{
+    assert(m && c);
+    pthread_mutex_lock(&m->mu);
+    m->fetched = true;
+    m->fetch_cycles++;
+    m->fetch_calls += (uint64_t)c->calls;
+    m->fetch_retries += (uint64_t)c->retries;
+    m->fetch_304 += (uint64_t)c->not_modified;
+    m->fetch_bytes += (uint64_t)c->bytes;
+    m->fetch_bars += (uint64_t)c->bars;
+    m->fetch_corrections += (uint64_t)c->corrections;
+    m->fetch_seconds = c->seconds;
+    m->fetch_hit_rate = c->hit_rate;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void argo_metrics_feed(argo_metrics *m, const argo_metrics_feed_state *f)
+{
+    assert(m && f);
+    pthread_mutex_lock(&m->mu);
+    m->feed_on = true;
+    m->feed = *f;
+    pthread_mutex_unlock(&m->mu);
+}
+
+static void counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+    family(f, name, "counter", help);
+    fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
 int argo_metrics_render(argo_metrics *m, char **text, size_t *len, argo_err *err)
 {
     assert(m);
@@ -376,6 +414,51 @@ int argo_metrics_render(argo_metrics *m, char **text, size_t *len, argo_err *err
         fputs("argo_calibration_ece ", f);
         put_value(f, m->ece);
         fputc('\n', f);
+    }
+    if (m->fetched) {
+        counter(f, "argo_provider_fetch_cycles_total",
+                "Fetch cycles from the market-data provider.", m->fetch_cycles);
+        counter(f, "argo_provider_calls_total",
+                "Requests sent to the market-data provider, retries included.", m->fetch_calls);
+        counter(f, "argo_provider_retries_total", "Requests to the provider that were retries.",
+                m->fetch_retries);
+        counter(f, "argo_provider_not_modified_total",
+                "Provider answers 304 Not Modified (HTTP cache hits).", m->fetch_304);
+        counter(f, "argo_provider_bytes_total", "Body bytes received from the provider.",
+                m->fetch_bytes);
+        counter(f, "argo_provider_bars_total", "New bars stored from the provider.", m->fetch_bars);
+        counter(f, "argo_provider_corrections_total",
+                "Revised bars from the provider recorded as corrections (never applied).",
+                m->fetch_corrections);
+        family(f, "argo_provider_fetch_duration_seconds", "gauge",
+               "Duration of the last fetch cycle.");
+        fputs("argo_provider_fetch_duration_seconds ", f);
+        put_value(f, m->fetch_seconds);
+        fputc('\n', f);
+        family(f, "argo_provider_cache_hit_ratio", "gauge",
+               "304 answers over requests of the last fetch cycle (absent: no request).");
+        if (isfinite(m->fetch_hit_rate)) {
+            fputs("argo_provider_cache_hit_ratio ", f);
+            put_value(f, m->fetch_hit_rate);
+            fputc('\n', f);
+        }
+    }
+    if (m->feed_on) {
+        family(f, "argo_feed_up", "gauge", "1 while the provider's bar stream is live.");
+        fprintf(f, "argo_feed_up %d\n", m->feed.up);
+        counter(f, "argo_feed_messages_total", "Bar messages received from the provider's stream.",
+                (uint64_t)m->feed.messages);
+        counter(f, "argo_feed_minutes_total", "Minute bars taken by the aggregator.",
+                (uint64_t)m->feed.minutes);
+        counter(f, "argo_feed_reconnects_total", "Reconnections of the provider's stream.",
+                (uint64_t)m->feed.reconnects);
+        counter(f, "argo_feed_late_minutes_total", "Minute bars for a bar already closed, dropped.",
+                (uint64_t)m->feed.late);
+        counter(f, "argo_feed_rejected_total", "Stream messages that could not be used, dropped.",
+                (uint64_t)m->feed.rejected);
+        counter(f, "argo_feed_gap_fills_total",
+                "Gaps filled through REST after the stream (re)connected.",
+                (uint64_t)m->feed.gaps_filled);
     }
     pthread_mutex_unlock(&m->mu);
 

@@ -38,6 +38,21 @@ void argo_metrics_ece(argo_metrics *m, double ece); /* NAN: no model */
 
 /* The route templates argo_metrics_http knows (static; *n of them):
  * every argo_api_route.name must be one (a test of the API checks it). */
+/* One fetch cycle from the provider (argo serve's poll, its catch-up,
+ * the stream's gap fill): its calls and what they brought; hit_rate NAN
+ * when no request was sent. */
+typedef struct argo_metrics_fetch_cycle {
+    int64_t calls, retries, not_modified, bytes, bars, corrections;
+    double seconds, hit_rate;
+} argo_metrics_fetch_cycle;
+void argo_metrics_fetch(argo_metrics *m, const argo_metrics_fetch_cycle *c);
+/* The stream from the provider, as it stands (totals since the start). */
+typedef struct argo_metrics_feed_state {
+    int up; /* 1 live, 0 not */
+    int64_t messages, minutes, reconnects, late, rejected, gaps_filled;
+} argo_metrics_feed_state;
+void argo_metrics_feed(argo_metrics *m, const argo_metrics_feed_state *f);
+
 const char *const *argo_metrics_routes(size_t *n);
 
 /* The exposition text, in a new NUL-terminated buffer (free()). */

@@ -18,11 +18,13 @@
 #include "app/app.h"
 #include "app/archive.h"
 #include "app/backup.h"
+#include "app/fetch.h"
 #include "app/flow.h"
 #include "app/health.h"
 #include "app/json.h"
 #include "app/keyring.h"
 #include "app/keys.h"
+#include "app/live.h"
 #include "app/query.h"
 #include "base/limits.h"
 #include "server/api.h"
@@ -39,6 +41,7 @@
 #include <libwebsockets.h>
 #include <limits.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -124,6 +127,11 @@ struct serve {
     lws_sorted_usec_list_t tick;
     double last_inbox, last_health;
     bool inbox_busy, eod_busy, health_busy, keys_busy;
+    /* market data ([provider]): the writer's REST client, the stream */
+    argo_provider *rest;
+    argo_live *feed;
+    double last_fetch;
+    bool fetch_busy, feed_busy, caught_up;
     int64_t eod_done_day; /* the last day whose end-of-day work ran */
     int health_status;    /* the last level-2 status seen; -1: none yet */
     pthread_mutex_t live_mu;
@@ -905,7 +913,7 @@ static int on_body(pss *p, const void *in, size_t len)
 
 typedef struct live_job {
     serve *s;
-    int kind; /* 0 inbox, 1 end of day, 2 health check, 3 health event */
+    int kind; /* 0 inbox, 1 end of day, 2 health check, 3 health event, 4 fetch, 5 stream */
     int64_t day;
     char *data;
     int status;
@@ -1006,6 +1014,54 @@ static void run_eod(argo_app *app, serve *s, int64_t day)
     }
 }
 
+/* Writer: a fetch cycle from the provider (the catch-up at the start,
+ * then every [provider] poll_s without a stream), then a live cycle when
+ * it stored bars. */
+static void run_fetch(argo_app *app, serve *s)
+{
+    argo_fetch_options fo = {.since = INT64_MIN, .end = INT64_MAX, .provider = s->rest};
+    argo_fetch_report *r = NULL;
+    argo_err err = {0};
+    int rc = argo_app_fetch(app, &fo, &r, &err);
+    if (rc)
+        fprintf(stderr, "argo serve: fetch: %s\n", err.msg);
+    if (r) {
+        argo_metrics_fetch_cycle fc = {.calls = r->calls,
+                                       .retries = r->retries,
+                                       .not_modified = r->not_modified,
+                                       .bytes = r->bytes,
+                                       .bars = (int64_t)r->bars,
+                                       .corrections = (int64_t)r->corrections,
+                                       .seconds = r->seconds,
+                                       .hit_rate = r->hit_rate};
+        argo_metrics_fetch(s->metrics, &fc);
+        if (r->not_fetched)
+            fprintf(stderr,
+                    "argo serve: fetch: %zu symbols not fetched: the call budget is spent\n",
+                    r->not_fetched);
+    }
+    if (r && r->bars) {
+        argo_cycle_report cr;
+        argo_err cerr = {0};
+        if (argo_app_cycle(app, &cr, &cerr))
+            fprintf(stderr, "argo serve: cycle after fetch: %s\n", cerr.msg);
+    }
+    argo_fetch_report_free(r);
+}
+
+/* Writer: the stream's closed bars (after filling a gap), then a cycle. */
+static void run_feed(argo_app *app, serve *s)
+{
+    argo_live_report r;
+    argo_err err = {0};
+    if (argo_live_run(s->feed, app, s->rest, &r, &err))
+        fprintf(stderr, "argo serve: stream bars: %s\n", err.msg);
+    if (r.gap_calls) {
+        argo_metrics_fetch_cycle fc = {.calls = r.gap_calls, .bars = 0, .hit_rate = NAN};
+        argo_metrics_fetch(s->metrics, &fc);
+    }
+}
+
 static void run_live(argo_app *app, void *arg)
 {
     live_job *j = arg;
@@ -1016,6 +1072,10 @@ static void run_live(argo_app *app, void *arg)
         run_inbox(app, s);
     } else if (j->kind == 1) {
         run_eod(app, s, j->day);
+    } else if (j->kind == 4) {
+        run_fetch(app, s);
+    } else if (j->kind == 5) {
+        run_feed(app, s);
     } else if (j->kind == 2) {
         argo_health_live live;
         live_snapshot(s, &live);
@@ -1047,6 +1107,11 @@ static void live_done(void *arg, bool cancelled)
         s->inbox_busy = false;
     else if (j->kind == 1)
         s->eod_busy = false;
+    else if (j->kind == 4) {
+        s->fetch_busy = false;
+        s->caught_up = true;
+    } else if (j->kind == 5)
+        s->feed_busy = false;
     else if (j->kind == 2) {
         s->health_busy = false;
         if (!cancelled && j->status >= 0 && j->status != s->health_status && j->data &&
@@ -1153,6 +1218,26 @@ static void step(serve *s)
             s->eod_done_day = day;
             submit_live(s, 1, true, day, &s->eod_busy);
         }
+    }
+    if (s->rest && !s->fetch_busy &&
+        (!s->caught_up || (!s->feed && now - s->last_fetch >= s->cfg.pv_poll_s))) {
+        s->last_fetch = now;
+        submit_live(s, 4, true, 0, &s->fetch_busy);
+    }
+    if (s->feed && s->caught_up) {
+        argo_live_tick(s->feed, (int64_t)time(NULL));
+        if (!s->feed_busy && argo_live_pending(s->feed))
+            submit_live(s, 5, true, 0, &s->feed_busy);
+        argo_live_stats ls;
+        argo_live_get_stats(s->feed, &ls);
+        argo_metrics_feed_state fs = {.up = ls.state == ARGO_FEED_LIVE,
+                                      .messages = ls.messages,
+                                      .minutes = ls.minutes,
+                                      .reconnects = ls.reconnects,
+                                      .late = ls.late,
+                                      .rejected = ls.rejected,
+                                      .gaps_filled = ls.gaps_filled};
+        argo_metrics_feed(s->metrics, &fs);
     }
     if (!s->health_busy && now - s->last_health >= 30.0) {
         s->last_health = now;
@@ -1395,6 +1480,8 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     argo_keyring *ring = NULL;
     sigthread st = {.s = s};
     bool sig_started = false, masked = false;
+    char(*feed_syms)[ARGO_SYMBOL_MAX] = NULL; /* the symbols streamed */
+    size_t nfeed = 0;
     sigset_t old;
 
     /* First what needs no store (the config, the address, the files), so
@@ -1467,6 +1554,15 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
     rc = argo_metrics_new(&s->metrics, err);
     if (rc)
         goto out;
+    /* market data: the provider's settings and credentials are checked
+     * now, so a bad [provider] fails the start */
+    if (s->cfg.pv_kind[0]) {
+        rc = argo_app_provider(s->svc_app, &s->rest, err);
+        if (!rc && s->cfg.pv_stream && !strcmp(s->cfg.pv_kind, "alpaca"))
+            rc = argo_app_fetch_symbols(writer, &feed_syms, &nfeed, err);
+        if (rc)
+            goto out;
+    }
     s->cache = calloc(ARGO_SERVE_CACHE_ENTRIES, sizeof *s->cache); /* NULL: no cache */
 
     /* Signals: blocked in every thread from here on; one thread takes
@@ -1574,6 +1670,22 @@ int argo_serve(const argo_serve_options *opt, argo_err *err)
         goto out;
     }
     s->listen_port = lws_get_vhost_listen_port(s->vh);
+    if (nfeed) {
+        const char **names = calloc(nfeed, sizeof *names);
+        for (size_t i = 0; names && i < nfeed; i++)
+            names[i] = feed_syms[i];
+        argo_live_options lo = {.symbols = names,
+                                .nsymbols = nfeed,
+                                .wake = wake,
+                                .ctx = s,
+                                .notice = on_notice,
+                                .notice_ctx = s};
+        rc = names ? argo_live_start(s->svc_app, &lo, &s->feed, err)
+                   : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        free(names);
+    }
+    if (rc)
+        goto out;
     snprintf(s->listen_addr, sizeof s->listen_addr, "%s", addr);
     pthread_mutex_lock(&s->live_mu);
     s->live.serving = true;
@@ -1610,6 +1722,10 @@ out:
     /* the threads end before the context they wake goes */
     argo_work_free(s->work, rc != 0);
     s->work = NULL;
+    argo_live_stop(s->feed);
+    s->feed = NULL;
+    argo_provider_free(s->rest);
+    s->rest = NULL;
     if (s->ctx) {
         lws_context_destroy(s->ctx);
         s->ctx = NULL;
@@ -1638,6 +1754,7 @@ out:
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     pthread_mutex_destroy(&s->live_mu);
+    free(feed_syms);
     free(s);
     return rc;
 }
