@@ -18,11 +18,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct closed {
     char symbol[ARGO_SYMBOL_MAX];
     argo_bar bar;
 } closed;
+
+/* Minutes received wait this long in arrival order before they go to the
+ * aggregator sorted by time, so messages a few milliseconds out of order
+ * do not close a bar early (a session's last minute ahead of the one
+ * before it): a burst of minutes is taken once SETTLE_NS passed without a
+ * new one, and at the latest MAX_WAIT_NS after its first. */
+#define SETTLE_NS 300000000LL
+#define MAX_WAIT_NS 2000000000LL
 
 struct argo_live {
     argo_live_options opt;
@@ -36,10 +45,11 @@ struct argo_live {
     closed *queue; /* mu: bars closed, not yet stored */
     size_t nq, capq;
     bool gap;     /* mu: the feed went live: fill the minutes missed */
-    bool hold;    /* mu: minutes received wait in held until the gap is filled */
-    closed *held; /* mu */
-    size_t nheld, capheld;
-    int64_t newest; /* mu: the newest minute received */
+    bool hold;    /* mu: minutes received wait in pend until the gap is filled */
+    closed *pend; /* mu: minutes received, not yet aggregated */
+    size_t npend, cappend;
+    int64_t first_ns, last_ns; /* mu: when pend's first and last minute came */
+    int64_t newest;            /* mu: the newest minute received */
     int64_t messages, minutes, rejected, reconnects, gaps_filled;
     argo_feed_state state;
     bool was_live;
@@ -85,26 +95,68 @@ static bool take_minute(argo_live *l, const char *symbol, const argo_bar *bar)
     return l->nq > before;
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int cmp_minute(const void *a, const void *b)
+{
+    const closed *x = a, *y = b;
+    if (x->bar.ts != y->bar.ts)
+        return x->bar.ts < y->bar.ts ? -1 : 1;
+    return strcmp(x->symbol, y->symbol);
+}
+
+/* mu held: the minutes waiting go to the aggregator in time order when
+ * they have settled (or force); true when a bar closed. Nothing moves
+ * while a gap is being filled. */
+static bool settle(argo_live *l, int64_t now_ns, bool force)
+{
+    if (l->hold || l->npend == 0)
+        return false;
+    if (!force && now_ns - l->last_ns < SETTLE_NS && now_ns - l->first_ns < MAX_WAIT_NS)
+        return false;
+    /* insertion sort, stable: equal (ts, symbol) minutes (duplicates or
+     * replacements) keep their arrival order; bursts are nearly sorted */
+    size_t n = l->npend;
+    for (size_t i = 1; i < n; i++) {
+        closed t = l->pend[i];
+        size_t j = i;
+        while (j > 0 && cmp_minute(&l->pend[j - 1], &t) > 0) {
+            l->pend[j] = l->pend[j - 1];
+            j--;
+        }
+        l->pend[j] = t;
+    }
+    bool closed_any = false;
+    for (size_t i = 0; i < n; i++)
+        closed_any |= take_minute(l, l->pend[i].symbol, &l->pend[i].bar);
+    l->npend = 0;
+    return closed_any;
+}
+
 static void on_bar(void *ctx, const char *symbol, const argo_bar *bar)
 {
     argo_live *l = ctx;
+    int64_t now = mono_ns();
     pthread_mutex_lock(&l->mu);
     l->messages++;
-    bool woke = false;
-    if (l->hold) {
-        /* a minute after the gap must not close a bar before the gap's
-         * minutes are in: it waits for the fill */
-        void *v = argo_grow(l->held, &l->capheld, l->nheld + 1, sizeof *l->held, 64);
-        if (v) {
-            l->held = v;
-            snprintf(l->held[l->nheld].symbol, sizeof l->held[l->nheld].symbol, "%s", symbol);
-            l->held[l->nheld++].bar = *bar;
-        } else {
-            l->rejected++;
-        }
+    void *v = argo_grow(l->pend, &l->cappend, l->npend + 1, sizeof *l->pend, 256);
+    if (v) {
+        l->pend = v;
+        if (l->npend == 0)
+            l->first_ns = now;
+        l->last_ns = now;
+        snprintf(l->pend[l->npend].symbol, sizeof l->pend[l->npend].symbol, "%s", symbol);
+        l->pend[l->npend++].bar = *bar;
     } else {
-        woke = take_minute(l, symbol, bar);
+        l->rejected++;
+        l->gap = l->hold = true; /* the minute is lost: fetch it again */
     }
+    bool woke = settle(l, now, false);
     pthread_mutex_unlock(&l->mu);
     if (woke && l->opt.wake)
         l->opt.wake(l->opt.ctx);
@@ -150,8 +202,14 @@ static void on_reject(void *ctx, const char *why)
     argo_live *l = ctx;
     pthread_mutex_lock(&l->mu);
     l->rejected++;
+    /* what it carried may be a minute: the writer asks REST for the
+     * minutes after the newest one taken, the ones after it waiting */
+    l->gap = l->hold = true;
     pthread_mutex_unlock(&l->mu);
-    note(l, "a message dropped", why, NULL);
+    note(l, "a message dropped (the minutes after the newest one taken are fetched again)", why,
+         NULL);
+    if (l->opt.wake)
+        l->opt.wake(l->opt.ctx);
 }
 
 int argo_live_start(argo_app *app, const argo_live_options *opt, argo_live **out, argo_err *err)
@@ -210,7 +268,7 @@ void argo_live_stop(argo_live *l)
     argo_provider_free(l->provider);
     argo_agg_free(l->agg);
     free(l->queue);
-    free(l->held);
+    free(l->pend);
     free(l->symbols);
     pthread_mutex_destroy(&l->mu);
     free(l);
@@ -230,6 +288,7 @@ void argo_live_tick(argo_live *l, int64_t now)
     assert(l);
     pthread_mutex_lock(&l->mu);
     size_t before = l->nq;
+    settle(l, mono_ns(), false);
     if (l->newest != INT64_MIN && now - l->newest < ARGO_DAY_SECONDS) {
         argo_err err = {0};
         argo_agg_advance(l->agg, now, queue_bar, l, &err);
@@ -326,19 +385,17 @@ int argo_live_run(argo_live *l, argo_app *app, argo_provider *rest, argo_live_re
         } else if (!l->gap) { /* no newer reconnect meanwhile */
             l->gaps_filled++;
             l->hold = false;
-            for (size_t i = 0; i < l->nheld; i++)
-                take_minute(l, l->held[i].symbol, &l->held[i].bar);
-            l->nheld = 0;
+            settle(l, mono_ns(), true);
         }
         pthread_mutex_unlock(&l->mu);
         if (rc)
             return rc;
     } else if (gap) {
         pthread_mutex_lock(&l->mu);
-        l->hold = false;
-        for (size_t i = 0; i < l->nheld; i++)
-            take_minute(l, l->held[i].symbol, &l->held[i].bar);
-        l->nheld = 0;
+        if (!l->gap) {
+            l->hold = false;
+            settle(l, mono_ns(), true);
+        }
         pthread_mutex_unlock(&l->mu);
     }
     pthread_mutex_lock(&l->mu);

@@ -32,7 +32,7 @@ import time
 import urllib.request
 
 ARGO, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
-DAYS = int(sys.argv[4]) if len(sys.argv) > 4 else 40
+DAYS = int(sys.argv[4]) if len(sys.argv) > 4 else 80
 PY = "/usr/bin/python3"
 DATA = os.path.join(SRC, "data", "market")
 KEY, SECRET = "feed-test-key", "feed-test-secret-value"
@@ -259,7 +259,11 @@ timeout_s = 5
     check(rc == 0, f"argo serve exits 0 after SIGTERM ({rc})")
     got = stored_bars(db, day_ts(first))
     want = csv_bars(first, day)
-    check(got == want, f"{len(got)} bars from the stream, equal to the CSV's {len(want)}")
+    if not check(got == want, f"{len(got)} bars from the stream, equal to the CSV's {len(want)}"):
+        for a, b in zip(got, want):
+            if a != b:
+                print("     stream:", a)
+                print("     csv:   ", b)
     live = signals(db)
     copy = os.path.join(WORK, "replay.db")
     shutil.copy(db, copy)
