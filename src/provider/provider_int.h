@@ -21,8 +21,8 @@ struct argo_provider {
 
 /* alpaca.c */
 int argo_alpaca_cache_key(argo_provider *p, argo_provider_batch *b, argo_err *err);
-int argo_alpaca_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_bars_fn fn,
-                      void *ctx, argo_err *err);
+int argo_alpaca_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_bars_fn fn, void *ctx,
+                      argo_err *err);
 /* csvhttp.c */
 int argo_csvhttp_cache_key(argo_provider *p, argo_provider_batch *b, argo_err *err);
 int argo_csvhttp_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_bars_fn fn,
