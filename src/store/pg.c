@@ -132,10 +132,11 @@ static const char *const migrations[] = {
     /* 4 -> 5: market data from a provider: the HTTP cache's validators
      * per request URL, a provider's revised bars (the stored bar is kept;
      * each revision of a bar is recorded once) and provider calls per UTC
-     * day (the daily budget) */
-    "CREATE TABLE http_cache(key TEXT COLLATE \"C\" PRIMARY KEY, etag TEXT NOT NULL,"
+     * day (the daily budget); IF NOT EXISTS: a schema taken back to an
+     * older version by hand may still have them */
+    "CREATE TABLE IF NOT EXISTS http_cache(key TEXT COLLATE \"C\" PRIMARY KEY, etag TEXT NOT NULL,"
     " last_modified TEXT NOT NULL, stored_at BIGINT NOT NULL);"
-    "CREATE TABLE bar_corrections(id BIGSERIAL PRIMARY KEY,"
+    "CREATE TABLE IF NOT EXISTS bar_corrections(id BIGSERIAL PRIMARY KEY,"
     " symbol_id BIGINT NOT NULL REFERENCES symbols(id), ts BIGINT NOT NULL,"
     " stored_open DOUBLE PRECISION NOT NULL, stored_high DOUBLE PRECISION NOT NULL,"
     " stored_low DOUBLE PRECISION NOT NULL, stored_close DOUBLE PRECISION NOT NULL,"
@@ -145,7 +146,7 @@ static const char *const migrations[] = {
     " source TEXT NOT NULL, seen_at BIGINT NOT NULL,"
     " UNIQUE(symbol_id, ts, revised_open, revised_high, revised_low, revised_close,"
     " revised_volume));"
-    "CREATE TABLE fetch_calls(day BIGINT PRIMARY KEY, calls BIGINT NOT NULL);",
+    "CREATE TABLE IF NOT EXISTS fetch_calls(day BIGINT PRIMARY KEY, calls BIGINT NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -105,10 +105,11 @@ static const char *const migrations[] = {
     /* 6 -> 7: market data from a provider: the HTTP cache's validators
      * per request URL, a provider's revised bars (the stored bar is kept;
      * each revision of a bar is recorded once) and provider calls per UTC
-     * day (the daily budget) */
-    ("CREATE TABLE http_cache(key TEXT NOT NULL PRIMARY KEY, etag TEXT NOT NULL,"
+     * day (the daily budget); IF NOT EXISTS, as in 5 -> 6: a store taken
+     * back to an older version by hand may still have them */
+    ("CREATE TABLE IF NOT EXISTS http_cache(key TEXT NOT NULL PRIMARY KEY, etag TEXT NOT NULL,"
      " last_modified TEXT NOT NULL, stored_at INTEGER NOT NULL) WITHOUT ROWID;"
-     "CREATE TABLE bar_corrections(id INTEGER PRIMARY KEY,"
+     "CREATE TABLE IF NOT EXISTS bar_corrections(id INTEGER PRIMARY KEY,"
      " symbol_id INTEGER NOT NULL REFERENCES symbols(id), ts INTEGER NOT NULL,"
      " stored_open REAL NOT NULL, stored_high REAL NOT NULL, stored_low REAL NOT NULL,"
      " stored_close REAL NOT NULL, stored_volume REAL NOT NULL,"
@@ -117,7 +118,7 @@ static const char *const migrations[] = {
      " source TEXT NOT NULL, seen_at INTEGER NOT NULL,"
      " UNIQUE(symbol_id, ts, revised_open, revised_high, revised_low, revised_close,"
      " revised_volume));"
-     "CREATE TABLE fetch_calls(day INTEGER PRIMARY KEY, calls INTEGER NOT NULL);"),
+     "CREATE TABLE IF NOT EXISTS fetch_calls(day INTEGER PRIMARY KEY, calls INTEGER NOT NULL);"),
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
