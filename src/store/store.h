@@ -87,13 +87,13 @@ void argo_store_close(argo_store *st);
  *   failed write leaves the transaction to be rolled back by the caller
  *   (PostgreSQL aborts a transaction at its first failed statement).
  * - No store call from inside a scan callback (argo_bar_fn,
- *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_remote_fn):
- *   a backend may be streaming the scan's rows over its one connection
- *   (libpq cannot run a second query meanwhile). Collect what the scan
- *   gives into memory, then act on it after the scan returns. Such a
- *   call returns ARGO_EINVAL ("store call from inside a scan callback")
- *   and changes nothing; argo_store_close and argo_store_rollback, which
- *   cannot report it, assert instead.
+ *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_remote_fn,
+ *   argo_correction_fn): a backend may be streaming the scan's rows over
+ *   its one connection (libpq cannot run a second query meanwhile).
+ *   Collect what the scan gives into memory, then act on it after the
+ *   scan returns. Such a call returns ARGO_EINVAL ("store call from
+ *   inside a scan callback") and changes nothing; argo_store_close and
+ *   argo_store_rollback, which cannot report it, assert instead.
  * - A scan callback's non-zero return stops the scan and is returned as
  *   is (err is not filled then: the callback owns that message).
  */

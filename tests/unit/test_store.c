@@ -1462,6 +1462,15 @@ static int stop_correction(void *ctx, const argo_correction *c)
     return 7;
 }
 
+/* A store call from inside a corrections scan: refused, as in any scan. */
+static int cache_inside(void *ctx, const argo_correction *c)
+{
+    (void)c;
+    argo_http_cache_row r;
+    bool found;
+    return argo_store_cache_get(ctx, "https://h/x", &r, &found, NULL);
+}
+
 static argo_correction correction_of(int64_t sym, int64_t ts, argo_bar stored, argo_bar revised)
 {
     argo_correction c = {
@@ -1547,6 +1556,7 @@ static void a_revised_bar_is_recorded_once_per_revision(void **state)
     assert_int_equal(argo_store_corrections_scan(st, c4.id, note_correction, &seen, &e), 0);
     assert_int_equal(seen.n, 0);
     assert_int_equal(argo_store_corrections_scan(st, 0, stop_correction, NULL, &e), 7);
+    assert_int_equal(argo_store_corrections_scan(st, 0, cache_inside, st, &e), ARGO_EINVAL);
     /* refused: an unknown symbol, a value that is not finite, a long source */
     argo_correction bad = correction_of(a + b + 100, 86400, stored, revised);
     assert_int_equal(argo_store_correction_add(st, &bad, &added, &e), ARGO_EDATA);
