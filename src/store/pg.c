@@ -129,6 +129,24 @@ static const char *const migrations[] = {
     " last_ts = (SELECT max(ts) FROM bars b WHERE b.symbol_id = y.id);",
     /* 3 -> 4: the strategy view from one scan of signals (pg_views.c) */
     argo_pg_views_strategy_one_scan,
+    /* 4 -> 5: market data from a provider: the HTTP cache's validators
+     * per request URL, a provider's revised bars (the stored bar is kept;
+     * each revision of a bar is recorded once) and provider calls per UTC
+     * day (the daily budget); IF NOT EXISTS: a schema taken back to an
+     * older version by hand may still have them */
+    "CREATE TABLE IF NOT EXISTS http_cache(key TEXT COLLATE \"C\" PRIMARY KEY, etag TEXT NOT NULL,"
+    " last_modified TEXT NOT NULL, stored_at BIGINT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS bar_corrections(id BIGSERIAL PRIMARY KEY,"
+    " symbol_id BIGINT NOT NULL REFERENCES symbols(id), ts BIGINT NOT NULL,"
+    " stored_open DOUBLE PRECISION NOT NULL, stored_high DOUBLE PRECISION NOT NULL,"
+    " stored_low DOUBLE PRECISION NOT NULL, stored_close DOUBLE PRECISION NOT NULL,"
+    " stored_volume DOUBLE PRECISION NOT NULL, revised_open DOUBLE PRECISION NOT NULL,"
+    " revised_high DOUBLE PRECISION NOT NULL, revised_low DOUBLE PRECISION NOT NULL,"
+    " revised_close DOUBLE PRECISION NOT NULL, revised_volume DOUBLE PRECISION NOT NULL,"
+    " source TEXT NOT NULL, seen_at BIGINT NOT NULL,"
+    " UNIQUE(symbol_id, ts, revised_open, revised_high, revised_low, revised_close,"
+    " revised_volume));"
+    "CREATE TABLE IF NOT EXISTS fetch_calls(day BIGINT PRIMARY KEY, calls BIGINT NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -151,6 +169,10 @@ static const char *const migrations[] = {
 
 #define REMOTE_COLS                                                                                \
     "target, key, day, bytes, sha256, etag, storage_class, lock_mode, lock_until, uploaded_at"
+
+#define CORRECTION_COLS                                                                            \
+    "id, symbol_id, ts, stored_open, stored_high, stored_low, stored_close, stored_volume,"        \
+    " revised_open, revised_high, revised_low, revised_close, revised_volume, source, seen_at"
 
 typedef struct pg_store {
     argo_store base;
@@ -2174,6 +2196,210 @@ static int pg_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn
     RETRY(s, remotes_scan_once(s, target, fn, ctx, err));
 }
 
+/* ---- market data from a provider ----------------------------------------- */
+
+static int cache_get_once(pg_store *s, const char *key, argo_http_cache_row *out, bool *found,
+                          argo_err *err)
+{
+    PARAMS(p, 1, "reading the HTTP cache");
+    p_text(&p, key);
+    PGresult *r;
+    int rc = run(s, "SELECT key, etag, last_modified, stored_at FROM http_cache WHERE key = $1", &p,
+                 "reading the HTTP cache", &r, err);
+    p_free(&p);
+    if (rc)
+        return rc;
+    *found = PQntuples(r) > 0;
+    if (*found) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->key, sizeof out->key, "%s", gs(r, 0, 0));
+        snprintf(out->etag, sizeof out->etag, "%s", gs(r, 0, 1));
+        snprintf(out->last_modified, sizeof out->last_modified, "%s", gs(r, 0, 2));
+        out->stored_at = gi(r, 0, 3);
+    }
+    PQclear(r);
+    return ARGO_OK;
+}
+
+static int pg_cache_get(argo_store *st, const char *key, argo_http_cache_row *out, bool *found,
+                        argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, cache_get_once(s, key, out, found, err));
+}
+
+static int cache_put_once(pg_store *s, const argo_http_cache_row *row, argo_err *err)
+{
+    PARAMS(p, 4, "writing the HTTP cache");
+    p_text(&p, row->key);
+    p_text(&p, row->etag);
+    p_text(&p, row->last_modified);
+    p_i64(&p, row->stored_at);
+    int rc = run(s,
+                 "INSERT INTO http_cache(key, etag, last_modified, stored_at)"
+                 " VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET etag = excluded.etag,"
+                 " last_modified = excluded.last_modified, stored_at = excluded.stored_at",
+                 &p, "writing the HTTP cache", NULL, err);
+    p_free(&p);
+    return rc;
+}
+
+static int pg_cache_put(argo_store *st, const argo_http_cache_row *r, argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, cache_put_once(s, r, err));
+}
+
+static void p_bar_values(params *p, const argo_bar *b)
+{
+    p_f64(p, b->open);
+    p_f64(p, b->high);
+    p_f64(p, b->low);
+    p_f64(p, b->close);
+    p_f64(p, b->volume);
+}
+
+/* Two statements: the insert does nothing when the revision is recorded
+ * already, and the lookup after it (a new snapshot under READ COMMITTED,
+ * so it sees a revision another process committed while the insert
+ * waited for it) finds the recorded one's id. */
+static int correction_add_once(pg_store *s, argo_correction *c, bool *added, argo_err *err)
+{
+    const char *what = "recording a corrected bar";
+    PARAMS(p, 14, what);
+    p_i64(&p, c->symbol_id);
+    p_i64(&p, c->ts);
+    p_bar_values(&p, &c->revised);
+    p_bar_values(&p, &c->stored);
+    p_text(&p, c->source);
+    p_i64(&p, c->seen_at);
+    PGresult *r;
+    /* $1 symbol, $2 ts, $3..$7 the revised bar, $8..$12 the stored one */
+    int rc = run(s,
+                 "INSERT INTO bar_corrections(symbol_id, ts, revised_open, revised_high,"
+                 " revised_low, revised_close, revised_volume, stored_open, stored_high,"
+                 " stored_low, stored_close, stored_volume, source, seen_at) VALUES ($1, $2, $3,"
+                 " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (symbol_id, ts,"
+                 " revised_open, revised_high, revised_low, revised_close, revised_volume)"
+                 " DO NOTHING RETURNING id",
+                 &p, what, &r, err);
+    if (!rc) {
+        *added = PQntuples(r) > 0;
+        if (*added)
+            c->id = gi(r, 0, 0);
+        PQclear(r);
+    }
+    if (!rc && !*added) {
+        p.n = 7;
+        rc = run(s,
+                 "SELECT id FROM bar_corrections WHERE symbol_id = $1 AND ts = $2"
+                 " AND revised_open = $3 AND revised_high = $4 AND revised_low = $5"
+                 " AND revised_close = $6 AND revised_volume = $7",
+                 &p, what, &r, err);
+        if (!rc) {
+            if (PQntuples(r) > 0)
+                c->id = gi(r, 0, 0);
+            else
+                rc = argo_err_set(err, ARGO_ESTORE,
+                                  "database %s: a corrected bar was neither recorded nor found",
+                                  s->url);
+            PQclear(r);
+        }
+    }
+    p_free(&p);
+    return rc;
+}
+
+static int pg_correction_add(argo_store *st, argo_correction *c, bool *added, argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, correction_add_once(s, c, added, err));
+}
+
+static argo_bar bar_of_row(const PGresult *r, int first, int64_t ts)
+{
+    return (argo_bar){
+        .ts = ts,
+        .open = gd(r, 0, first),
+        .high = gd(r, 0, first + 1),
+        .low = gd(r, 0, first + 2),
+        .close = gd(r, 0, first + 3),
+        .volume = gd(r, 0, first + 4),
+    };
+}
+
+typedef struct correction_scan {
+    argo_correction_fn fn;
+    void *ctx;
+} correction_scan;
+
+static int each_correction(pg_store *s, const PGresult *r, void *ctx, argo_err *err)
+{
+    (void)s;
+    (void)err;
+    correction_scan *cs = ctx;
+    argo_correction c = {
+        .id = gi(r, 0, 0), .symbol_id = gi(r, 0, 1), .ts = gi(r, 0, 2), .seen_at = gi(r, 0, 14)};
+    c.stored = bar_of_row(r, 3, c.ts);
+    c.revised = bar_of_row(r, 8, c.ts);
+    snprintf(c.source, sizeof c.source, "%s", gs(r, 0, 13));
+    return cs->fn(cs->ctx, &c);
+}
+
+static int corrections_scan_once(pg_store *s, int64_t after_id, argo_correction_fn fn, void *ctx,
+                                 argo_err *err)
+{
+    PARAMS(p, 1, "listing corrected bars");
+    p_i64(&p, after_id);
+    correction_scan cs = {fn, ctx};
+    int rc = scan(s, "SELECT " CORRECTION_COLS " FROM bar_corrections WHERE id > $1 ORDER BY id",
+                  &p, "listing corrected bars", each_correction, &cs, err);
+    p_free(&p);
+    return rc;
+}
+
+static int pg_corrections_scan(argo_store *st, int64_t after_id, argo_correction_fn fn, void *ctx,
+                               argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, corrections_scan_once(s, after_id, fn, ctx, err));
+}
+
+static int calls_add_once(pg_store *s, int64_t day, int64_t n, argo_err *err)
+{
+    PARAMS(p, 2, "counting provider calls");
+    p_i64(&p, day);
+    p_i64(&p, n);
+    int rc = run(s,
+                 "INSERT INTO fetch_calls(day, calls) VALUES ($1, $2) ON CONFLICT (day)"
+                 " DO UPDATE SET calls = fetch_calls.calls + excluded.calls",
+                 &p, "counting provider calls", NULL, err);
+    p_free(&p);
+    return rc;
+}
+
+static int pg_calls_add(argo_store *st, int64_t day, int64_t n, argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, calls_add_once(s, day, n, err));
+}
+
+static int calls_get_once(pg_store *s, int64_t day, int64_t *n, argo_err *err)
+{
+    PARAMS(p, 1, "reading provider calls");
+    p_i64(&p, day);
+    int rc = one_int(s, "SELECT calls FROM fetch_calls WHERE day = $1", &p,
+                     "reading provider calls", n, err);
+    p_free(&p);
+    return rc;
+}
+
+static int pg_calls_get(argo_store *st, int64_t day, int64_t *n, argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, calls_get_once(s, day, n, err));
+}
+
 /* ---- the event log ------------------------------------------------------- */
 
 static int64_t now_ms(void)
@@ -2792,11 +3018,9 @@ static void bind_value(params *p, const void *ctx, size_t i)
 /* The column numbered by a sequence in each table that has one. */
 static const char *serial_of(const char *table)
 {
-    static const char *const serial[][2] = {{"symbols", "id"},
-                                            {"calibration_models", "version"},
-                                            {"signals", "id"},
-                                            {"events", "seq"},
-                                            {"api_keys", "id"}};
+    static const char *const serial[][2] = {{"symbols", "id"},  {"calibration_models", "version"},
+                                            {"signals", "id"},  {"events", "seq"},
+                                            {"api_keys", "id"}, {"bar_corrections", "id"}};
     for (size_t i = 0; i < sizeof serial / sizeof serial[0]; i++)
         if (!strcmp(serial[i][0], table))
             return serial[i][1];
@@ -2820,7 +3044,11 @@ static argo_value_type column_type(const char *table, const char *col)
                                        "events.data",
                                        "api_keys.name",
                                        "api_keys.role",
-                                       "api_keys.prefix"};
+                                       "api_keys.prefix",
+                                       "http_cache.key",
+                                       "http_cache.etag",
+                                       "http_cache.last_modified",
+                                       "bar_corrections.source"};
     static const char *const blob[] = {"calibration_models.points", "strategy_state.state",
                                        "api_keys.hash"};
     static const char *const real[] = {"bars.open",
@@ -2848,7 +3076,17 @@ static argo_value_type column_type(const char *table, const char *col)
                                        "signals.pnl_pct",
                                        "signals.mfe_pct",
                                        "signals.mae_pct",
-                                       "events.confidence"};
+                                       "events.confidence",
+                                       "bar_corrections.stored_open",
+                                       "bar_corrections.stored_high",
+                                       "bar_corrections.stored_low",
+                                       "bar_corrections.stored_close",
+                                       "bar_corrections.stored_volume",
+                                       "bar_corrections.revised_open",
+                                       "bar_corrections.revised_high",
+                                       "bar_corrections.revised_low",
+                                       "bar_corrections.revised_close",
+                                       "bar_corrections.revised_volume"};
     char name[128];
     snprintf(name, sizeof name, "%s.%s", table, col);
     for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
@@ -2938,7 +3176,8 @@ static int pg_rows_clear(argo_store *st, argo_err *err)
     assert(s->txn);
     return run_simple(s,
                       "TRUNCATE symbols, bars, calibration_models, signals, strategy_state,"
-                      " remote_objects, suppressed_signals, events, api_keys",
+                      " remote_objects, suppressed_signals, events, api_keys, http_cache,"
+                      " bar_corrections, fetch_calls",
                       "clearing the store", err);
 }
 
@@ -2988,6 +3227,12 @@ static const argo_store_ops pg_ops = {
     .remotes_scan = pg_remotes_scan,
     .outcome_counts = pg_outcome_counts,
     .outcomes_scan = pg_outcomes_scan,
+    .cache_get = pg_cache_get,
+    .cache_put = pg_cache_put,
+    .correction_add = pg_correction_add,
+    .corrections_scan = pg_corrections_scan,
+    .calls_add = pg_calls_add,
+    .calls_get = pg_calls_get,
     .suppressed_add = pg_suppressed_add,
     .suppressed_counts = pg_suppressed_counts,
     .event_append = pg_event_append,

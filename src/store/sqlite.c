@@ -102,6 +102,23 @@ static const char *const migrations[] = {
      " revoked_at INTEGER);"
      "CREATE UNIQUE INDEX IF NOT EXISTS api_keys_by_name ON api_keys(name) WHERE name != '';"
      "CREATE INDEX IF NOT EXISTS signals_by_symbol_id ON signals(symbol_id, id);"),
+    /* 6 -> 7: market data from a provider: the HTTP cache's validators
+     * per request URL, a provider's revised bars (the stored bar is kept;
+     * each revision of a bar is recorded once) and provider calls per UTC
+     * day (the daily budget); IF NOT EXISTS, as in 5 -> 6: a store taken
+     * back to an older version by hand may still have them */
+    ("CREATE TABLE IF NOT EXISTS http_cache(key TEXT NOT NULL PRIMARY KEY, etag TEXT NOT NULL,"
+     " last_modified TEXT NOT NULL, stored_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE IF NOT EXISTS bar_corrections(id INTEGER PRIMARY KEY,"
+     " symbol_id INTEGER NOT NULL REFERENCES symbols(id), ts INTEGER NOT NULL,"
+     " stored_open REAL NOT NULL, stored_high REAL NOT NULL, stored_low REAL NOT NULL,"
+     " stored_close REAL NOT NULL, stored_volume REAL NOT NULL,"
+     " revised_open REAL NOT NULL, revised_high REAL NOT NULL, revised_low REAL NOT NULL,"
+     " revised_close REAL NOT NULL, revised_volume REAL NOT NULL,"
+     " source TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+     " UNIQUE(symbol_id, ts, revised_open, revised_high, revised_low, revised_close,"
+     " revised_volume));"
+     "CREATE TABLE IF NOT EXISTS fetch_calls(day INTEGER PRIMARY KEY, calls INTEGER NOT NULL);"),
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -154,6 +171,13 @@ enum {
     Q_CELLS_BUCKET,
     Q_CELLS_MONTH,
     Q_TRADING_DAYS,
+    Q_CACHE_GET,
+    Q_CACHE_PUT,
+    Q_CORRECTION_ADD,
+    Q_CORRECTION_FIND,
+    Q_CORRECTIONS,
+    Q_CALLS_ADD,
+    Q_CALLS_GET,
     Q_COUNT
 };
 static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query per argo_agg_by");
@@ -172,6 +196,13 @@ static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query pe
 
 #define REMOTE_COLS                                                                                \
     "target, key, day, bytes, sha256, etag, storage_class, lock_mode, lock_until, uploaded_at"
+
+#define CORRECTION_COLS                                                                            \
+    "id, symbol_id, ts, stored_open, stored_high, stored_low, stored_close, stored_volume,"        \
+    " revised_open, revised_high, revised_low, revised_close, revised_volume, source, seen_at"
+#define REVISED_MATCH                                                                              \
+    "symbol_id = ?1 AND ts = ?2 AND revised_open = ?8 AND revised_high = ?9"                       \
+    " AND revised_low = ?10 AND revised_close = ?11 AND revised_volume = ?12"
 
 /* The filters of a page (store.h argo_signal_filter), each open when
  * its parameter says "any"; ?1 the cursor, ?8 the limit. With a symbol,
@@ -216,6 +247,23 @@ static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query pe
 #define VOTED(k, col) CELL_SRC(#k, " AND " col " * action > 0")
 
 static const char *const sql[Q_COUNT] = {
+    [Q_CACHE_GET] = "SELECT key, etag, last_modified, stored_at FROM http_cache WHERE key = ?1",
+    [Q_CACHE_PUT] = "INSERT INTO http_cache(key, etag, last_modified, stored_at)"
+                    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET"
+                    " etag = excluded.etag, last_modified = excluded.last_modified,"
+                    " stored_at = excluded.stored_at",
+    /* ?1 symbol, ?2 ts, ?3..?7 the stored bar, ?8..?12 the revised one */
+    [Q_CORRECTION_ADD] =
+        "INSERT INTO bar_corrections(symbol_id, ts, stored_open, stored_high, stored_low,"
+        " stored_close, stored_volume, revised_open, revised_high, revised_low, revised_close,"
+        " revised_volume, source, seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?11, ?12, ?13, ?14) ON CONFLICT(symbol_id, ts, revised_open, revised_high,"
+        " revised_low, revised_close, revised_volume) DO NOTHING",
+    [Q_CORRECTION_FIND] = "SELECT id FROM bar_corrections WHERE " REVISED_MATCH,
+    [Q_CORRECTIONS] = "SELECT " CORRECTION_COLS " FROM bar_corrections WHERE id > ?1 ORDER BY id",
+    [Q_CALLS_ADD] = "INSERT INTO fetch_calls(day, calls) VALUES (?1, ?2)"
+                    " ON CONFLICT(day) DO UPDATE SET calls = calls + excluded.calls",
+    [Q_CALLS_GET] = "SELECT calls FROM fetch_calls WHERE day = ?1",
     [Q_EVENT_APPEND] = "INSERT INTO events(logged_at, channel, symbol, confidence, published, data)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_EVENTS_AFTER] = "SELECT seq, logged_at, channel, symbol, confidence, published, data"
@@ -1265,6 +1313,168 @@ static int sq_remotes_scan(argo_store *st, const char *target, argo_remote_fn fn
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "listing uploaded objects");
 }
 
+/* ---- market data from a provider ----------------------------------------- */
+
+static int sq_cache_get(argo_store *st, const char *key, argo_http_cache_row *out, bool *found,
+                        argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CACHE_GET, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->key, sizeof out->key, "%s", col_text(q, 0));
+        snprintf(out->etag, sizeof out->etag, "%s", col_text(q, 1));
+        snprintf(out->last_modified, sizeof out->last_modified, "%s", col_text(q, 2));
+        out->stored_at = sqlite3_column_int64(q, 3);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ARGO_OK
+                                                 : fail(s, err, rc, "reading the HTTP cache");
+}
+
+static int sq_cache_put(argo_store *st, const argo_http_cache_row *r, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CACHE_PUT, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(q, 1, r->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, r->etag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->last_modified, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 4, r->stored_at);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "writing the HTTP cache");
+}
+
+static void bind_bar_values(sqlite3_stmt *q, int first, const argo_bar *b)
+{
+    sqlite3_bind_double(q, first, b->open);
+    sqlite3_bind_double(q, first + 1, b->high);
+    sqlite3_bind_double(q, first + 2, b->low);
+    sqlite3_bind_double(q, first + 3, b->close);
+    sqlite3_bind_double(q, first + 4, b->volume);
+}
+
+/* The insert does nothing when the revision is recorded already; the
+ * lookup after it then finds the recorded one's id. */
+static int sq_correction_add(argo_store *st, argo_correction *c, bool *added, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CORRECTION_ADD, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, c->symbol_id);
+    sqlite3_bind_int64(q, 2, c->ts);
+    bind_bar_values(q, 3, &c->stored);
+    bind_bar_values(q, 8, &c->revised);
+    sqlite3_bind_text(q, 13, c->source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 14, c->seen_at);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return argo_err_set(err, ARGO_EDATA, "database %s: correction of an unknown symbol id %lld",
+                            s->path, (long long)c->symbol_id);
+    if (rc != SQLITE_DONE)
+        return fail(s, err, rc, "recording a corrected bar");
+    if (sqlite3_changes(s->db) > 0) {
+        c->id = sqlite3_last_insert_rowid(s->db);
+        *added = true;
+        return ARGO_OK;
+    }
+    if ((rc = prep(s, Q_CORRECTION_FIND, &q, err)))
+        return rc;
+    sqlite3_bind_int64(q, 1, c->symbol_id);
+    sqlite3_bind_int64(q, 2, c->ts);
+    bind_bar_values(q, 8, &c->revised);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        c->id = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    if (rc == SQLITE_DONE)
+        return argo_err_set(err, ARGO_ESTORE,
+                            "database %s: a corrected bar was neither recorded nor found", s->path);
+    return rc == SQLITE_ROW ? ARGO_OK : fail(s, err, rc, "recording a corrected bar");
+}
+
+static argo_bar col_bar(sqlite3_stmt *q, int first, int64_t ts)
+{
+    return (argo_bar){
+        .ts = ts,
+        .open = sqlite3_column_double(q, first),
+        .high = sqlite3_column_double(q, first + 1),
+        .low = sqlite3_column_double(q, first + 2),
+        .close = sqlite3_column_double(q, first + 3),
+        .volume = sqlite3_column_double(q, first + 4),
+    };
+}
+
+static int sq_corrections_scan(argo_store *st, int64_t after_id, argo_correction_fn fn, void *ctx,
+                               argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CORRECTIONS, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, after_id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_correction c = {
+            .id = sqlite3_column_int64(q, 0),
+            .symbol_id = sqlite3_column_int64(q, 1),
+            .ts = sqlite3_column_int64(q, 2),
+            .seen_at = sqlite3_column_int64(q, 14),
+        };
+        c.stored = col_bar(q, 3, c.ts);
+        c.revised = col_bar(q, 8, c.ts);
+        snprintf(c.source, sizeof c.source, "%s", col_text(q, 13));
+        int r = fn(ctx, &c);
+        if (r) {
+            sqlite3_reset(q);
+            return r;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "listing corrected bars");
+}
+
+static int sq_calls_add(argo_store *st, int64_t day, int64_t n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CALLS_ADD, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, day);
+    sqlite3_bind_int64(q, 2, n);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "counting provider calls");
+}
+
+static int sq_calls_get(argo_store *st, int64_t day, int64_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_CALLS_GET, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, day);
+    rc = sqlite3_step(q);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? ARGO_OK
+                                                 : fail(s, err, rc, "reading provider calls");
+}
+
 static int sq_outcome_counts(argo_store *st, int64_t before, argo_symbol_count **list, size_t *n,
                              int64_t *total, argo_err *err)
 {
@@ -1802,8 +2012,8 @@ static void sq_release(argo_store *st, const char *name)
  * SQLite keeps -0.0 as 0.0 in a REAL column and NaN as NULL, so
  * rows_put refuses NaN rather than change it.
  *
- * Ids: symbols, signals and calibration_models take max(id) + 1 for a
- * new row by themselves; events and api_keys (AUTOINCREMENT) move
+ * Ids: symbols, signals, calibration_models and bar_corrections take
+ * max(id) + 1 for a new row by themselves; events and api_keys (AUTOINCREMENT) move
  * sqlite_sequence up to the largest id inserted, given or not, and
  * rows_clear empties sqlite_sequence with the tables, so a cleared store
  * filled by a copy numbers on from the copied rows exactly as the
@@ -2103,6 +2313,12 @@ static const argo_store_ops sqlite_ops = {
     .remotes_scan = sq_remotes_scan,
     .outcome_counts = sq_outcome_counts,
     .outcomes_scan = sq_outcomes_scan,
+    .cache_get = sq_cache_get,
+    .cache_put = sq_cache_put,
+    .correction_add = sq_correction_add,
+    .corrections_scan = sq_corrections_scan,
+    .calls_add = sq_calls_add,
+    .calls_get = sq_calls_get,
     .suppressed_add = sq_suppressed_add,
     .suppressed_counts = sq_suppressed_counts,
     .event_append = sq_event_append,

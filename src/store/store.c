@@ -382,6 +382,96 @@ int argo_store_remotes_scan(argo_store *st, const char *target, argo_remote_fn f
     return rc;
 }
 
+/* ---- market data from a provider ----------------------------------------- */
+
+/* A cache key: shorter than the row's key array (2048 bytes). */
+static int check_cache_key(const char *key, size_t max, argo_err *err)
+{
+    if (strnlen(key, max) >= max)
+        return argo_err_set(err, ARGO_ELIMIT,
+                            "HTTP cache key '%.64s...' is %zu bytes or more (the limit is %zu)",
+                            key, max, max - 1);
+    return ARGO_OK;
+}
+
+int argo_store_cache_get(argo_store *st, const char *key, argo_http_cache_row *out, bool *found,
+                         argo_err *err)
+{
+    CHECK(st, err);
+    assert(key && out && found);
+    *found = false;
+    int rc = check_cache_key(key, sizeof out->key, err);
+    return rc ? rc : st->ops->cache_get(st, key, out, found, err);
+}
+
+int argo_store_cache_put(argo_store *st, const argo_http_cache_row *r, argo_err *err)
+{
+    CHECK(st, err);
+    assert(r);
+    if (!memchr(r->key, 0, sizeof r->key))
+        return argo_err_set(err, ARGO_ELIMIT,
+                            "HTTP cache key '%.64s...' is %zu bytes or more (the limit is %zu)",
+                            r->key, sizeof r->key, sizeof r->key - 1);
+    if (!memchr(r->etag, 0, sizeof r->etag) ||
+        !memchr(r->last_modified, 0, sizeof r->last_modified))
+        return argo_err_set(err, ARGO_ELIMIT,
+                            "HTTP cache of '%.64s': an ETag or Last-Modified of %zu bytes or more",
+                            r->key, sizeof r->etag);
+    return st->ops->cache_put(st, r, err);
+}
+
+static bool bar_values_finite(const argo_bar *b)
+{
+    return isfinite(b->open) && isfinite(b->high) && isfinite(b->low) && isfinite(b->close) &&
+           isfinite(b->volume);
+}
+
+int argo_store_correction_add(argo_store *st, argo_correction *c, bool *added, argo_err *err)
+{
+    bool local;
+    if (!added)
+        added = &local;
+    *added = false;
+    CHECK(st, err);
+    assert(c);
+    if (!bar_values_finite(&c->stored) || !bar_values_finite(&c->revised))
+        return argo_err_set(err, ARGO_EDATA,
+                            "correction of symbol id %lld at %lld: a price or volume is not a"
+                            " finite number",
+                            (long long)c->symbol_id, (long long)c->ts);
+    if (!memchr(c->source, 0, sizeof c->source))
+        return argo_err_set(err, ARGO_EDATA, "correction source is longer than %zu bytes",
+                            sizeof c->source - 1);
+    return st->ops->correction_add(st, c, added, err);
+}
+
+int argo_store_corrections_scan(argo_store *st, int64_t after_id, argo_correction_fn fn, void *ctx,
+                                argo_err *err)
+{
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->corrections_scan(st, after_id, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
+int argo_store_calls_add(argo_store *st, int64_t day, int64_t n, argo_err *err)
+{
+    CHECK(st, err);
+    if (n < 0)
+        return argo_err_set(err, ARGO_EINVAL, "provider calls: %lld is not a count", (long long)n);
+    return st->ops->calls_add(st, day, n, err);
+}
+
+int argo_store_calls_get(argo_store *st, int64_t day, int64_t *n, argo_err *err)
+{
+    CHECK(st, err);
+    assert(n);
+    *n = 0;
+    return st->ops->calls_get(st, day, n, err);
+}
+
 int argo_store_suppressed_add(argo_store *st, int64_t symbol_id, int64_t ts, int64_t n,
                               argo_err *err)
 {
@@ -607,6 +697,13 @@ static const argo_store_table tables[] = {
     {"events", COLS("seq", "logged_at", "channel", "symbol", "confidence", "published", "data"),
      "seq"},
     {"api_keys", COLS("id", "name", "role", "hash", "prefix", "created_at", "revoked_at"), "id"},
+    {"http_cache", COLS("key", "etag", "last_modified", "stored_at"), "key"},
+    {"bar_corrections",
+     COLS("id", "symbol_id", "ts", "stored_open", "stored_high", "stored_low", "stored_close",
+          "stored_volume", "revised_open", "revised_high", "revised_low", "revised_close",
+          "revised_volume", "source", "seen_at"),
+     "id"},
+    {"fetch_calls", COLS("day", "calls"), "day"},
 };
 
 const argo_store_table *argo_store_tables(size_t *n)

@@ -87,13 +87,13 @@ void argo_store_close(argo_store *st);
  *   failed write leaves the transaction to be rolled back by the caller
  *   (PostgreSQL aborts a transaction at its first failed statement).
  * - No store call from inside a scan callback (argo_bar_fn,
- *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_remote_fn):
- *   a backend may be streaming the scan's rows over its one connection
- *   (libpq cannot run a second query meanwhile). Collect what the scan
- *   gives into memory, then act on it after the scan returns. Such a
- *   call returns ARGO_EINVAL ("store call from inside a scan callback")
- *   and changes nothing; argo_store_close and argo_store_rollback, which
- *   cannot report it, assert instead.
+ *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_remote_fn,
+ *   argo_correction_fn): a backend may be streaming the scan's rows over
+ *   its one connection (libpq cannot run a second query meanwhile).
+ *   Collect what the scan gives into memory, then act on it after the
+ *   scan returns. Such a call returns ARGO_EINVAL ("store call from
+ *   inside a scan callback") and changes nothing; argo_store_close and
+ *   argo_store_rollback, which cannot report it, assert instead.
  * - A scan callback's non-zero return stops the scan and is returned as
  *   is (err is not filled then: the callback owns that message).
  */
@@ -276,11 +276,13 @@ typedef struct argo_http_cache_row {
     int64_t stored_at;       /* UTC seconds */
 } argo_http_cache_row;
 
-/* The row of key; *found false when there is none. */
+/* The row of key; *found false when there is none. ARGO_ELIMIT for a
+ * key of 2048 bytes or more (no row can have it). */
 int argo_store_cache_get(argo_store *st, const char *key, argo_http_cache_row *out, bool *found,
                          argo_err *err);
 /* Records (or replaces) the row of r->key. ARGO_ELIMIT for a key of
- * 2048 bytes or more. */
+ * 2048 bytes or more (no NUL in r->key), or an etag or last_modified
+ * without its NUL. */
 int argo_store_cache_put(argo_store *st, const argo_http_cache_row *r, argo_err *err);
 
 /* A provider's revised bar: the bar stored for (symbol, ts) and the
@@ -299,7 +301,11 @@ typedef struct argo_correction {
 
 /* Records c (setting c->id) unless a correction of the same symbol, ts
  * and revised values exists: then *added is false and c->id is that
- * one's. */
+ * one's (its stored values, source and seen_at are kept). c->ts is the
+ * time stored (stored.ts and revised.ts are not read; a scan sets both
+ * to it). Every double is kept bit for bit. added may be NULL.
+ * ARGO_EDATA for a price or volume that is not finite, a source without
+ * its NUL, or a symbol_id that is not in the store. */
 int argo_store_correction_add(argo_store *st, argo_correction *c, bool *added, argo_err *err);
 /* Calls fn for each correction with id > after_id, in id order. */
 typedef int (*argo_correction_fn)(void *ctx, const argo_correction *c);
@@ -307,7 +313,8 @@ int argo_store_corrections_scan(argo_store *st, int64_t after_id, argo_correctio
                                 argo_err *err);
 
 /* Provider calls made on a UTC day (the daily call budget): adds n to
- * the day's count. */
+ * the day's count. day is a key as given (by convention the day's start,
+ * argo_time_day_start); ARGO_EINVAL when n < 0. */
 int argo_store_calls_add(argo_store *st, int64_t day, int64_t n, argo_err *err);
 /* The day's count (0 when none). */
 int argo_store_calls_get(argo_store *st, int64_t day, int64_t *n, argo_err *err);

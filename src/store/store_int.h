@@ -57,6 +57,17 @@ typedef struct argo_store_ops {
                       bool *found, argo_err *err);
     int (*remotes_scan)(argo_store *st, const char *target, argo_remote_fn fn, void *ctx,
                         argo_err *err);
+    /* r->key and key checked: shorter than 2048 bytes */
+    int (*cache_get)(argo_store *st, const char *key, argo_http_cache_row *out, bool *found,
+                     argo_err *err);
+    int (*cache_put)(argo_store *st, const argo_http_cache_row *r, argo_err *err);
+    /* c checked: finite values, a source within its array */
+    int (*correction_add)(argo_store *st, argo_correction *c, bool *added, argo_err *err);
+    int (*corrections_scan)(argo_store *st, int64_t after_id, argo_correction_fn fn, void *ctx,
+                            argo_err *err);
+    /* n >= 0 */
+    int (*calls_add)(argo_store *st, int64_t day, int64_t n, argo_err *err);
+    int (*calls_get)(argo_store *st, int64_t day, int64_t *n, argo_err *err);
     int (*suppressed_add)(argo_store *st, int64_t sym, int64_t ts, int64_t n, argo_err *err);
     int (*suppressed_counts)(argo_store *st, argo_symbol_count **list, size_t *n, int64_t *total,
                              argo_err *err);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # argo store copy end to end: a store with rows in every table argo's
 # commands fill (bars, signals, outcomes, models, states, suppressed
-# counts, events, API keys) copied to a target and back, verified by the
+# counts, events, API keys, and the provider's cache, revised bars and
+# calls) copied to a target and back, verified by the
 # per-table checksums; stats and signals the same on the copy; a target
 # with rows refused, --replace, a copy failing midway leaves the target
 # as it was, bad usage.
@@ -60,6 +61,25 @@ printf '[signal]\nmin_edge_bps = 400\n' >hi.conf # suppressed signals
 "$argo" keys add --role read --name reader >/dev/null 2>&1 || bad "keys add"
 "$argo" keys add --role admin >/dev/null 2>&1 || bad "keys add"
 unset ARGO_DB
+# the provider's tables (the HTTP cache, a revised bar, calls per day),
+# written as argo's store writes them, until argo fetch fills them here
+/usr/bin/python3 - "$tmp/src.db" <<'PY' || bad "provider rows"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+with db:
+    db.executemany("INSERT INTO http_cache VALUES (?, ?, ?, ?)", [
+        ("https://h/v2/stocks/bars?symbols=S0001,S0002", 'W/"1"', "", 1700000000),
+        ("https://h/csv/\u00e9.csv", "", "Wed, 21 Oct 2015 07:28:00 GMT", 1700000001)])
+    sym, ts, o, h, l, c, v = db.execute(
+        "SELECT symbol_id, ts, open, high, low, close, volume FROM bars LIMIT 1").fetchone()
+    db.execute("INSERT INTO bar_corrections(symbol_id, ts, stored_open, stored_high, stored_low,"
+               " stored_close, stored_volume, revised_open, revised_high, revised_low,"
+               " revised_close, revised_volume, source, seen_at)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'alpaca', 1700000002)",
+               (sym, ts, o, h, l, c, v, o, h, l, c + 0.1 + 0.2, 1e-300))
+    db.executemany("INSERT INTO fetch_calls VALUES (?, ?)",
+                   [(19000 * 86400, 12), (19001 * 86400, 3)])
+PY
 
 if [ -n "${ARGO_TEST_STORE_URL:-}" ]; then
     target="${ARGO_TEST_STORE_URL}copy_$$"
@@ -70,8 +90,9 @@ else
 fi
 
 # --- copy there and back -------------------------------------------------
-expect 0 "9 tables, verified" "$argo" store copy --from src.db --to "$target"
-for t in symbols bars calibration_models signals strategy_state suppressed_signals events api_keys; do
+expect 0 "12 tables, verified" "$argo" store copy --from src.db --to "$target"
+for t in symbols bars calibration_models signals strategy_state suppressed_signals events api_keys \
+    http_cache bar_corrections fetch_calls; do
     grep -qE "^  $t +[1-9][0-9]* rows? +sha256 [0-9a-f]{16}  verified$" out.txt && ok ||
         bad "table $t: not copied with rows: $(grep " $t " out.txt)"
 done
@@ -104,9 +125,9 @@ ARGO_TEST_COPY_FAIL_AFTER=50 expect 1 "injected" "$argo" store copy --from small
 [ ! -e new.db ] && ok || bad "a failed copy left the new target new.db behind"
 expect 0 "its rows replaced" "$argo" store copy --from small.db --to "$target" --replace
 [ "$(content "$target")" = "$(content small.db)" ] && ok || bad "--replace: the target is not the small store"
-expect 0 "9 tables, verified" "$argo" store copy --from src.db --to "$target" --replace
+expect 0 "12 tables, verified" "$argo" store copy --from src.db --to "$target" --replace
 [ "$(content "$target")" = "$before" ] && ok || bad "--replace back: the target is not the source"
-expect 0 "9 tables, verified" "$argo" store copy --from "$target" --to "$other"
+expect 0 "12 tables, verified" "$argo" store copy --from "$target" --to "$other"
 [ "$(content "$other")" = "$before" ] && ok || bad "a copy of the copy differs"
 
 # --- refused -------------------------------------------------------------

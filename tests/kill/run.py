@@ -162,13 +162,14 @@ def dump(d):
 # columns that refer to them
 SEQ_IDS = {("symbols", "id"): "symbols", ("signals", "id"): "signals",
            ("calibration_models", "version"): "calibration_models",
-           ("api_keys", "id"): "api_keys"}
+           ("api_keys", "id"): "api_keys", ("bar_corrections", "id"): "bar_corrections"}
 REFS = {("bars", "symbol_id"): "symbols", ("signals", "symbol_id"): "symbols",
         ("signals", "model_version"): "calibration_models",
         ("calibration_models", "symbol_id"): "symbols",
         ("calibration_models", "base_version"): "calibration_models",
         ("strategy_state", "symbol_id"): "symbols",
-        ("suppressed_signals", "symbol_id"): "symbols"}
+        ("suppressed_signals", "symbol_id"): "symbols",
+        ("bar_corrections", "symbol_id"): "symbols"}
 
 
 def pg_dump(url):

@@ -27,8 +27,9 @@ static const char *target_url(const char *name, char *buf, size_t n)
     return buf;
 }
 
-/* A SQLite store with bars, signals' neighbours, events and keys: text
- * values in several batches of three rows. */
+/* A SQLite store with bars, signals' neighbours, events, keys and the
+ * provider's tables (cache, a revised bar, calls): text values in
+ * several batches of three rows. */
 static const char *source(char *buf, size_t n)
 {
     snprintf(buf, n, "sqlite:%s/source.db", th_tmpdir());
@@ -67,6 +68,22 @@ static const char *source(char *buf, size_t n)
         snprintf(k.prefix, sizeof k.prefix, "argo_%d", i);
         assert_int_equal(argo_store_key_add(st, &k, NULL), 0);
     }
+    /* the provider's tables: two cache rows, a revised bar, two days of calls */
+    argo_http_cache_row c1 = {.stored_at = 1700000000}, c2 = {.stored_at = 1700000001};
+    snprintf(c1.key, sizeof c1.key, "https://h/v2/stocks/bars?symbols=AAA,BBB");
+    snprintf(c1.etag, sizeof c1.etag, "W/\"1\"");
+    snprintf(c2.key, sizeof c2.key, "https://h/csv/BBB.csv");
+    snprintf(c2.last_modified, sizeof c2.last_modified, "Wed, 21 Oct 2015 07:28:00 GMT");
+    assert_int_equal(argo_store_cache_put(st, &c1, NULL), 0);
+    assert_int_equal(argo_store_cache_put(st, &c2, NULL), 0);
+    argo_correction c = {.symbol_id = a, .ts = bars[3].ts, .stored = bars[3], .revised = bars[3]};
+    c.revised.close = 0.1 + 0.2 + 13;
+    c.revised.volume = 1e-300;
+    c.seen_at = 1700000002;
+    snprintf(c.source, sizeof c.source, "alpaca");
+    assert_int_equal(argo_store_correction_add(st, &c, NULL, NULL), 0);
+    assert_int_equal(argo_store_calls_add(st, 19000 * 86400LL, 12, NULL), 0);
+    assert_int_equal(argo_store_calls_add(st, 19001 * 86400LL, 3, NULL), 0);
     argo_store_close(st);
     return buf;
 }
@@ -103,7 +120,7 @@ static void a_copy_in_small_batches_verifies_every_table(void **state)
     argo_err e;
     if (argo_app_store_copy(src, dst, &o, &r, &e))
         fail_msg("%s", e.msg);
-    assert_int_equal(r.rows, 2 + 17 + 11 + 4);
+    assert_int_equal(r.rows, 2 + 17 + 11 + 4 + 2 + 1 + 2);
     assert_false(r.replaced);
     assert_string_equal(r.from_backend, "sqlite");
     sums_of(dst, &again);

@@ -25,6 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PG_CURRENT_VERSION "5" /* store/pg.c's SCHEMA_VERSION */
+
 static const char *prefix(void)
 {
     const char *p = getenv("ARGO_TEST_STORE_URL");
@@ -310,8 +312,9 @@ static void a_newer_or_foreign_schema_is_refused(void **state)
 }
 
 /* A store of schema version 3 (the strategy view a UNION ALL of four
- * scans) is migrated to 4: the view is made again from one scan, with its
- * unique index, and filled (test_pg_views checks its cells). */
+ * scans, no provider tables) is migrated to 4: the view is made again
+ * from one scan, with its unique index, and filled (test_pg_views checks
+ * its cells); then to 5. */
 static void a_version_3_store_gets_the_strategy_view_of_one_scan(void **state)
 {
     (void)state;
@@ -321,6 +324,7 @@ static void a_version_3_store_gets_the_strategy_view_of_one_scan(void **state)
     schema_of("v3", schema, sizeof schema);
     snprintf(sql, sizeof sql,
              "SET search_path TO \"%s\"; DROP MATERIALIZED VIEW mv_outcomes_strategy; %s"
+             " DROP TABLE http_cache; DROP TABLE bar_corrections; DROP TABLE fetch_calls;"
              " UPDATE argo_meta SET value = '3' WHERE key = 'schema_version'",
              schema, argo_pg_views_migration[2]);
     assert_non_null(strstr(argo_pg_views_migration[2], "mv_outcomes_strategy"));
@@ -344,8 +348,61 @@ static void a_version_3_store_gets_the_strategy_view_of_one_scan(void **state)
     assert_string_equal(sql1(c, sql, got, sizeof got), "1");
     snprintf(sql, sizeof sql, "SELECT value FROM \"%s\".argo_meta WHERE key = 'schema_version'",
              schema);
-    assert_string_equal(sql1(c, sql, got, sizeof got), "4");
+    assert_string_equal(sql1(c, sql, got, sizeof got), PG_CURRENT_VERSION);
     PQfinish(c);
+}
+
+/* A store of version 4 (before the provider's tables: migration 4 -> 5
+ * only adds http_cache, bar_corrections and fetch_calls, so version 4 is
+ * today's schema without them) is migrated to 5: it gains the three
+ * tables, working, and keeps its rows. */
+static void a_version_4_store_gains_the_market_data_tables(void **state)
+{
+    (void)state;
+    argo_store *st = open_named("v4", NULL);
+    int64_t id;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
+    argo_bar b = bar_at(86400, 10);
+    assert_int_equal(argo_store_bars_put(st, id, &b, 1, NULL, NULL), 0);
+    argo_store_close(st);
+    PGconn *c = direct();
+    char sql[1024], got[64], schema[128];
+    schema_of("v4", schema, sizeof schema);
+    snprintf(sql, sizeof sql,
+             "SET search_path TO \"%s\"; DROP TABLE http_cache; DROP TABLE bar_corrections;"
+             " DROP TABLE fetch_calls;"
+             " UPDATE argo_meta SET value = '4' WHERE key = 'schema_version'",
+             schema);
+    sql1(c, sql, got, sizeof got);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_tables WHERE schemaname = '%s'"
+             " AND tablename IN ('http_cache', 'bar_corrections', 'fetch_calls')",
+             schema);
+    assert_string_equal(sql1(c, sql, got, sizeof got), "0");
+    st = open_named("v4", NULL);
+    assert_string_equal(sql1(c, sql, got, sizeof got), "3");
+    snprintf(sql, sizeof sql, "SELECT value FROM \"%s\".argo_meta WHERE key = 'schema_version'",
+             schema);
+    assert_string_equal(sql1(c, sql, got, sizeof got), PG_CURRENT_VERSION);
+    PQfinish(c);
+    int n = 0;
+    assert_int_equal(argo_store_bars_scan(st, id, INT64_MIN, INT64_MAX, count_bar, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    argo_err e;
+    argo_http_cache_row r = {.stored_at = 5};
+    snprintf(r.key, sizeof r.key, "https://h/x");
+    assert_int_equal(argo_store_cache_put(st, &r, &e), 0);
+    argo_correction k = {.symbol_id = id, .ts = 86400, .stored = b, .revised = b, .seen_at = 9};
+    k.revised.volume = 0.1 + 0.2;
+    snprintf(k.source, sizeof k.source, "csv");
+    bool added = false;
+    assert_int_equal(argo_store_correction_add(st, &k, &added, &e), 0);
+    assert_true(added);
+    assert_int_equal(argo_store_calls_add(st, 86400, 2, &e), 0);
+    int64_t calls = 0;
+    assert_int_equal(argo_store_calls_get(st, 86400, &calls, &e), 0);
+    assert_int_equal(calls, 2);
+    argo_store_close(st);
 }
 
 /* Two processes opening one fresh schema at once: both succeed, the
@@ -676,6 +733,7 @@ int main(void)
         cmocka_unit_test(a_newer_or_foreign_schema_is_refused),
         cmocka_unit_test(two_processes_migrate_a_fresh_schema_once),
         cmocka_unit_test(a_version_3_store_gets_the_strategy_view_of_one_scan),
+        cmocka_unit_test(a_version_4_store_gains_the_market_data_tables),
         cmocka_unit_test(a_password_never_appears_in_a_message),
         cmocka_unit_test(a_read_only_handle_cannot_write),
         cmocka_unit_test(a_named_lock_held_elsewhere_is_busy_at_once),

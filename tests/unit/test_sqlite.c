@@ -86,7 +86,7 @@ static const char *const old_schema[] = {
     ("CREATE TABLE suppressed_signals(symbol_id INTEGER NOT NULL REFERENCES symbols(id),"
      " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY(symbol_id, day)) WITHOUT ROWID;"),
 };
-#define CURRENT_VERSION 6 /* store/sqlite.c's SCHEMA_VERSION */
+#define CURRENT_VERSION 7 /* store/sqlite.c's SCHEMA_VERSION */
 
 /* A new store at old schema version (1 to 4), written by sqlite3 as the
  * argo of that version would have; the handle is left open (closed by
@@ -479,6 +479,81 @@ static void event_numbers_are_not_reused_after_rows_are_deleted(void **state)
     th_rm_db(p);
 }
 
+static int table_exists(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* A store of version 6 (before the provider's tables: migration 6 -> 7
+ * only adds http_cache, bar_corrections and fetch_calls, so version 6 is
+ * today's schema without them) is migrated to 7: it gains the three
+ * tables, empty and working, and keeps its rows. */
+static void a_version_6_store_gains_the_market_data_tables(void **state)
+{
+    (void)state;
+    char p[512];
+    th_tmpfile("v6.db", p, sizeof p);
+    th_rm_db(p);
+    argo_store *st;
+    assert_int_equal(argo_store_open(p, NULL, &st, NULL), 0);
+    int64_t id;
+    assert_int_equal(argo_store_symbol_id(st, "ABC", true, &id, NULL), 0);
+    argo_bar b = {86400, 10, 11, 9, 10.5, 100};
+    assert_int_equal(argo_store_bars_put(st, id, &b, 1, NULL, NULL), 0);
+    int64_t seq = log_one(st);
+    argo_store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "BEGIN; DROP TABLE http_cache; DROP TABLE bar_corrections;"
+                                  " DROP TABLE fetch_calls; PRAGMA user_version = 6; COMMIT",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(table_exists(db, "http_cache"), 0);
+    sqlite3_close(db);
+    assert_int_equal(user_version(p), 6);
+    argo_err e;
+    if (argo_store_open(p, NULL, &st, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(user_version(p), CURRENT_VERSION);
+    /* the old rows are kept */
+    int n = 0;
+    assert_int_equal(argo_store_bars_scan(st, id, INT64_MIN, INT64_MAX, count_bar, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    int64_t last = 0;
+    assert_int_equal(argo_store_event_last(st, &last, NULL), 0);
+    assert_int_equal(last, seq);
+    /* the new tables work */
+    argo_http_cache_row r = {.stored_at = 5};
+    snprintf(r.key, sizeof r.key, "https://h/x");
+    snprintf(r.etag, sizeof r.etag, "\"e\"");
+    assert_int_equal(argo_store_cache_put(st, &r, &e), 0);
+    argo_correction c = {.symbol_id = id, .ts = 86400, .stored = b, .revised = b, .seen_at = 9};
+    c.revised.close = 10.25;
+    snprintf(c.source, sizeof c.source, "csv");
+    bool added = false;
+    assert_int_equal(argo_store_correction_add(st, &c, &added, &e), 0);
+    assert_true(added);
+    assert_int_equal(c.id, 1);
+    assert_int_equal(argo_store_calls_add(st, 86400, 2, &e), 0);
+    int64_t calls = 0;
+    assert_int_equal(argo_store_calls_get(st, 86400, &calls, &e), 0);
+    assert_int_equal(calls, 2);
+    argo_store_close(st);
+    assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+    assert_int_equal(table_exists(db, "http_cache"), 1);
+    assert_int_equal(table_exists(db, "bar_corrections"), 1);
+    assert_int_equal(table_exists(db, "fetch_calls"), 1);
+    sqlite3_close(db);
+    th_rm_db(p);
+}
+
 static void a_hold_is_a_lock_file_with_the_holders_pid(void **state)
 {
     (void)state;
@@ -572,6 +647,7 @@ int main(void)
         cmocka_unit_test(rows_edited_outside_argo_are_reported),
         cmocka_unit_test(a_url_names_the_backend),
         cmocka_unit_test(model_points_in_json_are_migrated_bit_for_bit),
+        cmocka_unit_test(a_version_6_store_gains_the_market_data_tables),
         cmocka_unit_test(event_numbers_are_not_reused_after_rows_are_deleted),
         cmocka_unit_test(a_hold_is_a_lock_file_with_the_holders_pid),
         cmocka_unit_test(the_memory_map_is_as_configured),

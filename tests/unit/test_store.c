@@ -1355,6 +1355,302 @@ static void urls_are_printed_without_passwords(void **state)
     assert_string_equal(argo_store_url_masked(cases[0][0], small, sizeof small), "postgre");
 }
 
+/* ---- market data from a provider ------------------------------------------ */
+
+static argo_http_cache_row cache_row(const char *key, const char *etag, const char *lm, int64_t at)
+{
+    argo_http_cache_row r = {.stored_at = at};
+    snprintf(r.key, sizeof r.key, "%s", key);
+    snprintf(r.etag, sizeof r.etag, "%s", etag);
+    snprintf(r.last_modified, sizeof r.last_modified, "%s", lm);
+    return r;
+}
+
+static void the_http_cache_keeps_one_row_per_key_and_replaces_it(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("http_cache");
+    argo_err e;
+    bool found = true;
+    argo_http_cache_row got;
+    const char *url = "https://data.example/v2/stocks/bars?symbols=AAPL,MSFT&timeframe=1Day";
+    assert_int_equal(argo_store_cache_get(st, url, &got, &found, &e), 0);
+    assert_false(found);
+    argo_http_cache_row r = cache_row(url, "W/\"abc\"", "", 1700000000);
+    assert_int_equal(argo_store_cache_put(st, &r, &e), 0);
+    argo_http_cache_row other = cache_row("https://data.example/csv/MSFT.csv", "",
+                                          "Wed, 21 Oct 2015 07:28:00 GMT", 1700000001);
+    assert_int_equal(argo_store_cache_put(st, &other, &e), 0);
+    assert_int_equal(argo_store_cache_get(st, url, &got, &found, &e), 0);
+    assert_true(found);
+    assert_string_equal(got.key, url);
+    assert_string_equal(got.etag, "W/\"abc\"");
+    assert_string_equal(got.last_modified, "");
+    assert_int_equal(got.stored_at, 1700000000);
+    /* replaced whole: the new validators, the new time */
+    r = cache_row(url, "", "Thu, 22 Oct 2015 07:28:00 GMT", 1700000500);
+    assert_int_equal(argo_store_cache_put(st, &r, &e), 0);
+    assert_int_equal(argo_store_cache_get(st, url, &got, &found, &e), 0);
+    assert_true(found);
+    assert_string_equal(got.etag, "");
+    assert_string_equal(got.last_modified, "Thu, 22 Oct 2015 07:28:00 GMT");
+    assert_int_equal(got.stored_at, 1700000500);
+    assert_int_equal(argo_store_cache_get(st, other.key, &got, &found, &e), 0);
+    assert_true(found);
+    assert_string_equal(got.last_modified, "Wed, 21 Oct 2015 07:28:00 GMT");
+    int64_t n = 0;
+    assert_int_equal(argo_store_rows_count(st, "http_cache", &n, NULL), 0);
+    assert_int_equal(n, 2);
+    /* a key differing by case or by one byte is another key */
+    assert_int_equal(
+        argo_store_cache_get(st, "HTTPS://data.example/csv/MSFT.csv", &got, &found, &e), 0);
+    assert_false(found);
+    argo_store_close(st);
+}
+
+static void a_cache_key_of_2048_bytes_is_refused(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("cache_key");
+    argo_err e;
+    argo_http_cache_row r = cache_row("", "\"e\"", "", 5);
+    /* the longest key: 2047 bytes */
+    memset(r.key, 'k', sizeof r.key - 1);
+    r.key[sizeof r.key - 1] = 0;
+    assert_int_equal(argo_store_cache_put(st, &r, &e), 0);
+    bool found = false;
+    argo_http_cache_row got;
+    assert_int_equal(argo_store_cache_get(st, r.key, &got, &found, &e), 0);
+    assert_true(found);
+    assert_int_equal(strlen(got.key), 2047);
+    /* 2048 bytes: no room for the terminator in the row; and as a lookup */
+    memset(r.key, 'k', sizeof r.key);
+    assert_int_equal(argo_store_cache_put(st, &r, &e), ARGO_ELIMIT);
+    assert_non_null(strstr(e.msg, "2048"));
+    char longer[4096];
+    memset(longer, 'k', sizeof longer - 1);
+    longer[sizeof longer - 1] = 0;
+    found = true;
+    assert_int_equal(argo_store_cache_get(st, longer, &got, &found, &e), ARGO_ELIMIT);
+    assert_false(found);
+    longer[2048] = 0;
+    assert_int_equal(argo_store_cache_get(st, longer, &got, &found, &e), ARGO_ELIMIT);
+    int64_t n = 0;
+    assert_int_equal(argo_store_rows_count(st, "http_cache", &n, NULL), 0);
+    assert_int_equal(n, 1); /* only the 2047-byte key */
+    argo_store_close(st);
+}
+
+typedef struct corrections_seen {
+    argo_correction v[8];
+    int n;
+} corrections_seen;
+
+static int note_correction(void *ctx, const argo_correction *c)
+{
+    corrections_seen *s = ctx;
+    if (s->n < 8)
+        s->v[s->n] = *c;
+    s->n++;
+    return 0;
+}
+
+static int stop_correction(void *ctx, const argo_correction *c)
+{
+    (void)ctx;
+    (void)c;
+    return 7;
+}
+
+/* A store call from inside a corrections scan: refused, as in any scan. */
+static int cache_inside(void *ctx, const argo_correction *c)
+{
+    (void)c;
+    argo_http_cache_row r;
+    bool found;
+    return argo_store_cache_get(ctx, "https://h/x", &r, &found, NULL);
+}
+
+static argo_correction correction_of(int64_t sym, int64_t ts, argo_bar stored, argo_bar revised)
+{
+    argo_correction c = {
+        .symbol_id = sym, .ts = ts, .stored = stored, .revised = revised, .seen_at = 1700000000};
+    c.stored.ts = c.revised.ts = ts;
+    snprintf(c.source, sizeof c.source, "alpaca");
+    return c;
+}
+
+static void expect_same_bar(const argo_bar *a, const argo_bar *b)
+{
+    assert_int_equal(a->ts, b->ts);
+    assert_memory_equal(&a->open, &b->open, sizeof a->open);
+    assert_memory_equal(&a->high, &b->high, sizeof a->high);
+    assert_memory_equal(&a->low, &b->low, sizeof a->low);
+    assert_memory_equal(&a->close, &b->close, sizeof a->close);
+    assert_memory_equal(&a->volume, &b->volume, sizeof a->volume);
+}
+
+static void a_revised_bar_is_recorded_once_per_revision(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("corrections");
+    argo_err e;
+    int64_t a, b;
+    assert_int_equal(argo_store_symbol_id(st, "AAA", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "BBB", true, &b, NULL), 0);
+    volatile double x = 0.1, y = 0.2;
+    double sum = x + y; /* 0.30000000000000004 */
+    argo_bar stored = {86400, sum, 0.5, 0.1, 0.4, 1e-300};
+    argo_bar revised = {86400, sum, 0.5, 0.1, 0.30000000000000004 + 1e-16, 5e-324};
+    argo_correction c = correction_of(a, 86400, stored, revised);
+    bool added = false;
+    assert_int_equal(argo_store_correction_add(st, &c, &added, &e), 0);
+    assert_true(added);
+    int64_t first = c.id;
+    assert_true(first > 0);
+    /* the same revision again, seen later and from elsewhere: not new */
+    argo_correction again = correction_of(a, 86400, stored, revised);
+    again.seen_at = 1700000999;
+    snprintf(again.source, sizeof again.source, "stream");
+    assert_int_equal(argo_store_correction_add(st, &again, &added, &e), 0);
+    assert_false(added);
+    assert_int_equal(again.id, first);
+    /* another revision of the same bar: a new correction */
+    argo_bar revised2 = revised;
+    revised2.volume = 1e-300;
+    argo_correction c2 = correction_of(a, 86400, stored, revised2);
+    assert_int_equal(argo_store_correction_add(st, &c2, &added, &e), 0);
+    assert_true(added);
+    assert_true(c2.id > first);
+    /* the same values for another symbol, or another time: new too */
+    argo_correction c3 = correction_of(b, 86400, stored, revised);
+    assert_int_equal(argo_store_correction_add(st, &c3, &added, &e), 0);
+    assert_true(added);
+    assert_true(c3.id > c2.id);
+    argo_correction c4 = correction_of(a, 2 * 86400, stored, revised);
+    assert_int_equal(argo_store_correction_add(st, &c4, NULL, &e), 0); /* added may be NULL */
+    assert_true(c4.id > c3.id);
+    /* scans after an id, in id order, every double bit for bit */
+    corrections_seen seen = {0};
+    assert_int_equal(argo_store_corrections_scan(st, 0, note_correction, &seen, &e), 0);
+    assert_int_equal(seen.n, 4);
+    assert_int_equal(seen.v[0].id, first);
+    assert_int_equal(seen.v[1].id, c2.id);
+    assert_int_equal(seen.v[2].id, c3.id);
+    assert_int_equal(seen.v[3].id, c4.id);
+    assert_int_equal(seen.v[0].symbol_id, a);
+    assert_int_equal(seen.v[0].ts, 86400);
+    expect_same_bar(&seen.v[0].stored, &c.stored);
+    expect_same_bar(&seen.v[0].revised, &c.revised);
+    assert_string_equal(seen.v[0].source, "alpaca");
+    assert_int_equal(seen.v[0].seen_at, 1700000000); /* the first sighting kept */
+    expect_same_bar(&seen.v[1].revised, &c2.revised);
+    assert_int_equal(seen.v[2].symbol_id, b);
+    assert_int_equal(seen.v[3].ts, 2 * 86400);
+    expect_same_bar(&seen.v[3].stored, &c4.stored);
+    seen = (corrections_seen){0};
+    assert_int_equal(argo_store_corrections_scan(st, c2.id, note_correction, &seen, &e), 0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.v[0].id, c3.id);
+    seen = (corrections_seen){0};
+    assert_int_equal(argo_store_corrections_scan(st, c4.id, note_correction, &seen, &e), 0);
+    assert_int_equal(seen.n, 0);
+    assert_int_equal(argo_store_corrections_scan(st, 0, stop_correction, NULL, &e), 7);
+    assert_int_equal(argo_store_corrections_scan(st, 0, cache_inside, st, &e), ARGO_EINVAL);
+    /* refused: an unknown symbol, a value that is not finite, a long source */
+    argo_correction bad = correction_of(a + b + 100, 86400, stored, revised);
+    assert_int_equal(argo_store_correction_add(st, &bad, &added, &e), ARGO_EDATA);
+    bad = correction_of(a, 3 * 86400, stored, revised);
+    bad.revised.close = NAN;
+    assert_int_equal(argo_store_correction_add(st, &bad, &added, &e), ARGO_EDATA);
+    assert_false(added);
+    bad = correction_of(a, 3 * 86400, stored, revised);
+    memset(bad.source, 'x', sizeof bad.source);
+    assert_int_equal(argo_store_correction_add(st, &bad, &added, &e), ARGO_EDATA);
+    int64_t n = 0;
+    assert_int_equal(argo_store_rows_count(st, "bar_corrections", &n, NULL), 0);
+    assert_int_equal(n, 4);
+    argo_store_close(st);
+}
+
+static void provider_calls_are_counted_per_day(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("calls");
+    argo_err e;
+    int64_t d1 = 19000 * (int64_t)86400, d2 = d1 + 86400, n = -1;
+    assert_int_equal(argo_store_calls_get(st, d1, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(argo_store_calls_add(st, d1, 3, &e), 0);
+    assert_int_equal(argo_store_calls_add(st, d1, 4, &e), 0);
+    assert_int_equal(argo_store_calls_add(st, d2, 1, &e), 0);
+    assert_int_equal(argo_store_calls_add(st, d2, 0, &e), 0);
+    assert_int_equal(argo_store_calls_get(st, d1, &n, &e), 0);
+    assert_int_equal(n, 7);
+    assert_int_equal(argo_store_calls_get(st, d2, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(argo_store_calls_get(st, d2 + 86400, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(argo_store_calls_add(st, d1, -1, &e), ARGO_EINVAL);
+    assert_int_equal(argo_store_calls_get(st, d1, &n, &e), 0);
+    assert_int_equal(n, 7);
+    argo_store_close(st);
+}
+
+/* The cache, a correction and call counts written in a transaction that
+ * is rolled back leave nothing; committed, they stay. */
+static void market_data_rows_roll_back_with_their_transaction(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("market_rb");
+    argo_err e;
+    int64_t a;
+    assert_int_equal(argo_store_symbol_id(st, "AAA", true, &a, NULL), 0);
+    argo_http_cache_row r = cache_row("https://h/x", "\"1\"", "", 10);
+    assert_int_equal(argo_store_cache_put(st, &r, &e), 0);
+    assert_int_equal(argo_store_calls_add(st, 86400, 2, &e), 0);
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    argo_http_cache_row r2 = cache_row("https://h/x", "\"2\"", "", 20);
+    assert_int_equal(argo_store_cache_put(st, &r2, &e), 0);
+    argo_http_cache_row r3 = cache_row("https://h/y", "\"3\"", "", 30);
+    assert_int_equal(argo_store_cache_put(st, &r3, &e), 0);
+    argo_correction c = correction_of(a, 86400, bar_at(86400, 10), bar_at(86400, 11));
+    bool added;
+    assert_int_equal(argo_store_correction_add(st, &c, &added, &e), 0);
+    assert_true(added);
+    assert_int_equal(argo_store_calls_add(st, 86400, 5, &e), 0);
+    assert_int_equal(argo_store_calls_add(st, 2 * 86400, 1, &e), 0);
+    argo_store_rollback(st);
+    bool found;
+    argo_http_cache_row got;
+    assert_int_equal(argo_store_cache_get(st, "https://h/x", &got, &found, &e), 0);
+    assert_true(found);
+    assert_string_equal(got.etag, "\"1\"");
+    assert_int_equal(argo_store_cache_get(st, "https://h/y", &got, &found, &e), 0);
+    assert_false(found);
+    corrections_seen seen = {0};
+    assert_int_equal(argo_store_corrections_scan(st, 0, note_correction, &seen, &e), 0);
+    assert_int_equal(seen.n, 0);
+    int64_t n = -1;
+    assert_int_equal(argo_store_calls_get(st, 86400, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(argo_store_calls_get(st, 2 * 86400, &n, &e), 0);
+    assert_int_equal(n, 0);
+    /* the same writes committed stay */
+    assert_int_equal(argo_store_begin(st, NULL), 0);
+    assert_int_equal(argo_store_correction_add(st, &c, &added, &e), 0);
+    assert_true(added);
+    assert_int_equal(argo_store_calls_add(st, 86400, 5, &e), 0);
+    assert_int_equal(argo_store_commit(st, NULL), 0);
+    assert_int_equal(argo_store_calls_get(st, 86400, &n, &e), 0);
+    assert_int_equal(n, 7);
+    seen = (corrections_seen){0};
+    assert_int_equal(argo_store_corrections_scan(st, 0, note_correction, &seen, &e), 0);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.v[0].id, c.id);
+    argo_store_close(st);
+}
+
 /* ---- rows, backend-neutral (argo store copy) ----------------------------- */
 
 /* Rows of one table, every text and blob copied out of the scan. */
@@ -1456,7 +1752,7 @@ static void expect_same_rows(argo_store *a, argo_store *b)
 /* A row of every table; the largest id of each numbered table in *max
  * (symbols, signals, models, events, keys). */
 typedef struct max_ids {
-    int64_t symbol, signal, model, event, key;
+    int64_t symbol, signal, model, event, key, correction;
 } max_ids;
 
 static max_ids fill_every_table(argo_store *st)
@@ -1514,6 +1810,20 @@ static max_ids fill_every_table(argo_store *st)
     assert_int_equal(argo_store_key_add(st, &k2, &e), 0);
     assert_int_equal(argo_store_key_revoke(st, k1.id, 1700000100, &e), 0);
     m.key = k2.id;
+    /* the HTTP cache (texts in byte order), a revised bar, call counts */
+    argo_http_cache_row c1 = cache_row("https://h/v2/stocks/bars?symbols=AAA", "W/\"1\"", "", 7);
+    argo_http_cache_row c2 =
+        cache_row("https://h/csv/\xc3\xa9.csv", "", "Wed, 21 Oct 2015 07:28:00 GMT", 8);
+    assert_int_equal(argo_store_cache_put(st, &c1, &e), 0);
+    assert_int_equal(argo_store_cache_put(st, &c2, &e), 0);
+    argo_bar revised = bars[2];
+    revised.close = 0.1 + 0.2;
+    revised.volume = 1e-300;
+    argo_correction cor = correction_of(a, bars[2].ts, bars[2], revised);
+    assert_int_equal(argo_store_correction_add(st, &cor, NULL, &e), 0);
+    m.correction = cor.id;
+    assert_int_equal(argo_store_calls_add(st, 86400, 3, &e), 0);
+    assert_int_equal(argo_store_calls_add(st, 2 * 86400, 1, &e), 0);
     return m;
 }
 
@@ -1551,6 +1861,11 @@ static void expect_ids_continue(argo_store *st, max_ids m)
     argo_key_row k = key_of("new", "stream", 9);
     assert_int_equal(argo_store_key_add(st, &k, &e), 0);
     assert_true(k.id > m.key);
+    argo_correction c = correction_of(sym, 86400, bar_at(86400, 10), bar_at(86400, 12));
+    bool added = false;
+    assert_int_equal(argo_store_correction_add(st, &c, &added, &e), 0);
+    assert_true(added);
+    assert_true(c.id > m.correction);
 }
 
 static void every_row_copies_bit_for_bit_and_ids_continue_above(void **state)
@@ -1806,6 +2121,11 @@ int main(void)
         cmocka_unit_test(a_hold_refuses_other_processes_until_released),
         cmocka_unit_test(a_dead_holder_frees_its_hold),
         cmocka_unit_test(urls_are_printed_without_passwords),
+        cmocka_unit_test(the_http_cache_keeps_one_row_per_key_and_replaces_it),
+        cmocka_unit_test(a_cache_key_of_2048_bytes_is_refused),
+        cmocka_unit_test(a_revised_bar_is_recorded_once_per_revision),
+        cmocka_unit_test(provider_calls_are_counted_per_day),
+        cmocka_unit_test(market_data_rows_roll_back_with_their_transaction),
         cmocka_unit_test(every_row_copies_bit_for_bit_and_ids_continue_above),
         cmocka_unit_test(clearing_rows_empties_every_table_and_a_copy_numbers_on_from_it),
         cmocka_unit_test(a_row_whose_key_exists_conflicts_and_the_rollback_leaves_nothing),
