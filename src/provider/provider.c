@@ -79,9 +79,10 @@ int argo_provider_config_validate(const argo_provider_config *cfg, argo_err *err
                             "[provider] rest_url '%.200s': must be an http:// or https:// URL "
                             "with a host",
                             cfg->rest_url);
-    if (strpbrk(cfg->rest_url, " \t\r\n?#"))
+    if (strpbrk(cfg->rest_url, alpaca ? " \t\r\n?#" : " \t\r\n#"))
         return argo_err_set(err, ARGO_ECONFIG,
-                            "[provider] rest_url '%.200s': no spaces, '?' or '#' allowed",
+                            alpaca ? "[provider] rest_url '%.200s': no spaces, '?' or '#' allowed"
+                                   : "[provider] rest_url '%.200s': no spaces or '#' allowed",
                             cfg->rest_url);
     if (!alpaca && !strstr(cfg->rest_url, "{symbol}"))
         return argo_err_set(err, ARGO_ECONFIG,

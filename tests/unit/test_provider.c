@@ -139,8 +139,8 @@ static void credentials_come_from_the_file(void **state)
     argo_provider_config c;
     argo_provider_config_init(&c, ARGO_PROVIDER_ALPACA);
     th_tmpfile("alpaca.ini", c.credentials_file, sizeof c.credentials_file);
-    th_write(c.credentials_file, "; Alpaca paper account\nkey_id = " KEYID "\nsecret_key = " SECRET
-                                 "\n");
+    th_write(c.credentials_file,
+             "; Alpaca paper account\nkey_id = " KEYID "\nsecret_key = " SECRET "\n");
     argo_provider *p;
     argo_err e;
     assert_int_equal(argo_provider_open(&c, &p, &e), 0);
@@ -316,8 +316,7 @@ typedef struct got {
     char where[256];
 } got;
 
-static int collect(void *ctx, const char *symbol, const argo_bar *bars, size_t n,
-                   const char *where)
+static int collect(void *ctx, const char *symbol, const argo_bar *bars, size_t n, const char *where)
 {
     got *g = ctx;
     g->calls++;
@@ -425,8 +424,8 @@ static void expect_page_error(const char *body, int code, const char *needle)
 static void bad_pages_are_refused_whole_with_where_and_why(void **state)
 {
     (void)state;
-    expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-02T05:00:00Z", "1") ",",
-                      ARGO_EPARSE, "page 1: not JSON");
+    expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-02T05:00:00Z", "1") ",", ARGO_EPARSE,
+                      "page 1: not JSON");
     expect_page_error("[1,2]", ARGO_EPARSE, "not a JSON object");
     expect_page_error("{\"next_page_token\":null}", ARGO_EPARSE, "no \"bars\"");
     expect_page_error("{\"bars\":{},\"next_page_token\":5}", ARGO_EPARSE, "next_page_token");
@@ -436,11 +435,12 @@ static void bad_pages_are_refused_whole_with_where_and_why(void **state)
                       ARGO_EDATA, "page 1: MSFT bar 2: open -1 is not a finite price > 0");
     expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-02T05:00:00Z", "3") "]}}", ARGO_EDATA,
                       "AAPL bar 1: high 2 is below");
-    expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-03T05:00:00Z", "1") "," BAR(
-                          "2024-01-02T05:00:00Z", "1") "]}}",
-                      ARGO_EDATA, "AAPL bar 2: 2024-01-02 is not after the previous bar's 2024-01-03");
-    expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-02T05:00:00Z", "1") "," BAR(
-                          "2024-01-02T04:00:00Z", "1") "]}}",
+    expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-03T05:00:00Z",
+                                                  "1") "," BAR("2024-01-02T05:00:00Z", "1") "]}}",
+                      ARGO_EDATA,
+                      "AAPL bar 2: 2024-01-02 is not after the previous bar's 2024-01-03");
+    expect_page_error("{\"bars\":{\"AAPL\":[" BAR("2024-01-02T05:00:00Z",
+                                                  "1") "," BAR("2024-01-02T04:00:00Z", "1") "]}}",
                       ARGO_EDATA, "AAPL bar 2: 2024-01-02 is not after");
     expect_page_error("{\"bars\":{\"TSLA\":[" BAR("2024-01-02T05:00:00Z", "1") "]}}", ARGO_EDATA,
                       "symbol 'TSLA', not asked for");
@@ -465,8 +465,8 @@ static void minute_bars_keep_their_minute(void **state)
     argo_alpaca_pages pg = pages(syms, 1, last);
     pg.bar_seconds = 60;
     got g = {0};
-    const char *ok = "{\"bars\":{\"AAPL\":[" BAR("2024-01-02T14:30:00Z", "1") "," BAR(
-        "2024-01-02T14:31:00Z", "1") "]}}";
+    const char *ok = "{\"bars\":{\"AAPL\":[" BAR("2024-01-02T14:30:00Z",
+                                                 "1") "," BAR("2024-01-02T14:31:00Z", "1") "]}}";
     assert_int_equal(argo_alpaca_parse_page(&pg, ok, strlen(ok), collect, &g, NULL), 0);
     int64_t t;
     argo_time_parse("2024-01-02T14:30:00Z", &t);
