@@ -82,6 +82,8 @@
 #define ARGO_SERVE_HEADER_POOL 2048 /* requests having their headers read at once (8 KiB each) */
 #define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
 #define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */
+/* http/: bytes of an answer held when the request sets no max_body (64 MiB) */
+#define ARGO_HTTP_ANSWER_MAX ((size_t)64 << 20)
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 
