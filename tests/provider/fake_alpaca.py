@@ -108,9 +108,10 @@ class DataError(Exception):
 class Series:
     """One symbol's daily bars: dates and raw lines at load, parsed lazily."""
 
-    __slots__ = ("symbol", "path", "dates", "lines", "rows")
+    __slots__ = ("symbol", "path", "dates", "lines", "rows", "lock")
 
     def __init__(self, symbol, path, dates, lines):
+        self.lock = threading.Lock()
         self.symbol = symbol
         self.path = path
         self.dates = dates
@@ -118,7 +119,13 @@ class Series:
         self.rows = None
 
     def parsed(self):
-        if self.rows is None:
+        """The parsed rows; parsed once, under the series' own lock (not the
+        state's), so a first big fetch does not hold up control calls."""
+        if self.rows is not None:
+            return self.rows
+        with self.lock:
+            if self.rows is not None:
+                return self.rows
             rows = []
             for i, line in enumerate(self.lines):
                 f = line.split(",")
@@ -314,6 +321,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             pass
         except DataError as e:
             self.send(*api_error(500, 50000000, str(e)))
+        except Exception as e:  # a bug here must answer, not hang the test
+            sys.stderr.write("fake_alpaca: %s %s: %r\n" % (method, url.path, e))
+            self.send(*api_error(500, 50000000, "fake_alpaca internal error: %r" % (e,)))
 
     # ---- control ----
     def read_json(self):
@@ -375,6 +385,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if stall:
             time.sleep(stall)
         if method != "GET":
+            self.close_connection = True
             return self.send(*api_error(405, 40500000, "%s %s not allowed" % (method, url.path)))
         # rate limit
         now = time.time()
@@ -487,6 +498,9 @@ def bars_answer(st, query):
     except ValueError as e:
         return api_error(422, 42210000, str(e))
     syms = sorted(set(syms))
+    for sym in syms:
+        if sym in st.series:
+            st.series[sym].parsed()
     first_sym, first_t = None, None
     if "page_token" in p:
         try:
@@ -697,15 +711,21 @@ class Conn:
         self.authed = False
         self.bars = set()
         self.all_bars = False
+        self.dropped = False
 
     def wants(self, sym):
         return self.all_bars or sym in self.bars
 
 
 async def drop_all(st):
-    conns = list(st.conns)
+    """Closes every stream connection now: no bar is sent to them after this
+    returns; the close handshake finishes in the background (close_timeout)."""
+    with st.lock:
+        conns = list(st.conns)
+        st.conns.clear()
     for c in conns:
-        await c.ws.close(1001, "dropped by test control")
+        c.dropped = True
+        asyncio.ensure_future(c.ws.close(1001, "dropped by test control"))
     return len(conns)
 
 
@@ -732,7 +752,8 @@ async def deliver_days(st, days):
                 while msgs == orig:
                     rng.shuffle(msgs)
         for m in msgs:
-            targets = [c for c in list(st.conns) if c.authed and c.wants(m["S"])]
+            with st.lock:
+                targets = [c for c in st.conns if c.authed and c.wants(m["S"])]
             if not targets:
                 continue
             with st.lock:
@@ -750,6 +771,8 @@ async def deliver_days(st, days):
                 frame = frame[: len(frame) // 2] + "}{,"
             for _ in range(1 + dup):
                 for c in targets:
+                    if c.dropped:
+                        continue
                     try:
                         await c.ws.send(frame)
                     except websockets.ConnectionClosed:
@@ -859,7 +882,7 @@ async def amain(st, args):
     async def handler(ws, path):
         await stream_handler(st, ws, path)
 
-    server = await websockets.server.serve(handler, "127.0.0.1", 0, max_size=1 << 16, ping_interval=None)
+    server = await websockets.server.serve(handler, "127.0.0.1", 0, max_size=1 << 16, ping_interval=None, close_timeout=2)
     sport = server.sockets[0].getsockname()[1]
     rport = rest.server_address[1]
     tmp = args.portfile + ".tmp.%d" % os.getpid()
