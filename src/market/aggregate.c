@@ -13,6 +13,10 @@
  * counts (a short sorted list: every open bar closes on a bar boundary),
  * so rule (c) scans the symbols only when a close time has been passed.
  *
+ * Rule (a) needs no code of its own: the session's last minute moves the
+ * stream's clock to the close time, and (c) closes the bar then (grace 0)
+ * or grace_s later.
+ *
  * Closed bars go to a pending list, sorted by (ts, symbol), then to the
  * caller's fn. When fn fails, the bars not yet handed stay pending and the
  * next call hands them first (and takes no new minute until it has).
@@ -388,7 +392,7 @@ int argo_agg_add(argo_agg *a, const char *symbol, const argo_bar *minute, argo_a
     size_t idx = 0;
     if ((rc = intern(a, symbol, &idx, err)) != 0)
         return rc;
-    if ((rc = out_reserve(a, 2, err)) != 0) /* (b) and (a) */
+    if ((rc = out_reserve(a, 1, err)) != 0) /* (b) */
         return rc;
     agg_sym *s = &a->syms[idx];
     int64_t b = bar_start(a, minute->ts);
@@ -422,11 +426,11 @@ int argo_agg_add(argo_agg *a, const char *symbol, const argo_bar *minute, argo_a
                 a->st.minutes++;
             if (minute->ts > s->last_minute)
                 s->last_minute = minute->ts;
-            if (minute->ts + 60 >= close_time(a, b))
-                close_bar(a, idx); /* (a): the session's last minute */
         }
     }
-    if ((rc = close_until(a, a->clock, err)) != 0) /* (c): the stream's clock */
+    /* (c), the stream's clock; (a) is its case with grace_s 0: the minute
+     * ending at or after the close time has moved the clock there */
+    if ((rc = close_until(a, a->clock, err)) != 0)
         return rc;
     return flush(a, true, fn, ctx, err);
 }

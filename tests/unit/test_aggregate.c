@@ -84,7 +84,7 @@ static void four_minutes(const argo_bar *d, argo_bar m[4])
 static void four_minute_day_aggregates_to_the_day_exactly(void **state)
 {
     (void)state;
-    argo_agg *a = daily(300);
+    argo_agg *a = daily(0); /* (a) closes at once */
     sink s = {0};
     argo_bar d = mk(D0 + DAY, 101.25, 104.5, 99.75, 103.125, 1234567), m[4];
     four_minutes(&d, m);
@@ -183,27 +183,17 @@ static size_t random_day(int64_t day, bool shuffle, bool dups, msg *out, got *wa
         agg.ts = day;
         snprintf(want[*nwant].sym, sizeof want[*nwant].sym, "%s", syms[k]);
         want[(*nwant)++].bar = agg;
-        if (dups) /* duplicates of any minute but the session's last */
+        if (dups) /* duplicates of any minute */
             for (int i = first, end = (int)n; i < end; i++)
-                if (mix(3) == 0 && out[i].m.ts != day + HM(20, 59))
+                if (mix(3) == 0)
                     out[n++] = out[i];
-        if (shuffle) { /* this symbol's minutes in any order, the session's last one last */
-            int end = (int)n;
-            for (int i = first; i < end; i++)
-                if (out[i].m.ts == day + HM(20, 59)) {
-                    msg t = out[i];
-                    out[i] = out[end - 1];
-                    out[end - 1] = t;
-                    end--;
-                    break;
-                }
-            for (int i = end - 1; i > first; i--) {
+        if (shuffle) /* this symbol's minutes in any order, the session's last one too */
+            for (int i = (int)n - 1; i > first; i--) {
                 int j = first + mix(i - first + 1);
                 msg t = out[i];
                 out[i] = out[j];
                 out[j] = t;
             }
-        }
     }
     if (!shuffle) { /* the stream's order: by time, then symbol */
         for (size_t i = 1; i < n; i++)
@@ -361,25 +351,31 @@ static void rule_b_closes_on_the_next_days_minute(void **state)
     free(s.v);
 }
 
-static void rule_c_closes_by_the_other_symbols_clock_with_grace(void **state)
+static void rule_a_waits_for_grace_and_c_closes_by_the_other_symbols_clock(void **state)
 {
     (void)state;
     argo_agg *a = daily(300);
     sink s = {0};
     add(a, "B", mk(D0 + HM(15, 0), 10, 12, 9, 11, 100), &s);
-    add(a, "A", mk(D0 + HM(16, 0), 20, 22, 19, 21, 100), &s);
-    add(a, "Z", mk(D0 + HM(20, 59), 5, 5, 5, 5, 5), &s); /* (a) for Z only */
-    assert_int_equal(s.n, 1);
-    assert_string_equal(s.v[0].sym, "Z");
+    add(a, "Z", mk(D0 + HM(20, 59), 5, 5, 5, 5, 5), &s);      /* the session's last: grace */
+    add(a, "A", mk(D0 + HM(16, 0), 20, 22, 19, 21, 100), &s); /* out of order: counts */
+    add(a, "Z", mk(D0 + HM(15, 0), 4, 6, 4, 5, 5), &s);       /* likewise */
+    assert_int_equal(s.n, 0);
     add(a, "C", mk(D0 + HM(21, 3), 7, 7, 7, 7, 7), &s); /* clock 21:04: within grace */
-    assert_int_equal(s.n, 2);
-    assert_string_equal(s.v[1].sym, "C");               /* after hours: (a) for C */
-    add(a, "C", mk(D0 + HM(21, 4), 7, 7, 7, 7, 7), &s); /* clock 21:05: A and B, in order */
+    assert_int_equal(s.n, 0);
+    add(a, "C", mk(D0 + HM(21, 4), 7, 7, 7, 7, 7), &s); /* clock 21:05: all four, in order */
     assert_int_equal(s.n, 4);
-    assert_string_equal(s.v[2].sym, "A");
-    assert_string_equal(s.v[3].sym, "B");
-    assert_bar(&s.v[2].bar, D0, 20, 22, 19, 21, 100);
-    assert_bar(&s.v[3].bar, D0, 10, 12, 9, 11, 100);
+    assert_string_equal(s.v[0].sym, "A");
+    assert_string_equal(s.v[1].sym, "B");
+    assert_string_equal(s.v[2].sym, "C");
+    assert_string_equal(s.v[3].sym, "Z");
+    assert_bar(&s.v[0].bar, D0, 20, 22, 19, 21, 100);
+    assert_bar(&s.v[1].bar, D0, 10, 12, 9, 11, 100);
+    assert_bar(&s.v[2].bar, D0, 7, 7, 7, 7, 14);
+    assert_bar(&s.v[3].bar, D0, 4, 6, 4, 5, 10);
+    argo_agg_stats st;
+    argo_agg_get_stats(a, &st);
+    assert_int_equal(st.late, 0);
     argo_agg_free(a);
     free(s.v);
 }
@@ -487,7 +483,7 @@ int main(void)
         cmocka_unit_test(a_replaced_minute_takes_the_new_values),
         cmocka_unit_test(a_late_minute_after_close_is_counted_and_dropped),
         cmocka_unit_test(rule_b_closes_on_the_next_days_minute),
-        cmocka_unit_test(rule_c_closes_by_the_other_symbols_clock_with_grace),
+        cmocka_unit_test(rule_a_waits_for_grace_and_c_closes_by_the_other_symbols_clock),
         cmocka_unit_test(rule_d_closes_by_advance),
         cmocka_unit_test(intraday_30_minute_bars),
         cmocka_unit_test(a_refused_bar_stays_closed_and_the_rest_come_next_call),
