@@ -223,10 +223,11 @@ static void kill_conn(argo_feed *f, const char *why)
     if (!f->have_conn)
         return;
     snprintf(f->close_why, sizeof f->close_why, "%s", why);
+    /* synchronously: called from a timer, so not while lws services this
+     * wsi (LWS_TO_KILL_ASYNC crashed in 4.1.6 on a wsi still connecting) */
     if (f->wsi)
-        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
-    else
-        lost(f, why);
+        lws_set_timeout(f->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+    lost(f, why); /* a no-op when the close reached a callback that called it */
 }
 
 static void on_tick(lws_sorted_usec_list_t *sul)
@@ -529,6 +530,8 @@ static int cb_feed(struct lws *wsi, enum lws_callback_reasons reason, void *user
     argo_feed *f = ctx ? lws_context_user(ctx) : NULL;
     if (!f)
         return 0;
+    if (f->wsi && wsi != f->wsi && reason != LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+        return 0; /* a connection already given up */
     switch (reason) {
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         char why[256];
@@ -570,6 +573,10 @@ static int cb_feed(struct lws *wsi, enum lws_callback_reasons reason, void *user
         }
         if (f->ping_due)
             lws_callback_on_writable(wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (wsi == f->wsi) /* gone without CLIENT_CLOSED (closed while connecting) */
+            lost(f, f->close_why[0] ? f->close_why : "the connection ended");
         return 0;
     case LWS_CALLBACK_CLIENT_CLOSED: {
         char why[ARGO_ERR_MSG_MAX];
