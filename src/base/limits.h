@@ -65,8 +65,8 @@
 #define ARGO_KEY_NAME_MAX 64              /* bytes of an API key's name, with the NUL */
 #define ARGO_HTTP_BODY_MAX_BYTES 16777216 /* bytes of a request body (posted bars): 16 MiB */
 #define ARGO_HTTP_BODY_MAX ((size_t)ARGO_HTTP_BODY_MAX_BYTES)
-#define ARGO_HTTP_HEADER_MAX 8192 /* bytes of a request's headers */
-#define ARGO_WS_MESSAGE_MAX 65536 /* bytes of a message a stream client sends */
+#define ARGO_HTTP_HEADER_MAX 8192       /* bytes of a request's headers */
+#define ARGO_WS_MESSAGE_MAX 65536       /* bytes of a message a stream client sends */
 #define ARGO_FEED_MESSAGE_MAX (4 << 20) /* bytes of one message from a provider's bar stream */
 /* argo serve: the process may open 20,000 files (its hard RLIMIT_NOFILE
  * here); sockets stay under 16,000 so the store, its journal, the
