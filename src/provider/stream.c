@@ -27,11 +27,12 @@
  *     start of the minute,"n","vw"}.
  *   - Errors {"T":"error","code":N,"msg":..}: 400 invalid syntax, 401 not
  *     authenticated, 402 auth failed, 403 already authenticated, 404 auth
- *     timeout, 405 symbol limit exceeded, 406 connection limit exceeded,
- *     407 slow client, 409 insufficient subscription, 410 invalid
- *     subscribe action for this feed, 500 internal error. 402, 405, 409
- *     and 410 cannot be cured by trying again: the feed goes FAILED and
- *     stays so; any other error (or a dropped connection) reconnects.
+ *     timeout, 406 connection limit exceeded (the pages above); 405 symbol
+ *     limit exceeded, 407 slow client, 409 insufficient subscription, 410
+ *     invalid subscribe action for this feed, 500 internal error (the
+ *     stock page's error table). 402, 405, 409 and 410 cannot be cured by
+ *     trying again: the feed goes FAILED and stays so; any other error (or
+ *     a dropped connection) reconnects.
  * libwebsockets' client API (4.1, Debian's libwebsockets-dev):
  * lws_client_connect_via_info (lws-client.h), the LWS_CALLBACK_CLIENT_*
  * reasons (lws-callbacks.h), lws_sul_schedule for timers, lws_cancel_service
