@@ -365,6 +365,18 @@ static void a_live_day_of_minutes_aggregates_to_the_csv_and_a_drop_reconnects(vo
     assert_int_equal(fs.bars, 52);
     assert_int_equal(fs.reconnects, 1);
 
+    /* a negative price: the bar rejected by the domain rules, the rest kept */
+    control("stream", "{\"kind\": \"bad_price\", \"target\": \"stream\"}");
+    control("advance", "{\"days\": 1}");
+    assert_true(wait_bars(&r, 52 + 7, 10));
+    usleep(200 * 1000);
+    assert_int_equal(count_bars(&r), 59);
+    pthread_mutex_lock(&r.mu);
+    assert_int_equal(r.rejects, 2);
+    assert_non_null(strstr(r.last_reject, "bar at"));
+    assert_int_equal(r.nstates, mark);
+    pthread_mutex_unlock(&r.mu);
+
     stop(f, &r);
     argo_provider_free(p);
 }
