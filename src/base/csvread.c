@@ -13,6 +13,7 @@
  */
 #include "base/csvread.h"
 
+#include <assert.h>
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,8 @@
 
 struct argo_csv {
     FILE *f;
+    const unsigned char *mem; /* argo_csv_open_mem: the bytes read instead of f */
+    size_t mem_len, mem_pos;
     const char *path;
     struct csv_parser p;
     bool parser_ready; /* csv_init succeeded: csv_free owed */
@@ -64,6 +67,23 @@ static int no_space(unsigned char c)
     return 0;
 }
 
+/* The parser for r, opened on a file or on bytes; r is freed on failure. */
+static int start(argo_csv *r, const char *path, argo_csv **out, argo_err *err)
+{
+    if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        argo_csv_close(r);
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
+    }
+    r->parser_ready = true;
+    csv_set_realloc_func(&r->p, capped_realloc);
+    csv_set_blk_size(&r->p, FIELD_BUF);
+    csv_set_space_func(&r->p, no_space);
+    r->path = path;
+    r->line = r->rec_line = 1;
+    *out = r;
+    return ARGO_OK;
+}
+
 int argo_csv_open(const char *path, argo_csv **out, argo_err *err)
 {
     *out = NULL;
@@ -93,18 +113,19 @@ int argo_csv_open(const char *path, argo_csv **out, argo_err *err)
         free(r);
         return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
     }
-    if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-        argo_csv_close(r);
-        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", path);
-    }
-    r->parser_ready = true;
-    csv_set_realloc_func(&r->p, capped_realloc);
-    csv_set_blk_size(&r->p, FIELD_BUF);
-    csv_set_space_func(&r->p, no_space);
-    r->path = path;
-    r->line = r->rec_line = 1;
-    *out = r;
-    return ARGO_OK;
+    return start(r, path, out, err);
+}
+
+int argo_csv_open_mem(const char *name, const void *data, size_t len, argo_csv **out, argo_err *err)
+{
+    assert(name && out && (data || !len));
+    *out = NULL;
+    argo_csv *r = calloc(1, sizeof *r);
+    if (!r)
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", name);
+    r->mem = data ? data : (const void *)"";
+    r->mem_len = len;
+    return start(r, name, out, err);
 }
 
 void argo_csv_close(argo_csv *r)
@@ -146,14 +167,28 @@ static void on_row(int term, void *ctx)
     r->ready = true;
 }
 
-/* Reads more of the file; 0 with bytes, 1 at the end, -1 on error. */
+/* Up to n bytes of the input into dst: the file's or the memory's. */
+static size_t input(argo_csv *r, unsigned char *dst, size_t n)
+{
+    if (!r->mem)
+        return fread(dst, 1, n, r->f);
+    size_t k = r->mem_len - r->mem_pos;
+    if (k > n)
+        k = n;
+    if (k)
+        memcpy(dst, r->mem + r->mem_pos, k);
+    r->mem_pos += k;
+    return k;
+}
+
+/* Reads more of the input; 0 with bytes, 1 at the end, -1 on error. */
 static int fill(argo_csv *r)
 {
     r->pos = 0;
-    r->len = fread(r->buf, 1, sizeof r->buf, r->f);
+    r->len = input(r, r->buf, sizeof r->buf);
     if (r->len)
         return 0;
-    return ferror(r->f) ? -1 : 1;
+    return r->f && ferror(r->f) ? -1 : 1;
 }
 
 static void skip_bom(argo_csv *r)
@@ -163,7 +198,7 @@ static void skip_bom(argo_csv *r)
         size_t left = r->len - r->pos;
         memmove(r->buf, r->buf + r->pos, left);
         r->pos = 0;
-        r->len = left + fread(r->buf + left, 1, sizeof r->buf - left, r->f);
+        r->len = left + input(r, r->buf + left, sizeof r->buf - left);
     }
     if (r->len - r->pos >= 3 && r->buf[r->pos] == 0xEF && r->buf[r->pos + 1] == 0xBB &&
         r->buf[r->pos + 2] == 0xBF)

@@ -36,6 +36,12 @@ typedef struct argo_csv_row {
  * ARGO_EINVAL when it is a directory; the message names path. */
 int argo_csv_open(const char *path, argo_csv **out, argo_err *err);
 
+/* Opens len bytes at data (borrowed until argo_csv_close) for reading,
+ * with the same rules as a file; name stands for the path in messages
+ * (a URL, say). ARGO_ENOMEM only. */
+int argo_csv_open_mem(const char *name, const void *data, size_t len, argo_csv **out,
+                      argo_err *err);
+
 /* Reads the next record into *row. Returns 1 with a record, 0 at the
  * end of the file, or a negative ARGO_E* code with "path:line: reason"
  * in err (ARGO_EPARSE for malformed CSV, ARGO_ELIMIT past a limit,

@@ -65,8 +65,9 @@
 #define ARGO_KEY_NAME_MAX 64              /* bytes of an API key's name, with the NUL */
 #define ARGO_HTTP_BODY_MAX_BYTES 16777216 /* bytes of a request body (posted bars): 16 MiB */
 #define ARGO_HTTP_BODY_MAX ((size_t)ARGO_HTTP_BODY_MAX_BYTES)
-#define ARGO_HTTP_HEADER_MAX 8192 /* bytes of a request's headers */
-#define ARGO_WS_MESSAGE_MAX 65536 /* bytes of a message a stream client sends */
+#define ARGO_HTTP_HEADER_MAX 8192       /* bytes of a request's headers */
+#define ARGO_WS_MESSAGE_MAX 65536       /* bytes of a message a stream client sends */
+#define ARGO_FEED_MESSAGE_MAX (4 << 20) /* bytes of one message from a provider's bar stream */
 /* argo serve: the process may open 20,000 files (its hard RLIMIT_NOFILE
  * here); sockets stay under 16,000 so the store, its journal, the
  * threads' files and the inbox always have room. */
@@ -81,6 +82,8 @@
 #define ARGO_SERVE_HEADER_POOL 2048 /* requests having their headers read at once (8 KiB each) */
 #define ARGO_METRICS_OPS_MAX 16     /* store operation labels of /metrics; more: "other" */
 #define ARGO_METRICS_OP_NAME_MAX 32 /* bytes of one, with the NUL */
+/* http/: bytes of an answer held when the request sets no max_body (64 MiB) */
+#define ARGO_HTTP_ANSWER_MAX ((size_t)64 << 20)
 #define ARGO_STR_(x) #x
 #define ARGO_STR(x) ARGO_STR_(x) /* a limit as text, for messages */
 

@@ -14,7 +14,10 @@
  * an HTTP date): then argo waits exactly that long, and gives up with
  * ARGO_ELIMIT when the server asks for more than retry_after_max_s.
  * Any other answer (2xx, 3xx such as 304, 4xx) is final and returned
- * to the caller, which judges the status.
+ * to the caller, which judges the status. Redirects are not followed.
+ *
+ * Request headers: a header whose value is "" removes one libcurl would
+ * add on its own ("Accept", "Content-Type"); "Expect" is never sent.
  *
  * The answer's body is held in memory up to max_body bytes; a larger
  * one fails with ARGO_ELIMIT without reading the rest.
@@ -101,10 +104,13 @@ void argo_http_free(argo_http *h);
 
 /* Sends rq as the policy says. 0: r holds a final answer (any status;
  * the caller judges it). ARGO_ENET: gave up on retryable failures (err
- * says the last one and the attempts). ARGO_ELIMIT: an answer over
- * max_body, or a Retry-After over retry_after_max_s. ARGO_EINVAL: a bad
- * URL or scheme. r is cleared first; release it with
- * argo_http_response_free whatever the result. */
+ * says the last one and the attempts; when the last failure was an
+ * answer, r keeps its status and body, so that the caller can describe
+ * it, e.g. S3's <Error>). ARGO_ELIMIT: an answer over max_body, or a
+ * Retry-After over retry_after_max_s. ARGO_EINVAL: a bad URL or scheme.
+ * ARGO_ECANCELED: cancelled says so. Or prepare's error. r is cleared
+ * first; release it with argo_http_response_free whatever the result.
+ * On 0, r->body is never NULL. */
 int argo_http_perform(argo_http *h, const argo_http_request *rq, argo_http_response *r,
                       argo_err *err);
 void argo_http_response_free(argo_http_response *r);

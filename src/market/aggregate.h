@@ -17,7 +17,9 @@
  * after it in summer), b + S for an intraday bar. A symbol's open bar
  * closes, whichever comes first:
  *   (a) when its minute ending at or after the close time arrives (the
- *       session's last minute);
+ *       session's last minute) and grace_s is 0; with a grace, (c) closes
+ *       it grace_s later, so minutes of the bar arriving up to grace_s
+ *       (of the stream's clock) out of order still count;
  *   (b) when one of its minutes of a later bar arrives;
  *   (c) when the stream's clock, the end (ts + 60) of the newest minute
  *       of any symbol, passes the close time by grace_s (a symbol that

@@ -77,6 +77,8 @@ typedef argo_bar_line row_bar;
 
 typedef struct parse_ctx {
     const char *path;
+    const char *data; /* argo_market_csv_parse: the bytes instead of the file at path */
+    size_t len;
     bool skip_invalid;
     argo_ingest_report *rep;
     argo_err *err;
@@ -236,7 +238,8 @@ static int on_row(parse_ctx *c)
 static int parse_file(parse_ctx *c)
 {
     argo_csv *r;
-    int rc = argo_csv_open(c->path, &r, c->err);
+    int rc = c->data ? argo_csv_open_mem(c->path, c->data, c->len, &r, c->err)
+                     : argo_csv_open(c->path, &r, c->err);
     if (rc)
         return rc;
     bool have_header = false;
@@ -275,8 +278,9 @@ static int check_symbol(const char *path, const char *symbol, argo_err *err)
                         path, q, ARGO_SYMBOL_MAX - 1);
 }
 
-int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid,
-                         argo_bar_line **rows, size_t *n, argo_ingest_report *rep, argo_err *err)
+static int read_csv(const char *path, const char *data, size_t len, const char *symbol,
+                    bool skip_invalid, argo_bar_line **rows, size_t *n, argo_ingest_report *rep,
+                    argo_err *err)
 {
     assert(path && symbol && rows && n && rep);
     *rows = NULL;
@@ -286,6 +290,8 @@ int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid
     if (!c)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory");
     c->path = path;
+    c->data = data;
+    c->len = len;
     c->skip_invalid = skip_invalid;
     c->rep = rep;
     c->err = err;
@@ -300,4 +306,18 @@ int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid
     }
     free(c);
     return rc;
+}
+
+int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid,
+                         argo_bar_line **rows, size_t *n, argo_ingest_report *rep, argo_err *err)
+{
+    return read_csv(path, NULL, 0, symbol, skip_invalid, rows, n, rep, err);
+}
+
+int argo_market_csv_parse(const char *name, const char *data, size_t len, const char *symbol,
+                          bool skip_invalid, argo_bar_line **rows, size_t *n,
+                          argo_ingest_report *rep, argo_err *err)
+{
+    assert(data || !len);
+    return read_csv(name, data ? data : "", len, symbol, skip_invalid, rows, n, rep, err);
 }

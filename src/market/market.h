@@ -72,6 +72,13 @@ typedef struct argo_bar_line {
 int argo_market_csv_read(const char *path, const char *symbol, bool skip_invalid,
                          argo_bar_line **rows, size_t *n, argo_ingest_report *rep, argo_err *err);
 
+/* argo_market_csv_read over len bytes at data (borrowed for the call)
+ * instead of a file: the same header styles, rules and errors, with name
+ * (a URL, say) in the place of the path ("name:line: why"). */
+int argo_market_csv_parse(const char *name, const char *data, size_t len, const char *symbol,
+                          bool skip_invalid, argo_bar_line **rows, size_t *n,
+                          argo_ingest_report *rep, argo_err *err);
+
 /* Counts a row refused after reading (by the store: a conflicting or
  * out-of-order bar) as skipped, with "path:line: why" as the first skip. */
 void argo_ingest_skip(argo_ingest_report *rep, const char *path, size_t line, argo_bar_fault f,
