@@ -148,12 +148,21 @@ int argo_alpaca_url(const argo_provider *p, const argo_provider_batch *b, const 
             put(&s, ",");
         put_enc(&s, b->symbols[i]);
     }
+    /* Daily bars are stamped at New York's midnight (04:00Z or 05:00Z) and
+     * stored at the UTC midnight of their day: ask from that midnight to
+     * the end of end's UTC day, so the day of end is in; what falls
+     * outside [start, end] once floored is left out after parsing. */
+    bool daily = !b->minutes && p->cfg.bar_seconds == 86400;
     char tf[16], t1[32], t2[32];
     int64_t start = b->start < 0 ? 0 : b->start;
+    if (daily)
+        start = argo_time_day_start(start);
     put(&s, "&timeframe=%s&start=%s", argo_alpaca_timeframe(p, b, tf, sizeof tf),
         argo_time_format_full(start, t1, sizeof t1));
-    if (b->end != INT64_MAX && b->end < FAR_FUTURE)
-        put(&s, "&end=%s", argo_time_format_full(b->end, t2, sizeof t2));
+    if (b->end != INT64_MAX && b->end < FAR_FUTURE) {
+        int64_t end = daily ? argo_time_day_start(b->end) + ARGO_DAY_SECONDS - 1 : b->end;
+        put(&s, "&end=%s", argo_time_format_full(end, t2, sizeof t2));
+    }
     put(&s, "&limit=%d&feed=%s&adjustment=%s&sort=asc", p->cfg.page_limit, p->cfg.feed,
         p->cfg.adjustment);
     if (page_token && *page_token) {

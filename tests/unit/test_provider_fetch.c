@@ -442,6 +442,39 @@ static void an_incremental_fetch_after_a_new_day_gets_that_day(void **state)
     stop(&s);
 }
 
+static void minute_bars_for_the_gap_fill(void **state)
+{
+    (void)state;
+    argo_provider *p = open_alpaca(&srv, 10000);
+    const char *msft[] = {"MSFT"};
+    argo_provider_batch b = {.symbols = msft, .nsymbols = 1, .end = INT64_MAX, .minutes = true};
+    assert_int_equal(argo_time_parse("2001-09-24T16:00:00Z", &b.start), 0);
+    got g = {0};
+    argo_err e;
+    int rc = argo_provider_fetch(p, &b, collect, &g, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    size_t n;
+    const argo_bar *m = got_of(&g, "MSFT", &n);
+    assert_int_equal(n, 3 + 3 * 4); /* the rest of the 24th, then three days of four */
+    assert_int_equal(m[0].ts, b.start);
+    size_t nf;
+    argo_bar *f = th_market_bars("MSFT", &nf);
+    /* the four minutes of the last day make its daily bar again */
+    const argo_bar *d = &f[nf - 1], *q = m + n - 4;
+    double hi = q[0].high, lo = q[0].low, v = 0;
+    for (int i = 0; i < 4; i++) {
+        hi = q[i].high > hi ? q[i].high : hi;
+        lo = q[i].low < lo ? q[i].low : lo;
+        v += q[i].volume;
+    }
+    assert_true(q[0].open == d->open && q[3].close == d->close && hi == d->high && lo == d->low &&
+                v == d->volume);
+    free(f);
+    got_free(&g);
+    argo_provider_free(p);
+}
+
 static int notices;
 static void on_notice(void *ctx, const char *what)
 {
@@ -489,6 +522,7 @@ int main(void)
         cmocka_unit_test(bad_credentials_are_refused_without_showing_them),
         cmocka_unit_test(the_call_budget_stops_a_batch),
         cmocka_unit_test(the_csv_source_gives_the_file),
+        cmocka_unit_test(minute_bars_for_the_gap_fill),
         cmocka_unit_test(an_incremental_fetch_after_a_new_day_gets_that_day),
         cmocka_unit_test(no_call_left_waits_for_the_reset),
     };
