@@ -317,6 +317,37 @@ static void server_errors_are_retried(void **state)
     argo_provider_free(p);
 }
 
+static void a_stalled_answer_is_given_up_and_retried(void **state)
+{
+    (void)state;
+    setenv("APCA_API_KEY_ID", KEY, 1);
+    setenv("APCA_API_SECRET_KEY", SECRET, 1);
+    argo_provider_config c;
+    argo_provider_config_init(&c, ARGO_PROVIDER_ALPACA);
+    snprintf(c.rest_url, sizeof c.rest_url, "%s", srv.base);
+    c.http.base_ms = 10;
+    c.http.cap_ms = 50;
+    c.http.timeout_s = 1;
+    argo_provider *p;
+    assert_int_equal(argo_provider_open(&c, &p, NULL), 0);
+    unsetenv("APCA_API_KEY_ID");
+    unsetenv("APCA_API_SECRET_KEY");
+    const char *msft[] = {"MSFT"};
+    argo_provider_batch b = {.symbols = msft, .nsymbols = 1, .end = INT64_MAX};
+    control(&srv, "fault", "{\"kind\":\"stall\",\"seconds\":3,\"count\":1}");
+    got g = {0};
+    argo_err e;
+    double t0 = now_s();
+    int rc = argo_provider_fetch(p, &b, collect, &g, &e);
+    if (rc)
+        fail_msg("%s", e.msg);
+    assert_true(now_s() - t0 < 2.9); /* the stall was not waited out */
+    assert_int_equal(b.retries, 1);
+    equals_file(&g, "MSFT", 0);
+    got_free(&g);
+    argo_provider_free(p);
+}
+
 static void bad_answers_are_clear_errors(void **state)
 {
     (void)state;
@@ -518,6 +549,7 @@ int main(void)
         cmocka_unit_test(an_unchanged_answer_is_a_304_and_nothing_is_parsed),
         cmocka_unit_test(retry_after_on_429_is_honoured),
         cmocka_unit_test(server_errors_are_retried),
+        cmocka_unit_test(a_stalled_answer_is_given_up_and_retried),
         cmocka_unit_test(bad_answers_are_clear_errors),
         cmocka_unit_test(bad_credentials_are_refused_without_showing_them),
         cmocka_unit_test(the_call_budget_stops_a_batch),
