@@ -397,15 +397,18 @@ static void remote_message(const argo_provider *p, const argo_http_response *r, 
     json_decref(root);
 }
 
-/* Waits until the rate limit's reset when the last answer left no call. */
+/* Waits until the rate limit's reset when the last answer left no call.
+ * A wait refused (too long, cancelled) leaves the state as it was, so the
+ * next batch is refused too, without a call, until the reset passes. */
 static int rate_wait(argo_provider *p, const char *what, argo_err *err)
 {
     if (p->rl_remaining != 0 || p->rl_reset <= 0)
         return ARGO_OK;
     int64_t now = (int64_t)time(NULL), wait = p->rl_reset - now;
-    p->rl_remaining = -1;
-    if (wait <= 0)
+    if (wait <= 0) {
+        p->rl_remaining = -1;
         return ARGO_OK;
+    }
     if (wait > p->cfg.http.retry_after_max_s)
         return argo_err_set(err, ARGO_ELIMIT,
                             "%s: rate limit: no call left until %lld s from now, over [provider] "
@@ -427,8 +430,10 @@ static int rate_wait(argo_provider *p, const char *what, argo_err *err)
         struct timespec now_ts;
         clock_gettime(CLOCK_MONOTONIC, &now_ts);
         if (now_ts.tv_sec > until.tv_sec ||
-            (now_ts.tv_sec == until.tv_sec && now_ts.tv_nsec >= until.tv_nsec))
+            (now_ts.tv_sec == until.tv_sec && now_ts.tv_nsec >= until.tv_nsec)) {
+            p->rl_remaining = -1;
             return ARGO_OK;
+        }
         struct timespec step = {0, 50 * 1000 * 1000};
         nanosleep(&step, NULL);
     }

@@ -340,6 +340,9 @@ static void no_call_left_and_a_long_reset_is_a_limit(void **state)
     assert_non_null(strstr(e.msg, "rate limit"));
     assert_non_null(strstr(e.msg, "retry_after_max_s"));
     assert_int_equal(b.calls, 0);
+    /* and the next batch too, without a call */
+    assert_int_equal(argo_provider_fetch(p, &b, no_bars, NULL, &e), ARGO_ELIMIT);
+    assert_int_equal(b.calls, 0);
     /* a short one is waited for, unless cancelled */
     p->rl_remaining = 0;
     p->rl_reset = (int64_t)time(NULL) + 30;
