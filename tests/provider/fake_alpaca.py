@@ -56,7 +56,8 @@ Choices where the documentation leaves room (the contract's choices first):
   count) is split the same way from max(1, v // 100); vw is (h + l + c) / 3.
 - Rate limit window: fixed windows of --rate-window seconds (default 60, real
   time; the contract's "minute window"), starting at the first call after the
-  previous window ended. Every /v2 and /csv call counts (a 304 too); an answer
+  previous window ended; /control/advance (a new simulated day) ends the
+  window too. Every /v2 and /csv call counts (a 304 too); an answer
   of 429 does not use up a call; /control never counts.
 - Last-Modified: the simulated day's close (16:00 New York) plus one second
   per revision made so far, so a revision is seen by If-Modified-Since too.
@@ -701,6 +702,7 @@ def control_advance(st, body):
         new_days = st.calendar[i:i + days]
         if new_days:
             st.today = new_days[-1]
+            st.window_start = None  # a new simulated day: a fresh rate window
         today = st.today
     sent = 0
     if new_days and st.loop is not None:
