@@ -369,6 +369,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 return self.send(*api_error(404, 40400000, "control: no %s" % url.path))
         except (ValueError, TypeError, KeyError) as e:
+            self.close_connection = True  # the body may be left unread
             return self.send(*api_error(400, 40000000, "control %s: %s" % (name, e)))
         self.send(200, {"Content-Type": "application/json"}, json_bytes(out))
 
