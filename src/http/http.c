@@ -527,6 +527,8 @@ int argo_http_perform(argo_http *h, const argo_http_request *rq, argo_http_respo
             break;
         char why[160];
         bool retry;
+        if (cc != CURLE_OK)
+            r->status = 0; /* no answer to judge (a stall may follow its headers) */
         if (a.canceled) {
             rc = argo_err_set(err, ARGO_ECANCELED, "%s: cancelled", what);
             break;

@@ -148,12 +148,21 @@ int argo_alpaca_url(const argo_provider *p, const argo_provider_batch *b, const 
             put(&s, ",");
         put_enc(&s, b->symbols[i]);
     }
+    /* Daily bars are stamped at New York's midnight (04:00Z or 05:00Z) and
+     * stored at the UTC midnight of their day: ask from that midnight to
+     * the end of end's UTC day, so the day of end is in; what falls
+     * outside [start, end] once floored is left out after parsing. */
+    bool daily = !b->minutes && p->cfg.bar_seconds == 86400;
     char tf[16], t1[32], t2[32];
     int64_t start = b->start < 0 ? 0 : b->start;
+    if (daily)
+        start = argo_time_day_start(start);
     put(&s, "&timeframe=%s&start=%s", argo_alpaca_timeframe(p, b, tf, sizeof tf),
         argo_time_format_full(start, t1, sizeof t1));
-    if (b->end != INT64_MAX && b->end < FAR_FUTURE)
-        put(&s, "&end=%s", argo_time_format_full(b->end, t2, sizeof t2));
+    if (b->end != INT64_MAX && b->end < FAR_FUTURE) {
+        int64_t end = daily ? argo_time_day_start(b->end) + ARGO_DAY_SECONDS - 1 : b->end;
+        put(&s, "&end=%s", argo_time_format_full(end, t2, sizeof t2));
+    }
     put(&s, "&limit=%d&feed=%s&adjustment=%s&sort=asc", p->cfg.page_limit, p->cfg.feed,
         p->cfg.adjustment);
     if (page_token && *page_token) {
@@ -388,15 +397,18 @@ static void remote_message(const argo_provider *p, const argo_http_response *r, 
     json_decref(root);
 }
 
-/* Waits until the rate limit's reset when the last answer left no call. */
+/* Waits until the rate limit's reset when the last answer left no call.
+ * A wait refused (too long, cancelled) leaves the state as it was, so the
+ * next batch is refused too, without a call, until the reset passes. */
 static int rate_wait(argo_provider *p, const char *what, argo_err *err)
 {
     if (p->rl_remaining != 0 || p->rl_reset <= 0)
         return ARGO_OK;
     int64_t now = (int64_t)time(NULL), wait = p->rl_reset - now;
-    p->rl_remaining = -1;
-    if (wait <= 0)
+    if (wait <= 0) {
+        p->rl_remaining = -1;
         return ARGO_OK;
+    }
     if (wait > p->cfg.http.retry_after_max_s)
         return argo_err_set(err, ARGO_ELIMIT,
                             "%s: rate limit: no call left until %lld s from now, over [provider] "
@@ -418,8 +430,10 @@ static int rate_wait(argo_provider *p, const char *what, argo_err *err)
         struct timespec now_ts;
         clock_gettime(CLOCK_MONOTONIC, &now_ts);
         if (now_ts.tv_sec > until.tv_sec ||
-            (now_ts.tv_sec == until.tv_sec && now_ts.tv_nsec >= until.tv_nsec))
+            (now_ts.tv_sec == until.tv_sec && now_ts.tv_nsec >= until.tv_nsec)) {
+            p->rl_remaining = -1;
             return ARGO_OK;
+        }
         struct timespec step = {0, 50 * 1000 * 1000};
         nanosleep(&step, NULL);
     }

@@ -89,7 +89,8 @@ typedef struct argo_provider_batch {
     int64_t start;
     int64_t end;   /* INT64_MAX: up to now */
     bool minutes;  /* one-minute bars (alpaca only) */
-    int max_calls; /* requests this batch may make at most; over it: ARGO_ELIMIT, budget */
+    int max_calls; /* requests this batch may make at most (<= 0: no limit); over it:
+                      ARGO_ELIMIT, "call budget" */
     /* in: the validators the cache holds for this batch's first request
      * ("" = none); out: those of the answer, to keep (both "" when the
      * answer may not be cached: it had more than one page) */

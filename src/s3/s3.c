@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * s3/s3.c - the S3 client (s3/s3.h): libcurl for HTTP, argo's
- * SigV4 signer, OpenSSL for MD5/SHA-256/base64 and the jitter.
+ * s3/s3.c - the S3 client (s3/s3.h): http/ for the requests and
+ * their retry policy, argo's SigV4 signer (every attempt signed afresh
+ * in http/'s prepare callback), OpenSSL for MD5/SHA-256/base64.
  */
 #include "s3/s3.h"
 
 #include "s3/sigv4.h"
+#include "http/http.h"
 #include "base/digest.h"
 #include "base/fileio.h"
 #include "base/grow.h"
@@ -14,11 +16,9 @@
 #include <assert.h>
 #include <ctype.h>
 #include <stddef.h>
-#include <curl/curl.h>
 #include <ini.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,7 @@ struct argo_s3 {
     argo_s3_config cfg;
     char access_key[128], secret_key[128], session_token[2048];
     char scheme[8], host[256], target[640];
-    CURL *curl;
+    argo_http *http;
     argo_s3_retry_fn on_retry;
     void *ctx;
 };
@@ -165,12 +165,6 @@ int argo_s3_open(const argo_s3_config *cfg, argo_s3_retry_fn on_retry, void *ctx
     int rc = argo_s3_config_validate(cfg, err);
     if (rc)
         return rc;
-    static bool curl_ready;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT))
-            return argo_err_set(err, ARGO_ENET, "libcurl failed to initialise");
-        curl_ready = true;
-    }
     argo_s3 *s3 = calloc(1, sizeof *s3);
     if (!s3)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory opening the S3 client");
@@ -194,9 +188,14 @@ int argo_s3_open(const argo_s3_config *cfg, argo_s3_retry_fn on_retry, void *ctx
     else
         snprintf(s3->host, sizeof s3->host, "%s.%.*s", cfg->bucket, (int)hl, h);
     snprintf(s3->target, sizeof s3->target, "%s://%.*s/%s", s3->scheme, (int)hl, h, cfg->bucket);
-    if ((rc = load_credentials(s3, err)) || !(s3->curl = curl_easy_init())) {
-        if (!rc)
-            rc = argo_err_set(err, ARGO_ENOMEM, "libcurl could not make a handle");
+    /* the [s3] retry settings are http/'s policy */
+    argo_http_policy pol;
+    argo_http_policy_init(&pol);
+    pol.retries = cfg->retries;
+    pol.base_ms = cfg->retry_base_ms;
+    pol.cap_ms = cfg->retry_cap_ms;
+    pol.timeout_s = cfg->timeout_s;
+    if ((rc = load_credentials(s3, err)) || (rc = argo_http_new(&pol, &s3->http, err))) {
         argo_s3_close(s3);
         return rc;
     }
@@ -208,8 +207,7 @@ void argo_s3_close(argo_s3 *s3)
 {
     if (!s3)
         return;
-    if (s3->curl)
-        curl_easy_cleanup(s3->curl);
+    argo_http_free(s3->http);
     OPENSSL_cleanse(s3, sizeof *s3);
     free(s3);
 }
@@ -273,76 +271,37 @@ static void hdr_add(hdrs *h, const char *name, const char *value)
 typedef struct response {
     long status;
     uint8_t *body;
-    size_t len, cap;
-    bool overflow;
+    size_t len;
     argo_s3_object obj;
     char min_size[40];
-    int timeout_s;
-    struct timespec last_move;
-    curl_off_t seen; /* bytes moved, both ways */
-    bool stalled;
 } response;
 
-static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-    (void)dltotal;
-    (void)ultotal;
-    response *r = user;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (dlnow + ulnow != r->seen) {
-        r->seen = dlnow + ulnow;
-        r->last_move = now;
-        return 0;
-    }
-    double idle = (double)(now.tv_sec - r->last_move.tv_sec) +
-                  (double)(now.tv_nsec - r->last_move.tv_nsec) / 1e9;
-    r->stalled = idle > r->timeout_s;
-    return r->stalled; /* non-zero aborts the transfer */
-}
+typedef struct request {
+    const char *method;
+    const char *key; /* NULL: the bucket */
+    const char *query;
+    const uint8_t *body;
+    size_t len;
+    hdrs extra;
+    const char *what; /* for messages: "PUT backups/2024/..." */
+} request;
 
-static size_t on_body(char *p, size_t size, size_t n, void *user)
-{
-    response *r = user;
-    size_t k = size * n;
-    if (r->len + k + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + k + 1)
-            cap *= 2;
-        if (cap > FILE_MAX + 1) {
-            r->overflow = true;
-            return 0;
-        }
-        uint8_t *b = realloc(r->body, cap);
-        if (!b) {
-            r->overflow = true;
-            return 0;
-        }
-        r->body = b;
-        r->cap = cap;
-    }
-    memcpy(r->body + r->len, p, k);
-    r->len += k;
-    r->body[r->len] = '\0';
-    return k;
-}
+/* What prepare needs to sign an attempt, and the strings it hands to
+ * http/ (they live until the attempt ends). */
+typedef struct signing {
+    argo_s3 *s3;
+    const request *rq;
+    const char *path;
+    char sha[65];
+    argo_sigv4_signed sig;
+    response *r; /* what on_header fills */
+} signing;
 
-/* "Name: value\r\n" -> the fields of an object the client reads. */
-static size_t on_header(char *p, size_t size, size_t n, void *user)
+/* Each header of the final answer -> the fields of an object the client
+ * reads (http/ calls this for the final answer only). */
+static void on_header(void *user, const char *name, const char *v)
 {
-    response *r = user;
-    size_t k = size * n;
-    const char *colon = memchr(p, ':', k);
-    if (!colon)
-        return k;
-    size_t nl = (size_t)(colon - p);
-    const char *v = colon + 1;
-    size_t vl = k - nl - 1;
-    while (vl && (*v == ' ' || *v == '\t'))
-        v++, vl--;
-    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-        vl--;
+    response *r = ((signing *)user)->r;
     static const struct {
         const char *name;
         size_t off, cap;
@@ -359,16 +318,16 @@ static size_t on_header(char *p, size_t size, size_t n, void *user)
         {"x-amz-transition-default-minimum-object-size", offsetof(response, min_size),
          sizeof((response *)0)->min_size},
     };
+    size_t vl = strlen(v);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (strlen(fields[i].name) == nl && !strncasecmp(p, fields[i].name, nl)) {
+        if (!strcasecmp(name, fields[i].name)) {
             char *dst = (char *)r + fields[i].off;
             if (!strcmp(fields[i].name, "etag") && vl >= 2 && v[0] == '"' && v[vl - 1] == '"')
                 v++, vl -= 2;
             snprintf(dst, fields[i].cap, "%.*s", (int)(vl < fields[i].cap ? vl : 0), v);
         }
-    if (nl == 14 && !strncasecmp(p, "content-length", 14))
+    if (!strcasecmp(name, "content-length"))
         r->obj.size = strtoll(v, NULL, 10);
-    return k;
 }
 
 /* The text of an S3 <Error>: "Code: Message", or the HTTP status. */
@@ -391,50 +350,56 @@ static void s3_error_text(const response *r, char *out, size_t n)
         snprintf(out, n, "HTTP %ld", r->status);
 }
 
-typedef struct request {
-    const char *method;
-    const char *key; /* NULL: the bucket */
-    const char *query;
-    const uint8_t *body;
-    size_t len;
-    hdrs extra;
-    const char *what; /* for messages: "PUT backups/2024/..." */
-} request;
-
-static bool retryable_curl(CURLcode c)
+/* Signs each attempt afresh (its x-amz-date is the attempt's). */
+static int sign_attempt(void *ctx, argo_http_header *out, size_t n, size_t max, argo_err *err)
 {
-    switch (c) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
-        return true;
-    default:
-        return false;
-    }
+    signing *sg = ctx;
+    argo_s3 *s3 = sg->s3;
+    hdrs h = sg->rq->extra;
+    if (s3->session_token[0])
+        hdr_add(&h, "x-amz-security-token", s3->session_token);
+    argo_sigv4_request sr = {.method = sg->rq->method,
+                             .host = s3->host,
+                             .path = sg->path,
+                             .query = sg->rq->query,
+                             .payload_sha256 = sg->sha,
+                             .headers = h.h,
+                             .nheaders = h.n,
+                             .time = (int64_t)time(NULL)};
+    argo_sigv4_credentials cr = {.access_key = s3->access_key,
+                                 .secret_key = s3->secret_key,
+                                 .session_token = NULL,
+                                 .region = s3->cfg.region};
+    int rc = argo_sigv4_sign(&sr, &cr, &sg->sig, err);
+    if (rc)
+        return rc;
+    if (n + h.n + 5 > max)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: too many request headers", sg->rq->what);
+    for (size_t i = 0; i < h.n; i++)
+        out[n++] = (argo_http_header){h.h[i].name, h.h[i].value};
+    out[n++] = (argo_http_header){"x-amz-date", sg->sig.amz_date};
+    out[n++] = (argo_http_header){"x-amz-content-sha256", sg->sha};
+    out[n++] = (argo_http_header){"Authorization", sg->sig.authorization};
+    /* headers libcurl would add on its own, unsigned */
+    out[n++] = (argo_http_header){"Accept", ""};
+    out[n++] = (argo_http_header){"Content-Type", ""};
+    return (int)n;
 }
 
-static void backoff(const argo_s3 *s3, int attempt)
+static void on_retry(void *ctx, const char *what)
 {
-    double ceiling = s3->cfg.retry_base_ms;
-    for (int i = 0; i < attempt && ceiling < s3->cfg.retry_cap_ms; i++)
-        ceiling *= 2;
-    if (ceiling > s3->cfg.retry_cap_ms)
-        ceiling = s3->cfg.retry_cap_ms;
-    uint32_t r = 0;
-    if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (uint32_t)time(NULL) * 2654435761u;
-    double ms = ceiling * ((double)r / 4294967296.0);
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms * 1e6) % 1000000000L};
-    nanosleep(&ts, NULL);
+    const argo_s3 *s3 = ((const signing *)ctx)->s3;
+    if (s3->on_retry)
+        s3->on_retry(s3->ctx, what);
 }
 
-static int perform_once(argo_s3 *s3, const request *rq, response *r, CURLcode *cc, argo_err *err)
+/* Sends rq with http/'s retry policy, each attempt signed afresh; on
+ * success r holds a 2xx answer (or a 404 when allow_404). Otherwise
+ * ARGO_ENET (gave up) or ARGO_EREMOTE (a 4xx) with the reason. */
+static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, argo_err *err)
 {
+    free(r->body);
+    memset(r, 0, sizeof *r);
     char path[2048], url[4096];
     size_t pl = 0;
     if (s3->cfg.path_style)
@@ -450,131 +415,55 @@ static int perform_once(argo_s3 *s3, const request *rq, response *r, CURLcode *c
     snprintf(url, sizeof url, "%s://%s%s%s%s", s3->scheme, s3->host, path, rq->query[0] ? "?" : "",
              rq->query);
 
-    char sha[65];
-    argo_sha256_hex(rq->body ? rq->body : (const uint8_t *)"", rq->len, sha);
-    hdrs h = rq->extra;
-    if (s3->session_token[0])
-        hdr_add(&h, "x-amz-security-token", s3->session_token);
-    argo_sigv4_request sr = {.method = rq->method,
-                             .host = s3->host,
-                             .path = path,
-                             .query = rq->query,
-                             .payload_sha256 = sha,
-                             .headers = h.h,
-                             .nheaders = h.n,
-                             .time = (int64_t)time(NULL)};
-    argo_sigv4_credentials cr = {.access_key = s3->access_key,
-                                 .secret_key = s3->secret_key,
-                                 .session_token = NULL,
-                                 .region = s3->cfg.region};
-    argo_sigv4_signed sig;
-    int rc = argo_sigv4_sign(&sr, &cr, &sig, err);
+    signing sg = {.s3 = s3, .rq = rq, .path = path, .r = r};
+    argo_sha256_hex(rq->body ? rq->body : (const uint8_t *)"", rq->len, sg.sha);
+    argo_http_request hr = {.method = rq->method,
+                            .url = url,
+                            .body = rq->body,
+                            .len = rq->len,
+                            .what = rq->what,
+                            .max_body = FILE_MAX,
+                            .prepare = sign_attempt,
+                            .on_header = on_header,
+                            .on_retry = on_retry,
+                            .ctx = &sg};
+    argo_http_response hres;
+    int rc = argo_http_perform(s3->http, &hr, &hres, err);
+    OPENSSL_cleanse(&sg.sig, sizeof sg.sig);
+    r->status = hres.status;
+    r->body = hres.body;
+    r->len = hres.len;
+    hres.body = NULL;
+    argo_http_response_free(&hres);
+    if (rc == ARGO_ENET) {
+        /* say it as before: the target, and S3's own words for an answer */
+        char why[384];
+        const char *tail = err ? err->msg : "";
+        size_t wl = strlen(rq->what);
+        if (!strncmp(tail, rq->what, wl) && !strncmp(tail + wl, ": ", 2))
+            tail += wl + 2;
+        if (r->status) {
+            s3_error_text(r, why, sizeof why);
+            return argo_err_set(err, ARGO_ENET, "%s at %s: %s (gave up after %d attempts)",
+                                rq->what, s3->target, why, hres.attempts);
+        }
+        snprintf(why, sizeof why, "%s", tail);
+        return argo_err_set(err, ARGO_ENET, "%s at %s: %s", rq->what, s3->target, why);
+    }
     if (rc)
         return rc;
-
-    struct curl_slist *list = NULL;
-    char line[4096];
-    for (size_t i = 0; i < h.n; i++) {
-        snprintf(line, sizeof line, "%s: %s", h.h[i].name, h.h[i].value);
-        list = curl_slist_append(list, line);
+    if (r->status >= 200 && r->status < 300)
+        return ARGO_OK;
+    if (r->status == 404 && allow_404)
+        return ARGO_OK;
+    char why[384];
+    s3_error_text(r, why, sizeof why);
+    if (r->status == 403 || r->status == 401) {
+        bool badkey = r->body && strstr((const char *)r->body, "InvalidAccessKeyId");
+        return argo_err_set(err, ARGO_EREMOTE, "%s: access denied (%s)%s", rq->what, why,
+                            badkey ? "; the server does not know this access key" : "");
     }
-    snprintf(line, sizeof line, "x-amz-date: %s", sig.amz_date);
-    list = curl_slist_append(list, line);
-    snprintf(line, sizeof line, "x-amz-content-sha256: %s", sha);
-    list = curl_slist_append(list, line);
-    snprintf(line, sizeof line, "Authorization: %s", sig.authorization);
-    list = curl_slist_append(list, line);
-    /* headers libcurl would add on its own, unsigned */
-    list = curl_slist_append(list, "Accept:");
-    list = curl_slist_append(list, "Expect:");
-    list = curl_slist_append(list, "Content-Type:");
-    OPENSSL_cleanse(line, sizeof line);
-
-    CURL *c = s3->curl;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)s3->cfg.timeout_s);
-    /* a request fails when no byte moves either way for timeout_s,
-     * waiting for the answer included (libcurl's LOW_SPEED options do
-     * not cover that wait) */
-    r->timeout_s = s3->cfg.timeout_s;
-    clock_gettime(CLOCK_MONOTONIC, &r->last_move);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (!strcmp(rq->method, "HEAD")) {
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    } else if (!strcmp(rq->method, "GET")) {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    } else {
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? (const char *)rq->body : "");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
-    }
-    *cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-    curl_slist_free_all(list);
-    OPENSSL_cleanse(&sig, sizeof sig);
-    return ARGO_OK;
-}
-
-/* Sends rq, retrying as the header says; on success r holds a 2xx
- * answer (or a 404 when allow_404). Otherwise ARGO_ENET (gave up) or
- * ARGO_EREMOTE (a 4xx) with the reason. */
-static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, argo_err *err)
-{
-    for (int attempt = 0;; attempt++) {
-        free(r->body);
-        memset(r, 0, sizeof *r);
-        CURLcode cc = CURLE_OK;
-        int rc = perform_once(s3, rq, r, &cc, err);
-        if (rc)
-            return rc;
-        char why[384];
-        if (cc == CURLE_OK && r->status >= 200 && r->status < 300)
-            return ARGO_OK;
-        if (cc == CURLE_OK && r->status == 404 && allow_404)
-            return ARGO_OK;
-        if (r->overflow)
-            return argo_err_set(err, ARGO_ELIMIT, "%s: answer larger than %zu bytes", rq->what,
-                                FILE_MAX);
-        bool retry;
-        if (cc == CURLE_ABORTED_BY_CALLBACK && r->stalled) {
-            snprintf(why, sizeof why, "timed out: nothing moved for %d s", s3->cfg.timeout_s);
-            retry = true;
-        } else if (cc != CURLE_OK) {
-            snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
-            retry = retryable_curl(cc);
-        } else {
-            s3_error_text(r, why, sizeof why);
-            retry = r->status >= 500 && r->status != 501; /* 501: will not change */
-        }
-        if (!retry && cc == CURLE_OK && (r->status == 403 || r->status == 401)) {
-            bool badkey = r->body && strstr((const char *)r->body, "InvalidAccessKeyId");
-            return argo_err_set(err, ARGO_EREMOTE, "%s: access denied (%s)%s", rq->what, why,
-                                badkey ? "; the server does not know this access key" : "");
-        }
-        if (!retry)
-            return argo_err_set(err, cc == CURLE_OK ? ARGO_EREMOTE : ARGO_ENET, "%s: %s", rq->what,
-                                why);
-        if (attempt >= s3->cfg.retries)
-            return argo_err_set(err, ARGO_ENET, "%s at %s: %s (gave up after %d attempts)",
-                                rq->what, s3->target, why, attempt + 1);
-        if (s3->on_retry) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "%s: %s; retrying (attempt %d of %d)", rq->what, why,
-                     attempt + 2, s3->cfg.retries + 1);
-            s3->on_retry(s3->ctx, msg);
-        }
-        backoff(s3, attempt);
-    }
+    return argo_err_set(err, ARGO_EREMOTE, "%s: %s", rq->what, why);
 }
 
 static void response_free(response *r)

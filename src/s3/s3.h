@@ -11,11 +11,12 @@
  * does not match. The ETag the server answers is checked against the MD5
  * of what was sent.
  *
- * Retries: timeouts, connection failures and 5xx answers are retried
- * with exponential backoff and full jitter (delay uniform in
- * [0, min(cap, base * 2^attempt)]); 4xx answers are not retried and are
- * reported with S3's error code and message. Every attempt is signed
- * afresh.
+ * Retries: http/'s policy (http/http.h), the [s3] settings mapped onto
+ * it: timeouts, connection failures and 5xx answers (and 429) are
+ * retried with exponential backoff and full jitter (delay uniform in
+ * [0, min(cap, base * 2^attempt)]), a 503 SlowDown's Retry-After is
+ * honoured; other 4xx answers are not retried and are reported with
+ * S3's error code and message. Every attempt is signed afresh.
  *
  * Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
  * (AWS_SESSION_TOKEN optional), else from a shared credentials file

@@ -56,7 +56,8 @@ Choices where the documentation leaves room (the contract's choices first):
   count) is split the same way from max(1, v // 100); vw is (h + l + c) / 3.
 - Rate limit window: fixed windows of --rate-window seconds (default 60, real
   time; the contract's "minute window"), starting at the first call after the
-  previous window ended. Every /v2 and /csv call counts (a 304 too); an answer
+  previous window ended; /control/advance (a new simulated day) ends the
+  window too. Every /v2 and /csv call counts (a 304 too); an answer
   of 429 does not use up a call; /control never counts.
 - Last-Modified: the simulated day's close (16:00 New York) plus one second
   per revision made so far, so a revision is seen by If-Modified-Since too.
@@ -70,7 +71,12 @@ Extensions beyond the contract (additive): --rate-window; stream drop
 (a mid-day drop when armed before an advance); bad_json / bad_price take an
 optional "target": "stream" | "rest" | "both" (defaults: bad_json -> stream,
 bad_price -> rest), and /control/fault accepts kinds "bad_json" and
-"bad_price" for the REST side.
+"bad_price" for the REST side; /control/stats also gives "stream_open" (the
+connections open now; "stream_connections" counts every one accepted);
+--auth-timeout (default 10 s, error 404 "auth timeout"); --verbose; the
+timeframes 1D and 1T as aliases; an empty page_token is no token.
+Not served: trades, quotes, other timeframes, adjustment other than raw,
+sort=desc (422), the 406 connection limit (any number of stream connections).
 """
 
 import argparse
@@ -132,6 +138,9 @@ class Series:
                 try:
                     if len(f) != 6:
                         raise ValueError("%d fields, want 6" % len(f))
+                    d = f[0]
+                    if len(d) != 10 or d[4] != "-" or d[7] != "-" or not (d[:4] + d[5:7] + d[8:]).isdigit():
+                        raise ValueError("date %r is not YYYY-MM-DD" % d)
                     o, h, lo, c = (float(x) for x in f[1:5])
                     v = f[5].strip()
                     v = int(v) if v.isdigit() else int(float(v))
@@ -152,17 +161,18 @@ def load_data(folder):
         path = os.path.join(folder, name)
         with open(path, "r", encoding="ascii", newline="") as fh:
             text = fh.read()
-        lines = [ln.rstrip("\r") for ln in text.split("\n")]
-        lines = [ln for ln in lines if ln.strip()]
-        if not lines or lines[0].strip().lower() != HEADER:
+        lines = text.splitlines()
+        if "" in lines or any(not ln.strip() for ln in lines[:1]):
+            lines = [ln for ln in lines if ln.strip()]
+        if not lines or lines[0].strip().lower().replace(" ", "") != HEADER:
             raise DataError("%s: header is not %s" % (path, HEADER))
         lines = lines[1:]
         dates = [ln[:10] for ln in lines]
-        prev = ""
-        for i, d in enumerate(dates):
-            if len(d) != 10 or d[4] != "-" or d[7] != "-" or d <= prev:
-                raise DataError("%s line %d: bad or unordered date %r" % (path, i + 2, d))
-            prev = d
+        # dates in order (C-speed comparisons); each date's form is checked
+        # when the series is first parsed (Series.parsed)
+        if not all(map(str.__lt__, dates, dates[1:])):
+            i = next(i for i in range(1, len(dates)) if not dates[i - 1] < dates[i])
+            raise DataError("%s line %d: date %r is not after %r" % (path, i + 2, dates[i], dates[i - 1]))
         series[sym] = Series(sym, path, dates, lines)
     return series
 
@@ -317,8 +327,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.control(method, url)
             else:
                 self.rest(method, url)
-        except BrokenPipeError:
-            pass
+        except ConnectionError:
+            pass  # the client gave up (a stalled answer, a timeout)
         except DataError as e:
             self.send(*api_error(500, 50000000, str(e)))
         except Exception as e:  # a bug here must answer, not hang the test
@@ -359,6 +369,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             else:
                 return self.send(*api_error(404, 40400000, "control: no %s" % url.path))
         except (ValueError, TypeError, KeyError) as e:
+            self.close_connection = True  # the body may be left unread
             return self.send(*api_error(400, 40000000, "control %s: %s" % (name, e)))
         self.send(200, {"Content-Type": "application/json"}, json_bytes(out))
 
@@ -502,7 +513,7 @@ def bars_answer(st, query):
         if sym in st.series:
             st.series[sym].parsed()
     first_sym, first_t = None, None
-    if "page_token" in p:
+    if p.get("page_token"):
         try:
             raw = base64.urlsafe_b64decode(p["page_token"].encode("ascii") + b"==").decode("ascii")
             ver, first_sym, first_t = raw.split("|")
@@ -692,6 +703,7 @@ def control_advance(st, body):
         new_days = st.calendar[i:i + days]
         if new_days:
             st.today = new_days[-1]
+            st.window_start = None  # a new simulated day: a fresh rate window
         today = st.today
     sent = 0
     if new_days and st.loop is not None:

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define SECRET "s3cr3t-Never-Show"
 #define KEYID "KEYID-Never-Show"
@@ -242,6 +243,12 @@ static void the_url_asks_for_every_symbol_in_one_request(void **state)
                              "&end=2024-03-01T20:00:00Z&limit=10000&feed=iex"
                              "&adjustment=raw&sort=asc&page_token=a%2Bb%2Fc%3D");
     no_credentials_in(url);
+    /* daily bars: from start's UTC midnight to the end of end's UTC day */
+    b.minutes = false;
+    assert_int_equal(argo_time_parse("2024-01-02T12:00:00Z", &b.start), 0);
+    assert_int_equal(argo_time_parse("2024-03-01", &b.end), 0);
+    assert_int_equal(argo_alpaca_url(p, &b, NULL, url, sizeof url, &e), 0);
+    assert_non_null(strstr(url, "&start=2024-01-02T00:00:00Z&end=2024-03-01T23:59:59Z&"));
     /* the cache key is the first page's, without the token */
     assert_int_equal(argo_provider_cache_key(p, &b, &e), 0);
     assert_null(strstr(b.cache_key, "page_token"));
@@ -302,6 +309,46 @@ static void the_csv_url_fills_the_template(void **state)
     argo_provider_batch b = {.symbols = syms, .nsymbols = 1, .end = INT64_MAX};
     assert_int_equal(argo_provider_cache_key(p, &b, NULL), 0);
     assert_string_equal(b.cache_key, "http://h/csv/%5EGSPC.csv?s=%5EGSPC");
+    argo_provider_free(p);
+}
+
+/* ---- the rate limit: no call left ---- */
+
+static bool cancel_now(void *ctx)
+{
+    (void)ctx;
+    return true;
+}
+
+static int no_bars(void *ctx, const char *symbol, const argo_bar *bars, size_t n, const char *where)
+{
+    (void)ctx, (void)symbol, (void)bars, (void)n, (void)where;
+    fail_msg("no bars expected");
+    return -1;
+}
+
+static void no_call_left_and_a_long_reset_is_a_limit(void **state)
+{
+    (void)state;
+    argo_provider *p = alpaca();
+    const char *syms[] = {"AAPL"};
+    argo_provider_batch b = {.symbols = syms, .nsymbols = 1, .end = INT64_MAX};
+    p->rl_remaining = 0;
+    p->rl_reset = (int64_t)time(NULL) + p->cfg.http.retry_after_max_s + 60;
+    argo_err e;
+    assert_int_equal(argo_provider_fetch(p, &b, no_bars, NULL, &e), ARGO_ELIMIT);
+    assert_non_null(strstr(e.msg, "rate limit"));
+    assert_non_null(strstr(e.msg, "retry_after_max_s"));
+    assert_int_equal(b.calls, 0);
+    /* and the next batch too, without a call */
+    assert_int_equal(argo_provider_fetch(p, &b, no_bars, NULL, &e), ARGO_ELIMIT);
+    assert_int_equal(b.calls, 0);
+    /* a short one is waited for, unless cancelled */
+    p->rl_remaining = 0;
+    p->rl_reset = (int64_t)time(NULL) + 30;
+    argo_provider_set_hooks(p, NULL, cancel_now, NULL);
+    assert_int_equal(argo_provider_fetch(p, &b, no_bars, NULL, &e), ARGO_ECANCELED);
+    assert_int_equal(b.calls, 0);
     argo_provider_free(p);
 }
 
@@ -574,6 +621,7 @@ int main(void)
         cmocka_unit_test(the_timeframe_follows_the_bar_size),
         cmocka_unit_test(a_url_too_long_or_a_bad_symbol_is_refused),
         cmocka_unit_test(the_csv_url_fills_the_template),
+        cmocka_unit_test(no_call_left_and_a_long_reset_is_a_limit),
         cmocka_unit_test(a_good_page_gives_validated_bars_at_utc_midnight),
         cmocka_unit_test(a_symbol_runs_on_over_the_next_page),
         cmocka_unit_test(bad_pages_are_refused_whole_with_where_and_why),
