@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,16 +46,22 @@ void argo_http_policy_init(argo_http_policy *p)
         .retries = 4, .base_ms = 200, .cap_ms = 20000, .timeout_s = 30, .retry_after_max_s = 120};
 }
 
+/* curl_global_init once per process, whichever thread comes first */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_ready = CURLE_FAILED_INIT;
+
+static void curl_start(void)
+{
+    curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 int argo_http_new(const argo_http_policy *p, argo_http **out, argo_err *err)
 {
     assert(out);
     *out = NULL;
-    static bool curl_ready;
-    if (!curl_ready) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT))
-            return argo_err_set(err, ARGO_ENET, "libcurl failed to initialise");
-        curl_ready = true;
-    }
+    pthread_once(&curl_once, curl_start);
+    if (curl_ready != CURLE_OK)
+        return argo_err_set(err, ARGO_ENET, "libcurl failed to initialise");
     argo_http *h = calloc(1, sizeof *h);
     if (!h)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory making an HTTP client");
@@ -398,7 +405,10 @@ static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, C
                         argo_err *err)
 {
     argo_http_header hd[ARGO_HTTP_HEADERS_MAX];
-    size_t n = rq->nheaders < ARGO_HTTP_HEADERS_MAX ? rq->nheaders : ARGO_HTTP_HEADERS_MAX;
+    size_t n = rq->nheaders;
+    if (n > ARGO_HTTP_HEADERS_MAX)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: %zu request headers, more than %d", rq->what, n,
+                            ARGO_HTTP_HEADERS_MAX);
     if (n)
         memcpy(hd, rq->headers, n * sizeof hd[0]);
     if (rq->prepare) {
@@ -410,6 +420,13 @@ static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, C
     struct curl_slist *list = NULL;
     char line[8192];
     bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        if (!hd[i].name || !hd[i].value || !hd[i].name[0] || strpbrk(hd[i].name, ":\r\n") ||
+            strpbrk(hd[i].value, "\r\n"))
+            return argo_err_set(err, ARGO_EINVAL,
+                                "%s: request header %.*s: empty, or a line break or colon in it",
+                                rq->what, hd[i].name ? (int)strcspn(hd[i].name, "\r\n") : 6,
+                                hd[i].name ? hd[i].name : "(null)");
     for (size_t i = 0; i < n && ok; i++) {
         /* "Name:" with nothing after it removes a header libcurl adds */
         int w = snprintf(line, sizeof line, "%s:%s%s", hd[i].name, hd[i].value[0] ? " " : "",
@@ -501,6 +518,9 @@ int argo_http_perform(argo_http *h, const argo_http_request *rq, argo_http_respo
     memset(r, 0, sizeof *r);
     r->ratelimit_limit = r->ratelimit_remaining = r->ratelimit_reset = -1;
     const char *what = rq->what ? rq->what : "HTTP request";
+    argo_http_request q = *rq; /* what set, for the messages of one attempt */
+    q.what = what;
+    rq = &q;
     if (!rq->url || !scheme_ok(rq->url))
         return argo_err_set(err, ARGO_EINVAL, "%s: the URL must start with http:// or https://",
                             what);

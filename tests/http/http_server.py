@@ -10,6 +10,7 @@ test chooses, so that every case has its own hit count:
   /ok/N        200, a body and the headers http.c parses, plus X-Extra
   /etag/N      304 when If-None-Match is "v1" (quoted), else 200 with it
   /echo/N      200, the request's headers as "name: value" lines
+  /flakyecho/N 500 once, then as /echo
   /ra/N        429 with Retry-After: 1 on the first hit, then 200
   /radate/N    429 with Retry-After an HTTP date 2 s ahead, then 200
   /rabig/N     429 with Retry-After: 3600 (always)
@@ -73,9 +74,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.headers.get("If-None-Match") == '"v1"':
                 return self.answer(304, headers=[("ETag", '"v1"')])
             return self.answer(200, b"fresh\n", [("ETag", '"v1"')])
-        if kind == "echo":
+        if kind == "echo" or (kind == "flakyecho" and hit > 1):
             text = "".join(f"{k}: {v}\n" for k, v in self.headers.items())
             return self.answer(200, text.encode(), [("Content-Type", "text/plain")])
+        if kind == "flakyecho":
+            return self.answer(500, b"once")
         if kind == "ra":
             if hit == 1:
                 return self.answer(429, b"slow down", [("Retry-After", "1")])

@@ -210,6 +210,31 @@ static void prepare_adds_headers_to_every_attempt(void **state)
     assert_non_null(strstr(body, "X-Caller: one\n"));
     assert_non_null(strstr(body, "Authorization: Bearer t0k-0\n"));
     assert_null(strstr(body, "Accept:"));
+    assert_null(strstr(body, "Expect:"));
+    argo_http_response_free(&r);
+    /* every attempt prepared afresh: the retry's header is its own */
+    rq.url = url("/flakyecho/1", u, sizeof u);
+    rq.on_retry = on_retry;
+    assert_int_equal(argo_http_perform(h, &rq, &r, &err), 0);
+    assert_int_equal(r.attempts, 2);
+    assert_non_null(strstr((const char *)r.body, "Authorization: Bearer t0k-1\n"));
+    assert_null(strstr((const char *)r.body, "t0k-0"));
+    argo_http_response_free(&r);
+    /* a line break in a header is refused before anything is sent */
+    argo_http_header evil[] = {{"If-None-Match", "\"v1\"\r\nX-Injected: 1"}};
+    rq.headers = evil;
+    rq.nheaders = 1;
+    rq.url = url("/echo/2", u, sizeof u);
+    assert_int_equal(argo_http_perform(h, &rq, &r, &err), ARGO_EINVAL);
+    assert_non_null(strstr(err.msg, "If-None-Match"));
+    assert_null(strstr(err.msg, "Injected"));
+    argo_http_response_free(&r);
+    assert_int_equal(argo_http_perform(h,
+                                       &(argo_http_request){.url = url("/hits/echo/2", u, sizeof u),
+                                                            .what = "hits"},
+                                       &r, &err),
+                     0);
+    assert_string_equal((const char *)r.body, "0");
     argo_http_response_free(&r);
     argo_http_free(h);
 }
