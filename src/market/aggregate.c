@@ -13,9 +13,10 @@
  * counts (a short sorted list: every open bar closes on a bar boundary),
  * so rule (c) scans the symbols only when a close time has been passed.
  *
- * Rule (a) needs no code of its own: the session's last minute moves the
- * stream's clock to the close time, and (c) closes the bar then (grace 0)
- * or grace_s later.
+ * Rule (a) closes a symbol's bar on its minute that ends at the close.
+ * Messages out of order in transit are the caller's to sort first
+ * (app/live.c lets a burst of minutes settle and hands them over in
+ * time order).
  *
  * Closed bars go to a pending list, sorted by (ts, symbol), then to the
  * caller's fn. When fn fails, the bars not yet handed stay pending and the
@@ -392,7 +393,7 @@ int argo_agg_add(argo_agg *a, const char *symbol, const argo_bar *minute, argo_a
     size_t idx = 0;
     if ((rc = intern(a, symbol, &idx, err)) != 0)
         return rc;
-    if ((rc = out_reserve(a, 1, err)) != 0) /* (b) */
+    if ((rc = out_reserve(a, 2, err)) != 0) /* (b) and (a) */
         return rc;
     agg_sym *s = &a->syms[idx];
     int64_t b = bar_start(a, minute->ts);
@@ -401,6 +402,7 @@ int argo_agg_add(argo_agg *a, const char *symbol, const argo_bar *minute, argo_a
      * before its open one, or for a bar the stream's clock has closed */
     bool late =
         b < s->closed_end || (s->open_start != INT64_MIN && b < s->open_start) ||
+        minute->ts >= close_time(a, b) || /* after the session: in no bar */
         (!open && a->clock >= INT64_MIN + 3600 && close_time(a, b) <= a->clock - a->grace_s);
     if (!late && (rc = reserve_minute(a, s, open ? s->n : 0, err)) != 0)
         return rc;
@@ -427,9 +429,11 @@ int argo_agg_add(argo_agg *a, const char *symbol, const argo_bar *minute, argo_a
             if (minute->ts > s->last_minute)
                 s->last_minute = minute->ts;
         }
+        /* (a): the symbol's minute ending at or after the close */
+        if (minute->ts + 60 >= close_time(a, b))
+            close_bar(a, idx);
     }
-    /* (c), the stream's clock; (a) is its case with grace_s 0: the minute
-     * ending at or after the close time has moved the clock there */
+    /* (c), the stream's clock */
     if ((rc = close_until(a, a->clock, err)) != 0)
         return rc;
     return flush(a, true, fn, ctx, err);

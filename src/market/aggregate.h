@@ -17,9 +17,9 @@
  * after it in summer), b + S for an intraday bar. A symbol's open bar
  * closes, whichever comes first:
  *   (a) when its minute ending at or after the close time arrives (the
- *       session's last minute) and grace_s is 0; with a grace, (c) closes
- *       it grace_s later, so minutes of the bar arriving up to grace_s
- *       (of the stream's clock) out of order still count;
+ *       session's last minute): minutes must therefore come in time
+ *       order per symbol, or at least the last one last (app/live.c
+ *       holds a burst of messages a moment and sorts it);
  *   (b) when one of its minutes of a later bar arrives;
  *   (c) when the stream's clock, the end (ts + 60) of the newest minute
  *       of any symbol, passes the close time by grace_s (a symbol that
@@ -34,7 +34,9 @@
  * dropped). A minute with the ts of one held but other values replaces
  * it (the provider corrected it; counted). A minute for a bar already
  * closed is late (counted, dropped: the REST fetch of the next cycle
- * sees the provider's bar and records a correction if it differs).
+ * sees the provider's bar and records a correction if it differs), and
+ * so is a minute starting at or after its day's close (after-hours
+ * trading: in no daily bar; it still moves the stream's clock).
  */
 #ifndef ARGO_MARKET_AGGREGATE_H
 #define ARGO_MARKET_AGGREGATE_H
