@@ -232,7 +232,12 @@ static void check_store_open(hctx *c, argo_health_item *it)
 static void open_store(hctx *c)
 {
     argo_err e = {0};
-    argo_store_options so = {.read_only = true, .busy_timeout_ms = 0};
+    /* a read waits a moment for a lock (PostgreSQL: a partition being
+     * created takes its parent's table lock; seen under load in CI), not
+     * longer than the write probe does */
+    int wait = c->app->cfg.busy_timeout_ms < WRITE_PROBE_WAIT_MS ? c->app->cfg.busy_timeout_ms
+                                                                 : WRITE_PROBE_WAIT_MS;
+    argo_store_options so = {.read_only = true, .busy_timeout_ms = wait};
     c->open_rc = argo_store_open(c->view.db, &so, &c->view.store, &e);
     argo_app_err_mask(c->app, &e);
     if (c->open_rc)
