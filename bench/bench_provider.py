@@ -86,8 +86,12 @@ class Fake:
         self.proc.wait(10)
 
 
+SYMBOLS_FILE = None
+
+
 def conf(path, fake, kind="alpaca", **extra):
-    keys = {"kind": kind, "history_start": "2009-01-01", "retry_base_ms": "50"}
+    keys = {"kind": kind, "history_start": "2009-01-01", "retry_base_ms": "50",
+            "symbols_file": SYMBOLS_FILE}
     if kind == "alpaca":
         keys["rest_url"] = f"http://127.0.0.1:{fake.rest}"
         keys["stream_url"] = f"ws://127.0.0.1:{fake.stream}/v2/iex"
@@ -200,6 +204,10 @@ def main():
                             "--csv", data], capture_output=True, text=True, env=ENV)
         if r.returncode:
             sys.exit("argo synth failed: " + r.stderr.strip())
+        global SYMBOLS_FILE
+        SYMBOLS_FILE = os.path.join(work, "symbols.txt")
+        with open(SYMBOLS_FILE, "w") as f:
+            f.write("".join(n[:-4] + "\n" for n in sorted(os.listdir(data))))
         dates = sorted(l.split(",")[0] for l in open(os.path.join(data, "SYN0001.csv")).read().split("\n")[1:] if l)
         last = dates[-2]
         print(f"bench_provider: {SYMBOLS} symbols x {DAYS} days (argo synth), the fake provider "

@@ -239,6 +239,23 @@ static int overlap_start(argo_store *st, const item *it, int overlap, int64_t ba
     return ARGO_OK;
 }
 
+/* An incremental request starts at the Monday (UTC) of the week of its
+ * overlap's start (daily bars), or at the day's start (intraday bars):
+ * the same request, so the same URL and cache key, all week, whatever
+ * was stored since. An unchanged answer is then a 304 at every poll but
+ * the first after new data, and symbols updated on different days of the
+ * week still share a request. The cost: up to a week of stored bars
+ * asked for again, compared and counted as duplicates. */
+static int64_t stable_start(int64_t from, int64_t bar_s)
+{
+    int64_t day = argo_time_day_start(from);
+    if (bar_s < ARGO_DAY_SECONDS)
+        return day;
+    int64_t days = day / ARGO_DAY_SECONDS;  /* 1970-01-01 was a Thursday */
+    int64_t dow = ((days + 3) % 7 + 7) % 7; /* 0: Monday */
+    return day - dow * ARGO_DAY_SECONDS;
+}
+
 /* Bars a request covering nsym symbols from `from` to `to` may return. */
 static int64_t estimate_calls(const argo_provider_config *pc, size_t nsym, int64_t from, int64_t to)
 {
@@ -737,8 +754,9 @@ int argo_app_fetch(argo_app *app, const argo_fetch_options *opt, argo_fetch_repo
             it->from = opt->since;
         else if (it->last_ts == INT64_MIN)
             it->from = history;
-        else
-            rc = overlap_start(st, it, app->cfg.pv_overlap_bars, pc.bar_seconds, &it->from, err);
+        else if (!(rc = overlap_start(st, it, app->cfg.pv_overlap_bars, pc.bar_seconds, &it->from,
+                                      err)))
+            it->from = stable_start(it->from, pc.bar_seconds);
         fs->from = it->from;
         fs->status = ARGO_FETCH_NOT_FETCHED;
     }

@@ -6,8 +6,10 @@
  *
  * Incremental: each symbol is asked only for its bars from its last
  * stored one on ([provider] overlap_bars stored bars are asked again, so
- * a revision is seen), or from [provider] history_start when it has
- * none, or from `since`. Symbols are sorted by where they start and
+ * a revision is seen), from the Monday (UTC) of that bar's week for
+ * daily bars or its day's start for intraday ones, so a request keeps
+ * its URL (and its cache entry) all week; or from [provider]
+ * history_start when it has none, or from `since`. Symbols are sorted by where they start and
  * batched ([provider] batch_symbols per request; starts within a week
  * of each other share a request, from the earliest), pages followed.
  *

@@ -319,16 +319,39 @@ static int fill_bars(void *ctx, const char *symbol, const argo_bar *bars, size_t
 
 /* The minutes each symbol missed: after the newest one received, and
  * not before the bar after its last stored one. */
+typedef struct gap_item {
+    const char *symbol;
+    int64_t from;
+} gap_item;
+
+static int cmp_gap(const void *a, const void *b)
+{
+    const gap_item *x = a, *y = b;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    return strcmp(x->symbol, y->symbol);
+}
+
+/* The minutes each symbol missed: after the newest one received, and
+ * not before the bar after its last stored one. Symbols missing the
+ * same minutes share a request (up to [provider] batch_symbols), so a
+ * reconnect costs a few calls, not one per symbol. */
 static int fill_gap(argo_live *l, argo_app *app, argo_provider *rest, argo_live_report *rep,
                     argo_err *err)
 {
     argo_symbol *stored = NULL;
-    size_t nstored = 0;
+    size_t nstored = 0, n = 0;
     argo_store *st = app->store;
     int rc = argo_store_symbols(st, &stored, &nstored, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < l->nsymbols && !rc; i++) {
+    gap_item *g = calloc(l->nsymbols, sizeof *g);
+    const char **names = calloc(l->nsymbols, sizeof *names);
+    if (!g || !names) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "stream: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < l->nsymbols; i++) {
         const char *sym = l->symbols[i];
         int64_t from = INT64_MIN;
         for (size_t k = 0; k < nstored; k++)
@@ -341,10 +364,20 @@ static int fill_gap(argo_live *l, argo_app *app, argo_provider *rest, argo_live_
             from = last + 60;
         if (from == INT64_MIN)
             continue; /* nothing stored, nothing received: argo fetch's work */
-        const char *one[1] = {sym};
-        argo_provider_batch b = {.symbols = one,
-                                 .nsymbols = 1,
-                                 .start = from,
+        g[n++] = (gap_item){sym, from};
+    }
+    qsort(g, n, sizeof *g, cmp_gap);
+    int per =
+        argo_app_config(app)->pv_batch_symbols > 0 ? argo_app_config(app)->pv_batch_symbols : 100;
+    for (size_t at = 0; at < n && !rc;) {
+        size_t count = 0;
+        while (at + count < n && count < (size_t)per && g[at + count].from == g[at].from) {
+            names[count] = g[at + count].symbol;
+            count++;
+        }
+        argo_provider_batch b = {.symbols = names,
+                                 .nsymbols = count,
+                                 .start = g[at].from,
                                  .end = INT64_MAX,
                                  .minutes = true,
                                  .max_calls = INT_MAX};
@@ -352,8 +385,12 @@ static int fill_gap(argo_live *l, argo_app *app, argo_provider *rest, argo_live_
         rc = argo_provider_fetch(rest, &b, fill_bars, &f, err);
         rep->gap_calls += (int64_t)b.calls + b.retries;
         rep->gap_minutes += f.minutes;
-        rep->gap_symbols++;
+        rep->gap_symbols += count;
+        at += count;
     }
+out:
+    free(g);
+    free(names);
     free(stored);
     return rc;
 }

@@ -192,8 +192,9 @@ def run_all(fake):
     # call again, answered 304
     r, doc = fetch(conf, db)
     check(r.returncode == 0 and doc and doc["calls"] == 1 and doc["bars"] == 0
-          and doc["duplicates"] == 2 and doc["not_modified"] == 0,
-          "a fetch right after: one call, nothing new, the 2 overlapped bars duplicates")
+          and doc["duplicates"] >= 2 and doc["not_modified"] == 0,
+          f"a fetch right after: one call, nothing new, the week's stored bars asked again "
+          f"are duplicates ({doc and doc['duplicates']})")
     before = fake.control("stats")
     r, doc = fetch(conf, db)
     after = fake.control("stats")
@@ -211,7 +212,8 @@ def run_all(fake):
     r, doc = fetch(conf, db)
     check(r.returncode == 0 and doc and doc["calls"] == 1 and doc["bars"] == 2,
           f"after one new day ({today}): one call, 2 new bars ({doc and doc['bars']})")
-    check(doc and doc["duplicates"] == 2, "... the overlapped last bars are duplicates")
+    check(doc and doc["duplicates"] >= 2 and doc["not_modified"] == 0,
+          "... the same request as before (the week's), answered 200: its stored bars duplicates")
     ref = reference(today)
     check(bars(db) == ref, "... the store equals argo ingest's up to the new day")
 
