@@ -34,6 +34,9 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "provider"))
+import fakeprovider  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 ARGO = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build-release", "argo")
@@ -55,35 +58,13 @@ def free_port():
     return p
 
 
-class Fake:
+class Fake(fakeprovider.Fake):
     def __init__(self, work, data, today):
-        self.portfile = os.path.join(work, f"fake.{time.time_ns()}.port")
-        self.proc = subprocess.Popen(
-            [PY, os.path.join(ROOT, "tests", "provider", "fake_alpaca.py"), "--data", data,
-             "--portfile", self.portfile, "--key", KEY, "--secret", SECRET, "--today", today,
-             "--rate-limit", "1000000", "--max-seconds", "3600"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(1200):
-            if os.path.exists(self.portfile):
-                break
-            time.sleep(0.05)
-        ports = json.load(open(self.portfile))
-        self.rest, self.stream = ports["rest"], ports["stream"]
-
-    def control(self, path, body=None):
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.rest}/control/{path}",
-            data=None if body is None else json.dumps(body).encode(),
-            method="GET" if body is None else "POST", headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read() or b"{}")
+        super().__init__(work, data, today, KEY, SECRET, "--rate-limit", "1000000",
+                         max_seconds=3600)
 
     def calls(self):
         return self.control("stats")["calls"]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 SYMBOLS_FILE = None
@@ -229,7 +210,6 @@ def main():
         polls = max(1, round(6.5 * 3600 / POLL_S))
         print(f"2. one trading day in argo serve: polling every {POLL_S} s ({polls} fetch cycles, "
               f"run at 1 s) against the stream")
-        db = os.path.join(work, "alpaca.db")
         # a store up to the day before the new one: fetch it afresh
         fake = Fake(work, data, last)
         cfg = os.path.join(work, "base.conf")

@@ -504,21 +504,9 @@ int argo_alpaca_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_ba
             h[nh++] = (argo_http_header){"If-Modified-Since", lastmod};
         char rq_what[400];
         snprintf(rq_what, sizeof rq_what, "%s page %d", what, page);
-        argo_http_request rq = {.method = "GET",
-                                .url = url,
-                                .headers = h,
-                                .nheaders = nh,
-                                .what = rq_what,
-                                .on_retry = p->on_retry,
-                                .cancelled = p->cancelled,
-                                .ctx = p->hook_ctx};
         argo_http_response r;
-        rc = argo_http_perform(p->http, &rq, &r, err);
-        b->calls++;
-        b->retries += r.attempts > 1 ? r.attempts - 1 : 0;
-        b->bytes += r.bytes;
+        rc = argo_provider_get(p, b, url, rq_what, h, nh, &r, err);
         if (!rc) {
-            b->ratelimit_remaining = r.ratelimit_remaining;
             p->rl_remaining = r.ratelimit_remaining;
             p->rl_reset = r.ratelimit_reset;
         }

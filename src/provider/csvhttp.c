@@ -106,21 +106,8 @@ int argo_csvhttp_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_b
         h[nh++] = (argo_http_header){"If-None-Match", etag};
     if (lastmod[0])
         h[nh++] = (argo_http_header){"If-Modified-Since", lastmod};
-    argo_http_request rq = {.method = "GET",
-                            .url = b->cache_key,
-                            .headers = h,
-                            .nheaders = nh,
-                            .what = what,
-                            .on_retry = p->on_retry,
-                            .cancelled = p->cancelled,
-                            .ctx = p->hook_ctx};
     argo_http_response r;
-    rc = argo_http_perform(p->http, &rq, &r, err);
-    b->calls++;
-    b->retries += r.attempts > 1 ? r.attempts - 1 : 0;
-    b->bytes += r.bytes;
-    if (!rc)
-        b->ratelimit_remaining = r.ratelimit_remaining;
+    rc = argo_provider_get(p, b, b->cache_key, what, h, nh, &r, err);
     if (!rc && r.status == 304 && nh > 1) {
         b->not_modified = true;
         snprintf(b->etag, sizeof b->etag, "%s", etag);

@@ -294,3 +294,23 @@ int argo_provider_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_
         return argo_alpaca_fetch(p, b, fn, ctx, err);
     return argo_csvhttp_fetch(p, b, fn, ctx, err);
 }
+
+int argo_provider_get(argo_provider *p, argo_provider_batch *b, const char *url, const char *what,
+                      const argo_http_header *h, size_t nh, argo_http_response *r, argo_err *err)
+{
+    argo_http_request rq = {.method = "GET",
+                            .url = url,
+                            .headers = h,
+                            .nheaders = nh,
+                            .what = what,
+                            .on_retry = p->on_retry,
+                            .cancelled = p->cancelled,
+                            .ctx = p->hook_ctx};
+    int rc = argo_http_perform(p->http, &rq, r, err);
+    b->calls++;
+    b->retries += r->attempts > 1 ? r->attempts - 1 : 0;
+    b->bytes += r->bytes;
+    if (!rc)
+        b->ratelimit_remaining = r->ratelimit_remaining;
+    return rc;
+}

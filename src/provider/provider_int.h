@@ -22,6 +22,12 @@ struct argo_provider {
     int64_t rl_remaining, rl_reset;
 };
 
+/* provider.c: one GET through p's client with p's hooks, counted in b
+ * (calls, retries, bytes, and the answer's remaining calls). r as
+ * argo_http_perform leaves it. */
+int argo_provider_get(argo_provider *p, argo_provider_batch *b, const char *url, const char *what,
+                      const argo_http_header *h, size_t nh, argo_http_response *r, argo_err *err);
+
 /* alpaca.c */
 int argo_alpaca_cache_key(argo_provider *p, argo_provider_batch *b, argo_err *err);
 int argo_alpaca_fetch(argo_provider *p, argo_provider_batch *b, argo_provider_bars_fn fn, void *ctx,

@@ -32,7 +32,9 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeprovider import Fake  # noqa: E402
 
 ARGO, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 PY = "/usr/bin/python3"
@@ -49,38 +51,9 @@ def check(cond, what):
     return cond
 
 
-class Fake:
-    def __init__(self, today=TODAY):
-        self.portfile = os.path.join(WORK, "fake.port")
-        if os.path.exists(self.portfile):
-            os.unlink(self.portfile)
-        self.proc = subprocess.Popen(
-            [PY, os.path.join(SRC, "tests", "provider", "fake_alpaca.py"), "--data", DATA,
-             "--portfile", self.portfile, "--key", KEY, "--secret", SECRET, "--today", today,
-             "--max-seconds", "300"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "fake.log"), "w"))
-        for _ in range(200):
-            if os.path.exists(self.portfile):
-                break
-            time.sleep(0.05)
-        ports = json.load(open(self.portfile))
-        self.rest = ports["rest"]
-
-    def control(self, path, body=None):
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.rest}/control/{path}",
-            data=None if body is None else json.dumps(body).encode(),
-            method="GET" if body is None else "POST",
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read() or b"{}")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def start_fake(today=TODAY):
+    return Fake(WORK, DATA, today, KEY, SECRET, max_seconds=300,
+                log=os.path.join(WORK, "fake.log"))
 
 
 def write_conf(path, fake, **extra):
@@ -157,7 +130,7 @@ def reference(upto):
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
-    fake = Fake()
+    fake = start_fake()
     try:
         run_all(fake)
     finally:

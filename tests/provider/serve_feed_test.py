@@ -31,6 +31,9 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeprovider import Fake  # noqa: E402
+
 ARGO, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 DAYS = int(sys.argv[4]) if len(sys.argv) > 4 else 80
 PY = "/usr/bin/python3"
@@ -62,38 +65,6 @@ ENV.pop("ARGO_CONFIG", None)
 
 def argo(*args):
     return subprocess.run([ARGO, *args], capture_output=True, text=True, timeout=300, env=ENV)
-
-
-class Fake:
-    def __init__(self):
-        self.portfile = os.path.join(WORK, "fake.port")
-        self.proc = subprocess.Popen(
-            [PY, os.path.join(SRC, "tests", "provider", "fake_alpaca.py"), "--data", DATA,
-             "--portfile", self.portfile, "--key", KEY, "--secret", SECRET, "--today", START,
-             "--max-seconds", "900"],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "fake.log"), "w"))
-        for _ in range(200):
-            if os.path.exists(self.portfile):
-                break
-            time.sleep(0.05)
-        ports = json.load(open(self.portfile))
-        self.rest, self.stream = ports["rest"], ports["stream"]
-
-    def control(self, path, body=None):
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.rest}/control/{path}",
-            data=None if body is None else json.dumps(body).encode(),
-            method="GET" if body is None else "POST",
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return json.loads(r.read() or b"{}")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def metrics(port):
@@ -168,7 +139,7 @@ def signals(db):
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
-    fake = Fake()
+    fake = Fake(WORK, DATA, START, KEY, SECRET, log=os.path.join(WORK, "fake.log"))
     srv = None
     try:
         srv = run(fake)
