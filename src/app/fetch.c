@@ -610,7 +610,8 @@ int argo_app_fetch_store(argo_app *app, size_t n, const char *const *symbols,
         return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", source);
     if ((rc = argo_store_symbols(st, &stored, &nstored, err)))
         goto out;
-    qsort(stored, nstored, sizeof *stored, cmp_sym_name);
+    if (nstored)
+        qsort(stored, nstored, sizeof *stored, cmp_sym_name);
     for (size_t i = 0; i < n && !rc; i++) {
         memset(&fs[i], 0, sizeof fs[i]);
         if (!symbol_ok(symbols[i], strnlen(symbols[i], ARGO_SYMBOL_MAX))) {
@@ -620,7 +621,8 @@ int argo_app_fetch_store(argo_app *app, size_t n, const char *const *symbols,
         snprintf(fs[i].symbol, sizeof fs[i].symbol, "%s", symbols[i]);
         argo_symbol key = {0};
         snprintf(key.name, sizeof key.name, "%s", symbols[i]);
-        const argo_symbol *sy = bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name);
+        const argo_symbol *sy =
+            nstored ? bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name) : NULL;
         item *it = &items[i];
         snprintf(it->symbol, sizeof it->symbol, "%s", symbols[i]);
         it->idx = i;
@@ -722,7 +724,8 @@ int argo_app_fetch(argo_app *app, const argo_fetch_options *opt, argo_fetch_repo
     argo_app_provider_config(&pc, &app->cfg);
     if ((rc = argo_store_symbols(st, &stored, &nstored, err)))
         goto out;
-    qsort(stored, nstored, sizeof *stored, cmp_sym_name);
+    if (nstored)
+        qsort(stored, nstored, sizeof *stored, cmp_sym_name);
     rep = calloc(1, sizeof *rep);
     items = calloc(n, sizeof *items);
     if (!rep || !(rep->symbols = calloc(n, sizeof *rep->symbols)) || !items) {
@@ -743,7 +746,8 @@ int argo_app_fetch(argo_app *app, const argo_fetch_options *opt, argo_fetch_repo
         snprintf(fs->symbol, sizeof fs->symbol, "%s", names[i]);
         argo_symbol key = {0};
         snprintf(key.name, sizeof key.name, "%s", names[i]);
-        const argo_symbol *s = bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name);
+        const argo_symbol *s =
+            nstored ? bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name) : NULL;
         item *it = &items[i];
         snprintf(it->symbol, sizeof it->symbol, "%s", names[i]);
         it->idx = i;
