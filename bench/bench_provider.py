@@ -149,7 +149,7 @@ def serve_day(work, data, last, db_src, stream, polls):
             fake.control("advance", {"days": 1})
             want = SYMBOLS * 4
             while time.time() < deadline + 120 and \
-                    metrics(port).get("argo_feed_minutes_total", 0) < want:
+                    metrics(port).get("argo_feed_minute_bars_total", 0) < want:
                 time.sleep(0.1)
             time.sleep(1)
             cycles = metrics(port).get("argo_provider_fetch_cycles_total", 0)

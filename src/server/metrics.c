@@ -448,11 +448,11 @@ int argo_metrics_render(argo_metrics *m, char **text, size_t *len, argo_err *err
         fprintf(f, "argo_feed_up %d\n", m->feed.up);
         counter(f, "argo_feed_messages_total", "Bar messages received from the provider's stream.",
                 (uint64_t)m->feed.messages);
-        counter(f, "argo_feed_minutes_total", "Minute bars taken by the aggregator.",
+        counter(f, "argo_feed_minute_bars_total", "Minute bars taken by the aggregator.",
                 (uint64_t)m->feed.minutes);
         counter(f, "argo_feed_reconnects_total", "Reconnections of the provider's stream.",
                 (uint64_t)m->feed.reconnects);
-        counter(f, "argo_feed_late_minutes_total", "Minute bars for a bar already closed, dropped.",
+        counter(f, "argo_feed_late_total", "Minute bars for a bar already closed, dropped.",
                 (uint64_t)m->feed.late);
         counter(f, "argo_feed_rejected_total", "Stream messages that could not be used, dropped.",
                 (uint64_t)m->feed.rejected);

@@ -222,6 +222,14 @@ timeout_s = 5
           f"the dropped stream reconnected and its gap was filled (reconnects "
           f"{m.get('argo_feed_reconnects_total')}, gap fills {m.get('argo_feed_gap_fills_total')})")
     check(m.get("argo_feed_rejected_total", 0) >= 1, "the message that is not JSON was dropped")
+    if shutil.which("promtool"):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            text = r.read()
+        p = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                           timeout=60)
+        check(p.returncode == 0 and b"argo_provider_calls_total" in text,
+              "promtool check metrics with the provider's and the stream's families: "
+              + (p.stdout + p.stderr).decode(errors="replace").strip()[:300])
     srv.send_signal(signal.SIGTERM)
     try:
         rc = srv.wait(30)
