@@ -38,6 +38,10 @@ bool argo_app_retry(argo_app *app, int rc, int *attempt, const argo_err *err);
  * The end of a message cut in the middle of the URL counts too. */
 void argo_app_err_mask(const argo_app *app, argo_err *err);
 
+/* The symbol rule of argo ingest (market/market.h): n bytes at s are 1
+ * to ARGO_SYMBOL_MAX - 1 letters, digits or . _ - ^ = */
+bool argo_app_symbol_ok(const char *s, size_t n);
+
 /* The S3 client of [s3], opened on first use: ARGO_ECONFIG when the
  * config has no [s3] bucket. */
 int argo_app_s3(argo_app *app, argo_s3 **out, argo_err *err);

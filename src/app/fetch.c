@@ -78,16 +78,6 @@ int argo_app_provider(argo_app *app, argo_provider **out, argo_err *err)
 
 /* ---- the symbols ---- */
 
-/* The symbol rule of argo ingest: 1 to ARGO_SYMBOL_MAX - 1 letters,
- * digits or . _ - ^ = */
-static bool symbol_ok(const char *s, size_t n)
-{
-    bool ok = n > 0 && n < ARGO_SYMBOL_MAX;
-    for (size_t i = 0; i < n && ok; i++)
-        ok = isalnum((unsigned char)s[i]) || strchr("._-^=", s[i]);
-    return ok;
-}
-
 typedef struct sym_list {
     char (*v)[ARGO_SYMBOL_MAX];
     size_t n, cap;
@@ -95,7 +85,7 @@ typedef struct sym_list {
 
 static int sym_add(sym_list *l, const char *s, size_t n, const char *where, argo_err *err)
 {
-    if (!symbol_ok(s, n)) {
+    if (!argo_app_symbol_ok(s, n)) {
         char q[ARGO_TEXT_QUOTE_MAX];
         argo_text_quote(s, n, q, sizeof q);
         return argo_err_set(err, ARGO_EDATA,
@@ -474,6 +464,23 @@ static int cmp_sym_name(const void *a, const void *b)
     return strcmp(((const argo_symbol *)a)->name, ((const argo_symbol *)b)->name);
 }
 
+/* Item i (and its report entry) for symbol name, with its id and last
+ * bar from stored (sorted by name; the symbol may be new). */
+static void item_init(item *it, argo_fetch_symbol *fs, size_t i, const char *name,
+                      const argo_symbol *stored, size_t nstored)
+{
+    argo_symbol key = {0};
+    snprintf(key.name, sizeof key.name, "%s", name);
+    const argo_symbol *s =
+        nstored ? bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name) : NULL;
+    snprintf(fs->symbol, sizeof fs->symbol, "%s", name);
+    snprintf(it->symbol, sizeof it->symbol, "%s", name);
+    it->idx = i;
+    it->id = s ? s->id : 0;
+    it->last_ts = s ? s->last_ts : INT64_MIN;
+    fs->last_ts = it->last_ts;
+}
+
 /* After the commit: on_bar for each new bar, the logged events, then
  * on_cycle, in store order. */
 static void announce_batch(argo_app *app, const item *items, size_t first, size_t count,
@@ -614,21 +621,12 @@ int argo_app_fetch_store(argo_app *app, size_t n, const char *const *symbols,
         qsort(stored, nstored, sizeof *stored, cmp_sym_name);
     for (size_t i = 0; i < n && !rc; i++) {
         memset(&fs[i], 0, sizeof fs[i]);
-        if (!symbol_ok(symbols[i], strnlen(symbols[i], ARGO_SYMBOL_MAX))) {
+        if (!argo_app_symbol_ok(symbols[i], strnlen(symbols[i], ARGO_SYMBOL_MAX))) {
             rc = argo_err_set(err, ARGO_EDATA, "%s: symbol %zu is not a symbol", source, i);
             break;
         }
-        snprintf(fs[i].symbol, sizeof fs[i].symbol, "%s", symbols[i]);
-        argo_symbol key = {0};
-        snprintf(key.name, sizeof key.name, "%s", symbols[i]);
-        const argo_symbol *sy =
-            nstored ? bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name) : NULL;
         item *it = &items[i];
-        snprintf(it->symbol, sizeof it->symbol, "%s", symbols[i]);
-        it->idx = i;
-        it->id = sy ? sy->id : 0;
-        it->last_ts = sy ? sy->last_ts : INT64_MIN;
-        fs[i].last_ts = it->last_ts;
+        item_init(it, &fs[i], i, symbols[i], stored, nstored);
         fs[i].from = counts[i] ? bars[i][0].ts : INT64_MIN;
         for (size_t j = 0; j < counts[i] && !rc; j++) {
             argo_bar_fault fault;
@@ -743,17 +741,8 @@ int argo_app_fetch(argo_app *app, const argo_fetch_options *opt, argo_fetch_repo
     history = argo_time_day_start(history);
     for (size_t i = 0; i < n && !rc; i++) {
         argo_fetch_symbol *fs = &rep->symbols[i];
-        snprintf(fs->symbol, sizeof fs->symbol, "%s", names[i]);
-        argo_symbol key = {0};
-        snprintf(key.name, sizeof key.name, "%s", names[i]);
-        const argo_symbol *s =
-            nstored ? bsearch(&key, stored, nstored, sizeof *stored, cmp_sym_name) : NULL;
         item *it = &items[i];
-        snprintf(it->symbol, sizeof it->symbol, "%s", names[i]);
-        it->idx = i;
-        it->id = s ? s->id : 0;
-        it->last_ts = s ? s->last_ts : INT64_MIN;
-        fs->last_ts = it->last_ts;
+        item_init(it, fs, i, names[i], stored, nstored);
         if (opt->since != INT64_MIN)
             it->from = opt->since;
         else if (it->last_ts == INT64_MIN)

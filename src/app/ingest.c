@@ -196,14 +196,11 @@ int argo_app_ingest(argo_app *app, size_t n, const char *const *paths, const cha
 
 /* ---- posted bars -------------------------------------------------------- */
 
-/* The symbol rule of argo_market_csv_read: 1 to ARGO_SYMBOL_MAX - 1
- * letters, digits or . _ - ^ = */
-static bool symbol_ok(const char *symbol)
+bool argo_app_symbol_ok(const char *s, size_t n)
 {
-    size_t n = strnlen(symbol, ARGO_SYMBOL_MAX);
     bool ok = n > 0 && n < ARGO_SYMBOL_MAX;
     for (size_t i = 0; i < n && ok; i++)
-        ok = isalnum((unsigned char)symbol[i]) || strchr("._-^=", symbol[i]);
+        ok = isalnum((unsigned char)s[i]) || strchr("._-^=", s[i]);
     return ok;
 }
 
@@ -220,7 +217,7 @@ static int check_series(const char *where, size_t i, const char *symbol, const a
                         argo_err *err)
 {
     *nkept = 0;
-    if (!symbol_ok(symbol)) {
+    if (!argo_app_symbol_ok(symbol, strnlen(symbol, ARGO_SYMBOL_MAX))) {
         char q[ARGO_TEXT_QUOTE_MAX];
         argo_text_quote(symbol, strnlen(symbol, 256), q, sizeof q);
         return argo_err_set(err, ARGO_EDATA,
