@@ -72,7 +72,7 @@ echo
 echo "database: $ARGO_DB  (try: build-release/argo stats --db $ARGO_DB --by month --json)"
 echo
 # the dashboard: a read key of its own (a new name each run), kept in the store
-dkey=$(build-release/argo keys add --role read --name "dashboard-$(date -u +%Y%m%dT%H%M%SZ)-$$" |
+dkey=$(build-release/argo keys add --role read --name "dashboard-$(date -u +%Y%m%dT%H%M%SZ)-$$" 2>/dev/null |
     grep -o 'argo_[A-Za-z0-9_-]*')
 cmd=(build-release/argo serve --db demo/argo.db --config demo/argo.conf --listen "$listen")
 echo "the dashboard on the demo store (from $(pwd)):"
