@@ -180,8 +180,8 @@ bench_backend() { # LABEL DB
     local pcode
     pcode=$(curl -s -m 30 -o /dev/null -w '%{http_code}' "$u/" || echo 000)
     if [ "$pcode" = 200 ]; then
-        timeout $((loads * 130 + 30)) node "$here/bench_dashboard_page.cjs" "$moddir" "$u/#key=$key" \
-            "$loads" 120000 1100 >"$tmp/page.json" || true
+        timeout $((loads * 70 + 30)) node "$here/bench_dashboard_page.cjs" "$moddir" "$u/#key=$key" \
+            "$loads" 60000 1100 >"$tmp/page.json" || true
         if grep -q '"loads_ms"' "$tmp/page.json"; then
             read -r pagemed[$label] pagemax[$label] < <(/usr/bin/python3 -c 'import json,sys
 for v in json.load(open(sys.argv[1]))["loads_ms"]: print(v)' "$tmp/page.json" | stats_of)
