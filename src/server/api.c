@@ -105,11 +105,7 @@ static const route routes[R_COUNT] = {
                         ARGO_API_READER,
                         {"train_fraction", "folds"}},
     [R_CALIB_MODELS] = {"/api/v1/calibration/models", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
-    [R_BACKUPS] = {"/api/v1/backups",
-                   false,
-                   ARGO_ROLE_READ,
-                   ARGO_API_READER,
-                   {"verify", "limit"}},
+    [R_BACKUPS] = {"/api/v1/backups", false, ARGO_ROLE_READ, ARGO_API_READER, {"verify", "limit"}},
     [R_ARCHIVE] = {"/api/v1/archive", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
     [R_ARCHIVE_COST] = {"/api/v1/archive/cost", false, ARGO_ROLE_READ, ARGO_API_READER, {"years"}},
     [R_ADMIN_BARS] = {"/api/v1/admin/bars", true, ARGO_ROLE_ADMIN, ARGO_API_WRITER, {"symbol"}},
@@ -634,10 +630,10 @@ static json_t *h_symbols(ctx *c)
     }
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:o,s:o,s:o}", "symbol", v[i].name, "first_bar",
-                                           opt_date(v[i].first_ts), "last_bar",
-                                           opt_date(v[i].last_ts), "last_close",
-                                           isfinite(closes[i]) ? json_real(closes[i]) : json_null()));
+        json_array_append_new(
+            a, json_pack("{s:s,s:o,s:o,s:o}", "symbol", v[i].name, "first_bar",
+                         opt_date(v[i].first_ts), "last_bar", opt_date(v[i].last_ts), "last_close",
+                         isfinite(closes[i]) ? json_real(closes[i]) : json_null()));
     free(v);
     free(closes);
     return json_pack("{s:o}", "symbols", a);
@@ -814,8 +810,8 @@ static json_t *h_archive(ctx *c)
         if (lp.found)
             push = json_pack("{s:s,s:o,s:o,s:s,s:I,s:I}", "target", lp.target, "at",
                              date_json(lp.newest.uploaded_at), "day", date_json(lp.newest.day),
-                             "key", lp.newest.key, "bytes", (json_int_t)lp.newest.bytes,
-                             "objects", (json_int_t)lp.objects);
+                             "key", lp.newest.key, "bytes", (json_int_t)lp.newest.bytes, "objects",
+                             (json_int_t)lp.objects);
     }
     return json_pack("{s:o,s:o,s:o,s:o,s:o}", "s3", s3o, "lifecycle", lco, "tiers", tiers,
                      "pending_tier_moves", pending, "last_push", push);

@@ -14,9 +14,10 @@
 
 /* Everything from argo itself: no inline script or style, no other
  * origin; the stream is a WebSocket to the same host. */
-const char argo_files_csp[] = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-                              "style-src 'self'; script-src 'self'; object-src 'none'; "
-                              "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const char argo_files_csp[] =
+    "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+    "style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 static const char PREFIX[] = "/dashboard/";
 
