@@ -178,7 +178,7 @@ bench_backend() { # LABEL DB
         left=$(echo "1.1 - ($(now) - $t0)" | bc -l)
         if [ "$(echo "$left > 0" | bc -l)" = 1 ]; then sleep "$left"; fi
     done
-    for i in "${!names[@]}"; do read -r med[$label,$i] max[$label,$i] < <(stats_of <"$tmp/t.$i"); done
+    for i in "${!names[@]}"; do read -r "med[$label,$i]" "max[$label,$i]" < <(stats_of <"$tmp/t.$i"); done
     # (b) the page
     local pcode
     pcode=$(curl -s -m 30 -o /dev/null -w '%{http_code}' "$u/" || echo 000)
