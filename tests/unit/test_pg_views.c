@@ -70,6 +70,7 @@ static int setup(void **state)
         " pnl_pct double precision)");
     assert_int_equal(argo_pg_views_create(pg, "test", NULL), 0);
     run(argo_pg_views_strategy_one_scan); /* migration 4: as every store has it now */
+    run(argo_pg_views_exit);              /* migration 6 */
     return 0;
 }
 
@@ -193,11 +194,11 @@ static bool near(double a, double b)
 static bool views_equal(argo_store *st, bool must)
 {
     bool same = true;
-    for (int by = ARGO_AGG_NONE; by <= ARGO_AGG_MONTH && same; by++) {
+    for (int by = ARGO_AGG_NONE; by <= ARGO_AGG_EXIT && same; by++) {
         cells a = {0}, b = {0};
         argo_err e = {0};
-        assert_int_equal(argo_store_outcome_cells(st, (argo_agg_by)by, take, &a, NULL), 0);
-        if (argo_pg_views_cells(pg, "test", (argo_agg_by)by, take, &b, &e))
+        assert_int_equal(argo_store_outcome_cells(st, (argo_agg_by)by, NULL, take, &a, NULL), 0);
+        if (argo_pg_views_cells(pg, "test", (argo_agg_by)by, NULL, take, &b, &e))
             fail_msg("views: %s", e.msg);
         same = a.n == b.n;
         if (!same && must)
