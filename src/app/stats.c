@@ -693,9 +693,12 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
     fprintf(f, "\noutcome coverage: %zu of %zu signals (%.1f%%)\n", s->total.covered,
             s->total.signals,
             s->total.signals ? 100.0 * s->total.covered / s->total.signals : 100.0);
-    fprintf(f,
-            "suppressed: %lld signals not made, their target move within the round-trip cost"
-            " plus [signal] min_edge_bps\n",
-            (long long)s->total.suppressed);
+    if (s->total.suppressed < 0)
+        fprintf(f, "suppressed: - (no meaning with a strategy or date filter)\n");
+    else
+        fprintf(f,
+                "suppressed: %lld signals not made, their target move within the round-trip cost"
+                " plus [signal] min_edge_bps\n",
+                (long long)s->total.suppressed);
     return ferror(f) ? argo_err_set(err, ARGO_EIO, "cannot write the report") : ARGO_OK;
 }
