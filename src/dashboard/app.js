@@ -358,6 +358,13 @@
     return e;
   }
 
+  // A chart's viewBox width: the panel's width (so its text is drawn at
+  // its own size, also on a phone), within [300, max].
+  function fit(name, max) {
+    const w = body(name).clientWidth || max;
+    return Math.round(Math.max(300, Math.min(max, w)));
+  }
+
   // An <svg role="img"> with a <title> and <desc>, sized by its viewBox
   // (CSS scales it to the panel's width).
   function svgFrame(w, h, title, desc) {
@@ -409,9 +416,12 @@
       grid.appendChild(s('text', {x: m.l - 6, y: y(t) + 4, 'text-anchor': 'end'},
         opt.yFmt ? opt.yFmt(t, dec) : fmtNum(t, dec)));
     }
-    for (const [xv, label] of opt.xLabels || []) {
-      grid.appendChild(s('text', {x: x(xv), y: h - 8, 'text-anchor': 'middle'}, label));
-    }
+    const xl = opt.xLabels || [];
+    xl.forEach(([xv, label], i) => {
+      const anchor = xl.length < 2 ? 'middle' : i === 0 ? 'start' : i === xl.length - 1 ? 'end' :
+        'middle';
+      grid.appendChild(s('text', {x: x(xv), y: h - 8, 'text-anchor': anchor}, label));
+    });
     svg.appendChild(grid);
     const g = s('g', {'aria-hidden': 'true'});
     svg.appendChild(g);
@@ -598,13 +608,13 @@
         ' over ' + fmtNum(days.length, 0) + ' trading days.',
       series: [{label: 'equity (% of one notional)', cls: 's-equity',
         values: days.map((d) => d.equity_pct)}],
-      xLabels: labels, includeZero: true, w: 1000, h: 260, yFmt: (v, d) => fmtNum(v, d)}));
+      xLabels: labels, includeZero: true, w: fit('equity', 1000), h: 260, yFmt: (v, d) => fmtNum(v, d)}));
     b.appendChild(lineChart({title: 'Drawdown' + filterDescribe(),
       desc: 'Fall of equity from its running peak, percentage points',
       caption: 'Maximum drawdown ' + fmtNum(daily.max_drawdown_pct, 2) + ' percentage points.',
       series: [{label: 'drawdown (pp below the peak)', cls: 's-dd', area: true,
         values: days.map((d) => -d.drawdown_pct)}],
-      xLabels: labels, includeZero: true, w: 1000, h: 150, yFmt: (v, d) => fmtNum(v, d)}));
+      xLabels: labels, includeZero: true, w: fit('equity', 1000), h: 150, yFmt: (v, d) => fmtNum(v, d)}));
     setState('equity', 'ready');
   }
 
@@ -627,7 +637,7 @@
       caption: up + ' of ' + months.length + ' months positive; best ' + best.month + ' ' +
         fmtPct(best.pnl_pct) + ', worst ' + worst.month + ' ' + fmtPct(worst.pnl_pct) + '.',
       values: months.map((m) => m.pnl_pct), labels: months.map((m) => m.month),
-      w: 640, h: 260, yFmt: (v, d) => fmtNum(v, d)}));
+      w: fit('monthly', 800), h: 260, yFmt: (v, d) => fmtNum(v, d)}));
     const rows = months.slice().reverse().map((m) => row(m.month, [
       fig('pnl_pct', m.pnl_pct, fmtPct(m.pnl_pct), m.month),
       fig('resolved', m.resolved, fmtNum(m.resolved, 0), m.month),
@@ -744,7 +754,7 @@
           {label: 'ECE raw', cls: 's-ece raw', markers: 'square',
             values: shown.map((m) => m.ece_raw)}],
         xLabels: shown.map((m) => String(m.trained_through).slice(0, 10)), includeZero: true,
-        w: 1000, h: 200, yFmt: (v, d) => fmtNum(v, d)}));
+        w: fit('calibration', 1000), h: 200, yFmt: (v, d) => fmtNum(v, d)}));
       b.appendChild(table('Current model versions (newest per scope and symbol)', ['scope',
         'version', 'samples', 'trained through', 'Brier', 'ECE'], newestModels(models).map(
         ([k, m]) => row(k, [fig('version', m.version, 'v' + m.version, k),
@@ -864,7 +874,7 @@
         series: [{label: 'Standard', cls: 's-std', values: ms.map((m) => m.standard)},
           {label: 'tiered', cls: 's-tier', values: ms.map((m) => m.tiered)}],
         xLabels: ms.map((m) => 'month ' + m.month), includeZero: true, h: 180,
-        w: 1000, yFmt: (v, d) => '$' + fmtNum(v, d)}));
+        w: fit('archive', 1000), yFmt: (v, d) => '$' + fmtNum(v, d)}));
     } else {
       b.appendChild(el('p', {class: 'note', 'data-field': 'cost_state', 'data-value': 'empty'},
         'Cost model: ' + costMsg));
