@@ -491,6 +491,30 @@ json_t *argo_app_cost_json(const argo_app_cost_result *cr)
     return o;
 }
 
+static int take_newest(void *ctx, const argo_remote_object *o)
+{
+    argo_app_last_push *p = ctx;
+    if (!p->objects++ || o->uploaded_at > p->newest.uploaded_at ||
+        (o->uploaded_at == p->newest.uploaded_at && strcmp(o->key, p->newest.key) > 0))
+        p->newest = *o;
+    return 0;
+}
+
+int argo_app_archive_last_push(argo_app *app, argo_app_last_push *out, argo_err *err)
+{
+    assert(app && app->store && out);
+    memset(out, 0, sizeof *out);
+    argo_s3 *s3;
+    int rc = argo_app_s3(app, &s3, err);
+    if (rc)
+        return rc;
+    snprintf(out->target, sizeof out->target, "%s", argo_s3_target(s3));
+    if ((rc = argo_store_remotes_scan(app->store, out->target, take_newest, out, err)))
+        return rc;
+    out->found = out->objects > 0;
+    return ARGO_OK;
+}
+
 int argo_app_archive_ping(argo_app *app, char *target, size_t n, argo_err *err)
 {
     assert(app && target && n);

@@ -129,6 +129,18 @@ int argo_app_archive_verify_remote(argo_app *app, const argo_app_remote_options 
  * bytes). */
 int argo_app_archive_ping(argo_app *app, char *target, size_t n, argo_err *err);
 
+/* The newest push to the [s3] target (for the dashboard): found false
+ * when nothing was pushed; the newest object by upload time and the
+ * number of objects recorded for the target. ARGO_ECONFIG without [s3].
+ * Reads the store's records only: no request to the server. */
+typedef struct argo_app_last_push {
+    bool found;
+    char target[640];
+    argo_remote_object newest; /* the newest upload */
+    size_t objects;            /* recorded for the target */
+} argo_app_last_push;
+int argo_app_archive_last_push(argo_app *app, argo_app_last_push *out, argo_err *err);
+
 /* argo archive cost: the S3 cost model over the backups in dir (NULL:
  * [archive] dir) or a stated volume of signals a day, with [prices]
  * and [lifecycle] from the config. */

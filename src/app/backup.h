@@ -62,8 +62,11 @@ int argo_app_backup_verify(argo_app *app, const argo_app_backup_options *opt,
  * /api/v1/backups: each backed-up day, in order, with its current
  * version, its files (every version's, manifests included) and their
  * bytes, and with verify whether it verifies as argo backup verify
- * --date DAY does (and why not). An archive folder that does not exist
- * has no days. *v is freed with free(), also after a failure. */
+ * --date DAY does (and why not). newest > 0: only the newest that many
+ * days (the dashboard's list; verifying every day of years of backups
+ * reads every file). *total (may be NULL) receives the number of days
+ * backed up. An archive folder that does not exist has no days. *v is
+ * freed with free(), also after a failure. */
 typedef struct argo_app_backup_state {
     int64_t day; /* its midnight */
     int version;
@@ -73,7 +76,7 @@ typedef struct argo_app_backup_state {
     char error[ARGO_ERR_MSG_MAX]; /* why it does not verify; "" */
 } argo_app_backup_state;
 
-int argo_app_backup_states(argo_app *app, const char *dir, bool verify, argo_app_backup_state **v,
-                           size_t *n, argo_err *err);
+int argo_app_backup_states(argo_app *app, const char *dir, bool verify, size_t newest,
+                           argo_app_backup_state **v, size_t *n, size_t *total, argo_err *err);
 
 #endif

@@ -14,12 +14,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int argo_app_backup_states(argo_app *app, const char *dir, bool verify, argo_app_backup_state **v,
-                           size_t *n, argo_err *err)
+int argo_app_backup_states(argo_app *app, const char *dir, bool verify, size_t newest,
+                           argo_app_backup_state **v, size_t *n, size_t *total, argo_err *err)
 {
     assert(app && app->store && v && n);
     *v = NULL;
     *n = 0;
+    if (total)
+        *total = 0;
     const char *root = dir ? dir : app->cfg.archive_dir;
     struct stat sb;
     if (stat(root, &sb) && errno == ENOENT)
@@ -31,6 +33,13 @@ int argo_app_backup_states(argo_app *app, const char *dir, bool verify, argo_app
     size_t nd;
     if ((rc = argo_backup_list(root, &days, &nd, err)))
         return rc;
+    if (total)
+        *total = nd;
+    size_t skip = newest && newest < nd ? nd - newest : 0; /* the list is oldest first */
+    if (skip) {
+        memmove(days, days + skip, (nd - skip) * sizeof *days);
+        nd -= skip;
+    }
     if (nd && !(*v = calloc(nd, sizeof **v))) {
         free(days);
         return argo_err_set(err, ARGO_ENOMEM, "out of memory");

@@ -87,6 +87,29 @@ int argo_app_symbols(argo_app *app, argo_symbol **v, size_t *n, argo_err *err)
     return argo_store_symbols(app->store, v, n, err);
 }
 
+static int take_close(void *ctx, int64_t sym, const argo_bar *b)
+{
+    (void)sym;
+    *(double *)ctx = b->close;
+    return 0;
+}
+
+int argo_app_last_closes(argo_app *app, const argo_symbol *v, size_t n, double *closes,
+                         argo_err *err)
+{
+    assert(app && app->store && (v || !n) && (closes || !n));
+    for (size_t i = 0; i < n; i++) {
+        closes[i] = NAN;
+        if (v[i].last_ts == INT64_MIN)
+            continue;
+        int rc = argo_store_bars_scan(app->store, v[i].id, v[i].last_ts - 1, v[i].last_ts,
+                                      take_close, &closes[i], err);
+        if (rc)
+            return rc;
+    }
+    return ARGO_OK;
+}
+
 typedef struct bar_page {
     argo_bar_list *l;
     size_t want;

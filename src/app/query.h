@@ -36,6 +36,10 @@ int argo_app_signal(argo_app *app, int64_t id, argo_signal *out, argo_err *err);
 
 /* The symbols with their first and last bar; free(). */
 int argo_app_symbols(argo_app *app, argo_symbol **v, size_t *n, argo_err *err);
+/* The close of each symbol's last bar (v as argo_app_symbols gave it)
+ * into closes[i]; NAN for a symbol without bars. One index seek each. */
+int argo_app_last_closes(argo_app *app, const argo_symbol *v, size_t n, double *closes,
+                         argo_err *err);
 
 typedef struct argo_bar_list {
     argo_bar *v; /* in time order */

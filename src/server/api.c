@@ -25,6 +25,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ typedef enum route_id {
     R_CALIB_MODELS,
     R_BACKUPS,
     R_ARCHIVE,
+    R_ARCHIVE_COST,
     R_ADMIN_BARS,
     R_ADMIN_CYCLE,
     R_ADMIN_BACKUP,
@@ -103,8 +105,9 @@ static const route routes[R_COUNT] = {
                         ARGO_API_READER,
                         {"train_fraction", "folds"}},
     [R_CALIB_MODELS] = {"/api/v1/calibration/models", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
-    [R_BACKUPS] = {"/api/v1/backups", false, ARGO_ROLE_READ, ARGO_API_READER, {"verify"}},
+    [R_BACKUPS] = {"/api/v1/backups", false, ARGO_ROLE_READ, ARGO_API_READER, {"verify", "limit"}},
     [R_ARCHIVE] = {"/api/v1/archive", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
+    [R_ARCHIVE_COST] = {"/api/v1/archive/cost", false, ARGO_ROLE_READ, ARGO_API_READER, {"years"}},
     [R_ADMIN_BARS] = {"/api/v1/admin/bars", true, ARGO_ROLE_ADMIN, ARGO_API_WRITER, {"symbol"}},
     [R_ADMIN_CYCLE] = {"/api/v1/admin/cycle", true, ARGO_ROLE_ADMIN, ARGO_API_WRITER, {0}},
     [R_ADMIN_BACKUP] = {"/api/v1/admin/backup", true, ARGO_ROLE_ADMIN, ARGO_API_WRITER, {"date"}},
@@ -613,12 +616,26 @@ static json_t *h_symbols(ctx *c)
         free(v);
         return NULL;
     }
+    double *closes = n ? malloc(n * sizeof *closes) : NULL;
+    if (n && !closes) {
+        free(v);
+        fail(c, 500, "out of memory");
+        return NULL;
+    }
+    if (argo_app_last_closes(c->app, v, n, closes, &err)) {
+        fail_app(c, &err);
+        free(v);
+        free(closes);
+        return NULL;
+    }
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "symbol", v[i].name, "first_bar",
-                                           opt_date(v[i].first_ts), "last_bar",
-                                           opt_date(v[i].last_ts)));
+        json_array_append_new(
+            a, json_pack("{s:s,s:o,s:o,s:o}", "symbol", v[i].name, "first_bar",
+                         opt_date(v[i].first_ts), "last_bar", opt_date(v[i].last_ts), "last_close",
+                         isfinite(closes[i]) ? json_real(closes[i]) : json_null()));
     free(v);
+    free(closes);
     return json_pack("{s:o}", "symbols", a);
 }
 
@@ -700,12 +717,13 @@ static json_t *h_calib_models(ctx *c)
 static json_t *h_backups(ctx *c)
 {
     int verify;
-    if (!q_bool(c, "verify", 1, &verify))
+    long long limit;
+    if (!q_bool(c, "verify", 1, &verify) || !q_int(c, "limit", 1, 10000, 0, &limit))
         return NULL;
     argo_app_backup_state *v = NULL;
-    size_t n = 0;
+    size_t n = 0, total = 0;
     argo_err err;
-    if (argo_app_backup_states(c->app, NULL, verify, &v, &n, &err)) {
+    if (argo_app_backup_states(c->app, NULL, verify, (size_t)limit, &v, &n, &total, &err)) {
         fail_app(c, &err);
         free(v);
         return NULL;
@@ -721,7 +739,8 @@ static json_t *h_backups(ctx *c)
         json_array_append_new(a, o);
     }
     free(v);
-    return json_pack("{s:b,s:o}", "verified", verify, "days", a);
+    return json_pack("{s:b,s:I,s:o}", "verified", verify, "total_days", (json_int_t)total, "days",
+                     a);
 }
 
 static json_t *nullable_str(const char *s)
@@ -777,8 +796,46 @@ static json_t *h_archive(ctx *c)
         lc.expiration_days ? json_integer(lc.expiration_days) : json_null(), "abort_multipart_days",
         lc.abort_multipart_days ? json_integer(lc.abort_multipart_days) : json_null(),
         "min_size_behaviour", lc.min_size_behaviour);
-    return json_pack("{s:o,s:o,s:o,s:o}", "s3", s3o, "lifecycle", lco, "tiers", tiers,
-                     "pending_tier_moves", pending);
+    json_t *push = json_null();
+    if (s3) {
+        argo_app_last_push lp;
+        if (argo_app_archive_last_push(c->app, &lp, &err)) {
+            json_decref(s3o);
+            json_decref(lco);
+            json_decref(tiers);
+            json_decref(pending);
+            fail_app(c, &err);
+            return NULL;
+        }
+        if (lp.found)
+            push = json_pack("{s:s,s:o,s:o,s:s,s:I,s:I}", "target", lp.target, "at",
+                             date_json(lp.newest.uploaded_at), "day", date_json(lp.newest.day),
+                             "key", lp.newest.key, "bytes", (json_int_t)lp.newest.bytes, "objects",
+                             (json_int_t)lp.objects);
+    }
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "s3", s3o, "lifecycle", lco, "tiers", tiers,
+                     "pending_tier_moves", pending, "last_push", push);
+}
+
+static json_t *h_archive_cost(ctx *c)
+{
+    long long years;
+    if (!q_int(c, "years", 1, 100, 7, &years))
+        return NULL;
+    argo_app_cost_options o = {.years = (int)years};
+    argo_app_cost_result r;
+    argo_err err;
+    if (argo_app_archive_cost(c->app, &o, &r, &err)) {
+        if (err.code == ARGO_ENOENT || err.code == ARGO_EDATA)
+            fail(c, 409, "%s", err.msg);
+        else
+            fail_app(c, &err);
+        argo_app_cost_result_cleanup(&r);
+        return NULL;
+    }
+    json_t *doc = argo_app_cost_json(&r);
+    argo_app_cost_result_cleanup(&r);
+    return doc;
 }
 
 static json_t *cycle_json(const argo_cycle_report *r)
@@ -1099,9 +1156,7 @@ static json_t *h_bars_post(ctx *c)
 
 /* ---- conditional requests ---------------------------------------------------- */
 
-/* Whether If-None-Match (a list of entity tags, or "*") names etag; the
- * comparison is the weak one RFC 9110 asks for here. */
-static bool none_match_hits(const char *inm, const char *etag)
+bool argo_api_etag_matches(const char *inm, const char *etag)
 {
     const char *p = inm;
     size_t el = strlen(etag);
@@ -1153,6 +1208,9 @@ static json_t *dispatch(ctx *c)
         return h_backups(c);
     case R_ARCHIVE:
         return h_archive(c);
+    case R_ARCHIVE_COST:
+        return h_archive_cost(c);
+
     case R_ADMIN_BARS:
         return h_bars_post(c);
     case R_ADMIN_CYCLE:
@@ -1267,7 +1325,7 @@ int argo_api_handle(argo_app *app, const argo_api_request *req, argo_api_respons
     char hex[65];
     argo_sha256_hex(resp->body, resp->len, hex);
     snprintf(resp->etag, sizeof resp->etag, "\"%.32s\"", hex);
-    if (req->if_none_match && none_match_hits(req->if_none_match, resp->etag)) {
+    if (req->if_none_match && argo_api_etag_matches(req->if_none_match, resp->etag)) {
         resp->status = 304;
         argo_api_response_cleanup(resp);
     } else if (head) {

@@ -53,6 +53,7 @@ typedef struct argo_api_response {
     char etag[48];             /* quoted; "" when none */
     char allow[48];            /* with 405 */
     int retry_after;           /* seconds, with 429 or 503; 0: none */
+    const char *csp;           /* static; the Content-Security-Policy, NULL: none */
     char *body;                /* malloc'd; NULL with 304 and HEAD */
     size_t len;                /* of body; with HEAD, of the body a GET gets
                                   (its Content-Length); 0 with 304 */
@@ -72,6 +73,10 @@ void argo_api_response_cleanup(argo_api_response *r);
  * message). */
 void argo_api_error(argo_api_response *resp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Whether If-None-Match inm (a list of entity tags, or "*") names etag
+ * (quoted); the comparison is the weak one RFC 9110 asks for here. */
+bool argo_api_etag_matches(const char *inm, const char *etag);
 
 /* The OpenAPI 3.1 document (JSON), static. */
 const char *argo_api_openapi(size_t *len);

@@ -30,6 +30,8 @@
  * /metrics and the stream; index 0 is "other". */
 static const char *const routes[] = {
     "other",
+    "/",
+    "/dashboard/{file}",
     "/health",
     "/metrics",
     "/api/v1/stream",
@@ -45,6 +47,7 @@ static const char *const routes[] = {
     "/api/v1/calibration/models",
     "/api/v1/backups",
     "/api/v1/archive",
+    "/api/v1/archive/cost",
     "/api/v1/admin/bars",
     "/api/v1/admin/cycle",
     "/api/v1/admin/backup",

@@ -29,6 +29,7 @@
 #include "base/limits.h"
 #include "server/api.h"
 #include "server/auth.h"
+#include "server/files.h"
 #include "server/metrics.h"
 #include "server/stream.h"
 #include "server/work.h"
@@ -245,6 +246,8 @@ static int write_response(pss *p)
             return -1;
         if (r->etag[0] && add_header(wsi, "etag:", r->etag, &q, end))
             return -1;
+        if (r->csp && add_header(wsi, "content-security-policy:", r->csp, &q, end))
+            return -1;
         if (r->allow[0] && add_header(wsi, "allow:", r->allow, &q, end))
             return -1;
         if (r->retry_after > 0) {
@@ -411,7 +414,7 @@ static void set_backup_day(serve *s, argo_app *app)
     argo_app_backup_state *v = NULL;
     size_t n = 0;
     argo_err err = {0};
-    if (argo_app_backup_states(app, NULL, false, &v, &n, &err))
+    if (argo_app_backup_states(app, NULL, false, 0, &v, &n, NULL, &err))
         fprintf(stderr, "argo serve: the backups for /metrics: %s\n", err.msg);
     else
         argo_metrics_backup_day(s->metrics, n ? v[n - 1].day : INT64_MIN);
@@ -686,6 +689,29 @@ static int on_http(pss *p, const char *uri)
     snprintf(j->method, sizeof j->method, "%s", method);
 
     argo_role needs = ARGO_ROLE_NONE;
+    const argo_file *file = argo_files_find(path);
+    if (file || !strcmp(path, "/") || !strncmp(path, "/dashboard/", 11)) {
+        /* the dashboard's files: no key (they hold no data), no worker */
+        job_free(j);
+        p->route = !strcmp(path, "/") ? "/" : "/dashboard/{file}";
+        argo_api_response r = {0};
+        if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+            argo_api_error(&r, 405, "method_not_allowed", "%s %s: use GET", method, p->route);
+            snprintf(r.allow, sizeof r.allow, "GET, HEAD");
+        } else if (!file) {
+            argo_api_error(&r, 404, "not_found", "no such file");
+        } else {
+            char *inm = hdr_dup(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
+            int rc = argo_files_respond(file, inm, p->head, &r);
+            free(inm);
+            if (rc) {
+                respond_error(p, 500, "internal", "out of memory");
+                return 0;
+            }
+        }
+        respond(p, &r);
+        return 0;
+    }
     if (!strcmp(path, "/health")) {
         p->route = "/health";
         char lv[8] = "1";

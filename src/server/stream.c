@@ -630,6 +630,13 @@ void argo_stream_set_confirm(argo_stream *s, argo_stream_confirm_fn confirm, voi
     s->confirm_ctx = ctx;
 }
 
+/* Who may stream: stream keys (only that), read keys (beside the REST
+ * reads: the dashboard needs one key for both) and admin keys. */
+static bool may_stream(argo_role r)
+{
+    return r == ARGO_ROLE_STREAM || r == ARGO_ROLE_READ || r == ARGO_ROLE_ADMIN;
+}
+
 void argo_stream_set_keyring(argo_stream *s, const argo_keyring *k)
 {
     assert(s);
@@ -639,7 +646,7 @@ void argo_stream_set_keyring(argo_stream *s, const argo_keyring *k)
             continue;
         int64_t id = 0;
         argo_role r = k ? argo_keyring_check(k, c->key, c->keylen, &id) : ARGO_ROLE_NONE;
-        if (!argo_role_allows(r, ARGO_ROLE_STREAM))
+        if (!may_stream(r))
             close_later(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "key revoked; resume_from=%" PRId64,
                         resume_point(c));
     }
@@ -686,7 +693,7 @@ static void authenticate(client *c, const char *key, size_t len)
         close_later(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "invalid key");
         return;
     }
-    if (!argo_role_allows(r, ARGO_ROLE_STREAM)) {
+    if (!may_stream(r)) {
         close_later(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "a %s key may not stream",
                     argo_role_name(r));
         return;

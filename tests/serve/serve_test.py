@@ -185,6 +185,59 @@ def bars_lines(path):
     return lines[0], lines[1:]
 
 
+def dashboard_routes(port, key, csv_path):
+    """The routes the dashboard added (docs/DASHBOARD.md) on the
+    reference store (MSFT replayed, every day backed up), and its files."""
+    st, _, b = request(port, "GET", "/api/v1/backups?verify=false", key)
+    every = json.loads(b)["days"] if st == 200 else []
+    st, _, b = request(port, "GET", "/api/v1/backups?limit=3", key)
+    doc = json.loads(b) if st == 200 else {}
+    check(st == 200 and doc.get("total_days") == len(every) > 3
+          and [d["date"] for d in doc["days"]] == [d["date"] for d in every[-3:]]
+          and all(d["verified"] is True for d in doc["days"]),
+          "backups?limit=3: the 3 newest of %d days, verified (%r)" % (len(every), doc))
+    for bad in ("limit=0", "limit=10001", "limit=x"):
+        st, _, _ = request(port, "GET", "/api/v1/backups?" + bad, key)
+        check(st == 400, "backups?%s: 400 (%s)" % (bad, st))
+    head, rows = bars_lines(csv_path)
+    last_close = float(rows[-1].split(",")[head.split(",").index("close")])
+    st, _, b = request(port, "GET", "/api/v1/symbols", key)
+    syms = json.loads(b)["symbols"] if st == 200 else []
+    check(len(syms) == 1 and syms[0]["last_close"] == last_close,
+          "symbols: last_close is the CSV's last close %r (%r)" % (last_close, syms))
+    st, _, b = request(port, "GET", "/api/v1/archive/cost?years=7", key)
+    doc = json.loads(b) if st == 200 else {}
+    months = doc.get("months", [])
+    check(st == 200 and len(months) == 84
+          and abs(sum(m["standard"] for m in months) - doc["total_standard"]) < 1e-9
+          and abs(sum(m["tiered"] for m in months) - doc["total_tiered"]) < 1e-9,
+          "archive/cost?years=7: 84 months that add up to the totals (%s)" % st)
+    for bad in ("years=0", "years=101", "years=7&years=7", "bogus=1"):
+        st, _, _ = request(port, "GET", "/api/v1/archive/cost?" + bad, key)
+        check(st == 400, "archive/cost?%s: 400 (%s)" % (bad, st))
+    st, _, b = request(port, "GET", "/api/v1/archive", key)
+    check(st == 200 and json.loads(b).get("last_push", 1) is None,
+          "archive: last_push null without [s3]")
+    # the dashboard's files: no key, a strict CSP, ETag and 304
+    st, h, b = request(port, "GET", "/")
+    csp = hget(h, "Content-Security-Policy") or ""
+    check(st == 200 and (hget(h, "Content-Type") or "").startswith("text/html")
+          and "script-src 'self'" in csp and "default-src 'self'" in csp,
+          "GET /: the page, no key needed, with a CSP (%s %r)" % (st, csp))
+    tag = hget(h, "ETag")
+    st, _, b = request(port, "GET", "/", headers={"If-None-Match": tag or "x"})
+    check(st == 304 and not b, "GET / with its ETag: 304 (%s)" % st)
+    st, h, b = request(port, "HEAD", "/")
+    check(st == 200 and not b, "HEAD /: 200, no body")
+    for path, want in (("/dashboard/app.js", 200), ("/dashboard/app.css", 200),
+                       ("/dashboard/nope.js", 404), ("/dashboard/../argo.db", 404),
+                       ("/dashboard/", 404), ("/index.html", 404)):
+        st, h, _ = request(port, "GET", path)
+        check(st == want, "GET %s: %d (%s)" % (path, want, st))
+    st, h, _ = request(port, "POST", "/", body=b"x")
+    check(st == 405 and hget(h, "Allow") == "GET, HEAD", "POST /: 405 with Allow (%s)" % st)
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -530,6 +583,7 @@ def main():
     pconf = os.path.join(WORK, "public.conf")
     with open(pconf, "w") as f:
         f.write("[serve]\nmetrics_public = 1\n[archive]\ndir = %s\n" % os.path.join(WORK, "backups"))
+    dash_key = make_key(ref, "read", "dash")
     ps = Server(pconf, ref)
     if check(ps.ready(), "argo serve on the reference store"):
         st, h, pb = request(ps.port, "GET", "/metrics")
@@ -543,6 +597,7 @@ def main():
         age = metric(pb, "argo_backup_age_seconds")
         check(age is not None and abs(age - (time.time() - newest - 86400)) < 120,
               "argo_backup_age_seconds: since the end of the newest backed-up day (%r)" % age)
+        dashboard_routes(ps.port, dash_key, msft)
     ps.stop()
 
     # ---- SIGTERM while the writer runs a job ----
