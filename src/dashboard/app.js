@@ -1101,6 +1101,7 @@
         sub.resume_from = stream.lastSeq;
       stream.ws.send(JSON.stringify(sub));
     } else if (m.type === 'subscribed') {
+      delete panel('live').dataset.retryMs;
       if (stream.lastSeq === null)
         stream.lastSeq = m.from;
       stream.connected = true;
@@ -1166,6 +1167,7 @@
       return;
     setStreamState('reconnecting');
     const live = panel('live');
+    live.dataset.retryMs = String(stream.backoff);
     if (live.dataset.state === 'loading')
       setState('live', 'error', 'Stream: ' + why + '; retrying');
     else
@@ -1238,6 +1240,7 @@
       $('#key-input').value = '';
       streamStop();
       stream.stopped = false;
+      delete document.documentElement.dataset.loaded;
       reloadAll();
       streamConnect();
     });

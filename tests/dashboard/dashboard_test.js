@@ -14,8 +14,9 @@
 //    against the filtered API, the URL kept in step.
 // 4. Bars posted (admin key) that make a signal: the row
 //    [data-signal-id=ID] shows in the open panel within 1 s, no reload.
-// 5. The server killed (SIGKILL), down 2 s, restarted on the same port,
-//    bars making the next signal posted at once: the page goes
+// 5. The server killed (SIGKILL), down about 1.5 s (two failed retries
+//    of the page), restarted on the same port, bars making the next
+//    signal posted at once, before the page's next retry: the page goes
 //    reconnecting, then live, and shows the missed signal (resumed from
 //    its last seq), no reload.
 // 6. No page error and no console error; the only ones allowed are the
@@ -471,7 +472,13 @@ async function main() {
       .textContent === 'reconnecting', {timeout: 5000}).catch(() => {});
     check(await text(page, '[data-field="stream_state"]') === 'reconnecting',
       'after SIGKILL the page says reconnecting (' + (Date.now() - tKill) + ' ms)');
-    await sleep(2000);
+    // down at least 1.5 s: the page's attempts at 0.5 and 1.5 s fail; once
+    // it waits 2 s for the next (its backoff doubles: data-retry-ms), the
+    // server starts and the signal is made within that wait
+    await page.waitForFunction(() => document.querySelector('section[data-panel="live"]')
+      .dataset.retryMs === '2000', {timeout: 10000}).catch(() => {});
+    const down = Date.now() - tKill;
+    check(down >= 1400, 'the page retried twice while the server was down (' + down + ' ms)');
     const srv2 = await startServer(st, srv.port);
     if (!check(srv2.url === srv.url, 'argo serve restarted on the same port: ' + srv2.url)) {
       console.log(srv2.err());
@@ -516,6 +523,26 @@ async function main() {
     const bu = await fetch(BASE + '/api/v1/admin/backup?date=' + st.d2, {method: 'POST',
       headers: {'X-API-Key': st.admin}});
     check(bu.status === 200, 'POST /api/v1/admin/backup?date=' + st.d2 + ': ' + bu.status);
+
+    // ---- the key form: no key in the URL nor in this tab ----
+    const ctx = await browser.createBrowserContext();
+    const bare = await ctx.newPage();
+    watch(bare, 'no key');
+    await bare.setViewport({width: 1280, height: 900});
+    check(await loaded(bare, BASE + '/'), 'without a key the page still settles (loaded)');
+    check(await bare.$eval('#keyform', (e) => !e.hidden), 'without a key the key form shows');
+    await bare.evaluate(() => delete document.documentElement.dataset.loaded);
+    await bare.type('#key-input', st.read);
+    await bare.keyboard.press('Enter');
+    const formOk = await bare.waitForFunction(() => document.documentElement.dataset.loaded ===
+      '1' && document.querySelector('[data-field="stream_state"]').textContent === 'live',
+    {timeout: 15000}).then(() => true, () => false);
+    const s1 = await states(bare);
+    check(formOk && await bare.$eval('#keyform', (e) => e.hidden) &&
+      Object.values(s1).every((x) => x !== 'loading' && x !== 'error'),
+    'a key typed into the form (keyboard only) loads every panel and the stream: ' +
+      JSON.stringify(s1));
+    await ctx.close();
 
     // ---- 7. phone width ----
     const phone = await browser.newPage();
