@@ -5,8 +5,26 @@
 # strategies, the calibrator and the tracker, and print the statistics
 # and the calibration report (reliability diagram: demo/reliability.svg),
 # back every day up and verify it, run the level-3 health checks, and
-# start argo serve on the store for a few requests.
+# start argo serve on the store for a few requests. It ends by making a
+# read key for the dashboard and printing the command that serves the
+# dashboard on the demo store, with its URL (the key in the fragment).
+#
+# Usage: scripts/demo.sh [--serve]
+#   --serve  after the demo, serve the dashboard in the foreground until
+#            Ctrl-C (SIGINT: argo serve stops and exits 0, and so does this)
+# Env: ARGO_DEMO_LISTEN  the address the dashboard is served on
+#                        (default 127.0.0.1:8080; HOST:0 lets the OS pick)
 set -euo pipefail
+serve=0
+case "${1:-}" in
+"") ;;
+--serve) serve=1 ;;
+*)
+    echo "usage: scripts/demo.sh [--serve]" >&2
+    exit 2
+    ;;
+esac
+listen=${ARGO_DEMO_LISTEN:-127.0.0.1:8080}
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
@@ -52,3 +70,20 @@ build-release/argo keys revoke "demo-$$" > /dev/null
 echo "argo serve stopped (SIGTERM, exit 0)"
 echo
 echo "database: $ARGO_DB  (try: build-release/argo stats --db $ARGO_DB --by month --json)"
+echo
+# the dashboard: a read key of its own (a new name each run), kept in the store
+dkey=$(build-release/argo keys add --role read --name "dashboard-$(date -u +%Y%m%dT%H%M%SZ)-$$" 2>/dev/null |
+    grep -o 'argo_[A-Za-z0-9_-]*')
+cmd=(build-release/argo serve --db demo/argo.db --config demo/argo.conf --listen "$listen")
+echo "the dashboard on the demo store (from $(pwd)):"
+echo "  ${cmd[*]}"
+if [ "${listen##*:}" = 0 ]; then
+    echo "  then open the address it prints, followed by /#key=$dkey"
+else
+    echo "  then open http://$listen/#key=$dkey"
+fi
+if [ "$serve" = 1 ]; then
+    echo "serving until Ctrl-C"
+    exec "${cmd[@]}"
+fi
+echo "(or run scripts/demo.sh --serve, which does all of this and then serves it)"
