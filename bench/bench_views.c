@@ -357,6 +357,7 @@ int main(int argc, char **argv)
     t0 = bench_now();
     if (argo_pg_views_create(pg, "bench", &e))
         die("views", e.msg);
+    run(argo_pg_views_exit); /* migration 6 */
     run("ANALYZE");
     double t_create = bench_now() - t0;
     PGresult *cr = PQexec(pg, "SELECT (SELECT count(*) FROM signals), (SELECT count(*) FROM bars),"
@@ -389,7 +390,7 @@ int main(int argc, char **argv)
         double s0 = bench_now();
         size_t ncell = 0;
         for (int by = ARGO_AGG_NONE; by <= ARGO_AGG_STRATEGY; by++)
-            if (argo_pg_views_cells(pg, "bench", (argo_agg_by)by, count_cell, &ncell, &e))
+            if (argo_pg_views_cells(pg, "bench", (argo_agg_by)by, NULL, count_cell, &ncell, &e))
                 die("cells", e.msg);
         int64_t *dd;
         size_t ndd;
@@ -457,9 +458,9 @@ int main(int argc, char **argv)
         die("refresh", e.msg);
     double t_conc = bench_now() - r0;
     double t_plain = 0;
-    static const char *const names[] = {"mv_outcomes_day",      "mv_outcomes_symbol",
-                                        "mv_outcomes_strategy", "mv_outcomes_bucket",
-                                        "mv_outcomes_month",    "mv_trading_days"};
+    static const char *const names[] = {
+        "mv_outcomes_day",   "mv_outcomes_symbol", "mv_outcomes_strategy", "mv_outcomes_bucket",
+        "mv_outcomes_month", "mv_outcomes_exit",   "mv_trading_days"};
     char per[512] = "";
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char sql[128];

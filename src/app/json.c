@@ -315,7 +315,9 @@ json_t *argo_json_stats(const argo_stats *s, argo_stats_by by)
     assert(s);
     json_t *o = json_object(), *rows = json_array(), *exits = json_array();
     json_object_set_new(o, "total", stats_row(&s->total));
-    json_object_set_new(o, "suppressed", json_integer((json_int_t)s->total.suppressed));
+    json_object_set_new(o, "suppressed",
+                        s->total.suppressed >= 0 ? json_integer((json_int_t)s->total.suppressed)
+                                                 : json_null()); /* a strategy or date filter */
     json_object_set_new(o, "by", json_string(argo_stats_by_name(by)));
     for (size_t i = 0; i < s->nrows; i++)
         json_array_append_new(rows, stats_row(&s->rows[i]));

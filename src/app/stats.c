@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const by_names[] = {"none", "symbol", "strategy", "bucket", "month"};
-static_assert(sizeof by_names / sizeof by_names[0] == ARGO_BY_MONTH + 1,
+static const char *const by_names[] = {"none", "symbol", "strategy", "bucket", "month", "exit"};
+static_assert(sizeof by_names / sizeof by_names[0] == ARGO_BY_EXIT + 1,
               "one name per argo_stats_by");
 
 const char *argo_stats_by_name(argo_stats_by by)
@@ -29,10 +29,16 @@ const char *argo_stats_by_name(argo_stats_by by)
 int argo_stats_by_parse(const char *s)
 {
     assert(s);
-    for (int i = 1; i <= ARGO_BY_MONTH; i++)
+    for (int i = 1; i <= ARGO_BY_EXIT; i++)
         if (!strcmp(s, by_names[i]))
             return i;
     return -1;
+}
+
+void argo_stats_filter_init(argo_stats_filter *f)
+{
+    assert(f);
+    *f = (argo_stats_filter){.strategy = -1, .since = INT64_MIN, .until = INT64_MAX};
 }
 
 typedef struct all_ctx {
@@ -71,6 +77,19 @@ static int take_day(void *ctx, int64_t sym, const argo_bar *b)
     return 0;
 }
 
+/* Keeps the days in [since, until). */
+static void clip_days(day_ctx *d, int64_t since, int64_t until)
+{
+    size_t from = 0, to = d->n;
+    while (from < to && d->days[from] < since)
+        from++;
+    while (to > from && d->days[to - 1] >= until)
+        to--;
+    if (from)
+        memmove(d->days, d->days + from, (to - from) * sizeof *d->days);
+    d->n = to - from;
+}
+
 /* Index of the last day <= ts. */
 static size_t day_index(const day_ctx *d, int64_t ts)
 {
@@ -91,7 +110,9 @@ typedef struct group {
     size_t npos, nneg;
     double pnl_sum;
     int64_t first_ts;
-    double *daily; /* per trading day, lazily allocated */
+    double *daily;  /* per trading day, lazily allocated */
+    bool counts;    /* keep dcount too (the total's daily series) */
+    size_t *dcount; /* per trading day: resolved, wins (2 per day) */
 } group;
 
 typedef struct calc {
@@ -107,14 +128,22 @@ static void first_at(group *g, int64_t ts)
         g->first_ts = ts;
 }
 
-/* Adds pnl to the day of exit_ts of g's daily series. */
-static int add_daily(calc *c, group *g, int64_t exit_ts, double pnl)
+/* Adds pnl (and resolved signals with wins among them) to the day of
+ * exit_ts of g's daily series. */
+static int add_daily(calc *c, group *g, int64_t exit_ts, double pnl, size_t resolved, size_t wins)
 {
     if (!c->days.n)
         return 0;
     if (!g->daily && !(g->daily = calloc(c->days.n, sizeof *g->daily)))
         return ARGO_ENOMEM;
-    g->daily[day_index(&c->days, exit_ts)] += pnl;
+    if (g->counts && !g->dcount && !(g->dcount = calloc(2 * c->days.n, sizeof *g->dcount)))
+        return ARGO_ENOMEM;
+    size_t i = day_index(&c->days, exit_ts);
+    g->daily[i] += pnl;
+    if (g->dcount) {
+        g->dcount[2 * i] += resolved;
+        g->dcount[2 * i + 1] += wins;
+    }
     return 0;
 }
 
@@ -131,7 +160,8 @@ static int add(calc *c, group *g, const argo_signal *s)
     }
     r->covered++;
     r->resolved++;
-    r->wins += argo_track_label(s) == 1;
+    bool win = argo_track_label(s) == 1;
+    r->wins += win;
     r->losses += s->status == ARGO_LOSS;
     r->expired += s->status == ARGO_EXPIRED;
     r->by_exit[s->exit_reason & 3]++;
@@ -143,7 +173,7 @@ static int add(calc *c, group *g, const argo_signal *s)
         g->sum_neg += s->pnl_pct;
         g->nneg++;
     }
-    return add_daily(c, g, s->exit_ts, s->pnl_pct);
+    return add_daily(c, g, s->exit_ts, s->pnl_pct, 1, win);
 }
 
 /* The same as add for each resolved signal of the cell. */
@@ -164,10 +194,13 @@ static int add_cell(calc *c, group *g, const argo_outcome_cell *x)
     g->npos += (size_t)x->npos;
     g->sum_neg += x->neg_sum;
     g->nneg += (size_t)x->nneg;
-    return add_daily(c, g, x->exit_day, x->pnl_sum);
+    return add_daily(c, g, x->exit_day, x->pnl_sum, (size_t)x->resolved, (size_t)x->wins);
 }
 
-static void finish(calc *c, group *g)
+/* The figures of g from its sums; with series, g's daily series too (a
+ * new array into *series, its length *nseries; NULL and 0 without a
+ * resolved signal). */
+static int finish(calc *c, group *g, argo_stats_day **series, size_t *nseries)
 {
     argo_stats_row *r = &g->row;
     r->win_rate = r->resolved ? (double)r->wins / r->resolved : NAN;
@@ -178,9 +211,12 @@ static void finish(calc *c, group *g)
     r->coverage = r->signals ? (double)r->covered / r->signals : NAN;
     r->sharpe = r->max_drawdown = NAN;
     if (!g->daily)
-        return;
+        return ARGO_OK;
     size_t from = day_index(&c->days, g->first_ts);
     size_t n = c->days.n - from;
+    argo_stats_day *v = NULL;
+    if (series && !(v = calloc(n, sizeof *v)))
+        return ARGO_ENOMEM;
     double sum = 0, sq = 0, eq = 0, peak = 0, dd = 0;
     for (size_t i = from; i < c->days.n; i++)
         sum += g->daily[i];
@@ -192,12 +228,26 @@ static void finish(calc *c, group *g)
             peak = eq;
         if (peak - eq > dd)
             dd = peak - eq;
+        if (v) {
+            argo_stats_day *x = &v[i - from];
+            x->day = c->days.days[i];
+            x->pnl = g->daily[i];
+            x->equity = eq;
+            x->drawdown = peak - eq;
+            x->resolved = g->dcount ? g->dcount[2 * i] : 0;
+            x->wins = g->dcount ? g->dcount[2 * i + 1] : 0;
+        }
     }
     r->max_drawdown = dd;
     if (n >= 2 && sq > 0)
         r->sharpe = mean / sqrt(sq / (n - 1)) * sqrt(c->cfg->periods_per_year);
     free(g->daily);
     g->daily = NULL;
+    if (series) {
+        *series = v;
+        *nseries = n;
+    }
+    return ARGO_OK;
 }
 
 static void bucket_key(int b, char *key, size_t n)
@@ -222,6 +272,9 @@ static void key_of(argo_stats_by by, const argo_signal *s, int strat, char *key,
     case ARGO_BY_MONTH:
         argo_time_civil(s->ts, &y, &m, &d);
         snprintf(key, n, "%04d-%02d", y, m);
+        break;
+    case ARGO_BY_EXIT:
+        snprintf(key, n, "%s", argo_exit_reason_name((argo_exit_reason)(s->exit_reason & 3)));
         break;
     default:
         snprintf(key, n, "all");
@@ -253,6 +306,8 @@ static int cmp_key(const void *a, const void *b)
 typedef struct book {
     calc c;
     argo_stats_by by;
+    argo_stats_filter f;
+    argo_agg_filter af; /* f for the store: the symbol's id */
     group total, exits[ARGO_STRAT_COUNT], *gs;
     size_t ng, capg;
     argo_symbol *syms;
@@ -261,15 +316,26 @@ typedef struct book {
 } book;
 
 static int book_init(book *b, argo_store *st, const argo_config *cfg, argo_stats_by by,
-                     argo_err *err)
+                     const argo_stats_filter *f, argo_err *err)
 {
     memset(b, 0, sizeof *b);
     b->c.cfg = cfg;
     b->by = by;
+    b->f = *f;
+    b->af = (argo_agg_filter){
+        .symbol_id = 0, .strategy = f->strategy, .since = f->since, .until = f->until};
+    b->total.counts = f->daily;
     snprintf(b->total.row.key, sizeof b->total.row.key, "all");
+    if (f->strategy < -1 || f->strategy >= ARGO_STRAT_COUNT)
+        return argo_err_set(err, ARGO_EINVAL, "no strategy %d", f->strategy);
     int rc = argo_store_symbols(st, &b->syms, &b->nsyms, err);
     if (rc)
         return rc;
+    for (size_t i = 0; f->symbol && i < b->nsyms && !b->af.symbol_id; i++)
+        if (!strcmp(b->syms[i].name, f->symbol))
+            b->af.symbol_id = b->syms[i].id;
+    if (f->symbol && !b->af.symbol_id)
+        return argo_err_set(err, ARGO_ENOENT, "no symbol '%s'", f->symbol);
     for (size_t i = 0; i < b->nsyms; i++)
         if (b->syms[i].id >= b->c.nlast)
             b->c.nlast = b->syms[i].id + 1;
@@ -284,16 +350,33 @@ static int book_init(book *b, argo_store *st, const argo_config *cfg, argo_stats
     return ARGO_OK;
 }
 
-/* Adds signal g to the total, the exits of the strategies that voted
- * its way and its group(s). */
+/* Whether signal g passes the filter: its symbol, the strategy's vote,
+ * its exit day in [since, until) (resolved) or its ts before until
+ * (open). */
+static bool passes(const book *b, const argo_signal *g)
+{
+    if (b->af.symbol_id && g->symbol_id != b->af.symbol_id)
+        return false;
+    if (b->f.strategy >= 0 && g->votes[b->f.strategy].dir != g->action)
+        return false;
+    if (g->status == ARGO_OPEN)
+        return g->ts < b->f.until;
+    int64_t day = argo_time_day_start(g->exit_ts);
+    return day >= b->f.since && day < b->f.until;
+}
+
+/* Adds signal g, when it passes the filter, to the total, the exits of
+ * the strategies that voted its way and its group(s). */
 static int book_signal(book *b, const argo_signal *g)
 {
+    if (!passes(b, g))
+        return 0;
     if (add(&b->c, &b->total, g))
         return ARGO_ENOMEM;
     for (int k = 0; k < ARGO_STRAT_COUNT; k++)
         if (g->votes[k].dir == g->action && add(&b->c, &b->exits[k], g))
             return ARGO_ENOMEM;
-    if (b->by == ARGO_BY_NONE)
+    if (b->by == ARGO_BY_NONE || (b->by == ARGO_BY_EXIT && g->status == ARGO_OPEN))
         return 0;
     for (int k = 0; k < (b->by == ARGO_BY_STRATEGY ? ARGO_STRAT_COUNT : 1); k++) {
         if (b->by == ARGO_BY_STRATEGY && g->votes[k].dir != g->action)
@@ -317,11 +400,23 @@ static int book_finish(book *b, argo_store *st, argo_stats **out, argo_err *err)
     if (rc)
         return rc;
     rc = ARGO_ENOMEM;
+    /* suppressed signals have a symbol and a day, but no vote and no
+     * exit: a strategy or date filter leaves them without meaning */
+    bool meaning = b->f.strategy < 0 && b->f.since == INT64_MIN && b->f.until == INT64_MAX;
+    if (!meaning)
+        b->total.row.suppressed = -1;
+    else if (b->af.symbol_id) {
+        b->total.row.suppressed = 0;
+        for (size_t i = 0; i < nsupp; i++)
+            if (supp[i].symbol_id == b->af.symbol_id)
+                b->total.row.suppressed = supp[i].count;
+    }
     for (size_t i = 0; i < b->ng; i++)
-        b->gs[i].row.suppressed = b->by == ARGO_BY_SYMBOL ? 0 : -1;
-    for (size_t i = 0; i < nsupp && b->by == ARGO_BY_SYMBOL; i++)
+        b->gs[i].row.suppressed = b->by == ARGO_BY_SYMBOL && meaning ? 0 : -1;
+    for (size_t i = 0; i < nsupp && b->by == ARGO_BY_SYMBOL && meaning; i++)
         for (size_t k = 0; k < b->nsyms; k++)
-            if (b->syms[k].id == supp[i].symbol_id) {
+            if (b->syms[k].id == supp[i].symbol_id &&
+                (!b->af.symbol_id || supp[i].symbol_id == b->af.symbol_id)) {
                 group *grp = find_group(&b->gs, &b->ng, &b->capg, b->syms[k].name);
                 if (!grp)
                     goto out;
@@ -329,16 +424,17 @@ static int book_finish(book *b, argo_store *st, argo_stats **out, argo_err *err)
             }
     if (!(s = calloc(1, sizeof *s)) || (b->ng && !(s->rows = calloc(b->ng, sizeof *s->rows))))
         goto out;
-    finish(&b->c, &b->total);
+    if (finish(&b->c, &b->total, b->f.daily ? &s->daily : NULL, &s->ndaily))
+        goto out;
     s->total = b->total.row;
     for (int k = 0; k < ARGO_STRAT_COUNT; k++) {
-        finish(&b->c, &b->exits[k]);
+        finish(&b->c, &b->exits[k], NULL, NULL);
         s->exits[k] = b->exits[k].row;
         s->exits[k].suppressed = -1;
         snprintf(s->exits[k].key, sizeof s->exits[k].key, "%s", argo_strategy_name(k));
     }
     for (size_t i = 0; i < b->ng; i++) {
-        finish(&b->c, &b->gs[i]);
+        finish(&b->c, &b->gs[i], NULL, NULL);
         s->rows[i] = b->gs[i].row;
     }
     s->nrows = b->ng;
@@ -356,6 +452,7 @@ out:
 static void book_cleanup(book *b)
 {
     free(b->total.daily);
+    free(b->total.dcount);
     for (int k = 0; k < ARGO_STRAT_COUNT; k++)
         free(b->exits[k].daily);
     for (size_t i = 0; i < b->ng; i++)
@@ -373,16 +470,18 @@ static int oom(int rc, argo_err *err)
                              : rc;
 }
 
-int argo_stats_compute_rows(argo_store *st, const argo_config *cfg, argo_stats_by by,
-                            argo_stats **out, argo_err *err)
+int argo_stats_compute_rows_filtered(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                                     const argo_stats_filter *f, argo_stats **out, argo_err *err)
 {
-    assert(st && cfg && out && (size_t)by <= ARGO_BY_MONTH);
+    assert(st && cfg && f && out && (size_t)by <= ARGO_BY_EXIT);
     *out = NULL;
     book b;
     all_ctx all = {0};
-    int rc = book_init(&b, st, cfg, by, err);
+    int rc = book_init(&b, st, cfg, by, f, err);
     if (!rc)
         rc = argo_store_bars_scan_all(st, INT64_MAX, take_day, &b.c.days, err);
+    if (!rc)
+        clip_days(&b.c.days, f->since, f->until);
     if (!rc)
         rc = argo_store_signals_all(st, 0, take, &all, err);
     for (size_t i = 0; !rc && i < all.n; i++)
@@ -392,6 +491,14 @@ int argo_stats_compute_rows(argo_store *st, const argo_config *cfg, argo_stats_b
     free(all.v);
     book_cleanup(&b);
     return oom(rc, err);
+}
+
+int argo_stats_compute_rows(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                            argo_stats **out, argo_err *err)
+{
+    argo_stats_filter f;
+    argo_stats_filter_init(&f);
+    return argo_stats_compute_rows_filtered(st, cfg, by, &f, out, err);
 }
 
 /* A cell scan's target: the total (ARGO_AGG_NONE), the exits
@@ -423,6 +530,9 @@ static void group_key(const book *b, argo_agg_by by, int64_t id, char *key, size
         break;
     case ARGO_AGG_MONTH:
         snprintf(key, n, "%04lld-%02lld", (long long)(id / 100), (long long)(id % 100));
+        break;
+    case ARGO_AGG_EXIT:
+        snprintf(key, n, "%s", argo_exit_reason_name((argo_exit_reason)(id & 3)));
         break;
     default:
         snprintf(key, n, "all");
@@ -457,26 +567,29 @@ static int take_cell(void *ctx, const argo_outcome_cell *x)
 static int cells(argo_store *st, book *b, argo_agg_by by, bool groups, argo_err *err)
 {
     cell_ctx t = {.b = b, .by = by, .groups = groups, .err = err};
-    return argo_store_outcome_cells(st, by, take_cell, &t, err);
+    return argo_store_outcome_cells(st, by, &b->af, take_cell, &t, err);
 }
 
 static_assert((int)ARGO_AGG_NONE == (int)ARGO_BY_NONE &&
                   (int)ARGO_AGG_SYMBOL == (int)ARGO_BY_SYMBOL &&
                   (int)ARGO_AGG_STRATEGY == (int)ARGO_BY_STRATEGY &&
                   (int)ARGO_AGG_BUCKET == (int)ARGO_BY_BUCKET &&
-                  (int)ARGO_AGG_MONTH == (int)ARGO_BY_MONTH,
+                  (int)ARGO_AGG_MONTH == (int)ARGO_BY_MONTH &&
+                  (int)ARGO_AGG_EXIT == (int)ARGO_BY_EXIT,
               "argo_stats_by and argo_agg_by name the same groupings");
 
-int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
-                       argo_err *err)
+int argo_stats_compute_filtered(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                                const argo_stats_filter *f, argo_stats **out, argo_err *err)
 {
-    assert(st && cfg && out && (size_t)by <= ARGO_BY_MONTH);
+    assert(st && cfg && f && out && (size_t)by <= ARGO_BY_EXIT);
     *out = NULL;
     book b;
     all_ctx open = {0};
-    int rc = book_init(&b, st, cfg, by, err);
-    if (!rc && !(rc = argo_store_trading_days(st, &b.c.days.days, &b.c.days.n, err)))
+    int rc = book_init(&b, st, cfg, by, f, err);
+    if (!rc && !(rc = argo_store_trading_days(st, &b.c.days.days, &b.c.days.n, err))) {
         b.c.days.cap = b.c.days.n;
+        clip_days(&b.c.days, f->since, f->until);
+    }
     if (!rc)
         rc = cells(st, &b, ARGO_AGG_NONE, false, err);
     if (!rc)
@@ -494,15 +607,31 @@ int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by,
     return oom(rc, err);
 }
 
+int argo_stats_compute(argo_store *st, const argo_config *cfg, argo_stats_by by, argo_stats **out,
+                       argo_err *err)
+{
+    argo_stats_filter f;
+    argo_stats_filter_init(&f);
+    return argo_stats_compute_filtered(st, cfg, by, &f, out, err);
+}
+
 int argo_app_stats(argo_app *app, argo_stats_by by, argo_stats **out, argo_err *err)
 {
     assert(app && app->store && out);
     return argo_stats_compute(app->store, &app->cfg, by, out, err);
 }
 
+int argo_app_stats_filtered(argo_app *app, argo_stats_by by, const argo_stats_filter *f,
+                            argo_stats **out, argo_err *err)
+{
+    assert(app && app->store && out);
+    return argo_stats_compute_filtered(app->store, &app->cfg, by, f, out, err);
+}
+
 void argo_stats_free(argo_stats *s)
 {
     if (s) {
+        free(s->daily);
         free(s->rows);
         free(s);
     }
@@ -564,9 +693,12 @@ int argo_stats_write(const argo_stats *s, argo_stats_by by, bool json, FILE *f, 
     fprintf(f, "\noutcome coverage: %zu of %zu signals (%.1f%%)\n", s->total.covered,
             s->total.signals,
             s->total.signals ? 100.0 * s->total.covered / s->total.signals : 100.0);
-    fprintf(f,
-            "suppressed: %lld signals not made, their target move within the round-trip cost"
-            " plus [signal] min_edge_bps\n",
-            (long long)s->total.suppressed);
+    if (s->total.suppressed < 0)
+        fprintf(f, "suppressed: - (no meaning with a strategy or date filter)\n");
+    else
+        fprintf(f,
+                "suppressed: %lld signals not made, their target move within the round-trip cost"
+                " plus [signal] min_edge_bps\n",
+                (long long)s->total.suppressed);
     return ferror(f) ? argo_err_set(err, ARGO_EIO, "cannot write the report") : ARGO_OK;
 }

@@ -22,6 +22,9 @@
  *   suppressed signals not made because their target move did not beat
  *              the round-trip cost by [signal] min_edge_bps (total, and
  *              per symbol with --by symbol)
+ * A filter (argo_stats_filter) narrows every figure to one symbol, the
+ * signals one strategy voted for and a range of exit days; the daily
+ * series is the total's equity curve, day by day.
  */
 #ifndef ARGO_STATS_H
 #define ARGO_STATS_H
@@ -40,14 +43,37 @@ typedef enum argo_stats_by {
     ARGO_BY_SYMBOL,
     ARGO_BY_STRATEGY, /* a signal counts for each strategy that voted its way */
     ARGO_BY_BUCKET,   /* confidence deciles [0,0.1) ... [0.9,1] */
-    ARGO_BY_MONTH     /* month of the signal's ts, YYYY-MM */
+    ARGO_BY_MONTH,    /* month of the signal's ts, YYYY-MM */
+    ARGO_BY_EXIT      /* the resolved signals by exit reason: "target", "stop", "expiry" */
 } argo_stats_by;
 
-/* Parses "symbol", "strategy", "bucket", "month"; -1 otherwise. */
+/* Parses "symbol", "strategy", "bucket", "month", "exit"; -1 otherwise. */
 int argo_stats_by_parse(const char *s);
 
-/* "none", "symbol", "strategy", "bucket", "month". */
+/* "none", "symbol", "strategy", "bucket", "month", "exit". */
 const char *argo_stats_by_name(argo_stats_by by);
+
+/* Which signals the figures count (docs/STATS.md "Filters"). */
+typedef struct argo_stats_filter {
+    const char *symbol;   /* NULL: every symbol. An unknown symbol: ARGO_ENOENT "no symbol 'X'" */
+    int strategy;         /* -1: every strategy; else an argo_strategy index: the signals whose
+                             stored vote of that strategy has the action's sign (as by strategy) */
+    int64_t since, until; /* exit day (UTC day of exit_ts) in [since, until) for resolved
+                             signals; ts < until for open ones; INT64_MIN / INT64_MAX:
+                             unbounded. The trading days (Sharpe, drawdown, the daily series)
+                             are those in [since, until) too */
+    bool daily;           /* fill argo_stats.daily */
+} argo_stats_filter;
+
+/* No filter, no daily series. */
+void argo_stats_filter_init(argo_stats_filter *f);
+
+/* One trading day of the total's daily series. */
+typedef struct argo_stats_day {
+    int64_t day;                  /* UTC day start */
+    double pnl, equity, drawdown; /* percentage points; drawdown = running peak (from 0) - equity */
+    size_t resolved, wins;        /* the signals that exited that day */
+} argo_stats_day;
 
 typedef struct argo_stats_row {
     char key[ARGO_SYMBOL_MAX];
@@ -63,6 +89,14 @@ typedef struct argo_stats {
     argo_stats_row *rows; /* the groups, ordered by key */
     size_t nrows;
     argo_stats_row exits[ARGO_STRAT_COUNT]; /* by exit reason, per strategy */
+    /* the total's daily series when asked for (argo_stats_filter.daily):
+     * every trading day from the total's first signal day (not before
+     * since) to the last trading day (before until); the last equity is
+     * the total P&L and the largest drawdown is total.max_drawdown,
+     * exactly (one loop computes both). NULL and 0 when nothing is
+     * resolved or when not asked for */
+    argo_stats_day *daily;
+    size_t ndaily;
 } argo_stats;
 
 /* Computes statistics over every stored signal. *out is freed with
@@ -81,8 +115,23 @@ int argo_stats_compute_rows(argo_store *st, const argo_config *cfg, argo_stats_b
                             argo_stats **out, argo_err *err);
 void argo_stats_free(argo_stats *s);
 
+/* argo_stats_compute and argo_stats_compute_rows over the signals that
+ * pass f (the filters apply to the total, the groups, the exit table,
+ * the open signals and coverage). The suppressed counts: with a symbol
+ * filter alone, that symbol's (total and its group); with a strategy or
+ * a date filter, -1 everywhere (suppressed signals have no vote and no
+ * exit). ARGO_ENOENT "no symbol 'X'" for an unknown f->symbol,
+ * ARGO_EINVAL for a strategy out of range. f must not be NULL. */
+int argo_stats_compute_filtered(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                                const argo_stats_filter *f, argo_stats **out, argo_err *err);
+int argo_stats_compute_rows_filtered(argo_store *st, const argo_config *cfg, argo_stats_by by,
+                                     const argo_stats_filter *f, argo_stats **out, argo_err *err);
+
 /* argo stats: argo_stats_compute over the app's store and config. */
 int argo_app_stats(argo_app *app, argo_stats_by by, argo_stats **out, argo_err *err);
+/* The same, filtered (argo_stats_compute_filtered). */
+int argo_app_stats_filtered(argo_app *app, argo_stats_by by, const argo_stats_filter *f,
+                            argo_stats **out, argo_err *err);
 
 /* Writes a plain-text report, or the JSON document (argo_json_stats)
  * when json is set. */

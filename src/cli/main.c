@@ -118,12 +118,30 @@ void help(const char *text)
     fputs(common_help, stdout);
 }
 
+/* A --since or --until day of argo stats into *out. */
+static int stats_day(cli *c, const char *name, const char *text, int64_t *out)
+{
+    const char *why = NULL;
+    if (argo_time_parse_why(text, out, &why))
+        return usage_error(c, "--%s '%s' is %s: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", name,
+                           text, why ? why : "not a date");
+    return 0;
+}
+
 static int cmd_stats(cli *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, 'j'}, {"by", required_argument, NULL, 'b'}, COMMON_OPTS, {0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"symbol", required_argument, NULL, 's'},
+                                         {"strategy", required_argument, NULL, 'S'},
+                                         {"since", required_argument, NULL, 'f'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         COMMON_OPTS,
+                                         {0}};
     bool json = false;
     int by = ARGO_BY_NONE, o;
+    argo_stats_filter f;
+    argo_stats_filter_init(&f);
     while ((o = getopt_long(argc, argv, "jb:h", opts, NULL)) != -1) {
         if (common_opt(c, o))
             continue;
@@ -131,14 +149,35 @@ static int cmd_stats(cli *c, int argc, char **argv)
             json = true;
         else if (o == 'b') {
             if ((by = argo_stats_by_parse(optarg)) < 0)
-                return usage_error(c, "--by '%s': expected symbol, strategy, bucket or month",
+                return usage_error(c, "--by '%s': expected symbol, strategy, bucket, month or exit",
                                    optarg);
+        } else if (o == 's') {
+            f.symbol = optarg;
+        } else if (o == 'S') {
+            f.strategy = -1;
+            for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+                if (!strcmp(optarg, argo_strategy_name(k)))
+                    f.strategy = k;
+            if (f.strategy < 0)
+                return usage_error(c, "--strategy '%s': expected trend, meanrev, macd or breakout",
+                                   optarg);
+        } else if (o == 'f' || o == 'u') {
+            int rc =
+                stats_day(c, o == 'f' ? "since" : "until", optarg, o == 'f' ? &f.since : &f.until);
+            if (rc)
+                return rc;
         } else if (o == 'h') {
-            help("usage: argo stats [--json] [--by symbol|strategy|bucket|month]\n"
+            help("usage: argo stats [--json] [--by symbol|strategy|bucket|month|exit]\n"
+                 "                  [--symbol S] [--strategy NAME] [--since DAY] [--until DAY]\n"
                  "Signals, resolved/open, win rate, average win and loss, profit factor,\n"
                  "expectancy, Sharpe of the daily equity curve, maximum drawdown and\n"
                  "outcome coverage; exits by reason per strategy. Definitions:\n"
-                 "docs/STATS.md.\n");
+                 "docs/STATS.md.\n"
+                 "  --symbol S       that symbol's signals only\n"
+                 "  --strategy NAME  the signals NAME voted for (trend, meanrev, macd, breakout)\n"
+                 "  --since DAY      resolved signals that exited on DAY or later (UTC days)\n"
+                 "  --until DAY      resolved signals that exited before DAY, open signals made\n"
+                 "                   before DAY (DAY itself is not included)\n");
             return 0;
         } else
             return unknown_opt(c, argv);
@@ -147,7 +186,7 @@ static int cmd_stats(cli *c, int argc, char **argv)
     if (rc)
         return rc;
     argo_stats *s;
-    if (argo_app_stats(c->app, (argo_stats_by)by, &s, &c->err))
+    if (argo_app_stats_filtered(c->app, (argo_stats_by)by, &f, &s, &c->err))
         return fail(c);
     rc = argo_stats_write(s, (argo_stats_by)by, json, stdout, &c->err);
     argo_stats_free(s);

@@ -147,6 +147,8 @@ static const char *const migrations[] = {
     " UNIQUE(symbol_id, ts, revised_open, revised_high, revised_low, revised_close,"
     " revised_volume));"
     "CREATE TABLE IF NOT EXISTS fetch_calls(day BIGINT PRIMARY KEY, calls BIGINT NOT NULL);",
+    /* 5 -> 6: the cells by exit reason, mv_outcomes_exit (pg_views.c) */
+    argo_pg_views_exit,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -3183,10 +3185,10 @@ static int pg_rows_clear(argo_store *st, argo_err *err)
 
 /* ---- aggregates: materialized views (pg_views.c) ------------------------ */
 
-static int pg_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
-                            argo_err *err)
+static int pg_outcome_cells(argo_store *st, argo_agg_by by, const argo_agg_filter *f,
+                            argo_cell_fn fn, void *ctx, argo_err *err)
 {
-    return argo_pg_views_cells(PG(st)->c, PG(st)->url, by, fn, ctx, err);
+    return argo_pg_views_cells(PG(st)->c, PG(st)->url, by, f, fn, ctx, err);
 }
 
 static int pg_trading_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)

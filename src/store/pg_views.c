@@ -64,11 +64,35 @@
     " WHERE status <> 0 AND " col " * action > 0"
 #define UTC(field) "extract(" field " FROM to_timestamp(ts) AT TIME ZONE 'UTC')"
 
-static const char *const views[] = {"mv_outcomes_day",      "mv_outcomes_symbol",
-                                    "mv_outcomes_strategy", "mv_outcomes_bucket",
-                                    "mv_outcomes_month",    "mv_trading_days"};
-static_assert(sizeof views / sizeof views[0] == ARGO_AGG_MONTH + 2,
+static const char *const views[] = {
+    "mv_outcomes_day",   "mv_outcomes_symbol", "mv_outcomes_strategy", "mv_outcomes_bucket",
+    "mv_outcomes_month", "mv_outcomes_exit",   "mv_trading_days"};
+static_assert(sizeof views / sizeof views[0] == ARGO_AGG_EXIT + 2,
               "one view per argo_agg_by, then the trading days");
+
+/* Each view's group and source rows (the FROM clause, ending in its
+ * WHERE), as the views were made from them: a filtered read that no view
+ * answers groups these rows with the filter added (argo_pg_views_cells),
+ * so its cells are the ones a view of them would hold. */
+#define STRATEGY_FROM                                                                              \
+    "signals s CROSS JOIN LATERAL (VALUES (0, s.v_trend), (1, s.v_meanrev), (2, s.v_macd),"        \
+    " (3, s.v_breakout)) v(k, vote) WHERE s.status <> 0 AND v.vote * s.action > 0"
+#define BUCKET_G "greatest(0, least(9, floor(confidence * 10)))::bigint"
+#define MONTH_G "(" UTC("year") " * 100 + " UTC("month") ")::bigint"
+#define EXIT_G "(exit_reason & 3)::bigint"
+#define RAW(g, from) "SELECT " g " AS g, " CELL_COLS " FROM " from
+static const char *const raw_cells[] = {
+    RAW("0::bigint", RESOLVED), RAW("symbol_id", RESOLVED), RAW("v.k::bigint", STRATEGY_FROM),
+    RAW(BUCKET_G, RESOLVED),    RAW(MONTH_G, RESOLVED),     RAW(EXIT_G, RESOLVED)};
+static_assert(sizeof raw_cells / sizeof raw_cells[0] == ARGO_AGG_EXIT + 1,
+              "one source per argo_agg_by");
+/* argo_agg_filter on those rows: $1 the symbol id (0: any), $2 the
+ * strategy (-1: any), $3 and $4 the exit day's bounds */
+#define RAW_FILTER                                                                                 \
+    " AND ($1::bigint = 0 OR symbol_id = $1::bigint) AND ($2::bigint = -1 OR CASE $2::bigint"      \
+    " WHEN 0 THEN v_trend WHEN 1 THEN v_meanrev WHEN 2 THEN v_macd WHEN 3 THEN v_breakout END"     \
+    " * action > 0) AND " DAY_START("exit_ts") " >= $3::bigint AND " DAY_START(                    \
+        "exit_ts") " < $4::bigint GROUP BY 1, 2 ORDER BY 1, 2"
 
 /* The first line of libpq's message (they end in a newline and may
  * carry DETAIL lines). */
@@ -92,8 +116,8 @@ const char *const argo_pg_views_migration[] = {
     VIEW("mv_outcomes_strategy", "k::bigint",
          "(" VOTED(0, "v_trend") " UNION ALL " VOTED(1, "v_meanrev") " UNION ALL " VOTED(
              2, "v_macd") " UNION ALL " VOTED(3, "v_breakout") ") s"),
-    VIEW("mv_outcomes_bucket", "greatest(0, least(9, floor(confidence * 10)))::bigint", RESOLVED),
-    VIEW("mv_outcomes_month", "(" UTC("year") " * 100 + " UTC("month") ")::bigint", RESOLVED),
+    VIEW("mv_outcomes_bucket", BUCKET_G, RESOLVED),
+    VIEW("mv_outcomes_month", MONTH_G, RESOLVED),
     "CREATE MATERIALIZED VIEW mv_trading_days AS SELECT DISTINCT " DAY_START(
         "ts") " AS day FROM bars WITH DATA;"
               "CREATE UNIQUE INDEX mv_trading_days_key ON mv_trading_days(day);",
@@ -105,9 +129,15 @@ const char *const argo_pg_views_migration[] = {
  * its refresh cost as much as the five other views together. The same
  * cells, row for row. */
 const char argo_pg_views_strategy_one_scan[] = "DROP MATERIALIZED VIEW mv_outcomes_strategy;" VIEW(
-    "mv_outcomes_strategy", "v.k::bigint",
-    "signals s CROSS JOIN LATERAL (VALUES (0, s.v_trend), (1, s.v_meanrev), (2, s.v_macd),"
-    " (3, s.v_breakout)) v(k, vote) WHERE s.status <> 0 AND v.vote * s.action > 0");
+    "mv_outcomes_strategy", "v.k::bigint", STRATEGY_FROM);
+
+/* Migration 5 -> 6: the cells by exit reason. IF NOT EXISTS: a schema
+ * taken back to an older version by hand (tests/unit/test_pg.c) may
+ * still have it. */
+const char argo_pg_views_exit[] = "CREATE MATERIALIZED VIEW IF NOT EXISTS mv_outcomes_exit AS " RAW(
+    EXIT_G, RESOLVED) " GROUP BY 1, 2 WITH DATA;"
+                      "CREATE UNIQUE INDEX IF NOT EXISTS mv_outcomes_exit_key"
+                      " ON mv_outcomes_exit(g, exit_day);";
 
 int argo_pg_views_create(PGconn *c, const char *what, argo_err *err)
 {
@@ -171,12 +201,62 @@ static int cell_of(const PGresult *r, argo_outcome_cell *x)
     return 0;
 }
 
-int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, argo_cell_fn fn, void *ctx,
-                        argo_err *err)
+/* The statement that reads by's cells through f into sql, its
+ * parameters into p (the texts in v), their count into *np; *src names
+ * what it reads, for messages. */
+static void cells_sql(argo_agg_by by, const argo_agg_filter *f, char *sql, size_t n, const char **p,
+                      char v[4][24], int *np, const char **src)
 {
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT g, " CELL_NAMES " FROM %s ORDER BY g, exit_day", views[by]);
-    if (!PQsendQueryParams(c, sql, 0, NULL, NULL, NULL, NULL, 0) || !PQsetSingleRowMode(c)) {
+    snprintf(v[0], sizeof v[0], "%lld", (long long)f->since);
+    snprintf(v[1], sizeof v[1], "%lld", (long long)f->until);
+    p[0] = v[0];
+    p[1] = v[1];
+    *np = 2;
+    bool sym = f->symbol_id != 0, strat = f->strategy != -1;
+    if (!sym && !strat) { /* the grouping's view */
+        *src = views[by];
+        snprintf(sql, n,
+                 "SELECT g, " CELL_NAMES " FROM %s WHERE exit_day >= $1::bigint"
+                 " AND exit_day < $2::bigint ORDER BY g, exit_day",
+                 views[by]);
+        return;
+    }
+    if (sym != strat && (by == ARGO_AGG_NONE || (sym && by == ARGO_AGG_SYMBOL))) {
+        /* one group of the symbol's or the strategy's view; the strategy
+         * view does not answer by strategy: its other groups would be the
+         * signals both strategies voted for */
+        *src = views[sym ? ARGO_AGG_SYMBOL : ARGO_AGG_STRATEGY];
+        snprintf(v[2], sizeof v[2], "%lld", sym ? (long long)f->symbol_id : (long long)f->strategy);
+        p[2] = v[2];
+        *np = 3;
+        snprintf(sql, n,
+                 "SELECT %s, " CELL_NAMES " FROM %s WHERE g = $3::bigint AND exit_day >= $1::bigint"
+                 " AND exit_day < $2::bigint ORDER BY g, exit_day",
+                 by == ARGO_AGG_NONE ? "0::bigint AS g" : "g", *src);
+        return;
+    }
+    /* the raw rows, grouped as the view of by groups them */
+    *src = "signals";
+    snprintf(v[0], sizeof v[0], "%lld", (long long)f->symbol_id);
+    snprintf(v[1], sizeof v[1], "%d", f->strategy);
+    snprintf(v[2], sizeof v[2], "%lld", (long long)f->since);
+    snprintf(v[3], sizeof v[3], "%lld", (long long)f->until);
+    for (int i = 0; i < 4; i++)
+        p[i] = v[i];
+    *np = 4;
+    snprintf(sql, n, "%s%s", raw_cells[by], RAW_FILTER);
+}
+
+int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, const argo_agg_filter *f,
+                        argo_cell_fn fn, void *ctx, argo_err *err)
+{
+    assert((unsigned)by <= ARGO_AGG_EXIT);
+    argo_agg_filter none = {.symbol_id = 0, .strategy = -1, .since = INT64_MIN, .until = INT64_MAX};
+    char sql[4096], v[4][24];
+    const char *param[4], *src;
+    int np;
+    cells_sql(by, f ? f : &none, sql, sizeof sql, param, v, &np, &src);
+    if (!PQsendQueryParams(c, sql, np, NULL, param, NULL, NULL, 0) || !PQsetSingleRowMode(c)) {
         int rc = pg_fail(c, NULL, what, "reading the aggregates", err);
         drain(c);
         return rc;
@@ -190,7 +270,7 @@ int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, argo_cell_f
             if (cell_of(r, &x))
                 rc = argo_err_set(err, ARGO_ECORRUPT,
                                   "database %s: %s has a malformed row (edited outside argo?)",
-                                  what, views[by]);
+                                  what, src);
             else
                 rc = fn(ctx, &x);
         } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == ARGO_OK) {

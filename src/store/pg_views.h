@@ -31,14 +31,24 @@ extern const char *const argo_pg_views_migration[];
 int argo_pg_views_create(PGconn *c, const char *what, argo_err *err);
 /* Migration 3 -> 4: the strategy view again, from one scan of signals. */
 extern const char argo_pg_views_strategy_one_scan[];
+/* Migration 5 -> 6: mv_outcomes_exit, the cells by exit reason
+ * (ARGO_AGG_EXIT), with its unique index. */
+extern const char argo_pg_views_exit[];
 
-/* argo_store_outcome_cells from the view of by, in (group, exit_day)
- * order, read in single-row mode (memory bounded whatever the number of
- * cells). A callback's non-zero return stops the read (the rest of the
- * result is drained) and is returned. what names the store in messages
- * (a masked URL). */
-int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, argo_cell_fn fn, void *ctx,
-                        argo_err *err);
+/* argo_store_outcome_cells of the signals that pass f (NULL: all), in
+ * (group, exit_day) order, read in single-row mode (memory bounded
+ * whatever the number of cells). From a view where one answers: without
+ * a symbol or strategy filter the view of by, its exit_day bounded; a
+ * symbol filter alone with by none or symbol, mv_outcomes_symbol's group
+ * of that symbol; a strategy filter alone with by none,
+ * mv_outcomes_strategy's group of that strategy. Any other filter groups
+ * the raw signals rows with the views' own SELECT and the filter added
+ * (current rows, not as of the last refresh). Filter values are bound
+ * parameters. A callback's non-zero return stops the read (the rest of
+ * the result is drained) and is returned. what names the store in
+ * messages (a masked URL). */
+int argo_pg_views_cells(PGconn *c, const char *what, argo_agg_by by, const argo_agg_filter *f,
+                        argo_cell_fn fn, void *ctx, argo_err *err);
 
 /* argo_store_trading_days: the view's days, and the days of the bars
  * stored since its last refresh (an index range of bars from the view's

@@ -165,11 +165,12 @@ enum {
     Q_PAGE,
     Q_PAGE_SYMBOL,
     Q_SIGNAL_GET,
-    Q_CELLS_NONE, /* ..Q_CELLS_MONTH in argo_agg_by order */
+    Q_CELLS_NONE, /* ..Q_CELLS_EXIT in argo_agg_by order */
     Q_CELLS_SYMBOL,
     Q_CELLS_STRATEGY,
     Q_CELLS_BUCKET,
     Q_CELLS_MONTH,
+    Q_CELLS_EXIT,
     Q_TRADING_DAYS,
     Q_CACHE_GET,
     Q_CACHE_PUT,
@@ -180,7 +181,7 @@ enum {
     Q_CALLS_GET,
     Q_COUNT
 };
-static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query per argo_agg_by");
+static_assert(Q_CELLS_EXIT - Q_CELLS_NONE == ARGO_AGG_EXIT, "one cell query per argo_agg_by");
 
 #define SIGNAL_COLS                                                                                \
     "s.id, s.symbol_id, y.name, s.action, s.ts, s.entry, s.target, s.stop,"                        \
@@ -241,7 +242,18 @@ static_assert(Q_CELLS_MONTH - Q_CELLS_NONE == ARGO_AGG_MONTH, "one cell query pe
  * a plain scan of the table (15,226 signals: 0.26 s vs 0.06 s) */
 #define CELL_SRC(g, where)                                                                         \
     "SELECT " g " AS g, ts, exit_ts, status, exit_reason, pnl_pct FROM signals NOT INDEXED"        \
-    " WHERE status != 0" where
+    " WHERE status != 0" where CELL_FILTER
+/* store.h argo_agg_filter, bound by sq_outcome_cells: ?1 the symbol id
+ * (0: any), ?2 the strategy (-1: any; its stored vote has the action's
+ * sign, as VOTED says), ?3 and ?4 the exit day's bounds (NULL:
+ * unbounded, so that an unfiltered read still counts a row whose exit_ts
+ * is not valid, and refuses it) */
+#define CELL_FILTER                                                                                \
+    " AND (?1 = 0 OR symbol_id = ?1) AND (?2 = -1 OR CASE ?2 WHEN 0 THEN v_trend"                  \
+    " WHEN 1 THEN v_meanrev WHEN 2 THEN v_macd WHEN 3 THEN v_breakout END * action > 0)"           \
+    " AND (?3 IS NULL OR " DAY_START("exit_ts") " >= ?3)"                                          \
+                                                " AND (?4 IS NULL OR " DAY_START(                  \
+                                                    "exit_ts") " < ?4)"
 /* a strategy's vote is stored signed (dir * strength): it voted the
  * action's way when the product is positive */
 #define VOTED(k, col) CELL_SRC(#k, " AND " col " * action > 0")
@@ -355,6 +367,7 @@ static const char *const sql[Q_COUNT] = {
         CELLS("(" CELL_SRC("max(0, min(9, CAST(confidence * 10 AS INTEGER)))", "") ")"),
     [Q_CELLS_MONTH] =
         CELLS("(" CELL_SRC("CAST(strftime('%Y%m', ts, 'unixepoch') AS INTEGER)", "") ")"),
+    [Q_CELLS_EXIT] = CELLS("(" CELL_SRC("(exit_reason & 3)", "") ")"),
     /* one index seek per trading day (bars_by_ts), not a read of every bar */
     [Q_TRADING_DAYS] = "WITH RECURSIVE d(t) AS (SELECT min(ts) FROM bars UNION ALL"
                        " SELECT (SELECT min(ts) FROM bars WHERE ts >= " DAY_START(
@@ -1519,14 +1532,24 @@ static int sq_outcomes_scan(argo_store *st, int64_t before, argo_outcome_fn fn, 
 
 /* ---- aggregates (argo stats) ------------------------------------------- */
 
-static int sq_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
-                            argo_err *err)
+static int sq_outcome_cells(argo_store *st, argo_agg_by by, const argo_agg_filter *f,
+                            argo_cell_fn fn, void *ctx, argo_err *err)
 {
     sq_store *s = SQ(st);
     sqlite3_stmt *q = NULL;
     int rc = prep(s, Q_CELLS_NONE + (int)by, &q, err);
     if (rc)
         return rc;
+    sqlite3_bind_int64(q, 1, f->symbol_id);
+    sqlite3_bind_int64(q, 2, f->strategy);
+    if (f->since == INT64_MIN)
+        sqlite3_bind_null(q, 3);
+    else
+        sqlite3_bind_int64(q, 3, f->since);
+    if (f->until == INT64_MAX)
+        sqlite3_bind_null(q, 4);
+    else
+        sqlite3_bind_int64(q, 4, f->until);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         argo_outcome_cell c = {
             .group = sqlite3_column_int64(q, 0),

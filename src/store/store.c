@@ -779,15 +779,17 @@ int argo_store_rows_clear(argo_store *st, argo_err *err)
     return st->ops->rows_clear(st, err);
 }
 
-int argo_store_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
-                             argo_err *err)
+int argo_store_outcome_cells(argo_store *st, argo_agg_by by, const argo_agg_filter *f,
+                             argo_cell_fn fn, void *ctx, argo_err *err)
 {
     CHECK(st, err);
-    assert(fn && (unsigned)by <= ARGO_AGG_MONTH);
+    assert(fn && (unsigned)by <= ARGO_AGG_EXIT);
+    assert(!f || (f->strategy >= -1 && f->strategy < ARGO_STRAT_COUNT && f->symbol_id >= 0));
     if (!st->ops->outcome_cells)
         return unsupported(st, "aggregate outcomes", err);
+    argo_agg_filter none = {.symbol_id = 0, .strategy = -1, .since = INT64_MIN, .until = INT64_MAX};
     st->scanning++;
-    int rc = st->ops->outcome_cells(st, by, fn, ctx, err);
+    int rc = st->ops->outcome_cells(st, by, f ? f : &none, fn, ctx, err);
     st->scanning--;
     return rc;
 }

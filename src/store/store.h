@@ -343,8 +343,20 @@ typedef enum argo_agg_by {
     ARGO_AGG_SYMBOL,   /* the symbol id */
     ARGO_AGG_STRATEGY, /* each strategy (argo_strategy index) whose vote has the action's sign */
     ARGO_AGG_BUCKET,   /* floor(confidence * 10), clamped to 0..9 */
-    ARGO_AGG_MONTH     /* year * 100 + month (UTC) of the signal's ts */
+    ARGO_AGG_MONTH,    /* year * 100 + month (UTC) of the signal's ts */
+    ARGO_AGG_EXIT      /* exit_reason & 3 (argo_exit_reason) */
 } argo_agg_by;
+
+/* Which resolved signals a cell read counts: all of them when every
+ * field says "any" (argo_store_outcome_cells takes NULL for that). */
+typedef struct argo_agg_filter {
+    int64_t symbol_id;    /* 0: every symbol */
+    int strategy;         /* -1: every strategy; else an argo_strategy index: the signals whose
+                             stored vote of that strategy has the action's sign (the
+                             ARGO_AGG_STRATEGY rule) */
+    int64_t since, until; /* the exit day (argo_time_day_start(exit_ts)) in [since, until);
+                             INT64_MIN / INT64_MAX: unbounded */
+} argo_agg_filter;
 
 /* The resolved signals (status != ARGO_OPEN) of one group that exited
  * on one UTC day. A win is label 1 (argo_track_label_of: status WIN,
@@ -359,11 +371,16 @@ typedef struct argo_outcome_cell {
     double pnl_sum, pos_sum, neg_sum; /* sums of pnl_pct: all, > 0, < 0 */
 } argo_outcome_cell;
 
-/* Calls fn for each cell of grouping by, in (group, exit_day) order;
- * cell is borrowed for the call. */
+/* Calls fn for each cell of grouping by over the resolved signals that
+ * pass f (NULL: every one), in (group, exit_day) order; cell is
+ * borrowed for the call. PostgreSQL reads the materialized view that
+ * answers the question (the grouping's, bounded by exit_day; the
+ * symbol's or the strategy's view with that group alone) and groups the
+ * raw rows otherwise (docs/STATS.md): a cell is then current, not as of
+ * the last refresh. Filter values are bound as parameters. */
 typedef int (*argo_cell_fn)(void *ctx, const argo_outcome_cell *cell);
-int argo_store_outcome_cells(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx,
-                             argo_err *err);
+int argo_store_outcome_cells(argo_store *st, argo_agg_by by, const argo_agg_filter *f,
+                             argo_cell_fn fn, void *ctx, argo_err *err);
 
 /* The trading days: every UTC day start on which some symbol has a bar,
  * ascending, in a new array freed with free() (NULL and 0 when there is

@@ -103,7 +103,9 @@ typedef struct argo_store_ops {
                     argo_err *err);
     int (*rows_clear)(argo_store *st, argo_err *err);
     /* by checked; in (group, exit_day) order */
-    int (*outcome_cells)(argo_store *st, argo_agg_by by, argo_cell_fn fn, void *ctx, argo_err *err);
+    /* f is never NULL here (store.c passes a filter of "any" for NULL) */
+    int (*outcome_cells)(argo_store *st, argo_agg_by by, const argo_agg_filter *f, argo_cell_fn fn,
+                         void *ctx, argo_err *err);
     int (*trading_days)(argo_store *st, int64_t **days, size_t *n, argo_err *err);
     /* outside a transaction; NULL: nothing to refresh */
     int (*refresh_aggregates)(argo_store *st, argo_err *err);

@@ -50,6 +50,11 @@ expect 0 '"coverage": 1' "$argo" stats --json
 expect 0 "macd" "$argo" stats --by strategy
 expect 0 "2001-" "$argo" stats --by month
 expect 0 "0.3-0.4" "$argo" stats --by bucket
+expect 0 "^expiry " "$argo" stats --by exit
+expect 0 '"by": "exit"' "$argo" stats --by exit --json
+expect 0 "outcome coverage" "$argo" stats --symbol MSFT --strategy macd --since 2001-01-01 \
+    --until 2030-01-01T00:00:00Z
+expect 1 "no symbol 'NOPE'" "$argo" stats --symbol NOPE
 expect 0 "track: 0 open|resolved" "$argo" track
 expect 0 "generate: 2 symbols, 0 new bars, 0 signals" "$argo" generate
 before=$("$argo" stats --json | md5sum)
@@ -67,7 +72,9 @@ expect 1 "corrupt or not a database" "$argo" stats --db junk.db
 expect 1 "postgresql://u:\*\*\*@" "$argo" stats --db "postgresql://u:s3cret@/argo?host=$tmp/nosuch&port=1"
 grep -q s3cret err.txt out.txt && bad "the password of a store URL was printed" || ok
 expect 2 "unknown or incomplete option '--frobnicate'" "$argo" stats --frobnicate
-expect 2 "expected symbol, strategy, bucket or month" "$argo" stats --by colour
+expect 2 "expected symbol, strategy, bucket, month or exit" "$argo" stats --by colour
+expect 2 "expected trend, meanrev, macd or breakout" "$argo" stats --strategy colour
+expect 2 "since 'yesterday' is" "$argo" stats --since yesterday
 expect 2 "not an ISO date" "$argo" replay --from yesterday
 expect 2 "unknown command" "$argo" frobnicate
 expect 1 "unknown symbol 'NOPE'" "$argo" signals --symbol NOPE

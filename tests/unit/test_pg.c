@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PG_CURRENT_VERSION "5" /* store/pg.c's SCHEMA_VERSION */
+#define PG_CURRENT_VERSION "6" /* store/pg.c's SCHEMA_VERSION */
 
 static const char *prefix(void)
 {

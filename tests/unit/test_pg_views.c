@@ -70,6 +70,7 @@ static int setup(void **state)
         " pnl_pct double precision)");
     assert_int_equal(argo_pg_views_create(pg, "test", NULL), 0);
     run(argo_pg_views_strategy_one_scan); /* migration 4: as every store has it now */
+    run(argo_pg_views_exit);              /* migration 6 */
     return 0;
 }
 
@@ -188,37 +189,67 @@ static bool near(double a, double b)
     return fabs(a - b) <= 1e-9 * (m > 1 ? m : 1);
 }
 
+/* Whether PostgreSQL's cells of grouping by through filter f (the
+ * views, or the raw rows when no view answers: argo_pg_views_cells)
+ * equal SQLite's GROUP BY (all of them when must, else reports only). */
+static bool cells_equal(argo_store *st, int by, const argo_agg_filter *f, const char *what,
+                        bool must)
+{
+    cells a = {0}, b = {0};
+    argo_err e = {0};
+    assert_int_equal(argo_store_outcome_cells(st, (argo_agg_by)by, f, take, &a, NULL), 0);
+    if (argo_pg_views_cells(pg, "test", (argo_agg_by)by, f, take, &b, &e))
+        fail_msg("views: %s", e.msg);
+    bool same = a.n == b.n;
+    if (!same && must)
+        fail_msg("%s by %d: %zu cells in SQLite, %zu in PostgreSQL", what, by, a.n, b.n);
+    for (size_t i = 0; i < a.n && same; i++) {
+        const argo_outcome_cell *x = &a.v[i], *y = &b.v[i];
+        same = x->group == y->group && x->exit_day == y->exit_day && x->first_ts == y->first_ts &&
+               x->resolved == y->resolved && x->wins == y->wins && x->losses == y->losses &&
+               x->expired == y->expired && !memcmp(x->by_exit, y->by_exit, sizeof x->by_exit) &&
+               x->npos == y->npos && x->nneg == y->nneg && near(x->pnl_sum, y->pnl_sum) &&
+               near(x->pos_sum, y->pos_sum) && near(x->neg_sum, y->neg_sum);
+        if (!same && must)
+            fail_msg("%s by %d: cell %zu (group %lld, day %lld) differs", what, by, i,
+                     (long long)x->group, (long long)x->exit_day);
+    }
+    if (must && f && !a.n)
+        fail_msg("%s by %d: no cell (the filter tests nothing)", what, by);
+    free(a.v);
+    free(b.v);
+    return same;
+}
+
 /* Whether the views' cells and trading days equal SQLite's (all of them
- * when must, else reports only). */
+ * when must, else reports only): every grouping, unfiltered and through
+ * filters that read each path of argo_pg_views_cells (a view bounded by
+ * exit day, one group of the symbol or strategy view, the raw rows). */
 static bool views_equal(argo_store *st, bool must)
 {
     bool same = true;
-    for (int by = ARGO_AGG_NONE; by <= ARGO_AGG_MONTH && same; by++) {
-        cells a = {0}, b = {0};
-        argo_err e = {0};
-        assert_int_equal(argo_store_outcome_cells(st, (argo_agg_by)by, take, &a, NULL), 0);
-        if (argo_pg_views_cells(pg, "test", (argo_agg_by)by, take, &b, &e))
-            fail_msg("views: %s", e.msg);
-        same = a.n == b.n;
-        if (!same && must)
-            fail_msg("by %d: %zu cells in SQLite, %zu in the view", by, a.n, b.n);
-        for (size_t i = 0; i < a.n && same; i++) {
-            const argo_outcome_cell *x = &a.v[i], *y = &b.v[i];
-            same = x->group == y->group && x->exit_day == y->exit_day &&
-                   x->first_ts == y->first_ts && x->resolved == y->resolved && x->wins == y->wins &&
-                   x->losses == y->losses && x->expired == y->expired &&
-                   !memcmp(x->by_exit, y->by_exit, sizeof x->by_exit) && x->npos == y->npos &&
-                   x->nneg == y->nneg && near(x->pnl_sum, y->pnl_sum) &&
-                   near(x->pos_sum, y->pos_sum) && near(x->neg_sum, y->neg_sum);
-            if (!same && must)
-                fail_msg("by %d: cell %zu (group %lld, day %lld) differs", by, i,
-                         (long long)x->group, (long long)x->exit_day);
-        }
-        free(a.v);
-        free(b.v);
-    }
+    for (int by = ARGO_AGG_NONE; by <= ARGO_AGG_EXIT && same; by++)
+        same = cells_equal(st, by, NULL, "unfiltered", must);
     int64_t *da, *db;
     size_t na, nb;
+    assert_int_equal(argo_store_trading_days(st, &da, &na, NULL), 0);
+    int64_t d1 = da[na / 3], d2 = da[2 * na / 3];
+    free(da);
+    const struct {
+        const char *what;
+        argo_agg_filter f;
+    } cases[] = {
+        {"since-until", {0, -1, d1, d2}},
+        {"symbol 1", {1, -1, INT64_MIN, INT64_MAX}},
+        {"symbol 2, since", {2, -1, d1, INT64_MAX}},
+        {"macd", {0, ARGO_STRAT_MACD, INT64_MIN, INT64_MAX}},
+        {"trend, until", {0, ARGO_STRAT_TREND, INT64_MIN, d2}},
+        {"symbol 1, breakout", {1, ARGO_STRAT_BREAKOUT, INT64_MIN, INT64_MAX}},
+        {"symbol 2, macd, since-until", {2, ARGO_STRAT_MACD, d1, d2}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0] && same; i++)
+        for (int by = ARGO_AGG_NONE; by <= ARGO_AGG_EXIT && same; by++)
+            same = cells_equal(st, by, &cases[i].f, cases[i].what, must);
     argo_err e = {0};
     assert_int_equal(argo_store_trading_days(st, &da, &na, NULL), 0);
     if (argo_pg_views_trading_days(pg, "test", &db, &nb, &e))

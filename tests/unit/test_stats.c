@@ -203,8 +203,9 @@ static void groupings_have_names(void **state)
 {
     (void)state;
     assert_string_equal(argo_stats_by_name(ARGO_BY_NONE), "none");
-    for (int by = ARGO_BY_SYMBOL; by <= ARGO_BY_MONTH; by++)
+    for (int by = ARGO_BY_SYMBOL; by <= ARGO_BY_EXIT; by++)
         assert_int_equal(argo_stats_by_parse(argo_stats_by_name((argo_stats_by)by)), by);
+    assert_int_equal(argo_stats_by_parse("exit"), ARGO_BY_EXIT);
     assert_int_equal(argo_stats_by_parse("none"), -1);
     assert_int_equal(argo_stats_by_parse("week"), -1);
     argo_config cfg;
@@ -217,6 +218,103 @@ static void groupings_have_names(void **state)
     fclose(f);
     assert_non_null(strstr(json, "\"by\": \"bucket\""));
     argo_stats_free(s);
+    assert_int_equal(argo_stats_compute(st, &cfg, ARGO_BY_EXIT, &s, NULL), 0);
+    f = fmemopen(json, sizeof json - 1, "w");
+    assert_int_equal(argo_stats_write(s, ARGO_BY_EXIT, true, f, NULL), 0);
+    fclose(f);
+    assert_non_null(strstr(json, "\"by\": \"exit\""));
+    argo_stats_free(s);
+}
+
+/* The exit grouping: the resolved signals by exit reason, keyed target,
+ * stop and expiry; the open ones are in the total only. */
+static void the_exit_grouping_splits_the_resolved_signals_by_reason(void **state)
+{
+    (void)state;
+    argo_config cfg;
+    argo_config_init(&cfg);
+    argo_stats *s;
+    assert_int_equal(argo_stats_compute(st, &cfg, ARGO_BY_EXIT, &s, NULL), 0);
+    assert_int_equal(s->nrows, 3);
+    assert_string_equal(s->rows[0].key, "expiry"); /* ordered by key */
+    assert_int_equal(group(s, "target")->resolved, 1);
+    assert_int_equal(group(s, "target")->wins, 1);
+    assert_int_equal(group(s, "stop")->resolved, 2);
+    assert_int_equal(group(s, "stop")->open, 0);
+    assert_true(fabs(group(s, "stop")->expectancy - -1.75) < 1e-15);
+    assert_int_equal(group(s, "expiry")->signals, 1);
+    assert_int_equal(s->total.open, 2);
+    argo_stats_free(s);
+}
+
+/* Each filter on the hand book, with the figures worked out from its
+ * six signals (setup): trend voted for days 1, 2 and 5 (pnl 4, -2,
+ * -1.5); macd for days 1 and 4; exits on days 3, 3, 6 and 8. */
+static void filters_narrow_every_figure(void **state)
+{
+    (void)state;
+    argo_config cfg;
+    argo_config_init(&cfg);
+    argo_stats_filter f;
+    argo_stats *s;
+    argo_stats_filter_init(&f);
+    assert_null(f.symbol);
+    assert_true(f.strategy == -1 && f.since == INT64_MIN && f.until == INT64_MAX && !f.daily);
+
+    f.strategy = ARGO_STRAT_TREND;
+    f.daily = true;
+    assert_int_equal(argo_stats_compute_filtered(st, &cfg, ARGO_BY_STRATEGY, &f, &s, NULL), 0);
+    assert_int_equal(s->total.signals, 3);
+    assert_int_equal(s->total.open, 0);
+    assert_true(fabs(s->total.expectancy - 0.5 / 3) < 1e-15);
+    assert_int_equal(s->exits[ARGO_STRAT_MACD].resolved, 1); /* voted with trend: day 1 only */
+    assert_int_equal(group(s, "breakout")->resolved, 1);
+    assert_int_equal(s->total.suppressed, -1);
+    /* days 1..10: +2 on day 3, -1.5 on day 8 */
+    assert_int_equal(s->ndaily, 10);
+    assert_int_equal(s->daily[0].day, DAY);
+    assert_true(s->daily[2].pnl == 2 && s->daily[2].resolved == 2 && s->daily[2].wins == 1);
+    assert_true(s->daily[7].pnl == -1.5 && s->daily[7].drawdown == 1.5);
+    assert_true(s->daily[9].equity == 0.5 && s->total.max_drawdown == 1.5);
+    argo_stats_free(s);
+
+    /* exit days in [4, 8): the expired signal (day 6) only; the open
+     * ones (ts day 9) are after until */
+    argo_stats_filter_init(&f);
+    f.since = 4 * DAY;
+    f.until = 8 * DAY;
+    f.daily = true;
+    assert_int_equal(argo_stats_compute_filtered(st, &cfg, ARGO_BY_NONE, &f, &s, NULL), 0);
+    assert_int_equal(s->total.signals, 1);
+    assert_int_equal(s->total.by_exit[ARGO_EXIT_EXPIRY], 1);
+    assert_int_equal(s->ndaily, 4); /* days 4..7: the signal was made on day 4 */
+    assert_true(s->daily[3].equity == 1 && s->total.max_drawdown == 0);
+    argo_stats_free(s);
+
+    /* until day 9 leaves out the open signals, made on day 9 */
+    argo_stats_filter_init(&f);
+    f.until = 9 * DAY;
+    assert_int_equal(argo_stats_compute_filtered(st, &cfg, ARGO_BY_NONE, &f, &s, NULL), 0);
+    assert_true(s->total.signals == 4 && s->total.open == 0 && s->total.coverage == 1);
+    assert_null(s->daily);
+    argo_stats_free(s);
+
+    /* a symbol filter keeps the suppressed counts, of that symbol */
+    argo_stats_filter_init(&f);
+    f.symbol = "X";
+    assert_int_equal(argo_stats_compute_filtered(st, &cfg, ARGO_BY_SYMBOL, &f, &s, NULL), 0);
+    assert_int_equal(s->total.signals, 6);
+    assert_int_equal(s->total.suppressed, 0);
+    assert_int_equal(group(s, "X")->suppressed, 0);
+    argo_stats_free(s);
+
+    argo_err e = {0};
+    f.symbol = "NOPE";
+    assert_int_equal(argo_stats_compute_filtered(st, &cfg, ARGO_BY_NONE, &f, &s, &e), ARGO_ENOENT);
+    assert_null(s);
+    assert_string_equal(e.msg, "no symbol 'NOPE'");
+    assert_int_equal(argo_stats_compute_rows_filtered(st, &cfg, ARGO_BY_NONE, &f, &s, NULL),
+                     ARGO_ENOENT);
 }
 
 /* ---- the aggregates (cells) against the raw rows -------------------------
@@ -279,35 +377,182 @@ static void same_row(const argo_stats_row *a, const argo_stats_row *b, const cha
     assert_int_equal(a->suppressed, b->suppressed);
 }
 
-/* Every grouping: the cells' figures equal the rows'; returns the
- * total's resolved count. Refreshes the aggregates first only when told:
- * replay and track refresh them themselves (on PostgreSQL the test
- * fails when they do not). */
-static size_t cells_equal_rows(argo_store *s, bool refresh)
+/* The net P&L sum, resolved count and wins of the resolved signals
+ * that pass f, from every raw row, as the filter is defined (stats.h),
+ * without argo_stats. */
+typedef struct raw_sum {
+    const argo_stats_filter *f;
+    int64_t symbol_id;
+    double pnl;
+    size_t resolved, wins;
+} raw_sum;
+
+static int sum_raw(void *ctx, const argo_signal *g)
+{
+    raw_sum *r = ctx;
+    int64_t day = g->exit_ts - ((g->exit_ts % DAY) + DAY) % DAY;
+    if (g->status == ARGO_OPEN || (r->symbol_id && g->symbol_id != r->symbol_id) ||
+        (r->f->strategy >= 0 && g->votes[r->f->strategy].dir != g->action) || day < r->f->since ||
+        day >= r->f->until)
+        return 0;
+    r->pnl += g->pnl_pct;
+    r->resolved++;
+    r->wins += g->pnl_pct > 0;
+    return 0;
+}
+
+/* The daily series of s (filter f) against a raw scan: its last equity
+ * is the P&L sum of the filtered resolved signals, its largest drawdown
+ * is the total's, exactly, and its resolved and wins add up to the
+ * total's. */
+static void check_daily(argo_store *st2, const argo_stats *s, const argo_stats_filter *f,
+                        const char *what)
+{
+    raw_sum r = {.f = f};
+    if (f->symbol) {
+        argo_symbol *syms;
+        size_t n;
+        assert_int_equal(argo_store_symbols(st2, &syms, &n, NULL), 0);
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(syms[i].name, f->symbol))
+                r.symbol_id = syms[i].id;
+        free(syms);
+        assert_true(r.symbol_id > 0);
+    }
+    assert_int_equal(argo_store_signals_all(st2, 0, sum_raw, &r, NULL), 0);
+    if (r.resolved != s->total.resolved || r.wins != s->total.wins)
+        fail_msg("%s: %zu resolved, %zu wins by the raw scan, %zu, %zu in the total", what,
+                 r.resolved, r.wins, s->total.resolved, s->total.wins);
+    if (!s->ndaily) {
+        assert_int_equal(r.resolved, 0);
+        assert_null(s->daily);
+        return;
+    }
+    double peak = 0, dd = 0;
+    size_t resolved = 0, wins = 0;
+    for (size_t i = 0; i < s->ndaily; i++) {
+        const argo_stats_day *d = &s->daily[i];
+        assert_true(i == 0 || d->day > s->daily[i - 1].day);
+        assert_true(d->day >= f->since && d->day < f->until);
+        assert_true(d->drawdown >= 0);
+        peak = d->equity > peak ? d->equity : peak;
+        assert_true(d->drawdown == peak - d->equity);
+        dd = d->drawdown > dd ? d->drawdown : dd;
+        resolved += d->resolved;
+        wins += d->wins;
+    }
+    if (!near(s->daily[s->ndaily - 1].equity, r.pnl))
+        fail_msg("%s: last equity %.17g, the raw P&L sum %.17g", what,
+                 s->daily[s->ndaily - 1].equity, r.pnl);
+    if (dd != s->total.max_drawdown)
+        fail_msg("%s: the series' drawdown %.17g, the total's %.17g", what, dd,
+                 s->total.max_drawdown);
+    assert_int_equal(resolved, s->total.resolved);
+    assert_int_equal(wins, s->total.wins);
+}
+
+/* Every grouping under filter f: the cells' figures equal the rows';
+ * the daily series check out. Returns the total's resolved count. */
+static size_t filtered_equal(argo_store *s, const argo_stats_filter *f, const char *what)
 {
     argo_config cfg;
     argo_config_init(&cfg);
     argo_err e = {0};
-    if (refresh && argo_store_refresh_aggregates(s, &e))
-        fail_msg("refresh: %s", e.msg);
     size_t resolved = 0;
-    for (int by = ARGO_BY_NONE; by <= ARGO_BY_MONTH; by++) {
+    for (int by = ARGO_BY_NONE; by <= ARGO_BY_EXIT; by++) {
         argo_stats *a = NULL, *b = NULL;
-        if (argo_stats_compute(s, &cfg, (argo_stats_by)by, &a, &e))
-            fail_msg("cells: %s", e.msg);
-        if (argo_stats_compute_rows(s, &cfg, (argo_stats_by)by, &b, &e))
-            fail_msg("rows: %s", e.msg);
-        const char *name = argo_stats_by_name((argo_stats_by)by);
+        if (argo_stats_compute_filtered(s, &cfg, (argo_stats_by)by, f, &a, &e))
+            fail_msg("%s: cells: %s", what, e.msg);
+        if (argo_stats_compute_rows_filtered(s, &cfg, (argo_stats_by)by, f, &b, &e))
+            fail_msg("%s: rows: %s", what, e.msg);
+        char name[96];
+        snprintf(name, sizeof name, "%s by %s", what, argo_stats_by_name((argo_stats_by)by));
         same_row(&a->total, &b->total, name);
         for (int k = 0; k < ARGO_STRAT_COUNT; k++)
             same_row(&a->exits[k], &b->exits[k], "exits");
-        assert_int_equal(a->nrows, b->nrows);
+        if (a->nrows != b->nrows)
+            fail_msg("%s: %zu groups from the cells, %zu from the rows", name, a->nrows, b->nrows);
         for (size_t i = 0; i < a->nrows; i++)
             same_row(&a->rows[i], &b->rows[i], name);
+        if (f->strategy >= 0 || f->since != INT64_MIN || f->until != INT64_MAX)
+            assert_int_equal(a->total.suppressed, -1);
+        if (f->daily) {
+            assert_int_equal(a->ndaily, b->ndaily);
+            for (size_t i = 0; i < a->ndaily; i++)
+                assert_true(a->daily[i].day == b->daily[i].day &&
+                            near(a->daily[i].pnl, b->daily[i].pnl) &&
+                            a->daily[i].resolved == b->daily[i].resolved &&
+                            a->daily[i].wins == b->daily[i].wins);
+            check_daily(s, a, f, name);
+            check_daily(s, b, f, name);
+        } else {
+            assert_true(!a->daily && !a->ndaily);
+        }
         resolved = a->total.resolved;
         argo_stats_free(a);
         argo_stats_free(b);
     }
+    return resolved;
+}
+
+/* Every grouping: the cells' figures equal the rows', without a filter
+ * and with each filter and some of their combinations (symbols, every
+ * strategy, exit-day bounds from the store's trading days). Returns the
+ * unfiltered total's resolved count. Refreshes the aggregates first only
+ * when told: replay and track refresh them themselves (on PostgreSQL the
+ * test fails when they do not). */
+static size_t cells_equal_rows(argo_store *s, bool refresh)
+{
+    argo_err e = {0};
+    if (refresh && argo_store_refresh_aggregates(s, &e))
+        fail_msg("refresh: %s", e.msg);
+    argo_stats_filter f;
+    argo_stats_filter_init(&f);
+    size_t resolved = filtered_equal(s, &f, "unfiltered");
+    f.daily = true;
+    assert_int_equal(filtered_equal(s, &f, "daily"), resolved);
+
+    argo_symbol *syms;
+    size_t nsyms;
+    int64_t *days;
+    size_t ndays;
+    assert_int_equal(argo_store_symbols(s, &syms, &nsyms, NULL), 0);
+    assert_int_equal(argo_store_trading_days(s, &days, &ndays, NULL), 0);
+    assert_true(nsyms > 0 && ndays > 3);
+    const char *a = syms[0].name, *b = syms[nsyms - 1].name;
+    int64_t d1 = days[ndays / 3], d2 = days[2 * ndays / 3];
+    struct {
+        const char *what, *symbol;
+        int strategy;
+        int64_t since, until;
+    } cases[] = {
+        {"symbol a", a, -1, INT64_MIN, INT64_MAX},
+        {"symbol b", b, -1, INT64_MIN, INT64_MAX},
+        {"trend", NULL, ARGO_STRAT_TREND, INT64_MIN, INT64_MAX},
+        {"meanrev", NULL, ARGO_STRAT_MEANREV, INT64_MIN, INT64_MAX},
+        {"macd", NULL, ARGO_STRAT_MACD, INT64_MIN, INT64_MAX},
+        {"breakout", NULL, ARGO_STRAT_BREAKOUT, INT64_MIN, INT64_MAX},
+        {"since", NULL, -1, d1, INT64_MAX},
+        {"until", NULL, -1, INT64_MIN, d2},
+        {"since-until", NULL, -1, d1, d2},
+        {"since mid-day", NULL, -1, d1 + 3600, INT64_MAX},
+        {"symbol a, macd", a, ARGO_STRAT_MACD, INT64_MIN, INT64_MAX},
+        {"symbol b, since-until", b, -1, d1, d2},
+        {"trend, until", NULL, ARGO_STRAT_TREND, INT64_MIN, d2},
+        {"symbol a, breakout, since-until", a, ARGO_STRAT_BREAKOUT, d1, d2},
+        {"nothing: until before since", NULL, -1, d2, d1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        argo_stats_filter_init(&f);
+        f.symbol = cases[i].symbol;
+        f.strategy = cases[i].strategy;
+        f.since = cases[i].since;
+        f.until = cases[i].until;
+        f.daily = true;
+        filtered_equal(s, &f, cases[i].what);
+    }
+    free(days);
+    free(syms);
     return resolved;
 }
 
@@ -396,6 +641,8 @@ int main(void)
         cmocka_unit_test(groups_split_as_documented),
         cmocka_unit_test(wins_count_money_and_suppressed_signals_are_reported),
         cmocka_unit_test(groupings_have_names),
+        cmocka_unit_test(the_exit_grouping_splits_the_resolved_signals_by_reason),
+        cmocka_unit_test(filters_narrow_every_figure),
         cmocka_unit_test(the_cells_give_the_hand_books_figures),
         cmocka_unit_test(the_cells_equal_the_rows_on_the_shipped_data),
         cmocka_unit_test(the_cells_equal_the_rows_on_a_synthetic_universe),

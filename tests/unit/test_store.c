@@ -2010,7 +2010,7 @@ static cell_list cells_of(argo_store *st, argo_agg_by by)
 {
     cell_list c = {0};
     argo_err e = {0};
-    if (argo_store_outcome_cells(st, by, take_cell, &c, &e))
+    if (argo_store_outcome_cells(st, by, NULL, take_cell, &c, &e))
         fail_msg("cells: %s", e.msg);
     return c;
 }
@@ -2090,7 +2090,7 @@ static void aggregates_are_cells_per_group_and_exit_day(void **state)
     assert_true(c.v[0].group == 202101 && c.v[1].group == 202103 && c.v[2].group == 202103);
     assert_true(c.v[1].exit_day == d + 86400 && c.v[2].exit_day == d + 3 * 86400);
 
-    assert_int_equal(argo_store_outcome_cells(st, ARGO_AGG_NONE, stop_cell, NULL, NULL), 42);
+    assert_int_equal(argo_store_outcome_cells(st, ARGO_AGG_NONE, NULL, stop_cell, NULL, NULL), 42);
     assert_int_equal(cells_of(st, ARGO_AGG_NONE).n, 3); /* the handle is still usable */
     argo_store_close(st);
 }
