@@ -60,6 +60,7 @@ typedef enum route_id {
     R_SIGNAL,
     R_OUTCOMES,
     R_STATS,
+    R_STATS_DAILY,
     R_SYMBOLS,
     R_BARS,
     R_CALIB_REPORT,
@@ -92,7 +93,16 @@ static const route routes[R_COUNT] = {
     [R_SIGNALS] = {"/api/v1/signals", false, ARGO_ROLE_READ, ARGO_API_READER, PAGE_PARAMS},
     [R_SIGNAL] = {"/api/v1/signals/{id}", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
     [R_OUTCOMES] = {"/api/v1/outcomes", false, ARGO_ROLE_READ, ARGO_API_READER, PAGE_PARAMS},
-    [R_STATS] = {"/api/v1/stats", false, ARGO_ROLE_READ, ARGO_API_READER, {"by"}},
+    [R_STATS] = {"/api/v1/stats",
+                 false,
+                 ARGO_ROLE_READ,
+                 ARGO_API_READER,
+                 {"by", "symbol", "strategy", "since", "until"}},
+    [R_STATS_DAILY] = {"/api/v1/stats/daily",
+                       false,
+                       ARGO_ROLE_READ,
+                       ARGO_API_READER,
+                       {"symbol", "strategy", "since", "until"}},
     [R_SYMBOLS] = {"/api/v1/symbols", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
     [R_BARS] = {"/api/v1/symbols/{symbol}/bars",
                 false,
@@ -585,23 +595,118 @@ static json_t *h_signal(ctx *c)
     return argo_json_signal(&g);
 }
 
+/* The filters of /api/v1/stats and /stats/daily into *f; false (400)
+ * when one does not parse. The symbol is checked by the statistics (404
+ * when the store has none of that name). */
+static bool stats_filter(ctx *c, argo_stats_filter *f)
+{
+    argo_stats_filter_init(f);
+    f->symbol = get(c, "symbol");
+    const char *v = get(c, "strategy");
+    if (v) {
+        for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+            if (!strcmp(v, argo_strategy_name(k)))
+                f->strategy = k;
+        if (f->strategy < 0) {
+            char b[96], names[160] = "";
+            for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                         argo_strategy_name(k));
+            fail(c, 400, "strategy: '%s' is not one of %s", quoted(v, b, sizeof b), names);
+            return false;
+        }
+    }
+    if (!q_time(c, "since", INT64_MIN, &f->since) || !q_time(c, "until", INT64_MAX, &f->until))
+        return false;
+    if (f->since != INT64_MIN && f->until != INT64_MAX && f->until <= f->since) {
+        fail(c, 400, "until is not after since");
+        return false;
+    }
+    return true;
+}
+
+static json_t *filter_json(const argo_stats_filter *f)
+{
+    return json_pack("{s:o,s:o,s:o,s:o}", "symbol",
+                     f->symbol ? json_string(f->symbol) : json_null(), "strategy",
+                     f->strategy >= 0 ? json_string(argo_strategy_name(f->strategy)) : json_null(),
+                     "since", f->since != INT64_MIN ? date_json(f->since) : json_null(), "until",
+                     f->until != INT64_MAX ? date_json(f->until) : json_null());
+}
+
 static json_t *h_stats(ctx *c)
 {
     const char *v = get(c, "by");
     int by = ARGO_BY_NONE;
     char b[96];
     if (v && strcmp(v, "none") && (by = argo_stats_by_parse(v)) < 0) {
-        fail(c, 400, "by: '%s' is not one of none, symbol, strategy, bucket, month",
+        fail(c, 400, "by: '%s' is not one of none, symbol, strategy, bucket, month, exit",
              quoted(v, b, sizeof b));
         return NULL;
     }
+    argo_stats_filter f;
+    if (!stats_filter(c, &f))
+        return NULL;
     argo_stats *s = NULL;
     argo_err err;
-    if (argo_app_stats(c->app, (argo_stats_by)by, &s, &err)) {
+    if (argo_app_stats_filtered(c->app, (argo_stats_by)by, &f, &s, &err)) {
         fail_app(c, &err);
         return NULL;
     }
     json_t *doc = argo_json_stats(s, (argo_stats_by)by);
+    json_object_set_new(doc, "filter", filter_json(&f));
+    argo_stats_free(s);
+    return doc;
+}
+
+/* The total's daily series (equity and drawdown) and the same summed by
+ * the month of the exit day: the dashboard's equity and P&L panels. */
+static json_t *h_stats_daily(ctx *c)
+{
+    argo_stats_filter f;
+    if (!stats_filter(c, &f))
+        return NULL;
+    f.daily = true;
+    argo_stats *s = NULL;
+    argo_err err;
+    if (argo_app_stats_filtered(c->app, ARGO_BY_NONE, &f, &s, &err)) {
+        fail_app(c, &err);
+        return NULL;
+    }
+    json_t *days = json_array(), *months = json_array(), *month = NULL;
+    int cur = -1;
+    double mpnl = 0;
+    size_t mres = 0, mwins = 0;
+    for (size_t i = 0; i <= s->ndaily; i++) {
+        int y = 0, m = 0, d;
+        if (i < s->ndaily)
+            argo_time_civil(s->daily[i].day, &y, &m, &d);
+        if (cur >= 0 && (i == s->ndaily || y * 100 + m != cur)) {
+            char key[16];
+            snprintf(key, sizeof key, "%04d-%02d", cur / 100, cur % 100);
+            month = json_pack("{s:s,s:f,s:I,s:I}", "month", key, "pnl_pct", mpnl, "resolved",
+                              (json_int_t)mres, "wins", (json_int_t)mwins);
+            json_array_append_new(months, month);
+            mpnl = 0;
+            mres = mwins = 0;
+        }
+        if (i == s->ndaily)
+            break;
+        const argo_stats_day *x = &s->daily[i];
+        cur = y * 100 + m;
+        mpnl += x->pnl;
+        mres += x->resolved;
+        mwins += x->wins;
+        json_array_append_new(
+            days, json_pack("{s:o,s:f,s:f,s:f,s:I,s:I}", "date", date_json(x->day), "pnl_pct",
+                            x->pnl, "equity_pct", x->equity, "drawdown_pct", x->drawdown,
+                            "resolved", (json_int_t)x->resolved, "wins", (json_int_t)x->wins));
+    }
+    json_t *doc = json_pack(
+        "{s:o,s:o,s:o,s:o,s:o}", "filter", filter_json(&f), "days", days, "months", months,
+        "total_pnl_pct", s->ndaily ? json_real(s->daily[s->ndaily - 1].equity) : json_null(),
+        "max_drawdown_pct",
+        isfinite(s->total.max_drawdown) ? json_real(s->total.max_drawdown) : json_null());
     argo_stats_free(s);
     return doc;
 }
@@ -1210,6 +1315,8 @@ static json_t *dispatch(ctx *c)
         return h_archive(c);
     case R_ARCHIVE_COST:
         return h_archive_cost(c);
+    case R_STATS_DAILY:
+        return h_stats_daily(c);
 
     case R_ADMIN_BARS:
         return h_bars_post(c);

@@ -41,6 +41,7 @@ static const char *const routes[] = {
     "/api/v1/signals/{id}",
     "/api/v1/outcomes",
     "/api/v1/stats",
+    "/api/v1/stats/daily",
     "/api/v1/symbols",
     "/api/v1/symbols/{symbol}/bars",
     "/api/v1/calibration/report",

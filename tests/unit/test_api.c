@@ -314,7 +314,7 @@ static void test_openapi_routes(void **state)
         }
         routes++;
     }
-    assert_int_equal(routes, 16); /* the route table of server/api.c */
+    assert_int_equal(routes, 17); /* the route table of server/api.c */
     json_decref(doc);
 }
 
@@ -517,11 +517,120 @@ static void test_one_signal(void **state)
     expect_error("GET", "/api/v1/signals/1?x=1", NULL, 400, "unknown query parameter 'x'");
 }
 
+/* /api/v1/stats with filters: the document of argo_app_stats_filtered
+ * with the same filter, which test_stats.c checks against every raw row. */
+static void stats_filtered(void)
+{
+    static const struct {
+        const char *query;
+        const char *symbol;
+        int strategy;
+        const char *since, *until;
+    } cases[] = {
+        {"symbol=MSFT", "MSFT", -1, NULL, NULL},
+        {"strategy=macd&by=bucket", NULL, 2, NULL, NULL},
+        {"since=2001-01-01&until=2001-07-01&by=exit", NULL, -1, "2001-01-01", "2001-07-01"},
+        {"symbol=MSFT&strategy=trend&since=2001-03-01&by=strategy", "MSFT", 0, "2001-03-01", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char url[160];
+        snprintf(url, sizeof url, "/api/v1/stats?%s", cases[i].query);
+        json_t *doc = get_json(url, ARGO_ROLE_READ, 200);
+        argo_stats_filter f;
+        argo_stats_filter_init(&f);
+        f.symbol = cases[i].symbol;
+        f.strategy = cases[i].strategy;
+        if (cases[i].since)
+            assert_int_equal(argo_time_parse(cases[i].since, &f.since), 0);
+        if (cases[i].until)
+            assert_int_equal(argo_time_parse(cases[i].until, &f.until), 0);
+        const char *by = json_string_value(json_object_get(doc, "by"));
+        int b = strcmp(by, "none") ? argo_stats_by_parse(by) : 0;
+        argo_stats *s;
+        argo_err err;
+        assert_int_equal(argo_app_stats_filtered(app, (argo_stats_by)b, &f, &s, &err), 0);
+        json_t *want = argo_json_stats(s, (argo_stats_by)b);
+        argo_stats_free(s);
+        json_t *filter = json_object_get(doc, "filter");
+        assert_true(cases[i].symbol ? json_is_string(json_object_get(filter, "symbol"))
+                                    : json_is_null(json_object_get(filter, "symbol")));
+        json_object_del(doc, "filter");
+        char *a = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        char *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        assert_string_equal(a, w);
+        free(a);
+        free(w);
+        json_decref(want);
+        json_decref(doc);
+    }
+    expect_error("GET", "/api/v1/stats?strategy=momentum", NULL, 400, "strategy: 'momentum'");
+    expect_error("GET", "/api/v1/stats?symbol=NOPE", NULL, 404, "no symbol 'NOPE'");
+    expect_error("GET", "/api/v1/stats?since=2001-02-30", NULL, 400, "since: '2001-02-30'");
+    expect_error("GET", "/api/v1/stats/daily?since=2001-02-01&until=2001-01-01", NULL, 400,
+                 "until is not after since");
+    expect_error("GET", "/api/v1/stats/daily?by=symbol", NULL, 400, "'by'");
+}
+
+/* /api/v1/stats/daily: the series adds up to what /api/v1/stats says
+ * for the same filter, day by day and month by month. */
+static void stats_daily(void)
+{
+    static const char *const queries[] = {"", "?symbol=TTRC", "?strategy=breakout",
+                                          "?since=1990-01-01&until=2000-01-01"};
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        char url[160];
+        snprintf(url, sizeof url, "/api/v1/stats/daily%s", queries[q]);
+        json_t *doc = get_json(url, ARGO_ROLE_READ, 200);
+        snprintf(url, sizeof url, "/api/v1/stats%s", queries[q]);
+        json_t *st = get_json(url, ARGO_ROLE_READ, 200);
+        json_t *total = json_object_get(st, "total");
+        json_t *days = json_object_get(doc, "days"), *months = json_object_get(doc, "months");
+        assert_true(json_array_size(days) > 100);
+        double eq = 0, peak = 0, dd = 0, mpnl = 0;
+        json_int_t res = 0, wins = 0, mres = 0;
+        size_t i;
+        json_t *d;
+        char prev[16] = "";
+        json_array_foreach(days, i, d)
+        {
+            const char *date = json_string_value(json_object_get(d, "date"));
+            assert_true(strcmp(prev, date) < 0); /* ascending, one a day */
+            snprintf(prev, sizeof prev, "%s", date);
+            eq += json_real_value(json_object_get(d, "pnl_pct"));
+            peak = eq > peak ? eq : peak;
+            dd = peak - eq > dd ? peak - eq : dd;
+            assert_true(fabs(json_real_value(json_object_get(d, "equity_pct")) - eq) < 1e-9);
+            assert_true(fabs(json_real_value(json_object_get(d, "drawdown_pct")) - (peak - eq)) <
+                        1e-9);
+            res += json_integer_value(json_object_get(d, "resolved"));
+            wins += json_integer_value(json_object_get(d, "wins"));
+        }
+        json_array_foreach(months, i, d)
+        {
+            mpnl += json_real_value(json_object_get(d, "pnl_pct"));
+            mres += json_integer_value(json_object_get(d, "resolved"));
+        }
+        json_int_t resolved = json_integer_value(json_object_get(total, "resolved"));
+        double expectancy = json_real_value(json_object_get(total, "expectancy_pct"));
+        assert_int_equal(res, resolved);
+        assert_int_equal(mres, resolved);
+        assert_int_equal(wins, json_integer_value(json_object_get(total, "wins")));
+        assert_true(fabs(eq - expectancy * (double)resolved) < 1e-6);
+        assert_true(fabs(mpnl - eq) < 1e-6);
+        assert_true(fabs(json_real_value(json_object_get(doc, "total_pnl_pct")) - eq) < 1e-9);
+        double maxdd = json_real_value(json_object_get(total, "max_drawdown_pct"));
+        assert_true(json_real_value(json_object_get(doc, "max_drawdown_pct")) == maxdd);
+        assert_true(fabs(dd - maxdd) < 1e-9);
+        json_decref(st);
+        json_decref(doc);
+    }
+}
+
 static void test_stats_symbols_bars(void **state)
 {
     (void)state;
-    static const char *const by[] = {"none", "symbol", "strategy", "bucket", "month"};
-    for (int b = 0; b < 5; b++) {
+    static const char *const by[] = {"none", "symbol", "strategy", "bucket", "month", "exit"};
+    for (int b = 0; b < 6; b++) {
         char url[64];
         snprintf(url, sizeof url, "/api/v1/stats?by=%s", by[b]);
         json_t *doc = get_json(url, ARGO_ROLE_READ, 200);
@@ -529,6 +638,11 @@ static void test_stats_symbols_bars(void **state)
         argo_err err;
         assert_int_equal(argo_app_stats(app, (argo_stats_by)b, &s, &err), 0);
         json_t *want = argo_json_stats(s, (argo_stats_by)b);
+        /* and the filters it was asked with: none */
+        json_t *filter = json_pack("{s:n,s:n,s:n,s:n}", "symbol", "strategy", "since", "until");
+        assert_true(json_equal(json_object_get(doc, "filter"), filter));
+        json_decref(filter);
+        json_object_del(doc, "filter");
         /* the same document as argo stats --json --by */
         char *a = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
         char *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
@@ -541,6 +655,8 @@ static void test_stats_symbols_bars(void **state)
     }
     json_decref(get_json("/api/v1/stats", ARGO_ROLE_READ, 200));
     expect_error("GET", "/api/v1/stats?by=day", NULL, 400, "by: 'day'");
+    stats_filtered();
+    stats_daily();
     json_t *doc = get_json("/api/v1/symbols", ARGO_ROLE_READ, 200);
     json_t *syms = json_object_get(doc, "symbols");
     assert_int_equal(json_array_size(syms), 2);
@@ -657,7 +773,31 @@ static void test_calibration_backups_archive(void **state)
     doc = get_json("/api/v1/archive", ARGO_ROLE_READ, 200);
     assert_false(json_is_true(json_object_get(json_object_get(doc, "s3"), "configured")));
     assert_int_equal(json_array_size(json_object_get(doc, "tiers")), 4);
+    assert_true(json_is_null(json_object_get(doc, "last_push")));
     json_decref(doc);
+    /* a second day: ?limit=1 gives the newest of total_days 2 */
+    call("POST", "/api/v1/admin/backup?date=2001-09-26", NULL, &r);
+    assert_int_equal(r.status, 200);
+    argo_api_response_cleanup(&r);
+    doc = get_json("/api/v1/backups?limit=1&verify=false", ARGO_ROLE_READ, 200);
+    assert_int_equal(json_integer_value(json_object_get(doc, "total_days")), 2);
+    days = json_object_get(doc, "days");
+    assert_int_equal(json_array_size(days), 1);
+    assert_string_not_equal(json_string_value(json_object_get(json_array_get(days, 0), "date")),
+                            "2001-09-26");
+    json_decref(doc);
+    expect_error("GET", "/api/v1/backups?limit=0", NULL, 400, "limit: '0'");
+    /* the cost model over these backups: 7 years of months adding up */
+    doc = get_json("/api/v1/archive/cost", ARGO_ROLE_READ, 200);
+    json_t *months = json_object_get(doc, "months");
+    assert_int_equal(json_array_size(months), 84);
+    double sum = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(months, i, m) sum += json_real_value(json_object_get(m, "standard"));
+    assert_true(fabs(sum - json_real_value(json_object_get(doc, "total_standard"))) < 1e-9);
+    json_decref(doc);
+    expect_error("GET", "/api/v1/archive/cost?years=0", NULL, 400, "years: '0'");
 }
 
 static void test_etag_head(void **state)
