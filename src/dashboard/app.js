@@ -665,14 +665,16 @@
     const b = body('outcomes');
     b.replaceChildren();
     const t = byStrategy.total;
-    const ok = t.coverage === 1;
+    // ok when every signal is covered, gap when some are not (DESIGN's
+    // coverage invariant); none when there is no signal to cover
+    const cov = t.coverage === null ? 'none' : t.coverage === 1 ? 'ok' : 'gap';
     b.appendChild(el('dl', {class: 'stats'}, [
       stat('Signals', fig('signals', t.signals, fmtNum(t.signals, 0))),
       stat('Open', fig('open', t.open, fmtNum(t.open, 0))),
       stat('Coverage', [fig('coverage', t.coverage,
         t.coverage === null ? '\u2013' : fmtNum(t.coverage * 100, 1) + ' %'), ' ',
-      el('span', {class: 'badge ' + (ok ? 'ok' : 'warn'), 'data-field': 'coverage_state',
-        'data-value': ok ? 'ok' : 'gap'}, ok ? '\u2713 ok' : '! gap')]),
+      el('span', {class: 'badge ' + (cov === 'gap' ? 'warn' : cov), 'data-field': 'coverage_state',
+        'data-value': cov}, {ok: '\u2713 ok', gap: '! gap', none: '\u2013 no signal'}[cov])]),
       stat('Suppressed', fig('suppressed', byStrategy.suppressed,
         fmtNum(byStrategy.suppressed, 0))),
     ]));

@@ -302,7 +302,8 @@ async function checkFiltered(page, key, f, label) {
   same(figs, 'outcomes', 'coverage', undefined, undefined, st.total.coverage,
     label + 'outcomes: coverage');
   same(figs, 'outcomes', 'coverage_state', undefined, undefined,
-    st.total.coverage === 1 ? 'ok' : 'gap', label + 'outcomes: coverage state');
+    st.total.coverage === null ? 'none' : st.total.coverage === 1 ? 'ok' : 'gap',
+    label + 'outcomes: coverage state');
   // open signals: the filter's symbol and until on the API, its strategy
   // by the votes (docs/STATS.md: the strategy voted in the direction)
   let open = await openSignals(key, {symbol: f.symbol, until: f.until});
@@ -425,6 +426,11 @@ async function main() {
       document.querySelector('#f-strategy').value, document.querySelector('#f-since').value]);
     check(fs3.join() === 'TTRC,trend,1995-01-01', 'the URL\'s filters are in the controls: ' + fs3);
     await checkFiltered(page, st.read, f, '[TTRC, trend, since 1995] ');
+    await loaded(page, BASE + '/?symbol=MSFT&strategy=breakout&since=2001-01-01&until=2001-07-01' +
+      '#key=' + st.read);
+    await checkFiltered(page, st.read, {symbol: 'MSFT', strategy: 'breakout', since: '2001-01-01',
+      until: '2001-07-01'}, '[MSFT, breakout, 2001-01-01 to 2001-07-01] ');
+    await loaded(page, BASE + '/?symbol=TTRC&strategy=trend&since=1995-01-01#key=' + st.read);
     await page.evaluate(() => delete document.documentElement.dataset.loaded);
     await page.select('#f-strategy', 'macd');
     await page.waitForFunction(() => document.documentElement.dataset.loaded === '1',
