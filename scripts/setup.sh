@@ -19,8 +19,11 @@ if [ "${1:-}" = "--test" ]; then
     # postgresql-15: the throwaway server the *_pg tests run against
     # (scripts/pg.sh, started by ctest); postgresql-15-partman: pg_partman,
     # so those tests exercise the backend's partman mode of monthly partitions
+    # chromium: the browser the dashboard test drives (puppeteer-core never
+    # downloads one)
     pkgs+=(libcmocka-dev clang-format python3-sklearn python3-botocore awscli prometheus
-           python3-jsonschema python3-websockets openssl postgresql-15 postgresql-15-partman)
+           python3-jsonschema python3-websockets openssl postgresql-15 postgresql-15-partman
+           chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -51,6 +54,11 @@ install_npm() {
     # the OpenAPI Initiative's 3.1 schema check of the API document
     if [ ! -d "$root/tests/api/node_modules/@seriousme/openapi-schema-validator" ]; then
         (cd "$root/tests/api" && npm install --no-audit --no-fund --loglevel=error)
+    fi
+    # the dashboard's browser test: puppeteer-core drives Debian's chromium;
+    # PUPPETEER_SKIP_DOWNLOAD: never a browser of its own
+    if [ ! -d "$root/tests/dashboard/node_modules/puppeteer-core" ]; then
+        (cd "$root/tests/dashboard" && PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
     fi
 }
 if [ ${#missing[@]} -eq 0 ]; then
