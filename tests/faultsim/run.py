@@ -361,6 +361,9 @@ COMMANDS = [
     ("track", "newbars", ["track"]),
     ("generate", "newbars", ["generate"]),
     ("stats", "full", ["stats"]),
+    # the dashboard's filtered statistics (on PostgreSQL: the raw rows)
+    ("stats-filtered", "full", ["stats", "--json", "--by", "exit", "--symbol", "MSFT",
+                                "--strategy", "trend", "--since", "2001-01-01"]),
     ("signals", "full", ["signals"]),
     ("calibrate", "calib", ["calibrate"]),
     ("calibrate-report", "calib", ["calibrate", "report"]),

@@ -9,6 +9,8 @@
 #include "helpers.h"
 
 #include "app/app.h"
+#include "app/app_int.h"
+#include "app/archive.h"
 #include "app/flow.h"
 #include "app/json.h"
 #include "app/query.h"
@@ -800,6 +802,62 @@ static void test_calibration_backups_archive(void **state)
     expect_error("GET", "/api/v1/archive/cost?years=0", NULL, 400, "years: '0'");
 }
 
+/* /api/v1/archive's last_push: the newest object the store records for
+ * the [s3] target, and how many it records; another target's do not
+ * count. No request goes to the (unreachable) endpoint. */
+static void test_archive_last_push(void **state)
+{
+    (void)state;
+    char conf[512], text[1024];
+    th_tmpfile("s3.conf", conf, sizeof conf);
+    snprintf(text, sizeof text,
+             "[archive]\ndir = %s\n[s3]\nbucket = argo-dash\nendpoint = http://127.0.0.1:1\n",
+             backups);
+    th_write(conf, text);
+    setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+    argo_app_options opt = {.config_path = conf, .db_path = dbpath, .store = ARGO_APP_STORE_RW};
+    argo_app *s3app;
+    argo_err err = {0};
+    if (argo_app_open(&opt, &s3app, &err))
+        fail_msg("open: %s", err.msg);
+    argo_app_last_push lp;
+    assert_int_equal(argo_app_archive_last_push(s3app, &lp, &err), 0);
+    assert_false(lp.found);
+    assert_non_null(strstr(lp.target, "argo-dash"));
+    static const struct {
+        const char *key;
+        int64_t at;
+    } objs[] = {{"backups/2001/09/25/manifest.json", 1000},
+                {"backups/2001/09/27/manifest.json", 3000},
+                {"backups/2001/09/26/manifest.json", 2000}};
+    for (size_t i = 0; i < 4; i++) {
+        argo_remote_object o = {.day = 1001376000 + 86400 * (int64_t)i, .bytes = 100 + (int64_t)i};
+        snprintf(o.target, sizeof o.target, "%s", i < 3 ? lp.target : "http://other/b");
+        snprintf(o.key, sizeof o.key, "%s", i < 3 ? objs[i].key : "backups/x");
+        o.uploaded_at = i < 3 ? objs[i].at : 9999;
+        snprintf(o.sha256, sizeof o.sha256, "%064d", 1);
+        snprintf(o.etag, sizeof o.etag, "e%zu", i);
+        snprintf(o.storage_class, sizeof o.storage_class, "STANDARD");
+        assert_int_equal(argo_store_remote_put(s3app->store, &o, &err), 0);
+    }
+    argo_app *saved = app;
+    app = s3app;
+    json_t *doc = get_json("/api/v1/archive", ARGO_ROLE_READ, 200);
+    app = saved;
+    json_t *push = json_object_get(doc, "last_push");
+    assert_true(json_is_true(json_object_get(json_object_get(doc, "s3"), "configured")));
+    assert_string_equal(json_string_value(json_object_get(push, "key")), objs[1].key);
+    assert_int_equal(json_integer_value(json_object_get(push, "objects")), 3);
+    assert_int_equal(json_integer_value(json_object_get(push, "bytes")), 101);
+    assert_string_equal(json_string_value(json_object_get(push, "day")), "2001-09-26");
+    assert_string_equal(json_string_value(json_object_get(push, "target")), lp.target);
+    json_decref(doc);
+    argo_app_close(s3app, false);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
 static void test_etag_head(void **state)
 {
     (void)state;
@@ -1051,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_one_signal),
         cmocka_unit_test(test_stats_symbols_bars),
         cmocka_unit_test(test_calibration_backups_archive),
+        cmocka_unit_test(test_archive_last_push),
         cmocka_unit_test(test_etag_head),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_admin_bars),
