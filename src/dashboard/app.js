@@ -57,14 +57,19 @@
     }
   }
 
-  const nf = (d) => new Intl.NumberFormat('en-US', {minimumFractionDigits: d,
-    maximumFractionDigits: d});
-  const NF = [0, 1, 2, 3, 4, 5, 6].map(nf);
+  // One formatter per number of decimals, made when first needed (making
+  // an Intl.NumberFormat is slow: seven at start cost 0.1 s of the load).
+  const NF = [];
+
+  function nf(d) {
+    return NF[d] || (NF[d] = new Intl.NumberFormat('en-US', {minimumFractionDigits: d,
+      maximumFractionDigits: d}));
+  }
 
   function fmtNum(x, d) {
     if (x === null || x === undefined || Number.isNaN(x))
       return '\u2013';
-    return NF[d === undefined ? 2 : Math.min(6, d)].format(x);
+    return nf(d === undefined ? 2 : Math.min(6, d)).format(x);
   }
 
   // A signed percentage: the sign is always written, so a loss does not
@@ -360,8 +365,16 @@
 
   // A chart's viewBox width: the panel's width (so its text is drawn at
   // its own size, also on a phone), within [300, max].
+  // Each panel's width is read once (reading it forces a layout of the
+  // page, and every chart asked again while the others were drawn) and
+  // read again after the window is resized.
+  const widths = new Map();
+  window.addEventListener('resize', () => widths.clear());
+
   function fit(name, max) {
-    const w = body(name).clientWidth || max;
+    if (!widths.has(name))
+      widths.set(name, body(name).clientWidth);
+    const w = widths.get(name) || max;
     return Math.round(Math.max(300, Math.min(max, w)));
   }
 
