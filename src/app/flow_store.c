@@ -208,24 +208,25 @@ typedef struct items {
     size_t n, cap;
 } items;
 
-static int take_item(void *ctx, const argo_signal *g)
+static int take_item(void *ctx, const argo_resolved_item *r)
 {
     items *it = ctx;
-    if (g->status == ARGO_OPEN)
-        return 0;
     argo_calib_item *v = argo_grow(it->v, &it->cap, it->n + 1, sizeof *v, 1024);
     if (!v)
         return ARGO_ENOMEM;
     it->v = v;
-    it->v[it->n++] =
-        (argo_calib_item){g->ts, g->exit_ts, g->raw_confidence, g->confidence, argo_track_label(g)};
+    it->v[it->n++] = (argo_calib_item){r->ts, r->exit_ts, r->raw_confidence, r->confidence,
+                                       argo_track_label_of(r->status, r->pnl_pct)};
     return 0;
 }
 
+/* The resolved signals in (ts, id) order, five columns each, no join
+ * (argo_store_resolved_scan): what argo_track_label reads of a signal is
+ * its status and pnl_pct, hence argo_track_label_of. */
 int argo_flow_load_report_items(argo_store *st, argo_calib_item **v, size_t *n, argo_err *err)
 {
     items it = {0};
-    int rc = argo_store_signals_all(st, 0, take_item, &it, err);
+    int rc = argo_store_resolved_scan(st, take_item, &it, err);
     if (rc == ARGO_ENOMEM)
         argo_err_set(err, rc, "out of memory reading signals");
     if (rc) {

@@ -392,7 +392,10 @@ static void check_last_cycle(hctx *c, argo_health_item *it)
 }
 
 /* The newest bar's ts and the newest day with a signal made or
- * resolved (INT64_MIN: none). */
+ * resolved (INT64_MIN: none). Signals are made and resolved on bars, so
+ * the days from the newest bar's on are asked for first (one month's
+ * partition and index entries on PostgreSQL); only when none is there
+ * are all the days read. */
 static int newest_data(argo_store *st, int64_t *bar, int64_t *sig, argo_err *err)
 {
     *bar = *sig = INT64_MIN;
@@ -404,14 +407,19 @@ static int newest_data(argo_store *st, int64_t *bar, int64_t *sig, argo_err *err
     for (size_t i = 0; i < ns; i++)
         *bar = syms[i].last_ts > *bar ? syms[i].last_ts : *bar;
     free(syms);
-    int64_t *days = NULL;
-    size_t n = 0;
-    if ((rc = argo_backup_days(st, &days, &n, err)))
-        return rc;
-    if (n)
-        *sig = days[n - 1];
-    free(days);
-    return 0;
+    int64_t from = *bar == INT64_MIN ? INT64_MIN : argo_time_day_start(*bar);
+    for (;;) {
+        int64_t *days = NULL;
+        size_t n = 0;
+        if ((rc = argo_store_signal_days(st, from, &days, &n, err)))
+            return rc;
+        if (n)
+            *sig = days[n - 1];
+        free(days);
+        if (n || from == INT64_MIN)
+            return 0;
+        from = INT64_MIN;
+    }
 }
 
 /* When day (its midnight) is due to be backed up: at [serve] end_of_day
@@ -444,15 +452,17 @@ static void check_backup_age(hctx *c, argo_health_item *it)
     }
     if (no_store(c, it))
         return;
+    int64_t last = c->nbackups ? c->backups[c->nbackups - 1] : INT64_MIN;
+    /* the oldest day after the newest backup that has signals and is due
+     * (only the days after it are read) */
     int64_t *days = NULL;
     size_t n = 0;
     argo_err e = {0};
-    if (argo_backup_days(c->view.store, &days, &n, &e)) {
+    if (argo_store_signal_days(c->view.store, last == INT64_MIN ? INT64_MIN : last + 1, &days, &n,
+                               &e)) {
         set(it, ARGO_HEALTH_FAILING, "cannot read the days to back up: %s", msg_of(&e));
         return;
     }
-    int64_t last = c->nbackups ? c->backups[c->nbackups - 1] : INT64_MIN;
-    /* the oldest day after the newest backup that has signals and is due */
     int64_t late = INT64_MIN;
     for (size_t i = 0; i < n && late == INT64_MIN; i++)
         if (days[i] > last && backup_due(c, days[i]) <= c->now)

@@ -113,7 +113,8 @@ int argo_backup_day(argo_store *st, int64_t day, const argo_backup_options *opt,
                     argo_backup_result *res, argo_err *err);
 
 /* The UTC days (midnights) on which a signal was made or resolved, in
- * order, in a new array freed with free(). */
+ * order, in a new array freed with free() (argo_store_signal_days: reads
+ * only the signals' ts and exit_ts). */
 int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err);
 
 /* Verifies the backup of a day: every file of every version against

@@ -1108,15 +1108,6 @@ static int add_day(days_ctx *d, int64_t day)
     return 0;
 }
 
-static int days_of(void *ctx, const argo_signal *g)
-{
-    days_ctx *d = ctx;
-    int rc = add_day(d, argo_time_day_start(g->ts));
-    if (!rc && g->status != ARGO_OPEN)
-        rc = add_day(d, argo_time_day_start(g->exit_ts));
-    return rc;
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -1138,18 +1129,7 @@ static void uniq(days_ctx *d)
 int argo_backup_days(argo_store *st, int64_t **days, size_t *n, argo_err *err)
 {
     assert(st && days && n);
-    days_ctx d = {0};
-    int rc = argo_store_signals_all(st, 0, days_of, &d, err);
-    if (rc == ARGO_ENOMEM)
-        argo_err_set(err, rc, "out of memory listing days");
-    if (rc) {
-        free(d.v);
-        return rc;
-    }
-    uniq(&d);
-    *days = d.v;
-    *n = d.n;
-    return ARGO_OK;
+    return argo_store_signal_days(st, INT64_MIN, days, n, err);
 }
 
 /* ---- verification ---- */

@@ -1717,6 +1717,91 @@ static int pg_signals_scan(argo_store *st, argo_signal_scan kind, int64_t sym, i
     RETRY(s, signals_scan_once(s, kind, sym, from, to, fn, ctx, err));
 }
 
+/* argo_time_day_start in SQL: the floor, also before 1970 */
+#define DAY_START(x) "((" x ") - (((" x ") % 86400) + 86400) % 86400)"
+
+/* ts >= $1 prunes the monthly partitions of signals (by ts) and bounds
+ * the walk of signals_by_ts; exit_ts >= $1 bounds that of
+ * signals_outcomes in each partition (a day start is at or before its
+ * time); d >= $1 is the exact test. Both sides read only their index. */
+static const char signal_days_sql[] = "SELECT d FROM (SELECT " DAY_START(
+    "ts") " AS d FROM signals WHERE ts >= $1"
+          " UNION SELECT " DAY_START(
+              "exit_ts") " FROM signals WHERE status <> 0 AND exit_ts >= $1) u"
+                         " WHERE d >= $1 ORDER BY d";
+
+static int signal_days_once(pg_store *s, int64_t from, int64_t **days, size_t *n, argo_err *err)
+{
+    PARAMS(p, 1, "listing signal days");
+    p_i64(&p, from);
+    PGresult *r;
+    int rc = run(s, signal_days_sql, &p, "listing signal days", &r, err);
+    p_free(&p);
+    if (rc)
+        return rc;
+    size_t k = (size_t)PQntuples(r);
+    int64_t *v = k ? malloc(k * sizeof *v) : NULL;
+    if (k && !v) {
+        PQclear(r);
+        return no_memory(err, "listing signal days");
+    }
+    for (size_t i = 0; i < k; i++)
+        v[i] = gi(r, (int)i, 0);
+    PQclear(r);
+    *days = v;
+    *n = k;
+    return ARGO_OK;
+}
+
+static int pg_signal_days(argo_store *st, int64_t from, int64_t **days, size_t *n, argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, signal_days_once(s, from, days, n, err));
+}
+
+typedef struct resolved_scan {
+    argo_resolved_fn fn;
+    void *ctx;
+} resolved_scan;
+
+static int each_resolved(pg_store *s, const PGresult *r, void *ctx, argo_err *err)
+{
+    resolved_scan *c = ctx;
+    argo_resolved_item it = {
+        .ts = gi(r, 0, 1),
+        .exit_ts = gi(r, 0, 2),
+        .raw_confidence = gd(r, 0, 3),
+        .confidence = gd(r, 0, 4),
+        .pnl_pct = gd(r, 0, 5),
+        .status = (argo_status)gi(r, 0, 6),
+    };
+    /* signal_ok's rules, for these columns */
+    if (it.status == ARGO_OPEN || (unsigned)it.status > ARGO_EXPIRED ||
+        !isfinite(it.raw_confidence) || !isfinite(it.confidence) || !isfinite(it.pnl_pct))
+        return argo_err_set(err, ARGO_ECORRUPT,
+                            "database %s: signal %lld is not valid (changed outside argo?)", s->url,
+                            (long long)gi(r, 0, 0));
+    return c->fn(c->ctx, &it);
+}
+
+/* No join to symbols; (ts, id) is signals_by_ts's order in each
+ * partition, and the partitions are by ranges of ts, so the planner may
+ * append their index scans in order without a sort. */
+static int resolved_scan_once(pg_store *s, argo_resolved_fn fn, void *ctx, argo_err *err)
+{
+    resolved_scan c = {fn, ctx};
+    return scan(s,
+                "SELECT id, ts, exit_ts, raw_confidence, confidence, pnl_pct, status FROM signals"
+                " WHERE status <> 0 ORDER BY ts, id",
+                NULL, "reading resolved signals", each_resolved, &c, err);
+}
+
+static int pg_resolved_scan(argo_store *st, argo_resolved_fn fn, void *ctx, argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, resolved_scan_once(s, fn, ctx, err));
+}
+
 static int pg_signals_reset(argo_store *st, argo_err *err)
 {
     pg_store *s = PG(st);
@@ -3218,6 +3303,8 @@ static const argo_store_ops pg_ops = {
     .signals_insert = pg_signals_insert,
     .signals_update = pg_signals_update,
     .signals_scan = pg_signals_scan,
+    .signal_days = pg_signal_days,
+    .resolved_scan = pg_resolved_scan,
     .signals_reset = pg_signals_reset,
     .state_get = pg_state_get,
     .state_put = pg_state_put,

@@ -172,6 +172,8 @@ enum {
     Q_CELLS_MONTH,
     Q_CELLS_EXIT,
     Q_TRADING_DAYS,
+    Q_SIGNAL_DAYS,
+    Q_RESOLVED,
     Q_CACHE_GET,
     Q_CACHE_PUT,
     Q_CORRECTION_ADD,
@@ -373,6 +375,16 @@ static const char *const sql[Q_COUNT] = {
                        " SELECT (SELECT min(ts) FROM bars WHERE ts >= " DAY_START(
                            "d.t") " + 86400) FROM d WHERE d.t IS NOT NULL)"
                                   " SELECT " DAY_START("t") " FROM d WHERE t IS NOT NULL",
+    /* ts >= ?1 and exit_ts >= ?1 (a day start is at or before its time)
+     * bound each side's walk of its covering index, signals_by_ts and
+     * signals_outcomes; d >= ?1 is the exact test */
+    [Q_SIGNAL_DAYS] = "SELECT d FROM (SELECT " DAY_START(
+        "ts") " AS d FROM signals WHERE ts >= ?1"
+              " UNION SELECT " DAY_START(
+                  "exit_ts") " FROM signals"
+                             " WHERE status != 0 AND exit_ts >= ?1) WHERE d >= ?1 ORDER BY d",
+    [Q_RESOLVED] = "SELECT id, ts, exit_ts, raw_confidence, confidence, pnl_pct, status"
+                   " FROM signals WHERE status != 0 ORDER BY ts, id",
     [Q_STATE_GET] = "SELECT state FROM strategy_state WHERE symbol_id = ?1",
     [Q_STATE_PUT] = "INSERT INTO strategy_state(symbol_id, state) VALUES (?1, ?2)"
                     " ON CONFLICT(symbol_id) DO UPDATE SET state = excluded.state",
@@ -933,6 +945,76 @@ static int sq_signals_scan(argo_store *st, argo_signal_scan kind, int64_t sym, i
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading signals");
+}
+
+static int sq_signal_days(argo_store *st, int64_t from, int64_t **days, size_t *n, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_SIGNAL_DAYS, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, from);
+    int64_t *v = NULL;
+    size_t len = 0, cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t *w = argo_grow(v, &cap, len + 1, sizeof *v, 1024);
+        if (!w) {
+            sqlite3_reset(q);
+            free(v);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing signal days");
+        }
+        v = w;
+        v[len++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return fail(s, err, rc, "listing signal days");
+    }
+    *days = v;
+    *n = len;
+    return ARGO_OK;
+}
+
+/* The numbers a resolved item must hold (signal_ok's, for its columns). */
+static bool resolved_ok(const argo_resolved_item *r)
+{
+    return r->status != ARGO_OPEN && (unsigned)r->status <= ARGO_EXPIRED &&
+           isfinite(r->raw_confidence) && isfinite(r->confidence) && isfinite(r->pnl_pct);
+}
+
+static int sq_resolved_scan(argo_store *st, argo_resolved_fn fn, void *ctx, argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_RESOLVED, &q, err);
+    if (rc)
+        return rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        argo_resolved_item r = {
+            .ts = sqlite3_column_int64(q, 1),
+            .exit_ts = sqlite3_column_int64(q, 2),
+            .raw_confidence = sqlite3_column_double(q, 3),
+            .confidence = sqlite3_column_double(q, 4),
+            .pnl_pct = sqlite3_column_double(q, 5),
+            .status = (argo_status)sqlite3_column_int(q, 6),
+        };
+        if (!resolved_ok(&r)) {
+            long long id = sqlite3_column_int64(q, 0);
+            sqlite3_reset(q);
+            return argo_err_set(err, ARGO_ECORRUPT,
+                                "database %s: signal %lld is not valid (changed outside argo?)",
+                                s->path, id);
+        }
+        int x = fn(ctx, &r);
+        if (x) {
+            sqlite3_reset(q);
+            return x;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading resolved signals");
 }
 
 static int sq_signals_reset(argo_store *st, argo_err *err)
@@ -2325,6 +2407,8 @@ static const argo_store_ops sqlite_ops = {
     .signals_insert = sq_signals_insert,
     .signals_update = sq_signals_update,
     .signals_scan = sq_signals_scan,
+    .signal_days = sq_signal_days,
+    .resolved_scan = sq_resolved_scan,
     .signals_reset = sq_signals_reset,
     .state_get = sq_state_get,
     .state_put = sq_state_put,

@@ -269,6 +269,25 @@ int argo_store_signals_resolved(argo_store *st, int64_t from, int64_t to, argo_s
     return signals_scan(st, ARGO_SCAN_RESOLVED, 0, from, to, fn, ctx, err);
 }
 
+int argo_store_signal_days(argo_store *st, int64_t from, int64_t **days, size_t *n, argo_err *err)
+{
+    CHECK(st, err);
+    assert(days && n);
+    *days = NULL;
+    *n = 0;
+    return st->ops->signal_days(st, from, days, n, err);
+}
+
+int argo_store_resolved_scan(argo_store *st, argo_resolved_fn fn, void *ctx, argo_err *err)
+{
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->resolved_scan(st, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
 int argo_store_signals_reset(argo_store *st, argo_err *err)
 {
     CHECK(st, err);

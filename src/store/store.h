@@ -87,8 +87,8 @@ void argo_store_close(argo_store *st);
  *   failed write leaves the transaction to be rolled back by the caller
  *   (PostgreSQL aborts a transaction at its first failed statement).
  * - No store call from inside a scan callback (argo_bar_fn,
- *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_remote_fn,
- *   argo_correction_fn): a backend may be streaming the scan's rows over
+ *   argo_signal_fn, argo_model_fn, argo_outcome_fn, argo_resolved_fn,
+ *   argo_remote_fn, argo_correction_fn): a backend may be streaming the scan's rows over
  *   its one connection (libpq cannot run a second query meanwhile).
  *   Collect what the scan gives into memory, then act on it after the
  *   scan returns. Such a call returns ARGO_EINVAL ("store call from
@@ -195,6 +195,30 @@ int argo_store_signals_made(argo_store *st, int64_t from, int64_t to, argo_signa
  * "resolved before t" is [INT64_MIN, t). */
 int argo_store_signals_resolved(argo_store *st, int64_t from, int64_t to, argo_signal_fn fn,
                                 void *ctx, argo_err *err);
+
+/* The UTC day starts (argo_time_day_start) on which a signal was made
+ * (its ts) or resolved (the exit_ts of a resolved signal), ascending and
+ * distinct, only the days >= from (INT64_MIN: all), in a new array freed
+ * with free() (NULL and 0 when there is none). Reads only those two
+ * columns (through indexes), never whole signal rows: the days a backup
+ * covers (archive/) and the health check's backup age. */
+int argo_store_signal_days(argo_store *st, int64_t from, int64_t **days, size_t *n, argo_err *err);
+
+/* A resolved signal as the calibration report reads it: its label is
+ * argo_track_label_of(status, pnl_pct). */
+typedef struct argo_resolved_item {
+    int64_t ts, exit_ts;
+    double raw_confidence, confidence, pnl_pct;
+    argo_status status; /* not ARGO_OPEN */
+} argo_resolved_item;
+
+/* Calls fn for each resolved signal (status != ARGO_OPEN) in (ts, id)
+ * order, reading only those columns (no join to symbols); r is borrowed
+ * for the call. A non-zero return of fn stops the scan and is returned.
+ * A row with an unknown status or a confidence or pnl_pct that is not
+ * finite is ARGO_ECORRUPT. */
+typedef int (*argo_resolved_fn)(void *ctx, const argo_resolved_item *r);
+int argo_store_resolved_scan(argo_store *st, argo_resolved_fn fn, void *ctx, argo_err *err);
 
 /* Deletes every signal, every suppressed-signal count, every saved
  * strategy state and every calibration model fitted on signals (replay starts from scratch);

@@ -41,6 +41,9 @@ typedef struct argo_store_ops {
     /* sym for OPEN and ALL (0 = every symbol); [from, to) for MADE and RESOLVED */
     int (*signals_scan)(argo_store *st, argo_signal_scan kind, int64_t sym, int64_t from,
                         int64_t to, argo_signal_fn fn, void *ctx, argo_err *err);
+    /* *days NULL and *n 0 on entry */
+    int (*signal_days)(argo_store *st, int64_t from, int64_t **days, size_t *n, argo_err *err);
+    int (*resolved_scan)(argo_store *st, argo_resolved_fn fn, void *ctx, argo_err *err);
     int (*signals_reset)(argo_store *st, argo_err *err);
     int (*state_get)(argo_store *st, int64_t sym, unsigned char **blob, size_t *len, argo_err *err);
     int (*state_put)(argo_store *st, int64_t sym, const void *blob, size_t len, argo_err *err);

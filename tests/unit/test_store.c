@@ -695,6 +695,121 @@ static void outcomes_are_counted_and_scanned_in_exit_order(void **state)
     argo_store_close(st);
 }
 
+/* The days of signal_days from from, as a list to compare. */
+static void expect_days(argo_store *st, int64_t from, const int64_t *want, size_t n)
+{
+    int64_t sentinel;
+    int64_t *days = &sentinel; /* not NULL: the call must set it */
+    size_t k = 99;
+    argo_err e;
+    if (argo_store_signal_days(st, from, &days, &k, &e))
+        fail_msg("signal_days: %s", e.msg);
+    assert_int_equal(k, n);
+    if (!n)
+        assert_null(days);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(days[i], want[i]);
+    free(days);
+}
+
+/* The hand-made signals of the two narrow reads below, inserted in
+ * this order (ids increase): days made and resolved, two made on one
+ * day, one resolved on a day another was made, one before 1970, one
+ * open, and two with the same ts. */
+static void insert_day_signals(argo_store *st, argo_signal v[6])
+{
+    const int64_t D = 86400;
+    int64_t a, b;
+    assert_int_equal(argo_store_symbol_id(st, "A", true, &a, NULL), 0);
+    assert_int_equal(argo_store_symbol_id(st, "B", true, &b, NULL), 0);
+    v[0] = sig_of(a, 5 * D + 3600, ARGO_OPEN, 0);              /* made on day 5 */
+    v[1] = sig_of(b, 2 * D + 200, ARGO_WIN, 4 * D + 50000);    /* days 2, 4 */
+    v[2] = sig_of(a, 2 * D + 100, ARGO_LOSS, 9 * D + 1);       /* days 2, 9 */
+    v[3] = sig_of(b, 4 * D + 10, ARGO_EXPIRED, 9 * D + D - 1); /* days 4, 9 */
+    v[4] = sig_of(a, -D + 5, ARGO_WIN, 2 * D + 7);             /* days -1 (1969-12-31), 2 */
+    v[5] = sig_of(b, 2 * D + 100, ARGO_LOSS, 3 * D);           /* v[2]'s ts, later id; day 3 */
+    v[3].exit_reason = ARGO_EXIT_EXPIRY;
+    v[3].pnl_pct = 0.75; /* expired in profit: label 1 */
+    for (int i = 0; i < 6; i++) {
+        v[i].raw_confidence = 0.125 * (i + 1);
+        v[i].confidence = 0.1 * (i + 1);
+    }
+    assert_int_equal(argo_store_signals_insert(st, v, 6, NULL), 0);
+}
+
+static void signal_days_are_the_distinct_days_made_or_resolved_from_a_bound(void **state)
+{
+    (void)state;
+    const int64_t D = 86400;
+    argo_store *st = fresh("signal_days");
+    expect_days(st, INT64_MIN, NULL, 0); /* an empty store */
+    expect_days(st, 0, NULL, 0);
+    argo_signal v[6];
+    insert_day_signals(st, v);
+    expect_days(st, INT64_MIN, (int64_t[]){-D, 2 * D, 3 * D, 4 * D, 5 * D, 9 * D}, 6);
+    expect_days(st, 4 * D, (int64_t[]){4 * D, 5 * D, 9 * D}, 3);
+    /* a bound inside a day: that day is before it, though v[3] was made after the bound */
+    expect_days(st, 4 * D + 1, (int64_t[]){5 * D, 9 * D}, 2);
+    /* day 9 only from resolutions, day 5 only from an open signal */
+    expect_days(st, 6 * D, (int64_t[]){9 * D}, 1);
+    expect_days(st, 9 * D + 1, NULL, 0);
+    expect_days(st, -D + 6, (int64_t[]){2 * D, 3 * D, 4 * D, 5 * D, 9 * D}, 5);
+    /* the open signal resolves: its exit day joins, its made day stays */
+    v[0].status = ARGO_WIN;
+    v[0].exit_reason = ARGO_EXIT_TARGET;
+    v[0].exit_ts = 12 * D + 5;
+    v[0].exit_price = 11;
+    v[0].pnl_pct = 9.8;
+    assert_int_equal(argo_store_signals_update(st, v, 1, NULL), 0);
+    expect_days(st, 5 * D, (int64_t[]){5 * D, 9 * D, 12 * D}, 3);
+    argo_store_close(st);
+}
+
+typedef struct seen_resolved {
+    argo_resolved_item v[8];
+    int n, stop_after; /* stop_after: return 7 after that many (0: never) */
+} seen_resolved;
+
+static int note_resolved(void *ctx, const argo_resolved_item *r)
+{
+    seen_resolved *s = ctx;
+    if (s->n < 8)
+        s->v[s->n] = *r;
+    s->n++;
+    return s->stop_after && s->n == s->stop_after ? 7 : 0;
+}
+
+static void the_resolved_scan_reads_resolved_signals_in_ts_id_order(void **state)
+{
+    (void)state;
+    argo_store *st = fresh("resolved_scan");
+    seen_resolved s = {0};
+    assert_int_equal(argo_store_resolved_scan(st, note_resolved, &s, NULL), 0);
+    assert_int_equal(s.n, 0); /* an empty store */
+    argo_signal v[6];
+    insert_day_signals(st, v);
+    assert_int_equal(argo_store_resolved_scan(st, note_resolved, &s, NULL), 0);
+    const int want[] = {4, 2, 5, 1, 3}; /* (ts, id); v[0] is open */
+    assert_int_equal(s.n, 5);
+    for (int i = 0; i < 5; i++) {
+        const argo_signal *g = &v[want[i]];
+        const argo_resolved_item *r = &s.v[i];
+        assert_int_equal(r->ts, g->ts);
+        assert_int_equal(r->exit_ts, g->exit_ts);
+        assert_true(r->raw_confidence == g->raw_confidence);
+        assert_true(r->confidence == g->confidence);
+        assert_true(r->pnl_pct == g->pnl_pct);
+        assert_int_equal(r->status, g->status);
+    }
+    assert_int_equal(s.v[4].status, ARGO_EXPIRED);
+    assert_true(s.v[4].pnl_pct == 0.75);
+    /* a non-zero return stops the scan and is returned */
+    s = (seen_resolved){.stop_after = 2};
+    assert_int_equal(argo_store_resolved_scan(st, note_resolved, &s, NULL), 7);
+    assert_int_equal(s.n, 2);
+    argo_store_close(st);
+}
+
 /* ---- models -------------------------------------------------------------- */
 
 static argo_model_row model_of(const char *scope, int64_t sym, int64_t through, double *x,
@@ -865,6 +980,17 @@ static int symbols_inside(void *ctx, int64_t sym, const argo_bar *b)
     return n->rc;
 }
 
+static int days_inside(void *ctx, const argo_resolved_item *r)
+{
+    (void)r;
+    nested *n = ctx;
+    int64_t *days = NULL;
+    size_t k = 0;
+    n->rc = argo_store_signal_days(n->st, INT64_MIN, &days, &k, NULL);
+    free(days);
+    return n->rc;
+}
+
 static void a_store_call_from_a_scan_callback_is_refused(void **state)
 {
     (void)state;
@@ -882,6 +1008,11 @@ static void a_store_call_from_a_scan_callback_is_refused(void **state)
     n = (nested){.st = st};
     assert_int_equal(argo_store_bars_scan(st, sym, INT64_MIN, INT64_MAX, symbols_inside, &n, NULL),
                      ARGO_EINVAL);
+    argo_signal done = sig_of(sym, 2 * 86400, ARGO_WIN, 3 * 86400);
+    assert_int_equal(argo_store_signals_insert(st, &done, 1, NULL), 0);
+    n = (nested){.st = st};
+    assert_int_equal(argo_store_resolved_scan(st, days_inside, &n, NULL), ARGO_EINVAL);
+    assert_int_equal(n.rc, ARGO_EINVAL);
     /* after the scan, the handle works again */
     argo_symbol *syms;
     size_t k;
@@ -2111,6 +2242,8 @@ int main(void)
         cmocka_unit_test(signals_are_updated_in_batches),
         cmocka_unit_test(each_signal_query_keeps_its_filter_and_order),
         cmocka_unit_test(outcomes_are_counted_and_scanned_in_exit_order),
+        cmocka_unit_test(signal_days_are_the_distinct_days_made_or_resolved_from_a_bound),
+        cmocka_unit_test(the_resolved_scan_reads_resolved_signals_in_ts_id_order),
         cmocka_unit_test(models_keep_their_points_bit_for_bit),
         cmocka_unit_test(the_reset_keeps_bars_and_external_models_only),
         cmocka_unit_test(a_store_call_from_a_scan_callback_is_refused),
