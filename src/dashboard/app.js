@@ -710,7 +710,9 @@
     return [...by.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   }
 
-  function renderCalibration(report, reportMsg, models) {
+  // models: the global versions (for the curve over time), latest: the
+  // newest version of each scope and symbol (for the table).
+  function renderCalibration(report, reportMsg, models, latest) {
     const b = body('calibration');
     b.replaceChildren();
     if (report) {
@@ -751,9 +753,9 @@
             fig('cal_count', r.cal_count, fmtNum(r.cal_count, 0), k)]);
         }), {'data-group': 'reliability'})]));
     }
-    if (models.length) {
-      const global = models.filter((m) => m.scope === 'global');
-      const shown = global.length ? global : models;
+    if (models.length || latest.length) {
+      const global = models;
+      const shown = global.length ? global : latest;
       b.appendChild(lineChart({title: 'Brier score and ECE by model version',
         desc: (global.length ? 'Global' : 'Every') + ' model version in order, by the day it was trained through',
         caption: shown.length + ' ' + (global.length ? 'global ' : '') + 'model versions; newest ' +
@@ -771,7 +773,7 @@
         xLabels: shown.map((m) => String(m.trained_through).slice(0, 10)), includeZero: true,
         w: fit('calibration', 1000), h: 200, yFmt: (v, d) => fmtNum(v, d)}));
       b.appendChild(table('Current model versions (newest per scope and symbol)', ['scope',
-        'version', 'samples', 'trained through', 'Brier', 'ECE'], newestModels(models).map(
+        'version', 'samples', 'trained through', 'Brier', 'ECE'], newestModels(latest).map(
         ([k, m]) => row(k, [fig('version', m.version, 'v' + m.version, k),
           fig('samples', m.samples, fmtNum(m.samples, 0), k),
           fig('trained_through', m.trained_through, String(m.trained_through).slice(0, 10), k),
@@ -985,14 +987,17 @@
   function loadFixed() {
     const gen = generation;
     guard('calibration', gen, async () => {
-      const [rep, mod] = await Promise.all([api('/api/v1/calibration/report', null, [409]),
-        api('/api/v1/calibration/models')]);
-      const models = mod.body.models || [];
+      // not every version: a store of 500 symbols has thousands
+      const [rep, glob, lat] = await Promise.all([api('/api/v1/calibration/report', null, [409]),
+        api('/api/v1/calibration/models', {scope: 'global'}),
+        api('/api/v1/calibration/models', {latest: 'true'})]);
+      const models = glob.body.models || [];
+      const latest = lat.body.models || [];
       if (rep.status === 409) {
         const m = rep.body && rep.body.error ? rep.body.error.message : 'too few outcomes';
-        renderCalibration(null, 'No calibration report yet: ' + m, models);
+        renderCalibration(null, 'No calibration report yet: ' + m, models, latest);
       } else {
-        renderCalibration(rep.body, '', models);
+        renderCalibration(rep.body, '', models, latest);
       }
     });
     guard('archive', gen, async () => {

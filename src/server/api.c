@@ -114,7 +114,8 @@ static const route routes[R_COUNT] = {
                         ARGO_ROLE_READ,
                         ARGO_API_READER,
                         {"train_fraction", "folds"}},
-    [R_CALIB_MODELS] = {"/api/v1/calibration/models", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
+    [R_CALIB_MODELS] =
+        {"/api/v1/calibration/models", false, ARGO_ROLE_READ, ARGO_API_READER, {"scope", "latest"}},
     [R_BACKUPS] = {"/api/v1/backups", false, ARGO_ROLE_READ, ARGO_API_READER, {"verify", "limit"}},
     [R_ARCHIVE] = {"/api/v1/archive", false, ARGO_ROLE_READ, ARGO_API_READER, {0}},
     [R_ARCHIVE_COST] = {"/api/v1/archive/cost", false, ARGO_ROLE_READ, ARGO_API_READER, {"years"}},
@@ -805,13 +806,85 @@ static json_t *h_calib_report(ctx *c)
     return doc;
 }
 
+static const char *const MODEL_SCOPES[] = {"global", "symbol", "external"};
+
+typedef struct model_key {
+    const char *scope;
+    int64_t symbol_id, version;
+    size_t i; /* in the list */
+} model_key;
+
+/* By scope, symbol, then version. */
+static int cmp_model(const void *a, const void *b)
+{
+    const model_key *x = a, *y = b;
+    int c = strcmp(x->scope, y->scope);
+    if (c)
+        return c;
+    if (x->symbol_id != y->symbol_id)
+        return x->symbol_id < y->symbol_id ? -1 : 1;
+    return (x->version > y->version) - (x->version < y->version);
+}
+
+/* Keeps in l (in version order) the models of scope (NULL: every scope),
+ * and with latest only the newest of each scope and symbol. false when
+ * out of memory. */
+static bool models_select(argo_model_list *l, const char *scope, bool latest)
+{
+    model_key *ks = l->n ? malloc(l->n * sizeof *ks) : NULL;
+    bool *keep = l->n ? calloc(l->n, sizeof *keep) : NULL;
+    if (l->n && (!ks || !keep)) {
+        free(ks);
+        free(keep);
+        return false;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const argo_model_row *r = &l->v[i].row;
+        if (!scope || !strcmp(r->scope, scope))
+            ks[m++] = (model_key){r->scope, r->symbol_id, r->version, i};
+    }
+    if (latest && m)
+        qsort(ks, m, sizeof *ks, cmp_model);
+    for (size_t j = 0; j < m; j++)
+        keep[ks[j].i] = !latest || j + 1 == m || ks[j + 1].symbol_id != ks[j].symbol_id ||
+                        strcmp(ks[j + 1].scope, ks[j].scope);
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (keep[i])
+            l->v[k++] = l->v[i];
+    l->n = k;
+    free(ks);
+    free(keep);
+    return true;
+}
+
 static json_t *h_calib_models(ctx *c)
 {
+    const char *scope = get(c, "scope");
+    int latest;
+    char b[96];
+    if (scope && strcmp(scope, MODEL_SCOPES[0]) && strcmp(scope, MODEL_SCOPES[1]) &&
+        strcmp(scope, MODEL_SCOPES[2])) {
+        fail(c, 400, "scope: '%s' is not one of global, symbol, external",
+             quoted(scope, b, sizeof b));
+        return NULL;
+    }
+    if (!q_bool(c, "latest", 0, &latest))
+        return NULL;
     argo_model_list l = {0};
     argo_err err;
     if (argo_app_models(c->app, &l, &err)) {
         fail_app(c, &err);
         argo_model_list_cleanup(&l);
+        return NULL;
+    }
+    /* the dashboard's two views: the global versions over time, and the
+     * newest of each scope and symbol (a store of 500 symbols has
+     * thousands of versions) */
+    if (!models_select(&l, scope, latest)) {
+        argo_model_list_cleanup(&l);
+        fail(c, 500, "out of memory");
         return NULL;
     }
     json_t *doc = json_pack("{s:o}", "models", argo_json_models(&l));

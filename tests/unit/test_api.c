@@ -710,6 +710,47 @@ static void test_stats_symbols_bars(void **state)
     expect_error("GET", "/api/v1/symbols/MSFT/bars?cursor=x1", NULL, 400, "cursor: 'x1'");
 }
 
+/* ?scope and ?latest of /api/v1/calibration/models against the whole
+ * list: the models of that scope in version order; the newest version of
+ * each scope and symbol. */
+static void models_selected(json_t *every)
+{
+    size_t n = json_array_size(every), i, j;
+    json_t *m;
+    assert_true(n > 2);
+    json_t *doc = get_json("/api/v1/calibration/models?scope=global", ARGO_ROLE_READ, 200);
+    json_t *want = json_array();
+    json_array_foreach(every, i, m) if (!strcmp(json_string_value(json_object_get(m, "scope")),
+                                                "global")) json_array_append(want, m);
+    assert_true(json_array_size(want) > 1);
+    assert_true(json_equal(json_object_get(doc, "models"), want));
+    json_decref(want);
+    json_decref(doc);
+    doc = get_json("/api/v1/calibration/models?latest=true", ARGO_ROLE_READ, 200);
+    want = json_array();
+    json_array_foreach(every, i, m)
+    {
+        bool newer = false; /* a later version of the same scope and symbol */
+        for (j = i + 1; j < n; j++) {
+            json_t *o = json_array_get(every, j);
+            newer |= json_equal(json_object_get(o, "scope"), json_object_get(m, "scope")) &&
+                     json_equal(json_object_get(o, "symbol"), json_object_get(m, "symbol"));
+        }
+        if (!newer)
+            json_array_append(want, m);
+    }
+    assert_true(json_array_size(want) >= 2 && json_array_size(want) < n);
+    assert_true(json_equal(json_object_get(doc, "models"), want));
+    json_decref(want);
+    json_decref(doc);
+    doc = get_json("/api/v1/calibration/models?scope=symbol&latest=true", ARGO_ROLE_READ, 200);
+    json_array_foreach(json_object_get(doc, "models"), i, m)
+        assert_string_equal(json_string_value(json_object_get(m, "scope")), "symbol");
+    json_decref(doc);
+    expect_error("GET", "/api/v1/calibration/models?scope=all", NULL, 400, "scope: 'all'");
+    expect_error("GET", "/api/v1/calibration/models?latest=1", NULL, 400, "latest: '1'");
+}
+
 static void test_calibration_backups_archive(void **state)
 {
     (void)state;
@@ -725,6 +766,7 @@ static void test_calibration_backups_archive(void **state)
                  "train_fraction: '1'");
     doc = get_json("/api/v1/calibration/models", ARGO_ROLE_READ, 200);
     assert_true(json_is_array(json_object_get(doc, "models")));
+    models_selected(json_object_get(doc, "models"));
     json_decref(doc);
     /* no backup yet: no days */
     doc = get_json("/api/v1/backups", ARGO_ROLE_READ, 200);
