@@ -111,7 +111,7 @@ names=(stats_none stats_strategy stats_bucket stats_exit stats_daily symbols sig
 paths=("/api/v1/stats?by=none" "/api/v1/stats?by=strategy" "/api/v1/stats?by=bucket"
        "/api/v1/stats?by=exit" "/api/v1/stats/daily" "/api/v1/symbols"
        "/api/v1/signals?status=open&limit=1000" "/api/v1/calibration/report"
-       "/api/v1/calibration/models" "/api/v1/backups?verify=true&limit=30" "/api/v1/archive"
+       "/api/v1/calibration/models?scope=global" "/api/v1/calibration/models?latest=true" "/api/v1/backups?verify=true&limit=30" "/api/v1/archive"
        "/api/v1/archive/cost?years=7" "/health?level=2")
 
 declare -A med max first status bytes pagemed pagemax
