@@ -107,11 +107,12 @@ echo "setup: argo store copy to PostgreSQL (views refreshed) $(since "$t") s: $(
 
 # ---- the calls the page makes (the dashboard contract)
 names=(stats_none stats_strategy stats_bucket stats_exit stats_daily symbols signals_open
-       calib_report calib_models backups_verify archive archive_cost health2)
+       calib_report calib_global calib_latest backups_verify archive archive_cost health2)
 paths=("/api/v1/stats?by=none" "/api/v1/stats?by=strategy" "/api/v1/stats?by=bucket"
        "/api/v1/stats?by=exit" "/api/v1/stats/daily" "/api/v1/symbols"
        "/api/v1/signals?status=open&limit=1000" "/api/v1/calibration/report"
-       "/api/v1/calibration/models?scope=global" "/api/v1/calibration/models?latest=true" "/api/v1/backups?verify=true&limit=30" "/api/v1/archive"
+       "/api/v1/calibration/models?scope=global" "/api/v1/calibration/models?latest=true"
+       "/api/v1/backups?verify=true&limit=30" "/api/v1/archive"
        "/api/v1/archive/cost?years=7" "/health?level=2")
 
 declare -A med max first status bytes pagemed pagemax
