@@ -947,6 +947,36 @@ static int sq_signals_scan(argo_store *st, argo_signal_scan kind, int64_t sym, i
     return rc == SQLITE_DONE ? ARGO_OK : fail(s, err, rc, "reading signals");
 }
 
+/* Steps q (prepared, bound) and collects its first column, one day a
+ * row, into a new array (what names the list in messages). */
+static int day_column(sq_store *s, sqlite3_stmt *q, const char *what, int64_t **days, size_t *n,
+                      argo_err *err)
+{
+    int64_t *v = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t *w = argo_grow(v, &cap, len + 1, sizeof *v, 1024);
+        if (!w) {
+            sqlite3_reset(q);
+            free(v);
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing %s", what);
+        }
+        v = w;
+        v[len++] = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        char m[64];
+        snprintf(m, sizeof m, "listing %s", what);
+        return fail(s, err, rc, m);
+    }
+    *days = v;
+    *n = len;
+    return ARGO_OK;
+}
+
 static int sq_signal_days(argo_store *st, int64_t from, int64_t **days, size_t *n, argo_err *err)
 {
     sq_store *s = SQ(st);
@@ -955,26 +985,7 @@ static int sq_signal_days(argo_store *st, int64_t from, int64_t **days, size_t *
     if (rc)
         return rc;
     sqlite3_bind_int64(q, 1, from);
-    int64_t *v = NULL;
-    size_t len = 0, cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t *w = argo_grow(v, &cap, len + 1, sizeof *v, 1024);
-        if (!w) {
-            sqlite3_reset(q);
-            free(v);
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing signal days");
-        }
-        v = w;
-        v[len++] = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return fail(s, err, rc, "listing signal days");
-    }
-    *days = v;
-    *n = len;
-    return ARGO_OK;
+    return day_column(s, q, "signal days", days, n, err);
 }
 
 /* The numbers a resolved item must hold (signal_ok's, for its columns). */
@@ -1674,26 +1685,7 @@ static int sq_trading_days(argo_store *st, int64_t **days, size_t *n, argo_err *
     int rc = prep(s, Q_TRADING_DAYS, &q, err);
     if (rc)
         return rc;
-    int64_t *v = NULL;
-    size_t len = 0, cap = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t *w = argo_grow(v, &cap, len + 1, sizeof *v, 1024);
-        if (!w) {
-            sqlite3_reset(q);
-            free(v);
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory listing trading days");
-        }
-        v = w;
-        v[len++] = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return fail(s, err, rc, "listing trading days");
-    }
-    *days = v;
-    *n = len;
-    return ARGO_OK;
+    return day_column(s, q, "trading days", days, n, err);
 }
 
 /* ---- the event log ------------------------------------------------------- */

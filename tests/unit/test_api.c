@@ -519,6 +519,19 @@ static void test_one_signal(void **state)
     expect_error("GET", "/api/v1/signals/1?x=1", NULL, 400, "unknown query parameter 'x'");
 }
 
+/* The API's document doc is the CLI's want, to the last digit; both
+ * are released. */
+static void same_doc(json_t *doc, json_t *want)
+{
+    char *a = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    assert_string_equal(a, w);
+    free(a);
+    free(w);
+    json_decref(want);
+    json_decref(doc);
+}
+
 /* /api/v1/stats with filters: the document of argo_app_stats_filtered
  * with the same filter, which test_stats.c checks against every raw row. */
 static void stats_filtered(void)
@@ -557,13 +570,7 @@ static void stats_filtered(void)
         assert_true(cases[i].symbol ? json_is_string(json_object_get(filter, "symbol"))
                                     : json_is_null(json_object_get(filter, "symbol")));
         json_object_del(doc, "filter");
-        char *a = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-        char *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-        assert_string_equal(a, w);
-        free(a);
-        free(w);
-        json_decref(want);
-        json_decref(doc);
+        same_doc(doc, want);
     }
     expect_error("GET", "/api/v1/stats?strategy=momentum", NULL, 400, "strategy: 'momentum'");
     expect_error("GET", "/api/v1/stats?symbol=NOPE", NULL, 404, "no symbol 'NOPE'");
@@ -645,14 +652,7 @@ static void test_stats_symbols_bars(void **state)
         assert_true(json_equal(json_object_get(doc, "filter"), filter));
         json_decref(filter);
         json_object_del(doc, "filter");
-        /* the same document as argo stats --json --by */
-        char *a = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-        char *w = json_dumps(want, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-        assert_string_equal(a, w);
-        free(a);
-        free(w);
-        json_decref(want);
-        json_decref(doc);
+        same_doc(doc, want); /* the same document as argo stats --json --by */
         argo_stats_free(s);
     }
     json_decref(get_json("/api/v1/stats", ARGO_ROLE_READ, 200));
