@@ -22,6 +22,7 @@
   const PANELS = ['equity', 'monthly', 'calibration', 'outcomes', 'live', 'open', 'archive',
     'health'];
   const LIVE_MAX = 50;
+  const MARKERS_MAX = 60; // markers drawn on one line, at most
 
   function $(sel, root) {
     return (root || document).querySelector(sel);
@@ -500,8 +501,14 @@
       }
       pa.g.appendChild(s('path', {d: pathOf(pts, pa.x, pa.y), class: 'line ' + sr.cls}));
       if (sr.markers) {
-        for (const p of pts)
-          pa.g.appendChild(marker(sr.markers, pa.x(p[0]), pa.y(p[1]), sr.cls));
+        // the markers tell the series apart by shape: 60 are enough (a
+        // store of 500 symbols has 1,500 global model versions, and an
+        // element per point of four series made the page slow)
+        const step = Math.max(1, Math.ceil(pts.length / MARKERS_MAX));
+        pts.forEach((p, i) => {
+          if (i % step === 0 || i === pts.length - 1)
+            pa.g.appendChild(marker(sr.markers, pa.x(p[0]), pa.y(p[1]), sr.cls));
+        });
       }
     }
     return figure(pa.svg, opt.caption, legend(opt.series));
