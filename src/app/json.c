@@ -328,6 +328,46 @@ json_t *argo_json_stats(const argo_stats *s, argo_stats_by by)
     return o;
 }
 
+static json_t *month_json(int ym, double pnl, size_t resolved, size_t wins)
+{
+    char key[16];
+    snprintf(key, sizeof key, "%04d-%02d", ym / 100, ym % 100);
+    return json_pack("{s:s,s:f,s:I,s:I}", "month", key, "pnl_pct", pnl, "resolved",
+                     (json_int_t)resolved, "wins", (json_int_t)wins);
+}
+
+json_t *argo_json_stats_daily(const argo_stats *s)
+{
+    assert(s);
+    json_t *days = json_array(), *months = json_array();
+    int cur = -1;
+    double mpnl = 0;
+    size_t mres = 0, mwins = 0;
+    for (size_t i = 0; i < s->ndaily; i++) {
+        const argo_stats_day *x = &s->daily[i];
+        int y, m, d;
+        argo_time_civil(x->day, &y, &m, &d);
+        if (cur >= 0 && y * 100 + m != cur) {
+            json_array_append_new(months, month_json(cur, mpnl, mres, mwins));
+            mpnl = 0;
+            mres = mwins = 0;
+        }
+        cur = y * 100 + m;
+        mpnl += x->pnl;
+        mres += x->resolved;
+        mwins += x->wins;
+        json_array_append_new(
+            days, json_pack("{s:o,s:f,s:f,s:f,s:I,s:I}", "date", date(x->day), "pnl_pct", x->pnl,
+                            "equity_pct", x->equity, "drawdown_pct", x->drawdown, "resolved",
+                            (json_int_t)x->resolved, "wins", (json_int_t)x->wins));
+    }
+    if (cur >= 0)
+        json_array_append_new(months, month_json(cur, mpnl, mres, mwins));
+    return json_pack("{s:o,s:o,s:o,s:o}", "days", days, "months", months, "total_pnl_pct",
+                     s->ndaily ? json_real(s->daily[s->ndaily - 1].equity) : json_null(),
+                     "max_drawdown_pct", num(s->total.max_drawdown));
+}
+
 /* ---- calibration ------------------------------------------------------------ */
 
 json_t *argo_json_calib_fit(const argo_calib_fit_result *r)

@@ -26,6 +26,10 @@ json_t *argo_json_signal(const argo_signal *g);
 json_t *argo_json_signals(const argo_signal_list *l);
 /* argo stats --json. */
 json_t *argo_json_stats(const argo_stats *s, argo_stats_by by);
+/* The total's daily series of s (computed with argo_stats_filter.daily):
+ * {"days": [...], "months": [...], "total_pnl_pct", "max_drawdown_pct"};
+ * the months sum the days by their UTC month (GET /api/v1/stats/daily). */
+json_t *argo_json_stats_daily(const argo_stats *s);
 /* argo calibrate fit --json: version, samples, x, y. */
 json_t *argo_json_calib_fit(const argo_calib_fit_result *r);
 /* argo calibrate report --json. */

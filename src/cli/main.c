@@ -154,11 +154,7 @@ static int cmd_stats(cli *c, int argc, char **argv)
         } else if (o == 's') {
             f.symbol = optarg;
         } else if (o == 'S') {
-            f.strategy = -1;
-            for (int k = 0; k < ARGO_STRAT_COUNT; k++)
-                if (!strcmp(optarg, argo_strategy_name(k)))
-                    f.strategy = k;
-            if (f.strategy < 0)
+            if ((f.strategy = argo_strategy_parse(optarg)) < 0)
                 return usage_error(c, "--strategy '%s': expected trend, meanrev, macd or breakout",
                                    optarg);
         } else if (o == 'f' || o == 'u') {

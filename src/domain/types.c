@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *argo_action_name(int action)
 {
@@ -29,6 +30,14 @@ const char *argo_strategy_name(int strat)
     static const char *const names[] = {"trend", "meanrev", "macd", "breakout"};
     static_assert(sizeof names / sizeof names[0] == ARGO_STRAT_COUNT, "a name per strategy");
     return (unsigned)strat < ARGO_STRAT_COUNT ? names[strat] : "?";
+}
+
+int argo_strategy_parse(const char *name)
+{
+    for (int k = 0; k < ARGO_STRAT_COUNT; k++)
+        if (!strcmp(name, argo_strategy_name(k)))
+            return k;
+    return -1;
 }
 
 void argo_model_row_cleanup(argo_model_row *m)

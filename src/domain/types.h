@@ -117,5 +117,7 @@ const char *argo_action_name(int action);
 const char *argo_status_name(argo_status s);
 const char *argo_exit_reason_name(argo_exit_reason r);
 const char *argo_strategy_name(int strat);
+/* The strategy named name (argo_strategy_name's names), -1 for none. */
+int argo_strategy_parse(const char *name);
 
 #endif

@@ -605,10 +605,7 @@ static bool stats_filter(ctx *c, argo_stats_filter *f)
     f->symbol = get(c, "symbol");
     const char *v = get(c, "strategy");
     if (v) {
-        for (int k = 0; k < ARGO_STRAT_COUNT; k++)
-            if (!strcmp(v, argo_strategy_name(k)))
-                f->strategy = k;
-        if (f->strategy < 0) {
+        if ((f->strategy = argo_strategy_parse(v)) < 0) {
             char b[96], names[160] = "";
             for (int k = 0; k < ARGO_STRAT_COUNT; k++)
                 snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
@@ -674,40 +671,9 @@ static json_t *h_stats_daily(ctx *c)
         fail_app(c, &err);
         return NULL;
     }
-    json_t *days = json_array(), *months = json_array(), *month = NULL;
-    int cur = -1;
-    double mpnl = 0;
-    size_t mres = 0, mwins = 0;
-    for (size_t i = 0; i <= s->ndaily; i++) {
-        int y = 0, m = 0, d;
-        if (i < s->ndaily)
-            argo_time_civil(s->daily[i].day, &y, &m, &d);
-        if (cur >= 0 && (i == s->ndaily || y * 100 + m != cur)) {
-            char key[16];
-            snprintf(key, sizeof key, "%04d-%02d", cur / 100, cur % 100);
-            month = json_pack("{s:s,s:f,s:I,s:I}", "month", key, "pnl_pct", mpnl, "resolved",
-                              (json_int_t)mres, "wins", (json_int_t)mwins);
-            json_array_append_new(months, month);
-            mpnl = 0;
-            mres = mwins = 0;
-        }
-        if (i == s->ndaily)
-            break;
-        const argo_stats_day *x = &s->daily[i];
-        cur = y * 100 + m;
-        mpnl += x->pnl;
-        mres += x->resolved;
-        mwins += x->wins;
-        json_array_append_new(
-            days, json_pack("{s:o,s:f,s:f,s:f,s:I,s:I}", "date", date_json(x->day), "pnl_pct",
-                            x->pnl, "equity_pct", x->equity, "drawdown_pct", x->drawdown,
-                            "resolved", (json_int_t)x->resolved, "wins", (json_int_t)x->wins));
-    }
-    json_t *doc = json_pack(
-        "{s:o,s:o,s:o,s:o,s:o}", "filter", filter_json(&f), "days", days, "months", months,
-        "total_pnl_pct", s->ndaily ? json_real(s->daily[s->ndaily - 1].equity) : json_null(),
-        "max_drawdown_pct",
-        isfinite(s->total.max_drawdown) ? json_real(s->total.max_drawdown) : json_null());
+    json_t *doc = json_pack("{s:o}", "filter", filter_json(&f)), *series = argo_json_stats_daily(s);
+    json_object_update(doc, series);
+    json_decref(series);
     argo_stats_free(s);
     return doc;
 }
