@@ -3,11 +3,8 @@
 # Writes a C file defining `const char NAME[]` (the bytes of INPUT and a
 # NUL) and `const size_t NAME_len` (their number, without the NUL): the
 # OpenAPI document is a file in the tree and a string in the program.
-file(READ "${INPUT}" hex HEX)
-string(LENGTH "${hex}" nhex)
-math(EXPR n "${nhex} / 2")
-string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")
-string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n" body "${body}")
+include("${CMAKE_CURRENT_LIST_DIR}/embed_hex.cmake")
+argo_embed_bytes("${INPUT}" body n)
 file(WRITE "${OUTPUT}.tmp"
   "/* generated from ${INPUT} by embed.cmake; do not edit */\n"
   "#include <stddef.h>\n"

@@ -5,6 +5,7 @@
 # with its bytes, its media type (by extension) and an ETag (the first 32
 # hex digits of its SHA-256, computed here at build time). The page is
 # part of the program: argo serves it with no file on disk and no CDN.
+include("${CMAKE_CURRENT_LIST_DIR}/embed_hex.cmake")
 file(GLOB names RELATIVE "${DIR}" "${DIR}/*")
 list(SORT names)
 set(defs "")
@@ -30,13 +31,9 @@ foreach(name IN LISTS names)
   else()
     message(FATAL_ERROR "embed_dir: ${DIR}/${name}: no media type for this extension")
   endif()
-  file(READ "${DIR}/${name}" hex HEX)
+  argo_embed_bytes("${DIR}/${name}" body n)
   file(SHA256 "${DIR}/${name}" sha)
   string(SUBSTRING "${sha}" 0 32 tag)
-  string(LENGTH "${hex}" nhex)
-  math(EXPR n "${nhex} / 2")
-  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n" body "${body}")
   string(APPEND defs "static const char f${i}[] = {\n${body}\n0x00};\n")
   string(APPEND rows "    {\"${name}\", \"${type}\", \"\\\"${tag}\\\"\", f${i}, ${n}},\n")
   math(EXPR i "${i} + 1")
