@@ -8,6 +8,8 @@
  */
 #include "calibrate/isotonic.h"
 
+#include "calibrate/iso_int.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdbool.h>
@@ -114,35 +116,97 @@ static double clip_p(double p)
 
 /* Pools blocks lighter than min_w into their right neighbour (the last
  * one into its left), as isotonic.h says; returns the new count. */
-static size_t pool_sparse(double *bv, double *bw, double *bs, double *bq, size_t *first, size_t nb,
-                          double min_w)
+static size_t pool_sparse(argo_iso_block *b, size_t nb, double min_w)
 {
     size_t k = 0;
-    for (size_t b = 0; b < nb; b++) {
-        if (k > 0 && bw[k - 1] < min_w) {
-            double tw = bw[k - 1] + bw[b];
-            bv[k - 1] = (bv[k - 1] * bw[k - 1] + bv[b] * bw[b]) / tw;
-            bw[k - 1] = tw;
-            bs[k - 1] += bs[b];
-            bq[k - 1] += bq[b];
+    for (size_t i = 0; i < nb; i++) {
+        if (k > 0 && b[k - 1].w < min_w) {
+            b[k - 1].x1 = b[i].x1;
+            b[k - 1].w += b[i].w;
+            b[k - 1].s += b[i].s;
+            b[k - 1].q += b[i].q;
+            b[k - 1].distinct += b[i].distinct;
             continue;
         }
-        bv[k] = bv[b];
-        bw[k] = bw[b];
-        bs[k] = bs[b];
-        bq[k] = bq[b];
-        first[k] = first[b];
-        k++;
+        b[k++] = b[i];
     }
-    if (k > 1 && bw[k - 1] < min_w) {
-        double tw = bw[k - 2] + bw[k - 1];
-        bv[k - 2] = (bv[k - 2] * bw[k - 2] + bv[k - 1] * bw[k - 1]) / tw;
-        bw[k - 2] = tw;
-        bs[k - 2] += bs[k - 1];
-        bq[k - 2] += bq[k - 1];
+    if (k > 1 && b[k - 1].w < min_w) {
+        b[k - 2].x1 = b[k - 1].x1;
+        b[k - 2].w += b[k - 1].w;
+        b[k - 2].s += b[k - 1].s;
+        b[k - 2].q += b[k - 1].q;
+        b[k - 2].distinct += b[k - 1].distinct;
         k--;
     }
     return k;
+}
+
+int argo_iso_model_from_blocks(argo_iso_block *b, size_t nb, double shrink, double min_block,
+                               argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+{
+    assert(nb >= 1);
+    *out = NULL;
+    size_t distinct = 0;
+    for (size_t i = 0; i < nb; i++)
+        distinct += b[i].distinct;
+    if (min_block > 0)
+        nb = pool_sparse(b, nb, min_block);
+    double *bv = malloc(nb * sizeof *bv);
+    if (!bv)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory for a model of %zu blocks", nb);
+    for (size_t i = 0; i < nb; i++)
+        bv[i] = b[i].s / b[i].w;
+    if (shrink > 0) { /* blend every block toward the weighted mean of y */
+        double tw = 0, ts = 0;
+        for (size_t i = 0; i < nb; i++) {
+            tw += b[i].w;
+            ts += b[i].s;
+        }
+        double wt = tw / (tw + shrink), mean = ts / tw;
+        for (size_t i = 0; i < nb; i++)
+            bv[i] = wt * bv[i] + (1 - wt) * mean;
+    }
+    /* Block values strictly increase, so sklearn's trimming keeps exactly
+     * the first and the last point of every block. */
+    argo_iso_model *m = model_alloc(2 * nb);
+    if (!m) {
+        free(bv);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory for a model of %zu blocks", nb);
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < nb; i++) {
+        m->x[k] = b[i].x0;
+        m->y[k++] = bv[i];
+        if (b[i].distinct > 1) {
+            m->x[k] = b[i].x1;
+            m->y[k++] = bv[i];
+        }
+    }
+    m->n = k;
+    m->distinct = distinct;
+    build_lut(m);
+    if (stats) {
+        double tw = 0, brier = 0, ll = 0, sp[10] = {0}, sl[10] = {0}, cw[10] = {0};
+        for (size_t i = 0; i < nb; i++) {
+            double f = bv[i], c = clip_p(f), w = b[i].w, s = b[i].s;
+            tw += w;
+            brier += w * f * f - 2 * f * s + b[i].q;
+            ll -= s * log(c) + (w - s) * log(1 - c);
+            int bin = (int)(f * 10);
+            bin = bin < 0 ? 0 : bin > 9 ? 9 : bin;
+            sp[bin] += w * f;
+            sl[bin] += s;
+            cw[bin] += w;
+        }
+        double ece = 0;
+        for (int i = 0; i < 10; i++)
+            if (cw[i] > 0)
+                ece += fabs(sp[i] - sl[i]) / tw;
+        *stats = (argo_iso_fit_stats){tw, brier / tw, ll / tw, ece};
+    }
+    free(bv);
+    *out = m;
+    return ARGO_OK;
 }
 
 static int fit_core(const double *x, const double *y, const double *w, size_t n, double shrink,
@@ -153,120 +217,37 @@ static int fit_core(const double *x, const double *y, const double *w, size_t n,
     int rc = check(x, y, w, n, err);
     if (rc)
         return rc;
-    /* One pass: pool ties (as sklearn's _make_unique) into points, and
-     * push each point on a stack of PAV blocks, merging while the block
-     * below is not lower. A block keeps its mean, its weight, its sums
-     * of w*y and w*y*y (for the metrics), and its first point. */
-    size_t cap = n ? n : 1;
-    double *mem = malloc(cap * 5 * sizeof *mem);
-    size_t *first = malloc(cap * sizeof *first);
-    if (!mem || !first) {
-        free(mem);
-        free(first);
+    /* One pass: pool ties (as sklearn's _make_unique: x within TIE_EPS
+     * of the group's first x) into points, and push each point on the
+     * PAV stack. */
+    argo_iso_block *st = malloc((n ? n : 1) * sizeof *st);
+    if (!st)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
-    }
-    double *ux = mem, *bv = mem + cap, *bw = mem + 2 * cap, *bs = mem + 3 * cap,
-           *bq = mem + 4 * cap;
-    size_t u = 0, nb = 0;
-    double cx = 0, sw = 0, swy = 0, swyy = 0;
+    size_t nb = 0;
+    argo_iso_block p = {0};
     bool any = false;
-    for (size_t i = 0; i <= n; i++) {
-        double wi = i < n ? (w ? w[i] : 1.0) : 0;
-        if (i < n && !(wi > 0))
+    for (size_t i = 0; i < n; i++) {
+        double wi = w ? w[i] : 1.0;
+        if (!(wi > 0))
             continue;
-        if (i < n && any && !(x[i] - cx >= TIE_EPS)) {
-            sw += wi;
-            swy += y[i] * wi;
-            swyy += y[i] * y[i] * wi;
+        if (any && !(x[i] - p.x0 >= TIE_EPS)) {
+            p.w += wi;
+            p.s += y[i] * wi;
+            p.q += y[i] * y[i] * wi;
             continue;
         }
-        if (any) { /* the point (cx; swy/sw) is complete: push it */
-            double v = swy / sw, bwt = sw, s1 = swy, s2 = swyy;
-            size_t f = u;
-            ux[u++] = cx;
-            while (nb && bv[nb - 1] >= v) {
-                nb--;
-                double tw = bw[nb] + bwt;
-                v = (bv[nb] * bw[nb] + v * bwt) / tw;
-                bwt = tw;
-                s1 += bs[nb];
-                s2 += bq[nb];
-                f = first[nb];
-            }
-            bv[nb] = v;
-            bw[nb] = bwt;
-            bs[nb] = s1;
-            bq[nb] = s2;
-            first[nb] = f;
-            nb++;
-        }
-        if (i == n)
-            break;
+        if (any)
+            argo_iso_pav_push(st, &nb, p);
         any = true;
-        cx = x[i];
-        sw = wi;
-        swy = y[i] * wi;
-        swyy = y[i] * y[i] * wi;
+        p = (argo_iso_block){x[i], x[i], wi, y[i] * wi, y[i] * y[i] * wi, 1};
     }
-    if (!any) {
+    if (!any)
         rc = argo_err_set(err, ARGO_EDATA, "empty training set: no sample with weight > 0");
-        goto out;
+    else {
+        argo_iso_pav_push(st, &nb, p);
+        rc = argo_iso_model_from_blocks(st, nb, shrink, min_block, out, stats, err);
     }
-    if (min_block > 0)
-        nb = pool_sparse(bv, bw, bs, bq, first, nb, min_block);
-    if (shrink > 0) { /* blend every block toward the weighted mean of y */
-        double tw = 0, ts = 0;
-        for (size_t b = 0; b < nb; b++) {
-            tw += bw[b];
-            ts += bs[b];
-        }
-        double wt = tw / (tw + shrink), mean = ts / tw;
-        for (size_t b = 0; b < nb; b++)
-            bv[b] = wt * bv[b] + (1 - wt) * mean;
-    }
-    /* Block means strictly increase, so sklearn's trimming keeps exactly
-     * the first and the last point of every block. */
-    argo_iso_model *m = model_alloc(2 * nb);
-    if (!m) {
-        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
-        goto out;
-    }
-    size_t k = 0;
-    for (size_t b = 0; b < nb; b++) {
-        size_t last = b + 1 < nb ? first[b + 1] - 1 : u - 1;
-        m->x[k] = ux[first[b]];
-        m->y[k++] = bv[b];
-        if (last != first[b]) {
-            m->x[k] = ux[last];
-            m->y[k++] = bv[b];
-        }
-    }
-    m->n = k;
-    m->distinct = u;
-    build_lut(m);
-    if (stats) {
-        double tw = 0, brier = 0, ll = 0, sp[10] = {0}, sl[10] = {0}, cw[10] = {0};
-        for (size_t b = 0; b < nb; b++) {
-            double f = bv[b], c = clip_p(f);
-            tw += bw[b];
-            brier += bw[b] * f * f - 2 * f * bs[b] + bq[b];
-            ll -= bs[b] * log(c) + (bw[b] - bs[b]) * log(1 - c);
-            int bin = (int)(f * 10);
-            bin = bin < 0 ? 0 : bin > 9 ? 9 : bin;
-            sp[bin] += bw[b] * f;
-            sl[bin] += bs[b];
-            cw[bin] += bw[b];
-        }
-        double ece = 0;
-        for (int i = 0; i < 10; i++)
-            if (cw[i] > 0)
-                ece += fabs(sp[i] - sl[i]) / tw;
-        *stats = (argo_iso_fit_stats){tw, brier / tw, ll / tw, ece};
-    }
-    *out = m;
-out:
-    free(mem);
-    free(first);
+    free(st);
     return rc;
 }
 
