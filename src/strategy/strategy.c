@@ -23,8 +23,17 @@ static_assert(sizeof((argo_decision *)0)->votes == sizeof((argo_signal *)0)->vot
 static_assert(sizeof((argo_config *)0)->weight / sizeof(double) == ARGO_STRAT_COUNT,
               "one consensus weight per strategy");
 
+/* What the consensus reads of the configuration. */
+typedef struct consensus_cfg {
+    double rsi_low, rsi_high, threshold, weight[ARGO_STRAT_COUNT];
+    int min_agree;
+} consensus_cfg;
+
 struct argo_strategy_state {
-    argo_config cfg; /* a copy: the state outlives the caller's config */
+    /* What the consensus reads of the configuration, copied (the state
+     * outlives the caller's config; the whole config is 69 KB of paths,
+     * which thousands of symbols' states would each carry). */
+    consensus_cfg cfg;
     uint64_t cfg_hash;
     int64_t last_ts;
     int prev_action;
@@ -53,7 +62,11 @@ int argo_strategy_state_new(const argo_config *cfg, argo_strategy_state **out, a
         *out = NULL;
         return argo_err_set(err, ARGO_ENOMEM, "out of memory for strategy state");
     }
-    st->cfg = *cfg;
+    st->cfg.rsi_low = cfg->rsi_low;
+    st->cfg.rsi_high = cfg->rsi_high;
+    st->cfg.threshold = cfg->threshold;
+    memcpy(st->cfg.weight, cfg->weight, sizeof st->cfg.weight);
+    st->cfg.min_agree = cfg->min_agree;
     st->cfg_hash = argo_config_strategy_hash(cfg);
     st->last_ts = INT64_MIN;
     st->prev_action = ARGO_NONE;
@@ -99,7 +112,7 @@ static argo_vote vote(double signed_strength)
 void argo_strategy_step(argo_strategy_state *st, const argo_bar *bar, argo_decision *out)
 {
     assert(st && bar && out);
-    const argo_config *c = &st->cfg;
+    const consensus_cfg *c = &st->cfg;
     double atr = argo_atr_push(&st->atr, bar->high, bar->low, bar->close);
     double fast = argo_sma_push(&st->fast, bar->close);
     double slow = argo_sma_push(&st->slow, bar->close);
