@@ -488,7 +488,40 @@ typedef struct replay_ctx {
     int64_t now;          /* ts of the bars being replayed */
     ev_log *log;
     argo_err *err;
+    /* The writes of the bars at now, sent to the store in one batch each
+     * when time moves on (PostgreSQL: one round trip, not one a row). */
+    sig_vec made;    /* new signals, in (ts, symbol) order */
+    size_t *made_at; /* for each, its index in its symbol's open list */
+    size_t made_cap;
+    sig_vec resolved; /* signals resolved at now */
 } replay_ctx;
+
+/* Sends the writes of the bars at r->now: the new signals (their ids
+ * then go to the copies in the open lists, which a later bar tracks:
+ * a signal is never tracked on its own bar), then the outcomes. */
+static int replay_flush(replay_ctx *r)
+{
+    int rc = ARGO_OK;
+    if (r->made.n) {
+        if ((rc = argo_flow_save_new_signals(r->st, r->made.v, r->made.n, r->err)))
+            return rc;
+        for (size_t i = 0; i < r->made.n; i++) {
+            const argo_signal *g = &r->made.v[i];
+            r->runs[g->symbol_id].open.v[r->made_at[i]].id = g->id;
+            if ((rc = ev_keep(r->log, g, false, r->err)))
+                return rc;
+        }
+        r->made.n = 0;
+    }
+    if (r->resolved.n) {
+        if ((rc = argo_flow_save_tracking(r->st, r->resolved.v, r->resolved.n, r->err)))
+            return rc;
+        for (size_t i = 0; i < r->resolved.n && !rc; i++)
+            rc = ev_keep(r->log, &r->resolved.v[i], true, r->err);
+        r->resolved.n = 0;
+    }
+    return rc;
+}
 
 static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
 {
@@ -503,9 +536,8 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
     for (size_t i = 0; i < run->open.n; i++) {
         argo_signal *g = &run->open.v[i];
         if (argo_track_bar(g, bar, &r->costs)) {
-            if ((rc = argo_flow_save_tracking(r->st, g, 1, r->err)) ||
-                (rc = ev_keep(r->log, g, true, r->err)))
-                return rc;
+            if (vec_push(&r->resolved, g))
+                return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
             if (r->cal && (rc = argo_calibrator_add(r->cal, sym, g->exit_ts, g->raw_confidence,
                                                     argo_track_label(g), r->err)))
                 return rc;
@@ -527,12 +559,13 @@ static int replay_bar(void *ctx, int64_t sym, const argo_bar *bar)
             return rc;
         r->rep->suppressed += !made;
         if (made) {
-            if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)) ||
-                (rc = argo_flow_save_new_signals(r->st, &g, 1, r->err)) ||
-                (rc = ev_keep(r->log, &g, false, r->err)))
+            if ((rc = calibrate_signal(r->cal, r->st, r->cfg, &g, r->err)))
                 return rc;
-            if (vec_push(&run->open, &g))
+            size_t *at = argo_grow(r->made_at, &r->made_cap, r->made.n + 1, sizeof *at, 64);
+            if (!at || vec_push(&r->made, &g) || vec_push(&run->open, &g))
                 return argo_err_set(r->err, ARGO_ENOMEM, "out of memory in replay");
+            r->made_at = at;
+            at[r->made.n - 1] = run->open.n - 1;
             r->rep->signals++;
         }
     }
@@ -577,36 +610,48 @@ static int by_ts_then_symbol(const void *a, const void *b)
  * track does after a live day (trained_through = now + 1). */
 static int replay_time_passes(replay_ctx *r)
 {
-    if (!r->cal || r->now == INT64_MIN)
-        return ARGO_OK;
+    int rc = replay_flush(r);
+    if (rc || !r->cal || r->now == INT64_MIN)
+        return rc;
     int fitted;
-    int rc = argo_calibrator_advance(r->cal, r->now + 1, false, argo_flow_save_model, r->st,
+    rc = argo_calibrator_advance(r->cal, r->now + 1, false, argo_flow_save_model, r->st,
                                      &fitted, r->err);
     r->rep->models += (size_t)fitted;
     return rc;
 }
 
-#define REPLAY_CHUNK_BARS 262144 /* default bars per chunk, on average */
+/* Default bars per chunk: this many per symbol on average (3.5 KB of
+ * each symbol's memory budget), and at least REPLAY_CHUNK_MIN. */
+#define REPLAY_CHUNK_PER_SYMBOL 64
+#define REPLAY_CHUNK_MIN 4096
 
 /* Feeds every bar up to opt->to to replay_bar in (ts, symbol) order.
  * Reading a symbol's bars by its own key is sequential in the store,
  * unlike one scan in time order, which looks every row up through an
  * index; time is cut into chunks of about chunk_bars bars so the memory
- * held does not grow with history. */
+ * held does not grow with history. The default chunk grows with the
+ * universe, not with history: about REPLAY_CHUNK_PER_SYMBOL bars of
+ * each symbol, so the memory it holds is bounded per symbol and the
+ * store is asked once per symbol and about that many bars (a fixed cost
+ * per bar, whatever the number of symbols). */
 static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
 {
-    int64_t first = INT64_MAX, last = INT64_MIN;
+    int64_t first = INT64_MAX, last = INT64_MIN, with_bars = 0;
     for (size_t i = 0; i < n; i++)
         if (syms[i].last_ts != INT64_MIN) {
             first = syms[i].first_ts < first ? syms[i].first_ts : first;
             last = syms[i].last_ts > last ? syms[i].last_ts : last;
+            with_bars++;
         }
     if (last > r->opt->to)
         last = r->opt->to;
     if (first > last || r->total == 0)
         return 0;
     double span = (double)(last - first) + 1;
-    int64_t per = r->opt->chunk_bars > 0 ? r->opt->chunk_bars : REPLAY_CHUNK_BARS;
+    int64_t per = r->opt->chunk_bars > 0 ? r->opt->chunk_bars
+                  : with_bars * REPLAY_CHUNK_PER_SYMBOL > REPLAY_CHUNK_MIN
+                      ? with_bars * REPLAY_CHUNK_PER_SYMBOL
+                      : REPLAY_CHUNK_MIN;
     double width = span * (double)per / (double)r->total;
     int64_t w = width > (double)(INT64_MAX / 4) ? INT64_MAX / 4 : (int64_t)width;
     if (w < ARGO_DAY_SECONDS)
@@ -731,6 +776,9 @@ out:
             free(r.runs[i].open.v);
         }
     free(r.runs);
+    free(r.made.v);
+    free(r.made_at);
+    free(r.resolved.v);
     free(syms);
     argo_calibrator_free(r.cal);
     if (!rc && rep)

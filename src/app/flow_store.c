@@ -14,7 +14,7 @@
 
 int argo_sig_vec_push(argo_sig_vec *s, const argo_signal *g)
 {
-    argo_signal *v = argo_grow(s->v, &s->cap, s->n + 1, sizeof *v, 64);
+    argo_signal *v = argo_grow(s->v, &s->cap, s->n + 1, sizeof *v, 4);
     if (!v)
         return ARGO_ENOMEM;
     s->v = v;
