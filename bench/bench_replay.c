@@ -189,8 +189,8 @@ int main(int argc, char **argv)
     }
     printf("replay:      %.3f s wall for %lld bars (%.2f M bars/s), %zu signals\n", wall, bars,
            bars / wall / 1e6, sigs);
-    printf("  peer:      a bare scan of the same bars in time order %.3f s; replay / scan = %.2f\n", scan,
-           wall / scan);
+    printf("  peer:      a bare scan of the same bars in time order %.3f s; replay / scan = %.2f\n",
+           scan, wall / scan);
     printf("  peak RSS:  %.1f MB (the store read without a memory map)\n", rss / 1024.0);
     printf("  budget:    3 s -> %.2f of budget; 300 MB -> %.2f of budget\n", wall / 3,
            rss / 1024.0 / 300);

@@ -614,8 +614,8 @@ static int replay_time_passes(replay_ctx *r)
     if (rc || !r->cal || r->now == INT64_MIN)
         return rc;
     int fitted;
-    rc = argo_calibrator_advance(r->cal, r->now + 1, false, argo_flow_save_model, r->st,
-                                     &fitted, r->err);
+    rc = argo_calibrator_advance(r->cal, r->now + 1, false, argo_flow_save_model, r->st, &fitted,
+                                 r->err);
     r->rep->models += (size_t)fitted;
     return rc;
 }
