@@ -4,7 +4,8 @@
  * (weighted mean, weight, first point); each new point is pushed and
  * merged backwards while the previous block's mean is not below it,
  * which is O(n) overall. Sorting is an LSD radix sort over the keys'
- * order-preserving 64-bit images, skipping digits all keys share.
+ * order-preserving 64-bit images, skipping digits all keys share;
+ * quantized x (decimals of up to 6 places) are bucketed instead.
  */
 #include "calibrate/isotonic.h"
 
@@ -434,7 +435,7 @@ static bool quant_range(const double *x, size_t n, double r, int64_t *lo, int64_
 }
 
 /* Chooses the resolution: 1e6 when its keys span at most `bound`
- * buckets, else the finest coarser power of ten whose do, if x is a
+ * buckets, else the finest coarser power of ten whose keys do, if x is a
  * multiple of it. Returns the number of buckets, 0 for the radix path. */
 static size_t quant_choose(const double *x, size_t n, double *r, int64_t *lo)
 {
