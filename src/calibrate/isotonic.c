@@ -4,7 +4,8 @@
  * (weighted mean, weight, first point); each new point is pushed and
  * merged backwards while the previous block's mean is not below it,
  * which is O(n) overall. Sorting is an LSD radix sort over the keys'
- * order-preserving 64-bit images, skipping digits all keys share.
+ * order-preserving 64-bit images, skipping digits all keys share;
+ * quantized x (decimals of up to 6 places) are bucketed instead.
  */
 #include "calibrate/isotonic.h"
 
@@ -385,6 +386,159 @@ static double key_value(uint64_t k)
     return d;
 }
 
+/* The fast path for quantized x (confidences rounded to a few decimals):
+ * when every x is exactly (double)k / R for an integer k, R a power of
+ * ten up to 1e6, and the k span a range of O(n), the samples are summed
+ * straight into one bucket per k, in sample order, and PAV runs over the
+ * non-empty buckets: a counting sort with nothing moved. All samples in
+ * a bucket have the same x bits (-0.0 is excluded: it pools with +0.0),
+ * so a stable sort would have put them in sample order too, and the sums,
+ * the points and the model are bit for bit the radix path's. */
+#define QUANT_FINEST 1e6
+#define QUANT_SLACK 4096 /* buckets allowed beyond 4 per sample */
+
+typedef struct bucket {
+    double w, s, q; /* w == 0: empty (every sample summed has w > 0) */
+} bucket;
+
+/* k with x == k / r exactly, for |x * r| < 2^50; false when x is not
+ * such a multiple (or not finite). Rounding by adding 1.5 * 2^52. */
+static inline bool quant_key(double x, double r, int64_t *k)
+{
+    double t = x * r;
+    *k = 0;
+    if (!(fabs(t) < 0x1p50))
+        return false;
+    double rt = (t + 0x1.8p52) - 0x1.8p52;
+    double back = rt / r;
+    uint64_t a, b;
+    memcpy(&a, &x, sizeof a);
+    memcpy(&b, &back, sizeof b);
+    *k = (int64_t)rt;
+    return a == b;
+}
+
+/* Whether every x is a multiple of 1/r as quant_key says; the range of
+ * the keys in *lo, *hi. */
+static bool quant_range(const double *x, size_t n, double r, int64_t *lo, int64_t *hi)
+{
+    int64_t l = INT64_MAX, h = INT64_MIN, k;
+    for (size_t i = 0; i < n; i++) {
+        if (!quant_key(x[i], r, &k))
+            return false;
+        l = k < l ? k : l;
+        h = k > h ? k : h;
+    }
+    *lo = l;
+    *hi = h;
+    return n > 0;
+}
+
+/* Chooses the resolution: 1e6 when its keys span at most `bound`
+ * buckets, else the finest coarser power of ten whose keys do, if x is a
+ * multiple of it. Returns the number of buckets, 0 for the radix path. */
+static size_t quant_choose(const double *x, size_t n, double *r, int64_t *lo)
+{
+    size_t bound = n > (SIZE_MAX - QUANT_SLACK) / 4 ? SIZE_MAX : 4 * n + QUANT_SLACK;
+    int64_t l, h;
+    if (!quant_range(x, n, QUANT_FINEST, &l, &h))
+        return 0;
+    double res = QUANT_FINEST;
+    uint64_t span = (uint64_t)(h - l);
+    while (span >= bound && res > 1) { /* keys / 10 span about span / 10 */
+        res /= 10;
+        span /= 10;
+    }
+    if (res != QUANT_FINEST && !quant_range(x, n, res, &l, &h))
+        return 0;
+    span = (uint64_t)(h - l);
+    if (span >= bound)
+        return 0;
+    *r = res;
+    *lo = l;
+    return (size_t)span + 1;
+}
+
+/* Fits by buckets (see above): nbk buckets from key lo at resolution r.
+ * Summing into one table of nbk buckets in sample order would touch it
+ * at random, a cache miss per sample; instead one stable counting pass
+ * groups the samples by chunks of CHUNK buckets (their order within a
+ * chunk kept), and each chunk is then summed in a small table. */
+#define CHUNK_BITS 11
+
+static int fit_buckets(const double *x, const double *y, const double *w, size_t n, double r,
+                       int64_t lo, size_t nbk, double shrink, double min_block,
+                       argo_iso_model **out, argo_iso_fit_stats *stats, argo_err *err)
+{
+    enum { CHUNK = 1 << CHUNK_BITS };
+    size_t nch = (nbk >> CHUNK_BITS) + 1, kept = 0;
+    size_t *off = calloc(nch + 1, sizeof *off);
+    rec *a = malloc((n ? n : 1) * sizeof *a);
+    bucket *tab = calloc(CHUNK, sizeof *tab);
+    argo_iso_block *st = malloc((n < nbk ? n : nbk) * sizeof *st);
+    int rc = ARGO_OK;
+    if (!off || !a || !tab || !st) {
+        rc = argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples", n);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) { /* validate, count per chunk */
+        double wi = w ? w[i] : 1.0;
+        if (!isfinite(y[i]) || (w && !(isfinite(wi) && wi >= 0))) {
+            rc = check(x, y, w, n, err);
+            goto done;
+        }
+        if (wi > 0) {
+            int64_t k;
+            (void)quant_key(x[i], r, &k); /* true: checked by quant_range */
+            off[((uint64_t)(k - lo) >> CHUNK_BITS) + 1]++;
+            kept++;
+        }
+    }
+    if (!kept) {
+        rc = argo_err_set(err, ARGO_EDATA, "empty training set: no sample with weight > 0");
+        goto done;
+    }
+    for (size_t c = 0; c < nch; c++)
+        off[c + 1] += off[c];
+    for (size_t i = 0; i < n; i++) { /* stable scatter by chunk */
+        if (w && !(w[i] > 0))
+            continue;
+        int64_t k;
+        (void)quant_key(x[i], r, &k);
+        uint64_t b = (uint64_t)(k - lo);
+        a[off[b >> CHUNK_BITS]++] = (rec){b, w ? (double)i : y[i]};
+    }
+    size_t nb = 0, at = 0;
+    for (size_t c = 0; c < nch; c++) { /* off[c] is now the end of chunk c */
+        for (; at < off[c]; at++) {
+            bucket *t = &tab[a[at].key & (CHUNK - 1)];
+            size_t i = (size_t)a[at].y;
+            double yi = w ? y[i] : a[at].y, wi = w ? w[i] : 1.0;
+            if (t->w == 0) /* assigned, not added to 0: keeps a -0.0 sum */
+                *t = (bucket){wi, yi * wi, yi * yi * wi};
+            else {
+                t->w += wi;
+                t->s += yi * wi;
+                t->q += yi * yi * wi;
+            }
+        }
+        size_t base = c << CHUNK_BITS, end = nbk - base < CHUNK ? nbk - base : CHUNK;
+        for (size_t j = 0; j < end; j++)
+            if (tab[j].w > 0) {
+                double v = (double)(lo + (int64_t)(base + j)) / r;
+                argo_iso_pav_push(st, &nb, (argo_iso_block){v, v, tab[j].w, tab[j].s, tab[j].q, 1});
+                tab[j].w = 0;
+            }
+    }
+    rc = argo_iso_model_from_blocks(st, nb, shrink, min_block, out, stats, err);
+done:
+    free(off);
+    free(a);
+    free(tab);
+    free(st);
+    return rc;
+}
+
 int argo_iso_fit(const double *x, const double *y, const double *w, size_t n, argo_iso_model **out,
                  argo_iso_fit_stats *stats, argo_err *err)
 {
@@ -398,6 +552,11 @@ int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_
     if (sorted_in)
         return fit_core(x, y, w, n, k, min_block, out, stats, err);
     *out = NULL;
+    double r;
+    int64_t lo;
+    size_t nbk = quant_choose(x, n, &r, &lo);
+    if (nbk)
+        return fit_buckets(x, y, w, n, r, lo, nbk, k, min_block, out, stats, err);
     int rc = ARGO_OK;
     size_t cap = n ? n : 1;
     rec *a = malloc(2 * cap * sizeof *a);

@@ -252,6 +252,122 @@ static void the_sort_orders_any_finite_keys_stably(void **state)
     }
 }
 
+/* Quantized x (every x exactly k / R) are fitted by buckets; the same
+ * data with one more sample of weight 0 whose x is not quantized take
+ * the radix path, and sorting then fitting sorted input is a third
+ * route. All three must give the same bits. */
+static void expect_same_model(const argo_iso_model *a, const argo_iso_model *b,
+                              const argo_iso_fit_stats *sa, const argo_iso_fit_stats *sb,
+                              const char *what)
+{
+    if (a->n != b->n || a->distinct != b->distinct)
+        fail_msg("%s: %zu points (%zu distinct) against %zu (%zu)", what, a->n, a->distinct, b->n,
+                 b->distinct);
+    for (size_t i = 0; i < a->n; i++)
+        if (memcmp(&a->x[i], &b->x[i], sizeof(double)) ||
+            memcmp(&a->y[i], &b->y[i], sizeof(double)))
+            fail_msg("%s: point %zu (%a, %a) against (%a, %a)", what, i, a->x[i], a->y[i], b->x[i],
+                     b->y[i]);
+    if (memcmp(sa, sb, sizeof *sa))
+        fail_msg("%s: stats differ", what);
+}
+
+static void check_three_routes(const double *x, const double *y, const double *w, size_t n,
+                               double k, double min_block)
+{
+    argo_iso_model *ma, *mb, *mc;
+    argo_iso_fit_stats sa, sb, sc;
+    argo_err e;
+    int ra = argo_iso_fit_shrunk(x, y, w, n, false, k, min_block, &ma, &sa, &e);
+    /* the radix path: one sample more, of weight 0, at a non-quantized x */
+    double *x2 = malloc((n + 1) * sizeof *x2), *y2 = malloc((n + 1) * sizeof *y2);
+    double *w2 = malloc((n + 1) * sizeof *w2);
+    memcpy(x2, x, n * sizeof *x);
+    memcpy(y2, y, n * sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        w2[i] = w ? w[i] : 1.0;
+    x2[n] = 0.5 + 1e-9;
+    y2[n] = 1;
+    w2[n] = 0;
+    int rb = argo_iso_fit_shrunk(x2, y2, w2, n + 1, false, k, min_block, &mb, &sb, &e);
+    /* sort, then fit sorted input */
+    size_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    assert_int_equal(argo_iso_sort(x, n, perm, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        x2[i] = x[perm[i]];
+        y2[i] = y[perm[i]];
+        w2[i] = w ? w[perm[i]] : 1.0;
+    }
+    int rc = argo_iso_fit_shrunk(x2, y2, w2, n, true, k, min_block, &mc, &sc, &e);
+    assert_int_equal(ra, rb);
+    assert_int_equal(ra, rc);
+    if (!ra) {
+        expect_same_model(ma, mb, &sa, &sb, "buckets against radix");
+        expect_same_model(ma, mc, &sa, &sc, "buckets against sort + sorted fit");
+        argo_iso_model_free(ma);
+        argo_iso_model_free(mb);
+        argo_iso_model_free(mc);
+    }
+    free(x2);
+    free(y2);
+    free(w2);
+    free(perm);
+}
+
+static void quantized_x_fit_by_buckets_as_by_sorting(void **state)
+{
+    (void)state;
+    const double res[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
+    const size_t sizes[] = {1, 2, 9, 300, 5000};
+    srand(15);
+    for (size_t ri = 0; ri < sizeof res / sizeof *res; ri++)
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
+            for (int kind = 0; kind < 4; kind++) {
+                size_t n = sizes[si];
+                double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+                double *w = malloc(n * sizeof *w);
+                for (size_t i = 0; i < n; i++) {
+                    double u = rand() / (double)RAND_MAX;
+                    if (kind == 3) /* wider and negative: [-2, 3) */
+                        u = u * 5 - 2;
+                    x[i] = round(u * res[ri]) / res[ri];
+                    y[i] =
+                        kind == 1 || kind == 2 ? rand() / (double)RAND_MAX - 0.3 : rand() % 4 == 0;
+                    w[i] = kind == 2 ? (rand() % 3 ? rand() / (double)RAND_MAX : 0) : rand() % 3;
+                }
+                check_three_routes(x, y, NULL, n, 0, 0);
+                check_three_routes(x, y, w, n, 0, 0);
+                check_three_routes(x, y, w, n, 7.5, 3);
+                free(x);
+                free(y);
+                free(w);
+            }
+}
+
+static void quantized_edge_cases_fit_as_by_sorting(void **state)
+{
+    (void)state;
+    double y[] = {1, 0, 1, 1, 0, 0, 1, 0};
+    double w[] = {0, 2, 0.5, 0, 1, 3, 0, 1}, w0[8] = {0};
+    /* n = 1; all in one bucket; x = 1.0 and 0; 1e-6 steps; the edge of 2^50 */
+    check_three_routes((double[]){0.3}, y, NULL, 1, 0, 0);
+    check_three_routes((double[]){0.25, 0.25, 0.25, 0.25, 0.25}, y, w, 5, 0, 0);
+    check_three_routes((double[]){1.0, 0, 1.0, 0.5, 0, 1.0}, y, NULL, 6, 0, 0);
+    check_three_routes((double[]){1e-6, 0, 2e-6, 1 - 1e-6, 1, 0.999998}, y, w, 6, 0, 0);
+    check_three_routes((double[]){1e-7, 0, 2e-7, 0.5}, y, NULL, 4, 0, 0); /* 7 decimals */
+    check_three_routes((double[]){1e9 + 0.5, 1e9, 1e9 + 1e-6, 1125899906.842624, -1e9}, y, NULL, 5,
+                       0, 0);
+    check_three_routes((double[]){0, 1e300, 0.5}, y, NULL, 3, 0, 0);
+    check_three_routes((double[]){0.1, 0.2, 0.3}, y, w0, 3, 0, 0); /* every weight 0: EDATA */
+    /* -0.0 pools with 0.0; a stable sort puts it first, so it is the point's x */
+    double xz[] = {0.0, -0.0, 0.5, 0.0};
+    argo_iso_model *m = fit(xz, (double[]){0, 1, 1, 0}, NULL, 4);
+    assert_true(m->x[0] == 0 && signbit(m->x[0]));
+    argo_iso_model_free(m);
+    check_three_routes(xz, y, w, 4, 0, 0);
+    check_three_routes((double[]){0.0, 0.5, 0.0}, (double[]){-0.0, 1, -0.0}, NULL, 3, 0, 0);
+}
+
 static void metrics_match_their_definitions(void **state)
 {
     (void)state;
@@ -283,6 +399,8 @@ int main(void)
         cmocka_unit_test(fit_stats_equal_a_direct_computation),
         cmocka_unit_test(the_sort_orders_any_finite_keys_stably),
         cmocka_unit_test(metrics_match_their_definitions),
+        cmocka_unit_test(quantized_x_fit_by_buckets_as_by_sorting),
+        cmocka_unit_test(quantized_edge_cases_fit_as_by_sorting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
