@@ -626,14 +626,14 @@ static int replay_time_passes(replay_ctx *r)
 #define REPLAY_CHUNK_MIN 4096
 
 /* Feeds every bar up to opt->to to replay_bar in (ts, symbol) order.
- * Reading a symbol's bars by its own key is sequential in the store,
- * unlike one scan in time order, which looks every row up through an
- * index; time is cut into chunks of about chunk_bars bars so the memory
+ * Time is cut into chunks of about chunk_bars bars, each read with one
+ * store query in the backend's cheapest order (SQLite: along each
+ * symbol's key, which is sequential, unlike a scan in time order that
+ * looks every row up through an index) and sorted here, so the memory
  * held does not grow with history. The default chunk grows with the
  * universe, not with history: about REPLAY_CHUNK_PER_SYMBOL bars of
- * each symbol, so the memory it holds is bounded per symbol and the
- * store is asked once per symbol and about that many bars (a fixed cost
- * per bar, whatever the number of symbols). */
+ * each symbol, so the memory it holds is bounded per symbol, and the
+ * number of queries per bar is fixed whatever the number of symbols. */
 static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
 {
     int64_t first = INT64_MAX, last = INT64_MIN, with_bars = 0;
@@ -661,9 +661,7 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
     for (int64_t from = first; from <= last && !rc; from = from > last - w ? last + 1 : from + w) {
         int64_t to = from > last - w ? last : from + w - 1;
         c.n = 0;
-        for (size_t i = 0; i < n && !rc; i++)
-            if (syms[i].last_ts >= from && syms[i].first_ts <= to)
-                rc = argo_flow_scan_bars(r->st, syms[i].id, from - 1, to, chunk_add, &c, r->err);
+        rc = argo_flow_scan_window(r->st, from - 1, to, chunk_add, &c, r->err);
         if (rc == ARGO_ENOMEM)
             rc = argo_err_set(r->err, rc, "out of memory in replay");
         if (rc)

@@ -63,6 +63,12 @@ int argo_flow_scan_bars(argo_store *st, int64_t symbol_id, int64_t after, int64_
     return argo_store_bars_scan(st, symbol_id, after, to, fn, ctx, err);
 }
 
+int argo_flow_scan_window(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn, void *ctx,
+                          argo_err *err)
+{
+    return argo_store_bars_scan_window(st, after, to, fn, ctx, err);
+}
+
 int argo_flow_count_bars(argo_store *st, int64_t to, int64_t *n, argo_err *err)
 {
     return argo_store_bars_count(st, to, n, err);

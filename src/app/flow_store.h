@@ -49,6 +49,10 @@ int argo_flow_load_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_e
  * must not call the store). */
 int argo_flow_scan_bars(argo_store *st, int64_t symbol_id, int64_t after, int64_t to,
                         argo_bar_fn fn, void *ctx, argo_err *err);
+/* Every symbol's bars with after < ts <= to, in no particular order, to
+ * fn (which must not call the store): one read of a window of time. */
+int argo_flow_scan_window(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn, void *ctx,
+                          argo_err *err);
 /* The number of bars with ts <= to. */
 int argo_flow_count_bars(argo_store *st, int64_t to, int64_t *n, argo_err *err);
 

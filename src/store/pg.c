@@ -1391,6 +1391,30 @@ static int bars_scan_all_once(pg_store *s, int64_t to, argo_bar_fn fn, void *ctx
     return rc;
 }
 
+/* The window's partitions only (pruned on ts), in whatever order the
+ * plan reads them. */
+static int bars_scan_window_once(pg_store *s, int64_t after, int64_t to, argo_bar_fn fn, void *ctx,
+                                 argo_err *err)
+{
+    PARAMS(p, 2, "reading bars");
+    p_i64(&p, after);
+    p_i64(&p, to);
+    bar_scan b = {fn, ctx};
+    int rc = scan(s,
+                  "SELECT symbol_id, ts, open, high, low, close, volume FROM bars"
+                  " WHERE ts > $1 AND ts <= $2",
+                  &p, "reading bars", each_bar, &b, err);
+    p_free(&p);
+    return rc;
+}
+
+static int pg_bars_scan_window(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn, void *ctx,
+                               argo_err *err)
+{
+    pg_store *s = PG(st);
+    RETRY(s, bars_scan_window_once(s, after, to, fn, ctx, err));
+}
+
 static int pg_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err)
 {
     pg_store *s = PG(st);
@@ -3299,6 +3323,7 @@ static const argo_store_ops pg_ops = {
     .bars_put = pg_bars_put,
     .bars_scan = pg_bars_scan,
     .bars_scan_all = pg_bars_scan_all,
+    .bars_scan_window = pg_bars_scan_window,
     .bars_count = pg_bars_count,
     .signals_insert = pg_signals_insert,
     .signals_update = pg_signals_update,

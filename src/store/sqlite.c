@@ -131,6 +131,7 @@ enum {
     Q_BAR_INSERT,
     Q_BARS_SCAN,
     Q_BARS_SCAN_ALL,
+    Q_BARS_SCAN_WINDOW,
     Q_BARS_COUNT,
     Q_SIGNAL_INSERT,
     Q_SIGNAL_UPDATE,
@@ -319,6 +320,11 @@ static const char *const sql[Q_COUNT] = {
                     " WHERE symbol_id = ?1 AND ts > ?2 AND ts <= ?3 ORDER BY ts",
     [Q_BARS_SCAN_ALL] = "SELECT symbol_id, ts, open, high, low, close, volume FROM bars"
                         " WHERE ts <= ?1 ORDER BY ts, symbol_id",
+    /* symbols first (CROSS JOIN keeps that order): one seek along the
+     * key per symbol, not one index lookup per bar through bars_by_ts */
+    [Q_BARS_SCAN_WINDOW] = "SELECT b.symbol_id, b.ts, b.open, b.high, b.low, b.close, b.volume"
+                           " FROM symbols y CROSS JOIN bars b"
+                           " WHERE b.symbol_id = y.id AND b.ts > ?1 AND b.ts <= ?2",
     [Q_BARS_COUNT] = "SELECT count(*) FROM bars WHERE ts <= ?1",
     [Q_SIGNAL_INSERT] =
         "INSERT INTO signals(symbol_id, action, ts, entry, target, stop, raw_confidence,"
@@ -742,6 +748,19 @@ static int sq_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ct
     if (rc)
         return rc;
     sqlite3_bind_int64(q, 1, to);
+    return scan_bars(s, q, fn, ctx, err);
+}
+
+static int sq_bars_scan_window(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn, void *ctx,
+                               argo_err *err)
+{
+    sq_store *s = SQ(st);
+    sqlite3_stmt *q = NULL;
+    int rc = prep(s, Q_BARS_SCAN_WINDOW, &q, err);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(q, 1, after);
+    sqlite3_bind_int64(q, 2, to);
     return scan_bars(s, q, fn, ctx, err);
 }
 
@@ -2395,6 +2414,7 @@ static const argo_store_ops sqlite_ops = {
     .bars_put = sq_bars_put,
     .bars_scan = sq_bars_scan,
     .bars_scan_all = sq_bars_scan_all,
+    .bars_scan_window = sq_bars_scan_window,
     .bars_count = sq_bars_count,
     .signals_insert = sq_signals_insert,
     .signals_update = sq_signals_update,

@@ -175,6 +175,17 @@ int argo_store_symbols(argo_store *st, argo_symbol **list, size_t *n, argo_err *
     return st->ops->symbols(st, list, n, err);
 }
 
+int argo_store_bars_scan_window(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn,
+                                void *ctx, argo_err *err)
+{
+    CHECK(st, err);
+    assert(fn);
+    st->scanning++;
+    int rc = st->ops->bars_scan_window(st, after, to, fn, ctx, err);
+    st->scanning--;
+    return rc;
+}
+
 int argo_store_bars_put_flags(argo_store *st, int64_t sym, const argo_bar *bars, size_t n,
                               bool *new_flags, argo_bars_put_result *res, argo_err *err)
 {

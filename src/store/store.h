@@ -164,6 +164,13 @@ int argo_store_bars_scan(argo_store *st, int64_t symbol_id, int64_t after, int64
 /* Calls fn for every bar with ts <= to, ordered by ts then symbol id. */
 int argo_store_bars_scan_all(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err);
 
+/* Calls fn for every bar of every symbol with after < ts <= to, in an
+ * order of the backend's choosing: the cheapest read of a window of
+ * time (SQLite: symbol by symbol along its key; PostgreSQL: the window's
+ * partitions). One query, whatever the number of symbols. */
+int argo_store_bars_scan_window(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn,
+                                void *ctx, argo_err *err);
+
 /* Number of bars with ts <= to. */
 int argo_store_bars_count(argo_store *st, int64_t to, int64_t *n, argo_err *err);
 

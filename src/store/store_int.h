@@ -35,6 +35,8 @@ typedef struct argo_store_ops {
     int (*bars_scan)(argo_store *st, int64_t sym, int64_t after, int64_t to, argo_bar_fn fn,
                      void *ctx, argo_err *err);
     int (*bars_scan_all)(argo_store *st, int64_t to, argo_bar_fn fn, void *ctx, argo_err *err);
+    int (*bars_scan_window)(argo_store *st, int64_t after, int64_t to, argo_bar_fn fn, void *ctx,
+                            argo_err *err);
     int (*bars_count)(argo_store *st, int64_t to, int64_t *n, argo_err *err);
     int (*signals_insert)(argo_store *st, argo_signal *sigs, size_t n, argo_err *err);
     int (*signals_update)(argo_store *st, const argo_signal *sigs, size_t n, argo_err *err);

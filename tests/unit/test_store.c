@@ -413,6 +413,27 @@ static void bars_are_scanned_by_range_in_time_order(void **state)
     s = (seen_bars){0};
     assert_int_equal(argo_store_bars_scan_all(st, INT64_MAX, stop_at_two, &s, NULL), 42);
     assert_int_equal(s.n, 2);
+    /* a window of time, every symbol, in any order: after < ts <= to */
+    s = (seen_bars){0};
+    assert_int_equal(argo_store_bars_scan_window(st, 1 * 86400, 3 * 86400, note_bar, &s, NULL), 0);
+    assert_int_equal(s.n, 3);
+    int found = 0;
+    for (int i = 0; i < 3; i++)
+        found |= s.sym[i] == x && s.ts[i] == 3 * 86400   ? 1
+                 : s.sym[i] == y && s.ts[i] == 2 * 86400 ? 2
+                 : s.sym[i] == y && s.ts[i] == 3 * 86400 ? 4
+                                                         : 8;
+    assert_int_equal(found, 7);
+    s = (seen_bars){0};
+    assert_int_equal(argo_store_bars_scan_window(st, INT64_MIN, INT64_MAX, note_bar, &s, NULL), 0);
+    assert_int_equal(s.n, 5);
+    s = (seen_bars){0};
+    assert_int_equal(argo_store_bars_scan_window(st, 5 * 86400, INT64_MAX, note_bar, &s, NULL), 0);
+    assert_int_equal(s.n, 0);
+    s = (seen_bars){0};
+    assert_int_equal(argo_store_bars_scan_window(st, INT64_MIN, INT64_MAX, stop_at_two, &s, NULL),
+                     42);
+    assert_int_equal(s.n, 2);
     int64_t count;
     assert_int_equal(argo_store_bars_count(st, 3 * 86400, &count, NULL), 0);
     assert_int_equal(count, 4);
