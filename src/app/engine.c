@@ -620,9 +620,9 @@ static int replay_time_passes(replay_ctx *r)
     return rc;
 }
 
-/* Default bars per chunk: this many per symbol on average (3.5 KB of
+/* Default bars per chunk: this many per symbol on average (1.8 KB of
  * each symbol's memory budget), and at least REPLAY_CHUNK_MIN. */
-#define REPLAY_CHUNK_PER_SYMBOL 64
+#define REPLAY_CHUNK_PER_SYMBOL 32
 #define REPLAY_CHUNK_MIN 4096
 
 /* Feeds every bar up to opt->to to replay_bar in (ts, symbol) order.

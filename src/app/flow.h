@@ -102,7 +102,7 @@ typedef void (*argo_progress_fn)(void *ctx, int64_t done, int64_t total);
 typedef struct argo_replay_options {
     int64_t from;              /* signals only for bars at or after from (INT64_MIN: all) */
     int64_t to;                /* bars after to are not replayed (INT64_MAX: all) */
-    int64_t chunk_bars;        /* bars read per time chunk; 0 = 64 a symbol */
+    int64_t chunk_bars;        /* bars read per time chunk; 0 = 32 a symbol */
     argo_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } argo_replay_options;
