@@ -2604,7 +2604,7 @@ int argo_store_sqlite_open(const char *path, const argo_store_options *opt, argo
                                                 : opt->mmap_bytes;
     char pragmas[160];
     snprintf(pragmas, sizeof pragmas,
-             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -65536;"
+             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;"
              " PRAGMA mmap_size = %lld;",
              (long long)mmap);
     rc = exec(s, pragmas, "opening", err);
