@@ -5,8 +5,10 @@
 # bars (argo synth, not timed), then, in a fresh process
 # (bench_replay --replay-child), argo's replay with calibration on and a
 # bare scan of the same bars in time order on the same backend (the
-# peer). Prints per size: bars, replay wall, time per bar, the scan,
-# replay / scan, peak RSS against the budget of 8 KB per symbol + 64 MB,
+# peer). Prints per size: bars, replay wall, time per bar, the scan in
+# time order (scan s: the issue's peer) and in the store's own order
+# (raw s: the cheapest read of every bar), replay's ratio to each, and
+# peak RSS (MB) against the budget of 8 KB per symbol + 64 MB,
 # and at the end the spread of time per bar over the sizes
 # (max / min; the target is within +-25% of the smallest universe's).
 # The store is read without a memory map (see bench_replay.c).
@@ -50,8 +52,8 @@ for backend in $backends; do
     fi
     echo
     echo "-- $backend"
-    printf "%8s %10s %9s %8s %8s %8s %9s %9s %7s\n" symbols bars "replay s" "us/bar" "scan s" \
-        "/scan" "RSS MB" "budget MB" "/budget"
+    printf "%7s %9s %9s %7s %7s %6s %7s %6s %7s %7s %6s\n" symbols bars "replay s" "us/bar" \
+        "scan s" "/scan" "raw s" "/raw" "RSS MB" "budget" "/budg"
     per_bar=()
     for n in $sizes; do
         if [ "$backend" = sqlite ]; then
@@ -65,12 +67,13 @@ for backend in $backends; do
             exit 1
         }
         out=$("$child" --replay-child "$db")
-        read -r wall rss scan sigs bars <<<"$out"
+        read -r wall rss scan sigs bars raw <<<"$out"
         us=$(echo "$wall * 1000000 / $bars" | bc -l)
         per_bar+=("$us")
         budget=$(echo "$n * 8 / 1024 + 64" | bc -l)
-        printf "%8d %10d %9.2f %8.3f %8.2f %8.2f %9.1f %9.1f %7.2f\n" "$n" "$bars" "$wall" "$us" \
-            "$scan" "$(echo "$wall / $scan" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$budget" \
+        printf "%7d %9d %9.2f %7.3f %7.2f %6.2f %7.2f %6.2f %7.1f %7.1f %6.2f\n" "$n" "$bars" \
+            "$wall" "$us" "$scan" "$(echo "$wall / $scan" | bc -l)" "$raw" \
+            "$(echo "$wall / $raw" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$budget" \
             "$(echo "$rss / 1024 / $budget" | bc -l)"
         if [ "$backend" = sqlite ]; then
             rm -f "$db" "$db-wal" "$db-shm"
