@@ -5,6 +5,7 @@
 #include "helpers.h"
 
 #include "app/engine.h"
+#include "calibrate/calibrate.h"
 #include "calibrate/isoinc.h"
 #include "domain/config.h"
 #include "store/store.h"
@@ -261,6 +262,61 @@ static void the_shipped_data_fit_bit_for_bit_at_every_exit_day(void **state)
     argo_store_close(st);
 }
 
+typedef struct check_ctx {
+    const set *s;
+    const argo_config *cfg;
+    int64_t version;
+    int globals;
+} check_ctx;
+
+/* A sink that checks every global model against a full refit. */
+static int check_global(void *ctx, argo_model_row *m, argo_err *err)
+{
+    (void)err;
+    check_ctx *k = ctx;
+    m->version = ++k->version;
+    if (strcmp(m->scope, "global"))
+        return 0;
+    argo_iso_model *f;
+    assert_int_equal(argo_iso_fit_shrunk(k->s->x, k->s->y, NULL, k->s->n, false,
+                                         k->cfg->global_shrinkage, k->cfg->min_block_outcomes, &f,
+                                         NULL, NULL),
+                     0);
+    assert_int_equal(m->samples, (int64_t)k->s->n);
+    assert_int_equal(m->n, f->n);
+    assert_memory_equal(m->x, f->x, f->n * sizeof *f->x);
+    assert_memory_equal(m->y, f->y, f->n * sizeof *f->y);
+    argo_iso_model_free(f);
+    k->globals++;
+    return 0;
+}
+
+static void the_calibrators_replay_models_are_full_refits_at_every_refit(void **state)
+{
+    (void)state;
+    argo_config cfg;
+    argo_config_init(&cfg);
+    cfg.retrain_every = 7;
+    argo_calibrator *c;
+    assert_int_equal(argo_calibrator_new(&cfg, 3, &c, NULL), 0);
+    set s = {0};
+    check_ctx k = {&s, &cfg, 0, 0};
+    for (int64_t day = 1; day <= 400; day++) {
+        size_t n = next() % 6;
+        for (size_t i = 0; i < n; i++) {
+            double x = draw_x();
+            int y = unit() < 0.3 + 0.4 * x;
+            assert_int_equal(argo_calibrator_add(c, 1 + (int64_t)(next() % 3), day, x, y, NULL), 0);
+            put(&s, x, y, 1);
+        }
+        assert_int_equal(argo_calibrator_advance(c, day + 1, false, check_global, &k, NULL, NULL),
+                         0);
+    }
+    assert_true(k.globals > 50);
+    set_free(&s);
+    argo_calibrator_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +325,7 @@ int main(void)
         cmocka_unit_test(samples_on_and_across_leaf_boundaries_keep_ties_whole),
         cmocka_unit_test(bad_samples_are_refused_and_an_empty_set_does_not_fit),
         cmocka_unit_test(the_shipped_data_fit_bit_for_bit_at_every_exit_day),
+        cmocka_unit_test(the_calibrators_replay_models_are_full_refits_at_every_refit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
