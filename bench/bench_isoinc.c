@@ -8,7 +8,7 @@
  * [0, 1] (P(1) = 0.3 + 0.4 x), shrunk and pooled with the calibrator's
  * defaults (100, 20). Every incremental model is checked against the
  * full one, bit for bit. Prints the median of REPS refits per row.
- * Usage: bench_isoinc [LEAF]   (default ARGO_ISOINC_LEAF)
+ * Usage: bench_isoinc [LEAF [GROUP]]   (defaults ARGO_ISOINC_LEAF, _GROUP)
  */
 #include "bench_util.h"
 #include "calibrate/isoinc.h"
@@ -54,10 +54,12 @@ static bool same(const argo_iso_model *a, const argo_iso_model *b)
 int main(int argc, char **argv)
 {
     size_t leaf = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 0;
+    size_t group = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 0;
     size_t sizes[] = {10000, 100000, 1000000}, ks[] = {50, 150};
-    printf("leaf %zu; median of %d refits\n", leaf ? leaf : (size_t)ARGO_ISOINC_LEAF, REPS);
-    printf("%9s %5s %14s %8s %12s %8s %8s %10s %8s\n", "n", "k", "incremental_us", "adds_us",
-           "full_us", "ratio", "leaves", "resolved", "blocks");
+    printf("leaf %zu, group %zu; median of %d refits\n", leaf ? leaf : (size_t)ARGO_ISOINC_LEAF,
+           group ? group : (size_t)ARGO_ISOINC_GROUP, REPS);
+    printf("%9s %5s %14s %8s %12s %8s %8s %9s %7s %10s %7s\n", "n", "k", "incremental_us",
+           "adds_us", "full_us", "ratio", "leaves", "resolved", "groups", "regrouped", "blocks");
     int bad = 0;
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
         for (size_t ki = 0; ki < sizeof ks / sizeof *ks; ki++) {
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
             argo_isoinc *t;
             argo_iso_model *mi, *mf;
             argo_isoinc_info info = {0};
-            if (!pairs || !sx || !sy || argo_isoinc_new(leaf, &t, NULL))
+            if (!pairs || !sx || !sy || argo_isoinc_new(leaf, group, &t, NULL))
                 return 1;
             size_t have = 0;
             for (; have < n; have++) {
@@ -103,8 +105,9 @@ int main(int argc, char **argv)
                 argo_iso_model_free(mf);
             }
             double a = median(ti, REPS), b = median(tf, REPS), c = median(ta, REPS);
-            printf("%9zu %5zu %14.1f %8.1f %12.1f %7.1fx %8zu %10zu %8zu\n", n, k, a * 1e6, c * 1e6,
-                   b * 1e6, b / a, info.leaves, info.resolved, info.blocks);
+            printf("%9zu %5zu %14.1f %8.1f %12.1f %7.1fx %8zu %9zu %7zu %10zu %7zu\n", n, k,
+                   a * 1e6, c * 1e6, b * 1e6, b / a, info.leaves, info.resolved, info.groups,
+                   info.regrouped, info.blocks);
             argo_isoinc_free(t);
             free(pairs);
             free(sx);

@@ -146,7 +146,7 @@ int argo_calibrator_new(const argo_config *cfg, int64_t nsymbols, argo_calibrato
 {
     assert(cfg && out && nsymbols >= 0);
     int rc = alloc(cfg, nsymbols, out, err);
-    if (!rc && (rc = argo_isoinc_new(0, &(*out)->all, err))) {
+    if (!rc && (rc = argo_isoinc_new(0, 0, &(*out)->all, err))) {
         argo_calibrator_free(*out);
         *out = NULL;
     }

@@ -98,10 +98,11 @@ static double draw_x(void)
     }
 }
 
-static void run(size_t leaf, bool weighted, double shrink, double min_block, size_t steps)
+static void run(size_t leaf, size_t group, bool weighted, double shrink, double min_block,
+                size_t steps)
 {
     argo_isoinc *t;
-    assert_int_equal(argo_isoinc_new(leaf, &t, NULL), 0);
+    assert_int_equal(argo_isoinc_new(leaf, group, &t, NULL), 0);
     set s = {0};
     for (size_t step = 0; step < steps; step++) {
         size_t k = 1 + next() % 40;
@@ -125,29 +126,31 @@ static void run(size_t leaf, bool weighted, double shrink, double min_block, siz
 static void binary_labels_fit_bit_for_bit_as_a_full_refit_after_every_step(void **state)
 {
     (void)state;
-    size_t leaves[] = {2, 3, 8, 64, 0};
-    for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++) {
-        run(leaves[i], false, 0, 0, 120);
-        run(leaves[i], false, 100, 20, 120); /* the calibrator's defaults */
-        run(leaves[i], false, 7.5, 3, 60);
-    }
+    size_t leaves[] = {2, 3, 8, 64, 0}, groups[] = {2, 3, 5, 0};
+    for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++)
+        for (size_t j = 0; j < sizeof groups / sizeof *groups; j++) {
+            run(leaves[i], groups[j], false, 0, 0, 120);
+            run(leaves[i], groups[j], false, 100, 20, 120); /* the calibrator's defaults */
+            run(leaves[i], groups[j], false, 7.5, 3, 60);
+        }
 }
 
 static void weighted_real_labels_fit_as_a_full_refit_to_1e_12(void **state)
 {
     (void)state;
-    size_t leaves[] = {2, 5, 16, 0};
-    for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++) {
-        run(leaves[i], true, 0, 0, 100);
-        run(leaves[i], true, 100, 20, 100);
-    }
+    size_t leaves[] = {2, 5, 16, 0}, groups[] = {2, 4, 0};
+    for (size_t i = 0; i < sizeof leaves / sizeof *leaves; i++)
+        for (size_t j = 0; j < sizeof groups / sizeof *groups; j++) {
+            run(leaves[i], groups[j], true, 0, 0, 100);
+            run(leaves[i], groups[j], true, 100, 20, 100);
+        }
 }
 
 static void samples_on_and_across_leaf_boundaries_keep_ties_whole(void **state)
 {
     (void)state;
     argo_isoinc *t;
-    assert_int_equal(argo_isoinc_new(4, &t, NULL), 0);
+    assert_int_equal(argo_isoinc_new(4, 2, &t, NULL), 0);
     set s = {0};
     /* leaves of 4 values 0.1 apart, then samples on every boundary,
      * just below the next leaf's first x (a near-tie that joins two
@@ -183,7 +186,7 @@ static void bad_samples_are_refused_and_an_empty_set_does_not_fit(void **state)
     argo_isoinc *t;
     argo_err e;
     argo_iso_model *m;
-    assert_int_equal(argo_isoinc_new(0, &t, NULL), 0);
+    assert_int_equal(argo_isoinc_new(0, 0, &t, NULL), 0);
     assert_int_equal(argo_isoinc_fit(t, 0, 0, &m, NULL, NULL, &e), ARGO_EDATA);
     assert_null(m);
     assert_int_equal(argo_isoinc_add(t, NAN, 1, 1, &e), ARGO_EINVAL);
@@ -242,7 +245,7 @@ static void the_shipped_data_fit_bit_for_bit_at_every_exit_day(void **state)
     assert_int_equal(argo_store_outcomes_scan(st, INT64_MAX, keep, &d, &e), 0);
     assert_true(d.n > 100);
     argo_isoinc *t;
-    assert_int_equal(argo_isoinc_new(8, &t, NULL), 0); /* small leaves: many of them */
+    assert_int_equal(argo_isoinc_new(8, 3, &t, NULL), 0); /* small: many leaves and groups */
     set s = {0};
     for (size_t i = 0; i < d.n;) {
         size_t j = i;
