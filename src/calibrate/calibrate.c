@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * calibrate/calibrate.c - see calibrate.h for the policy. The global
- * training set of a replay is kept sorted by raw confidence: each refit
- * sorts only the outcomes that arrived since the last one and merges
- * them in, so a refit costs O(n) rather than a full sort. Nothing here
- * touches a store: models come in through argo_calibrator_note/give and
- * go out through the caller's sink.
+ * training set of a replay is an incremental one (isoinc.h): a refit
+ * re-solves only the parts of it that new outcomes touched, and gives
+ * the bits of a full refit. Nothing here touches a store: models come
+ * in through argo_calibrator_note/give and go out through the caller's
+ * sink.
  */
 #include "calibrate/calibrate.h"
 
 #include "base/grow.h"
+#include "calibrate/isoinc.h"
 #include "track/track.h"
 
 #include <assert.h>
@@ -69,7 +70,7 @@ struct argo_calibrator {
     scope global;
     scope *sym; /* indexed by symbol id */
     int64_t nsym;
-    samples sorted, pending; /* global set (memory mode): sorted + new */
+    argo_isoinc *all; /* the global set (memory mode) */
     int64_t first_exit, last_exit;
     samples taken;      /* live: the outcomes given by argo_calibrator_take */
     int64_t *taken_sym; /* their symbols, parallel to taken */
@@ -145,6 +146,10 @@ int argo_calibrator_new(const argo_config *cfg, int64_t nsymbols, argo_calibrato
 {
     assert(cfg && out && nsymbols >= 0);
     int rc = alloc(cfg, nsymbols, out, err);
+    if (!rc && (rc = argo_isoinc_new(0, 0, &(*out)->all, err))) {
+        argo_calibrator_free(*out);
+        *out = NULL;
+    }
     if (!rc)
         (*out)->memory = true;
     return rc;
@@ -159,8 +164,7 @@ void argo_calibrator_free(argo_calibrator *c)
         argo_iso_model_free(c->sym[i].model);
         samples_free(&c->sym[i].own);
     }
-    samples_free(&c->sorted);
-    samples_free(&c->pending);
+    argo_isoinc_free(c->all);
     samples_free(&c->taken);
     free(c->taken_sym);
     free(c->sym);
@@ -230,7 +234,10 @@ int argo_calibrator_add(argo_calibrator *c, int64_t symbol_id, int64_t exit_ts, 
     if (symbol_id <= 0 || symbol_id >= c->nsym)
         return argo_err_set(err, ARGO_EINVAL, "calibrator: unknown symbol id %lld",
                             (long long)symbol_id);
-    if (push(&c->pending, raw, label, exit_ts) || push(&c->sym[symbol_id].own, raw, label, exit_ts))
+    int rc = argo_isoinc_add(c->all, raw, label, 1, err);
+    if (rc)
+        return rc;
+    if (push(&c->sym[symbol_id].own, raw, label, exit_ts))
         return argo_err_set(err, ARGO_ENOMEM, "out of memory recording an outcome");
     c->global.count++;
     c->sym[symbol_id].count++;
@@ -240,44 +247,6 @@ int argo_calibrator_add(argo_calibrator *c, int64_t symbol_id, int64_t exit_ts, 
         c->first_exit = exit_ts;
     if (exit_ts > c->last_exit)
         c->last_exit = exit_ts;
-    return ARGO_OK;
-}
-
-/* Merges the pending outcomes into the sorted global set. */
-static int merge_pending(argo_calibrator *c, argo_err *err)
-{
-    samples *p = &c->pending, *s = &c->sorted;
-    if (!p->n)
-        return ARGO_OK;
-    size_t *perm = malloc(p->n * sizeof *perm);
-    if (!perm || argo_iso_sort(p->x, p->n, perm, err)) {
-        free(perm);
-        return argo_err_set(err, ARGO_ENOMEM, "out of memory sorting outcomes");
-    }
-    size_t need = s->n + p->n;
-    if (samples_reserve(s, need, false)) {
-        free(perm);
-        return argo_err_set(err, ARGO_ENOMEM, "out of memory merging outcomes");
-    }
-    /* merge from the back; on equal x the older sample stays first */
-    size_t i = s->n, j = p->n, k = need;
-    while (j > 0) {
-        size_t pj = perm[j - 1];
-        if (i > 0 && s->x[i - 1] > p->x[pj]) {
-            k--;
-            i--;
-            s->x[k] = s->x[i];
-            s->y[k] = s->y[i];
-        } else {
-            k--;
-            j--;
-            s->x[k] = p->x[pj];
-            s->y[k] = p->y[pj];
-        }
-    }
-    s->n = need;
-    p->n = 0;
-    free(perm);
     return ARGO_OK;
 }
 
@@ -336,20 +305,15 @@ typedef struct sink {
     int *fitted;
 } sink;
 
-/* Fits one model and hands it to the sink; a fit with < 2 distinct x
- * makes nothing. */
-static int fit_store(argo_calibrator *c, const sink *out, scope *s, const char *kind,
-                     int64_t symbol_id, const double *x, const double *y, size_t n, bool sorted,
-                     int64_t from, int64_t to, argo_err *err)
+/* Hands model m (fitted on n outcomes x, y, with in-sample stats fs;
+ * taken over) to the sink; a model of < 2 distinct x is dropped. x and
+ * y may be NULL for the global scope in memory mode (nothing reads
+ * them there). */
+static int store_fit(argo_calibrator *c, const sink *out, scope *s, const char *kind,
+                     int64_t symbol_id, argo_iso_model *m, argo_iso_fit_stats fs, const double *x,
+                     const double *y, size_t n, int64_t from, int64_t to, argo_err *err)
 {
-    argo_iso_model *m;
-    argo_iso_fit_stats fs;
-    /* a global model is shrunk toward the base rate inside the fit */
-    double k = symbol_id ? 0 : c->cfg.global_shrinkage;
-    /* no block of fewer than min_block_outcomes outcomes (pooled) */
-    int rc = argo_iso_fit_shrunk(x, y, NULL, n, sorted, k, c->cfg.min_block_outcomes, &m, &fs, err);
-    if (rc)
-        return rc;
+    int rc;
     if (m->distinct < 2) {
         argo_iso_model_free(m);
         return ARGO_OK;
@@ -417,6 +381,20 @@ static int fit_store(argo_calibrator *c, const sink *out, scope *s, const char *
     return ARGO_OK;
 }
 
+/* Fits one model over n outcomes x, y and stores it (store_fit). */
+static int fit_store(argo_calibrator *c, const sink *out, scope *s, const char *kind,
+                     int64_t symbol_id, const double *x, const double *y, size_t n, int64_t from,
+                     int64_t to, argo_err *err)
+{
+    argo_iso_model *m;
+    argo_iso_fit_stats fs;
+    /* a global model is shrunk toward the base rate inside the fit */
+    double k = symbol_id ? 0 : c->cfg.global_shrinkage;
+    /* no block of fewer than min_block_outcomes outcomes (pooled) */
+    int rc = argo_iso_fit_shrunk(x, y, NULL, n, false, k, c->cfg.min_block_outcomes, &m, &fs, err);
+    return rc ? rc : store_fit(c, out, s, kind, symbol_id, m, fs, x, y, n, from, to, err);
+}
+
 static bool due(const argo_calibrator *c, const scope *s, int64_t min_count, bool force)
 {
     if (s->count < min_count || s->count == 0)
@@ -473,10 +451,14 @@ int argo_calibrator_advance(argo_calibrator *c, int64_t t, bool force, argo_mode
     int64_t min_sym = c->cfg.symbol_min_outcomes;
     int rc;
     if (due(c, &c->global, 1, force)) {
-        if ((rc = merge_pending(c, err)))
-            return rc;
-        rc = fit_store(c, &out, &c->global, "global", 0, c->sorted.x, c->sorted.y, c->sorted.n,
-                       true, c->first_exit, c->last_exit, err);
+        argo_iso_model *m;
+        argo_iso_fit_stats fs;
+        /* the same fit as fit_store's, on the incremental set */
+        rc = argo_isoinc_fit(c->all, c->cfg.global_shrinkage, c->cfg.min_block_outcomes, &m, &fs,
+                             NULL, err);
+        if (!rc)
+            rc = store_fit(c, &out, &c->global, "global", 0, m, fs, NULL, NULL,
+                           argo_isoinc_count(c->all), c->first_exit, c->last_exit, err);
         if (rc)
             return rc;
     }
@@ -484,7 +466,7 @@ int argo_calibrator_advance(argo_calibrator *c, int64_t t, bool force, argo_mode
         scope *s = &c->sym[i];
         if (!due(c, s, min_sym, force))
             continue;
-        rc = fit_store(c, &out, s, "symbol", i, s->own.x, s->own.y, s->own.n, false, s->own.t[0],
+        rc = fit_store(c, &out, s, "symbol", i, s->own.x, s->own.y, s->own.n, s->own.t[0],
                        s->own.t[s->own.n - 1], err);
         if (rc)
             return rc;
@@ -530,7 +512,7 @@ int argo_calibrator_refit_taken(argo_calibrator *c, bool force, argo_model_sink 
     sink out = {fn, sink_ctx, fitted};
     int64_t min_sym = c->cfg.symbol_min_outcomes;
     if (due(c, &c->global, 1, force) && all.n)
-        rc = fit_store(c, &out, &c->global, "global", 0, all.x, all.y, all.n, false, all.t[0],
+        rc = fit_store(c, &out, &c->global, "global", 0, all.x, all.y, all.n, all.t[0],
                        all.t[all.n - 1], err);
     for (int64_t i = 1; i < c->nsym && !rc; i++) {
         scope *s = &c->sym[i];
@@ -541,8 +523,8 @@ int argo_calibrator_refit_taken(argo_calibrator *c, bool force, argo_model_sink 
             if (sym[k] == i && push(&own, all.x[k], all.y[k], all.t[k]))
                 rc = argo_err_set(err, ARGO_ENOMEM, "out of memory calibrating");
         if (!rc && own.n)
-            rc = fit_store(c, &out, s, "symbol", i, own.x, own.y, own.n, false, own.t[0],
-                           own.t[own.n - 1], err);
+            rc = fit_store(c, &out, s, "symbol", i, own.x, own.y, own.n, own.t[0], own.t[own.n - 1],
+                           err);
         samples_free(&own);
     }
 out:
