@@ -79,10 +79,84 @@ typedef struct pusher {
     int failed;         /* the first upload error, 0 until one */
     double recorded_at; /* monotonic seconds of the last record() */
     argo_err first;     /* its message */
+    /* a day's manifest goes up only once every earlier file of its day
+     * has (the bucket never holds a manifest whose files are not there):
+     * per day, the uploads in flight, and the manifests held until then */
+    struct day_out {
+        int64_t day;
+        size_t n;
+    } * out;
+    size_t nout, outcap;
+    struct held {
+        argo_remote_object *tag;
+        uint8_t *data;
+        size_t len;
+        argo_s3_put put;
+    } * held;
+    size_t nheld, heldcap;
     argo_push_stats *stats;
     argo_push_fn fn;
     void *ctx;
 } pusher;
+
+/* The uploads of day in flight, added to by d. */
+static int day_count(pusher *p, int64_t day, int d, size_t *n, argo_err *err)
+{
+    size_t i = 0;
+    while (i < p->nout && p->out[i].day != day)
+        i++;
+    if (i == p->nout) {
+        if (d <= 0) {
+            *n = 0;
+            return ARGO_OK;
+        }
+        struct day_out *g = argo_grow(p->out, &p->outcap, p->nout + 1, sizeof *g, 16);
+        if (!g)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        p->out = g;
+        p->out[p->nout++] = (struct day_out){day, 0};
+    }
+    p->out[i].n = (size_t)((int64_t)p->out[i].n + d);
+    *n = p->out[i].n;
+    if (!*n) /* done with the day: dropped */
+        p->out[i] = p->out[--p->nout];
+    return ARGO_OK;
+}
+
+/* Queues an upload (data taken over, tag too on success). */
+static int enqueue(pusher *p, argo_remote_object *tag, uint8_t *data, size_t len,
+                   const argo_s3_put *put, argo_err *err)
+{
+    size_t n;
+    int rc = day_count(p, tag->day, 1, &n, err);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    if ((rc = argo_s3_batch_put(p->batch, tag->key, data, len, put, tag, err)))
+        day_count(p, tag->day, -1, &n, err);
+    return rc;
+}
+
+/* Queues the first manifest held for day, if any and none of the day's
+ * uploads is in flight. */
+static int release_held(pusher *p, int64_t day, argo_err *err)
+{
+    size_t n;
+    int rc = day_count(p, day, 0, &n, err);
+    if (rc || n)
+        return rc;
+    for (size_t i = 0; i < p->nheld; i++)
+        if (p->held[i].tag->day == day) {
+            struct held h = p->held[i];
+            memmove(p->held + i, p->held + i + 1, (p->nheld - i - 1) * sizeof *p->held);
+            p->nheld--;
+            if ((rc = enqueue(p, h.tag, h.data, h.len, &h.put, err)))
+                free(h.tag);
+            return rc;
+        }
+    return ARGO_OK;
+}
 
 /* An object uploaded: joins done (recorded at the next record()). */
 static int uploaded(pusher *p, const argo_remote_object *o, const argo_s3_object *obj,
@@ -123,6 +197,11 @@ static void finish_one(pusher *p)
     argo_remote_object *o = tag;
     if (!rc)
         rc = uploaded(p, o, &obj, &e);
+    size_t n;
+    if (!rc)
+        rc = day_count(p, o->day, -1, &n, &e);
+    if (!rc)
+        rc = release_held(p, o->day, &e);
     if (rc && !p->failed) {
         p->failed = rc;
         p->first = e;
@@ -205,7 +284,25 @@ static int push_item(pusher *p, const item *it, argo_err *err)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory");
     }
     *tag = o;
-    if ((rc = argo_s3_batch_put(p->batch, o.key, data, len, &put, tag, err)))
+    size_t n = 0;
+    bool earlier_held = false;
+    for (size_t i = 0; i < p->nheld; i++)
+        earlier_held |= p->held[i].tag->day == o.day;
+    if (it->f->manifest && ((rc = day_count(p, o.day, 0, &n, err)) || n || earlier_held)) {
+        if (!rc) { /* held until the day's other files are up */
+            struct held *g = argo_grow(p->held, &p->heldcap, p->nheld + 1, sizeof *g, 16);
+            if (g) {
+                p->held = g;
+                p->held[p->nheld++] = (struct held){tag, data, len, put};
+                return ARGO_OK;
+            }
+            rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        }
+        free(data);
+        free(tag);
+        return rc;
+    }
+    if ((rc = enqueue(p, tag, data, len, &put, err)))
         free(tag); /* data is the batch's, freed */
     return rc;
 }
@@ -367,6 +464,12 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
     }
     rc = record(&p, rc, true, err);
     argo_s3_batch_free(p.batch);
+    for (size_t i = 0; i < p.nheld; i++) { /* after a failure */
+        free(p.held[i].tag);
+        free(p.held[i].data);
+    }
+    free(p.held);
+    free(p.out);
     free(p.done);
     return rc;
 }

@@ -127,7 +127,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         rec = {"method": self.command, "path": self.path, "body": body,
-               "headers": [(k, v) for k, v in self.headers.items()]}
+               "headers": [(k, v) for k, v in self.headers.items()], "t0": time.monotonic()}
         Proxy.log.append(rec)
         # S3 refuses a body that does not match its digests; s3rver does not check
         h = {k.lower(): v for k, v in self.headers.items()}
@@ -173,6 +173,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         resp = conn.getresponse()
         data = resp.read()
         rec["status"] = resp.status
+        rec["t1"] = time.monotonic()  # stored: s3rver has answered
         key = self.path.split("?")[0]
         if Proxy.emulate_lock and self.command == "PUT" and "?" not in self.path:
             mode = self.headers.get("x-amz-object-lock-mode")
@@ -449,6 +450,16 @@ try:
         r = argo("archive", "push", "--config", ccfg, db=f"conc{conc}.db")
         runs[conc] = (r.returncode, time.perf_counter() - t, len(Proxy.log) - n,
                       rows_of(f"conc{conc}.db", f"conc{conc}/"), bucket_of(f"conc{conc}/"))
+        # each day's manifest arrives after the answers to its day's other files
+        days = {}
+        for x in Proxy.log[n:]:
+            d, name = x["path"].rsplit("/", 1)
+            days.setdefault(d, []).append((name.startswith("manifest"), x["t0"], x.get("t1")))
+        late = [d for d, xs in days.items()
+                if min((t0 for m, t0, _ in xs if m), default=1e18) <
+                max((t1 or 1e18 for m, _, t1 in xs if not m), default=0)]
+        check(not late, f"concurrency {conc}: every day's manifest is sent after its other "
+              f"files are stored ({len(days)} days; early: {late[:2]})")
     check(runs[1][0] == 0 and runs[8][0] == 0 and runs[1][2] == runs[8][2] == len(local) and
           runs[1][3] == runs[8][3] and len(runs[1][3]) == len(local) and
           runs[1][4] == runs[8][4] and len(runs[1][4]) == len(local),
