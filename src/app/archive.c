@@ -34,6 +34,7 @@ void argo_app_s3_config(argo_s3_config *out, const argo_config *cfg)
     out->retry_base_ms = cfg->s3_retry_base_ms;
     out->retry_cap_ms = cfg->s3_retry_cap_ms;
     out->timeout_s = cfg->s3_timeout_s;
+    out->concurrency = cfg->s3_concurrency;
     snprintf(out->lock_mode, sizeof out->lock_mode, "%s", cfg->s3_object_lock);
     out->lock_years = cfg->s3_retention_years;
     snprintf(out->credentials_file, sizeof out->credentials_file, "%s", cfg->s3_credentials_file);

@@ -61,18 +61,172 @@ typedef struct item {
     int64_t bytes;
 } item;
 
+/* Uploads run concurrently ([s3] concurrency, argo_s3_batch): an object
+ * is read and checked against its manifest here, on the main thread,
+ * before it is queued; each one that the server accepted (ETag checked)
+ * joins done, and done is written to the store in key order at the end
+ * of a day (or bundled month), at most once a second, without waiting
+ * for the uploads still in flight. A failure:
+ * nothing more is queued, what is in flight finishes (its successes are
+ * recorded), and the first error is the push's. Bundles and files over
+ * the multipart threshold go up one at a time, once the batch is idle. */
 typedef struct pusher {
     argo_store *st;
     argo_s3 *s3;
+    argo_s3_batch *batch;
     argo_remote_object *done;
     size_t ndone, cap;
+    int failed;         /* the first upload error, 0 until one */
+    double recorded_at; /* monotonic seconds of the last record() */
+    argo_err first;     /* its message */
+    /* a day's manifest goes up only once every earlier file of its day
+     * has (the bucket never holds a manifest whose files are not there):
+     * per day, the uploads in flight, and the manifests held until then */
+    struct day_out {
+        int64_t day;
+        size_t n;
+    } * out;
+    size_t nout, outcap;
+    struct held {
+        argo_remote_object *tag;
+        uint8_t *data;
+        size_t len;
+        argo_s3_put put;
+    } * held;
+    size_t nheld, heldcap;
     argo_push_stats *stats;
     argo_push_fn fn;
     void *ctx;
 } pusher;
 
+/* The uploads of day in flight, added to by d. */
+static int day_count(pusher *p, int64_t day, int d, size_t *n, argo_err *err)
+{
+    size_t i = 0;
+    while (i < p->nout && p->out[i].day != day)
+        i++;
+    if (i == p->nout) {
+        if (d <= 0) {
+            *n = 0;
+            return ARGO_OK;
+        }
+        struct day_out *g = argo_grow(p->out, &p->outcap, p->nout + 1, sizeof *g, 16);
+        if (!g)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        p->out = g;
+        p->out[p->nout++] = (struct day_out){day, 0};
+    }
+    p->out[i].n = (size_t)((int64_t)p->out[i].n + d);
+    *n = p->out[i].n;
+    if (!*n) /* done with the day: dropped */
+        p->out[i] = p->out[--p->nout];
+    return ARGO_OK;
+}
+
+/* Queues an upload (data taken over, tag too on success). */
+static int enqueue(pusher *p, argo_remote_object *tag, uint8_t *data, size_t len,
+                   const argo_s3_put *put, argo_err *err)
+{
+    size_t n;
+    int rc = day_count(p, tag->day, 1, &n, err);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    if ((rc = argo_s3_batch_put(p->batch, tag->key, data, len, put, tag, err)))
+        day_count(p, tag->day, -1, &n, err);
+    return rc;
+}
+
+/* Queues the first manifest held for day, if any and none of the day's
+ * uploads is in flight. */
+static int release_held(pusher *p, int64_t day, argo_err *err)
+{
+    size_t n;
+    int rc = day_count(p, day, 0, &n, err);
+    if (rc || n)
+        return rc;
+    for (size_t i = 0; i < p->nheld; i++)
+        if (p->held[i].tag->day == day) {
+            struct held h = p->held[i];
+            memmove(p->held + i, p->held + i + 1, (p->nheld - i - 1) * sizeof *p->held);
+            p->nheld--;
+            if ((rc = enqueue(p, h.tag, h.data, h.len, &h.put, err)))
+                free(h.tag);
+            return rc;
+        }
+    return ARGO_OK;
+}
+
+/* An object uploaded: joins done (recorded at the next record()). */
+static int uploaded(pusher *p, const argo_remote_object *o, const argo_s3_object *obj,
+                    argo_err *err)
+{
+    if (p->ndone == p->cap) {
+        argo_remote_object *g = argo_grow(p->done, &p->cap, p->ndone + 1, sizeof *g, 64);
+        if (!g)
+            return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        p->done = g;
+    }
+    argo_remote_object *d = &p->done[p->ndone++];
+    *d = *o;
+    snprintf(d->etag, sizeof d->etag, "%s", obj->etag);
+    d->uploaded_at = (int64_t)time(NULL);
+    p->stats->uploaded++;
+    p->stats->bytes += (size_t)o->bytes;
+    return ARGO_OK;
+}
+
+/* Waits for one upload of the batch to end. The first failure is kept
+ * in p->failed / p->first; a later one is dropped (its object is not
+ * recorded: the next push sends it). */
+static void finish_one(pusher *p)
+{
+    void *tag;
+    argo_s3_object obj;
+    bool got;
+    argo_err e = {0};
+    int rc = argo_s3_batch_next(p->batch, &tag, &obj, &got, &e);
+    if (!got) {
+        if (rc && !p->failed) {
+            p->failed = rc;
+            p->first = e;
+        }
+        return;
+    }
+    argo_remote_object *o = tag;
+    if (!rc)
+        rc = uploaded(p, o, &obj, &e);
+    size_t n;
+    if (!rc)
+        rc = day_count(p, o->day, -1, &n, &e);
+    if (!rc)
+        rc = release_held(p, o->day, &e);
+    if (rc && !p->failed) {
+        p->failed = rc;
+        p->first = e;
+    }
+    free(o);
+}
+
+/* Waits for every upload in flight. */
+static void finish_all(pusher *p)
+{
+    while (argo_s3_batch_pending(p->batch))
+        finish_one(p);
+}
+
+static int failure(pusher *p, argo_err *err)
+{
+    if (err && p->failed)
+        *err = p->first;
+    return p->failed;
+}
+
 static int push_item(pusher *p, const item *it, argo_err *err)
 {
+    if (p->failed)
+        return failure(p, err);
     const argo_s3_config *cfg = argo_s3_settings(p->s3);
     argo_remote_object o = {0};
     snprintf(o.target, sizeof o.target, "%s", argo_s3_target(p->s3));
@@ -97,41 +251,91 @@ static int push_item(pusher *p, const item *it, argo_err *err)
         put.lock_mode = cfg->lock_mode;
         put.lock_until = argo_archive_retain_until(it->day, cfg->lock_years);
     }
-    argo_s3_object obj;
-    rc = argo_s3_put_data(p->s3, o.key, it->f ? data : it->data, len, &put, &obj, err);
-    free(data);
-    if (rc)
-        return rc;
-    if (p->ndone == p->cap) {
-        argo_remote_object *g = argo_grow(p->done, &p->cap, p->ndone + 1, sizeof *g, 64);
-        if (!g)
-            return argo_err_set(err, ARGO_ENOMEM, "out of memory");
-        p->done = g;
-    }
     o.day = it->day;
     o.bytes = it->bytes;
     snprintf(o.sha256, sizeof o.sha256, "%s", it->sha256);
-    snprintf(o.etag, sizeof o.etag, "%s", obj.etag);
     snprintf(o.storage_class, sizeof o.storage_class, "%s", cfg->storage_class);
     if (put.lock_mode) {
         snprintf(o.lock_mode, sizeof o.lock_mode, "%s", put.lock_mode);
         o.lock_until = put.lock_until;
     }
-    o.uploaded_at = (int64_t)time(NULL);
-    p->done[p->ndone++] = o;
-    p->stats->uploaded++;
-    p->stats->bytes += (size_t)it->bytes;
-    if (p->fn)
-        p->fn(p->ctx, &o, true);
-    return ARGO_OK;
+    if (!it->f || (int64_t)len > cfg->multipart_threshold) {
+        /* a bundle (its buffer is the caller's) or a multipart upload:
+         * alone, once the uploads in flight have ended */
+        finish_all(p);
+        if (p->failed) {
+            free(data);
+            return failure(p, err);
+        }
+        argo_s3_object obj;
+        rc = argo_s3_put_data(p->s3, o.key, it->f ? data : it->data, len, &put, &obj, err);
+        free(data);
+        return rc ? rc : uploaded(p, &o, &obj, err);
+    }
+    while (argo_s3_batch_pending(p->batch) >= (size_t)cfg->concurrency && !p->failed)
+        finish_one(p);
+    if (p->failed) {
+        free(data);
+        return failure(p, err);
+    }
+    argo_remote_object *tag = malloc(sizeof *tag);
+    if (!tag) {
+        free(data);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory");
+    }
+    *tag = o;
+    size_t n = 0;
+    bool earlier_held = false;
+    for (size_t i = 0; i < p->nheld; i++)
+        earlier_held |= p->held[i].tag->day == o.day;
+    if (it->f->manifest && ((rc = day_count(p, o.day, 0, &n, err)) || n || earlier_held)) {
+        if (!rc) { /* held until the day's other files are up */
+            struct held *g = argo_grow(p->held, &p->heldcap, p->nheld + 1, sizeof *g, 16);
+            if (g) {
+                p->held = g;
+                p->held[p->nheld++] = (struct held){tag, data, len, put};
+                return ARGO_OK;
+            }
+            rc = argo_err_set(err, ARGO_ENOMEM, "out of memory");
+        }
+        free(data);
+        free(tag);
+        return rc;
+    }
+    if ((rc = enqueue(p, tag, data, len, &put, err)))
+        free(tag); /* data is the batch's, freed */
+    return rc;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const argo_remote_object *)a)->key, ((const argo_remote_object *)b)->key);
+}
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* Records what was uploaded, even when a later upload failed (rc): one
- * short transaction, no lock held over the network, one fsync. */
-static int record(pusher *p, int rc, argo_err *err)
+ * short transaction in key order, no lock held over the network, one
+ * fsync. With rc, the uploads in flight are first waited for. Each
+ * object is reported to fn once its record is committed. Without rc and
+ * unless final, at most one transaction a RECORD_EVERY_S: an fsync per
+ * day of a few small files would cost more than their uploads. */
+#define RECORD_EVERY_S 1.0
+static int record(pusher *p, int rc, bool final, argo_err *err)
 {
+    if (!rc && !final && mono_s() - p->recorded_at < RECORD_EVERY_S)
+        return ARGO_OK;
+    p->recorded_at = mono_s();
+    if (rc)
+        finish_all(p);
     argo_err werr;
     argo_err *e = rc ? &werr : err;
+    qsort(p->done, p->ndone, sizeof *p->done, by_key);
     int wrc = p->ndone ? argo_store_begin(p->st, e) : 0;
     if (p->ndone && !wrc)
         wrc = argo_store_lock(p->st, "push", e);
@@ -141,6 +345,8 @@ static int record(pusher *p, int rc, argo_err *err)
         wrc = argo_store_commit(p->st, e);
     if (wrc)
         argo_store_rollback(p->st);
+    for (size_t k = 0; k < p->ndone && !wrc && p->fn; k++)
+        p->fn(p->ctx, &p->done[k], true);
     p->ndone = 0;
     return rc ? rc : wrc;
 }
@@ -235,7 +441,7 @@ static int walk_items(const char *root, const int64_t *days, size_t ndays,
 
 static int push_cb(void *ctx, const item *it, int rc, argo_err *err)
 {
-    return it ? push_item(ctx, it, err) : record(ctx, rc, err);
+    return it ? push_item(ctx, it, err) : record(ctx, rc, false, err);
 }
 
 int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64_t *days,
@@ -244,9 +450,26 @@ int argo_archive_push(argo_store *st, argo_s3 *s3, const char *root, const int64
 {
     assert(st && s3 && root && (days || ndays == 0) && opt && stats);
     memset(stats, 0, sizeof *stats);
-    pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx};
-    int rc = walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, push_cb, &p,
-                        &stats->held, err);
+    pusher p = {.st = st, .s3 = s3, .stats = stats, .fn = fn, .ctx = ctx, .recorded_at = mono_s()};
+    int rc = argo_s3_batch_new(s3, &p.batch, err);
+    if (rc)
+        return rc;
+    rc = walk_items(root, days, ndays, opt, argo_s3_settings(s3)->prefix, push_cb, &p, &stats->held,
+                    err);
+    /* the last uploads, then their records (also after an error the walk
+     * did not record: a day's file list that could not be read) */
+    if (!rc) {
+        finish_all(&p);
+        rc = failure(&p, err);
+    }
+    rc = record(&p, rc, true, err);
+    argo_s3_batch_free(p.batch);
+    for (size_t i = 0; i < p.nheld; i++) { /* after a failure */
+        free(p.held[i].tag);
+        free(p.held[i].data);
+    }
+    free(p.held);
+    free(p.out);
     free(p.done);
     return rc;
 }

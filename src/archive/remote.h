@@ -5,11 +5,15 @@
  * push uploads each day's files (every version, data files before the
  * manifest that names them) to PREFIX/YYYY/MM/DD/NAME. Before an upload
  * the local file is checked against its manifest, so a damaged file is
- * never sent. Each object is recorded in the store (key, size, ETag,
- * SHA-256, storage class, lock) once the server accepts it, committed
- * per day and also when a later upload fails, so the next push sends
- * only what is missing (a crash mid-day re-sends at most that day's
- * objects, identical bytes); a push of what is recorded sends nothing.
+ * never sent. Up to [s3] concurrency uploads are in flight at once (one
+ * thread, argo_s3_batch); a day's manifest is queued only once the day's
+ * other files are stored. Each object is recorded in the store (key,
+ * size, ETag, SHA-256, storage class, lock) once the server accepts it,
+ * in key order, committed at the end of a day at most once a second,
+ * at the end, and when an upload fails (after the uploads in flight
+ * end), so the next push sends only what is missing (a crash re-sends
+ * at most the objects of the last second, identical bytes); a push of
+ * what is recorded sends nothing.
  * This is deliberate, and the one exception to "a failed command
  * changes nothing": the objects a failed push did upload exist in the
  * bucket, and the store says so (docs/ARCHIVE.md).

@@ -42,6 +42,7 @@
 #define ARGO_S3_OBJECT_MAX ((size_t)5 << 30) /* one PUT, or an answer read into memory */
 #define ARGO_S3_PART_MIN ((int64_t)5 << 20)  /* a multipart upload's parts but the last */
 #define ARGO_S3_PARTS_MAX 10000              /* parts of one multipart upload */
+#define ARGO_S3_CONCURRENCY_MAX 64           /* [s3] concurrency: uploads in flight at once */
 #define ARGO_SIGV4_CANON_MAX 16384           /* bytes of a SigV4 canonical request */
 #define ARGO_YEAR_MIN 1900                   /* dates argo reads: 1900-01-01 ... */
 #define ARGO_YEAR_MAX 2199                   /* ... 2199-12-31 (room for expiries) */

@@ -76,6 +76,7 @@ typedef struct argo_config {
     int s3_retry_base_ms;                    /* 200 */
     int s3_retry_cap_ms;                     /* 20000 */
     int s3_timeout_s;                        /* 30 */
+    int s3_concurrency;                      /* 8: uploads in flight at once, 1-64 */
     char s3_object_lock[16];                 /* "": off; COMPLIANCE or GOVERNANCE */
     int s3_retention_years;                  /* 7 */
     char s3_bundle[16];                      /* "none"; "month": one object per ended month */

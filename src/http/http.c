@@ -399,10 +399,11 @@ static bool retryable_curl(CURLcode c)
     }
 }
 
-/* Runs one attempt: the headers (the caller's, then prepare's), the
- * transfer. 0 with *cc set, or prepare's error. */
-static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, CURLcode *cc,
-                        argo_err *err)
+/* Sets c up for one attempt: the headers (the caller's, then
+ * prepare's) in *list, which the caller frees once the transfer ends.
+ * 0, or prepare's error. */
+static int attempt_setup(CURL *c, const argo_http_policy *p, const argo_http_request *rq,
+                         attempt *a, struct curl_slist **list_out, argo_err *err)
 {
     argo_http_header hd[ARGO_HTTP_HEADERS_MAX];
     size_t n = rq->nheaders;
@@ -454,7 +455,6 @@ static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, C
     }
 
     const char *method = rq->method ? rq->method : "GET";
-    CURL *c = h->curl;
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, rq->url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
@@ -463,11 +463,11 @@ static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, C
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)h->p.timeout_s);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)p->timeout_s);
     /* an attempt fails when no byte moves either way for timeout_s, the
      * wait for the answer included (libcurl's LOW_SPEED options do not
      * cover that wait) */
-    a->timeout_s = h->p.timeout_s;
+    a->timeout_s = p->timeout_s;
     clock_gettime(CLOCK_MONOTONIC, &a->last_move);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -482,11 +482,103 @@ static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, C
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body ? (const char *)rq->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
     }
-    *cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->r->status);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    *list_out = list;
+    return ARGO_OK;
+}
+
+/* Runs one attempt on h's handle. 0 with *cc set, or prepare's error. */
+static int attempt_once(argo_http *h, const argo_http_request *rq, attempt *a, CURLcode *cc,
+                        argo_err *err)
+{
+    struct curl_slist *list = NULL;
+    int rc = attempt_setup(h->curl, &h->p, rq, a, &list, err);
+    if (rc)
+        return rc;
+    *cc = curl_easy_perform(h->curl);
+    curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &a->r->status);
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(list);
     return ARGO_OK;
+}
+
+/* Clears what one attempt fills, before attempt k (0-based). */
+static void attempt_reset(attempt *a, int k)
+{
+    argo_http_response *r = a->r;
+    free(r->body);
+    r->body = NULL;
+    r->len = 0;
+    r->status = 0;
+    a->cap = 0;
+    a->overflow = a->stalled = a->canceled = false;
+    a->seen = 0;
+    reset_answer(a);
+    r->attempts = k + 1;
+}
+
+/* Judges attempt k (0-based), ended with cc: 0 when a->r holds the
+ * final answer; 1 when the request is to be tried again after *wait ms
+ * (on_retry told why); else a negative ARGO_E* code with err filled. */
+static int judge(const argo_http_policy *p, const argo_http_request *rq, attempt *a, CURLcode cc,
+                 int k, int64_t *wait, argo_err *err)
+{
+    argo_http_response *r = a->r;
+    const char *what = rq->what;
+    char why[160];
+    bool retry;
+    if (cc != CURLE_OK)
+        r->status = 0; /* no answer to judge (a stall may follow its headers) */
+    if (a->canceled)
+        return argo_err_set(err, ARGO_ECANCELED, "%s: cancelled", what);
+    if (a->overflow)
+        return argo_err_set(err, ARGO_ELIMIT, "%s: answer larger than %zu bytes", what,
+                            a->max_body);
+    if (cc == CURLE_ABORTED_BY_CALLBACK && a->stalled) {
+        snprintf(why, sizeof why, "timed out: nothing moved for %d s", p->timeout_s);
+        retry = true;
+    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT) {
+        return argo_err_set(err, ARGO_EINVAL, "%s: %s", what, curl_easy_strerror(cc));
+    } else if (cc != CURLE_OK) {
+        snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
+        retry = retryable_curl(cc);
+    } else {
+        snprintf(why, sizeof why, "HTTP %ld", r->status);
+        retry = r->status == 429 || (r->status >= 500 && r->status != 501);
+    }
+    if (!retry && cc == CURLE_OK) { /* a final answer */
+        if (!r->body && !(r->body = calloc(1, 1)))
+            return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", what);
+        for (size_t i = 0; rq->on_header && i < a->lines_len;) {
+            const char *name = a->lines + i, *value = name + strlen(name) + 1;
+            rq->on_header(rq->ctx, name, value);
+            i = (size_t)(value + strlen(value) + 1 - a->lines);
+        }
+        return ARGO_OK;
+    }
+    if (!retry)
+        return argo_err_set(err, ARGO_ENET, "%s: %s", what, why);
+    int64_t w = -1;
+    if (cc == CURLE_OK && (r->status == 429 || r->status == 503) && a->retry_after[0])
+        w = argo_http_retry_after(a->retry_after, (int64_t)time(NULL));
+    if (w > p->retry_after_max_s)
+        return argo_err_set(err, ARGO_ELIMIT,
+                            "%s: %s, and the server asks to retry after %" PRId64
+                            " s, more than the %d s allowed",
+                            what, why, w, p->retry_after_max_s);
+    if (k >= p->retries)
+        return argo_err_set(err, ARGO_ENET, "%s: %s (gave up after %d attempts)", what, why, k + 1);
+    if (w < 0)
+        w = argo_http_backoff_ms(p, k);
+    else
+        w *= 1000;
+    if (rq->on_retry) {
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s: %s; retrying in %.1f s (attempt %d of %d)", what, why,
+                 (double)w / 1000, k + 2, p->retries + 1);
+        rq->on_retry(rq->ctx, msg);
+    }
+    *wait = w;
+    return 1;
 }
 
 /* Sleeps ms in slices, polling cancelled. false when cancelled. */
@@ -533,85 +625,14 @@ int argo_http_perform(argo_http *h, const argo_http_request *rq, argo_http_respo
             rc = argo_err_set(err, ARGO_ECANCELED, "%s: cancelled", what);
             break;
         }
-        free(r->body);
-        r->body = NULL;
-        r->len = 0;
-        r->status = 0;
-        a.cap = 0;
-        a.overflow = a.stalled = a.canceled = false;
-        a.seen = 0;
-        reset_answer(&a);
-        r->attempts = k + 1;
+        attempt_reset(&a, k);
         CURLcode cc = CURLE_OK;
         if ((rc = attempt_once(h, rq, &a, &cc, err)))
             break;
-        char why[160];
-        bool retry;
-        if (cc != CURLE_OK)
-            r->status = 0; /* no answer to judge (a stall may follow its headers) */
-        if (a.canceled) {
-            rc = argo_err_set(err, ARGO_ECANCELED, "%s: cancelled", what);
+        int64_t wait;
+        if ((rc = judge(&h->p, rq, &a, cc, k, &wait, err)) <= 0)
             break;
-        }
-        if (a.overflow) {
-            rc = argo_err_set(err, ARGO_ELIMIT, "%s: answer larger than %zu bytes", what,
-                              a.max_body);
-            break;
-        }
-        if (cc == CURLE_ABORTED_BY_CALLBACK && a.stalled) {
-            snprintf(why, sizeof why, "timed out: nothing moved for %d s", h->p.timeout_s);
-            retry = true;
-        } else if (cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT) {
-            rc = argo_err_set(err, ARGO_EINVAL, "%s: %s", what, curl_easy_strerror(cc));
-            break;
-        } else if (cc != CURLE_OK) {
-            snprintf(why, sizeof why, "%s", curl_easy_strerror(cc));
-            retry = retryable_curl(cc);
-        } else {
-            snprintf(why, sizeof why, "HTTP %ld", r->status);
-            retry = r->status == 429 || (r->status >= 500 && r->status != 501);
-        }
-        if (!retry && cc == CURLE_OK) { /* a final answer */
-            if (!r->body && !(r->body = calloc(1, 1))) {
-                rc = argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", what);
-                break;
-            }
-            for (size_t i = 0; rq->on_header && i < a.lines_len;) {
-                const char *name = a.lines + i, *value = name + strlen(name) + 1;
-                rq->on_header(rq->ctx, name, value);
-                i = (size_t)(value + strlen(value) + 1 - a.lines);
-            }
-            break;
-        }
-        if (!retry) {
-            rc = argo_err_set(err, ARGO_ENET, "%s: %s", what, why);
-            break;
-        }
-        int64_t wait = -1;
-        if (cc == CURLE_OK && (r->status == 429 || r->status == 503) && a.retry_after[0])
-            wait = argo_http_retry_after(a.retry_after, (int64_t)time(NULL));
-        if (wait > h->p.retry_after_max_s) {
-            rc = argo_err_set(err, ARGO_ELIMIT,
-                              "%s: %s, and the server asks to retry after %" PRId64
-                              " s, more than the %d s allowed",
-                              what, why, wait, h->p.retry_after_max_s);
-            break;
-        }
-        if (k >= h->p.retries) {
-            rc = argo_err_set(err, ARGO_ENET, "%s: %s (gave up after %d attempts)", what, why,
-                              k + 1);
-            break;
-        }
-        if (wait < 0)
-            wait = argo_http_backoff_ms(&h->p, k);
-        else
-            wait *= 1000;
-        if (rq->on_retry) {
-            char msg[400];
-            snprintf(msg, sizeof msg, "%s: %s; retrying in %.1f s (attempt %d of %d)", what, why,
-                     (double)wait / 1000, k + 2, h->p.retries + 1);
-            rq->on_retry(rq->ctx, msg);
-        }
+        rc = ARGO_OK;
         if (!wait_ms(rq, wait)) {
             rc = argo_err_set(err, ARGO_ECANCELED, "%s: cancelled while waiting to retry", what);
             break;
@@ -620,4 +641,245 @@ int argo_http_perform(argo_http *h, const argo_http_request *rq, argo_http_respo
     free(a.lines);
     r->seconds = since(&t0);
     return rc;
+}
+
+/* ---- many requests at once (libcurl's multi interface) ---- */
+
+typedef struct mreq {
+    argo_http_request rq; /* the caller's, what set */
+    argo_http_response r;
+    attempt a;
+    CURL *c; /* while an attempt runs */
+    struct curl_slist *list;
+    int k;          /* the attempt running or next */
+    int64_t due_ms; /* when not running: the next attempt starts at this time */
+    struct timespec t0;
+    void *tag;
+} mreq;
+
+struct argo_http_multi {
+    argo_http_policy p;
+    CURLM *m;
+    size_t max; /* attempts running at once */
+    mreq **q;   /* requests not finished, in the order added */
+    size_t n, cap;
+    CURL *idle[ARGO_HTTP_MULTI_MAX + 1]; /* handles kept for the next attempts */
+    size_t nidle, running;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int argo_http_multi_new(const argo_http_policy *p, int max, argo_http_multi **out, argo_err *err)
+{
+    assert(out && max >= 1 && max <= ARGO_HTTP_MULTI_MAX);
+    *out = NULL;
+    argo_http *h; /* the policy checked as argo_http_new does */
+    int rc = argo_http_new(p, &h, err);
+    if (rc)
+        return rc;
+    argo_http_multi *m = calloc(1, sizeof *m);
+    if (!m) {
+        argo_http_free(h);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory making an HTTP client");
+    }
+    m->p = h->p;
+    m->max = (size_t)max;
+    m->idle[m->nidle++] = h->curl; /* the handle is reused */
+    h->curl = NULL;
+    argo_http_free(h);
+    if (!(m->m = curl_multi_init())) {
+        argo_http_multi_free(m);
+        return argo_err_set(err, ARGO_ENOMEM, "libcurl could not make a multi handle");
+    }
+    /* one connection per request in flight, kept alive between them */
+    curl_multi_setopt(m->m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)max);
+    curl_multi_setopt(m->m, CURLMOPT_MAXCONNECTS, (long)max);
+    *out = m;
+    return ARGO_OK;
+}
+
+static void mreq_free(argo_http_multi *m, mreq *q)
+{
+    if (q->c) {
+        curl_multi_remove_handle(m->m, q->c);
+        curl_easy_setopt(q->c, CURLOPT_HTTPHEADER, NULL);
+        if (m->nidle <= ARGO_HTTP_MULTI_MAX)
+            m->idle[m->nidle++] = q->c;
+        else
+            curl_easy_cleanup(q->c);
+        m->running--;
+    }
+    curl_slist_free_all(q->list);
+    free(q->a.lines);
+    argo_http_response_free(&q->r);
+    free(q);
+}
+
+void argo_http_multi_free(argo_http_multi *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->n; i++)
+        mreq_free(m, m->q[i]);
+    free(m->q);
+    for (size_t i = 0; i < m->nidle; i++)
+        curl_easy_cleanup(m->idle[i]);
+    if (m->m)
+        curl_multi_cleanup(m->m);
+    free(m);
+}
+
+size_t argo_http_multi_pending(const argo_http_multi *m)
+{
+    return m->n;
+}
+
+int argo_http_multi_add(argo_http_multi *m, const argo_http_request *rq, void *tag, argo_err *err)
+{
+    assert(m && rq);
+    const char *what = rq->what ? rq->what : "HTTP request";
+    if (!rq->url || !scheme_ok(rq->url))
+        return argo_err_set(err, ARGO_EINVAL, "%s: the URL must start with http:// or https://",
+                            what);
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 16;
+        mreq **g = realloc(m->q, cap * sizeof *g);
+        if (!g)
+            return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", what);
+        m->q = g;
+        m->cap = cap;
+    }
+    mreq *q = calloc(1, sizeof *q);
+    if (!q)
+        return argo_err_set(err, ARGO_ENOMEM, "%s: out of memory", what);
+    q->rq = *rq;
+    q->rq.what = what;
+    q->r.ratelimit_limit = q->r.ratelimit_remaining = q->r.ratelimit_reset = -1;
+    q->a = (attempt){
+        .r = &q->r, .max_body = rq->max_body ? rq->max_body : ARGO_HTTP_ANSWER_MAX, .rq = &q->rq};
+    q->due_ms = now_ms();
+    clock_gettime(CLOCK_MONOTONIC, &q->t0);
+    q->tag = tag;
+    m->q[m->n++] = q;
+    return ARGO_OK;
+}
+
+/* Ends q: moves its answer to r, removes it from the queue. */
+static void finish(argo_http_multi *m, size_t i, void **tag, argo_http_response *r)
+{
+    mreq *q = m->q[i];
+    q->r.seconds = since(&q->t0);
+    *tag = q->tag;
+    *r = q->r;
+    q->r.body = NULL;
+    memmove(m->q + i, m->q + i + 1, (m->n - i - 1) * sizeof *m->q);
+    m->n--;
+    mreq_free(m, q);
+}
+
+/* Starts the next attempt of q on a handle. 0, or prepare's error. */
+static int start(argo_http_multi *m, mreq *q, argo_err *err)
+{
+    if (q->rq.cancelled && q->rq.cancelled(q->rq.ctx))
+        return argo_err_set(err, ARGO_ECANCELED, "%s: cancelled", q->rq.what);
+    CURL *c = m->nidle ? m->idle[--m->nidle] : curl_easy_init();
+    if (!c)
+        return argo_err_set(err, ARGO_ENOMEM, "libcurl could not make a handle");
+    attempt_reset(&q->a, q->k);
+    int rc = attempt_setup(c, &m->p, &q->rq, &q->a, &q->list, err);
+    if (!rc) {
+        curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)q);
+        if (curl_multi_add_handle(m->m, c) != CURLM_OK)
+            rc = argo_err_set(err, ARGO_ENOMEM, "%s: libcurl could not add the transfer",
+                              q->rq.what);
+    }
+    if (rc) {
+        curl_slist_free_all(q->list);
+        q->list = NULL;
+        m->idle[m->nidle++] = c;
+        return rc;
+    }
+    q->c = c;
+    m->running++;
+    return ARGO_OK;
+}
+
+int argo_http_multi_next(argo_http_multi *m, void **tag, argo_http_response *r, bool *got,
+                         argo_err *err)
+{
+    assert(m && tag && r && got);
+    memset(r, 0, sizeof *r);
+    *tag = NULL;
+    *got = false;
+    for (;;) {
+        if (!m->n)
+            return ARGO_OK;
+        /* start what is due, in the order added, up to max at once */
+        int64_t now = now_ms(), next_due = INT64_MAX;
+        for (size_t i = 0; i < m->n && m->running < m->max; i++) {
+            mreq *q = m->q[i];
+            if (q->c)
+                continue;
+            if (q->due_ms > now) {
+                next_due = q->due_ms < next_due ? q->due_ms : next_due;
+                continue;
+            }
+            int rc = start(m, q, err);
+            if (rc) {
+                *got = true;
+                finish(m, i, tag, r);
+                return rc;
+            }
+        }
+        int still = 0;
+        curl_multi_perform(m->m, &still);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m->m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *c = msg->easy_handle;
+            CURLcode cc = msg->data.result;
+            mreq *q = NULL;
+            curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&q);
+            size_t i = 0;
+            while (i < m->n && m->q[i] != q)
+                i++;
+            assert(i < m->n);
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &q->r.status);
+            curl_multi_remove_handle(m->m, c);
+            curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+            curl_slist_free_all(q->list);
+            q->list = NULL;
+            if (m->nidle <= ARGO_HTTP_MULTI_MAX)
+                m->idle[m->nidle++] = c;
+            else
+                curl_easy_cleanup(c);
+            q->c = NULL;
+            m->running--;
+            int64_t wait = 0;
+            int rc = judge(&m->p, &q->rq, &q->a, cc, q->k, &wait, err);
+            if (rc <= 0) { /* the other messages stay queued for the next call */
+                *got = true;
+                finish(m, i, tag, r);
+                return rc;
+            }
+            q->k++;
+            q->due_ms = now_ms() + wait; /* the others go on meanwhile */
+        }
+        /* wait for activity, or until the next retry is due */
+        long timeout = 1000;
+        curl_multi_timeout(m->m, &timeout);
+        if (timeout < 0 || timeout > WAIT_SLICE_MS)
+            timeout = WAIT_SLICE_MS;
+        if (next_due != INT64_MAX && next_due - now_ms() < timeout)
+            timeout = next_due - now_ms() > 0 ? (long)(next_due - now_ms()) : 0;
+        if (still || timeout > 0)
+            curl_multi_poll(m->m, NULL, 0, (int)timeout, NULL);
+    }
 }

@@ -115,6 +115,35 @@ int argo_http_perform(argo_http *h, const argo_http_request *rq, argo_http_respo
                       argo_err *err);
 void argo_http_response_free(argo_http_response *r);
 
+/* Many requests at once over libcurl's multi interface: one connection
+ * pool (kept alive between requests), up to `max` attempts in flight,
+ * each request with the policy above on its own: a request waiting to
+ * retry does not hold up the others. Used by one thread at a time. */
+#define ARGO_HTTP_MULTI_MAX 64
+
+typedef struct argo_http_multi argo_http_multi;
+
+/* max: attempts in flight at once, 1 to ARGO_HTTP_MULTI_MAX. */
+int argo_http_multi_new(const argo_http_policy *p, int max, argo_http_multi **out, argo_err *err);
+/* Cancels what has not finished (the transfers are dropped). NULL: no-op. */
+void argo_http_multi_free(argo_http_multi *m);
+
+/* Queues rq (copied; its url, headers, body and ctx must live until the
+ * request finishes, i.e. argo_http_multi_next hands back tag). Nothing
+ * is sent until argo_http_multi_next. ARGO_EINVAL (bad URL), ARGO_ENOMEM. */
+int argo_http_multi_add(argo_http_multi *m, const argo_http_request *rq, void *tag, argo_err *err);
+
+/* Runs the transfers until one request finishes: *got true, *tag its
+ * tag, and the request's result as argo_http_perform's (returned, with
+ * r and err filled the same way; release r with argo_http_response_free).
+ * *got false and 0 when nothing was queued. The callbacks of every
+ * request run on the calling thread. */
+int argo_http_multi_next(argo_http_multi *m, void **tag, argo_http_response *r, bool *got,
+                         argo_err *err);
+
+/* Requests queued and not yet handed back. */
+size_t argo_http_multi_pending(const argo_http_multi *m);
+
 /* The delay before retry `attempt` (0-based): uniform in [0, min(cap,
  * base * 2^attempt)] ms. Exposed for tests. */
 int64_t argo_http_backoff_ms(const argo_http_policy *p, int attempt);

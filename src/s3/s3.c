@@ -88,6 +88,9 @@ int argo_s3_config_validate(const argo_s3_config *cfg, argo_err *err)
         return argo_err_set(err, ARGO_ECONFIG,
                             "[s3] object_lock '%s': expected COMPLIANCE, GOVERNANCE or empty",
                             cfg->lock_mode);
+    if (cfg->concurrency < 1 || cfg->concurrency > ARGO_S3_CONCURRENCY_MAX)
+        return argo_err_set(err, ARGO_ECONFIG, "[s3] concurrency %d: expected 1 to %d",
+                            cfg->concurrency, ARGO_S3_CONCURRENCY_MAX);
     if (cfg->lock_years < 1 || cfg->lock_years > 100)
         return argo_err_set(err, ARGO_ECONFIG, "[s3] retention_years %d: expected 1 to 100",
                             cfg->lock_years);
@@ -393,48 +396,59 @@ static void on_retry(void *ctx, const char *what)
         s3->on_retry(s3->ctx, what);
 }
 
-/* Sends rq with http/'s retry policy, each attempt signed afresh; on
- * success r holds a 2xx answer (or a 404 when allow_404). Otherwise
- * ARGO_ENET (gave up) or ARGO_EREMOTE (a 4xx) with the reason. */
-static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, argo_err *err)
+/* A request's URL and what signs it; lives until the request ends. */
+typedef struct call {
+    char path[2048], url[4096];
+    signing sg;
+} call;
+
+/* Fills c and hr for rq (the answer goes to r). ARGO_ELIMIT: key too long. */
+static int call_init(argo_s3 *s3, const request *rq, response *r, call *c, argo_http_request *hr,
+                     argo_err *err)
 {
     free(r->body);
     memset(r, 0, sizeof *r);
-    char path[2048], url[4096];
+    char *path = c->path;
     size_t pl = 0;
     if (s3->cfg.path_style)
-        pl = (size_t)snprintf(path, sizeof path, "/%s", s3->cfg.bucket);
+        pl = (size_t)snprintf(path, sizeof c->path, "/%s", s3->cfg.bucket);
     path[pl] = '\0';
     if (rq->key) {
         path[pl++] = '/';
-        if (argo_uri_encode(rq->key, 1, path + pl, sizeof path - pl))
+        if (argo_uri_encode(rq->key, 1, path + pl, sizeof c->path - pl))
             return argo_err_set(err, ARGO_ELIMIT, "S3 key '%s': too long", rq->key);
     } else if (!s3->cfg.path_style) {
-        snprintf(path, sizeof path, "/");
+        snprintf(path, sizeof c->path, "/");
     }
-    snprintf(url, sizeof url, "%s://%s%s%s%s", s3->scheme, s3->host, path, rq->query[0] ? "?" : "",
-             rq->query);
+    snprintf(c->url, sizeof c->url, "%s://%s%s%s%s", s3->scheme, s3->host, path,
+             rq->query[0] ? "?" : "", rq->query);
+    c->sg = (signing){.s3 = s3, .rq = rq, .path = path, .r = r};
+    argo_sha256_hex(rq->body ? rq->body : (const uint8_t *)"", rq->len, c->sg.sha);
+    *hr = (argo_http_request){.method = rq->method,
+                              .url = c->url,
+                              .body = rq->body,
+                              .len = rq->len,
+                              .what = rq->what,
+                              .max_body = FILE_MAX,
+                              .prepare = sign_attempt,
+                              .on_header = on_header,
+                              .on_retry = on_retry,
+                              .ctx = &c->sg};
+    return ARGO_OK;
+}
 
-    signing sg = {.s3 = s3, .rq = rq, .path = path, .r = r};
-    argo_sha256_hex(rq->body ? rq->body : (const uint8_t *)"", rq->len, sg.sha);
-    argo_http_request hr = {.method = rq->method,
-                            .url = url,
-                            .body = rq->body,
-                            .len = rq->len,
-                            .what = rq->what,
-                            .max_body = FILE_MAX,
-                            .prepare = sign_attempt,
-                            .on_header = on_header,
-                            .on_retry = on_retry,
-                            .ctx = &sg};
-    argo_http_response hres;
-    int rc = argo_http_perform(s3->http, &hr, &hres, err);
-    OPENSSL_cleanse(&sg.sig, sizeof sg.sig);
-    r->status = hres.status;
-    r->body = hres.body;
-    r->len = hres.len;
-    hres.body = NULL;
-    argo_http_response_free(&hres);
+/* Judges http/'s result rc and answer hres (taken into r): 0 for a 2xx
+ * answer (or a 404 when allow_404), else ARGO_ENET (gave up) or
+ * ARGO_EREMOTE (a 4xx) with the reason, or http/'s other errors. */
+static int call_end(argo_s3 *s3, const request *rq, call *c, int rc, argo_http_response *hres,
+                    response *r, bool allow_404, argo_err *err)
+{
+    OPENSSL_cleanse(&c->sg.sig, sizeof c->sg.sig);
+    r->status = hres->status;
+    r->body = hres->body;
+    r->len = hres->len;
+    hres->body = NULL;
+    argo_http_response_free(hres);
     if (rc == ARGO_ENET) {
         /* say it as before: the target, and S3's own words for an answer */
         char why[384];
@@ -445,7 +459,7 @@ static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, 
         if (r->status) {
             s3_error_text(r, why, sizeof why);
             return argo_err_set(err, ARGO_ENET, "%s at %s: %s (gave up after %d attempts)",
-                                rq->what, s3->target, why, hres.attempts);
+                                rq->what, s3->target, why, hres->attempts);
         }
         snprintf(why, sizeof why, "%s", tail);
         return argo_err_set(err, ARGO_ENET, "%s at %s: %s", rq->what, s3->target, why);
@@ -466,6 +480,21 @@ static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, 
     return argo_err_set(err, ARGO_EREMOTE, "%s: %s", rq->what, why);
 }
 
+/* Sends rq with http/'s retry policy, each attempt signed afresh; on
+ * success r holds a 2xx answer (or a 404 when allow_404). Otherwise
+ * ARGO_ENET (gave up) or ARGO_EREMOTE (a 4xx) with the reason. */
+static int perform(argo_s3 *s3, const request *rq, response *r, bool allow_404, argo_err *err)
+{
+    call c;
+    argo_http_request hr;
+    int rc = call_init(s3, rq, r, &c, &hr, err);
+    if (rc)
+        return rc;
+    argo_http_response hres;
+    rc = argo_http_perform(s3->http, &hr, &hres, err);
+    return call_end(s3, rq, &c, rc, &hres, r, allow_404, err);
+}
+
 static void response_free(response *r)
 {
     free(r->body);
@@ -483,34 +512,53 @@ static void lock_headers(hdrs *h, const argo_s3_put *opt, char *until, size_t n)
     }
 }
 
+/* One whole-object PUT: its request, the strings its headers point to. */
+typedef struct put_req {
+    request rq;
+    char md5b[32], shab[64], md5h[33], until[40], what[600];
+} put_req;
+
+static void put_init(argo_s3 *s3, const char *key, const uint8_t *data, size_t len,
+                     const argo_s3_put *opt, put_req *p)
+{
+    unsigned char md5[16], sha[32];
+    digest(EVP_md5(), data, len, md5);
+    digest(EVP_sha256(), data, len, sha);
+    b64(md5, 16, p->md5b);
+    b64(sha, 32, p->shab);
+    argo_hex(md5, 16, p->md5h);
+    snprintf(p->what, sizeof p->what, "PUT %s", key);
+    p->rq = (request){
+        .method = "PUT", .key = key, .query = "", .body = data, .len = len, .what = p->what};
+    hdr_add(&p->rq.extra, "Content-MD5", p->md5b);
+    hdr_add(&p->rq.extra, "x-amz-checksum-sha256", p->shab);
+    hdr_add(&p->rq.extra, "x-amz-storage-class",
+            opt && opt->storage_class ? opt->storage_class : s3->cfg.storage_class);
+    lock_headers(&p->rq.extra, opt, p->until, sizeof p->until);
+}
+
+/* The answer to a whole-object PUT: its ETag must be the MD5 sent. */
+static int put_end(const put_req *p, int rc, const response *r, argo_s3_object *out, argo_err *err)
+{
+    if (!rc && strcmp(r->obj.etag, p->md5h))
+        rc = argo_err_set(err, ARGO_ECORRUPT,
+                          "%s: the server's ETag %s is not the MD5 %s of what was sent", p->what,
+                          r->obj.etag, p->md5h);
+    if (!rc) {
+        memset(out, 0, sizeof *out);
+        out->size = (int64_t)p->rq.len;
+        snprintf(out->etag, sizeof out->etag, "%s", p->md5h);
+    }
+    return rc;
+}
+
 static int put_single(argo_s3 *s3, const char *key, const uint8_t *data, size_t len,
                       const argo_s3_put *opt, argo_s3_object *out, argo_err *err)
 {
-    unsigned char md5[16], sha[32];
-    char md5b[32], shab[64], md5h[33], until[40], what[600];
-    digest(EVP_md5(), data, len, md5);
-    digest(EVP_sha256(), data, len, sha);
-    b64(md5, 16, md5b);
-    b64(sha, 32, shab);
-    argo_hex(md5, 16, md5h);
-    snprintf(what, sizeof what, "PUT %s", key);
-    request rq = {.method = "PUT", .key = key, .query = "", .body = data, .len = len, .what = what};
-    hdr_add(&rq.extra, "Content-MD5", md5b);
-    hdr_add(&rq.extra, "x-amz-checksum-sha256", shab);
-    hdr_add(&rq.extra, "x-amz-storage-class",
-            opt && opt->storage_class ? opt->storage_class : s3->cfg.storage_class);
-    lock_headers(&rq.extra, opt, until, sizeof until);
+    put_req p = {0};
+    put_init(s3, key, data, len, opt, &p);
     response r = {0};
-    int rc = perform(s3, &rq, &r, false, err);
-    if (!rc && strcmp(r.obj.etag, md5h))
-        rc = argo_err_set(err, ARGO_ECORRUPT,
-                          "%s: the server's ETag %s is not the MD5 %s of what was sent", what,
-                          r.obj.etag, md5h);
-    if (!rc) {
-        memset(out, 0, sizeof *out);
-        out->size = (int64_t)len;
-        snprintf(out->etag, sizeof out->etag, "%s", md5h);
-    }
+    int rc = put_end(&p, perform(s3, &p.rq, &r, false, err), &r, out, err);
     response_free(&r);
     return rc;
 }
@@ -751,4 +799,143 @@ int argo_s3_lifecycle_get(argo_s3 *s3, char **xml, char *min_size, size_t min_si
     }
     *xml = r.body ? (char *)r.body : strdup("");
     return *xml ? ARGO_OK : argo_err_set(err, ARGO_ENOMEM, "out of memory");
+}
+
+/* ---- concurrent PUTs (http/'s multi interface) ---- */
+
+/* One PUT in flight: what its request points to lives here. */
+typedef struct bput {
+    struct bput *prev, *next; /* the batch's, to free what is dropped */
+    char key[1024];
+    uint8_t *data;
+    put_req p;
+    call c;
+    response r;
+    void *tag;
+} bput;
+
+struct argo_s3_batch {
+    argo_s3 *s3;
+    argo_http_multi *m;
+    bput *live;
+};
+
+static void bput_unlink(argo_s3_batch *b, bput *q)
+{
+    if (q->prev)
+        q->prev->next = q->next;
+    else if (b->live == q)
+        b->live = q->next;
+    if (q->next)
+        q->next->prev = q->prev;
+    q->prev = q->next = NULL;
+}
+
+int argo_s3_batch_new(argo_s3 *s3, argo_s3_batch **out, argo_err *err)
+{
+    assert(s3 && out);
+    *out = NULL;
+    argo_s3_batch *b = calloc(1, sizeof *b);
+    if (!b)
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory opening the S3 client");
+    argo_http_policy pol;
+    argo_http_policy_init(&pol);
+    pol.retries = s3->cfg.retries;
+    pol.base_ms = s3->cfg.retry_base_ms;
+    pol.cap_ms = s3->cfg.retry_cap_ms;
+    pol.timeout_s = s3->cfg.timeout_s;
+    int rc = argo_http_multi_new(&pol, s3->cfg.concurrency, &b->m, err);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    b->s3 = s3;
+    *out = b;
+    return ARGO_OK;
+}
+
+static void bput_free(bput *q)
+{
+    if (!q)
+        return;
+    free(q->data);
+    response_free(&q->r);
+    OPENSSL_cleanse(&q->c.sg.sig, sizeof q->c.sg.sig);
+    free(q);
+}
+
+int argo_s3_batch_put(argo_s3_batch *b, const char *key, uint8_t *data, size_t len,
+                      const argo_s3_put *opt, void *tag, argo_err *err)
+{
+    assert(b && key && (data || !len));
+    argo_s3 *s3 = b->s3;
+    bput *q = calloc(1, sizeof *q);
+    if (!q) {
+        free(data);
+        return argo_err_set(err, ARGO_ENOMEM, "out of memory for PUT %s", key);
+    }
+    q->data = data;
+    q->tag = tag;
+    if ((int64_t)len > s3->cfg.multipart_threshold) {
+        bput_free(q);
+        return argo_err_set(err, ARGO_EINVAL, "PUT %s: %zu bytes, above multipart_threshold", key,
+                            len);
+    }
+    int n = snprintf(q->key, sizeof q->key, "%s", key);
+    if (n < 0 || (size_t)n >= sizeof q->key) {
+        bput_free(q);
+        return argo_err_set(err, ARGO_ELIMIT, "S3 key '%s': too long", key);
+    }
+    put_init(s3, q->key, data, len, opt, &q->p);
+    argo_http_request hr;
+    int rc = call_init(s3, &q->p.rq, &q->r, &q->c, &hr, err);
+    if (!rc)
+        rc = argo_http_multi_add(b->m, &hr, q, err);
+    if (rc) {
+        bput_free(q);
+        return rc;
+    }
+    q->next = b->live;
+    if (b->live)
+        b->live->prev = q;
+    b->live = q;
+    return ARGO_OK;
+}
+
+int argo_s3_batch_next(argo_s3_batch *b, void **tag, argo_s3_object *out, bool *got, argo_err *err)
+{
+    assert(b && tag && out && got);
+    void *t;
+    argo_http_response hres;
+    int rc = argo_http_multi_next(b->m, &t, &hres, got, err);
+    if (!*got) {
+        argo_http_response_free(&hres);
+        return rc;
+    }
+    bput *q = t;
+    rc = call_end(b->s3, &q->p.rq, &q->c, rc, &hres, &q->r, false, err);
+    rc = put_end(&q->p, rc, &q->r, out, err);
+    *tag = q->tag;
+    bput_unlink(b, q);
+    bput_free(q);
+    return rc;
+}
+
+size_t argo_s3_batch_pending(const argo_s3_batch *b)
+{
+    return argo_http_multi_pending(b->m);
+}
+
+void argo_s3_batch_free(argo_s3_batch *b)
+{
+    if (!b)
+        return;
+    /* what is still queued is dropped: its transfers are cancelled */
+    argo_http_multi_free(b->m);
+    while (b->live) {
+        bput *q = b->live;
+        bput_unlink(b, q);
+        bput_free(q);
+    }
+    free(b);
 }

@@ -49,6 +49,7 @@ typedef struct argo_s3_config {
     int retry_base_ms;           /* first backoff ceiling (200) */
     int retry_cap_ms;            /* largest backoff ceiling (20000) */
     int timeout_s;      /* connect timeout; a request with nothing moving this long fails (30) */
+    int concurrency;    /* uploads in flight at once, 1-64, over one connection pool (8) */
     char lock_mode[16]; /* "" (off), COMPLIANCE or GOVERNANCE */
     int lock_years;     /* retain-until = backup day + this many years (7) */
     char credentials_file[ARGO_PATH_MAX];
@@ -95,6 +96,34 @@ int argo_s3_put_file(argo_s3 *s3, const char *key, const char *path, const argo_
 /* The same for data already in memory. */
 int argo_s3_put_data(argo_s3 *s3, const char *key, const uint8_t *data, size_t len,
                      const argo_s3_put *opt, argo_s3_object *out, argo_err *err);
+
+/* Many whole-object PUTs at once: up to [s3] concurrency in flight over
+ * one pool of kept-alive connections (libcurl's multi interface), each
+ * with the same headers, checks and retries as argo_s3_put_data, and a
+ * request waiting to retry does not hold up the others. Used by one
+ * thread; the client's other calls must not run while PUTs of the batch
+ * are in flight (finish them with argo_s3_batch_next first). */
+typedef struct argo_s3_batch argo_s3_batch;
+
+int argo_s3_batch_new(argo_s3 *s3, argo_s3_batch **out, argo_err *err);
+/* Cancels the PUTs not handed back yet (an object may or may not have
+ * been stored). NULL: no-op. */
+void argo_s3_batch_free(argo_s3_batch *b);
+
+/* Queues a PUT of data under key; data (malloc'd) is taken over and
+ * freed by the batch, also on error. Up to the multipart threshold only
+ * (ARGO_EINVAL above it: use argo_s3_put_data). Sent by
+ * argo_s3_batch_next; the batch starts at most [s3] concurrency at once. */
+int argo_s3_batch_put(argo_s3_batch *b, const char *key, uint8_t *data, size_t len,
+                      const argo_s3_put *opt, void *tag, argo_err *err);
+
+/* Runs the PUTs until one ends: *got true, *tag the one's tag, and its
+ * result returned as argo_s3_put_data's (out filled on 0). *got false
+ * and 0 when none is queued. */
+int argo_s3_batch_next(argo_s3_batch *b, void **tag, argo_s3_object *out, bool *got, argo_err *err);
+
+/* PUTs queued and not handed back yet. */
+size_t argo_s3_batch_pending(const argo_s3_batch *b);
 
 /* HEAD (with x-amz-checksum-mode: ENABLED). *found false on 404. */
 int argo_s3_head(argo_s3 *s3, const char *key, argo_s3_object *out, bool *found, argo_err *err);

@@ -103,6 +103,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
     log = []
     fail_next = []      # statuses to answer instead of forwarding
     hang_next = 0       # requests to stall (longer than argo's timeout) before answering
+    refuse_path = None  # a PUT of this path is answered 400
+    lock = threading.Lock()
     emulate_lifecycle = False  # answer ?lifecycle as S3 does (s3rver: 501)
     lifecycle = None
     digests_checked = 0  # bodies whose Content-MD5 / x-amz-checksum-sha256 were checked
@@ -125,7 +127,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         rec = {"method": self.command, "path": self.path, "body": body,
-               "headers": [(k, v) for k, v in self.headers.items()]}
+               "headers": [(k, v) for k, v in self.headers.items()], "t0": time.monotonic()}
         Proxy.log.append(rec)
         # S3 refuses a body that does not match its digests; s3rver does not check
         h = {k.lower(): v for k, v in self.headers.items()}
@@ -151,7 +153,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if Proxy.hang_next:
             Proxy.hang_next -= 1
             time.sleep(3)
-        status = Proxy.fail_next.pop(0) if Proxy.fail_next else None
+        if self.command == "PUT" and self.path == Proxy.refuse_path:
+            rec["status"] = 400
+            return self.answer(400, b"<Error><Code>InvalidRequest</Code><Message>Refused by "
+                               b"the test</Message></Error>")
+        with Proxy.lock:
+            status = Proxy.fail_next.pop(0) if Proxy.fail_next else None
         if status:
             msg = (b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate."
                    b"</Message></Error>")
@@ -165,6 +172,8 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=hdrs)
         resp = conn.getresponse()
         data = resp.read()
+        rec["status"] = resp.status
+        rec["t1"] = time.monotonic()  # stored: s3rver has answered
         key = self.path.split("?")[0]
         if Proxy.emulate_lock and self.command == "PUT" and "?" not in self.path:
             mode = self.headers.get("x-amz-object-lock-mode")
@@ -362,7 +371,7 @@ try:
 
     # interrupted mid-day: what was sent is recorded, the next push sends the rest
     Proxy.fail_next = [None, None, 400]
-    r = argo("archive", "push", "--config", cfg, db="i.db")
+    r = argo("archive", "push", "--config", config("c1.conf", concurrency="1"), db="i.db")
     first = remote_rows("i.db")
     n = len(Proxy.log)
     r2 = argo("archive", "push", "--config", cfg, db="i.db")
@@ -394,13 +403,16 @@ try:
                     if k.startswith("backups/" + first_day)},
           f"virtual-hosted style: Host {sorted(hosts)}, {len(vkeys)} objects")
 
-    # 4xx are not retried: an unknown access key
+    # 4xx are not retried: an unknown access key (the PUTs in flight at
+    # once, 8, are each sent once)
     n = len(Proxy.log)
     r = argo("archive", "push", "--config", cfg, db="c.db",
              env={"AWS_ACCESS_KEY_ID": "NOT-A-KNOWN-KEY"})
+    sent = [x["path"] for x in Proxy.log[n:]]
     check(r.returncode == 1 and "403 InvalidAccessKeyId" in r.stderr and
           "does not know this access key" in r.stderr and "retrying" not in r.stderr and
-          len(Proxy.log) == n + 1 and remote_rows("c.db") == 0 and
+          1 <= len(sent) <= 8 and len(set(sent)) == len(sent) and
+          len(r.stderr.strip().splitlines()) == 1 and remote_rows("c.db") == 0 and
           "NOT-A-KNOWN-KEY" not in r.stderr and "S3RVER" not in r.stderr,
           f"unknown access key: 403 reported, no retry, nothing recorded, no key printed "
           f"({r.stderr.strip()})")
@@ -409,10 +421,75 @@ try:
     down = config("down.conf", endpoint=f"http://127.0.0.1:{free_port()}")
     r = argo("archive", "push", "--config", down, db="d.db")
     last = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
-    check(r.returncode == 1 and r.stderr.count("retrying") == 3 and
+    retried = r.stderr.count("retrying")
+    check(r.returncode == 1 and retried > 0 and retried % 3 == 0 and
+          r.stderr.count("(attempt 4 of 4)") == retried // 3 and
           "Couldn't connect" in last and "gave up after 4 attempts" in last and
           remote_rows("d.db") == 0,
           f"server down: retried, clear error, nothing marked uploaded ({last})")
+
+    # concurrency 1 and 8 (the default) send the same objects and record the same rows
+    def rows_of(db, prefix):
+        con = sqlite3.connect(os.path.join(tmp, db))
+        got = sorted((k[len(prefix):], b, e, h, c, d) for k, b, e, h, c, d in con.execute(
+            "SELECT key, bytes, etag, sha256, storage_class, day FROM remote_objects"))
+        con.close()
+        return got
+
+    def bucket_of(prefix):
+        out = json.loads(aws("list-objects-v2", "--bucket", BUCKET, "--prefix", prefix).stdout
+                         or b"{}")
+        return sorted((o["Key"][len(prefix):], o["Size"], o["ETag"])
+                      for o in out.get("Contents", []))
+
+    runs = {}
+    for conc in (1, 8):
+        ccfg = config(f"conc{conc}.conf", concurrency=str(conc), prefix=f"conc{conc}/")
+        n = len(Proxy.log)
+        t = time.perf_counter()
+        r = argo("archive", "push", "--config", ccfg, db=f"conc{conc}.db")
+        runs[conc] = (r.returncode, time.perf_counter() - t, len(Proxy.log) - n,
+                      rows_of(f"conc{conc}.db", f"conc{conc}/"), bucket_of(f"conc{conc}/"))
+        # each day's manifest arrives after the answers to its day's other files
+        days = {}
+        for x in Proxy.log[n:]:
+            d, name = x["path"].rsplit("/", 1)
+            days.setdefault(d, []).append((name.startswith("manifest"), x["t0"], x.get("t1")))
+        late = [d for d, xs in days.items()
+                if min((t0 for m, t0, _ in xs if m), default=1e18) <
+                max((t1 or 1e18 for m, _, t1 in xs if not m), default=0)]
+        check(not late, f"concurrency {conc}: every day's manifest is sent after its other "
+              f"files are stored ({len(days)} days; early: {late[:2]})")
+    check(runs[1][0] == 0 and runs[8][0] == 0 and runs[1][2] == runs[8][2] == len(local) and
+          runs[1][3] == runs[8][3] and len(runs[1][3]) == len(local) and
+          runs[1][4] == runs[8][4] and len(runs[1][4]) == len(local),
+          f"concurrency 1 and 8 send the same {len(local)} objects, one PUT each, and record "
+          f"the same rows ({runs[1][1]:.2f} s vs {runs[8][1]:.2f} s)")
+
+    # concurrency 8: the server refuses one key; the push fails with one line after the
+    # PUTs in flight end, records exactly the objects the server stored, and a rerun
+    # sends only the rest
+    fcfg = config("refuse.conf", prefix="refuse/")
+    victim_key = sorted(local)[len(local) // 2]
+    Proxy.refuse_path = f"/{BUCKET}/refuse/" + victim_key[len("backups/"):]
+    n = len(Proxy.log)
+    r = argo("archive", "push", "--config", fcfg, db="r.db")
+    Proxy.refuse_path = None
+    stored = {x["path"][len(f"/{BUCKET}/refuse/"):] for x in Proxy.log[n:]
+              if x["method"] == "PUT" and x.get("status") == 200}
+    recorded = {k for k, *_ in rows_of("r.db", "refuse/")}
+    lines = r.stderr.strip().splitlines()
+    n = len(Proxy.log)
+    r2 = argo("archive", "push", "--config", fcfg, db="r.db")
+    resent = [x["path"] for x in Proxy.log[n:]]
+    check(r.returncode == 1 and len(lines) == 1 and "400 InvalidRequest" in lines[0] and
+          victim_key[len("backups/"):] in lines[0] and recorded == stored and
+          victim_key[len("backups/"):] not in recorded and 0 < len(recorded) < len(local) and
+          r2.returncode == 0 and len(resent) == len(local) - len(recorded) and
+          len(rows_of("r.db", "refuse/")) == len(local),
+          f"one key refused: the push fails with one line ({lines[-1:]}), records the "
+          f"{len(recorded)} objects stored and no other; a rerun sends the other "
+          f"{len(local) - len(recorded)}")
 
     # a damaged local file is never uploaded
     victim = sorted(p for p in local.values() if p.endswith(".csv"))[0]

@@ -58,6 +58,12 @@ static void settings_are_checked_with_the_key_named(void **state)
     sc = good();
     snprintf(sc.endpoint, sizeof sc.endpoint, "ftp://x");
     expect_bad(&sc, "http:// or https://");
+    sc = good();
+    assert_int_equal(sc.concurrency, 8);
+    sc.concurrency = 0;
+    expect_bad(&sc, "[s3] concurrency 0: expected 1 to 64");
+    sc.concurrency = 65;
+    expect_bad(&sc, "[s3] concurrency 65: expected 1 to 64");
 }
 
 /* Reference values from Python's hashlib (md5 of the data; md5 of the
