@@ -656,7 +656,12 @@ static int replay_chunks(replay_ctx *r, const argo_symbol *syms, size_t n)
     int64_t w = width > (double)(INT64_MAX / 4) ? INT64_MAX / 4 : (int64_t)width;
     if (w < ARGO_DAY_SECONDS)
         w = ARGO_DAY_SECONDS;
+    /* room for a chunk and a quarter: growing by doubling from a small
+     * start would leave up to half of it unused */
     chunk c = {0};
+    size_t want = (size_t)per + (size_t)per / 4;
+    if ((c.v = malloc(want * sizeof *c.v)) != NULL)
+        c.cap = want;
     int rc = 0;
     for (int64_t from = first; from <= last && !rc; from = from > last - w ? last + 1 : from + w) {
         int64_t to = from > last - w ? last : from + w - 1;

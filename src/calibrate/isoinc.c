@@ -66,6 +66,8 @@ struct argo_isoinc {
     size_t leaf_max, group_max, count, leaves;
     argo_iso_block *st; /* the final PAV stack */
     size_t stcap;
+    argo_iso_block *tmp; /* a leaf's or a group's PAV stack while it is solved */
+    size_t tmpcap;
 };
 
 /* An order-preserving image of a double (isotonic.c's sort order). */
@@ -104,6 +106,7 @@ void argo_isoinc_free(argo_isoinc *t)
     }
     free(t->g);
     free(t->st);
+    free(t->tmp);
     free(t);
 }
 
@@ -303,13 +306,25 @@ int argo_isoinc_add(argo_isoinc *t, double x, double y, double w, argo_err *err)
     return ARGO_OK;
 }
 
-/* Pools leaf l's atoms into tie groups and solves PAV over them. */
-static int resolve_leaf(leaf *l)
+/* Keeps the nb blocks solved in t->tmp in *b (grown to fit: a leaf or a
+ * group keeps its few blocks, not room for one per atom). */
+static int keep_blocks(argo_isoinc *t, argo_iso_block **b, size_t *cap, size_t nb)
 {
-    argo_iso_block *b = argo_grow(l->b, &l->bcap, l->n, sizeof *b, 16);
-    if (!b)
+    argo_iso_block *v = argo_grow(*b, cap, nb, sizeof *v, 8);
+    if (!v)
         return ARGO_ENOMEM;
-    l->b = b;
+    memcpy(v, t->tmp, nb * sizeof *v);
+    *b = v;
+    return ARGO_OK;
+}
+
+/* Pools leaf l's atoms into tie groups and solves PAV over them. */
+static int resolve_leaf(argo_isoinc *t, leaf *l)
+{
+    argo_iso_block *tmp = argo_grow(t->tmp, &t->tmpcap, l->n, sizeof *tmp, 256);
+    if (!tmp)
+        return ARGO_ENOMEM;
+    t->tmp = tmp;
     const atom *a = l->a;
     size_t nb = 0;
     argo_iso_block p = {a[0].x, a[0].x, a[0].w, a[0].s, a[0].q, 1};
@@ -320,36 +335,40 @@ static int resolve_leaf(leaf *l)
             p.q += a[j].q;
             continue;
         }
-        argo_iso_pav_push(l->b, &nb, p);
+        argo_iso_pav_push(tmp, &nb, p);
         p = (argo_iso_block){a[j].x, a[j].x, a[j].w, a[j].s, a[j].q, 1};
     }
-    argo_iso_pav_push(l->b, &nb, p);
+    argo_iso_pav_push(tmp, &nb, p);
+    if (keep_blocks(t, &l->b, &l->bcap, nb))
+        return ARGO_ENOMEM;
     l->nb = nb;
     l->dirty = false;
     return ARGO_OK;
 }
 
 /* Re-solves g's dirty leaves, then PAV over its leaves' blocks. */
-static int resolve_group(group *g, size_t *leaves)
+static int resolve_group(argo_isoinc *t, group *g, size_t *leaves)
 {
     size_t total = 0;
     for (size_t i = 0; i < g->nl; i++) {
         leaf *l = &g->lv[i];
         if (l->dirty) {
-            if (resolve_leaf(l))
+            if (resolve_leaf(t, l))
                 return ARGO_ENOMEM;
             (*leaves)++;
         }
         total += l->nb;
     }
-    argo_iso_block *b = argo_grow(g->b, &g->bcap, total, sizeof *b, 16);
-    if (!b)
+    argo_iso_block *tmp = argo_grow(t->tmp, &t->tmpcap, total, sizeof *tmp, 256);
+    if (!tmp)
         return ARGO_ENOMEM;
-    g->b = b;
+    t->tmp = tmp;
     size_t nb = 0;
     for (size_t i = 0; i < g->nl; i++)
         for (size_t k = 0; k < g->lv[i].nb; k++)
-            argo_iso_pav_push(g->b, &nb, g->lv[i].b[k]);
+            argo_iso_pav_push(tmp, &nb, g->lv[i].b[k]);
+    if (keep_blocks(t, &g->b, &g->bcap, nb))
+        return ARGO_ENOMEM;
     g->nb = nb;
     g->dirty = false;
     return ARGO_OK;
@@ -365,7 +384,7 @@ int argo_isoinc_fit(argo_isoinc *t, double shrink, double min_block, argo_iso_mo
     for (size_t j = 0; j < t->ng; j++) {
         group *g = &t->g[j];
         if (g->dirty) {
-            if (resolve_group(g, &leaves))
+            if (resolve_group(t, g, &leaves))
                 return argo_err_set(err, ARGO_ENOMEM, "out of memory fitting %zu samples",
                                     t->count);
             groups++;
