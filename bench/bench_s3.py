@@ -71,8 +71,10 @@ try:
     files = [p for p in glob.glob(bk + "/*/*/*/*")]
     size = sum(os.path.getsize(p) for p in files)
     conf = os.path.join(tmp, "argo.conf")
+    # CONCURRENCY=N sets [s3] concurrency (else argo's default, 8)
+    conc = f"concurrency = {os.environ['CONCURRENCY']}\n" if os.environ.get("CONCURRENCY") else ""
     with open(conf, "w") as f:
-        f.write(f"[archive]\ndir = {bk}\n[s3]\nendpoint = {endpoint}\nbucket = bench\n")
+        f.write(f"[archive]\ndir = {bk}\n[s3]\nendpoint = {endpoint}\nbucket = bench\n{conc}")
 
     # warm-up: the same push to a prefix nothing else uses, recorded in a
     # store of its own (a fresh s3rver answers its first thousands of
@@ -80,7 +82,7 @@ try:
     wconf = os.path.join(tmp, "warmup.conf")
     with open(wconf, "w") as f:
         f.write(f"[archive]\ndir = {bk}\n[s3]\nendpoint = {endpoint}\nbucket = bench\n"
-                f"prefix = warmup/\n")
+                f"prefix = warmup/\n{conc}")
     wenv = dict(env, ARGO_DB=os.path.join(tmp, "warmup.db"))
     shutil.copy(env["ARGO_DB"], wenv["ARGO_DB"])
     if subprocess.run([ARGO, "archive", "push", "--config", wconf], capture_output=True,
