@@ -335,7 +335,8 @@ static int record(pusher *p, int rc, bool final, argo_err *err)
         finish_all(p);
     argo_err werr;
     argo_err *e = rc ? &werr : err;
-    qsort(p->done, p->ndone, sizeof *p->done, by_key);
+    if (p->ndone)
+        qsort(p->done, p->ndone, sizeof *p->done, by_key);
     int wrc = p->ndone ? argo_store_begin(p->st, e) : 0;
     if (p->ndone && !wrc)
         wrc = argo_store_lock(p->st, "push", e);
