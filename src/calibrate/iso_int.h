@@ -16,6 +16,22 @@
 
 #include "calibrate/isotonic.h"
 
+#include <stdint.h>
+#include <string.h>
+
+/* Samples whose x differ by less than this from their group's first x
+ * are pooled (numpy.finfo(float64).resolution, as sklearn's _make_unique). */
+#define ARGO_ISO_TIE_EPS 1e-15
+
+/* An order-preserving image of a double as an unsigned integer (the
+ * fit's sort order: -0 before +0). */
+static inline uint64_t argo_iso_key(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return (b >> 63) ? ~b : b | (1ull << 63);
+}
+
 /* Samples pooled into one point (a distinct x) or one PAV block. */
 typedef struct argo_iso_block {
     double x0, x1;   /* first and last distinct x it holds */

@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TIE_EPS 1e-15 /* as isotonic.c */
+#define TIE_EPS ARGO_ISO_TIE_EPS
 
 typedef struct atom {
     double x, w, s, q; /* one distinct x; sums of w, w*y, w*y*y */
@@ -45,7 +45,7 @@ typedef struct atom {
 typedef struct leaf {
     atom *a; /* in x order, n >= 1 */
     size_t n, cap;
-    uint64_t k0;       /* key(a[0].x): searches touch no atom */
+    uint64_t k0;       /* argo_iso_key(a[0].x): searches touch no atom */
     argo_iso_block *b; /* PAV blocks of a[0..n), valid unless dirty */
     size_t nb, bcap;
     bool dirty;
@@ -69,14 +69,6 @@ struct argo_isoinc {
     argo_iso_block *tmp; /* a leaf's or a group's PAV stack while it is solved */
     size_t tmpcap;
 };
-
-/* An order-preserving image of a double (isotonic.c's sort order). */
-static uint64_t key(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, sizeof b);
-    return (b >> 63) ? ~b : b | (1ull << 63);
-}
 
 int argo_isoinc_new(size_t leaf_max, size_t group_max, argo_isoinc **out, argo_err *err)
 {
@@ -174,7 +166,7 @@ static void split_leaf(argo_isoinc *t, group *g, size_t i)
     l->n = at;
     l->dirty = true;
     memmove(&g->lv[i + 2], &g->lv[i + 1], (g->nl - i - 1) * sizeof *g->lv);
-    g->lv[i + 1] = (leaf){.a = a, .n = m, .cap = cap, .k0 = key(a[0].x), .dirty = true};
+    g->lv[i + 1] = (leaf){.a = a, .n = m, .cap = cap, .k0 = argo_iso_key(a[0].x), .dirty = true};
     g->nl++;
     t->leaves++;
 }
@@ -219,8 +211,10 @@ static int first_atom(argo_isoinc *t, atom add, argo_err *err)
         return argo_err_set(err, ARGO_ENOMEM, "out of memory adding a sample");
     }
     a[0] = add;
-    lv[0] = (leaf){.a = a, .n = 1, .cap = t->leaf_max + 1, .k0 = key(add.x), .dirty = true};
-    t->g[0] = (group){.lv = lv, .nl = 1, .lcap = t->group_max + 1, .k0 = key(add.x), .dirty = true};
+    lv[0] =
+        (leaf){.a = a, .n = 1, .cap = t->leaf_max + 1, .k0 = argo_iso_key(add.x), .dirty = true};
+    t->g[0] = (group){
+        .lv = lv, .nl = 1, .lcap = t->group_max + 1, .k0 = argo_iso_key(add.x), .dirty = true};
     t->ng = 1;
     t->leaves = 1;
     t->count = 1;
@@ -238,7 +232,7 @@ int argo_isoinc_add(argo_isoinc *t, double x, double y, double w, argo_err *err)
     atom add = {x, w, y * w, y * y * w};
     if (!t->ng)
         return first_atom(t, add, err);
-    uint64_t kx = key(x);
+    uint64_t kx = argo_iso_key(x);
     size_t j = find_group(t, kx);
     group *g = &t->g[j];
     size_t i = find_leaf(g, kx);
@@ -246,12 +240,12 @@ int argo_isoinc_add(argo_isoinc *t, double x, double y, double w, argo_err *err)
     size_t lo = 0, hi = l->n; /* the first atom whose x is >= x */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (key(l->a[mid].x) < kx)
+        if (argo_iso_key(l->a[mid].x) < kx)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < l->n && key(l->a[lo].x) == kx) {
+    if (lo < l->n && argo_iso_key(l->a[lo].x) == kx) {
         l->a[lo].w += add.w;
         l->a[lo].s += add.s;
         l->a[lo].q += add.q;

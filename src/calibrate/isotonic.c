@@ -18,15 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TIE_EPS 1e-15 /* numpy.finfo(float64).resolution, as sklearn's _make_unique */
-
-/* An order-preserving image of a double as an unsigned integer. */
-static uint64_t key_bits(double d)
-{
-    uint64_t b;
-    memcpy(&b, &d, sizeof b);
-    return (b >> 63) ? ~b : b | (1ull << 63); /* order-preserving image */
-}
+#define TIE_EPS ARGO_ISO_TIE_EPS
 
 void argo_iso_model_free(argo_iso_model *m)
 {
@@ -298,7 +290,7 @@ int argo_iso_sort(const double *keys, size_t n, size_t *perm, argo_err *err)
     }
     uint64_t *k2 = k + n;
     for (size_t i = 0; i < n; i++) {
-        k[i] = key_bits(keys[i]);
+        k[i] = argo_iso_key(keys[i]);
         perm[i] = i;
     }
     for (int shift = 0; shift < 64; shift += 16) {
@@ -572,7 +564,7 @@ int argo_iso_fit_shrunk(const double *x, const double *y, const double *w, size_
             free(cols);
             return check(x, y, w, n, err);
         }
-        a[i] = (rec){key_bits(x[i]), w ? (double)i : y[i]};
+        a[i] = (rec){argo_iso_key(x[i]), w ? (double)i : y[i]};
     }
     rec *sorted = radix_records(a, a + cap, n);
     if (!sorted)
